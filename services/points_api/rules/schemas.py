@@ -1,0 +1,212 @@
+"""Rules as data: the typed shape of a rule set and of what evaluating it produces.
+
+HR edits rule sets through the API as JSON; these models are that JSON. Nothing in
+a rule is ever executed as code: each award kind is one branch of a discriminated
+union that the engine knows how to compute.
+
+The models accept rule sets that are well-formed but not sensible (unsorted score
+bands, a multiplier pointing at a missing rule...), so that
+``engine.validate_rule_set`` can list every problem of a draft at once instead of
+stopping at the first.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal, NamedTuple
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
+
+from shared.contracts.base import Schema
+from shared.contracts.training_events import CourseDifficulty, CourseFormat
+
+RULE_ID_PATTERN = r"^[a-z0-9_.-]{1,64}$"
+
+Category = Literal["participation", "outcome", "growth"]
+CapPeriod = Literal["day", "week", "month"]
+PayloadValue = bool | int | str
+
+
+class RuleFilters(Schema):
+    """Conditions on the event and the employee; an empty filter restricts nothing."""
+
+    course_codes: list[str] = Field(default_factory=list)
+    course_tags: list[str] = Field(default_factory=list, description="Matches any of these tags")
+    difficulties: list[CourseDifficulty] = Field(default_factory=list)
+    course_formats: list[CourseFormat] = Field(default_factory=list)
+    job_role_codes: list[str] = Field(default_factory=list)
+    role_families: list[str] = Field(default_factory=list)
+    department_codes: list[str] = Field(
+        default_factory=list, description="Matches these departments and their sub-departments")
+    pilot_only: bool = Field(default=False, description="Only employees of pilot departments")
+    front_line_only: bool = False
+    payload_equals: dict[str, PayloadValue] = Field(
+        default_factory=dict, description='Payload fields that must equal, e.g. {"kind": "speak"}')
+
+
+class FixedAward(Schema):
+    kind: Literal["fixed"] = "fixed"
+    points: int = Field(ge=0)
+
+
+class PerClassHourAward(Schema):
+    """Class hours times the rate of the course's difficulty, rounded half up."""
+
+    kind: Literal["per_class_hour"] = "per_class_hour"
+    rates: dict[CourseDifficulty, NonNegativeInt] = Field(
+        default_factory=lambda: {"basic": 5, "intermediate": 8, "advanced": 10})
+
+
+class CourseValueAward(Schema):
+    """The course's own points value; the rule does not match a course without one."""
+
+    kind: Literal["course_value"] = "course_value"
+
+
+class CourseRoleValueAward(Schema):
+    """The course's value for the employee's job role, else for the role's family.
+
+    The rule does not match when the course names neither.
+    """
+
+    kind: Literal["course_role_value"] = "course_role_value"
+
+
+class ScoreBand(Schema):
+    min_score: int = Field(ge=0, le=100)
+    points: int = Field(ge=0)
+
+
+class ScoreBandsAward(Schema):
+    """Points of the highest band the score reaches; bands listed from the highest down.
+
+    With ``best_result`` a retake only tops up to its better band: the award is the
+    band minus what the same exam already paid the employee, never negative.
+    """
+
+    kind: Literal["score_bands"] = "score_bands"
+    bands: list[ScoreBand]
+    best_result: bool = True
+
+
+class ConfirmerRangeAward(Schema):
+    """The points the confirming manager chose, which must lie in the range."""
+
+    kind: Literal["confirmer_range"] = "confirmer_range"
+    min_points: int = Field(ge=0)
+    max_points: int = Field(ge=0)
+
+
+class MultiplierAward(Schema):
+    """Awards nothing itself: scales what the targeted rules award for the same event.
+
+    Without targets it scales every other matched rule; ``target_categories`` and
+    ``target_rule_ids`` both narrow when both are given.
+    """
+
+    kind: Literal["multiplier"] = "multiplier"
+    factor: Decimal
+    target_categories: list[Category] | None = None
+    target_rule_ids: list[str] | None = None
+
+
+AwardSpec = Annotated[
+    FixedAward | PerClassHourAward | CourseValueAward | CourseRoleValueAward | ScoreBandsAward
+    | ConfirmerRangeAward | MultiplierAward,
+    Field(discriminator="kind"),
+]
+
+
+class Cap(Schema):
+    """Limit on a rule's awards per calendar period in the company time zone.
+
+    Rules whose caps name the same ``bucket`` share one counter (speaking and asking
+    in live classes count against one daily limit); without a bucket the rule
+    counts alone.
+    """
+
+    period: CapPeriod
+    max_count: int | None = Field(default=None, ge=1)
+    max_points: int | None = Field(default=None, ge=1)
+    bucket: str | None = Field(default=None, pattern=RULE_ID_PATTERN)
+
+
+class Rule(Schema):
+    id: str = Field(pattern=RULE_ID_PATTERN, description="Stable code, kept across versions")
+    name: str = Field(min_length=1, max_length=200)
+    event_type: str
+    category: Category
+    filters: RuleFilters = Field(default_factory=RuleFilters)
+    award: AwardSpec
+    cap: Cap | None = None
+    exclusive_group: str | None = Field(
+        default=None, description="Of a group's matching rules only the lowest priority applies")
+    priority: int = Field(default=100, description="Lower wins within an exclusive group")
+    active_from: AwareDatetime | None = None
+    active_until: AwareDatetime | None = Field(default=None, description="Exclusive")
+
+    @property
+    def cap_key(self) -> str:
+        """The key of the counter this rule's cap usage is kept under."""
+        return (self.cap.bucket if self.cap and self.cap.bucket else None) or self.id
+
+
+class RuleSet(Schema):
+    version: int = Field(ge=1)
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class SkipReason(StrEnum):
+    CAP_REACHED = "cap_reached"
+    ZERO_POINTS = "zero_points"
+    ALREADY_PAID = "already_paid"
+    SUPERSEDED = "superseded"
+
+
+class Award(BaseModel):
+    """Points one rule gives for one event: one ledger entry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    rule_name: str
+    category: Category
+    points: int = Field(gt=0)
+    base_points: int = Field(
+        description="What the rule computed, before multipliers, top-up and cap")
+    reason: str
+    multiplier_rule_ids: list[str] = Field(default_factory=list)
+    cap_applied: bool = Field(default=False, description="Truncated by a points cap")
+    dedupe_key: str | None = None
+
+
+class SkippedAward(BaseModel):
+    """A matching rule that ended up paying nothing, and why, so the API can explain it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    rule_name: str
+    category: Category
+    reason: SkipReason
+    detail: str
+
+
+class Evaluation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rule_set_version: int
+    awards: list[Award] = Field(default_factory=list)
+    skipped: list[SkippedAward] = Field(default_factory=list)
+
+    @property
+    def total_points(self) -> int:
+        return sum(award.points for award in self.awards)
+
+
+class CapUsage(NamedTuple):
+    """What a cap counter already holds in the current window."""
+
+    count: int = 0
+    points: int = 0

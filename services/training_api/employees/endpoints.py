@@ -1,0 +1,97 @@
+"""Employees: one-by-one sync, bulk import, and reads with filters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, UploadFile, status
+
+from services.training_api.employees import schemas
+from services.training_api.employees.errors import (
+    EmployeeNoMismatch, EmployeeNotFound, ImportFileRejected, ImportTooLarge,
+)
+from services.training_api.employees.repository import EmployeeFilters
+from services.training_api.employees.service import employees
+from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
+from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
+from shared.auth import CurrentUser, OrgWriter
+from shared.db import DBSession
+from shared.errors import STANDARD_RESPONSES, responses
+from shared.outbox import after_commit_delivery
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/training/v1", tags=["employees"])
+EmployeeNoPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
+                                     description="Employee number from the HR suite")]
+
+
+@router.put("/employees/{employee_no}", response_model=schemas.Employee,
+            operation_id="upsert_employee", summary="Create or update an employee",
+            responses={201: {"model": schemas.Employee, "description": "Created"},
+                       **STANDARD_RESPONSES,
+                       **responses(UnknownDepartment, UnknownJobRole, EmployeeNoMismatch)})
+async def upsert_employee(employee_no: EmployeeNoPath, body: schemas.EmployeeUpsert,
+                          session: DBSession, _: OrgWriter, response: Response, request: Request,
+                          background: BackgroundTasks) -> schemas.Employee:
+    """Idempotent upsert by employee number (201 when created, 200 otherwise).
+    A change is published to points_api and rewards_api through the outbox; an
+    unchanged employee is not re-published."""
+    employee, created, outbox_ids = await employees.upsert(session, employee_no, data=body)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    background.add_task(after_commit_delivery(request.app.state.relay, outbox_ids))
+    return employee
+
+
+@router.get("/employees/{employee_no}", response_model=schemas.Employee,
+            operation_id="get_employee", summary="Get an employee",
+            responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)})
+async def get_employee(employee_no: EmployeeNoPath, session: DBSession,
+                       principal: CurrentUser) -> schemas.Employee:
+    """An employee reads only their own record, a manager the employees of their
+    departments (with sub-departments); HR, auditors, assessors and integrations
+    read all. Records the caller may not read answer 404."""
+    return await employees.get(session, employee_no, principal=principal)
+
+
+@router.get("/employees", response_model=Page[schemas.Employee], operation_id="list_employees",
+            summary="List employees", responses=STANDARD_RESPONSES)
+async def list_employees(
+    session: DBSession, principal: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
+    department: Annotated[str | None, Query(pattern=CODE_PATTERN,
+                                            description="Department code, sub-departments included")] = None,
+    job_role: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
+    family: RoleFamily | None = None,
+    is_front_line: bool | None = None,
+    status_: Annotated[schemas.Status | None, Query(alias="status")] = None,
+) -> Page[schemas.Employee]:
+    """Employees ordered by employee number, filtered by department (with its
+    sub-departments), job role, role family, front-line flag and status. The
+    caller sees only what they may read (see get_employee)."""
+    after = decode_cursor(cursor, arity=1)
+    filters = EmployeeFilters(department=department, job_role=job_role, family=family,
+                              is_front_line=is_front_line, status=status_)
+    items, last = await employees.list(session, filters, principal=principal,
+                                       after=after[0] if after else None, limit=limit)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
+
+
+@router.post("/employee-imports", response_model=schemas.ImportReport,
+             operation_id="import_employees", summary="Bulk import employees from CSV or XLSX",
+             responses={**STANDARD_RESPONSES, **responses(ImportFileRejected, ImportTooLarge)})
+async def import_employees(
+    file: UploadFile, session: DBSession, _: OrgWriter, request: Request,
+    background: BackgroundTasks,
+    dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
+) -> schemas.ImportReport:
+    """Upload a file as Excel exports it (CSV in UTF-8 with or without BOM or
+    GB18030/GBK, or XLSX), with English or Chinese headers (docs/employee-import.md).
+    Valid rows are upserted idempotently; every rejected row is listed with its
+    line number and reason. With ``dry_run=true`` nothing is written."""
+    limit = request.app.state.settings.import_max_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise ImportTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
+    report, outbox_ids = await employees.import_file(
+        session, content=content, filename=file.filename or "upload", dry_run=dry_run)
+    background.add_task(after_commit_delivery(request.app.state.relay, outbox_ids))
+    return report

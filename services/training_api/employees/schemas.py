@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from services.training_api.org.schemas import Code, RoleFamily
+from shared.contracts.base import ReadSchema, Schema
+
+EmployeeNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
+Status = Literal["active", "left"]
+
+
+class EmployeeUpsert(Schema):
+    employee_no: EmployeeNo | None = Field(
+        None, description="Optional; when given it must equal the employee number in the path")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = \
+        Field(examples=["张伟"])
+    department_code: Code
+    job_role_code: Code
+    is_front_line: bool = Field(False, description="Front-line operator (一线员工)")
+    hired_on: date | None = Field(None, ge=date(1950, 1, 1), le=date(2100, 12, 31))
+    status: Status = "active"
+
+
+class Employee(ReadSchema):
+    employee_no: str
+    name: str
+    department_code: str
+    department_name: str
+    department_path: list[str]
+    job_role_code: str
+    job_role_name: str
+    job_role_family: RoleFamily
+    is_front_line: bool
+    hired_on: date | None
+    status: Status
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RejectedRow(ReadSchema):
+    line: int = Field(description="Line in the file as Excel shows it (the header is line 1)")
+    employee_no: str | None
+    reason: str
+
+
+class ImportReport(ReadSchema):
+    dry_run: bool
+    encoding: str
+    total_rows: int
+    valid_rows: int
+    created: int = Field(description="New employees (would be created, in a dry run)")
+    updated: int
+    unchanged: int
+    rejected: list[RejectedRow]
+    ignored_columns: list[str] = []

@@ -1,0 +1,32 @@
+"""training_api: organisation, employees and training facts."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.training_api.config import Settings
+from services.training_api.db import kit_tables
+from services.training_api.employees.endpoints import router as employees_router
+from services.training_api.org.endpoints import router as org_router
+from shared.app import ServiceSpec, create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_service_app(ServiceSpec(
+        name="training",
+        title="Jifen training API",
+        description="Organisation master data synced from the HR suite (departments, job roles "
+                    "and their competency models, skills, employees) and the training facts "
+                    "that earn points.",
+        settings=settings,
+        tables=kit_tables,
+        routers=[org_router, employees_router],
+        outbox_destinations={
+            "points": (settings.points_url, "/points/v1/internal/events"),
+            "rewards": (settings.rewards_url, "/rewards/v1/internal/events"),
+        },
+    ))
+
+
+app = create_app()

@@ -1,0 +1,219 @@
+"""Assembly of a service app: settings, engine, peer clients, outbox relay,
+problem handlers, request context, idempotency, health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Table, select, text
+
+from shared.auth import AuditReader, HRAdmin
+from shared.db import DBSession, create_engine, make_sessionmaker
+from shared.errors import Problem, install_problem_handlers, responses, Unauthorized, Forbidden
+from shared.http import make_peer_client
+from shared.idempotency import IdempotencyMiddleware
+from shared.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from shared.outbox import OutboxRelay
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+log = structlog.get_logger("jifen.app")
+
+
+@dataclass
+class KitTables:
+    outbox: Table
+    processed_event: Table
+    idempotency: Table
+
+
+@dataclass
+class ServiceSpec:
+    """What a service tells the kit about itself."""
+
+    name: str                      # training | points | rewards
+    title: str
+    description: str
+    settings: Any
+    tables: KitTables
+    routers: Sequence[APIRouter]
+    # destination name -> (peer base URL, event path on that peer)
+    outbox_destinations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    peers: dict[str, str] = field(default_factory=dict)  # name -> base URL for typed clients
+    on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    background: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+
+    @property
+    def prefix(self) -> str:
+        return f"/{self.name}"
+
+
+def migrations_head(service: str) -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    location = REPO_ROOT / "migrations" / service
+    if not location.exists():
+        return None
+    cfg = Config()
+    cfg.set_main_option("script_location", str(location))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def create_service_app(spec: ServiceSpec) -> FastAPI:
+    settings = spec.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, json_logs=settings.log_json)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size,
+                               max_overflow=settings.db_max_overflow,
+                               application_name=f"jifen-{spec.name}")
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        clients: dict[str, httpx.AsyncClient] = {}
+        for name, url in {**spec.peers, **{d: u for d, (u, _) in spec.outbox_destinations.items()}}.items():
+            clients.setdefault(name, make_peer_client(settings, url))
+        app.state.peers = clients
+        app.state.relay = OutboxRelay(
+            service=spec.name, table=spec.tables.outbox, sessionmaker=app.state.sessionmaker,
+            destinations={d: (clients[d], path) for d, (_, path) in spec.outbox_destinations.items()},
+            settings=settings)
+        app.state.migrations_head = migrations_head(spec.name)
+        for hook in spec.on_startup:
+            await hook(app)
+        if settings.outbox_enabled and spec.outbox_destinations:
+            app.state.relay.start()
+        log.info("started", service=spec.name, environment=settings.environment)
+        try:
+            yield
+        finally:
+            await app.state.relay.stop()
+            for client in clients.values():
+                await client.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan,
+        openapi_url=f"{spec.prefix}/openapi.json", docs_url=f"{spec.prefix}/docs", redoc_url=None,
+        responses={422: {"model": Problem, "description": "The request is not valid"}},
+        separate_input_output_schemas=False,
+    )
+    app.state.settings = settings
+    app.state.spec = spec
+    install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, table=spec.tables.idempotency,
+                       ttl_hours=settings.idempotency_ttl_hours)
+    app.add_middleware(RequestContextMiddleware, service=spec.name)
+    app.include_router(_operations_router(spec))
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    database: str | None = None
+    migration: str | None = None
+
+
+class OutboxStats(BaseModel):
+    backlog: int
+    dead_letters: int
+    delivered: int
+    oldest_pending_at: Any = None
+
+
+class DeadLetter(BaseModel):
+    id: int
+    event_id: Any
+    event_type: str
+    destination: str
+    attempts: int
+    last_error: str | None
+    created_at: Any
+    dead_at: Any
+
+
+class OutboxReport(OutboxStats):
+    dead: Page[DeadLetter]
+
+
+class RetryResult(BaseModel):
+    requeued: int
+
+
+def _operations_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter()
+    tag = "operations"
+
+    @router.get(f"{spec.prefix}/healthz", tags=[tag], operation_id=f"{spec.name}_healthz",
+                summary="Process is up", response_model=Health)
+    async def healthz() -> Health:
+        """Answers 200 while the process runs; checks nothing else."""
+        return Health(status="ok", service=spec.name)
+
+    @router.get(f"{spec.prefix}/readyz", tags=[tag], operation_id=f"{spec.name}_readyz",
+                summary="Ready to serve", response_model=Health,
+                responses={503: {"model": Problem, "description": "Not ready"}})
+    async def readyz(request: Request) -> Any:
+        """200 when the database answers and its schema is at the migrations' head."""
+        head = request.app.state.migrations_head
+        try:
+            async with request.app.state.sessionmaker() as session:
+                current = (await session.execute(text("SELECT version_num FROM alembic_version"))
+                           ).scalar_one_or_none()
+        except Exception as exc:
+            return JSONResponse({"type": "https://jifen.dev/problems/not-ready", "title": "Not ready",
+                                 "status": 503, "detail": f"database: {exc.__class__.__name__}"},
+                                status_code=503, media_type="application/problem+json",
+                                headers={"Retry-After": "2"})
+        if head is not None and current != head:
+            return JSONResponse({"type": "https://jifen.dev/problems/not-ready", "title": "Not ready",
+                                 "status": 503, "detail": f"schema at {current}, code expects {head}"},
+                                status_code=503, media_type="application/problem+json")
+        return Health(status="ready", service=spec.name, database="ok", migration=current)
+
+    router.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
+
+    @router.get(f"{spec.prefix}/v1/admin/outbox", tags=[tag], response_model=OutboxReport,
+                operation_id=f"{spec.name}_get_outbox", summary="Outbox backlog and dead letters",
+                responses=responses(Unauthorized, Forbidden))
+    async def outbox_report(request: Request, session: DBSession, _: AuditReader,
+                            limit: Limit = 50, cursor: Cursor = None) -> OutboxReport:
+        """How many events wait for delivery, how many were dead-lettered, and the
+        dead letters themselves (newest first) with their last error."""
+        relay: OutboxRelay = request.app.state.relay
+        stats = await relay.stats(session)
+        t = spec.tables.outbox
+        after = decode_cursor(cursor, arity=1)
+        stmt = select(t).where(t.c.dead_at.is_not(None)).order_by(t.c.id.desc()).limit(limit + 1)
+        if after is not None:
+            stmt = stmt.where(t.c.id < int(after[0]))
+        rows = (await session.execute(stmt)).mappings().all()
+        items = [DeadLetter.model_validate(dict(r)) for r in rows[:limit]]
+        next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+        return OutboxReport(**stats, dead=Page[DeadLetter](items=items, next_cursor=next_cursor))
+
+    @router.post(f"{spec.prefix}/v1/admin/outbox/retry", tags=[tag], response_model=RetryResult,
+                 operation_id=f"{spec.name}_retry_dead_letters",
+                 summary="Requeue dead-lettered events", responses=responses(Unauthorized, Forbidden))
+    async def retry_dead(request: Request, session: DBSession, _: HRAdmin,
+                         ids: Annotated[list[int] | None, Query(description="Only these rows")] = None
+                         ) -> RetryResult:
+        """Puts dead letters (all, or the given ids) back in the delivery queue."""
+        count = await request.app.state.relay.retry_dead(session, ids)
+        request.app.state.relay.wake()
+        return RetryResult(requeued=count)
+
+    return router

@@ -1,0 +1,115 @@
+"""JWT bearer authentication and role dependencies.
+
+Tokens carry ``sub`` (employee number or integration name), ``roles`` and,
+for managers, ``departments``. Algorithms are fixed by configuration, and
+``exp``, ``iss`` and ``aud`` are required: a token without them is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Iterable
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.errors import Forbidden, Unauthorized
+
+ROLES = ("employee", "manager", "assessor", "hr_admin", "auditor", "integration", "service")
+
+_bearer = HTTPBearer(auto_error=False, description="JWT minted by the identity provider or `jifen token`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's subject, roles and managed departments."""
+
+    sub: str
+    roles: frozenset[str]
+    departments: tuple[str, ...] = field(default_factory=tuple)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_privileged_reader(self) -> bool:
+        """HR, auditors, integrations and services read every record."""
+        return self.has("hr_admin", "auditor", "integration", "service")
+
+
+def mint_token(*, secret: str, sub: str, roles: Iterable[str], issuer: str, audience: str,
+               ttl_seconds: int = 3600, departments: Iterable[str] = (),
+               algorithm: str = "HS256", name: str | None = None) -> str:
+    roles = list(roles)
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}")
+    now = int(time.time())
+    claims: dict[str, object] = {"sub": sub, "roles": roles, "iss": issuer, "aud": audience,
+                                 "iat": now, "exp": now + ttl_seconds}
+    if departments:
+        claims["departments"] = list(departments)
+    if name:
+        claims["name"] = name
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def decode_token(token: str, *, secret: str, algorithms: list[str], issuer: str,
+                 audience: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=algorithms, audience=audience,
+                            issuer=issuer, options={"require": ["exp", "iss", "aud", "sub"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("The token has expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"The token is not valid: {exc}") from exc
+    roles = claims.get("roles") or []
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise Unauthorized("The token's roles claim must be a list of strings")
+    departments = claims.get("departments") or []
+    if not isinstance(departments, list):
+        raise Unauthorized("The token's departments claim must be a list")
+    return Principal(sub=str(claims["sub"]), roles=frozenset(r for r in roles if r in ROLES),
+                     departments=tuple(str(d) for d in departments))
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Send Authorization: Bearer <token>")
+    settings = request.app.state.settings
+    principal = decode_token(credentials.credentials, secret=settings.jwt_secret,
+                             algorithms=settings.jwt_algorithms, issuer=settings.jwt_issuer,
+                             audience=settings.jwt_audience)
+    request.state.principal = principal
+    return principal
+
+
+def require_roles(*roles: str):
+    """Dependency factory: the caller must hold at least one of ``roles``."""
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.has(*roles):
+            raise Forbidden(f"This operation needs one of the roles: {', '.join(roles)}")
+        return principal
+
+    dependency.__name__ = "require_" + "_or_".join(roles)
+    return dependency
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+HRAdmin = Annotated[Principal, Depends(require_roles("hr_admin"))]
+OrgWriter = Annotated[Principal, Depends(require_roles("hr_admin", "integration"))]
+PrivilegedReader = Annotated[
+    Principal, Depends(require_roles("hr_admin", "auditor", "integration", "service"))]
+StaffReader = Annotated[
+    Principal,
+    Depends(require_roles("hr_admin", "auditor", "integration", "service", "manager", "assessor")),
+]
+ServiceCaller = Annotated[Principal, Depends(require_roles("service"))]
+AuditReader = Annotated[Principal, Depends(require_roles("hr_admin", "auditor"))]
+CopyReader = Annotated[Principal, Depends(require_roles("hr_admin", "auditor", "service"))]

@@ -1,0 +1,1 @@
+"""Wire contracts between services. Changed only by adding fields."""

@@ -1,0 +1,69 @@
+"""Typed httpx clients for service-to-service calls, authenticated with a
+short-lived ``service`` token minted from the shared signing key."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from shared.auth import mint_token
+from shared.errors import DependencyUnavailable
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ServiceTokenAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer`` with a service token, re-minted before it expires."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self._token = ""
+        self._expires = 0.0
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        now = time.time()
+        if now > self._expires - 30:
+            s = self.settings
+            ttl = s.service_token_ttl_seconds
+            self._token = mint_token(secret=s.jwt_secret, sub=f"service:{s.service_name}",
+                                     roles=["service"], issuer=s.jwt_issuer,
+                                     audience=s.jwt_audience, ttl_seconds=ttl,
+                                     algorithm=s.jwt_algorithms[0])
+            self._expires = now + ttl
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+def make_peer_client(settings: Any, base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url, auth=ServiceTokenAuth(settings),
+        timeout=httpx.Timeout(settings.peer_timeout_seconds, connect=2.0),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+
+
+class PeerClient:
+    """Base of the typed clients: one method per remote operation, each returning a model."""
+
+    peer_name = "peer"
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def _request(self, method: str, path: str, model: type[M] | None = None,
+                       **kwargs: Any) -> M | dict[str, Any] | None:
+        try:
+            resp = await self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DependencyUnavailable(f"{self.peer_name} is not reachable: {exc.__class__.__name__}") from exc
+        if resp.status_code >= 500:
+            raise DependencyUnavailable(f"{self.peer_name} answered {resp.status_code}")
+        resp.raise_for_status()
+        if resp.status_code == 204:
+            return None
+        data = resp.json()
+        return model.model_validate(data) if model is not None else data

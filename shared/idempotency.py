@@ -1,0 +1,189 @@
+"""Idempotency-Key for every POST, as API.md specifies.
+
+Same key and same request: the stored response is replayed (with
+``Idempotent-Replayed: true``). Same key, different request: 422. Same key
+while the first request still runs: 409. Keys are scoped to the caller (the
+verified token subject) and kept ``idempotency_ttl_hours``. 5xx answers are
+not stored, so a retry after a crash runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column, DateTime, Integer, LargeBinary, MetaData, String, Table, and_, delete, func, select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.auth import decode_token
+from shared.errors import PROBLEM_MEDIA_TYPE, problem_type
+
+HEADER = b"idempotency-key"
+# A request that holds its key longer than this is taken to have died with its process.
+ABANDONED_AFTER = timedelta(minutes=2)
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        "idempotency_key", metadata,
+        Column("scope", String(200), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        Column("state", String(10), nullable=False),  # running | done
+        Column("status_code", Integer),
+        Column("response_headers", JSONB),
+        Column("response_body", LargeBinary),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, *, table: Table, ttl_hours: int = 48) -> None:
+        self.app = app
+        self.table = table
+        self.ttl = timedelta(hours=ttl_hours)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        key = headers.get(HEADER, b"").decode("latin-1").strip()
+        caller = self._caller(scope, headers)
+        if not key or caller is None:
+            await self.app(scope, receive, send)
+            return
+        if len(key) > 200:
+            await _problem(send, 400, "invalid-idempotency-key", "Idempotency-Key too long",
+                           "Use at most 200 characters, e.g. a UUID")
+            return
+        body = await _read_body(receive)
+        digest = hashlib.sha256(b"\n".join([
+            scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body,
+        ])).hexdigest()
+        sessionmaker = scope["app"].state.sessionmaker
+        claimed, existing = await self._claim(sessionmaker, caller, key, digest)
+        if not claimed:
+            await self._answer_existing(send, existing, digest)
+            return
+        captured = await self._run(scope, body, send)
+        await self._store(sessionmaker, caller, key, captured)
+
+    def _caller(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        if not auth.lower().startswith("bearer "):
+            return None
+        s = scope["app"].state.settings
+        try:
+            principal = decode_token(auth[7:].strip(), secret=s.jwt_secret,
+                                     algorithms=s.jwt_algorithms, issuer=s.jwt_issuer,
+                                     audience=s.jwt_audience)
+        except Exception:
+            return None  # the route itself answers 401
+        return principal.sub
+
+    async def _claim(self, sessionmaker: Any, caller: str, key: str,
+                     digest: str) -> tuple[bool, Any]:
+        t = self.table
+        ttl = self.ttl
+        async with sessionmaker() as session, session.begin():
+            now = datetime.now(UTC)
+            # expired keys, and keys whose request died mid-way, can be used again
+            await session.execute(delete(t).where(and_(t.c.scope == caller, t.c.key == key, (
+                (t.c.created_at < now - ttl) |
+                ((t.c.state == "running") & (t.c.created_at < now - ABANDONED_AFTER))))))
+            inserted = (await session.execute(
+                insert(t).values(scope=caller, key=key, request_hash=digest, state="running")
+                .on_conflict_do_nothing().returning(t.c.key))).scalar_one_or_none()
+            if inserted is not None:
+                return True, None
+            existing = (await session.execute(
+                select(t).where(t.c.scope == caller, t.c.key == key))).mappings().one_or_none()
+            return False, existing
+
+    async def _answer_existing(self, send: Send, existing: Any, digest: str) -> None:
+        if existing is None:  # deleted between our statements: ask the client to retry
+            await _problem(send, 409, "idempotency-key-in-use", "Request in progress",
+                           "Retry in a moment")
+        elif existing["request_hash"] != digest:
+            await _problem(send, 422, "idempotency-key-reused",
+                           "Idempotency-Key reused with a different request",
+                           "This key was already used for a different request body or path")
+        elif existing["state"] != "done":
+            await _problem(send, 409, "idempotency-key-in-use", "Request in progress",
+                           "A request with this Idempotency-Key is still running; retry later")
+        else:
+            stored_headers = [(k.encode("latin-1"), v.encode("latin-1"))
+                              for k, v in existing["response_headers"]]
+            stored_headers.append((b"idempotent-replayed", b"true"))
+            await send({"type": "http.response.start", "status": existing["status_code"],
+                        "headers": stored_headers})
+            await send({"type": "http.response.body", "body": existing["response_body"] or b""})
+
+    async def _run(self, scope: Scope, body: bytes, send: Send) -> dict[str, Any]:
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
+        sent_body = False
+
+        async def replay_receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.disconnect"}
+
+        async def capture_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+                    if k.lower() not in (b"x-request-id", b"date", b"server")]
+            elif message["type"] == "http.response.body":
+                captured["body"].extend(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        except BaseException:
+            captured["status"] = 500
+            raise
+        return captured
+
+    async def _store(self, sessionmaker: Any, caller: str, key: str,
+                     captured: dict[str, Any]) -> None:
+        t = self.table
+        where = and_(t.c.scope == caller, t.c.key == key)
+        async with sessionmaker() as session, session.begin():
+            if captured["status"] >= 500:
+                await session.execute(delete(t).where(where))
+            else:
+                await session.execute(update(t).where(where).values(
+                    state="done", status_code=captured["status"],
+                    response_headers=captured["headers"], response_body=bytes(captured["body"])))
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        elif message["type"] == "http.disconnect":
+            break
+    return b"".join(chunks)
+
+
+async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
+    body = json.dumps({"type": problem_type(slug), "title": title, "status": status,
+                       "detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

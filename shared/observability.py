@@ -1,0 +1,96 @@
+"""Request IDs, JSON logs and Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+HTTP_REQUESTS = Histogram(
+    "jifen_http_request_duration_seconds", "HTTP request duration",
+    ["service", "method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OUTBOX_BACKLOG = Gauge("jifen_outbox_backlog", "Outbox rows not yet delivered", ["service"])
+OUTBOX_DEAD = Gauge("jifen_outbox_dead_letters", "Outbox rows dead-lettered", ["service"])
+OUTBOX_DELIVERED = Counter("jifen_outbox_delivered_total", "Outbox rows delivered",
+                           ["service", "destination"])
+OUTBOX_FAILED = Counter("jifen_outbox_failed_attempts_total", "Failed outbox delivery attempts",
+                        ["service", "destination"])
+
+
+def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
+    processors: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+    ]
+    renderer = (structlog.processors.JSONRenderer(ensure_ascii=False) if json_logs
+                else structlog.dev.ConsoleRenderer(colors=False))
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+
+
+class RequestContextMiddleware:
+    """Takes X-Request-ID from the request (or makes one), binds it to every log
+    line of the request, returns it on the response and records the metric."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+        self.log = structlog.get_logger("jifen.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id, service=self.service)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() != REQUEST_ID_HEADER.encode()]
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).observe(elapsed)
+            if not scope["path"].endswith(("/healthz", "/metrics")):
+                self.log.info("request", method=scope["method"], path=scope["path"],
+                              status=status, duration_ms=round(elapsed * 1000, 2))
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    refresh = getattr(request.app.state, "refresh_metrics", None)
+    if refresh is not None:
+        await refresh()
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,283 @@
+"""Transactional outbox: events written in the same transaction as the change,
+delivered over HTTP by a relay that any number of replicas can run.
+
+Rows are claimed with ``FOR UPDATE SKIP LOCKED``; failures back off
+exponentially and after ``outbox_max_attempts`` the row is dead-lettered
+(visible in the admin endpoint and the ``jifen_outbox_dead_letters`` metric).
+Right after commit the producer delivers its own rows at once
+(:meth:`OutboxRelay.deliver_now`), so callers usually see the consumer's
+answer in the same response; otherwise the loop delivers them later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import structlog
+from sqlalchemy import (
+    BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    and_, func, select, text, update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope
+from shared.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_FAILED
+
+log = structlog.get_logger("jifen.outbox")
+
+# HTTP answers after which a retry cannot help: the event goes straight to dead letters.
+_PERMANENT = {400, 401, 403, 404, 405, 410, 413, 415, 422}
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox_event", metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", UUID(as_uuid=True), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("destination", String(50), nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("available_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("delivered_at", DateTime(timezone=True)),
+        Column("dead_at", DateTime(timezone=True)),
+        Column("last_error", Text),
+        UniqueConstraint("event_id", "destination"),
+        Index("ix_outbox_event_pending", "available_at",
+              postgresql_where=text("delivered_at IS NULL AND dead_at IS NULL")),
+    )
+
+
+async def enqueue(session: AsyncSession, table: Table, *, event_type: str,
+                  payload: dict[str, Any] | list[dict[str, Any]], destinations: list[str],
+                  occurred_at: datetime | None = None) -> list[int]:
+    """Add events to the outbox in the caller's transaction, one row per destination.
+
+    ``payload`` may be a list: one event per payload (bulk work such as imports).
+    Returns the new row ids, for :meth:`OutboxRelay.deliver_now`."""
+    payloads = payload if isinstance(payload, list) else [payload]
+    occurred_at = occurred_at or datetime.now(UTC)
+    rows = []
+    for p in payloads:
+        event_id = uuid.uuid4()
+        rows.extend({"event_id": event_id, "event_type": event_type, "destination": d,
+                     "payload": p, "occurred_at": occurred_at} for d in destinations)
+    if not rows:
+        return []
+    ids: list[int] = []
+    for start in range(0, len(rows), 5000):
+        result = await session.execute(table.insert().returning(table.c.id), rows[start:start + 5000])
+        ids.extend(result.scalars())
+    return ids
+
+
+@dataclass
+class Delivery:
+    """The outcome of delivering one outbox row."""
+
+    row_id: int
+    event_id: uuid.UUID
+    destination: str
+    delivered: bool
+    response: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class OutboxRelay:
+    def __init__(self, *, service: str, table: Table, sessionmaker: async_sessionmaker[AsyncSession],
+                 destinations: dict[str, tuple[httpx.AsyncClient, str]], settings: Any) -> None:
+        """``destinations`` maps a destination name to (client, path) for its event endpoint."""
+        self.service = service
+        self.table = table
+        self.sessionmaker = sessionmaker
+        self.destinations = destinations
+        self.settings = settings
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    # -- delivery -------------------------------------------------------------------
+
+    async def deliver_now(self, row_ids: list[int], *, timeout: float | None = None) -> list[Delivery]:
+        """Deliver these rows at once (after the producer committed). Rows another
+        replica already holds are skipped; they are delivered by that replica."""
+        if not row_ids:
+            return []
+        try:
+            return await asyncio.wait_for(self._deliver(row_ids=row_ids), timeout)
+        except TimeoutError:
+            return []
+
+    async def deliver_pending(self) -> int:
+        """One pass of the relay loop: deliver what is due. Returns rows delivered."""
+        deliveries = await self._deliver(row_ids=None)
+        return sum(1 for d in deliveries if d.delivered)
+
+    async def _deliver(self, *, row_ids: list[int] | None) -> list[Delivery]:
+        t = self.table
+        cond = and_(t.c.delivered_at.is_(None), t.c.dead_at.is_(None))
+        if row_ids is None:
+            cond = and_(cond, t.c.available_at <= func.now())
+        else:
+            cond = and_(cond, t.c.id.in_(row_ids))
+        stmt = (select(t).where(cond).order_by(t.c.id).limit(self.settings.outbox_batch_size)
+                .with_for_update(skip_locked=True))
+        out: list[Delivery] = []
+        async with self.sessionmaker() as session, session.begin():
+            rows = (await session.execute(stmt)).mappings().all()
+            by_destination: dict[str, list[Any]] = {}
+            for row in rows:
+                by_destination.setdefault(row["destination"], []).append(row)
+            for dest, dest_rows in by_destination.items():
+                deliveries = await self._post_batch(dest, dest_rows)
+                for row, delivery in zip(dest_rows, deliveries, strict=True):
+                    await self._record(session, row, delivery)
+                out.extend(deliveries)
+        return out
+
+    async def _post_batch(self, dest: str, rows: list[Any]) -> list[Delivery]:
+        """POST a batch of events to one consumer; its receipts say which were applied."""
+        results = [Delivery(row_id=r["id"], event_id=r["event_id"], destination=dest,
+                            delivered=False) for r in rows]
+        if dest not in self.destinations:
+            for d in results:
+                d.error = f"permanent unknown destination {dest!r}"
+            return results
+        client, path = self.destinations[dest]
+        batch = EventBatch(events=[EventEnvelope(
+            event_id=r["event_id"], event_type=r["event_type"], occurred_at=r["occurred_at"],
+            producer=self.service, payload=r["payload"]) for r in rows])
+        try:
+            resp = await client.post(path, content=batch.model_dump_json(),
+                                     headers={"content-type": "application/json"})
+        except httpx.HTTPError as exc:
+            for d in results:
+                d.error = f"{exc.__class__.__name__}: {exc}"[:500]
+            return results
+        if resp.status_code >= 300:
+            prefix = "permanent " if resp.status_code in _PERMANENT else ""
+            for d in results:
+                d.error = f"{prefix}HTTP {resp.status_code}: {resp.text[:400]}"
+            return results
+        receipts = {r.event_id: r for r in EventBatchReceipt.model_validate(resp.json()).receipts}
+        for d in results:
+            receipt = receipts.get(d.event_id)
+            if receipt is None:
+                d.error = "consumer returned no receipt"
+            elif receipt.status == "failed":
+                d.error = ("permanent " if receipt.permanent else "") + (receipt.error or "failed")
+            else:
+                d.delivered, d.response = True, receipt.model_dump(mode="json")
+        return results
+
+    async def _record(self, session: AsyncSession, row: Any, delivery: Delivery) -> None:
+        t = self.table
+        now = datetime.now(UTC)
+        if delivery.delivered:
+            OUTBOX_DELIVERED.labels(self.service, delivery.destination).inc()
+            values: dict[str, Any] = {"delivered_at": now, "attempts": row["attempts"] + 1,
+                                      "last_error": None}
+        else:
+            OUTBOX_FAILED.labels(self.service, delivery.destination).inc()
+            attempts = row["attempts"] + 1
+            permanent = (delivery.error or "").startswith("permanent ")
+            values = {"attempts": attempts, "last_error": delivery.error}
+            if permanent or attempts >= self.settings.outbox_max_attempts:
+                values["dead_at"] = now
+                log.warning("outbox_dead_letter", event_id=str(row["event_id"]),
+                            destination=delivery.destination, error=delivery.error)
+            else:
+                values["available_at"] = now + timedelta(seconds=self.backoff(attempts))
+        await session.execute(update(t).where(t.c.id == row["id"]).values(**values))
+
+    def backoff(self, attempts: int) -> float:
+        """Exponential backoff with full jitter, capped."""
+        s = self.settings
+        ceiling = min(s.outbox_backoff_max_seconds, s.outbox_backoff_base_seconds * 2 ** (attempts - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    # -- loop -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name=f"{self.service}-outbox-relay")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                delivered = await self.deliver_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the loop must survive a database restart
+                log.warning("outbox_relay_error", error=repr(exc))
+                delivered = 0
+            if delivered >= self.settings.outbox_batch_size:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    # -- admin ----------------------------------------------------------------------
+
+    async def stats(self, session: AsyncSession) -> dict[str, Any]:
+        t = self.table
+        pending = and_(t.c.delivered_at.is_(None), t.c.dead_at.is_(None))
+        row = (await session.execute(select(
+            func.count().filter(pending).label("backlog"),
+            func.count().filter(t.c.dead_at.is_not(None)).label("dead"),
+            func.min(t.c.created_at).filter(pending).label("oldest_pending_at"),
+            func.count().filter(t.c.delivered_at.is_not(None)).label("delivered"),
+        ))).one()
+        OUTBOX_BACKLOG.labels(self.service).set(row.backlog)
+        OUTBOX_DEAD.labels(self.service).set(row.dead)
+        return {"backlog": row.backlog, "dead_letters": row.dead, "delivered": row.delivered,
+                "oldest_pending_at": row.oldest_pending_at}
+
+    async def retry_dead(self, session: AsyncSession, row_ids: list[int] | None = None) -> int:
+        """Put dead letters back in the queue (after the consumer was fixed)."""
+        t = self.table
+        stmt = update(t).where(t.c.dead_at.is_not(None))
+        if row_ids:
+            stmt = stmt.where(t.c.id.in_(row_ids))
+        result = await session.execute(stmt.values(dead_at=None, attempts=0,
+                                                   available_at=func.now()))
+        return result.rowcount or 0
+
+
+def after_commit_delivery(relay: OutboxRelay, row_ids: list[int]):
+    """A background task (run after the response's transaction committed) that
+    delivers small batches at once and wakes the relay loop for large ones."""
+
+    async def task() -> None:
+        if not row_ids:
+            return
+        if len(row_ids) <= relay.settings.outbox_batch_size:
+            try:
+                await relay.deliver_now(row_ids, timeout=relay.settings.peer_timeout_seconds)
+            except Exception as exc:  # the loop delivers it later
+                log.info("deliver_now_failed", error=repr(exc))
+        relay.wake()
+
+    return task
