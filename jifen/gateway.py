@@ -184,8 +184,19 @@ def _render(*, origin: str, user: str | None, workers: int | str, pid_path: Path
         "problem_locations": _problem_locations(limits),
         **{name: str(value) for name, value in limits.items()},
     }
-    template = TEMPLATE_PATH.read_text(encoding="utf-8")
+    template = _template_path().read_text(encoding="utf-8")
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
+
+
+def _template_path() -> Path:
+    # Next to the package in a checkout; from the working directory when jifen
+    # is installed into site-packages and run from the repository (or /app).
+    for candidate in (TEMPLATE_PATH, Path.cwd() / "gateway" / TEMPLATE_PATH.name):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"gateway template not found at {TEMPLATE_PATH} or under ./gateway/; "
+        "run from the repository root")
 
 
 def _check_port(port: int) -> None:

@@ -1,0 +1,45 @@
+# Jifen: the commands a developer needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv run test test-fast bench openapi lint clean-data
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+$(STAMP): pyproject.toml
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || true
+	@if command -v uv >/dev/null 2>&1; then \
+	  [ -x $(BIN)/python ] || uv venv --quiet --python $(PYTHON) $(VENV); \
+	  uv pip install --quiet --python $(BIN)/python -e '.[dev]'; \
+	else \
+	  [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/pip install --quiet -e '.[dev]'; \
+	fi
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install Jifen with its development tools
+
+run: $(STAMP) ## start PostgreSQL, the three services and the gateway on :8080 (Ctrl-C stops)
+	@scripts/system-packages.sh nginx
+	$(BIN)/jifen run
+
+test: $(STAMP) ## run the whole test suite (starts its own database, services and nginx)
+	@scripts/system-packages.sh nginx docker-compose
+	$(BIN)/pytest
+
+bench: $(STAMP) ## run the benchmarks and print their figures (see docs/benchmarks.md)
+	@scripts/system-packages.sh nginx wrk
+	$(BIN)/python -m bench
+
+openapi: $(STAMP) ## export openapi/*.json from the code
+	$(BIN)/jifen openapi
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check .
+
+clean-data: ## delete the local database and logs under var/ (asks nothing: be sure)
+	rm -rf var/
