@@ -121,11 +121,12 @@ class Stack:
         say(f"• gateway on {self.gateway_url}")
 
     def migrate(self, service: str) -> None:
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "-c", str(REPO_ROOT / "migrations" / service / "alembic.ini"),
-             "upgrade", "head"],
-            check=True, cwd=REPO_ROOT, env=self.service_env(service),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        ini = REPO_ROOT / "migrations" / service / "alembic.ini"
+        done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", "head"],
+                              cwd=REPO_ROOT, env=self.service_env(service),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"migrations of {service} failed:\n{done.stderr[-3000:]}")
 
     def _spawn(self, service: str, port: int) -> ServiceProcess:
         log = open(self.log_dir / f"{service}-{port}.log", "ab")  # noqa: SIM115 (kept by the child)

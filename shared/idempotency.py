@@ -64,16 +64,23 @@ class IdempotencyMiddleware:
                            "Use at most 200 characters, e.g. a UUID")
             return
         body = await _read_body(receive)
-        digest = hashlib.sha256(b"\n".join([
-            scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body,
-        ])).hexdigest()
+        digest = _request_digest(scope, headers, body)
         sessionmaker = scope["app"].state.sessionmaker
         claimed, existing = await self._claim(sessionmaker, caller, key, digest)
         if not claimed:
             await self._answer_existing(send, existing, digest)
             return
-        captured = await self._run(scope, body, send)
+        # the answer is stored before the client sees it, so a retry that follows
+        # the response at once finds it replayable rather than "in progress"
+        try:
+            captured = await self._run(scope, body)
+        except BaseException:
+            await self._store(sessionmaker, caller, key, {"status": 500})
+            raise
         await self._store(sessionmaker, caller, key, captured)
+        await send({"type": "http.response.start", "status": captured["status"],
+                    "headers": captured["raw_headers"]})
+        await send({"type": "http.response.body", "body": bytes(captured["body"])})
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
         auth = headers.get(b"authorization", b"").decode("latin-1")
@@ -126,8 +133,9 @@ class IdempotencyMiddleware:
                         "headers": stored_headers})
             await send({"type": "http.response.body", "body": existing["response_body"] or b""})
 
-    async def _run(self, scope: Scope, body: bytes, send: Send) -> dict[str, Any]:
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
+    async def _run(self, scope: Scope, body: bytes) -> dict[str, Any]:
+        captured: dict[str, Any] = {"status": 500, "headers": [], "raw_headers": [],
+                                    "body": bytearray()}
         sent_body = False
 
         async def replay_receive() -> Message:
@@ -140,18 +148,14 @@ class IdempotencyMiddleware:
         async def capture_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
+                captured["raw_headers"] = list(message.get("headers", []))
                 captured["headers"] = [
                     (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
                     if k.lower() not in (b"x-request-id", b"date", b"server")]
             elif message["type"] == "http.response.body":
                 captured["body"].extend(message.get("body", b""))
-            await send(message)
 
-        try:
-            await self.app(scope, replay_receive, capture_send)
-        except BaseException:
-            captured["status"] = 500
-            raise
+        await self.app(scope, replay_receive, capture_send)
         return captured
 
     async def _store(self, sessionmaker: Any, caller: str, key: str,
@@ -165,6 +169,20 @@ class IdempotencyMiddleware:
                 await session.execute(update(t).where(where).values(
                     state="done", status_code=captured["status"],
                     response_headers=captured["headers"], response_body=bytes(captured["body"])))
+
+
+def _request_digest(scope: Scope, headers: dict[bytes, bytes], body: bytes) -> str:
+    """Hash of what makes two requests "the same". A multipart boundary is random
+    per attempt, so it is taken out: a retried upload of the same file matches."""
+    content_type = headers.get(b"content-type", b"")
+    normalised = body
+    if content_type.startswith(b"multipart/") and b"boundary=" in content_type:
+        boundary = content_type.split(b"boundary=", 1)[1].split(b";", 1)[0].strip(b'"')
+        if boundary:
+            normalised = body.replace(boundary, b"<boundary>")
+    return hashlib.sha256(b"\n".join([
+        scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
+        normalised])).hexdigest()
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -1,0 +1,130 @@
+"""JWT matrix and bad input, through the gateway: every refusal is a 4xx problem+json."""
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+
+from shared.settings import DEV_JWT_SECRET
+from tests.conftest import auth
+from tests.factories import create_org, uid
+
+URL = "/training/v1/departments"
+
+
+def sign(claims: dict, key: str = DEV_JWT_SECRET, alg: str = "HS256") -> str:
+    return jwt.encode(claims, key, algorithm=alg)
+
+
+def good_claims(**over) -> dict:
+    now = int(time.time())
+    return {"sub": "HR9", "roles": ["hr_admin"], "iss": "jifen", "aud": "jifen",
+            "iat": now, "exp": now + 600, **over}
+
+
+def unsigned(claims: dict) -> str:
+    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
+    return f"{enc({'alg': 'none', 'typ': 'JWT'})}.{enc(claims)}."
+
+
+def tampered() -> str:
+    header, payload, signature = sign(good_claims(roles=["employee"])).split(".")
+    forged = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    forged["roles"] = ["hr_admin"]
+    new_payload = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+    return f"{header}.{new_payload}.{signature}"
+
+
+BAD_TOKENS = {
+    "alg none": unsigned(good_claims()),
+    "wrong key": sign(good_claims(), key="not-the-key-" * 3),
+    "expired": sign(good_claims(exp=int(time.time()) - 10)),
+    "wrong audience": sign(good_claims(aud="someone-else")),
+    "wrong issuer": sign(good_claims(iss="evil")),
+    "no exp": sign({k: v for k, v in good_claims().items() if k != "exp"}),
+    "tampered payload": tampered(),
+    "garbage": "not.a.jwt",
+}
+
+
+async def test_missing_token_is_401(gw):
+    r = await gw.get(URL)
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TOKENS))
+async def test_bad_tokens_are_401(gw, case):
+    r = await gw.get(URL, headers={"Authorization": f"Bearer {BAD_TOKENS[case]}"})
+    assert r.status_code == 401, (case, r.text)
+    body = r.json()
+    assert body["status"] == 401 and body["type"].endswith("/unauthorized")
+
+
+async def test_good_token_passes(gw):
+    r = await gw.get(URL, headers={"Authorization": f"Bearer {sign(good_claims())}"})
+    assert r.status_code == 200
+
+
+@pytest.fixture(scope="module")
+async def org(gw):
+    return await create_org(gw)
+
+
+async def problem(r, status: int) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["type"] and body["title"]
+    return body
+
+
+async def test_unknown_fields_rejected_with_pointer(gw, hr):
+    body = await problem(await gw.put(f"/training/v1/skills/{uid('S')}", headers=hr,
+                                      json={"name": "x", "colour": "red"}), 422)
+    assert body["errors"][0]["pointer"] == "#/colour"
+
+
+async def test_nul_bytes_are_4xx(gw, hr, org):
+    await problem(await gw.put(f"/training/v1/skills/{uid('S')}", headers=hr,
+                               json={"name": "bad\u0000name"}), 422)
+    r = await gw.get("/training/v1/employees/A%00B", headers=hr)
+    assert 400 <= r.status_code < 500
+    r = await gw.get("/training/v1/employees", headers=hr, params={"department": "X\x00"})
+    assert 400 <= r.status_code < 500
+
+
+async def test_out_of_range_and_wrong_types(gw, hr, org):
+    body = {"name": "x", "family": "production",
+            "required_skills": [{"skill_code": org["skill"]["code"], "level": 10**30}]}
+    await problem(await gw.put(f"/training/v1/job-roles/{uid('R')}", headers=hr, json=body), 422)
+    await problem(await gw.get("/training/v1/employees", headers=hr, params={"limit": 10**20}), 422)
+    await problem(await gw.get("/training/v1/employees", headers=hr, params={"limit": "lots"}), 422)
+    await problem(await gw.put(f"/training/v1/employees/{uid('E')}", headers=hr, json={
+        "name": "x", "department_code": org["department"]["code"],
+        "job_role_code": org["role"]["code"], "hired_on": "2024-02-30"}), 422)
+    await problem(await gw.put(f"/training/v1/employees/{uid('E')}", headers=hr, json={
+        "name": "x", "department_code": org["department"]["code"],
+        "job_role_code": org["role"]["code"], "hired_on": "9999-01-01"}), 422)
+    await problem(await gw.put(f"/training/v1/skills/{uid('S')}", headers=hr,
+                               content=b"{not json", ), 422)
+
+
+@pytest.mark.parametrize("cursor", ["!!!", "bm90LWpzb24", "WzEsMiwzXQ", "a" * 3000])
+async def test_malformed_cursor_is_400(gw, hr, cursor):
+    r = await gw.get("/training/v1/employees", headers=hr, params={"cursor": cursor})
+    assert r.status_code in (400, 422), r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_oversized_body_is_413_problem(gw, hr):
+    big = b"x" * (21 * 1024 * 1024)
+    r = await gw.post("/training/v1/employee-imports", headers=hr,
+                      files={"file": ("big.csv", big, "text/csv")})
+    await problem(r, 413)
+
+
+async def test_wrong_role_is_403_problem(gw):
+    await problem(await gw.get("/training/v1/admin/outbox", headers=auth("E7", "employee")), 403)
