@@ -56,8 +56,30 @@ def mint_token(*, secret: str, sub: str, roles: Iterable[str], issuer: str, audi
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
+_VERIFIED: dict[tuple[str, ...], tuple[Principal, float]] = {}
+_VERIFIED_MAX = 10_000
+
+
 def decode_token(token: str, *, secret: str, algorithms: list[str], issuer: str,
                  audience: str) -> Principal:
+    """Verify a token. A token verified before is answered from memory until it
+    expires (mobile clients send the same token on every request)."""
+    key = (token, secret, issuer, audience, *algorithms)
+    cached = _VERIFIED.get(key)
+    if cached is not None:
+        if cached[1] > time.time():
+            return cached[0]
+        _VERIFIED.pop(key, None)
+    principal, expires = _verify(token, secret=secret, algorithms=algorithms, issuer=issuer,
+                                 audience=audience)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = (principal, expires)
+    return principal
+
+
+def _verify(token: str, *, secret: str, algorithms: list[str], issuer: str,
+            audience: str) -> tuple[Principal, float]:
     try:
         claims = jwt.decode(token, secret, algorithms=algorithms, audience=audience,
                             issuer=issuer, options={"require": ["exp", "iss", "aud", "sub"]})
@@ -71,8 +93,9 @@ def decode_token(token: str, *, secret: str, algorithms: list[str], issuer: str,
     departments = claims.get("departments") or []
     if not isinstance(departments, list):
         raise Unauthorized("The token's departments claim must be a list")
-    return Principal(sub=str(claims["sub"]), roles=frozenset(r for r in roles if r in ROLES),
-                     departments=tuple(str(d) for d in departments))
+    principal = Principal(sub=str(claims["sub"]), roles=frozenset(r for r in roles if r in ROLES),
+                          departments=tuple(str(d) for d in departments))
+    return principal, float(claims["exp"])
 
 
 async def current_principal(

@@ -9,10 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.training_api.employees import repository as repo
 from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
-    EmployeeNoMismatch, EmployeeNotFound, ImportFileRejected,
+    EmployeeNoMismatch,
+    EmployeeNotFound,
+    ImportFileRejected,
 )
 from services.training_api.employees.importing import (
-    ImportFileError, ImportRow, parse_employee_file,
+    ImportFileError,
+    ImportRow,
+    parse_employee_file,
 )
 from services.training_api.employees.publishing import publisher
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
@@ -28,6 +32,18 @@ def _out(row: Any) -> schemas.Employee:
         job_role_code=role_code, job_role_name=role_name, job_role_family=family,
         is_front_line=emp.is_front_line, hired_on=emp.hired_on, status=emp.status,
         version=emp.version, created_at=emp.created_at, updated_at=emp.updated_at)
+
+
+def _may_read(principal: Principal, row: Any) -> bool:
+    """Staff read everyone; a manager the subtrees of their departments; anyone else
+    only themself."""
+    if principal.is_privileged_reader or principal.has("assessor"):
+        return True
+    if principal.has("manager") and principal.departments:
+        codes = set(row[3].split("/"))  # the department path: the row's department and its ancestors
+        if codes.intersection(principal.departments):
+            return True
+    return row[0].employee_no == principal.sub
 
 
 class EmployeeService:
@@ -56,14 +72,11 @@ class EmployeeService:
 
     async def get(self, session: AsyncSession, employee_no: str, *,
                   principal: Principal) -> schemas.Employee:
-        filters = await self._visible(session, principal)
-        filters.employee_nos = ([employee_no] if filters.employee_nos is None
-                                else [n for n in filters.employee_nos if n == employee_no])
-        rows = await repo.list_views(session, filters, after=None, limit=1)
-        if not rows:
+        row = await repo.get_view(session, employee_no)
+        if row is None or not _may_read(principal, row):
             # others' records answer 404 as well, so that existence does not leak
             raise EmployeeNotFound(f"No employee {employee_no!r} visible to you")
-        return _out(rows[0])
+        return _out(row)
 
     async def list(self, session: AsyncSession, filters: repo.EmployeeFilters, *,
                    principal: Principal, after: str | None,
