@@ -39,11 +39,14 @@ class StackConfig:
     @classmethod
     def from_env(cls) -> StackConfig:
         """External database URLs come from TRAINING_/POINTS_/REWARDS_DATABASE_URL."""
-        urls = {s: os.environ[f"{s.upper()}_DATABASE_URL"] for s in SERVICES
-                if os.environ.get(f"{s.upper()}_DATABASE_URL")}
-        return cls(database_urls=urls,
-                   gateway_port=int(os.environ.get("JIFEN_GATEWAY_PORT", 8080)),
-                   pg_port=int(os.environ.get("JIFEN_PG_PORT", 55432)))
+        env = os.environ
+        urls = {s: env[f"{s.upper()}_DATABASE_URL"] for s in SERVICES
+                if env.get(f"{s.upper()}_DATABASE_URL")}
+        ports = {s: int(env.get(f"JIFEN_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
+        return cls(database_urls=urls, ports=ports,
+                   base_dir=Path(env.get("JIFEN_DATA_DIR", REPO_ROOT / "var")),
+                   gateway_port=int(env.get("JIFEN_GATEWAY_PORT", 8080)),
+                   pg_port=int(env.get("JIFEN_PG_PORT", 55432)))
 
 
 @dataclass

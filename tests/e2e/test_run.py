@@ -1,0 +1,64 @@
+"""`jifen run` (what `make run` does): everything up, Ctrl-C stops all of it,
+and a second run finds the data of the first."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from tests.conftest import auth, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(env: dict[str, str]) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-m", "jifen.cli", "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "Press Ctrl-C" in line:
+            return proc
+        if time.monotonic() > deadline:
+            break
+    proc.kill()
+    raise AssertionError("jifen run did not come up:\n" + "".join(lines))
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    time.sleep(0.5)
+    alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"left running: {alive}"
+    return out
+
+
+def test_run_stops_cleanly_and_keeps_data(tmp_path):
+    gateway = free_port()
+    env = {**os.environ, "JIFEN_DATA_DIR": str(tmp_path / "var"), "JIFEN_PG_PORT": str(free_port()),
+           "JIFEN_GATEWAY_PORT": str(gateway), "JIFEN_TRAINING_PORT": str(free_port()),
+           "JIFEN_POINTS_PORT": str(free_port()), "JIFEN_REWARDS_PORT": str(free_port())}
+    hr = auth("HR001", "hr_admin")
+    url = f"http://127.0.0.1:{gateway}/training/v1/skills/RUN-CHECK"
+    proc = start(env)
+    try:
+        r = httpx.put(url, headers=hr, json={"name": "持久化"})
+        assert r.status_code == 201
+    finally:
+        out = stop(proc)
+    assert "Stopped." in out
+    proc = start(env)
+    try:
+        r = httpx.get(url, headers=hr)
+        assert r.status_code == 200 and r.json()["name"] == "持久化"
+    finally:
+        stop(proc)
