@@ -1,0 +1,58 @@
+"""Points holds: the two-phase reservation rewards_api asks points_api for when
+an employee redeems (TigerBeetle's pending / post / void).
+
+- ``POST /points/v1/holds`` (role service) with :class:`HoldCreate` creates an
+  active hold, or answers the existing one for the same ``hold_id`` (idempotent:
+  the redemption id is the hold id). 409 ``insufficient-points`` when the
+  spendable balance (balance - active holds) is smaller than ``points``.
+- Capture and release are events through the outbox (so a crash between steps
+  completes later and never twice): event types :data:`HOLD_CAPTURE` and
+  :data:`HOLD_RELEASE`, payload :class:`HoldAction`, POSTed by the relay to
+  ``/points/v1/internal/events``. Capturing turns the hold into a ``spend``
+  ledger entry (qualifying points untouched); releasing frees it. A hold past
+  ``expires_at`` releases itself and can no longer be captured.
+- ``GET /points/v1/holds/{hold_id}`` answers :class:`Hold`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+HOLD_CAPTURE = "hold.capture"
+HOLD_RELEASE = "hold.release"
+
+HoldStatus = Literal["active", "captured", "released", "expired"]
+
+
+class HoldCreate(BaseModel):
+    hold_id: uuid.UUID = Field(description="The redemption id: one hold per redemption")
+    employee_no: str
+    points: int = Field(gt=0, le=10_000_000)
+    expires_at: datetime = Field(description="After this the hold releases itself")
+    reason: str = Field(max_length=500, description="Shown on the spend entry, e.g. 兑换 带薪假 1 天")
+
+
+class Hold(BaseModel):
+    hold_id: uuid.UUID
+    employee_no: str
+    points: int
+    status: HoldStatus
+    expires_at: datetime
+    reason: str
+    created_at: datetime
+    settled_at: datetime | None = None
+    spend_entry_id: int | None = Field(None, description="The ledger entry a capture created")
+    spendable_after: int | None = Field(
+        None, description="The employee's spendable balance after this hold was placed")
+
+
+class HoldAction(BaseModel):
+    """Payload of hold.capture / hold.release events."""
+
+    hold_id: uuid.UUID
+    employee_no: str
+    reason: str = ""
