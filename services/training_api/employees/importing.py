@@ -28,6 +28,10 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("status", "状态", "在职状态"),
 }
 REQUIRED_FIELDS = ("employee_no", "name", "department_code", "job_role_code")
+# HR exports often carry the department's or role's display name beside its code
+# (部门 next to 部门编码). Such a column only stands in for the code when the file
+# has no code column; next to one it is ignored.
+LOOSE_ALIASES = frozenset({"department", "部门", "job role", "role", "岗位"})
 
 CODE_MAX_LENGTH = 50
 NAME_MAX_LENGTH = 100
@@ -251,6 +255,10 @@ class _Header:
         return f"column '{written}'" if written else f"column {index + 1}"
 
 
+def _is_loose(label: str) -> bool:
+    return _normalize_header(label) in LOOSE_ALIASES
+
+
 def _read_header(line: int, cells: Sequence[Any]) -> _Header:
     labels = [_cell_text(cell) for cell in cells]
     if any("\x00" in label for label in labels):
@@ -262,6 +270,11 @@ def _read_header(line: int, cells: Sequence[Any]) -> _Header:
         if field_name is None:
             if label:
                 ignored.append(label)
+        elif field_name in column_of and _is_loose(label):
+            ignored.append(label)
+        elif field_name in column_of and _is_loose(labels[column_of[field_name]]):
+            ignored.append(labels[column_of[field_name]])
+            column_of[field_name] = index
         elif field_name in column_of:
             raise ImportFileError(
                 f"columns '{labels[column_of[field_name]]}' and '{label}' on line {line} both "

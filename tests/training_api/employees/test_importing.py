@@ -350,8 +350,20 @@ def test_missing_required_columns_are_named_with_their_accepted_headers() -> Non
 
 
 def test_two_columns_for_the_same_field_are_refused() -> None:
-    with pytest.raises(ImportFileError, match="'部门' and '部门编码' .* both mean department_code"):
-        parse_csv("工号,姓名,部门,部门编码,岗位", "E1,张伟,生产部,D1,R1")
+    with pytest.raises(ImportFileError, match="'工号' and '员工编号' .* both mean employee_no"):
+        parse_csv("工号,姓名,员工编号,部门编码,岗位", "E1,张伟,E2,D1,R1")
+
+
+@pytest.mark.parametrize("header", ["工号,姓名,部门,部门编码,岗位编码,岗位",
+                                    "工号,姓名,部门编码,部门,岗位,岗位编码"])
+def test_a_name_column_beside_the_code_column_is_ignored(header: str) -> None:
+    names = header.split(",")
+    values = {"工号": "E1", "姓名": "张伟", "部门": "生产部", "部门编码": "D1", "岗位": "操作工",
+              "岗位编码": "R1"}
+    parsed = parse_csv(header, ",".join(values[n] for n in names))
+    row = parsed.rows[0]
+    assert (row.department_code, row.job_role_code) == ("D1", "R1")
+    assert sorted(parsed.ignored_columns) == ["岗位", "部门"]
 
 
 @pytest.mark.parametrize(
