@@ -30,7 +30,9 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10,
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # no pre-ping: it costs a round trip per request; a connection the server
+        # closed fails one request with a 503 problem and is then replaced
+        pool_recycle=1800,
         connect_args={"server_settings": {"application_name": application_name,
                                           "timezone": "UTC"}},
     )

@@ -42,7 +42,7 @@ class Employee(ReadSchema):
 
 
 class RejectedRow(ReadSchema):
-    line: int = Field(description="Line in the file as Excel shows it (the header is line 1)")
+    line: int = Field(description="Line of the file where the row starts (the header is line 1)")
     employee_no: str | None
     reason: str
 
