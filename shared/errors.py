@@ -201,3 +201,9 @@ def _first_line(exc: BaseException) -> str:
     line = text.splitlines()[0]
     # asyncpg wraps messages as "<class 'asyncpg...'>: message"
     return line.split(">: ", 1)[-1][:300]
+
+
+def problems(*errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for an endpoint: the problems every endpoint may answer (401, 403,
+    422) and its own, merged per status so that a 409 or 422 lists every reason."""
+    return responses(Unauthorized, Forbidden, InvalidRequest, *errors)

@@ -46,3 +46,18 @@ def decode_cursor(cursor: str | None, *, arity: int) -> list[Any] | None:
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 500)")]
 Cursor = Annotated[str | None, Query(max_length=2000, description="Opaque cursor from next_cursor")]
+
+
+def decode_id_cursor(cursor: str | None) -> int | None:
+    """The id a list of integer ids continues after; a cursor that is not ours is a 400."""
+    values = decode_cursor(cursor, arity=1)
+    if values is None:
+        return None
+    value = values[0]
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**63:
+        raise BadCursor("The cursor does not belong to this list")
+    return value
+
+
+def encode_id_cursor(last_id: int | None) -> str | None:
+    return None if last_id is None else encode_cursor([last_id])

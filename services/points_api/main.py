@@ -8,18 +8,31 @@ from fastapi import FastAPI
 
 from services.points_api.config import Settings
 from services.points_api.db import employee_copy, kit_tables
+from services.points_api.earning.service import earning
+from services.points_api.ledger.endpoints import router as ledger_router
+from services.points_api.rules.endpoints import router as rules_router
+from services.points_api.rules.service import install_default_rule_set
 from shared.app import ServiceSpec, create_service_app
-from shared.consumer import events_router
+from shared.consumer import EventHandler, events_router
 from shared.contracts.events import EMPLOYEE_UPSERTED
+from shared.contracts.training_events import TRAINING_EVENT_TYPES
 from shared.employee_copy import apply_employee_upserted, employee_copy_router
 
-HANDLERS = {
-    EMPLOYEE_UPSERTED: partial(apply_employee_upserted, employee_copy),
-}
+
+def event_handlers(settings: Settings) -> dict[str, EventHandler]:
+    """What each event type does here: employee facts refresh the read copy; every
+    training event earns (or, when a fact is voided, reverses) points. Periods and
+    caps follow the company's time zone."""
+    return {
+        EMPLOYEE_UPSERTED: partial(apply_employee_upserted, employee_copy),
+        **{event_type: partial(earning.apply, tz=settings.tz)
+           for event_type in sorted(TRAINING_EVENT_TYPES)},
+    }
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    handlers = event_handlers(settings)
     return create_service_app(ServiceSpec(
         name="points",
         title="Jifen points API",
@@ -27,8 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "growth milestones.",
         settings=settings,
         tables=kit_tables,
-        routers=[events_router("points", kit_tables.processed_event, HANDLERS),
-                 employee_copy_router("points", employee_copy)],
+        routers=[events_router("points", kit_tables.processed_event, handlers),
+                 employee_copy_router("points", employee_copy), rules_router, ledger_router],
+        on_startup=[install_default_rule_set],
     ))
 
 

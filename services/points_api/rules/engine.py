@@ -202,6 +202,18 @@ def confirmer_range(
     taken as active at ``at``, else at the payload's ``occurred_at``, else now.
     None when no confirmer-range rule applies.
     """
+    rule = confirmer_rule(rule_set, event_type, employee, payload, at=at)
+    if rule is None:
+        return None
+    assert isinstance(rule.award, ConfirmerRangeAward)
+    return rule.award.min_points, rule.award.max_points
+
+
+def confirmer_rule(
+    rule_set: RuleSet, event_type: str, employee: EmployeeContext,
+    payload: TrainingEvent | Mapping[str, Any], *, at: datetime | None = None,
+) -> Rule | None:
+    """The confirmer-range rule that :func:`confirmer_range` reads its range from."""
     moment = at or _field(payload, "occurred_at") or datetime.now(UTC)
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
@@ -210,7 +222,7 @@ def confirmer_range(
     selection = _select(rule_set, event_type, payload, employee, moment)
     for rule in selection.awarding:
         if isinstance(rule.award, ConfirmerRangeAward):
-            return rule.award.min_points, rule.award.max_points
+            return rule
     return None
 
 

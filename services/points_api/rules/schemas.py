@@ -12,6 +12,7 @@ stopping at the first.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, NamedTuple
@@ -210,3 +211,63 @@ class CapUsage(NamedTuple):
 
     count: int = 0
     points: int = 0
+
+
+# --- stored rule sets, as the API shows and edits them ----------------------------------
+
+RuleSetStatus = Literal["draft", "published"]
+Note = Annotated[str, Field(max_length=2000)]
+RuleList = Annotated[list[Rule], Field(max_length=1000)]
+
+
+class RuleSetCreate(Schema):
+    """A new draft: a copy of ``copy_from``'s rules, the given ``rules``, or empty."""
+
+    copy_from: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                  description="Version whose rules the draft starts from")
+    rules: RuleList | None = None
+    note: Note | None = Field(default=None, examples=["新设备课程首季度加倍"])
+
+
+class RuleSetUpdate(Schema):
+    """Changes to a draft; fields left out stay as they are."""
+
+    rules: RuleList | None = None
+    note: Note | None = None
+
+
+class RuleSetPublish(Schema):
+    effective_at: AwareDatetime | None = Field(
+        default=None, description="When the version starts to apply (RFC 3339 with offset); "
+                                  "now when left out. Must not lie in the past.")
+
+
+class RuleSetSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    status: RuleSetStatus
+    note: str | None
+    copied_from: int | None
+    rule_count: int
+    effective_at: datetime | None = Field(description="Set when published")
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    published_by: str | None
+    published_at: datetime | None
+
+
+class RuleSetDetail(RuleSetSummary):
+    rules: list[Rule]
+
+
+class RuleSetProblem(BaseModel):
+    pointer: str = Field(description="JSON pointer into the rule set, e.g. #/rules/3")
+    detail: str
+
+
+class RuleSetValidation(BaseModel):
+    version: int
+    valid: bool
+    problems: list[RuleSetProblem]

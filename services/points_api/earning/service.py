@@ -1,0 +1,118 @@
+"""Training events become points: the consumer handler for every event type of
+``shared.contracts.training_events``.
+
+For one event: the employee's copy (not there yet: retry later), the account
+lock, the rule set in effect when the fact occurred, the history its caps and
+top-ups need, the engine's evaluation, the entries, and the outcome the
+employee sees at once (the receipt's result, relayed by training_api).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import tzinfo
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.points_api import employee_copies
+from services.points_api.ledger import repository as ledger_repo
+from services.points_api.ledger.service import Posting, ledger
+from services.points_api.rules.engine import (
+    AwardHistory,
+    AwardOutOfRange,
+    HistoryNeeds,
+    evaluate,
+    history_needs,
+)
+from services.points_api.rules.schemas import Award, RuleSet
+from services.points_api.rules.service import rule_sets
+from shared.consumer import RejectEvent, RetryLater
+from shared.contracts.events import EventEnvelope
+from shared.contracts.points import PointsOutcome
+from shared.contracts.training_events import (
+    EmployeeContext,
+    FactVoided,
+    TrainingEvent,
+    parse_training_event,
+)
+
+
+class EarningService:
+    async def apply(self, session: AsyncSession, envelope: EventEnvelope, *,
+                    tz: tzinfo) -> dict[str, Any]:
+        """Consumer handler: the event's points outcome, as the receipt's result."""
+        try:
+            event = parse_training_event(envelope.event_type, envelope.payload)
+        except (ValidationError, ValueError) as exc:
+            raise RejectEvent(f"invalid {envelope.event_type} payload: {exc}") from exc
+        if isinstance(event, FactVoided):
+            outcome = await ledger.void_fact(session, event, event_id=envelope.event_id, tz=tz)
+        else:
+            outcome = await self.earn(session, event, event_id=envelope.event_id, tz=tz)
+        return outcome.model_dump(mode="json")
+
+    async def earn(self, session: AsyncSession, event: TrainingEvent, *,
+                   event_id: uuid.UUID, tz: tzinfo) -> PointsOutcome:
+        employee = await employee_copies.get_context(session, event.employee_no)
+        if employee is None:
+            raise RetryLater(f"employee {event.employee_no} is not synced to points_api yet")
+        account = await ledger_repo.lock_account(session, event.employee_no)
+        if await ledger_repo.is_fact_voided(session, event.fact_id):
+            return await ledger.outcome(session, account=account, entries=[],
+                                        skipped=["该记录已撤销，不计分"], tz=tz)
+        rule_set = await rule_sets.active_rule_set(session, at=event.occurred_at)
+        if rule_set is None:
+            return await ledger.outcome(session, account=account, entries=[],
+                                        skipped=["该时间没有生效的积分规则"], tz=tz)
+        awards, skipped = await self._evaluate(session, rule_set, event, employee, tz)
+        postings = [_posting(award, rule_set, event, event_id) for award in awards]
+        entries, updated = await ledger.post(session, event.employee_no, postings, tz=tz)
+        return await ledger.outcome(session, account=updated or account, entries=entries,
+                                    skipped=skipped, tz=tz)
+
+    async def _evaluate(self, session: AsyncSession, rule_set: RuleSet, event: TrainingEvent,
+                        employee: EmployeeContext, tz: tzinfo) -> tuple[list[Award], list[str]]:
+        """The awards to write, and why matching rules paid nothing. A rule that already
+        paid this fact (the same fact sent again under a new event id) pays nothing."""
+        needs = history_needs(rule_set, event, employee, tz)
+        history = await self._history(session, event.employee_no, needs)
+        try:
+            evaluation = evaluate(rule_set, event.event_type, event, employee, history, tz)
+        except AwardOutOfRange as exc:
+            # training_api checks the range before it confirms; this is the safety net
+            raise RejectEvent(str(exc)) from exc
+        skipped = [s.detail for s in evaluation.skipped]
+        if not evaluation.awards:
+            return [], skipped
+        paid = await ledger_repo.rules_paid_for_fact(session, event.employee_no, event.fact_id)
+        awards = [a for a in evaluation.awards if a.rule_id not in paid]
+        skipped += [f"{a.reason}：此记录已计分" for a in evaluation.awards if a.rule_id in paid]
+        return awards, skipped
+
+    async def _history(self, session: AsyncSession, employee_no: str,
+                       needs: HistoryNeeds) -> AwardHistory:
+        if needs.is_empty:
+            return AwardHistory()
+        usage = {window.key: await ledger_repo.cap_usage(session, employee_no, window)
+                 for window in needs.cap_windows}
+        paid = await ledger_repo.paid_for_keys(session, employee_no, needs.dedupe_keys)
+        return AwardHistory(cap_usage=usage, paid_for_key=paid)
+
+
+def _posting(award: Award, rule_set: RuleSet, event: TrainingEvent,
+             event_id: uuid.UUID) -> Posting:
+    details: dict[str, Any] = {"rule_name": award.rule_name, "event_type": event.event_type}
+    if award.cap_applied:
+        details["cap_applied"] = True
+    return Posting(
+        kind="earn", amount=award.points, qualifying_amount=award.points,
+        category=award.category, reason=award.reason, occurred_at=event.occurred_at,
+        rule_id=award.rule_id, rule_set_version=rule_set.version, source_event_id=event_id,
+        source_fact_id=event.fact_id, dedupe_key=award.dedupe_key,
+        base_points=award.base_points, multiplier_rule_ids=list(award.multiplier_rule_ids),
+        details=details)
+
+
+earning = EarningService()

@@ -1,0 +1,156 @@
+"""Accounts and ledger entries: reads, HR adjustments and reversals."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from services.points_api.ledger.accounts import accounts
+from services.points_api.ledger.errors import (
+    AccountNotFound,
+    EntryAlreadyReversed,
+    EntryIsReversal,
+    EntryNotFound,
+    InsufficientPoints,
+    InvalidEntryFilter,
+)
+from services.points_api.ledger.periods import (
+    PERIOD_PATTERN,
+    CompanyTZ,
+    local_midnight,
+    period_bounds,
+)
+from services.points_api.ledger.repository import EntryFilters
+from services.points_api.ledger.schemas import (
+    Account,
+    AdjustmentCreate,
+    Entry,
+    EntryKind,
+    ReversalCreate,
+)
+from services.points_api.ledger.service import ledger
+from services.points_api.rules.schemas import Category
+from shared.auth import CurrentUser, HRAdmin
+from shared.db import DBSession
+from shared.errors import BadCursor, FieldError, problems
+from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
+
+router = APIRouter(prefix="/points/v1", tags=["ledger"])
+EmployeeNoPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
+                                     description="Employee number from the HR suite")]
+EntryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+TimeBound = Annotated[str | None, Query(
+    max_length=40, description="A date (YYYY-MM-DD, in the company's time zone) or an "
+                               "RFC 3339 time")]
+
+
+@router.get("/accounts/{employee_no}", response_model=Account, operation_id="get_account",
+            summary="An employee's balances, this month's points and rank",
+            responses=problems(AccountNotFound))
+async def get_account(employee_no: EmployeeNoPath, session: DBSession, principal: CurrentUser,
+                      tz: CompanyTZ) -> Account:
+    """Spendable and held balance, qualifying points (all time, by category), and this
+    month's points with the company rank. Employees read their own, managers those
+    of their departments, HR, auditors and services all; others answer 404."""
+    return await accounts.get(session, employee_no, principal=principal, tz=tz)
+
+
+@router.get("/accounts/{employee_no}/entries", response_model=Page[Entry],
+            operation_id="list_account_entries", summary="An employee's ledger entries",
+            responses=problems(AccountNotFound, BadCursor,
+                                                         InvalidEntryFilter))
+async def list_account_entries(
+    employee_no: EmployeeNoPath, session: DBSession, principal: CurrentUser, tz: CompanyTZ,
+    limit: Limit = 50, cursor: Cursor = None, category: Category | None = None,
+    kind: EntryKind | None = None,
+    period: Annotated[str | None, Query(pattern=PERIOD_PATTERN, examples=["M2026-11"],
+                                        description="M2026-11, Q2026-4, Y2026 or ALL")] = None,
+    from_: Annotated[TimeBound, Query(alias="from")] = None,
+    to: TimeBound = None,
+) -> Page[Entry]:
+    """Newest first, each with its reason, rule and rule-set version, source event and
+    fact, and reversal links. Filters: ``category``, ``kind``, ``period`` and
+    ``from`` (inclusive) / ``to`` (exclusive; a date includes that whole day) on the
+    time the points were earned. Same visibility as the account."""
+    filters = _filters(category, kind, period, from_, to, tz)
+    items, last = await accounts.entries(session, employee_no, filters=filters,
+                                         principal=principal,
+                                         before_id=decode_id_cursor(cursor), limit=limit)
+    return Page(items=items, next_cursor=encode_id_cursor(last))
+
+
+@router.get("/entries/{entry_id}", response_model=Entry, operation_id="get_entry",
+            summary="One ledger entry", responses=problems(EntryNotFound))
+async def get_entry(entry_id: EntryIdPath, session: DBSession,
+                    principal: CurrentUser) -> Entry:
+    """One entry with its reversal links; visible to whoever may read its account."""
+    return await accounts.entry(session, entry_id, principal=principal)
+
+
+@router.post("/accounts/{employee_no}/adjustments", response_model=Entry,
+             status_code=status.HTTP_201_CREATED, operation_id="adjust_points",
+             summary="Add or take away points by hand",
+             responses=problems(AccountNotFound, InsufficientPoints))
+async def adjust_points(employee_no: EmployeeNoPath, body: AdjustmentCreate,
+                        session: DBSession, principal: HRAdmin, tz: CompanyTZ) -> Entry:
+    """HR only. An ``adjust`` entry that moves the spendable and the qualifying points
+    of the category, keeping the HR user (token subject) and the mandatory reason.
+    Taking away more than the spendable balance is 409 ``insufficient-points``.
+    Send an ``Idempotency-Key`` so that a retry does not adjust twice."""
+    return await ledger.adjust(session, employee_no, data=body, actor=principal.sub, tz=tz)
+
+
+@router.post("/entries/{entry_id}/reverse", response_model=Entry,
+             status_code=status.HTTP_201_CREATED, operation_id="reverse_entry",
+             summary="Reverse an entry with a compensating entry",
+             responses=problems(
+                 EntryNotFound, EntryAlreadyReversed, EntryIsReversal))
+async def reverse_entry(entry_id: EntryIdPath, body: ReversalCreate, session: DBSession,
+                        principal: HRAdmin, tz: CompanyTZ) -> Entry:
+    """HR only. Appends a ``reverse`` entry that cancels the entry (the entry itself
+    never changes). Points already spent stay spent: the reversal takes no more than
+    the spendable balance and records the rest as ``details.shortfall``. An entry is
+    reversed at most once (409 ``entry-already-reversed``); a reversal cannot be
+    reversed (409 ``entry-is-reversal``)."""
+    return await ledger.reverse_entry(session, entry_id, data=body, actor=principal.sub, tz=tz)
+
+
+def _filters(category: str | None, kind: str | None, period: str | None, start: str | None,
+             end: str | None, tz: tzinfo) -> EntryFilters:
+    filters = EntryFilters(category=category, kind=kind)
+    if period is not None:
+        try:
+            filters.start, filters.end = period_bounds(period, tz)
+        except ValueError as exc:
+            raise _invalid("period", str(exc)) from exc
+    lower = _parse_bound("from", start, tz)
+    upper = _parse_bound("to", end, tz)
+    if lower is not None:
+        filters.start = max(filters.start, lower) if filters.start else lower
+    if upper is not None:
+        filters.end = min(filters.end, upper) if filters.end else upper
+    return filters
+
+
+def _parse_bound(name: str, value: str | None, tz: tzinfo) -> datetime | None:
+    """A date means the start of that day in the company's time zone (for ``to``: the
+    start of the next day, so that the day is included); a time without an offset is
+    company time."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return local_midnight(day + timedelta(days=1) if name == "to" else day, tz)
+        moment = datetime.fromisoformat(value)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise _invalid(name, f"{value!r} is not a date (YYYY-MM-DD) or an RFC 3339 time "
+                             "within the years 1-9999") from exc
+
+
+def _invalid(name: str, detail: str) -> InvalidEntryFilter:
+    return InvalidEntryFilter(f"{name}: {detail}",
+                              errors=[FieldError(pointer=f"#/query/{name}", detail=detail)])

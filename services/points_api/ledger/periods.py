@@ -1,0 +1,61 @@
+"""The company calendar: which month, quarter and year an entry counts in.
+
+Periods follow the company's wall clock (setting ``timezone``, default
+Asia/Shanghai), not UTC: an entry at 2026-11-30T17:00Z counts in December.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, tzinfo
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+
+ALL_TIME = "ALL"
+PERIOD_PATTERN = r"^(M\d{4}-(0[1-9]|1[0-2])|Q\d{4}-[1-4]|Y\d{4}|ALL)$"
+_PERIOD = re.compile(PERIOD_PATTERN)
+
+
+def month_key(moment: datetime, tz: tzinfo) -> str:
+    local = moment.astimezone(tz)
+    return f"M{local.year:04d}-{local.month:02d}"
+
+
+def period_keys(moment: datetime, tz: tzinfo) -> list[str]:
+    """Every period an entry at ``moment`` counts in: month, quarter, year, all time."""
+    local = moment.astimezone(tz)
+    quarter = (local.month - 1) // 3 + 1
+    return [month_key(moment, tz), f"Q{local.year:04d}-{quarter}", f"Y{local.year:04d}", ALL_TIME]
+
+
+def period_bounds(key: str, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
+    """[start, end) of a period key in UTC; (None, None) for all time."""
+    if not _PERIOD.match(key):
+        raise ValueError(f"not a period: {key!r} (use M2026-11, Q2026-4, Y2026 or ALL)")
+    if key == ALL_TIME:
+        return None, None
+    year = int(key[1:5])
+    if key[0] == "M":
+        first_month, months = int(key[6:8]), 1
+    elif key[0] == "Q":
+        first_month, months = (int(key[6]) - 1) * 3 + 1, 3
+    else:
+        first_month, months = 1, 12
+    start = date(year, first_month, 1)
+    following_month = first_month + months
+    end = date(year + (following_month - 1) // 12, (following_month - 1) % 12 + 1, 1)
+    return local_midnight(start, tz), local_midnight(end, tz)
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The start of ``day`` on the company's wall clock, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def company_tz(request: Request) -> ZoneInfo:
+    return request.app.state.settings.tz
+
+
+CompanyTZ = Annotated[ZoneInfo, Depends(company_tz)]

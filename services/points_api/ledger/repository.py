@@ -1,0 +1,197 @@
+"""Queries on accounts, ledger entries, period totals and voided facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from services.points_api.models import Account, LedgerEntry, PeriodTotal, VoidedFact
+from services.points_api.rules.engine import CapWindowNeed
+from services.points_api.rules.schemas import CapUsage
+
+CATEGORY_COLUMNS = ("participation_points", "outcome_points", "growth_points")
+_account = Account.__table__
+_entry = LedgerEntry.__table__
+_period = PeriodTotal.__table__
+_reversal = aliased(LedgerEntry, name="reversal")
+
+
+@dataclass
+class EntryFilters:
+    category: str | None = None
+    kind: str | None = None
+    start: datetime | None = None  # inclusive, on occurred_at
+    end: datetime | None = None    # exclusive
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+
+async def lock_account(session: AsyncSession, employee_no: str) -> Any:
+    """The employee's account row, created when missing, locked until the transaction
+    ends: every change to one employee's points runs one after the other."""
+    locking = select(_account).where(_account.c.employee_no == employee_no).with_for_update()
+    row = (await session.execute(locking)).one_or_none()
+    if row is None:
+        await session.execute(insert(_account).values(employee_no=employee_no)
+                              .on_conflict_do_nothing(index_elements=[_account.c.employee_no]))
+        row = (await session.execute(locking)).one()
+    return row
+
+
+async def get_account(session: AsyncSession, employee_no: str) -> Any | None:
+    return (await session.execute(select(_account).where(
+        _account.c.employee_no == employee_no))).one_or_none()
+
+
+async def apply_deltas(session: AsyncSession, employee_no: str, *, balance: int,
+                       qualifying: int, by_category: dict[str, int]) -> Any:
+    """Move the account's balances; the CHECK constraints refuse a negative result."""
+    c = _account.c
+    values: dict[str, Any] = {"balance": c.balance + balance,
+                              "qualifying": c.qualifying + qualifying, "updated_at": func.now()}
+    for category, delta in by_category.items():
+        column = f"{category}_points"
+        values[column] = c[column] + delta
+    stmt = (update(_account).where(c.employee_no == employee_no).values(**values)
+            .returning(*_account.c))
+    return (await session.execute(stmt)).one()
+
+
+# -- entries ---------------------------------------------------------------------------------
+
+
+async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Any]:
+    result = await session.execute(insert(_entry).returning(*_entry.c), rows)
+    return sorted(result.all(), key=lambda row: row.id)
+
+
+def _with_reversal() -> Any:
+    return (select(LedgerEntry, _reversal.id.label("reversed_by_entry_id"))
+            .outerjoin(_reversal, _reversal.reverses_entry_id == LedgerEntry.id))
+
+
+async def get_entry(session: AsyncSession, entry_id: int) -> Any | None:
+    """(entry, reversed_by_entry_id) or None."""
+    return (await session.execute(_with_reversal().where(LedgerEntry.id == entry_id))
+            ).one_or_none()
+
+
+async def list_entries(session: AsyncSession, employee_no: str, f: EntryFilters, *,
+                       before_id: int | None, limit: int) -> list[Any]:
+    """Newest first: (entry, reversed_by_entry_id) rows."""
+    stmt = (_with_reversal().where(LedgerEntry.employee_no == employee_no)
+            .order_by(LedgerEntry.id.desc()).limit(limit))
+    if before_id is not None:
+        stmt = stmt.where(LedgerEntry.id < before_id)
+    if f.category is not None:
+        stmt = stmt.where(LedgerEntry.category == f.category)
+    if f.kind is not None:
+        stmt = stmt.where(LedgerEntry.kind == f.kind)
+    if f.start is not None:
+        stmt = stmt.where(LedgerEntry.occurred_at >= f.start)
+    if f.end is not None:
+        stmt = stmt.where(LedgerEntry.occurred_at < f.end)
+    return list((await session.execute(stmt)).all())
+
+
+def _not_reversed() -> Any:
+    return ~exists().where(_reversal.reverses_entry_id == LedgerEntry.id)
+
+
+async def is_reversed(session: AsyncSession, entry_id: int) -> bool:
+    return bool((await session.execute(select(
+        exists().where(_reversal.reverses_entry_id == entry_id)))).scalar())
+
+
+async def unreversed_entries_of_fact(session: AsyncSession, employee_no: str,
+                                     fact_id: str) -> list[Any]:
+    """The fact's entries that no reversal compensates yet, oldest first."""
+    stmt = (select(_entry).where(LedgerEntry.employee_no == employee_no,
+                                 LedgerEntry.source_fact_id == fact_id,
+                                 LedgerEntry.kind != "reverse", _not_reversed())
+            .order_by(LedgerEntry.id))
+    return list((await session.execute(stmt)).all())
+
+
+async def rules_paid_for_fact(session: AsyncSession, employee_no: str, fact_id: str) -> set[str]:
+    """Rules that already paid this fact (through another event) and were not reversed."""
+    stmt = select(LedgerEntry.rule_id).distinct().where(
+        LedgerEntry.employee_no == employee_no, LedgerEntry.source_fact_id == fact_id,
+        LedgerEntry.kind == "earn", _not_reversed())
+    return {rule_id for rule_id in (await session.execute(stmt)).scalars() if rule_id}
+
+
+async def cap_usage(session: AsyncSession, employee_no: str, window: CapWindowNeed) -> CapUsage:
+    """Count and points of the window's rules' earnings that still stand."""
+    stmt = select(func.count(), func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        LedgerEntry.employee_no == employee_no, LedgerEntry.kind == "earn",
+        LedgerEntry.rule_id.in_(window.rule_ids), LedgerEntry.occurred_at >= window.start,
+        LedgerEntry.occurred_at < window.end, _not_reversed())
+    count, points = (await session.execute(stmt)).one()
+    return CapUsage(int(count), int(points))
+
+
+async def paid_for_keys(session: AsyncSession, employee_no: str,
+                        keys: tuple[str, ...]) -> dict[str, int]:
+    """Net qualifying points paid per dedupe key (reversals included)."""
+    if not keys:
+        return {}
+    stmt = (select(LedgerEntry.dedupe_key, func.sum(LedgerEntry.qualifying_amount))
+            .where(LedgerEntry.employee_no == employee_no, LedgerEntry.dedupe_key.in_(keys))
+            .group_by(LedgerEntry.dedupe_key))
+    return {key: int(total) for key, total in (await session.execute(stmt)).all()}
+
+
+# -- period totals ---------------------------------------------------------------------------
+
+
+async def add_period_totals(session: AsyncSession, employee_no: str,
+                            deltas: dict[str, dict[str, int]]) -> None:
+    """Add ``{period: {"points": n, "<category>_points": n}}`` to the period totals."""
+    if not deltas:
+        return
+    rows = [{"period": period, "employee_no": employee_no, "points": d.get("points", 0),
+             **{col: d.get(col, 0) for col in CATEGORY_COLUMNS}} for period, d in deltas.items()]
+    stmt = insert(_period).values(rows)
+    c = _period.c
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.period, c.employee_no],
+        set_={"points": c.points + stmt.excluded.points, "updated_at": func.now(),
+              **{col: c[col] + stmt.excluded[col] for col in CATEGORY_COLUMNS}})
+    await session.execute(stmt)
+
+
+async def get_period_total(session: AsyncSession, employee_no: str, period: str) -> Any | None:
+    return (await session.execute(select(_period).where(
+        _period.c.period == period, _period.c.employee_no == employee_no))).one_or_none()
+
+
+async def ranks(session: AsyncSession, period: str, employee_no: str,
+                points: list[int]) -> list[int]:
+    """The rank (1 + employees with more points in the period) each of ``points``
+    would have, the employee themself left out of the count."""
+    c = _period.c
+    stmt = select(*[func.count().filter(c.points > p) for p in points]).where(
+        c.period == period, c.employee_no != employee_no, c.points > min(points))
+    counts = (await session.execute(stmt)).one()
+    return [1 + int(n) for n in counts]
+
+
+# -- voided facts ----------------------------------------------------------------------------
+
+
+async def record_voided_fact(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(VoidedFact).values(values).on_conflict_do_nothing(
+        index_elements=[VoidedFact.fact_id]))
+
+
+async def is_fact_voided(session: AsyncSession, fact_id: str) -> bool:
+    return bool((await session.execute(select(
+        exists().where(VoidedFact.fact_id == fact_id)))).scalar())
