@@ -11,14 +11,14 @@ from typing import Annotated, Any
 
 import httpx
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Table, select, text
 
 from shared.auth import AuditReader, HRAdmin
 from shared.db import DBSession, create_engine, make_sessionmaker
-from shared.errors import Problem, install_problem_handlers, responses, Unauthorized, Forbidden
+from shared.errors import Forbidden, Problem, Unauthorized, install_problem_handlers, responses
 from shared.http import make_peer_client
 from shared.idempotency import IdempotencyMiddleware
 from shared.observability import RequestContextMiddleware, configure_logging, metrics_endpoint

@@ -8,8 +8,9 @@ for managers, ``departments``. Algorithms are fixed by configuration, and
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Iterable
+from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request

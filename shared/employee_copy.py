@@ -9,14 +9,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Index, MetaData, String, Table, func, select,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import CopyReader
 from shared.consumer import RejectEvent
-from shared.contracts.events import EventEnvelope, EmployeeFacts
+from shared.contracts.events import EmployeeFacts, EventEnvelope
 from shared.errors import Forbidden, NotFound, Unauthorized, responses
 
 

@@ -15,7 +15,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Column, DateTime, Integer, LargeBinary, MetaData, String, Table, and_, delete, func, select,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    select,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
