@@ -3,6 +3,8 @@ problem handlers, request context, idempotency, health and metrics."""
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -50,11 +52,32 @@ class ServiceSpec:
     outbox_destinations: dict[str, tuple[str, str]] = field(default_factory=dict)
     peers: dict[str, str] = field(default_factory=dict)  # name -> base URL for typed clients
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    # long-running jobs (e.g. expiring holds), started after startup, cancelled at shutdown
     background: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
 
     @property
     def prefix(self) -> str:
         return f"/{self.name}"
+
+
+def every(seconds: float, job: Callable[[FastAPI], Awaitable[Any]]
+          ) -> Callable[[FastAPI], Awaitable[None]]:
+    """A background job that runs ``job`` every ``seconds`` and survives its errors
+    (a database restart must not stop it)."""
+
+    async def loop(app: FastAPI) -> None:
+        while True:
+            try:
+                await job(app)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("background_job_failed", job=getattr(job, "__name__", "job"),
+                            error=repr(exc))
+            await asyncio.sleep(seconds)
+
+    loop.__name__ = f"every_{seconds}s_{getattr(job, '__name__', 'job')}"
+    return loop
 
 
 def migrations_head(service: str) -> str | None:
@@ -93,10 +116,15 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             await hook(app)
         if settings.outbox_enabled and spec.outbox_destinations:
             app.state.relay.start()
+        tasks = [asyncio.create_task(job(app), name=getattr(job, "__name__", "job"))
+                 for job in spec.background]
         log.info("started", service=spec.name, environment=settings.environment)
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.relay.stop()
             for client in clients.values():
                 await client.aclose()

@@ -45,6 +45,7 @@ def stack() -> Iterator[Stack]:
                                     "TRAINING_OUTBOX_POLL_SECONDS": "0.2",
                                     "POINTS_OUTBOX_POLL_SECONDS": "0.2",
                                     "REWARDS_OUTBOX_POLL_SECONDS": "0.2",
+                                    "POINTS_HOLD_EXPIRY_POLL_SECONDS": "0.3",
                                     "TRAINING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
                                     "POINTS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
                                     "REWARDS_OUTBOX_BACKOFF_MAX_SECONDS": "2"})

@@ -9,3 +9,4 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="POINTS_", extra="ignore")
 
     service_name: str = "points"
+    hold_expiry_poll_seconds: float = 5.0

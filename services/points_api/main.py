@@ -9,12 +9,15 @@ from fastapi import FastAPI
 from services.points_api.config import Settings
 from services.points_api.db import employee_copy, kit_tables
 from services.points_api.earning.service import earning
+from services.points_api.holds.endpoints import router as holds_router
+from services.points_api.holds.service import holds
 from services.points_api.ledger.endpoints import router as ledger_router
 from services.points_api.rules.endpoints import router as rules_router
 from services.points_api.rules.service import install_default_rule_set
-from shared.app import ServiceSpec, create_service_app
+from shared.app import ServiceSpec, create_service_app, every
 from shared.consumer import EventHandler, events_router
 from shared.contracts.events import EMPLOYEE_UPSERTED
+from shared.contracts.holds import HOLD_CAPTURE, HOLD_RELEASE
 from shared.contracts.training_events import TRAINING_EVENT_TYPES
 from shared.employee_copy import apply_employee_upserted, employee_copy_router
 
@@ -27,6 +30,8 @@ def event_handlers(settings: Settings) -> dict[str, EventHandler]:
         EMPLOYEE_UPSERTED: partial(apply_employee_upserted, employee_copy),
         **{event_type: partial(earning.apply, tz=settings.tz)
            for event_type in sorted(TRAINING_EVENT_TYPES)},
+        HOLD_CAPTURE: partial(holds.capture, tz=settings.tz),
+        HOLD_RELEASE: holds.release,
     }
 
 
@@ -41,8 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         tables=kit_tables,
         routers=[events_router("points", kit_tables.processed_event, handlers),
-                 employee_copy_router("points", employee_copy), rules_router, ledger_router],
+                 employee_copy_router("points", employee_copy), rules_router, ledger_router,
+                 holds_router],
         on_startup=[install_default_rule_set],
+        background=[every(settings.hold_expiry_poll_seconds, holds.expire_due)],
     ))
 
 

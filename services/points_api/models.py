@@ -180,3 +180,33 @@ class VoidedFact(Base):
     voided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())
+
+
+HOLD_STATUSES = ("active", "captured", "released", "expired")
+
+
+class Hold(Base):
+    """Points reserved by a redemption (two-phase: active, then captured into a spend
+    entry, or released / expired). While active its points count in ``account.held``."""
+
+    __tablename__ = "hold"
+
+    hold_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    employee_no: Mapped[str] = mapped_column(
+        String(50), ForeignKey("account.employee_no", ondelete="RESTRICT"), index=True)
+    points: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), server_default="active")
+    reason: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    spend_entry_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("ledger_entry.id", ondelete="RESTRICT"))
+
+    __table_args__ = (
+        CheckConstraint("points > 0", name="points_positive"),
+        CheckConstraint(f"status IN {HOLD_STATUSES}", name="status_known"),
+        CheckConstraint("(status = 'captured') = (spend_entry_id IS NOT NULL)",
+                        name="captured_has_entry"),
+        Index("ix_hold_active_expiry", "expires_at", postgresql_where=text("status = 'active'")),
+    )

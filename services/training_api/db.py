@@ -13,5 +13,6 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-kit_tables = KitTables(outbox=outbox_table(metadata), processed_event=processed_event_table(metadata),
+kit_tables = KitTables(outbox=outbox_table(metadata),
+                       processed_event=processed_event_table(metadata),
                        idempotency=idempotency_table(metadata))

@@ -6,8 +6,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Sequence,
-    SmallInteger, String, func, text,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Sequence,
+    SmallInteger,
+    String,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,3 +111,9 @@ class Employee(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(f"status IN {EMPLOYEE_STATUSES}", name="status_known"),
     )
+
+
+# The course catalogue and the training facts keep their tables next to their code;
+# importing the modules here registers those tables on the metadata (alembic, tests).
+import services.training_api.courses.models  # noqa: E402, F401
+import services.training_api.facts.models  # noqa: E402, F401

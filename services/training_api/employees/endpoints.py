@@ -8,7 +8,10 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, 
 
 from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
-    EmployeeNoMismatch, EmployeeNotFound, ImportFileRejected, ImportTooLarge,
+    EmployeeNoMismatch,
+    EmployeeNotFound,
+    ImportFileRejected,
+    ImportTooLarge,
 )
 from services.training_api.employees.repository import EmployeeFilters
 from services.training_api.employees.service import employees
@@ -57,8 +60,8 @@ async def get_employee(employee_no: EmployeeNoPath, session: DBSession,
             summary="List employees", responses=STANDARD_RESPONSES)
 async def list_employees(
     session: DBSession, principal: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
-    department: Annotated[str | None, Query(pattern=CODE_PATTERN,
-                                            description="Department code, sub-departments included")] = None,
+    department: Annotated[str | None, Query(
+        pattern=CODE_PATTERN, description="Department code, sub-departments included")] = None,
     job_role: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     family: RoleFamily | None = None,
     is_front_line: bool | None = None,

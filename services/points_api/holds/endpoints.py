@@ -1,0 +1,59 @@
+"""Holds for redemptions (called by rewards_api)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from services.points_api.holds import repository as repo
+from services.points_api.holds.errors import HoldExpiryInvalid, HoldMismatch, HoldNotFound
+from services.points_api.holds.service import hold_out, holds
+from services.points_api.ledger.errors import InsufficientPoints
+from shared.auth import CopyReader, ServiceCaller
+from shared.contracts.holds import Hold, HoldCreate
+from shared.db import DBSession
+from shared.errors import problems
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/points/v1", tags=["holds"])
+HoldIdPath = Annotated[uuid.UUID, Path(description="The redemption id the hold belongs to")]
+
+
+@router.post("/holds", response_model=Hold, status_code=201, operation_id="create_hold",
+             summary="Reserve points for a redemption",
+             responses={200: {"model": Hold, "description": "The hold already existed"},
+                        **problems(InsufficientPoints, HoldMismatch, HoldExpiryInvalid)})
+async def create_hold(body: HoldCreate, session: DBSession, _: ServiceCaller,
+                      response: Response) -> Hold:
+    """Places an active hold (role ``service``: rewards_api). Spendable points
+    (balance minus active holds) must cover it, or 409 ``insufficient-points``.
+    Idempotent on ``hold_id``: a retry answers the existing hold with 200."""
+    hold, created = await holds.create(session, body)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return hold
+
+
+@router.get("/holds/{hold_id}", response_model=Hold, operation_id="get_hold",
+            summary="Get a hold", responses=problems(HoldNotFound))
+async def get_hold(hold_id: HoldIdPath, session: DBSession, _: CopyReader) -> Hold:
+    """One hold with its status (service, hr_admin, auditor)."""
+    return await holds.get(session, hold_id)
+
+
+@router.get("/holds", response_model=Page[Hold], operation_id="list_holds",
+            summary="List holds", responses=problems())
+async def list_holds(
+    session: DBSession, _: CopyReader, limit: Limit = 50, cursor: Cursor = None,
+    employee_no: Annotated[str | None, Query(max_length=50)] = None,
+    status_: Annotated[Literal["active", "captured", "released", "expired"] | None,
+                       Query(alias="status")] = None,
+) -> Page[Hold]:
+    """Holds by id, filtered by employee and status (for reconciliation)."""
+    after = decode_cursor(cursor, arity=1)
+    rows = await repo.list_holds(session, employee_no=employee_no, status=status_,
+                                 after=after[0] if after else None, limit=limit + 1)
+    items = [hold_out(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_cursor([str(items[-1].hold_id)]) if more else None)

@@ -1,0 +1,52 @@
+"""Course completions (完成课程)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.training_api.completions.errors import HoursExceedClassHours
+from services.training_api.completions.schemas import CourseCompletionCreate
+from services.training_api.courses import repository as course_repo
+from services.training_api.courses.errors import CourseArchived, UnknownCourse
+from services.training_api.facts.models import CourseCompletion
+from services.training_api.facts.repository import EmployeeRef
+from services.training_api.facts.service import Built, FactKind
+from shared.auth import Principal
+from shared.contracts.training_events import CourseCompleted
+from shared.errors import FieldError
+
+
+class CompletionService(FactKind[CourseCompletion, CourseCompletionCreate]):
+    model = CourseCompletion
+    label = "Course completions"
+    recorders = ("hr_admin", "integration", "assessor")
+
+    async def build(self, session: AsyncSession, fact_id: uuid.UUID,
+                    data: CourseCompletionCreate, *, employee: EmployeeRef,
+                    principal: Principal) -> Built[CourseCompletion]:
+        course = await course_repo.get_course(session, data.course_code)
+        if course is None:
+            raise UnknownCourse(f"Course {data.course_code!r} does not exist")
+        if course.archived_at is not None:
+            raise CourseArchived(f"Course {course.code} ({course.title}) was archived on "
+                                 f"{course.archived_at:%Y-%m-%d}; it takes no new completions")
+        if data.hours_attended is not None and data.hours_attended > course.class_hours:
+            raise HoursExceedClassHours(
+                f"{course.title} has {course.class_hours} class hours",
+                errors=[FieldError(pointer="#/hours_attended",
+                                   detail=f"must be at most {course.class_hours}")])
+        fact = CourseCompletion(course_code=course.code, occurred_at=data.completed_at,
+                                hours_attended=data.hours_attended)
+        event = CourseCompleted(
+            fact_id=str(fact_id), employee_no=employee.employee_no, occurred_at=data.completed_at,
+            course_code=course.code, course_title=course.title, course_format=course.format,
+            course_difficulty=course.difficulty, class_hours=course.class_hours,
+            hours_attended=data.hours_attended, course_tags=course.tags,
+            course_points=course.points, course_role_points=course.role_points,
+            course_family_points=course.family_points)
+        return Built(fact=fact, event=event)
+
+
+completions = CompletionService()

@@ -1,0 +1,107 @@
+"""Courses and exams (the training catalogue)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from services.training_api.courses import schemas
+from services.training_api.courses.errors import CourseNotFound, ExamNotFound, UnknownCourse
+from services.training_api.courses.repository import CourseFilters
+from services.training_api.courses.service import courses, exams
+from services.training_api.org.errors import UnknownJobRole, UnknownSkill
+from services.training_api.org.schemas import CODE_PATTERN
+from shared.auth import CurrentUser, OrgWriter
+from shared.contracts.training_events import CourseDifficulty, CourseFormat
+from shared.db import DBSession
+from shared.errors import STANDARD_RESPONSES, responses
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/training/v1", tags=["courses"])
+CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Course or exam code")]
+
+
+@router.put("/courses/{code}", response_model=schemas.Course, operation_id="upsert_course",
+            summary="Create or update a course",
+            responses={201: {"model": schemas.Course, "description": "Created"},
+                       **STANDARD_RESPONSES, **responses(UnknownSkill, UnknownJobRole)})
+async def upsert_course(code: CodePath, body: schemas.CourseUpsert, session: DBSession,
+                        _: OrgWriter, response: Response) -> schemas.Course:
+    """Idempotent upsert by course code (201 when created, 200 otherwise), by HR or
+    an integration. ``skill_codes`` replaces the skills the course teaches; every
+    skill (409 ``unknown-skill``) and every job role in ``role_points`` (409
+    ``unknown-job-role``) must exist. An archived course stays archived."""
+    course, created = await courses.upsert(session, code, data=body)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return course
+
+
+@router.get("/courses/{code}", response_model=schemas.Course, operation_id="get_course",
+            summary="Get a course", responses={**STANDARD_RESPONSES, **responses(CourseNotFound)})
+async def get_course(code: CodePath, session: DBSession, _: CurrentUser) -> schemas.Course:
+    """One course with the skills it teaches, archived or not."""
+    return await courses.get(session, code)
+
+
+@router.get("/courses", response_model=Page[schemas.Course], operation_id="list_courses",
+            summary="List courses", responses=STANDARD_RESPONSES)
+async def list_courses(
+    session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    format: CourseFormat | None = None,  # noqa: A002 - the field's name in the API
+    difficulty: CourseDifficulty | None = None,
+    archived: Annotated[bool | None,
+                        Query(description="Only archived (true) or current (false)")] = None,
+) -> Page[schemas.Course]:
+    """Courses ordered by code, filtered by tag, format, difficulty and archived state."""
+    after = decode_cursor(cursor, arity=1)
+    filters = CourseFilters(tag=tag, format=format, difficulty=difficulty, archived=archived)
+    items, last = await courses.list(session, filters, after=after[0] if after else None,
+                                     limit=limit)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
+
+
+@router.post("/courses/{code}/archive", response_model=schemas.Course,
+             operation_id="archive_course", summary="Archive a course",
+             responses={**STANDARD_RESPONSES, **responses(CourseNotFound)})
+async def archive_course(code: CodePath, session: DBSession,
+                         principal: OrgWriter) -> schemas.Course:
+    """Courses are archived, never deleted: the course and its records stay readable,
+    and new completions of it are refused (409 ``course-archived``). Archiving an
+    archived course answers 200 and changes nothing."""
+    return await courses.archive(session, code, actor=principal.sub)
+
+
+@router.put("/exams/{code}", response_model=schemas.Exam, operation_id="upsert_exam",
+            summary="Create or update an exam",
+            responses={201: {"model": schemas.Exam, "description": "Created"},
+                       **STANDARD_RESPONSES, **responses(UnknownCourse)})
+async def upsert_exam(code: CodePath, body: schemas.ExamUpsert, session: DBSession,
+                      _: OrgWriter, response: Response) -> schemas.Exam:
+    """Idempotent upsert by exam code. The exam belongs to a course (409
+    ``unknown-course`` if it does not exist); a score at or above ``pass_score``
+    passes and proves the course's skills."""
+    exam, created = await exams.upsert(session, code, data=body)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return exam
+
+
+@router.get("/exams/{code}", response_model=schemas.Exam, operation_id="get_exam",
+            summary="Get an exam", responses={**STANDARD_RESPONSES, **responses(ExamNotFound)})
+async def get_exam(code: CodePath, session: DBSession, _: CurrentUser) -> schemas.Exam:
+    """One exam with its course and pass score."""
+    return await exams.get(session, code)
+
+
+@router.get("/exams", response_model=Page[schemas.Exam], operation_id="list_exams",
+            summary="List exams", responses=STANDARD_RESPONSES)
+async def list_exams(
+    session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
+    course_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
+) -> Page[schemas.Exam]:
+    """Exams ordered by code, optionally of one course."""
+    after = decode_cursor(cursor, arity=1)
+    items, last = await exams.list(session, course_code=course_code,
+                                   after=after[0] if after else None, limit=limit)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)

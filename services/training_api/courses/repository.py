@@ -1,0 +1,90 @@
+"""Queries on courses and exams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.training_api.courses.models import Course, CourseSkill, Exam
+from services.training_api.models import JobRole, Skill
+
+
+@dataclass
+class CourseFilters:
+    tag: str | None = None
+    format: str | None = None
+    difficulty: str | None = None
+    archived: bool | None = None
+
+
+async def get_course(session: AsyncSession, code: str, *,
+                     for_update: bool = False) -> Course | None:
+    stmt = select(Course).where(Course.code == code)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_courses(session: AsyncSession, f: CourseFilters, *, after: str | None,
+                       limit: int) -> list[Course]:
+    stmt = select(Course).order_by(Course.code).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Course.code > after)
+    if f.tag is not None:
+        stmt = stmt.where(Course.tags.contains([f.tag]))
+    if f.format is not None:
+        stmt = stmt.where(Course.format == f.format)
+    if f.difficulty is not None:
+        stmt = stmt.where(Course.difficulty == f.difficulty)
+    if f.archived is not None:
+        stmt = stmt.where(Course.archived_at.is_not(None) if f.archived
+                          else Course.archived_at.is_(None))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def replace_course_skills(session: AsyncSession, course_id: int,
+                                skill_ids: list[int]) -> None:
+    await session.execute(delete(CourseSkill).where(CourseSkill.course_id == course_id))
+    if skill_ids:
+        await session.execute(insert(CourseSkill), [{"course_id": course_id, "skill_id": s}
+                                                    for s in skill_ids])
+
+
+async def course_skills(session: AsyncSession,
+                        course_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """course id -> [(skill code, skill name)] in skill-code order."""
+    out: dict[int, list[tuple[str, str]]] = {cid: [] for cid in course_ids}
+    if not course_ids:
+        return out
+    rows = await session.execute(
+        select(CourseSkill.course_id, Skill.code, Skill.name)
+        .join(Skill, Skill.id == CourseSkill.skill_id)
+        .where(CourseSkill.course_id.in_(course_ids)).order_by(Skill.code))
+    for course_id, code, name in rows.tuples():
+        out[course_id].append((code, name))
+    return out
+
+
+async def get_exam(session: AsyncSession, code: str) -> tuple[Exam, Course] | None:
+    row = (await session.execute(select(Exam, Course).join(Course, Course.id == Exam.course_id)
+                                 .where(Exam.code == code))).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def list_exams(session: AsyncSession, *, course_code: str | None, after: str | None,
+                     limit: int) -> list[tuple[Exam, Course]]:
+    stmt = (select(Exam, Course).join(Course, Course.id == Exam.course_id)
+            .order_by(Exam.code).limit(limit))
+    if after is not None:
+        stmt = stmt.where(Exam.code > after)
+    if course_code is not None:
+        stmt = stmt.where(Course.code == course_code)
+    return [(e, c) for e, c in (await session.execute(stmt)).tuples()]
+
+
+async def existing_job_roles(session: AsyncSession, codes: set[str]) -> set[str]:
+    rows = await session.execute(select(JobRole.code).where(JobRole.code.in_(codes)))
+    return set(rows.scalars())

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator
+
+from services.training_api.org.schemas import Code, RoleFamily
+from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.training_events import CourseDifficulty, CourseFormat
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+CoursePoints = Annotated[int, Field(ge=0, le=100_000)]
+ClassHours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
+
+
+class CourseUpsert(Schema):
+    title: Title = Field(examples=["设备操作基础"])
+    format: CourseFormat
+    difficulty: CourseDifficulty
+    class_hours: ClassHours = Field(description="Class hours (课时), e.g. 2 or 1.5; at most 1000",
+                                    examples=["2"])
+    skill_codes: list[Code] = Field(
+        default_factory=list, max_length=100,
+        description="Skills the course teaches; a passed exam of the course proves them")
+    tags: list[Tag] = Field(default_factory=list, max_length=20, examples=[["安全", "新设备"]])
+    points: CoursePoints | None = Field(
+        None, description="Explicit points for completing the course (overrides per-hour points)")
+    role_points: dict[Code, CoursePoints] = Field(
+        default_factory=dict, max_length=200,
+        description="Job role code -> points for completing the course in that role")
+    family_points: dict[RoleFamily, CoursePoints] = Field(
+        default_factory=dict, description="Role family -> points for completing the course")
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    @field_validator("skill_codes", "tags")
+    @classmethod
+    def _distinct(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(values))
+
+
+class SkillRef(ReadSchema):
+    code: str
+    name: str
+
+
+class Course(ReadSchema):
+    code: str
+    title: str
+    format: CourseFormat
+    difficulty: CourseDifficulty
+    class_hours: Decimal
+    skills: list[SkillRef] = Field(description="Skills the course teaches")
+    tags: list[str]
+    points: int | None
+    role_points: dict[str, int]
+    family_points: dict[str, int]
+    description: str | None
+    archived: bool
+    archived_at: datetime | None
+    archived_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExamUpsert(Schema):
+    course_code: Code = Field(description="The course the exam belongs to")
+    title: Title = Field(examples=["设备操作基础 结业考试"])
+    pass_score: int = Field(60, ge=0, le=100, description="Scores at or above this pass")
+
+
+class Exam(ReadSchema):
+    code: str
+    course_code: str
+    course_title: str
+    title: str
+    pass_score: int
+    created_at: datetime
+    updated_at: datetime
+

@@ -1,0 +1,132 @@
+"""The course catalogue: courses (with the skills they teach and their points
+values) and the exams that belong to them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.training_api.courses import repository as repo
+from services.training_api.courses import schemas
+from services.training_api.courses.errors import CourseNotFound, ExamNotFound, UnknownCourse
+from services.training_api.courses.models import Course, Exam
+from services.training_api.org import repository as org_repo
+from services.training_api.org.errors import UnknownJobRole, UnknownSkill
+
+
+class CourseService:
+    async def upsert(self, session: AsyncSession, code: str, *,
+                     data: schemas.CourseUpsert) -> tuple[schemas.Course, bool]:
+        """Create or update a course and replace the skills it teaches. Archiving is
+        its own action: an upsert neither archives nor restores."""
+        skills = await org_repo.skills_by_code(session, set(data.skill_codes))
+        missing = [c for c in data.skill_codes if c not in skills]
+        if missing:
+            raise UnknownSkill(f"Unknown skill code(s): {', '.join(missing)}")
+        await self._check_roles(session, set(data.role_points))
+        values = {"title": data.title, "format": data.format, "difficulty": data.difficulty,
+                  "class_hours": data.class_hours, "tags": data.tags, "points": data.points,
+                  "role_points": data.role_points, "family_points": data.family_points,
+                  "description": data.description}
+        course = await repo.get_course(session, code, for_update=True)
+        created = course is None
+        if course is None:
+            course = Course(code=code, **values)
+            session.add(course)
+        else:
+            for field, value in values.items():
+                setattr(course, field, value)
+        await session.flush()
+        await repo.replace_course_skills(session, course.id,
+                                         [skills[c].id for c in data.skill_codes])
+        await session.refresh(course)
+        return (await self._out(session, [course]))[0], created
+
+    async def get(self, session: AsyncSession, code: str) -> schemas.Course:
+        return (await self._out(session, [await self._find(session, code)]))[0]
+
+    async def list(self, session: AsyncSession, filters: repo.CourseFilters, *,
+                   after: str | None, limit: int) -> tuple[list[schemas.Course], str | None]:
+        rows = await repo.list_courses(session, filters, after=after, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return await self._out(session, rows), (rows[-1].code if more else None)
+
+    async def archive(self, session: AsyncSession, code: str, *, actor: str) -> schemas.Course:
+        """Archived courses stay readable but take no new completions. Archiving an
+        archived course changes nothing."""
+        course = await self._find(session, code, for_update=True)
+        if course.archived_at is None:
+            course.archived_at, course.archived_by = datetime.now(UTC), actor
+            await session.flush()
+            await session.refresh(course)
+        return (await self._out(session, [course]))[0]
+
+    async def _find(self, session: AsyncSession, code: str, *, for_update: bool = False) -> Course:
+        course = await repo.get_course(session, code, for_update=for_update)
+        if course is None:
+            raise CourseNotFound(f"No course with code {code!r}")
+        return course
+
+    async def _check_roles(self, session: AsyncSession, codes: set[str]) -> None:
+        if not codes:
+            return
+        missing = sorted(codes - await repo.existing_job_roles(session, codes))
+        if missing:
+            raise UnknownJobRole(f"Unknown job role code(s) in role_points: {', '.join(missing)}")
+
+    async def _out(self, session: AsyncSession, courses: list[Course]) -> list[schemas.Course]:
+        skills = await repo.course_skills(session, [c.id for c in courses])
+        return [schemas.Course(
+            code=c.code, title=c.title, format=c.format, difficulty=c.difficulty,
+            class_hours=c.class_hours, tags=c.tags, points=c.points, role_points=c.role_points,
+            family_points=c.family_points, description=c.description,
+            archived=c.archived_at is not None, archived_at=c.archived_at,
+            archived_by=c.archived_by, created_at=c.created_at, updated_at=c.updated_at,
+            skills=[schemas.SkillRef(code=code, name=name) for code, name in skills[c.id]],
+        ) for c in courses]
+
+
+def _exam_out(exam: Exam, course: Course) -> schemas.Exam:
+    return schemas.Exam(code=exam.code, course_code=course.code, course_title=course.title,
+                        title=exam.title, pass_score=exam.pass_score,
+                        created_at=exam.created_at, updated_at=exam.updated_at)
+
+
+class ExamService:
+    async def upsert(self, session: AsyncSession, code: str, *,
+                     data: schemas.ExamUpsert) -> tuple[schemas.Exam, bool]:
+        """Create or update an exam. A new pass score applies to later attempts only:
+        each attempt keeps the pass score it was judged by."""
+        course = await repo.get_course(session, data.course_code)
+        if course is None:
+            raise UnknownCourse(f"Course {data.course_code!r} does not exist")
+        found = await repo.get_exam(session, code)
+        if found is None:
+            exam = Exam(code=code, course_id=course.id, title=data.title,
+                        pass_score=data.pass_score)
+            session.add(exam)
+        else:
+            exam = found[0]
+            exam.course_id, exam.title, exam.pass_score = course.id, data.title, data.pass_score
+        await session.flush()
+        await session.refresh(exam)
+        return _exam_out(exam, course), found is None
+
+    async def get(self, session: AsyncSession, code: str) -> schemas.Exam:
+        found = await repo.get_exam(session, code)
+        if found is None:
+            raise ExamNotFound(f"No exam with code {code!r}")
+        return _exam_out(*found)
+
+    async def list(self, session: AsyncSession, *, course_code: str | None, after: str | None,
+                   limit: int) -> tuple[list[schemas.Exam], str | None]:
+        rows = await repo.list_exams(session, course_code=course_code, after=after,
+                                     limit=limit + 1)
+        items = [_exam_out(e, c) for e, c in rows[:limit]]
+        return items, (items[-1].code if len(rows) > limit else None)
+
+
+courses = CourseService()
+exams = ExamService()

@@ -1,0 +1,44 @@
+"""Exam attempts (考试成绩). A passed attempt proves the skills its course teaches."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.training_api.courses import repository as course_repo
+from services.training_api.courses.errors import UnknownExam
+from services.training_api.exam_attempts.schemas import ExamAttemptCreate
+from services.training_api.facts.models import ExamAttempt
+from services.training_api.facts.repository import EmployeeRef
+from services.training_api.facts.service import Built, FactKind
+from shared.auth import Principal
+from shared.contracts.training_events import ExamAttempted
+
+
+class ExamAttemptService(FactKind[ExamAttempt, ExamAttemptCreate]):
+    model = ExamAttempt
+    label = "Exam attempts"
+    recorders = ("assessor", "hr_admin", "integration")
+
+    async def build(self, session: AsyncSession, fact_id: uuid.UUID, data: ExamAttemptCreate,
+                    *, employee: EmployeeRef, principal: Principal) -> Built[ExamAttempt]:
+        found = await course_repo.get_exam(session, data.exam_code)
+        if found is None:
+            raise UnknownExam(f"Exam {data.exam_code!r} does not exist")
+        exam, course = found
+        passed = data.score >= exam.pass_score
+        proves: list[str] = []
+        if passed:
+            proves = [code for code, _ in
+                      (await course_repo.course_skills(session, [course.id]))[course.id]]
+        fact = ExamAttempt(exam_code=exam.code, score=data.score, pass_score=exam.pass_score,
+                           passed=passed, occurred_at=data.attempted_at)
+        event = ExamAttempted(
+            fact_id=str(fact_id), employee_no=employee.employee_no, occurred_at=data.attempted_at,
+            exam_code=exam.code, exam_title=exam.title, course_code=course.code,
+            course_title=course.title, score=data.score, pass_score=exam.pass_score)
+        return Built(fact=fact, event=event, proves=proves)
+
+
+exam_attempts = ExamAttemptService()

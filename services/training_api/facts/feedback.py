@@ -1,0 +1,81 @@
+"""Real-time feedback: a recording response carries the points it earned when
+points_api answers within the feedback budget."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import structlog
+from fastapi import Request, Response, status
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.training_api.facts.schemas import PointsFeedback
+from services.training_api.facts.service import Change
+from shared.contracts.points import PointsOutcome
+from shared.outbox import OutboxRelay
+
+log = structlog.get_logger("jifen.training.feedback")
+
+R = TypeVar("R", bound=BaseModel)
+
+
+async def commit_and_deliver(session: AsyncSession, request: Request,
+                             change: Change[Any]) -> PointsFeedback:
+    """Commit the request's work, then hand its events to points_api at once.
+
+    The session dependency would commit only after the endpoint returns, too late
+    for this response; and the relay delivers from its own connection, which sees
+    the outbox rows only once they are committed. So the recording endpoints
+    commit here, before delivering. Whatever is not delivered within the budget
+    stays in the outbox and the relay loop delivers it later.
+    """
+    await session.commit()
+    if not change.outbox_ids:
+        return PointsFeedback(status="awarded" if change.delivered_before else "none")
+    relay: OutboxRelay = request.app.state.relay
+    budget = request.app.state.settings.feedback_budget_seconds
+    try:
+        deliveries = await relay.deliver_now(change.outbox_ids, timeout=budget)
+    except Exception as exc:  # the fact is committed; the relay loop delivers it later
+        log.info("feedback_delivery_failed", error=repr(exc))
+        deliveries = []
+    for delivery in deliveries:
+        if delivery.delivered and delivery.response is not None:
+            return _from_receipt(delivery.response)
+    relay.wake()
+    return PointsFeedback(status="pending")
+
+
+def _from_receipt(receipt: dict[str, Any]) -> PointsFeedback:
+    if receipt.get("status") == "ignored":
+        return PointsFeedback(status="none")
+    result = receipt.get("result")
+    if not result:
+        return PointsFeedback(status="awarded")
+    try:
+        return PointsFeedback(status="awarded", outcome=PointsOutcome.model_validate(result))
+    except ValidationError as exc:
+        log.warning("points_outcome_unreadable", error=str(exc)[:300])
+        return PointsFeedback(status="awarded")
+
+
+class _WithPoints:
+    """A fact seen with one more attribute, ``points``, for a response schema."""
+
+    def __init__(self, fact: Any, points: PointsFeedback, **more: Any) -> None:
+        self._fact, self.points = fact, points
+        self.__dict__.update(more)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fact, name)
+
+
+async def respond(session: AsyncSession, request: Request, response: Response,
+                  change: Change[Any], schema: type[R]) -> R:
+    """Commit, deliver, and answer 201 for a new record or 200 for a replay or an
+    action on an existing one, with the points feedback."""
+    points = await commit_and_deliver(session, request, change)
+    response.status_code = status.HTTP_201_CREATED if change.created else status.HTTP_200_OK
+    return schema.model_validate(_WithPoints(change.fact, points,
+                                             skills_removed=change.skills_removed))

@@ -1,0 +1,30 @@
+"""Query parameters every list of training facts takes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import AwareDatetime
+
+from services.training_api.facts.repository import FactFilters
+
+EMPLOYEE_NO_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
+
+
+def fact_filters(
+    employee_no: Annotated[str | None, Query(pattern=EMPLOYEE_NO_PATTERN,
+                                             description="Only this employee's records")] = None,
+    occurred_from: Annotated[AwareDatetime | None, Query(
+        alias="from", description="Occurred at or after (RFC 3339 with offset, e.g. "
+                                  "2025-03-01T00:00:00Z; write + as %2B)")] = None,
+    occurred_to: Annotated[AwareDatetime | None, Query(
+        alias="to", description="Occurred before (RFC 3339 with offset)")] = None,
+    voided: Annotated[bool | None, Query(description="Only voided (true) or standing "
+                                                     "(false) records")] = None,
+) -> FactFilters:
+    return FactFilters(employee_no=employee_no, occurred_from=occurred_from,
+                       occurred_to=occurred_to, voided=voided)
+
+
+FactQuery = Annotated[FactFilters, Depends(fact_filters)]

@@ -1,0 +1,84 @@
+"""The three routes every kind of training fact has: record (POST), get one and
+list. Each kind's endpoints.py calls :func:`add_fact_routes` with its schemas,
+service and documentation, then adds its own actions.
+
+This module does not use postponed annotations: FastAPI reads the endpoints'
+parameter types at runtime, and here they are the arguments of the factory.
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+
+from services.training_api.facts.errors import (
+    ClientIdConflict,
+    EmployeeLeft,
+    FactNotFound,
+    SelfRecording,
+    UnknownEmployee,
+)
+from services.training_api.facts.feedback import respond
+from services.training_api.facts.params import FactQuery
+from services.training_api.facts.service import FactKind
+from shared.auth import CurrentUser
+from shared.db import DBSession
+from shared.errors import STANDARD_RESPONSES, BadCursor, ServiceError, responses
+from shared.pagination import Cursor, Limit, Page
+
+RECORDING_PROBLEMS = (UnknownEmployee, EmployeeLeft, ClientIdConflict, SelfRecording)
+READ_ACCESS = ("Employees read their own records, managers those of their departments (with "
+               "sub-departments); HR, auditors, assessors and integrations read all. Records "
+               "the caller may not read answer 404.")
+
+
+def no_extra_filters() -> dict[str, Any]:
+    return {}
+
+
+def add_fact_routes(
+    router: APIRouter, *, path: str, noun: str, plural: str, service: FactKind[Any, Any],
+    create: type[BaseModel], read: type[BaseModel], recorded: type[BaseModel],
+    record_summary: str, record_doc: str, read_doc: str = READ_ACCESS,
+    problems: tuple[type[ServiceError], ...] = (), record_verb: str = "record",
+    extra_filters: Callable[..., dict[str, Any]] = no_extra_filters,
+) -> None:
+    """``noun``/``plural`` name the operations (``record_<noun>``, ``get_<noun>``,
+    ``list_<plural>``); ``extra_filters`` is a dependency returning the kind's own
+    list filters as {model attribute: value}."""
+
+    @router.post(path, status_code=201, response_model=recorded,
+                 operation_id=f"{record_verb}_{noun}", summary=record_summary,
+                 description=record_doc,
+                 responses={200: {"model": recorded,
+                                  "description": "Replay: the record already stored under this "
+                                                 "client_id, with the same content"},
+                            **STANDARD_RESPONSES, **responses(*RECORDING_PROBLEMS, *problems)})
+    async def record_fact(body: create,  # type: ignore[valid-type]
+                          session: DBSession, principal: CurrentUser, request: Request,
+                          response: Response) -> Any:
+        change = await service.record(session, body, principal=principal)
+        return await respond(session, request, response, change, recorded)
+
+    @router.get(f"{path}/{{fact_id}}", response_model=read, operation_id=f"get_{noun}",
+                summary=f"Get one {service.label.lower()[:-1]}", description=read_doc,
+                responses={**STANDARD_RESPONSES, **responses(FactNotFound)})
+    async def get_fact(fact_id: uuid.UUID, session: DBSession, principal: CurrentUser) -> Any:
+        return await service.get(session, fact_id, principal=principal)
+
+    @router.get(path, response_model=Page[read], operation_id=f"list_{plural}",
+                summary=f"List {service.label.lower()}",
+                description=f"{service.label}, newest first (by time of occurrence), filtered by "
+                            "employee, time range (``from`` inclusive, ``to`` exclusive) and "
+                            "voided state. " + read_doc,
+                responses={**STANDARD_RESPONSES, **responses(BadCursor)})
+    async def list_facts(session: DBSession, principal: CurrentUser, filters: FactQuery,
+                         extra: Annotated[dict[str, Any], Depends(extra_filters)],
+                         limit: Limit = 50, cursor: Cursor = None) -> Any:
+        filters.extra = extra
+        items, next_cursor = await service.list(session, filters, principal=principal,
+                                                cursor=cursor, limit=limit)
+        page = Page[read]  # type: ignore[valid-type]
+        return page(items=[read.model_validate(i) for i in items], next_cursor=next_cursor)

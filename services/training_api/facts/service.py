@@ -1,0 +1,219 @@
+"""What every kind of training fact goes through: who may record it, replays by
+client id, checks on the employee, the skill records it proves, its event to
+points_api in the same transaction, reads, and voiding."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.training_api.db import kit_tables
+from services.training_api.facts import access
+from services.training_api.facts import repository as repo
+from services.training_api.facts.errors import (
+    ClientIdConflict,
+    EmployeeLeft,
+    FactAlreadyVoided,
+    FactIsVoided,
+    FactNotFound,
+    UnknownEmployee,
+)
+from services.training_api.facts.models import TrainingFact
+from services.training_api.facts.schemas import FactCreate
+from services.training_api.skill_records import repository as skill_repo
+from shared.auth import Principal
+from shared.contracts.training_events import FactVoided, TrainingEventPayload
+from shared.errors import BadCursor
+from shared.outbox import enqueue
+from shared.pagination import decode_cursor, encode_cursor
+
+F = TypeVar("F", bound=TrainingFact)
+C = TypeVar("C", bound=FactCreate)
+
+DESTINATIONS = ["points"]
+
+
+@dataclass
+class Built(Generic[F]):
+    """What a kind makes of a request: the fact, its event, the skills it proves."""
+
+    fact: F
+    event: TrainingEventPayload | None = None
+    proves: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Change(Generic[F]):
+    """A recorded or changed fact and the outbox rows to deliver after commit."""
+
+    fact: F
+    created: bool = False
+    outbox_ids: list[int] = field(default_factory=list)
+    delivered_before: bool = False  # a replay whose event points_api already took
+    skills_removed: list[str] = field(default_factory=list)
+
+
+async def publish(session: AsyncSession, event: TrainingEventPayload | None) -> list[int]:
+    """Enqueue the event for points_api in the caller's transaction."""
+    if event is None:
+        return []
+    return await enqueue(session, kit_tables.outbox, event_type=event.event_type,
+                         payload=event.model_dump(mode="json"), destinations=DESTINATIONS,
+                         occurred_at=event.occurred_at)
+
+
+async def active_employee(session: AsyncSession, employee_no: str) -> repo.EmployeeRef:
+    employee = await repo.employee_ref(session, employee_no)
+    if employee is None:
+        raise UnknownEmployee(f"Employee {employee_no!r} does not exist")
+    if employee.status == "left":
+        raise EmployeeLeft(f"Employee {employee_no!r} has left; no new records")
+    return employee
+
+
+def check_not_voided(fact: TrainingFact) -> None:
+    if fact.voided_at is not None:
+        raise FactIsVoided(f"Record {fact.id} was voided on {fact.voided_at:%Y-%m-%d}")
+
+
+def content_hash(data: BaseModel) -> str:
+    """The same record sent twice hashes the same, whatever the time zone offset
+    or the number of trailing zeros it was written with."""
+    canonical = json.dumps(_canonical(data.model_dump(exclude={"client_id"})), sort_keys=True,
+                           ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    values = decode_cursor(cursor, arity=2)
+    if values is None:
+        return None
+    try:
+        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
+    except (TypeError, ValueError) as exc:
+        raise BadCursor("The cursor does not belong to this list") from exc
+
+
+class FactKind(Generic[F, C]):
+    """Base of the service of one kind of fact; subclasses say who records it and
+    implement :meth:`build`."""
+
+    model: ClassVar[type[TrainingFact]]
+    label: ClassVar[str]                   # e.g. "Course completions", for messages
+    recorders: ClassVar[tuple[str, ...]]   # roles that record it for anyone
+    self_service: ClassVar[bool] = False   # the employee records their own
+
+    async def build(self, session: AsyncSession, fact_id: uuid.UUID, data: C, *,
+                    employee: repo.EmployeeRef, principal: Principal) -> Built[F]:
+        raise NotImplementedError
+
+    async def record(self, session: AsyncSession, data: C, *, principal: Principal) -> Change[F]:
+        """Record a new fact (created) or, for a client id seen before with the same
+        content, return the stored one (not created)."""
+        access.check_may_record(principal, data.employee_no, roles=self.recorders,
+                                self_service=self.self_service, what=self.label)
+        digest = content_hash(data)
+        if data.client_id is not None:
+            await repo.lock_client_id(session, self.model.__mapper__.polymorphic_identity,
+                                      data.client_id)
+            existing = await repo.by_client_id(session, self.model, data.client_id)
+            if existing is not None:
+                return await self._replay(session, existing, digest)
+        employee = await active_employee(session, data.employee_no)
+        fact_id = uuid.uuid4()
+        built = await self.build(session, fact_id, data, employee=employee, principal=principal)
+        outbox_ids = await publish(session, built.event)
+        fact = built.fact
+        fact.id, fact.employee_no, fact.client_id = fact_id, data.employee_no, data.client_id
+        fact.content_hash, fact.recorded_by = digest, principal.sub
+        fact.event_outbox_id = outbox_ids[0] if outbox_ids else None
+        session.add(fact)
+        await session.flush()
+        await skill_repo.add_proofs(session, employee_no=data.employee_no,
+                                    skill_codes=built.proves, fact_id=fact_id,
+                                    proven_by=fact.fact_type, since=fact.occurred_at)
+        return Change(fact=fact, created=True, outbox_ids=outbox_ids)
+
+    async def _replay(self, session: AsyncSession, existing: F, digest: str) -> Change[F]:
+        if existing.content_hash != digest:
+            raise ClientIdConflict(
+                f"client_id {existing.client_id} belongs to record {existing.id} with other "
+                "content; use a new client_id for a new record")
+        if existing.event_outbox_id is None:
+            return Change(fact=existing)
+        if await repo.event_delivered(session, existing.event_outbox_id):
+            return Change(fact=existing, delivered_before=True)
+        return Change(fact=existing, outbox_ids=[existing.event_outbox_id])
+
+    async def get(self, session: AsyncSession, fact_id: uuid.UUID, *,
+                  principal: Principal, for_update: bool = False) -> F:
+        """One fact the caller may read; others' records answer 404 like missing ones."""
+        fact = await repo.get_fact(session, self.model, fact_id, for_update=for_update)
+        if fact is not None:
+            scope = await access.read_scope(session, principal)
+            if scope.everyone or fact.employee_no == scope.employee_no:
+                return fact
+            path = await repo.employee_department_path(session, fact.employee_no)
+            if access.may_read(scope, fact.employee_no, path or ""):
+                return fact
+        raise FactNotFound(f"No {self.label.lower()} record {fact_id} visible to you")
+
+    async def list(self, session: AsyncSession, filters: repo.FactFilters, *,
+                   principal: Principal, cursor: str | None,
+                   limit: int) -> tuple[list[F], str | None]:
+        """Newest first; the caller sees only the records they may read."""
+        scope = await access.read_scope(session, principal)
+        rows = await repo.list_facts(
+            session, self.model, filters, everyone=scope.everyone, own=scope.employee_no,
+            department_paths=scope.department_paths, after=_decode_cursor(cursor),
+            limit=limit + 1)
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1]
+        return rows[:limit], encode_cursor([last.occurred_at.isoformat(), str(last.id)])
+
+
+class VoidingService:
+    async def void(self, session: AsyncSession, fact_id: uuid.UUID, *, reason: str,
+                   actor: str) -> Change[TrainingFact]:
+        """Mark a fact voided and tell points_api, which reverses what it earned (by
+        compensating entries). Skills it alone proved are no longer held."""
+        fact = await repo.get_fact(session, TrainingFact, fact_id, for_update=True)
+        if fact is None:
+            raise FactNotFound(f"No training record {fact_id}")
+        if fact.voided_at is not None:
+            raise FactAlreadyVoided(f"Record {fact_id} was voided by {fact.voided_by} "
+                                    f"on {fact.voided_at:%Y-%m-%d}")
+        now = datetime.now(UTC)
+        fact.voided_at, fact.voided_by, fact.void_reason = now, actor, reason
+        await session.flush()
+        removed = await skill_repo.remove_proofs(session, fact.id)
+        outbox_ids = await publish(session, FactVoided(
+            fact_id=str(fact.id), voided_fact_id=str(fact.id), employee_no=fact.employee_no,
+            occurred_at=now, reason=reason))
+        return Change(fact=fact, outbox_ids=outbox_ids, skills_removed=removed)
+
+
+voiding = VoidingService()

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from services.training_api.facts.schemas import FactCreate, FactRead, OccurredAt, WithPoints
+from services.training_api.org.schemas import Code
+
+
+class PracticalAssessmentCreate(FactCreate):
+    skill_code: Code = Field(description="The skill assessed, e.g. equipment set-up")
+    passed: bool
+    assessed_at: OccurredAt
+    remarks: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = \
+        Field(None, examples=["换模时间 12 分钟，符合标准"])
+
+
+class PracticalAssessment(FactRead):
+    skill_code: str
+    passed: bool
+    assessor: str = Field(description="Who assessed: the token subject that recorded it")
+    assessed_at: datetime
+    remarks: str | None
+
+
+class PracticalAssessmentRecorded(WithPoints, PracticalAssessment):
+    pass

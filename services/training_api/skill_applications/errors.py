@@ -1,0 +1,17 @@
+from shared.errors import Conflict, Forbidden, ServiceError
+
+
+class SelfConfirmation(Forbidden):
+    problem, title = "self-confirmation", "Nobody confirms or rejects their own skill application"
+
+
+class AlreadyDecided(Conflict):
+    problem, title = "already-decided", "The skill application was already confirmed or rejected"
+
+
+class NoConfirmationRule(Conflict):
+    problem, title = "no-confirmation-rule", "No points rule applies to this skill application"
+
+
+class PointsOutOfRange(ServiceError):
+    status, problem, title = 422, "points-out-of-range", "The points lie outside the rule's range"

@@ -1,0 +1,28 @@
+"""Employees' skill records."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.training_api.employees.endpoints import EmployeeNoPath
+from services.training_api.employees.errors import EmployeeNotFound
+from services.training_api.skill_records import schemas
+from services.training_api.skill_records.service import skill_records
+from shared.auth import CurrentUser
+from shared.db import DBSession
+from shared.errors import STANDARD_RESPONSES, responses
+
+router = APIRouter(prefix="/training/v1", tags=["skill records"])
+
+
+@router.get("/employees/{employee_no}/skills", response_model=schemas.EmployeeSkills,
+            operation_id="get_employee_skills", summary="An employee's skills and gaps",
+            responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)})
+async def get_employee_skills(employee_no: EmployeeNoPath, session: DBSession,
+                              principal: CurrentUser) -> schemas.EmployeeSkills:
+    """The skills the employee holds (each with the records that prove it: passed
+    exams prove their course's skills, passed practical assessments their skill),
+    the skills their job role requires, and the gaps. Employees read their own,
+    managers their departments', HR, auditors, assessors and integrations all;
+    others answer 404."""
+    return await skill_records.for_employee(session, employee_no, principal=principal)

@@ -1,0 +1,112 @@
+"""Holds: reserve, capture into a spend entry, release, expire; never overspend."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tests.points_api.event_factories import HR, SERVICE, account, deliver, new_employee
+
+
+def envelope(event_type: str, payload: dict) -> dict:
+    return {"event_id": str(uuid.uuid4()), "event_type": event_type,
+            "occurred_at": datetime.now(UTC).isoformat(), "producer": "rewards",
+            "payload": payload}
+
+
+async def funded(gw, points: int) -> str:
+    no = (await new_employee(gw))["employee_no"]
+    r = await gw.post(f"/points/v1/accounts/{no}/adjustments", headers=HR,
+                      json={"points": points, "category": "participation", "reason": "期初积分"})
+    assert r.status_code == 201, r.text
+    return no
+
+
+def hold(no: str, points: int, *, seconds: float = 3600, hold_id: uuid.UUID | None = None) -> dict:
+    return {"hold_id": str(hold_id or uuid.uuid4()), "employee_no": no, "points": points,
+            "expires_at": (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(),
+            "reason": "兑换 带薪假 1 天"}
+
+
+async def test_hold_reduces_spendable_and_is_idempotent(gw):
+    no = await funded(gw, 100)
+    body = hold(no, 30)
+    r = await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    assert r.status_code == 201, r.text
+    assert (r.json()["status"], r.json()["spendable_after"]) == ("active", 70)
+    again = await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    assert again.status_code == 200 and again.json()["hold_id"] == body["hold_id"]
+    acct = await account(gw, no)
+    assert (acct["balance"], acct["held"], acct["spendable"]) == (100, 30, 70)
+    clash = await gw.post("/points/v1/holds", headers=SERVICE, json={**body, "points": 31})
+    assert clash.status_code == 409 and clash.json()["type"].endswith("/hold-mismatch")
+
+
+async def test_hold_larger_than_spendable_is_refused(gw):
+    no = await funded(gw, 20)
+    r = await gw.post("/points/v1/holds", headers=SERVICE, json=hold(no, 21))
+    assert r.status_code == 409
+    assert r.json()["type"].endswith("/insufficient-points")
+    assert (r.json()["spendable"], r.json()["required"]) == (20, 21)
+
+
+async def test_capture_spends_without_touching_qualifying(gw):
+    no = await funded(gw, 100)
+    body = hold(no, 40)
+    await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    action = {"hold_id": body["hold_id"], "employee_no": no}
+    receipts = await deliver(gw, envelope("hold.capture", action), envelope("hold.capture", action))
+    assert [r["status"] for r in receipts] == ["applied", "applied"]
+    assert receipts[0]["result"]["status"] == "captured"
+    acct = await account(gw, no)
+    assert (acct["balance"], acct["held"], acct["qualifying_points"]) == (60, 0, 100)
+    got = (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).json()
+    assert got["status"] == "captured" and got["spend_entry_id"]
+    entry = (await gw.get(f"/points/v1/entries/{got['spend_entry_id']}", headers=HR)).json()
+    assert (entry["kind"], entry["points"], entry["reason"]) == ("spend", -40, "兑换 带薪假 1 天")
+    # a captured hold cannot be released
+    late = await deliver(gw, envelope("hold.release", action))
+    assert late[0]["status"] == "failed" and late[0]["permanent"]
+
+
+async def test_release_gives_points_back_and_blocks_capture(gw):
+    no = await funded(gw, 50)
+    body = hold(no, 50)
+    await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    action = {"hold_id": body["hold_id"], "employee_no": no}
+    assert (await deliver(gw, envelope("hold.release", action)))[0]["status"] == "applied"
+    acct = await account(gw, no)
+    assert (acct["balance"], acct["held"]) == (50, 0)
+    capture = await deliver(gw, envelope("hold.capture", action))
+    assert capture[0]["status"] == "failed" and capture[0]["permanent"]
+
+
+async def test_expired_hold_releases_itself(gw):
+    no = await funded(gw, 30)
+    body = hold(no, 30, seconds=1)
+    await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    for _ in range(100):
+        got = (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).json()
+        if got["status"] == "expired":
+            break
+        await asyncio.sleep(0.1)
+    assert got["status"] == "expired"
+    assert (await account(gw, no))["spendable"] == 30
+    capture = await deliver(gw, envelope("hold.capture", {"hold_id": body["hold_id"],
+                                                          "employee_no": no}))
+    assert capture[0]["permanent"]
+
+
+async def test_fifty_concurrent_holds_never_overspend(gw):
+    no = await funded(gw, 100)
+    results = await asyncio.gather(*[gw.post("/points/v1/holds", headers=SERVICE,
+                                             json=hold(no, 10)) for _ in range(50)])
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(201) == 10 and codes.count(409) == 40
+    acct = await account(gw, no)
+    assert (acct["held"], acct["spendable"]) == (100, 0)
+
+
+async def test_holds_need_the_service_role(gw):
+    no = await funded(gw, 10)
+    r = await gw.post("/points/v1/holds", headers=HR, json=hold(no, 5))
+    assert r.status_code == 403
