@@ -16,13 +16,21 @@ BENCHMARKS = {"employees": employees.run}
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], default=[],
-                        help="benchmarks to run (default: all)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        choices=[[], *BENCHMARKS],
+        default=[],
+        help="benchmarks to run (default: all)",
+    )
     args = parser.parse_args()
     names = args.names or list(BENCHMARKS)
-    print(f"Jifen benchmarks {dt.date.today()} on {platform.node()} "
-          f"({os.cpu_count()} cores, Python {platform.python_version()}); "
-          f"wrk {WRK_SECONDS}s x {WRK_CONNECTIONS} connections", flush=True)
+    print(
+        f"Jifen benchmarks {dt.date.today()} on {platform.node()} "
+        f"({os.cpu_count()} cores, Python {platform.python_version()}); "
+        f"wrk {WRK_SECONDS}s x {WRK_CONNECTIONS} connections",
+        flush=True,
+    )
     with bench_stack() as stack:
         for name in names:
             print(f"\n== {name}", flush=True)

@@ -17,9 +17,13 @@ from shared.db import create_engine
 async def lifespan(app: FastAPI):
     engine = create_engine(os.environ["BASELINE_DATABASE_URL"])
     async with engine.begin() as conn:
-        await conn.execute(text("CREATE TABLE IF NOT EXISTS bench_baseline_insert "
-                                "(id bigserial PRIMARY KEY, payload text NOT NULL, "
-                                "created_at timestamptz NOT NULL DEFAULT now())"))
+        await conn.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS bench_baseline_insert "
+                "(id bigserial PRIMARY KEY, payload text NOT NULL, "
+                "created_at timestamptz NOT NULL DEFAULT now())"
+            )
+        )
     app.state.engine = engine
     yield
     await engine.dispose()
@@ -31,8 +35,12 @@ app = FastAPI(lifespan=lifespan)
 @app.get("/baseline/employees/{employee_no}")
 async def read_one(employee_no: str) -> dict:
     async with app.state.engine.connect() as conn:
-        row = (await conn.execute(text("SELECT employee_no, name FROM employee "
-                                       "WHERE employee_no = :no"), {"no": employee_no})).first()
+        row = (
+            await conn.execute(
+                text("SELECT employee_no, name FROM employee WHERE employee_no = :no"),
+                {"no": employee_no},
+            )
+        ).first()
     return {"employee_no": row[0], "name": row[1]} if row else {}
 
 
@@ -46,7 +54,10 @@ async def select_one() -> dict:
 @app.post("/baseline/insert")
 async def insert_one(body: dict) -> dict:
     async with app.state.engine.begin() as conn:
-        new_id = (await conn.execute(text("INSERT INTO bench_baseline_insert (payload) "
-                                          "VALUES (:p) RETURNING id"),
-                                     {"p": str(body)})).scalar_one()
+        new_id = (
+            await conn.execute(
+                text("INSERT INTO bench_baseline_insert (payload) VALUES (:p) RETURNING id"),
+                {"p": str(body)},
+            )
+        ).scalar_one()
     return {"id": new_id}

@@ -35,11 +35,18 @@ def free_port() -> int:
 def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
     base = Path(tempfile.mkdtemp(prefix="jifen-bench-"))
     ports = {s: free_port() for s in ("training", "points", "rewards")}
-    stack = Stack(StackConfig(base_dir=base, pg_port=free_port(), ports=ports,
-                              gateway_port=free_port(), replicas=replicas,
-                              rate_per_second=100000, burst=100000,
-                              extra_env={f"{s}_LOG_LEVEL": "WARNING"
-                                         for s in ("TRAINING", "POINTS", "REWARDS")}))
+    stack = Stack(
+        StackConfig(
+            base_dir=base,
+            pg_port=free_port(),
+            ports=ports,
+            gateway_port=free_port(),
+            replicas=replicas,
+            rate_per_second=100000,
+            burst=100000,
+            extra_env={f"{s}_LOG_LEVEL": "WARNING" for s in ("TRAINING", "POINTS", "REWARDS")},
+        )
+    )
     try:
         stack.start(progress=False)
         yield stack
@@ -54,10 +61,23 @@ def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
 def baseline_server(database_url: str) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=REPO_ROOT, env={**os.environ, "BASELINE_DATABASE_URL": database_url},
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.baseline_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "BASELINE_DATABASE_URL": database_url},
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -84,26 +104,34 @@ class WrkResult:
     errors: int
 
     def line(self) -> str:
-        return (f"{self.requests_per_second:9.0f} req/s   p50 {self.p50_ms:6.1f} ms   "
-                f"p99 {self.p99_ms:6.1f} ms   non-2xx {self.non_2xx}   errors {self.errors}")
+        return (
+            f"{self.requests_per_second:9.0f} req/s   p50 {self.p50_ms:6.1f} ms   "
+            f"p99 {self.p99_ms:6.1f} ms   non-2xx {self.non_2xx}   errors {self.errors}"
+        )
 
 
 _LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 
-def wrk(url: str, *, headers: dict[str, str] | None = None, script: str | None = None,
-        seconds: int = WRK_SECONDS, connections: int = WRK_CONNECTIONS,
-        env: dict[str, str] | None = None) -> WrkResult:
+def wrk(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+    seconds: int = WRK_SECONDS,
+    connections: int = WRK_CONNECTIONS,
+    env: dict[str, str] | None = None,
+) -> WrkResult:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: apt-get install wrk (make bench does it as root)")
-    cmd = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s",
-           "--latency"]
+    cmd = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     if script:
         cmd += ["-s", str(_LUA_DIR / script)]
-    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True,
-                         env={**os.environ, **(env or {})}).stdout
+    out = subprocess.run(
+        cmd + [url], check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    ).stdout
     return _parse(out)
 
 
@@ -118,8 +146,13 @@ def _parse(out: str) -> WrkResult:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return WrkResult(rps, ms("50%"), ms("99%"), int(non2xx.group(1)) if non2xx else 0,
-                     sum(int(g) for g in errs.groups()) if errs else 0)
+    return WrkResult(
+        rps,
+        ms("50%"),
+        ms("99%"),
+        int(non2xx.group(1)) if non2xx else 0,
+        sum(int(g) for g in errs.groups()) if errs else 0,
+    )
 
 
 def ratio_line(name: str, ours: float, baseline: float, goal: float) -> str:

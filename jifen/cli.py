@@ -6,7 +6,6 @@ Run ``jifen --help`` or ``jifen COMMAND --help``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -19,8 +18,11 @@ DEFAULT_GATEWAY = os.environ.get("JIFEN_URL", "http://127.0.0.1:8080")
 def _settings_for_token():
     from shared.settings import DEV_JWT_SECRET
 
-    return (os.environ.get("JIFEN_JWT_SECRET", DEV_JWT_SECRET),
-            os.environ.get("JIFEN_JWT_ISSUER", "jifen"), os.environ.get("JIFEN_JWT_AUDIENCE", "jifen"))
+    return (
+        os.environ.get("JIFEN_JWT_SECRET", DEV_JWT_SECRET),
+        os.environ.get("JIFEN_JWT_ISSUER", "jifen"),
+        os.environ.get("JIFEN_JWT_AUDIENCE", "jifen"),
+    )
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -28,9 +30,16 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     secret, issuer, audience = _settings_for_token()
     try:
-        token = mint_token(secret=secret, sub=args.sub, roles=args.role, issuer=issuer,
-                           audience=audience, ttl_seconds=args.ttl, departments=args.department or (),
-                           name=args.name)
+        token = mint_token(
+            secret=secret,
+            sub=args.sub,
+            roles=args.role,
+            issuer=issuer,
+            audience=audience,
+            ttl_seconds=args.ttl,
+            departments=args.department or (),
+            name=args.name,
+        )
     except ValueError as exc:
         print(f"jifen token: {exc}", file=sys.stderr)
         return 2
@@ -60,17 +69,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         stack.stop()
         return 1
     gw = stack.gateway_url
-    print(f"""
+    print(
+        f"""
 Jifen is up.
   gateway         {gw}
-  training_api    {gw}/training/docs   (direct: {stack.direct_url('training')})
-  points_api      {gw}/points/docs     (direct: {stack.direct_url('points')})
-  rewards_api     {gw}/rewards/docs    (direct: {stack.direct_url('rewards')})
+  training_api    {gw}/training/docs   (direct: {stack.direct_url("training")})
+  points_api      {gw}/points/docs     (direct: {stack.direct_url("points")})
+  rewards_api     {gw}/rewards/docs    (direct: {stack.direct_url("rewards")})
   logs            {stack.log_dir}
 Try:
   TOKEN=$(.venv/bin/jifen token --sub HR001 --role hr_admin)
   curl -H "Authorization: Bearer $TOKEN" {gw}/training/v1/departments
-Press Ctrl-C to stop everything (the data is kept for the next run).""", flush=True)
+Press Ctrl-C to stop everything (the data is kept for the next run).""",
+        flush=True,
+    )
     try:
         while not stopping:
             time.sleep(0.5)
@@ -89,8 +101,13 @@ Press Ctrl-C to stop everything (the data is kept for the next run).""", flush=T
 def cmd_import_employees(args: argparse.Namespace) -> int:
     from jifen.client import import_employees
 
-    return import_employees(Path(args.file), url=args.url, token=args.token or _default_token(),
-                            dry_run=args.dry_run, as_json=args.json)
+    return import_employees(
+        Path(args.file),
+        url=args.url,
+        token=args.token or _default_token(),
+        dry_run=args.dry_run,
+        as_json=args.json,
+    )
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
@@ -109,40 +126,62 @@ def _default_token() -> str:
     from shared.auth import mint_token
 
     secret, issuer, audience = _settings_for_token()
-    return mint_token(secret=secret, sub="jifen-cli", roles=["hr_admin"], issuer=issuer,
-                      audience=audience, ttl_seconds=3600)
+    return mint_token(
+        secret=secret,
+        sub="jifen-cli",
+        roles=["hr_admin"],
+        issuer=issuer,
+        audience=audience,
+        ttl_seconds=3600,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="jifen", description="Jifen (积分): training points for manufacturing.",
+        prog="jifen",
+        description="Jifen (积分): training points for manufacturing.",
         epilog="Environment: JIFEN_URL (gateway, default http://127.0.0.1:8080), "
-               "JIFEN_JWT_SECRET / JIFEN_JWT_ISSUER / JIFEN_JWT_AUDIENCE (token signing; the "
-               "development defaults match `make run`).")
+        "JIFEN_JWT_SECRET / JIFEN_JWT_ISSUER / JIFEN_JWT_AUDIENCE (token signing; the "
+        "development defaults match `make run`).",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("token", help="print a JWT the running services accept",
-                       description="Mint a signed JWT for local use and scripts.")
+    p = sub.add_parser(
+        "token",
+        help="print a JWT the running services accept",
+        description="Mint a signed JWT for local use and scripts.",
+    )
     p.add_argument("--sub", required=True, help="subject: an employee number or integration name")
-    p.add_argument("--role", action="append", required=True,
-                   help="role (repeatable): employee, manager, assessor, hr_admin, auditor, "
-                        "integration, service")
-    p.add_argument("--department", action="append",
-                   help="department code a manager manages (repeatable)")
+    p.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        help="role (repeatable): employee, manager, assessor, hr_admin, auditor, "
+        "integration, service",
+    )
+    p.add_argument(
+        "--department", action="append", help="department code a manager manages (repeatable)"
+    )
     p.add_argument("--name", help="display name claim")
     p.add_argument("--ttl", type=int, default=3600 * 8, help="lifetime in seconds (default 8 h)")
     p.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("run", help="start PostgreSQL, the three services and the gateway",
-                       description="Start the whole system locally (what `make run` does). "
-                                   "Ctrl-C stops everything it started.")
+    p = sub.add_parser(
+        "run",
+        help="start PostgreSQL, the three services and the gateway",
+        description="Start the whole system locally (what `make run` does). "
+        "Ctrl-C stops everything it started.",
+    )
     p.add_argument("--replicas", type=int, default=1, help="replicas of each service")
     p.add_argument("--gateway-port", type=int, help="gateway port (default 8080)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("import-employees", help="bulk import employees from a CSV/XLSX file",
-                       description="Upload an employee file (docs/employee-import.md) with a "
-                                   "progress bar and print the report.")
+    p = sub.add_parser(
+        "import-employees",
+        help="bulk import employees from a CSV/XLSX file",
+        description="Upload an employee file (docs/employee-import.md) with a "
+        "progress bar and print the report.",
+    )
     p.add_argument("file", help="CSV or XLSX file as exported by Excel")
     p.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
     p.add_argument("--url", default=DEFAULT_GATEWAY, help="gateway URL")
@@ -150,8 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=cmd_import_employees)
 
-    p = sub.add_parser("openapi", help="export the OpenAPI documents",
-                       description="Write openapi/training.json, points.json, rewards.json.")
+    p = sub.add_parser(
+        "openapi",
+        help="export the OpenAPI documents",
+        description="Write openapi/training.json, points.json, rewards.json.",
+    )
     p.add_argument("--out", default="openapi", help="output folder")
     p.add_argument("--check", action="store_true", help="fail if the files are out of date")
     p.set_defaults(func=cmd_openapi)

@@ -11,8 +11,10 @@ from tqdm import tqdm
 
 
 def _upload_stream(path: Path, bar: tqdm, boundary: str):
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"{path.name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
     yield head
     with path.open("rb") as fh:
         while chunk := fh.read(64 * 1024):
@@ -27,16 +29,20 @@ def import_employees(path: Path, *, url: str, token: str, dry_run: bool, as_json
         return 2
     boundary = "jifen-import-boundary-7d1c"
     size = path.stat().st_size
-    with tqdm(total=size, unit="B", unit_scale=True, desc=f"upload {path.name}",
-              file=sys.stderr) as bar:
+    with tqdm(
+        total=size, unit="B", unit_scale=True, desc=f"upload {path.name}", file=sys.stderr
+    ) as bar:
         with httpx.Client(timeout=httpx.Timeout(600, connect=5)) as client:
             try:
                 resp = client.post(
                     f"{url.rstrip('/')}/training/v1/employee-imports",
                     params={"dry_run": str(dry_run).lower()},
-                    headers={"Authorization": f"Bearer {token}",
-                             "Content-Type": f"multipart/form-data; boundary={boundary}"},
-                    content=_upload_stream(path, bar, boundary))
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": f"multipart/form-data; boundary={boundary}",
+                    },
+                    content=_upload_stream(path, bar, boundary),
+                )
             except httpx.HTTPError as exc:
                 print(f"\njifen import-employees: cannot reach {url}: {exc}", file=sys.stderr)
                 return 1
@@ -48,9 +54,11 @@ def import_employees(path: Path, *, url: str, token: str, dry_run: bool, as_json
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         mode = " (dry run: nothing written)" if report["dry_run"] else ""
-        print(f"{report['total_rows']} rows read ({report['encoding']}){mode}: "
-              f"{report['created']} created, {report['updated']} updated, "
-              f"{report['unchanged']} unchanged, {len(report['rejected'])} rejected")
+        print(
+            f"{report['total_rows']} rows read ({report['encoding']}){mode}: "
+            f"{report['created']} created, {report['updated']} updated, "
+            f"{report['unchanged']} unchanged, {len(report['rejected'])} rejected"
+        )
         for row in report["rejected"]:
             print(f"  line {row['line']}: {row['employee_no'] or '-'}: {row['reason']}")
     return 1 if report["rejected"] else 0

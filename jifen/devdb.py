@@ -35,8 +35,14 @@ class LocalPostgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
     def _run(self, exe: str, *args: str, timeout: float = 120) -> None:
-        subprocess.run([str(_bin_dir() / exe), *args], check=True, user=self._user,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout)
+        subprocess.run(
+            [str(_bin_dir() / exe), *args],
+            check=True,
+            user=self._user,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=timeout,
+        )
 
     def _prepare_permissions(self) -> None:
         if self._user is None:
@@ -55,8 +61,14 @@ class LocalPostgres:
         ensure_prefix_permissions(bins)
         for root in (bins, bins.parent / "lib", bins.parent / "share"):
             for dirpath, _dirs, files in os.walk(root):
-                os.chmod(dirpath, os.stat(dirpath).st_mode | stat.S_IRGRP | stat.S_IXGRP
-                         | stat.S_IROTH | stat.S_IXOTH)
+                os.chmod(
+                    dirpath,
+                    os.stat(dirpath).st_mode
+                    | stat.S_IRGRP
+                    | stat.S_IXGRP
+                    | stat.S_IROTH
+                    | stat.S_IXOTH,
+                )
                 for f in files:
                     p = os.path.join(dirpath, f)
                     os.chmod(p, os.stat(p).st_mode | stat.S_IRGRP | stat.S_IROTH)
@@ -79,20 +91,48 @@ class LocalPostgres:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         self._prepare_permissions()
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.data_dir), "--auth=trust", "--encoding=UTF8",
-                      "--locale=C", "-U", "postgres")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "-U",
+                "postgres",
+            )
         if self.is_running():
             return
-        opts = [f"-p {self.port}", "-h 127.0.0.1", f"-k {self.socket_dir}",
-                "-c max_connections=400", "-c shared_buffers=256MB"]
+        opts = [
+            f"-p {self.port}",
+            "-h 127.0.0.1",
+            f"-k {self.socket_dir}",
+            "-c max_connections=400",
+            "-c shared_buffers=256MB",
+        ]
         if self.fast:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         try:
-            self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w",
-                      "-t", "60", "-o", " ".join(opts), "start")
+            self._run(
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                " ".join(opts),
+                "start",
+            )
         except subprocess.CalledProcessError as exc:
-            tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
-            raise RuntimeError(f"PostgreSQL did not start (port {self.port} in use?):\n{tail}") from exc
+            tail = (
+                self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+            )
+            raise RuntimeError(
+                f"PostgreSQL did not start (port {self.port} in use?):\n{tail}"
+            ) from exc
 
     def stop(self) -> None:
         if self.is_running():
@@ -109,8 +149,9 @@ class LocalPostgres:
         deadline = time.monotonic() + 30
         while True:
             try:
-                conn = await asyncpg.connect(host="127.0.0.1", port=self.port, user="postgres",
-                                             database="postgres")
+                conn = await asyncpg.connect(
+                    host="127.0.0.1", port=self.port, user="postgres", database="postgres"
+                )
                 break
             except (OSError, asyncpg.PostgresError):
                 if time.monotonic() > deadline:

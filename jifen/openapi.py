@@ -11,8 +11,11 @@ def documents() -> dict[str, dict]:
     from services.rewards_api.main import create_app as rewards_app
     from services.training_api.main import create_app as training_app
 
-    return {"training": training_app().openapi(), "points": points_app().openapi(),
-            "rewards": rewards_app().openapi()}
+    return {
+        "training": training_app().openapi(),
+        "points": points_app().openapi(),
+        "rewards": rewards_app().openapi(),
+    }
 
 
 def render(doc: dict) -> str:

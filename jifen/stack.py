@@ -40,13 +40,19 @@ class StackConfig:
     def from_env(cls) -> StackConfig:
         """External database URLs come from TRAINING_/POINTS_/REWARDS_DATABASE_URL."""
         env = os.environ
-        urls = {s: env[f"{s.upper()}_DATABASE_URL"] for s in SERVICES
-                if env.get(f"{s.upper()}_DATABASE_URL")}
+        urls = {
+            s: env[f"{s.upper()}_DATABASE_URL"]
+            for s in SERVICES
+            if env.get(f"{s.upper()}_DATABASE_URL")
+        }
         ports = {s: int(env.get(f"JIFEN_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
-        return cls(database_urls=urls, ports=ports,
-                   base_dir=Path(env.get("JIFEN_DATA_DIR", REPO_ROOT / "var")),
-                   gateway_port=int(env.get("JIFEN_GATEWAY_PORT", 8080)),
-                   pg_port=int(env.get("JIFEN_PG_PORT", 55432)))
+        return cls(
+            database_urls=urls,
+            ports=ports,
+            base_dir=Path(env.get("JIFEN_DATA_DIR", REPO_ROOT / "var")),
+            gateway_port=int(env.get("JIFEN_GATEWAY_PORT", 8080)),
+            pg_port=int(env.get("JIFEN_PG_PORT", 55432)),
+        )
 
 
 @dataclass
@@ -90,14 +96,16 @@ class Stack:
     def service_env(self, service: str) -> dict[str, str]:
         prefix = service.upper() + "_"
         env = {**os.environ, **self.config.extra_env}
-        env.update({
-            prefix + "DATABASE_URL": self.database_url(service),
-            prefix + "ENVIRONMENT": self.config.environment,
-            prefix + "TRAINING_URL": self.peer_url("training"),
-            prefix + "POINTS_URL": self.peer_url("points"),
-            prefix + "REWARDS_URL": self.peer_url("rewards"),
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                prefix + "DATABASE_URL": self.database_url(service),
+                prefix + "ENVIRONMENT": self.config.environment,
+                prefix + "TRAINING_URL": self.peer_url("training"),
+                prefix + "POINTS_URL": self.peer_url("points"),
+                prefix + "REWARDS_URL": self.peer_url("rewards"),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         return env
 
     # -- lifecycle --------------------------------------------------------------------
@@ -106,13 +114,19 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         say = print if progress else (lambda *a, **k: None)
         if len(self.config.database_urls) < len(SERVICES):
-            say(f"• PostgreSQL (embedded) on 127.0.0.1:{self.config.pg_port}, "
-                f"data in {self.config.base_dir / 'pg' / 'data'}")
-            self.pg = LocalPostgres(self.config.base_dir / "pg" / "data",
-                                    port=self.config.pg_port, fast=self.config.fast_db)
+            say(
+                f"• PostgreSQL (embedded) on 127.0.0.1:{self.config.pg_port}, "
+                f"data in {self.config.base_dir / 'pg' / 'data'}"
+            )
+            self.pg = LocalPostgres(
+                self.config.base_dir / "pg" / "data",
+                port=self.config.pg_port,
+                fast=self.config.fast_db,
+            )
             self.pg.start()
-            self.pg.create_databases([f"jifen_{s}" for s in SERVICES
-                                      if s not in self.config.database_urls])
+            self.pg.create_databases(
+                [f"jifen_{s}" for s in SERVICES if s not in self.config.database_urls]
+            )
         for service in SERVICES:
             say(f"• migrations: {service}")
             self.migrate(service)
@@ -125,32 +139,62 @@ class Stack:
 
     def migrate(self, service: str) -> None:
         ini = REPO_ROOT / "migrations" / service / "alembic.ini"
-        done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", "head"],
-                              cwd=REPO_ROOT, env=self.service_env(service),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", "head"],
+            cwd=REPO_ROOT,
+            env=self.service_env(service),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"migrations of {service} failed:\n{done.stderr[-3000:]}")
 
     def _spawn(self, service: str, port: int) -> ServiceProcess:
         log = open(self.log_dir / f"{service}-{port}.log", "ab")  # noqa: SIM115 (kept by the child)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{service}_api.main:app",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-             "--log-level", "warning", "--timeout-graceful-shutdown", "5"],
-            cwd=REPO_ROOT, env=self.service_env(service), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"services.{service}_api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
+            cwd=REPO_ROOT,
+            env=self.service_env(service),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return ServiceProcess(service, port, proc)
 
     def start_gateway(self) -> None:
         from jifen.gateway import nginx_command, render_config
 
         upstreams = {s: [f"127.0.0.1:{p}" for p in self.replica_ports(s)] for s in SERVICES}
-        conf = render_config(listen_port=self.config.gateway_port, upstreams=upstreams,
-                             runtime_dir=self.config.base_dir / "gateway",
-                             rate_per_second=self.config.rate_per_second, burst=self.config.burst)
+        conf = render_config(
+            listen_port=self.config.gateway_port,
+            upstreams=upstreams,
+            runtime_dir=self.config.base_dir / "gateway",
+            rate_per_second=self.config.rate_per_second,
+            burst=self.config.burst,
+        )
         log = open(self.log_dir / "gateway.log", "ab")  # noqa: SIM115
-        self.gateway = subprocess.Popen(nginx_command(conf), cwd=REPO_ROOT, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.gateway = subprocess.Popen(
+            nginx_command(conf),
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -159,14 +203,18 @@ class Stack:
             while pending:
                 for service, port in list(pending):
                     try:
-                        if client.get(f"http://127.0.0.1:{port}/{service}/readyz").status_code == 200:
+                        if (
+                            client.get(f"http://127.0.0.1:{port}/{service}/readyz").status_code
+                            == 200
+                        ):
                             pending.discard((service, port))
                     except httpx.HTTPError:
                         pass
                 self._check_alive()
                 if pending and time.monotonic() > deadline:
-                    raise RuntimeError(f"not ready after {timeout}s: {sorted(pending)}; "
-                                       f"see {self.log_dir}")
+                    raise RuntimeError(
+                        f"not ready after {timeout}s: {sorted(pending)}; see {self.log_dir}"
+                    )
                 if pending:
                     time.sleep(0.1)
             while True:

@@ -4,7 +4,6 @@ problem handlers, request context, idempotency, health and metrics."""
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ class KitTables:
 class ServiceSpec:
     """What a service tells the kit about itself."""
 
-    name: str                      # training | points | rewards
+    name: str  # training | points | rewards
     title: str
     description: str
     settings: Any
@@ -60,8 +59,9 @@ class ServiceSpec:
         return f"/{self.name}"
 
 
-def every(seconds: float, job: Callable[[FastAPI], Awaitable[Any]]
-          ) -> Callable[[FastAPI], Awaitable[None]]:
+def every(
+    seconds: float, job: Callable[[FastAPI], Awaitable[Any]]
+) -> Callable[[FastAPI], Awaitable[None]]:
     """A background job that runs ``job`` every ``seconds`` and survives its errors
     (a database restart must not stop it)."""
 
@@ -72,8 +72,9 @@ def every(seconds: float, job: Callable[[FastAPI], Awaitable[Any]]
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("background_job_failed", job=getattr(job, "__name__", "job"),
-                            error=repr(exc))
+                log.warning(
+                    "background_job_failed", job=getattr(job, "__name__", "job"), error=repr(exc)
+                )
             await asyncio.sleep(seconds)
 
     loop.__name__ = f"every_{seconds}s_{getattr(job, '__name__', 'job')}"
@@ -98,26 +99,39 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json_logs=settings.log_json)
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size,
-                               max_overflow=settings.db_max_overflow,
-                               application_name=f"jifen-{spec.name}")
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            application_name=f"jifen-{spec.name}",
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         clients: dict[str, httpx.AsyncClient] = {}
-        for name, url in {**spec.peers, **{d: u for d, (u, _) in spec.outbox_destinations.items()}}.items():
+        for name, url in {
+            **spec.peers,
+            **{d: u for d, (u, _) in spec.outbox_destinations.items()},
+        }.items():
             clients.setdefault(name, make_peer_client(settings, url))
         app.state.peers = clients
         app.state.relay = OutboxRelay(
-            service=spec.name, table=spec.tables.outbox, sessionmaker=app.state.sessionmaker,
-            destinations={d: (clients[d], path) for d, (_, path) in spec.outbox_destinations.items()},
-            settings=settings)
+            service=spec.name,
+            table=spec.tables.outbox,
+            sessionmaker=app.state.sessionmaker,
+            destinations={
+                d: (clients[d], path) for d, (_, path) in spec.outbox_destinations.items()
+            },
+            settings=settings,
+        )
         app.state.migrations_head = migrations_head(spec.name)
         for hook in spec.on_startup:
             await hook(app)
         if settings.outbox_enabled and spec.outbox_destinations:
             app.state.relay.start()
-        tasks = [asyncio.create_task(job(app), name=getattr(job, "__name__", "job"))
-                 for job in spec.background]
+        tasks = [
+            asyncio.create_task(job(app), name=getattr(job, "__name__", "job"))
+            for job in spec.background
+        ]
         log.info("started", service=spec.name, environment=settings.environment)
         try:
             yield
@@ -131,16 +145,24 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             await engine.dispose()
 
     app = FastAPI(
-        title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan,
-        openapi_url=f"{spec.prefix}/openapi.json", docs_url=f"{spec.prefix}/docs", redoc_url=None,
+        title=spec.title,
+        description=spec.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url=f"{spec.prefix}/openapi.json",
+        docs_url=f"{spec.prefix}/docs",
+        redoc_url=None,
         responses={422: {"model": Problem, "description": "The request is not valid"}},
         separate_input_output_schemas=False,
     )
     app.state.settings = settings
     app.state.spec = spec
     install_problem_handlers(app)
-    app.add_middleware(IdempotencyMiddleware, table=spec.tables.idempotency,
-                       ttl_hours=settings.idempotency_ttl_hours)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        table=spec.tables.idempotency,
+        ttl_hours=settings.idempotency_ttl_hours,
+    )
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     app.include_router(_operations_router(spec))
     for router in spec.routers:
@@ -185,40 +207,75 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
     router = APIRouter()
     tag = "operations"
 
-    @router.get(f"{spec.prefix}/healthz", tags=[tag], operation_id=f"{spec.name}_healthz",
-                summary="Process is up", response_model=Health)
+    @router.get(
+        f"{spec.prefix}/healthz",
+        tags=[tag],
+        operation_id=f"{spec.name}_healthz",
+        summary="Process is up",
+        response_model=Health,
+    )
     async def healthz() -> Health:
         """Answers 200 while the process runs; checks nothing else."""
         return Health(status="ok", service=spec.name)
 
-    @router.get(f"{spec.prefix}/readyz", tags=[tag], operation_id=f"{spec.name}_readyz",
-                summary="Ready to serve", response_model=Health,
-                responses={503: {"model": Problem, "description": "Not ready"}})
+    @router.get(
+        f"{spec.prefix}/readyz",
+        tags=[tag],
+        operation_id=f"{spec.name}_readyz",
+        summary="Ready to serve",
+        response_model=Health,
+        responses={503: {"model": Problem, "description": "Not ready"}},
+    )
     async def readyz(request: Request) -> Any:
         """200 when the database answers and its schema is at the migrations' head."""
         head = request.app.state.migrations_head
         try:
             async with request.app.state.sessionmaker() as session:
-                current = (await session.execute(text("SELECT version_num FROM alembic_version"))
-                           ).scalar_one_or_none()
+                current = (
+                    await session.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar_one_or_none()
         except Exception as exc:
-            return JSONResponse({"type": "https://jifen.dev/problems/not-ready", "title": "Not ready",
-                                 "status": 503, "detail": f"database: {exc.__class__.__name__}"},
-                                status_code=503, media_type="application/problem+json",
-                                headers={"Retry-After": "2"})
+            return JSONResponse(
+                {
+                    "type": "https://jifen.dev/problems/not-ready",
+                    "title": "Not ready",
+                    "status": 503,
+                    "detail": f"database: {exc.__class__.__name__}",
+                },
+                status_code=503,
+                media_type="application/problem+json",
+                headers={"Retry-After": "2"},
+            )
         if head is not None and current != head:
-            return JSONResponse({"type": "https://jifen.dev/problems/not-ready", "title": "Not ready",
-                                 "status": 503, "detail": f"schema at {current}, code expects {head}"},
-                                status_code=503, media_type="application/problem+json")
+            return JSONResponse(
+                {
+                    "type": "https://jifen.dev/problems/not-ready",
+                    "title": "Not ready",
+                    "status": 503,
+                    "detail": f"schema at {current}, code expects {head}",
+                },
+                status_code=503,
+                media_type="application/problem+json",
+            )
         return Health(status="ready", service=spec.name, database="ok", migration=current)
 
     router.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
 
-    @router.get(f"{spec.prefix}/v1/admin/outbox", tags=[tag], response_model=OutboxReport,
-                operation_id=f"{spec.name}_get_outbox", summary="Outbox backlog and dead letters",
-                responses=responses(Unauthorized, Forbidden))
-    async def outbox_report(request: Request, session: DBSession, _: AuditReader,
-                            limit: Limit = 50, cursor: Cursor = None) -> OutboxReport:
+    @router.get(
+        f"{spec.prefix}/v1/admin/outbox",
+        tags=[tag],
+        response_model=OutboxReport,
+        operation_id=f"{spec.name}_get_outbox",
+        summary="Outbox backlog and dead letters",
+        responses=responses(Unauthorized, Forbidden),
+    )
+    async def outbox_report(
+        request: Request,
+        session: DBSession,
+        _: AuditReader,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> OutboxReport:
         """How many events wait for delivery, how many were dead-lettered, and the
         dead letters themselves (newest first) with their last error."""
         relay: OutboxRelay = request.app.state.relay
@@ -233,12 +290,20 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
         return OutboxReport(**stats, dead=Page[DeadLetter](items=items, next_cursor=next_cursor))
 
-    @router.post(f"{spec.prefix}/v1/admin/outbox/retry", tags=[tag], response_model=RetryResult,
-                 operation_id=f"{spec.name}_retry_dead_letters",
-                 summary="Requeue dead-lettered events", responses=responses(Unauthorized, Forbidden))
-    async def retry_dead(request: Request, session: DBSession, _: HRAdmin,
-                         ids: Annotated[list[int] | None, Query(description="Only these rows")] = None
-                         ) -> RetryResult:
+    @router.post(
+        f"{spec.prefix}/v1/admin/outbox/retry",
+        tags=[tag],
+        response_model=RetryResult,
+        operation_id=f"{spec.name}_retry_dead_letters",
+        summary="Requeue dead-lettered events",
+        responses=responses(Unauthorized, Forbidden),
+    )
+    async def retry_dead(
+        request: Request,
+        session: DBSession,
+        _: HRAdmin,
+        ids: Annotated[list[int] | None, Query(description="Only these rows")] = None,
+    ) -> RetryResult:
         """Puts dead letters (all, or the given ids) back in the delivery queue."""
         count = await request.app.state.relay.retry_dead(session, ids)
         request.app.state.relay.wake()

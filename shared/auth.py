@@ -20,7 +20,9 @@ from shared.errors import Forbidden, Unauthorized
 
 ROLES = ("employee", "manager", "assessor", "hr_admin", "auditor", "integration", "service")
 
-_bearer = HTTPBearer(auto_error=False, description="JWT minted by the identity provider or `jifen token`")
+_bearer = HTTPBearer(
+    auto_error=False, description="JWT minted by the identity provider or `jifen token`"
+)
 
 
 @dataclass(frozen=True)
@@ -40,16 +42,33 @@ class Principal:
         return self.has("hr_admin", "auditor", "integration", "service")
 
 
-def mint_token(*, secret: str, sub: str, roles: Iterable[str], issuer: str, audience: str,
-               ttl_seconds: int = 3600, departments: Iterable[str] = (),
-               algorithm: str = "HS256", name: str | None = None) -> str:
+def mint_token(
+    *,
+    secret: str,
+    sub: str,
+    roles: Iterable[str],
+    issuer: str,
+    audience: str,
+    ttl_seconds: int = 3600,
+    departments: Iterable[str] = (),
+    algorithm: str = "HS256",
+    name: str | None = None,
+) -> str:
     roles = list(roles)
     unknown = set(roles) - set(ROLES)
     if unknown:
-        raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}")
+        raise ValueError(
+            f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}"
+        )
     now = int(time.time())
-    claims: dict[str, object] = {"sub": sub, "roles": roles, "iss": issuer, "aud": audience,
-                                 "iat": now, "exp": now + ttl_seconds}
+    claims: dict[str, object] = {
+        "sub": sub,
+        "roles": roles,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
     if departments:
         claims["departments"] = list(departments)
     if name:
@@ -61,8 +80,9 @@ _VERIFIED: dict[tuple[str, ...], tuple[Principal, float]] = {}
 _VERIFIED_MAX = 10_000
 
 
-def decode_token(token: str, *, secret: str, algorithms: list[str], issuer: str,
-                 audience: str) -> Principal:
+def decode_token(
+    token: str, *, secret: str, algorithms: list[str], issuer: str, audience: str
+) -> Principal:
     """Verify a token. A token verified before is answered from memory until it
     expires (mobile clients send the same token on every request)."""
     key = (token, secret, issuer, audience, *algorithms)
@@ -71,19 +91,27 @@ def decode_token(token: str, *, secret: str, algorithms: list[str], issuer: str,
         if cached[1] > time.time():
             return cached[0]
         _VERIFIED.pop(key, None)
-    principal, expires = _verify(token, secret=secret, algorithms=algorithms, issuer=issuer,
-                                 audience=audience)
+    principal, expires = _verify(
+        token, secret=secret, algorithms=algorithms, issuer=issuer, audience=audience
+    )
     if len(_VERIFIED) >= _VERIFIED_MAX:
         _VERIFIED.clear()
     _VERIFIED[key] = (principal, expires)
     return principal
 
 
-def _verify(token: str, *, secret: str, algorithms: list[str], issuer: str,
-            audience: str) -> tuple[Principal, float]:
+def _verify(
+    token: str, *, secret: str, algorithms: list[str], issuer: str, audience: str
+) -> tuple[Principal, float]:
     try:
-        claims = jwt.decode(token, secret, algorithms=algorithms, audience=audience,
-                            issuer=issuer, options={"require": ["exp", "iss", "aud", "sub"]})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The token has expired") from exc
     except jwt.InvalidTokenError as exc:
@@ -94,8 +122,11 @@ def _verify(token: str, *, secret: str, algorithms: list[str], issuer: str,
     departments = claims.get("departments") or []
     if not isinstance(departments, list):
         raise Unauthorized("The token's departments claim must be a list")
-    principal = Principal(sub=str(claims["sub"]), roles=frozenset(r for r in roles if r in ROLES),
-                          departments=tuple(str(d) for d in departments))
+    principal = Principal(
+        sub=str(claims["sub"]),
+        roles=frozenset(r for r in roles if r in ROLES),
+        departments=tuple(str(d) for d in departments),
+    )
     return principal, float(claims["exp"])
 
 
@@ -106,9 +137,13 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send Authorization: Bearer <token>")
     settings = request.app.state.settings
-    principal = decode_token(credentials.credentials, secret=settings.jwt_secret,
-                             algorithms=settings.jwt_algorithms, issuer=settings.jwt_issuer,
-                             audience=settings.jwt_audience)
+    principal = decode_token(
+        credentials.credentials,
+        secret=settings.jwt_secret,
+        algorithms=settings.jwt_algorithms,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
     request.state.principal = principal
     return principal
 
@@ -129,7 +164,8 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 HRAdmin = Annotated[Principal, Depends(require_roles("hr_admin"))]
 OrgWriter = Annotated[Principal, Depends(require_roles("hr_admin", "integration"))]
 PrivilegedReader = Annotated[
-    Principal, Depends(require_roles("hr_admin", "auditor", "integration", "service"))]
+    Principal, Depends(require_roles("hr_admin", "auditor", "integration", "service"))
+]
 StaffReader = Annotated[
     Principal,
     Depends(require_roles("hr_admin", "auditor", "integration", "service", "manager", "assessor")),

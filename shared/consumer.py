@@ -33,23 +33,30 @@ class RejectEvent(Exception):
     """The event can never be applied; it goes to the producer's dead letters."""
 
 
-async def consume(sessionmaker: Any, processed: Table, batch: EventBatch,
-                  handlers: dict[str, EventHandler]) -> EventBatchReceipt:
+async def consume(
+    sessionmaker: Any, processed: Table, batch: EventBatch, handlers: dict[str, EventHandler]
+) -> EventBatchReceipt:
     receipts = []
     for envelope in batch.events:
         receipts.append(await _consume_one(sessionmaker, processed, envelope, handlers))
     return EventBatchReceipt(receipts=receipts)
 
 
-async def _consume_one(sessionmaker: Any, processed: Table, envelope: EventEnvelope,
-                       handlers: dict[str, EventHandler]) -> EventReceipt:
+async def _consume_one(
+    sessionmaker: Any, processed: Table, envelope: EventEnvelope, handlers: dict[str, EventHandler]
+) -> EventReceipt:
     handler = handlers.get(envelope.event_type)
     if handler is None:
         return EventReceipt(event_id=envelope.event_id, status="ignored")
     try:
         async with sessionmaker() as session, session.begin():
-            fresh = await claim_event(session, processed, event_id=envelope.event_id,
-                                      event_type=envelope.event_type, producer=envelope.producer)
+            fresh = await claim_event(
+                session,
+                processed,
+                event_id=envelope.event_id,
+                event_type=envelope.event_type,
+                producer=envelope.producer,
+            )
             if not fresh:
                 return EventReceipt(event_id=envelope.event_id, status="duplicate")
             result = await handler(session, envelope)
@@ -57,10 +64,13 @@ async def _consume_one(sessionmaker: Any, processed: Table, envelope: EventEnvel
         return EventReceipt(event_id=envelope.event_id, status="failed", error=str(exc))
     except RejectEvent as exc:
         log.warning("event_rejected", event_id=str(envelope.event_id), error=str(exc))
-        return EventReceipt(event_id=envelope.event_id, status="failed", error=str(exc),
-                            permanent=True)
+        return EventReceipt(
+            event_id=envelope.event_id, status="failed", error=str(exc), permanent=True
+        )
     except Exception as exc:
-        log.exception("event_failed", event_id=str(envelope.event_id), event_type=envelope.event_type)
+        log.exception(
+            "event_failed", event_id=str(envelope.event_id), event_type=envelope.event_type
+        )
         return EventReceipt(event_id=envelope.event_id, status="failed", error=repr(exc)[:500])
     return EventReceipt(event_id=envelope.event_id, status="applied", result=result)
 
@@ -68,10 +78,16 @@ async def _consume_one(sessionmaker: Any, processed: Table, envelope: EventEnvel
 def events_router(service: str, processed: Table, handlers: dict[str, EventHandler]) -> APIRouter:
     router = APIRouter(tags=["internal"])
 
-    @router.post(f"/{service}/v1/internal/events", response_model=EventBatchReceipt,
-                 operation_id=f"{service}_receive_events", summary="Receive events from peers",
-                 responses=responses(Unauthorized, Forbidden))
-    async def receive_events(request: Request, batch: EventBatch, _: ServiceCaller) -> EventBatchReceipt:
+    @router.post(
+        f"/{service}/v1/internal/events",
+        response_model=EventBatchReceipt,
+        operation_id=f"{service}_receive_events",
+        summary="Receive events from peers",
+        responses=responses(Unauthorized, Forbidden),
+    )
+    async def receive_events(
+        request: Request, batch: EventBatch, _: ServiceCaller
+    ) -> EventBatchReceipt:
         """Called by other services' outbox relays (role ``service``). Applies each
         event exactly once; answers a receipt per event."""
         return await consume(request.app.state.sessionmaker, processed, batch, handlers)

@@ -29,8 +29,9 @@ def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10,
-                  application_name: str = "jifen") -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, application_name: str = "jifen"
+) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -38,8 +39,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10,
         # no pre-ping: it costs a round trip per request; a connection the server
         # closed fails one request with a 503 problem and is then replaced
         pool_recycle=1800,
-        connect_args={"server_settings": {"application_name": application_name,
-                                          "timezone": "UTC"}},
+        connect_args={"server_settings": {"application_name": application_name, "timezone": "UTC"}},
     )
 
 

@@ -32,7 +32,8 @@ from shared.errors import Forbidden, NotFound, Unauthorized, responses
 
 def employee_copy_table(metadata: MetaData) -> Table:
     return Table(
-        "employee_copy", metadata,
+        "employee_copy",
+        metadata,
         Column("employee_no", String(50), primary_key=True),
         Column("name", String(100), nullable=False),
         Column("department_code", String(50), nullable=False, index=True),
@@ -49,28 +50,39 @@ def employee_copy_table(metadata: MetaData) -> Table:
     )
 
 
-async def apply_employee_upserted(table: Table, session: AsyncSession,
-                                  envelope: EventEnvelope) -> dict[str, Any]:
+async def apply_employee_upserted(
+    table: Table, session: AsyncSession, envelope: EventEnvelope
+) -> dict[str, Any]:
     """Upsert the copy unless it already holds a newer version (events may arrive
     out of order when several relays deliver)."""
     try:
         facts = EmployeeFacts.model_validate(envelope.payload)
     except ValueError as exc:
         raise RejectEvent(f"invalid employee facts: {exc}") from exc
-    values = {"employee_no": facts.employee_no, "name": facts.name,
-              "department_code": facts.department_code, "department_path": facts.department_path,
-              "is_pilot": facts.department_is_pilot, "job_role_code": facts.job_role_code,
-              "job_role_family": facts.job_role_family, "is_front_line": facts.is_front_line,
-              "hired_on": facts.hired_on, "status": facts.status, "version": facts.version}
+    values = {
+        "employee_no": facts.employee_no,
+        "name": facts.name,
+        "department_code": facts.department_code,
+        "department_path": facts.department_path,
+        "is_pilot": facts.department_is_pilot,
+        "job_role_code": facts.job_role_code,
+        "job_role_family": facts.job_role_family,
+        "is_front_line": facts.is_front_line,
+        "hired_on": facts.hired_on,
+        "status": facts.status,
+        "version": facts.version,
+    }
     stmt = insert(table).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.employee_no],
-        set_={**{k: stmt.excluded[k] for k in values if k != "employee_no"}, "synced_at": func.now()},
+        set_={
+            **{k: stmt.excluded[k] for k in values if k != "employee_no"},
+            "synced_at": func.now(),
+        },
         where=table.c.version < stmt.excluded.version,
     ).returning(table.c.version)
     applied = (await session.execute(stmt)).scalar_one_or_none()
-    return {"employee_no": facts.employee_no, "version": facts.version,
-            "stale": applied is None}
+    return {"employee_no": facts.employee_no, "version": facts.version, "stale": applied is None}
 
 
 class EmployeeCopy(BaseModel):
@@ -93,19 +105,26 @@ class EmployeeCopy(BaseModel):
 def employee_copy_router(service: str, table: Table) -> APIRouter:
     router = APIRouter(tags=["internal"])
 
-    @router.get(f"/{service}/v1/internal/employees/{{employee_no}}", response_model=EmployeeCopy,
-                operation_id=f"{service}_get_employee_copy",
-                summary="This service's copy of an employee's facts",
-                responses=responses(Unauthorized, Forbidden, NotFound))
+    @router.get(
+        f"/{service}/v1/internal/employees/{{employee_no}}",
+        response_model=EmployeeCopy,
+        operation_id=f"{service}_get_employee_copy",
+        summary="This service's copy of an employee's facts",
+        responses=responses(Unauthorized, Forbidden, NotFound),
+    )
     async def get_employee_copy(
-        request: Request, _: CopyReader,
+        request: Request,
+        _: CopyReader,
         employee_no: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")],
     ) -> EmployeeCopy:
         """What this service knows of an employee (synced from training_api), with
         the version it holds: for checking that the sync has caught up."""
         async with request.app.state.sessionmaker() as session:
-            row = (await session.execute(select(table).where(table.c.employee_no == employee_no))
-                   ).mappings().one_or_none()
+            row = (
+                (await session.execute(select(table).where(table.c.employee_no == employee_no)))
+                .mappings()
+                .one_or_none()
+            )
         if row is None:
             raise NotFound(f"{service} has no copy of employee {employee_no!r}")
         return EmployeeCopy.model_validate(dict(row))

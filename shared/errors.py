@@ -48,8 +48,14 @@ class ServiceError(Exception):
     title: str = "Bad request"
     headers: dict[str, str] | None = None
 
-    def __init__(self, detail: str | None = None, *, errors: list[FieldError] | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = errors
@@ -94,10 +100,17 @@ def problem_type(slug: str) -> str:
     return PROBLEM_BASE + slug
 
 
-def problem_response(request: Request | None, *, status: int, slug: str, title: str,
-                     detail: str | None = None, errors: list[FieldError] | None = None,
-                     headers: dict[str, str] | None = None,
-                     extra: dict[str, Any] | None = None) -> JSONResponse:
+def problem_response(
+    request: Request | None,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": problem_type(slug),
         "title": title,
@@ -126,10 +139,16 @@ def responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
     """``responses=`` entry for an endpoint: documents the problems it can return."""
     out: dict[int | str, dict[str, Any]] = {}
     for err in errors:
-        entry = out.setdefault(err.status, {
-            "model": Problem, "description": err.title,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        })
+        entry = out.setdefault(
+            err.status,
+            {
+                "model": Problem,
+                "description": err.title,
+                "content": {
+                    PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            },
+        )
         if err.title not in entry["description"]:
             entry["description"] += f"; {err.title}"
     return out
@@ -144,47 +163,85 @@ _DATA_ERROR_CLASSES = ("22",)
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        return problem_response(request, status=exc.status, slug=exc.problem, title=exc.title,
-                                detail=exc.detail, errors=exc.errors, headers=exc.headers,
-                                extra=exc.extra or None)
+        return problem_response(
+            request,
+            status=exc.status,
+            slug=exc.problem,
+            title=exc.title,
+            detail=exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
+            extra=exc.extra or None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [FieldError(pointer=pointer_for(e.get("loc", ())), detail=str(e.get("msg", "")))
-                  for e in exc.errors()]
-        return problem_response(request, status=422, slug="validation-error",
-                                title="The request is not valid",
-                                detail=f"{len(errors)} field(s) failed validation", errors=errors)
+        errors = [
+            FieldError(pointer=pointer_for(e.get("loc", ())), detail=str(e.get("msg", "")))
+            for e in exc.errors()
+        ]
+        return problem_response(
+            request,
+            status=422,
+            slug="validation-error",
+            title="The request is not valid",
+            detail=f"{len(errors)} field(s) failed validation",
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
-            exc.status_code, "http-error")
-        return problem_response(request, status=exc.status_code, slug=slug,
-                                title=str(exc.detail), detail=str(exc.detail),
-                                headers=getattr(exc, "headers", None))
+            exc.status_code, "http-error"
+        )
+        return problem_response(
+            request,
+            status=exc.status_code,
+            slug=slug,
+            title=str(exc.detail),
+            detail=str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(DBAPIError)
     async def _db(request: Request, exc: DBAPIError) -> JSONResponse:
         sqlstate = _sqlstate(exc)
         if isinstance(exc, IntegrityError) or (sqlstate or "").startswith("23"):
-            return problem_response(request, status=409, slug="conflict",
-                                    title="Conflict with the current state",
-                                    detail=_first_line(exc))
+            return problem_response(
+                request,
+                status=409,
+                slug="conflict",
+                title="Conflict with the current state",
+                detail=_first_line(exc),
+            )
         if sqlstate and sqlstate.startswith(_DATA_ERROR_CLASSES):
-            return problem_response(request, status=422, slug="invalid-value",
-                                    title="A value cannot be stored", detail=_first_line(exc))
+            return problem_response(
+                request,
+                status=422,
+                slug="invalid-value",
+                title="A value cannot be stored",
+                detail=_first_line(exc),
+            )
         log.error("database_error", sqlstate=sqlstate, error=_first_line(exc))
-        return problem_response(request, status=503, slug="database-unavailable",
-                                title="The database could not answer",
-                                detail="Try again shortly", headers={"Retry-After": "2"})
+        return problem_response(
+            request,
+            status=503,
+            slug="database-unavailable",
+            title="The database could not answer",
+            detail="Try again shortly",
+            headers={"Retry-After": "2"},
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", error=repr(exc))
-        return problem_response(request, status=500, slug="internal-error",
-                                title="Internal error",
-                                detail="The error was logged with this request's X-Request-ID")
+        return problem_response(
+            request,
+            status=500,
+            slug="internal-error",
+            title="Internal error",
+            detail="The error was logged with this request's X-Request-ID",
+        )
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:

@@ -29,10 +29,15 @@ class ServiceTokenAuth(httpx.Auth):
         if now > self._expires - 30:
             s = self.settings
             ttl = s.service_token_ttl_seconds
-            self._token = mint_token(secret=s.jwt_secret, sub=f"service:{s.service_name}",
-                                     roles=["service"], issuer=s.jwt_issuer,
-                                     audience=s.jwt_audience, ttl_seconds=ttl,
-                                     algorithm=s.jwt_algorithms[0])
+            self._token = mint_token(
+                secret=s.jwt_secret,
+                sub=f"service:{s.service_name}",
+                roles=["service"],
+                issuer=s.jwt_issuer,
+                audience=s.jwt_audience,
+                ttl_seconds=ttl,
+                algorithm=s.jwt_algorithms[0],
+            )
             self._expires = now + ttl
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
@@ -40,7 +45,8 @@ class ServiceTokenAuth(httpx.Auth):
 
 def make_peer_client(settings: Any, base_url: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        base_url=base_url, auth=ServiceTokenAuth(settings),
+        base_url=base_url,
+        auth=ServiceTokenAuth(settings),
         timeout=httpx.Timeout(settings.peer_timeout_seconds, connect=2.0),
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
     )
@@ -54,12 +60,15 @@ class PeerClient:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
 
-    async def _request(self, method: str, path: str, model: type[M] | None = None,
-                       **kwargs: Any) -> M | dict[str, Any] | None:
+    async def _request(
+        self, method: str, path: str, model: type[M] | None = None, **kwargs: Any
+    ) -> M | dict[str, Any] | None:
         try:
             resp = await self.client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise DependencyUnavailable(f"{self.peer_name} is not reachable: {exc.__class__.__name__}") from exc
+            raise DependencyUnavailable(
+                f"{self.peer_name} is not reachable: {exc.__class__.__name__}"
+            ) from exc
         if resp.status_code >= 500:
             raise DependencyUnavailable(f"{self.peer_name} answered {resp.status_code}")
         resp.raise_for_status()

@@ -41,7 +41,8 @@ ABANDONED_AFTER = timedelta(minutes=2)
 
 def idempotency_table(metadata: MetaData) -> Table:
     return Table(
-        "idempotency_key", metadata,
+        "idempotency_key",
+        metadata,
         Column("scope", String(200), primary_key=True),
         Column("key", String(200), primary_key=True),
         Column("request_hash", String(64), nullable=False),
@@ -70,8 +71,13 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if len(key) > 200:
-            await _problem(send, 400, "invalid-idempotency-key", "Idempotency-Key too long",
-                           "Use at most 200 characters, e.g. a UUID")
+            await _problem(
+                send,
+                400,
+                "invalid-idempotency-key",
+                "Idempotency-Key too long",
+                "Use at most 200 characters, e.g. a UUID",
+            )
             return
         body = await _read_body(receive)
         digest = _request_digest(scope, headers, body)
@@ -88,8 +94,13 @@ class IdempotencyMiddleware:
             await self._store(sessionmaker, caller, key, {"status": 500})
             raise
         await self._store(sessionmaker, caller, key, captured)
-        await send({"type": "http.response.start", "status": captured["status"],
-                    "headers": captured["raw_headers"]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": captured["status"],
+                "headers": captured["raw_headers"],
+            }
+        )
         await send({"type": "http.response.body", "body": bytes(captured["body"])})
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
@@ -98,54 +109,96 @@ class IdempotencyMiddleware:
             return None
         s = scope["app"].state.settings
         try:
-            principal = decode_token(auth[7:].strip(), secret=s.jwt_secret,
-                                     algorithms=s.jwt_algorithms, issuer=s.jwt_issuer,
-                                     audience=s.jwt_audience)
+            principal = decode_token(
+                auth[7:].strip(),
+                secret=s.jwt_secret,
+                algorithms=s.jwt_algorithms,
+                issuer=s.jwt_issuer,
+                audience=s.jwt_audience,
+            )
         except Exception:
             return None  # the route itself answers 401
         return principal.sub
 
-    async def _claim(self, sessionmaker: Any, caller: str, key: str,
-                     digest: str) -> tuple[bool, Any]:
+    async def _claim(
+        self, sessionmaker: Any, caller: str, key: str, digest: str
+    ) -> tuple[bool, Any]:
         t = self.table
         ttl = self.ttl
         async with sessionmaker() as session, session.begin():
             now = datetime.now(UTC)
             # expired keys, and keys whose request died mid-way, can be used again
-            await session.execute(delete(t).where(and_(t.c.scope == caller, t.c.key == key, (
-                (t.c.created_at < now - ttl) |
-                ((t.c.state == "running") & (t.c.created_at < now - ABANDONED_AFTER))))))
-            inserted = (await session.execute(
-                insert(t).values(scope=caller, key=key, request_hash=digest, state="running")
-                .on_conflict_do_nothing().returning(t.c.key))).scalar_one_or_none()
+            await session.execute(
+                delete(t).where(
+                    and_(
+                        t.c.scope == caller,
+                        t.c.key == key,
+                        (
+                            (t.c.created_at < now - ttl)
+                            | ((t.c.state == "running") & (t.c.created_at < now - ABANDONED_AFTER))
+                        ),
+                    )
+                )
+            )
+            inserted = (
+                await session.execute(
+                    insert(t)
+                    .values(scope=caller, key=key, request_hash=digest, state="running")
+                    .on_conflict_do_nothing()
+                    .returning(t.c.key)
+                )
+            ).scalar_one_or_none()
             if inserted is not None:
                 return True, None
-            existing = (await session.execute(
-                select(t).where(t.c.scope == caller, t.c.key == key))).mappings().one_or_none()
+            existing = (
+                (await session.execute(select(t).where(t.c.scope == caller, t.c.key == key)))
+                .mappings()
+                .one_or_none()
+            )
             return False, existing
 
     async def _answer_existing(self, send: Send, existing: Any, digest: str) -> None:
         if existing is None:  # deleted between our statements: ask the client to retry
-            await _problem(send, 409, "idempotency-key-in-use", "Request in progress",
-                           "Retry in a moment")
+            await _problem(
+                send, 409, "idempotency-key-in-use", "Request in progress", "Retry in a moment"
+            )
         elif existing["request_hash"] != digest:
-            await _problem(send, 422, "idempotency-key-reused",
-                           "Idempotency-Key reused with a different request",
-                           "This key was already used for a different request body or path")
+            await _problem(
+                send,
+                422,
+                "idempotency-key-reused",
+                "Idempotency-Key reused with a different request",
+                "This key was already used for a different request body or path",
+            )
         elif existing["state"] != "done":
-            await _problem(send, 409, "idempotency-key-in-use", "Request in progress",
-                           "A request with this Idempotency-Key is still running; retry later")
+            await _problem(
+                send,
+                409,
+                "idempotency-key-in-use",
+                "Request in progress",
+                "A request with this Idempotency-Key is still running; retry later",
+            )
         else:
-            stored_headers = [(k.encode("latin-1"), v.encode("latin-1"))
-                              for k, v in existing["response_headers"]]
+            stored_headers = [
+                (k.encode("latin-1"), v.encode("latin-1")) for k, v in existing["response_headers"]
+            ]
             stored_headers.append((b"idempotent-replayed", b"true"))
-            await send({"type": "http.response.start", "status": existing["status_code"],
-                        "headers": stored_headers})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": existing["status_code"],
+                    "headers": stored_headers,
+                }
+            )
             await send({"type": "http.response.body", "body": existing["response_body"] or b""})
 
     async def _run(self, scope: Scope, body: bytes) -> dict[str, Any]:
-        captured: dict[str, Any] = {"status": 500, "headers": [], "raw_headers": [],
-                                    "body": bytearray()}
+        captured: dict[str, Any] = {
+            "status": 500,
+            "headers": [],
+            "raw_headers": [],
+            "body": bytearray(),
+        }
         sent_body = False
 
         async def replay_receive() -> Message:
@@ -160,25 +213,35 @@ class IdempotencyMiddleware:
                 captured["status"] = message["status"]
                 captured["raw_headers"] = list(message.get("headers", []))
                 captured["headers"] = [
-                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
-                    if k.lower() not in (b"x-request-id", b"date", b"server")]
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"x-request-id", b"date", b"server")
+                ]
             elif message["type"] == "http.response.body":
                 captured["body"].extend(message.get("body", b""))
 
         await self.app(scope, replay_receive, capture_send)
         return captured
 
-    async def _store(self, sessionmaker: Any, caller: str, key: str,
-                     captured: dict[str, Any]) -> None:
+    async def _store(
+        self, sessionmaker: Any, caller: str, key: str, captured: dict[str, Any]
+    ) -> None:
         t = self.table
         where = and_(t.c.scope == caller, t.c.key == key)
         async with sessionmaker() as session, session.begin():
             if captured["status"] >= 500:
                 await session.execute(delete(t).where(where))
             else:
-                await session.execute(update(t).where(where).values(
-                    state="done", status_code=captured["status"],
-                    response_headers=captured["headers"], response_body=bytes(captured["body"])))
+                await session.execute(
+                    update(t)
+                    .where(where)
+                    .values(
+                        state="done",
+                        status_code=captured["status"],
+                        response_headers=captured["headers"],
+                        response_body=bytes(captured["body"]),
+                    )
+                )
 
 
 def _request_digest(scope: Scope, headers: dict[bytes, bytes], body: bytes) -> str:
@@ -190,9 +253,16 @@ def _request_digest(scope: Scope, headers: dict[bytes, bytes], body: bytes) -> s
         boundary = content_type.split(b"boundary=", 1)[1].split(b";", 1)[0].strip(b'"')
         if boundary:
             normalised = body.replace(boundary, b"<boundary>")
-    return hashlib.sha256(b"\n".join([
-        scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
-        normalised])).hexdigest()
+    return hashlib.sha256(
+        b"\n".join(
+            [
+                scope["method"].encode(),
+                scope["path"].encode(),
+                scope.get("query_string", b""),
+                normalised,
+            ]
+        )
+    ).hexdigest()
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -209,9 +279,17 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
-    body = json.dumps({"type": problem_type(slug), "title": title, "status": status,
-                       "detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                            (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        {"type": problem_type(slug), "title": title, "status": status, "detail": detail}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 def run(metadata: MetaData, settings: Any) -> None:
     url = context.config.get_main_option("sqlalchemy.url") or settings.database_url
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=metadata, literal_binds=True,
-                          compare_type=True)
+        context.configure(url=url, target_metadata=metadata, literal_binds=True, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -18,16 +18,21 @@ REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 HTTP_REQUESTS = Histogram(
-    "jifen_http_request_duration_seconds", "HTTP request duration",
+    "jifen_http_request_duration_seconds",
+    "HTTP request duration",
     ["service", "method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 OUTBOX_BACKLOG = Gauge("jifen_outbox_backlog", "Outbox rows not yet delivered", ["service"])
 OUTBOX_DEAD = Gauge("jifen_outbox_dead_letters", "Outbox rows dead-lettered", ["service"])
-OUTBOX_DELIVERED = Counter("jifen_outbox_delivered_total", "Outbox rows delivered",
-                           ["service", "destination"])
-OUTBOX_FAILED = Counter("jifen_outbox_failed_attempts_total", "Failed outbox delivery attempts",
-                        ["service", "destination"])
+OUTBOX_DELIVERED = Counter(
+    "jifen_outbox_delivered_total", "Outbox rows delivered", ["service", "destination"]
+)
+OUTBOX_FAILED = Counter(
+    "jifen_outbox_failed_attempts_total",
+    "Failed outbox delivery attempts",
+    ["service", "destination"],
+)
 
 
 def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
@@ -37,8 +42,11 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
     ]
-    renderer = (structlog.processors.JSONRenderer(ensure_ascii=False) if json_logs
-                else structlog.dev.ConsoleRenderer(colors=False))
+    renderer = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json_logs
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -72,8 +80,11 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() != REQUEST_ID_HEADER.encode()]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() != REQUEST_ID_HEADER.encode()
+                ]
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
@@ -85,8 +96,13 @@ class RequestContextMiddleware:
             route = getattr(scope.get("route"), "path", "unmatched")
             HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).observe(elapsed)
             if not scope["path"].endswith(("/healthz", "/metrics")):
-                self.log.info("request", method=scope["method"], path=scope["path"],
-                              status=status, duration_ms=round(elapsed * 1000, 2))
+                self.log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -51,7 +51,8 @@ _PERMANENT = {400, 401, 403, 404, 405, 410, 413, 415, 422}
 
 def outbox_table(metadata: MetaData) -> Table:
     return Table(
-        "outbox_event", metadata,
+        "outbox_event",
+        metadata,
         Column("id", BigInteger, primary_key=True, autoincrement=True),
         Column("event_id", UUID(as_uuid=True), nullable=False),
         Column("event_type", String(100), nullable=False),
@@ -65,14 +66,23 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("dead_at", DateTime(timezone=True)),
         Column("last_error", Text),
         UniqueConstraint("event_id", "destination"),
-        Index("ix_outbox_event_pending", "available_at",
-              postgresql_where=text("delivered_at IS NULL AND dead_at IS NULL")),
+        Index(
+            "ix_outbox_event_pending",
+            "available_at",
+            postgresql_where=text("delivered_at IS NULL AND dead_at IS NULL"),
+        ),
     )
 
 
-async def enqueue(session: AsyncSession, table: Table, *, event_type: str,
-                  payload: dict[str, Any] | list[dict[str, Any]], destinations: list[str],
-                  occurred_at: datetime | None = None) -> list[int]:
+async def enqueue(
+    session: AsyncSession,
+    table: Table,
+    *,
+    event_type: str,
+    payload: dict[str, Any] | list[dict[str, Any]],
+    destinations: list[str],
+    occurred_at: datetime | None = None,
+) -> list[int]:
     """Add events to the outbox in the caller's transaction, one row per destination.
 
     ``payload`` may be a list: one event per payload (bulk work such as imports).
@@ -82,13 +92,23 @@ async def enqueue(session: AsyncSession, table: Table, *, event_type: str,
     rows = []
     for p in payloads:
         event_id = uuid.uuid4()
-        rows.extend({"event_id": event_id, "event_type": event_type, "destination": d,
-                     "payload": p, "occurred_at": occurred_at} for d in destinations)
+        rows.extend(
+            {
+                "event_id": event_id,
+                "event_type": event_type,
+                "destination": d,
+                "payload": p,
+                "occurred_at": occurred_at,
+            }
+            for d in destinations
+        )
     if not rows:
         return []
     ids: list[int] = []
     for start in range(0, len(rows), 5000):
-        result = await session.execute(table.insert().returning(table.c.id), rows[start:start + 5000])
+        result = await session.execute(
+            table.insert().returning(table.c.id), rows[start : start + 5000]
+        )
         ids.extend(result.scalars())
     return ids
 
@@ -106,8 +126,15 @@ class Delivery:
 
 
 class OutboxRelay:
-    def __init__(self, *, service: str, table: Table, sessionmaker: async_sessionmaker[AsyncSession],
-                 destinations: dict[str, tuple[httpx.AsyncClient, str]], settings: Any) -> None:
+    def __init__(
+        self,
+        *,
+        service: str,
+        table: Table,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        destinations: dict[str, tuple[httpx.AsyncClient, str]],
+        settings: Any,
+    ) -> None:
         """``destinations`` maps a destination name to (client, path) for its event endpoint."""
         self.service = service
         self.table = table
@@ -119,7 +146,9 @@ class OutboxRelay:
 
     # -- delivery -------------------------------------------------------------------
 
-    async def deliver_now(self, row_ids: list[int], *, timeout: float | None = None) -> list[Delivery]:
+    async def deliver_now(
+        self, row_ids: list[int], *, timeout: float | None = None  # noqa: ASYNC109
+    ) -> list[Delivery]:
         """Deliver these rows at once (after the producer committed). Rows another
         replica already holds are skipped; they are delivered by that replica."""
         if not row_ids:
@@ -141,8 +170,13 @@ class OutboxRelay:
             cond = and_(cond, t.c.available_at <= func.now())
         else:
             cond = and_(cond, t.c.id.in_(row_ids))
-        stmt = (select(t).where(cond).order_by(t.c.id).limit(self.settings.outbox_batch_size)
-                .with_for_update(skip_locked=True))
+        stmt = (
+            select(t)
+            .where(cond)
+            .order_by(t.c.id)
+            .limit(self.settings.outbox_batch_size)
+            .with_for_update(skip_locked=True)
+        )
         out: list[Delivery] = []
         async with self.sessionmaker() as session, session.begin():
             rows = (await session.execute(stmt)).mappings().all()
@@ -158,19 +192,31 @@ class OutboxRelay:
 
     async def _post_batch(self, dest: str, rows: list[Any]) -> list[Delivery]:
         """POST a batch of events to one consumer; its receipts say which were applied."""
-        results = [Delivery(row_id=r["id"], event_id=r["event_id"], destination=dest,
-                            delivered=False) for r in rows]
+        results = [
+            Delivery(row_id=r["id"], event_id=r["event_id"], destination=dest, delivered=False)
+            for r in rows
+        ]
         if dest not in self.destinations:
             for d in results:
                 d.error = f"permanent unknown destination {dest!r}"
             return results
         client, path = self.destinations[dest]
-        batch = EventBatch(events=[EventEnvelope(
-            event_id=r["event_id"], event_type=r["event_type"], occurred_at=r["occurred_at"],
-            producer=self.service, payload=r["payload"]) for r in rows])
+        batch = EventBatch(
+            events=[
+                EventEnvelope(
+                    event_id=r["event_id"],
+                    event_type=r["event_type"],
+                    occurred_at=r["occurred_at"],
+                    producer=self.service,
+                    payload=r["payload"],
+                )
+                for r in rows
+            ]
+        )
         try:
-            resp = await client.post(path, content=batch.model_dump_json(),
-                                     headers={"content-type": "application/json"})
+            resp = await client.post(
+                path, content=batch.model_dump_json(), headers={"content-type": "application/json"}
+            )
         except httpx.HTTPError as exc:
             for d in results:
                 d.error = f"{exc.__class__.__name__}: {exc}"[:500]
@@ -196,8 +242,11 @@ class OutboxRelay:
         now = datetime.now(UTC)
         if delivery.delivered:
             OUTBOX_DELIVERED.labels(self.service, delivery.destination).inc()
-            values: dict[str, Any] = {"delivered_at": now, "attempts": row["attempts"] + 1,
-                                      "last_error": None}
+            values: dict[str, Any] = {
+                "delivered_at": now,
+                "attempts": row["attempts"] + 1,
+                "last_error": None,
+            }
         else:
             OUTBOX_FAILED.labels(self.service, delivery.destination).inc()
             attempts = row["attempts"] + 1
@@ -205,8 +254,12 @@ class OutboxRelay:
             values = {"attempts": attempts, "last_error": delivery.error}
             if permanent or attempts >= self.settings.outbox_max_attempts:
                 values["dead_at"] = now
-                log.warning("outbox_dead_letter", event_id=str(row["event_id"]),
-                            destination=delivery.destination, error=delivery.error)
+                log.warning(
+                    "outbox_dead_letter",
+                    event_id=str(row["event_id"]),
+                    destination=delivery.destination,
+                    error=delivery.error,
+                )
             else:
                 values["available_at"] = now + timedelta(seconds=self.backoff(attempts))
         await session.execute(update(t).where(t.c.id == row["id"]).values(**values))
@@ -214,7 +267,9 @@ class OutboxRelay:
     def backoff(self, attempts: int) -> float:
         """Exponential backoff with full jitter, capped."""
         s = self.settings
-        ceiling = min(s.outbox_backoff_max_seconds, s.outbox_backoff_base_seconds * 2 ** (attempts - 1))
+        ceiling = min(
+            s.outbox_backoff_max_seconds, s.outbox_backoff_base_seconds * 2 ** (attempts - 1)
+        )
         return random.uniform(ceiling / 2, ceiling)
 
     # -- loop -----------------------------------------------------------------------
@@ -257,16 +312,24 @@ class OutboxRelay:
     async def stats(self, session: AsyncSession) -> dict[str, Any]:
         t = self.table
         pending = and_(t.c.delivered_at.is_(None), t.c.dead_at.is_(None))
-        row = (await session.execute(select(
-            func.count().filter(pending).label("backlog"),
-            func.count().filter(t.c.dead_at.is_not(None)).label("dead"),
-            func.min(t.c.created_at).filter(pending).label("oldest_pending_at"),
-            func.count().filter(t.c.delivered_at.is_not(None)).label("delivered"),
-        ))).one()
+        row = (
+            await session.execute(
+                select(
+                    func.count().filter(pending).label("backlog"),
+                    func.count().filter(t.c.dead_at.is_not(None)).label("dead"),
+                    func.min(t.c.created_at).filter(pending).label("oldest_pending_at"),
+                    func.count().filter(t.c.delivered_at.is_not(None)).label("delivered"),
+                )
+            )
+        ).one()
         OUTBOX_BACKLOG.labels(self.service).set(row.backlog)
         OUTBOX_DEAD.labels(self.service).set(row.dead)
-        return {"backlog": row.backlog, "dead_letters": row.dead, "delivered": row.delivered,
-                "oldest_pending_at": row.oldest_pending_at}
+        return {
+            "backlog": row.backlog,
+            "dead_letters": row.dead,
+            "delivered": row.delivered,
+            "oldest_pending_at": row.oldest_pending_at,
+        }
 
     async def retry_dead(self, session: AsyncSession, row_ids: list[int] | None = None) -> int:
         """Put dead letters back in the queue (after the consumer was fixed)."""
@@ -274,8 +337,9 @@ class OutboxRelay:
         stmt = update(t).where(t.c.dead_at.is_not(None))
         if row_ids:
             stmt = stmt.where(t.c.id.in_(row_ids))
-        result = await session.execute(stmt.values(dead_at=None, attempts=0,
-                                                   available_at=func.now()))
+        result = await session.execute(
+            stmt.values(dead_at=None, attempts=0, available_at=func.now())
+        )
         return result.rowcount or 0
 
 

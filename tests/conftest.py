@@ -17,7 +17,6 @@ from shared.auth import mint_token
 from shared.settings import DEV_JWT_SECRET
 
 
-
 def free_port() -> int:
     """A loopback port free right now, so that several test sessions can run at once."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -26,8 +25,15 @@ def free_port() -> int:
 
 
 def make_token(sub: str, *roles: str, departments: tuple[str, ...] = (), ttl: int = 3600) -> str:
-    return mint_token(secret=DEV_JWT_SECRET, sub=sub, roles=roles or ("employee",),
-                      issuer="jifen", audience="jifen", ttl_seconds=ttl, departments=departments)
+    return mint_token(
+        secret=DEV_JWT_SECRET,
+        sub=sub,
+        roles=roles or ("employee",),
+        issuer="jifen",
+        audience="jifen",
+        ttl_seconds=ttl,
+        departments=departments,
+    )
 
 
 def auth(sub: str, *roles: str, departments: tuple[str, ...] = ()) -> dict[str, str]:
@@ -38,17 +44,25 @@ def auth(sub: str, *roles: str, departments: tuple[str, ...] = ()) -> dict[str, 
 def stack() -> Iterator[Stack]:
     base = Path(tempfile.mkdtemp(prefix="jifen-test-"))
     ports = {name: free_port() for name in ("training", "points", "rewards")}
-    config = StackConfig(base_dir=base, pg_port=free_port(), ports=ports,
-                         gateway_port=free_port(), fast_db=True,
-                         rate_per_second=5000, burst=10000,
-                         extra_env={"TRAINING_OUTBOX_BACKOFF_BASE_SECONDS": "0.2",
-                                    "TRAINING_OUTBOX_POLL_SECONDS": "0.2",
-                                    "POINTS_OUTBOX_POLL_SECONDS": "0.2",
-                                    "REWARDS_OUTBOX_POLL_SECONDS": "0.2",
-                                    "POINTS_HOLD_EXPIRY_POLL_SECONDS": "0.3",
-                                    "TRAINING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
-                                    "POINTS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
-                                    "REWARDS_OUTBOX_BACKOFF_MAX_SECONDS": "2"})
+    config = StackConfig(
+        base_dir=base,
+        pg_port=free_port(),
+        ports=ports,
+        gateway_port=free_port(),
+        fast_db=True,
+        rate_per_second=5000,
+        burst=10000,
+        extra_env={
+            "TRAINING_OUTBOX_BACKOFF_BASE_SECONDS": "0.2",
+            "TRAINING_OUTBOX_POLL_SECONDS": "0.2",
+            "POINTS_OUTBOX_POLL_SECONDS": "0.2",
+            "REWARDS_OUTBOX_POLL_SECONDS": "0.2",
+            "POINTS_HOLD_EXPIRY_POLL_SECONDS": "0.3",
+            "TRAINING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+            "POINTS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+            "REWARDS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+        },
+    )
     s = Stack(config)
     try:
         s.start(progress=False)

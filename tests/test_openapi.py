@@ -17,7 +17,8 @@ def test_exported_document_matches_the_code(name):
     path = ROOT / "openapi" / f"{name}.json"
     assert path.exists(), f"{path} missing: run `make openapi`"
     assert path.read_text(encoding="utf-8") == render(DOCS[name]), (
-        f"{path.name} drifted from the code: run `make openapi` and commit")
+        f"{path.name} drifted from the code: run `make openapi` and commit"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(DOCS))

@@ -50,7 +50,8 @@ class EmployeeFacts(BaseModel):
     name: str
     department_code: str
     department_path: list[str] = Field(
-        default_factory=list, description="Department codes from the root down to the employee's")
+        default_factory=list, description="Department codes from the root down to the employee's"
+    )
     department_is_pilot: bool = False
     job_role_code: str
     job_role_family: str

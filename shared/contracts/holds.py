@@ -33,7 +33,9 @@ class HoldCreate(BaseModel):
     employee_no: str
     points: int = Field(gt=0, le=10_000_000)
     expires_at: datetime = Field(description="After this the hold releases itself")
-    reason: str = Field(max_length=500, description="Shown on the spend entry, e.g. 兑换 带薪假 1 天")
+    reason: str = Field(
+        max_length=500, description="Shown on the spend entry, e.g. 兑换 带薪假 1 天"
+    )
 
 
 class Hold(BaseModel):
@@ -47,7 +49,8 @@ class Hold(BaseModel):
     settled_at: datetime | None = None
     spend_entry_id: int | None = Field(None, description="The ledger entry a capture created")
     spendable_after: int | None = Field(
-        None, description="The employee's spendable balance after this hold was placed")
+        None, description="The employee's spendable balance after this hold was placed"
+    )
 
 
 class HoldAction(BaseModel):

@@ -26,9 +26,11 @@ class PointsOutcome(BaseModel):
     month_points: int = Field(description="Qualifying points earned this month")
     month_rank: int | None = Field(None, description="Company rank this month (1 = top)")
     month_rank_change: int | None = Field(
-        None, description="Places gained (positive) or lost this month by this fact")
-    skipped: list[str] = Field(default_factory=list,
-                               description="Why a matching rule paid nothing (cap reached, ...)")
+        None, description="Places gained (positive) or lost this month by this fact"
+    )
+    skipped: list[str] = Field(
+        default_factory=list, description="Why a matching rule paid nothing (cap reached, ...)"
+    )
 
 
 class ConfirmerRangeQuery(BaseModel):

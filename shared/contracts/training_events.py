@@ -63,11 +63,14 @@ class CourseCompleted(TrainingEventPayload):
     hours_attended: Decimal | None = Field(default=None, ge=0)
     course_tags: list[str] = Field(default_factory=list)
     course_points: int | None = Field(
-        default=None, ge=0, description="The course's explicit points value, if it has one")
+        default=None, ge=0, description="The course's explicit points value, if it has one"
+    )
     course_role_points: dict[str, NonNegativeInt] = Field(
-        default_factory=dict, description="Job role code -> points for completing this course")
+        default_factory=dict, description="Job role code -> points for completing this course"
+    )
     course_family_points: dict[str, NonNegativeInt] = Field(
-        default_factory=dict, description="Job role family -> points for completing this course")
+        default_factory=dict, description="Job role family -> points for completing this course"
+    )
 
 
 class LiveInteraction(TrainingEventPayload):
@@ -136,15 +139,27 @@ class FactVoided(TrainingEventPayload):
 
 
 TrainingEvent = (
-    CourseCompleted | LiveInteraction | NoteShared | NoteReviewed | ExamAttempted
-    | PracticalAssessed | SkillApplicationConfirmed | FactVoided
+    CourseCompleted
+    | LiveInteraction
+    | NoteShared
+    | NoteReviewed
+    | ExamAttempted
+    | PracticalAssessed
+    | SkillApplicationConfirmed
+    | FactVoided
 )
 
 TRAINING_EVENT_MODELS: dict[str, type[TrainingEventPayload]] = {
     model.event_type: model
     for model in (
-        CourseCompleted, LiveInteraction, NoteShared, NoteReviewed, ExamAttempted,
-        PracticalAssessed, SkillApplicationConfirmed, FactVoided,
+        CourseCompleted,
+        LiveInteraction,
+        NoteShared,
+        NoteReviewed,
+        ExamAttempted,
+        PracticalAssessed,
+        SkillApplicationConfirmed,
+        FactVoided,
     )
 }
 TRAINING_EVENT_TYPES: frozenset[str] = frozenset(TRAINING_EVENT_MODELS)
@@ -172,9 +187,11 @@ class EmployeeContext(BaseModel):
     job_role_family: str
     department_code: str
     department_path: list[str] = Field(
-        default_factory=list, description="Department codes from the root down to the employee's")
+        default_factory=list, description="Department codes from the root down to the employee's"
+    )
     is_pilot: bool = Field(
-        default=False, description="The employee's department or one of its ancestors is a pilot")
+        default=False, description="The employee's department or one of its ancestors is a pilot"
+    )
     is_front_line: bool = False
 
     @property

@@ -15,8 +15,14 @@ JIFEN = [sys.executable, "-m", "jifen.cli"]
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*JIFEN, *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        [*JIFEN, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
 
 
 def test_help_documents_every_command():
@@ -33,8 +39,10 @@ def test_token_is_accepted_by_the_services(stack):
     claims = jwt.decode(token, DEV_JWT_SECRET, algorithms=["HS256"], audience="jifen")
     assert claims["sub"] == "HR001" and claims["roles"] == ["hr_admin", "auditor"]
     import httpx
-    r = httpx.get(f"{stack.gateway_url}/training/v1/departments",
-                  headers={"Authorization": f"Bearer {token}"})
+
+    r = httpx.get(
+        f"{stack.gateway_url}/training/v1/departments", headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 200
 
 
@@ -47,9 +55,12 @@ async def test_import_employees_with_progress(stack, gw, tmp_path):
     org = await create_org(gw)
     nos = [uid("CLI") for _ in range(3)]
     path = tmp_path / "员工.csv"
-    path.write_text("工号,姓名,部门编码,岗位编码\n" + "".join(
-        f"{no},孙悟,{org['department']['code']},{org['role']['code']}\n" for no in nos)
-        + f"{uid('CLI')},猪八,NOPE,{org['role']['code']}\n", encoding="utf-8-sig")
+    path.write_text(
+        "工号,姓名,部门编码,岗位编码\n"
+        + "".join(f"{no},孙悟,{org['department']['code']},{org['role']['code']}\n" for no in nos)
+        + f"{uid('CLI')},猪八,NOPE,{org['role']['code']}\n",
+        encoding="utf-8-sig",
+    )
     done = run("import-employees", str(path), "--url", stack.gateway_url)
     assert done.returncode == 1, done.stderr  # one row was rejected
     assert "3 created" in done.stdout and "line 5" in done.stdout

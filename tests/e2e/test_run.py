@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(env: dict[str, str]) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "jifen.cli", "run"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jifen.cli", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     lines = []
     for line in proc.stdout:
@@ -44,9 +50,15 @@ def stop(proc: subprocess.Popen[str]) -> str:
 
 def test_run_stops_cleanly_and_keeps_data(tmp_path):
     gateway = free_port()
-    env = {**os.environ, "JIFEN_DATA_DIR": str(tmp_path / "var"), "JIFEN_PG_PORT": str(free_port()),
-           "JIFEN_GATEWAY_PORT": str(gateway), "JIFEN_TRAINING_PORT": str(free_port()),
-           "JIFEN_POINTS_PORT": str(free_port()), "JIFEN_REWARDS_PORT": str(free_port())}
+    env = {
+        **os.environ,
+        "JIFEN_DATA_DIR": str(tmp_path / "var"),
+        "JIFEN_PG_PORT": str(free_port()),
+        "JIFEN_GATEWAY_PORT": str(gateway),
+        "JIFEN_TRAINING_PORT": str(free_port()),
+        "JIFEN_POINTS_PORT": str(free_port()),
+        "JIFEN_REWARDS_PORT": str(free_port()),
+    }
     hr = auth("HR001", "hr_admin")
     url = f"http://127.0.0.1:{gateway}/training/v1/skills/RUN-CHECK"
     proc = start(env)

@@ -26,13 +26,16 @@ async def test_unknown_route_is_problem_json(gw):
 
 async def test_metrics_and_request_id_in_logs(stack, gw, hr):
     import httpx
+
     r = await gw.get("/training/v1/departments", headers={**hr, "X-Request-ID": "log-check-42"})
     assert r.status_code == 200
-    metrics = httpx.get(f"{stack.direct_url('training')}/metrics").text
+    async with httpx.AsyncClient() as direct:
+        metrics = (await direct.get(f"{stack.direct_url('training')}/metrics")).text
     assert "jifen_http_request_duration_seconds" in metrics
     assert "jifen_outbox_backlog" in metrics or "jifen_outbox_delivered_total" in metrics
     log = next(stack.log_dir.glob("training-*.log")).read_text(errors="replace")
-    line = next(l for l in log.splitlines() if "log-check-42" in l)
+    line = next(ln for ln in log.splitlines() if "log-check-42" in ln)
     import json
+
     record = json.loads(line)
     assert record["request_id"] == "log-check-42" and record["status"] == 200

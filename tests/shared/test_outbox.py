@@ -22,8 +22,8 @@ from tests.factories import create_employee, create_org, uid
 SERVICE = auth("svc-test", "service")
 
 
-async def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
+async def wait_for(predicate, within: float = 30.0, interval: float = 0.2):
+    deadline = time.monotonic() + within
     while True:
         result = await predicate()
         if result:
@@ -34,23 +34,46 @@ async def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
 
 
 def facts(no: str, version: int, name: str = "张伟") -> dict:
-    return {"employee_no": no, "name": name, "department_code": "D1", "department_path": ["D1"],
-            "department_is_pilot": False, "job_role_code": "R1", "job_role_family": "production",
-            "is_front_line": True, "hired_on": None, "status": "active", "version": version}
+    return {
+        "employee_no": no,
+        "name": name,
+        "department_code": "D1",
+        "department_path": ["D1"],
+        "department_is_pilot": False,
+        "job_role_code": "R1",
+        "job_role_family": "production",
+        "is_front_line": True,
+        "hired_on": None,
+        "status": "active",
+        "version": version,
+    }
 
 
 def batch(*events: tuple[uuid.UUID, dict]) -> dict:
-    return {"events": [{"event_id": str(eid), "event_type": "employee.upserted",
-                        "occurred_at": datetime.now(UTC).isoformat(), "producer": "training",
-                        "payload": payload} for eid, payload in events]}
+    return {
+        "events": [
+            {
+                "event_id": str(eid),
+                "event_type": "employee.upserted",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "producer": "training",
+                "payload": payload,
+            }
+            for eid, payload in events
+        ]
+    }
 
 
 async def test_points_down_during_sync_then_catches_up(stack, gw, hr):
     org = await create_org(gw)
     stack.stop_service("points")
     try:
-        made = [await create_employee(gw, department=org["department"]["code"],
-                                      role=org["role"]["code"]) for _ in range(20)]
+        made = [
+            await create_employee(
+                gw, department=org["department"]["code"], role=org["role"]["code"]
+            )
+            for _ in range(20)
+        ]
         report = (await gw.get("/training/v1/admin/outbox", headers=hr)).json()
         assert report["backlog"] >= 20
     finally:
@@ -63,7 +86,7 @@ async def test_points_down_during_sync_then_catches_up(stack, gw, hr):
                 return False
         return True
 
-    await wait_for(all_synced, timeout=60)
+    await wait_for(all_synced, within=60)
     # rewards never went down: it has them too
     r = await gw.get(f"/rewards/v1/internal/employees/{made[0]['employee_no']}", headers=hr)
     assert r.status_code == 200 and r.json()["name"] == "张伟"
@@ -73,14 +96,20 @@ async def test_redelivery_and_stale_versions_change_nothing(gw, hr):
     no, first = uid("RD"), uuid.uuid4()
     receipts = []
     for _ in range(3):
-        r = await gw.post("/points/v1/internal/events", headers=SERVICE,
-                          json=batch((first, facts(no, 10, "原名"))))
+        r = await gw.post(
+            "/points/v1/internal/events",
+            headers=SERVICE,
+            json=batch((first, facts(no, 10, "原名"))),
+        )
         assert r.status_code == 200, r.text
         receipts.append(r.json()["receipts"][0]["status"])
     assert receipts == ["applied", "duplicate", "duplicate"]
     # an older version arriving late (another relay was slower) is ignored
-    r = await gw.post("/points/v1/internal/events", headers=SERVICE,
-                      json=batch((uuid.uuid4(), facts(no, 9, "旧名"))))
+    r = await gw.post(
+        "/points/v1/internal/events",
+        headers=SERVICE,
+        json=batch((uuid.uuid4(), facts(no, 9, "旧名"))),
+    )
     assert r.json()["receipts"][0]["result"]["stale"] is True
     copy = (await gw.get(f"/points/v1/internal/employees/{no}", headers=hr)).json()
     assert (copy["name"], copy["version"]) == ("原名", 10)
@@ -117,27 +146,43 @@ async def test_two_relays_never_deliver_a_row_twice(stack, training_db):
     async with training_db() as session, session.begin():
         ids = []
         for i, no in enumerate(nos):
-            ids += await enqueue(session, t, event_type="employee.upserted",
-                                 payload=facts(no, i + 1), destinations=["points"])
+            ids += await enqueue(
+                session,
+                t,
+                event_type="employee.upserted",
+                payload=facts(no, i + 1),
+                destinations=["points"],
+            )
     relays = []
     for _ in range(2):
         client = make_peer_client(settings, stack.direct_url("points"))
         client.event_hooks["request"] = [count]
-        relays.append(OutboxRelay(service="training", table=t,
-                                  sessionmaker=training_db, settings=settings,
-                                  destinations={"points": (client, "/points/v1/internal/events")}))
+        relays.append(
+            OutboxRelay(
+                service="training",
+                table=t,
+                sessionmaker=training_db,
+                settings=settings,
+                destinations={"points": (client, "/points/v1/internal/events")},
+            )
+        )
     try:
+
         async def drain(relay):
             while await relay.deliver_pending():
                 pass
+
         await asyncio.gather(drain(relays[0]), drain(relays[1]), drain(relays[0]), drain(relays[1]))
     finally:
         for relay in relays:
             for client, _ in relay.destinations.values():
                 await client.aclose()
     async with training_db() as session:
-        rows = (await session.execute(select(t.c.event_id, t.c.delivered_at, t.c.attempts)
-                                      .where(t.c.id.in_(ids)))).all()
+        rows = (
+            await session.execute(
+                select(t.c.event_id, t.c.delivered_at, t.c.attempts).where(t.c.id.in_(ids))
+            )
+        ).all()
     assert [r for r in rows if r.delivered_at is None or r.attempts != 1] == []
     mine = {str(r.event_id) for r in rows}
     assert {e: n for e, n in posted.items() if e in mine} == {e: 1 for e in mine}
@@ -145,14 +190,20 @@ async def test_two_relays_never_deliver_a_row_twice(stack, training_db):
 
 async def test_rejected_event_is_dead_lettered_and_can_be_retried(stack, gw, hr, training_db):
     async with training_db() as session, session.begin():
-        ids = await enqueue(session, kit_tables.outbox, event_type="employee.upserted",
-                            payload={"employee_no": "BROKEN"}, destinations=["points"])
+        ids = await enqueue(
+            session,
+            kit_tables.outbox,
+            event_type="employee.upserted",
+            payload={"employee_no": "BROKEN"},
+            destinations=["points"],
+        )
     t = kit_tables.outbox
 
     async def dead():
         async with training_db() as session:
-            return (await session.execute(select(t.c.dead_at, t.c.last_error)
-                                          .where(t.c.id == ids[0]))).one().dead_at is not None
+            return (
+                await session.execute(select(t.c.dead_at, t.c.last_error).where(t.c.id == ids[0]))
+            ).one().dead_at is not None
 
     await wait_for(dead)
     report = (await gw.get("/training/v1/admin/outbox", headers=hr)).json()

@@ -20,8 +20,15 @@ def sign(claims: dict, key: str = DEV_JWT_SECRET, alg: str = "HS256") -> str:
 
 def good_claims(**over) -> dict:
     now = int(time.time())
-    return {"sub": "HR9", "roles": ["hr_admin"], "iss": "jifen", "aud": "jifen",
-            "iat": now, "exp": now + 600, **over}
+    return {
+        "sub": "HR9",
+        "roles": ["hr_admin"],
+        "iss": "jifen",
+        "aud": "jifen",
+        "iat": now,
+        "exp": now + 600,
+        **over,
+    }
 
 
 def unsigned(claims: dict) -> str:
@@ -82,14 +89,20 @@ async def problem(r, status: int) -> dict:
 
 
 async def test_unknown_fields_rejected_with_pointer(gw, hr):
-    body = await problem(await gw.put(f"/training/v1/skills/{uid('S')}", headers=hr,
-                                      json={"name": "x", "colour": "red"}), 422)
+    body = await problem(
+        await gw.put(
+            f"/training/v1/skills/{uid('S')}", headers=hr, json={"name": "x", "colour": "red"}
+        ),
+        422,
+    )
     assert body["errors"][0]["pointer"] == "#/colour"
 
 
 async def test_nul_bytes_are_4xx(gw, hr, org):
-    await problem(await gw.put(f"/training/v1/skills/{uid('S')}", headers=hr,
-                               json={"name": "bad\u0000name"}), 422)
+    await problem(
+        await gw.put(f"/training/v1/skills/{uid('S')}", headers=hr, json={"name": "bad\u0000name"}),
+        422,
+    )
     r = await gw.get("/training/v1/employees/A%00B", headers=hr)
     assert 400 <= r.status_code < 500
     r = await gw.get("/training/v1/employees", headers=hr, params={"department": "X\x00"})
@@ -97,19 +110,48 @@ async def test_nul_bytes_are_4xx(gw, hr, org):
 
 
 async def test_out_of_range_and_wrong_types(gw, hr, org):
-    body = {"name": "x", "family": "production",
-            "required_skills": [{"skill_code": org["skill"]["code"], "level": 10**30}]}
+    body = {
+        "name": "x",
+        "family": "production",
+        "required_skills": [{"skill_code": org["skill"]["code"], "level": 10**30}],
+    }
     await problem(await gw.put(f"/training/v1/job-roles/{uid('R')}", headers=hr, json=body), 422)
     await problem(await gw.get("/training/v1/employees", headers=hr, params={"limit": 10**20}), 422)
     await problem(await gw.get("/training/v1/employees", headers=hr, params={"limit": "lots"}), 422)
-    await problem(await gw.put(f"/training/v1/employees/{uid('E')}", headers=hr, json={
-        "name": "x", "department_code": org["department"]["code"],
-        "job_role_code": org["role"]["code"], "hired_on": "2024-02-30"}), 422)
-    await problem(await gw.put(f"/training/v1/employees/{uid('E')}", headers=hr, json={
-        "name": "x", "department_code": org["department"]["code"],
-        "job_role_code": org["role"]["code"], "hired_on": "9999-01-01"}), 422)
-    await problem(await gw.put(f"/training/v1/skills/{uid('S')}", headers=hr,
-                               content=b"{not json", ), 422)
+    await problem(
+        await gw.put(
+            f"/training/v1/employees/{uid('E')}",
+            headers=hr,
+            json={
+                "name": "x",
+                "department_code": org["department"]["code"],
+                "job_role_code": org["role"]["code"],
+                "hired_on": "2024-02-30",
+            },
+        ),
+        422,
+    )
+    await problem(
+        await gw.put(
+            f"/training/v1/employees/{uid('E')}",
+            headers=hr,
+            json={
+                "name": "x",
+                "department_code": org["department"]["code"],
+                "job_role_code": org["role"]["code"],
+                "hired_on": "9999-01-01",
+            },
+        ),
+        422,
+    )
+    await problem(
+        await gw.put(
+            f"/training/v1/skills/{uid('S')}",
+            headers=hr,
+            content=b"{not json",
+        ),
+        422,
+    )
 
 
 @pytest.mark.parametrize("cursor", ["!!!", "bm90LWpzb24", "WzEsMiwzXQ", "a" * 3000])
@@ -121,8 +163,9 @@ async def test_malformed_cursor_is_400(gw, hr, cursor):
 
 async def test_oversized_body_is_413_problem(gw, hr):
     big = b"x" * (21 * 1024 * 1024)
-    r = await gw.post("/training/v1/employee-imports", headers=hr,
-                      files={"file": ("big.csv", big, "text/csv")})
+    r = await gw.post(
+        "/training/v1/employee-imports", headers=hr, files={"file": ("big.csv", big, "text/csv")}
+    )
     await problem(r, 413)
 
 

@@ -46,7 +46,14 @@ def test_unknown_timezone_is_refused():
 
 def test_service_refuses_to_start_with_dev_secret_in_production():
     done = subprocess.run(
-        [sys.executable, "-c", "import services.training_api.main"], capture_output=True,
-        text=True, env={"TRAINING_ENVIRONMENT": "production", "TRAINING_DATABASE_URL": URL,
-                        "PATH": "/usr/bin:/bin"}, timeout=60)
+        [sys.executable, "-c", "import services.training_api.main"],
+        capture_output=True,
+        text=True,
+        env={
+            "TRAINING_ENVIRONMENT": "production",
+            "TRAINING_DATABASE_URL": URL,
+            "PATH": "/usr/bin:/bin",
+        },
+        timeout=60,
+    )
     assert done.returncode != 0 and "development JWT secret" in done.stderr

@@ -24,18 +24,31 @@ from shared.outbox import after_commit_delivery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/training/v1", tags=["employees"])
-EmployeeNoPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
-                                     description="Employee number from the HR suite")]
+EmployeeNoPath = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$", description="Employee number from the HR suite")
+]
 
 
-@router.put("/employees/{employee_no}", response_model=schemas.Employee,
-            operation_id="upsert_employee", summary="Create or update an employee",
-            responses={201: {"model": schemas.Employee, "description": "Created"},
-                       **STANDARD_RESPONSES,
-                       **responses(UnknownDepartment, UnknownJobRole, EmployeeNoMismatch)})
-async def upsert_employee(employee_no: EmployeeNoPath, body: schemas.EmployeeUpsert,
-                          session: DBSession, _: OrgWriter, response: Response, request: Request,
-                          background: BackgroundTasks) -> schemas.Employee:
+@router.put(
+    "/employees/{employee_no}",
+    response_model=schemas.Employee,
+    operation_id="upsert_employee",
+    summary="Create or update an employee",
+    responses={
+        201: {"model": schemas.Employee, "description": "Created"},
+        **STANDARD_RESPONSES,
+        **responses(UnknownDepartment, UnknownJobRole, EmployeeNoMismatch),
+    },
+)
+async def upsert_employee(
+    employee_no: EmployeeNoPath,
+    body: schemas.EmployeeUpsert,
+    session: DBSession,
+    _: OrgWriter,
+    response: Response,
+    request: Request,
+    background: BackgroundTasks,
+) -> schemas.Employee:
     """Idempotent upsert by employee number (201 when created, 200 otherwise).
     A change is published to points_api and rewards_api through the outbox; an
     unchanged employee is not re-published."""
@@ -45,23 +58,38 @@ async def upsert_employee(employee_no: EmployeeNoPath, body: schemas.EmployeeUps
     return employee
 
 
-@router.get("/employees/{employee_no}", response_model=schemas.Employee,
-            operation_id="get_employee", summary="Get an employee",
-            responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)})
-async def get_employee(employee_no: EmployeeNoPath, session: DBSession,
-                       principal: CurrentUser) -> schemas.Employee:
+@router.get(
+    "/employees/{employee_no}",
+    response_model=schemas.Employee,
+    operation_id="get_employee",
+    summary="Get an employee",
+    responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)},
+)
+async def get_employee(
+    employee_no: EmployeeNoPath, session: DBSession, principal: CurrentUser
+) -> schemas.Employee:
     """An employee reads only their own record, a manager the employees of their
     departments (with sub-departments); HR, auditors, assessors and integrations
     read all. Records the caller may not read answer 404."""
     return await employees.get(session, employee_no, principal=principal)
 
 
-@router.get("/employees", response_model=Page[schemas.Employee], operation_id="list_employees",
-            summary="List employees", responses=STANDARD_RESPONSES)
+@router.get(
+    "/employees",
+    response_model=Page[schemas.Employee],
+    operation_id="list_employees",
+    summary="List employees",
+    responses=STANDARD_RESPONSES,
+)
 async def list_employees(
-    session: DBSession, principal: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
-    department: Annotated[str | None, Query(
-        pattern=CODE_PATTERN, description="Department code, sub-departments included")] = None,
+    session: DBSession,
+    principal: CurrentUser,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    department: Annotated[
+        str | None,
+        Query(pattern=CODE_PATTERN, description="Department code, sub-departments included"),
+    ] = None,
     job_role: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     family: RoleFamily | None = None,
     is_front_line: bool | None = None,
@@ -71,18 +99,31 @@ async def list_employees(
     sub-departments), job role, role family, front-line flag and status. The
     caller sees only what they may read (see get_employee)."""
     after = decode_cursor(cursor, arity=1)
-    filters = EmployeeFilters(department=department, job_role=job_role, family=family,
-                              is_front_line=is_front_line, status=status_)
-    items, last = await employees.list(session, filters, principal=principal,
-                                       after=after[0] if after else None, limit=limit)
+    filters = EmployeeFilters(
+        department=department,
+        job_role=job_role,
+        family=family,
+        is_front_line=is_front_line,
+        status=status_,
+    )
+    items, last = await employees.list(
+        session, filters, principal=principal, after=after[0] if after else None, limit=limit
+    )
     return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
 
 
-@router.post("/employee-imports", response_model=schemas.ImportReport,
-             operation_id="import_employees", summary="Bulk import employees from CSV or XLSX",
-             responses={**STANDARD_RESPONSES, **responses(ImportFileRejected, ImportTooLarge)})
+@router.post(
+    "/employee-imports",
+    response_model=schemas.ImportReport,
+    operation_id="import_employees",
+    summary="Bulk import employees from CSV or XLSX",
+    responses={**STANDARD_RESPONSES, **responses(ImportFileRejected, ImportTooLarge)},
+)
 async def import_employees(
-    file: UploadFile, session: DBSession, _: OrgWriter, request: Request,
+    file: UploadFile,
+    session: DBSession,
+    _: OrgWriter,
+    request: Request,
     background: BackgroundTasks,
     dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
 ) -> schemas.ImportReport:
@@ -95,6 +136,7 @@ async def import_employees(
     if len(content) > limit:
         raise ImportTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
     report, outbox_ids = await employees.import_file(
-        session, content=content, filename=file.filename or "upload", dry_run=dry_run)
+        session, content=content, filename=file.filename or "upload", dry_run=dry_run
+    )
     background.add_task(after_commit_delivery(request.app.state.relay, outbox_ids))
     return report

@@ -21,23 +21,35 @@ def employee_facts(row: Any, snapshot: OrgSnapshot) -> dict[str, Any]:
     dept = snapshot.departments_by_id[row.department_id]
     role = snapshot.roles_by_id[row.job_role_id]
     return EmployeeFacts(
-        employee_no=row.employee_no, name=row.name, department_code=dept.code,
-        department_path=dept.codes, department_is_pilot=snapshot.is_pilot(dept),
-        job_role_code=role.code, job_role_family=role.family, is_front_line=row.is_front_line,
-        hired_on=row.hired_on, status=row.status, version=row.version,
+        employee_no=row.employee_no,
+        name=row.name,
+        department_code=dept.code,
+        department_path=dept.codes,
+        department_is_pilot=snapshot.is_pilot(dept),
+        job_role_code=role.code,
+        job_role_family=role.family,
+        is_front_line=row.is_front_line,
+        hired_on=row.hired_on,
+        status=row.status,
+        version=row.version,
     ).model_dump(mode="json")
 
 
 class EmployeePublisher:
-    async def publish(self, session: AsyncSession, rows: list[Any],
-                      snapshot: OrgSnapshot | None = None) -> list[int]:
+    async def publish(
+        self, session: AsyncSession, rows: list[Any], snapshot: OrgSnapshot | None = None
+    ) -> list[int]:
         """Enqueue ``employee.upserted`` for each row; returns outbox row ids."""
         if not rows:
             return []
         snapshot = snapshot or await load_snapshot(session)
-        return await enqueue(session, kit_tables.outbox, event_type=EMPLOYEE_UPSERTED,
-                             payload=[employee_facts(r, snapshot) for r in rows],
-                             destinations=DESTINATIONS)
+        return await enqueue(
+            session,
+            kit_tables.outbox,
+            event_type=EMPLOYEE_UPSERTED,
+            payload=[employee_facts(r, snapshot) for r in rows],
+            destinations=DESTINATIONS,
+        )
 
     async def republish_subtree(self, session: AsyncSession, department_path: str) -> int:
         rows = await repo.bump_versions(session, department_path=department_path)

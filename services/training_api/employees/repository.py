@@ -17,7 +17,7 @@ SYNCED_FIELDS = ("name", "department_id", "job_role_id", "is_front_line", "hired
 
 @dataclass
 class EmployeeFilters:
-    department: str | None = None       # a department code: includes its sub-departments
+    department: str | None = None  # a department code: includes its sub-departments
     job_role: str | None = None
     family: str | None = None
     is_front_line: bool | None = None
@@ -27,18 +27,28 @@ class EmployeeFilters:
 
 
 def _view() -> Select[Any]:
-    return (select(Employee, Department.code, Department.name, Department.path, JobRole.code,
-                   JobRole.name, JobRole.family)
-            .join(Department, Department.id == Employee.department_id)
-            .join(JobRole, JobRole.id == Employee.job_role_id))
+    return (
+        select(
+            Employee,
+            Department.code,
+            Department.name,
+            Department.path,
+            JobRole.code,
+            JobRole.name,
+            JobRole.family,
+        )
+        .join(Department, Department.id == Employee.department_id)
+        .join(JobRole, JobRole.id == Employee.job_role_id)
+    )
 
 
 async def get_view(session: AsyncSession, employee_no: str) -> Any | None:
     return (await session.execute(_view().where(Employee.employee_no == employee_no))).one_or_none()
 
 
-async def list_views(session: AsyncSession, f: EmployeeFilters, *, after: str | None,
-                     limit: int) -> list[Any]:
+async def list_views(
+    session: AsyncSession, f: EmployeeFilters, *, after: str | None, limit: int
+) -> list[Any]:
     stmt = _view().order_by(Employee.employee_no).limit(limit)
     if after is not None:
         stmt = stmt.where(Employee.employee_no > after)
@@ -46,8 +56,12 @@ async def list_views(session: AsyncSession, f: EmployeeFilters, *, after: str | 
         subtree = select(Department.path).where(Department.code == f.department).scalar_subquery()
         stmt = stmt.where(Department.path.startswith(subtree))
     if f.department_paths is not None:
-        stmt = stmt.where(or_(false(), *[Department.path.startswith(p, autoescape=True)
-                                         for p in f.department_paths]))
+        stmt = stmt.where(
+            or_(
+                false(),
+                *[Department.path.startswith(p, autoescape=True) for p in f.department_paths],
+            )
+        )
     if f.job_role is not None:
         stmt = stmt.where(JobRole.code == f.job_role)
     if f.family is not None:
@@ -62,8 +76,11 @@ async def list_views(session: AsyncSession, f: EmployeeFilters, *, after: str | 
 
 
 async def get_for_update(session: AsyncSession, employee_no: str) -> Employee | None:
-    return (await session.execute(select(Employee).where(Employee.employee_no == employee_no)
-                                  .with_for_update())).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(Employee).where(Employee.employee_no == employee_no).with_for_update()
+        )
+    ).scalar_one_or_none()
 
 
 async def existing_by_no(session: AsyncSession, nos: list[str]) -> dict[str, tuple[Any, ...]]:
@@ -71,8 +88,11 @@ async def existing_by_no(session: AsyncSession, nos: list[str]) -> dict[str, tup
     out: dict[str, tuple[Any, ...]] = {}
     cols = [getattr(Employee, f) for f in SYNCED_FIELDS]
     for start in range(0, len(nos), 5000):
-        rows = await session.execute(select(Employee.employee_no, *cols)
-                                     .where(Employee.employee_no.in_(nos[start:start + 5000])))
+        rows = await session.execute(
+            select(Employee.employee_no, *cols).where(
+                Employee.employee_no.in_(nos[start : start + 5000])
+            )
+        )
         for no, *values in rows.tuples():
             out[no] = tuple(values)
     return out
@@ -83,33 +103,54 @@ async def bulk_upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> list
     (no new version, no event). Returns the written rows."""
     written: list[Any] = []
     for start in range(0, len(rows), 2000):
-        stmt = insert(Employee).values(rows[start:start + 2000])
+        stmt = insert(Employee).values(rows[start : start + 2000])
         changed = func.row(*[getattr(Employee, f) for f in SYNCED_FIELDS]).is_distinct_from(
-            func.row(*[getattr(stmt.excluded, f) for f in SYNCED_FIELDS]))
+            func.row(*[getattr(stmt.excluded, f) for f in SYNCED_FIELDS])
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=[Employee.employee_no],
-            set_={**{f: getattr(stmt.excluded, f) for f in SYNCED_FIELDS},
-                  "version": NEXT_VERSION, "updated_at": func.now()},
+            set_={
+                **{f: getattr(stmt.excluded, f) for f in SYNCED_FIELDS},
+                "version": NEXT_VERSION,
+                "updated_at": func.now(),
+            },
             where=changed,
-        ).returning(Employee.employee_no, Employee.name, Employee.department_id,
-                    Employee.job_role_id, Employee.is_front_line, Employee.hired_on,
-                    Employee.status, Employee.version, literal_column("xmax = 0").label("inserted"))
+        ).returning(
+            Employee.employee_no,
+            Employee.name,
+            Employee.department_id,
+            Employee.job_role_id,
+            Employee.is_front_line,
+            Employee.hired_on,
+            Employee.status,
+            Employee.version,
+            literal_column("xmax = 0").label("inserted"),
+        )
         written.extend((await session.execute(stmt)).all())
     return written
 
 
-async def bump_versions(session: AsyncSession, *, department_path: str | None = None,
-                        job_role_id: int | None = None) -> list[Any]:
+async def bump_versions(
+    session: AsyncSession, *, department_path: str | None = None, job_role_id: int | None = None
+) -> list[Any]:
     """New versions for every employee under a department subtree or in a role,
     so that their read copies elsewhere are refreshed."""
     stmt = update(Employee).values(version=NEXT_VERSION)
     if department_path is not None:
         subtree = select(Department.id).where(
-            Department.path.startswith(department_path, autoescape=True))
+            Department.path.startswith(department_path, autoescape=True)
+        )
         stmt = stmt.where(Employee.department_id.in_(subtree))
     if job_role_id is not None:
         stmt = stmt.where(Employee.job_role_id == job_role_id)
-    stmt = stmt.returning(Employee.employee_no, Employee.name, Employee.department_id,
-                          Employee.job_role_id, Employee.is_front_line, Employee.hired_on,
-                          Employee.status, Employee.version)
+    stmt = stmt.returning(
+        Employee.employee_no,
+        Employee.name,
+        Employee.department_id,
+        Employee.job_role_id,
+        Employee.is_front_line,
+        Employee.hired_on,
+        Employee.status,
+        Employee.version,
+    )
     return list((await session.execute(stmt)).all())

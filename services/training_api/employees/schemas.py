@@ -14,9 +14,11 @@ Status = Literal["active", "left"]
 
 class EmployeeUpsert(Schema):
     employee_no: EmployeeNo | None = Field(
-        None, description="Optional; when given it must equal the employee number in the path")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = \
+        None, description="Optional; when given it must equal the employee number in the path"
+    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
         Field(examples=["张伟"])
+    )
     department_code: Code
     job_role_code: Code
     is_front_line: bool = Field(False, description="Front-line operator (一线员工)")

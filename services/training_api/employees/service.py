@@ -27,11 +27,21 @@ from shared.auth import Principal
 def _out(row: Any) -> schemas.Employee:
     emp, dept_code, dept_name, dept_path, role_code, role_name, family = row
     return schemas.Employee(
-        employee_no=emp.employee_no, name=emp.name, department_code=dept_code,
-        department_name=dept_name, department_path=[c for c in dept_path.split("/") if c],
-        job_role_code=role_code, job_role_name=role_name, job_role_family=family,
-        is_front_line=emp.is_front_line, hired_on=emp.hired_on, status=emp.status,
-        version=emp.version, created_at=emp.created_at, updated_at=emp.updated_at)
+        employee_no=emp.employee_no,
+        name=emp.name,
+        department_code=dept_code,
+        department_name=dept_name,
+        department_path=[c for c in dept_path.split("/") if c],
+        job_role_code=role_code,
+        job_role_name=role_name,
+        job_role_family=family,
+        is_front_line=emp.is_front_line,
+        hired_on=emp.hired_on,
+        status=emp.status,
+        version=emp.version,
+        created_at=emp.created_at,
+        updated_at=emp.updated_at,
+    )
 
 
 def _may_read(principal: Principal, row: Any) -> bool:
@@ -40,20 +50,24 @@ def _may_read(principal: Principal, row: Any) -> bool:
     if principal.is_privileged_reader or principal.has("assessor"):
         return True
     if principal.has("manager") and principal.departments:
-        codes = set(row[3].split("/"))  # the department path: the row's department and its ancestors
+        codes = set(
+            row[3].split("/")
+        )  # the department path: the row's department and its ancestors
         if codes.intersection(principal.departments):
             return True
     return row[0].employee_no == principal.sub
 
 
 class EmployeeService:
-    async def upsert(self, session: AsyncSession, employee_no: str, *,
-                     data: schemas.EmployeeUpsert) -> tuple[schemas.Employee, bool, list[int]]:
+    async def upsert(
+        self, session: AsyncSession, employee_no: str, *, data: schemas.EmployeeUpsert
+    ) -> tuple[schemas.Employee, bool, list[int]]:
         """Create or update one employee. An unchanged employee is not re-published.
         Returns the employee, whether it was created, and the outbox rows to deliver."""
         if data.employee_no is not None and data.employee_no != employee_no:
             raise EmployeeNoMismatch(
-                f"Path says {employee_no!r} but the body says {data.employee_no!r}")
+                f"Path says {employee_no!r} but the body says {data.employee_no!r}"
+            )
         snapshot = await load_snapshot(session)
         dept = snapshot.departments.get(data.department_code)
         if dept is None:
@@ -61,29 +75,48 @@ class EmployeeService:
         role = snapshot.roles.get(data.job_role_code)
         if role is None:
             raise UnknownJobRole(f"Job role {data.job_role_code!r} does not exist")
-        written = await repo.bulk_upsert(session, [{
-            "employee_no": employee_no, "name": data.name, "department_id": dept.id,
-            "job_role_id": role.id, "is_front_line": data.is_front_line,
-            "hired_on": data.hired_on, "status": data.status}])
+        written = await repo.bulk_upsert(
+            session,
+            [
+                {
+                    "employee_no": employee_no,
+                    "name": data.name,
+                    "department_id": dept.id,
+                    "job_role_id": role.id,
+                    "is_front_line": data.is_front_line,
+                    "hired_on": data.hired_on,
+                    "status": data.status,
+                }
+            ],
+        )
         outbox_ids = await publisher.publish(session, written, snapshot)
         created = bool(written and written[0].inserted)
         view = await repo.get_view(session, employee_no)
         return _out(view), created, outbox_ids
 
-    async def get(self, session: AsyncSession, employee_no: str, *,
-                  principal: Principal) -> schemas.Employee:
+    async def get(
+        self, session: AsyncSession, employee_no: str, *, principal: Principal
+    ) -> schemas.Employee:
         row = await repo.get_view(session, employee_no)
         if row is None or not _may_read(principal, row):
             # others' records answer 404 as well, so that existence does not leak
             raise EmployeeNotFound(f"No employee {employee_no!r} visible to you")
         return _out(row)
 
-    async def list(self, session: AsyncSession, filters: repo.EmployeeFilters, *,
-                   principal: Principal, after: str | None,
-                   limit: int) -> tuple[list[schemas.Employee], str | None]:
+    async def list(
+        self,
+        session: AsyncSession,
+        filters: repo.EmployeeFilters,
+        *,
+        principal: Principal,
+        after: str | None,
+        limit: int,
+    ) -> tuple[list[schemas.Employee], str | None]:
         visible = await self._visible(session, principal)
-        filters.employee_nos, filters.department_paths = (visible.employee_nos,
-                                                          visible.department_paths)
+        filters.employee_nos, filters.department_paths = (
+            visible.employee_nos,
+            visible.department_paths,
+        )
         rows = await repo.list_views(session, filters, after=after, limit=limit + 1)
         more = len(rows) > limit
         items = [_out(r) for r in rows[:limit]]
@@ -95,43 +128,60 @@ class EmployeeService:
             return repo.EmployeeFilters()
         if principal.has("manager") and principal.departments:
             snapshot = await load_snapshot(session)
-            paths = [snapshot.departments[c].path for c in principal.departments
-                     if c in snapshot.departments]
+            paths = [
+                snapshot.departments[c].path
+                for c in principal.departments
+                if c in snapshot.departments
+            ]
             return repo.EmployeeFilters(department_paths=paths or ["/\x01none/"])
         return repo.EmployeeFilters(employee_nos=[principal.sub])
 
-    async def import_file(self, session: AsyncSession, *, content: bytes, filename: str,
-                          dry_run: bool) -> tuple[schemas.ImportReport, list[int]]:
+    async def import_file(
+        self, session: AsyncSession, *, content: bytes, filename: str, dry_run: bool
+    ) -> tuple[schemas.ImportReport, list[int]]:
         """Bulk upsert from a CSV/XLSX export; every rejected row is reported with its line."""
         try:
             parsed = parse_employee_file(content, filename)
         except ImportFileError as exc:
             raise ImportFileRejected(str(exc)) from exc
         snapshot = await load_snapshot(session)
-        rejected = [schemas.RejectedRow(line=e.line, employee_no=e.employee_no, reason=e.reason)
-                    for e in parsed.errors]
+        rejected = [
+            schemas.RejectedRow(line=e.line, employee_no=e.employee_no, reason=e.reason)
+            for e in parsed.errors
+        ]
         valid: list[dict[str, Any]] = []
         for row in parsed.rows:
             values, reason = _resolve(row, snapshot)
             if reason:
-                rejected.append(schemas.RejectedRow(line=row.line, employee_no=row.employee_no,
-                                                    reason=reason))
+                rejected.append(
+                    schemas.RejectedRow(line=row.line, employee_no=row.employee_no, reason=reason)
+                )
             else:
                 valid.append(values)
         rejected.sort(key=lambda r: r.line)
         existing = await repo.existing_by_no(session, [v["employee_no"] for v in valid])
         created = sum(1 for v in valid if v["employee_no"] not in existing)
-        changed = sum(1 for v in valid if v["employee_no"] in existing
-                      and existing[v["employee_no"]] != tuple(v[f] for f in repo.SYNCED_FIELDS))
+        changed = sum(
+            1
+            for v in valid
+            if v["employee_no"] in existing
+            and existing[v["employee_no"]] != tuple(v[f] for f in repo.SYNCED_FIELDS)
+        )
         outbox_ids: list[int] = []
         if not dry_run and valid:
             written = await repo.bulk_upsert(session, valid)
             outbox_ids = await publisher.publish(session, written, snapshot)
         report = schemas.ImportReport(
-            dry_run=dry_run, encoding=parsed.encoding, total_rows=parsed.total_rows,
-            valid_rows=len(valid), created=created, updated=changed,
-            unchanged=len(valid) - created - changed, rejected=rejected,
-            ignored_columns=list(getattr(parsed, "ignored_columns", []) or []))
+            dry_run=dry_run,
+            encoding=parsed.encoding,
+            total_rows=parsed.total_rows,
+            valid_rows=len(valid),
+            created=created,
+            updated=changed,
+            unchanged=len(valid) - created - changed,
+            rejected=rejected,
+            ignored_columns=list(getattr(parsed, "ignored_columns", []) or []),
+        )
         return report, outbox_ids
 
 
@@ -142,9 +192,15 @@ def _resolve(row: ImportRow, snapshot: OrgSnapshot) -> tuple[dict[str, Any], str
     role = snapshot.roles.get(row.job_role_code)
     if role is None:
         return {}, f"unknown job_role_code {row.job_role_code!r}"
-    return {"employee_no": row.employee_no, "name": row.name, "department_id": dept.id,
-            "job_role_id": role.id, "is_front_line": row.is_front_line,
-            "hired_on": row.hired_on, "status": row.status}, None
+    return {
+        "employee_no": row.employee_no,
+        "name": row.name,
+        "department_id": dept.id,
+        "job_role_id": role.id,
+        "is_front_line": row.is_front_line,
+        "hired_on": row.hired_on,
+        "status": row.status,
+    }, None
 
 
 employees = EmployeeService()

@@ -50,13 +50,17 @@ async def lock_tree(session: AsyncSession) -> None:
 
 
 async def get_department(session: AsyncSession, code: str) -> Department | None:
-    return (await session.execute(select(Department).where(Department.code == code))).scalar_one_or_none()
+    return (
+        await session.execute(select(Department).where(Department.code == code))
+    ).scalar_one_or_none()
 
 
 async def department_codes_by_id(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = await session.execute(select(Department.id, Department.code).where(Department.id.in_(ids)))
+    rows = await session.execute(
+        select(Department.id, Department.code).where(Department.id.in_(ids))
+    )
     return dict(rows.tuples().all())
 
 
@@ -64,10 +68,13 @@ async def move_subtree(session: AsyncSession, old_prefix: str, new_prefix: str) 
     await session.execute(
         update(Department)
         .where(Department.path.startswith(old_prefix, autoescape=True))
-        .values(path=new_prefix + func.substr(Department.path, len(old_prefix) + 1)))
+        .values(path=new_prefix + func.substr(Department.path, len(old_prefix) + 1))
+    )
 
 
-async def list_departments(session: AsyncSession, *, after_path: str | None, limit: int) -> list[Department]:
+async def list_departments(
+    session: AsyncSession, *, after_path: str | None, limit: int
+) -> list[Department]:
     stmt = select(Department).order_by(Department.path).limit(limit)
     if after_path is not None:
         stmt = stmt.where(Department.path > after_path)
@@ -75,11 +82,13 @@ async def list_departments(session: AsyncSession, *, after_path: str | None, lim
 
 
 async def load_snapshot(session: AsyncSession) -> OrgSnapshot:
-    depts = await session.execute(select(Department.id, Department.code, Department.path,
-                                         Department.is_pilot))
+    depts = await session.execute(
+        select(Department.id, Department.code, Department.path, Department.is_pilot)
+    )
     roles = await session.execute(select(JobRole.id, JobRole.code, JobRole.family))
-    return OrgSnapshot([DepartmentNode(*r) for r in depts.tuples()],
-                       [RoleInfo(*r) for r in roles.tuples()])
+    return OrgSnapshot(
+        [DepartmentNode(*r) for r in depts.tuples()], [RoleInfo(*r) for r in roles.tuples()]
+    )
 
 
 async def get_skill(session: AsyncSession, code: str) -> Skill | None:
@@ -111,7 +120,9 @@ async def list_job_roles(session: AsyncSession, *, after: str | None, limit: int
     return list((await session.execute(stmt)).scalars())
 
 
-async def required_skills(session: AsyncSession, role_ids: list[int]) -> dict[int, list[tuple[str, str, int]]]:
+async def required_skills(
+    session: AsyncSession, role_ids: list[int]
+) -> dict[int, list[tuple[str, str, int]]]:
     """role id -> [(skill code, skill name, level)] in skill-code order."""
     out: dict[int, list[tuple[str, str, int]]] = {rid: [] for rid in role_ids}
     if not role_ids:
@@ -119,7 +130,9 @@ async def required_skills(session: AsyncSession, role_ids: list[int]) -> dict[in
     rows = await session.execute(
         select(JobRoleSkill.job_role_id, Skill.code, Skill.name, JobRoleSkill.level)
         .join(Skill, Skill.id == JobRoleSkill.skill_id)
-        .where(JobRoleSkill.job_role_id.in_(role_ids)).order_by(Skill.code))
+        .where(JobRoleSkill.job_role_id.in_(role_ids))
+        .order_by(Skill.code)
+    )
     for role_id, code, name, level in rows.tuples():
         out[role_id].append((code, name, level))
     return out

@@ -15,8 +15,12 @@ RoleFamily = Literal["production", "technical", "quality", "management", "logist
 
 class DepartmentUpsert(Schema):
     name: Name = Field(examples=["焊装车间"])
-    parent_code: Code | None = Field(None, description="Code of the parent department; null for a root")
-    is_pilot: bool = Field(False, description="Pilot (试点) department: rules can be limited to pilots")
+    parent_code: Code | None = Field(
+        None, description="Code of the parent department; null for a root"
+    )
+    is_pilot: bool = Field(
+        False, description="Pilot (试点) department: rules can be limited to pilots"
+    )
 
 
 class Department(ReadSchema):
@@ -52,8 +56,10 @@ class JobRoleUpsert(Schema):
     name: Name = Field(examples=["生产操作工"])
     family: RoleFamily
     required_skills: list[RequiredSkill] = Field(
-        default_factory=list, max_length=200,
-        description="The competency model (岗位能力模型): the skills this role requires")
+        default_factory=list,
+        max_length=200,
+        description="The competency model (岗位能力模型): the skills this role requires",
+    )
 
 
 class RequiredSkillOut(ReadSchema):

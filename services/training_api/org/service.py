@@ -12,21 +12,33 @@ from services.training_api.models import Department, JobRole, JobRoleSkill, Skil
 from services.training_api.org import repository as repo
 from services.training_api.org import schemas
 from services.training_api.org.errors import (
-    DepartmentCycle, DepartmentNotFound, JobRoleNotFound, SkillNotFound, UnknownDepartment,
+    DepartmentCycle,
+    DepartmentNotFound,
+    JobRoleNotFound,
+    SkillNotFound,
+    UnknownDepartment,
     UnknownSkill,
 )
 
 
 def _department_out(dept: Department, parent_code: str | None) -> schemas.Department:
     codes = [c for c in dept.path.split("/") if c]
-    return schemas.Department(code=dept.code, name=dept.name, parent_code=parent_code,
-                              is_pilot=dept.is_pilot, path=codes, depth=len(codes) - 1,
-                              created_at=dept.created_at, updated_at=dept.updated_at)
+    return schemas.Department(
+        code=dept.code,
+        name=dept.name,
+        parent_code=parent_code,
+        is_pilot=dept.is_pilot,
+        path=codes,
+        depth=len(codes) - 1,
+        created_at=dept.created_at,
+        updated_at=dept.updated_at,
+    )
 
 
 class DepartmentService:
-    async def upsert(self, session: AsyncSession, code: str, *,
-                     data: schemas.DepartmentUpsert) -> tuple[schemas.Department, bool]:
+    async def upsert(
+        self, session: AsyncSession, code: str, *, data: schemas.DepartmentUpsert
+    ) -> tuple[schemas.Department, bool]:
         """Create or update; moving a department moves its whole subtree. Employees
         under a moved or re-flagged department are re-published to the other services."""
         await repo.lock_tree(session)  # serialises tree edits, so two moves cannot make a cycle
@@ -38,11 +50,17 @@ class DepartmentService:
                 raise UnknownDepartment(f"Parent department {data.parent_code!r} does not exist")
             if existing is not None and parent.path.startswith(existing.path):
                 raise DepartmentCycle(
-                    f"{data.parent_code!r} is {code!r} itself or one of its sub-departments")
+                    f"{data.parent_code!r} is {code!r} itself or one of its sub-departments"
+                )
         new_path = (parent.path if parent else "/") + code + "/"
         if existing is None:
-            dept = Department(code=code, name=data.name, parent_id=parent.id if parent else None,
-                              path=new_path, is_pilot=data.is_pilot)
+            dept = Department(
+                code=code,
+                name=data.name,
+                parent_id=parent.id if parent else None,
+                path=new_path,
+                is_pilot=data.is_pilot,
+            )
             session.add(dept)
             await session.flush()
             await session.refresh(dept)
@@ -66,23 +84,30 @@ class DepartmentService:
             raise DepartmentNotFound(f"No department with code {code!r}")
         return (await self._out(session, [dept]))[0]
 
-    async def list(self, session: AsyncSession, *, after_path: str | None,
-                   limit: int) -> tuple[list[schemas.Department], str | None]:
+    async def list(
+        self, session: AsyncSession, *, after_path: str | None, limit: int
+    ) -> tuple[list[schemas.Department], str | None]:
         """Tree order: each department right after its parent, siblings by code."""
         rows = await repo.list_departments(session, after_path=after_path, limit=limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         return await self._out(session, rows), (rows[-1].path if more else None)
 
-    async def _out(self, session: AsyncSession, depts: list[Department]) -> list[schemas.Department]:
+    async def _out(
+        self, session: AsyncSession, depts: list[Department]
+    ) -> list[schemas.Department]:
         parents = await repo.department_codes_by_id(
-            session, {d.parent_id for d in depts if d.parent_id is not None})
-        return [_department_out(d, parents.get(d.parent_id) if d.parent_id else None) for d in depts]
+            session, {d.parent_id for d in depts if d.parent_id is not None}
+        )
+        return [
+            _department_out(d, parents.get(d.parent_id) if d.parent_id else None) for d in depts
+        ]
 
 
 class SkillService:
-    async def upsert(self, session: AsyncSession, code: str, *,
-                     data: schemas.SkillUpsert) -> tuple[Skill, bool]:
+    async def upsert(
+        self, session: AsyncSession, code: str, *, data: schemas.SkillUpsert
+    ) -> tuple[Skill, bool]:
         existing = await repo.get_skill(session, code)
         if existing is None:
             skill = Skill(code=code, name=data.name, description=data.description)
@@ -103,8 +128,9 @@ class SkillService:
 
 
 class JobRoleService:
-    async def upsert(self, session: AsyncSession, code: str, *,
-                     data: schemas.JobRoleUpsert) -> tuple[schemas.JobRole, bool]:
+    async def upsert(
+        self, session: AsyncSession, code: str, *, data: schemas.JobRoleUpsert
+    ) -> tuple[schemas.JobRole, bool]:
         """Create or update a role and replace its competency model."""
         wanted = {r.skill_code for r in data.required_skills}
         skills = await repo.skills_by_code(session, wanted)
@@ -124,9 +150,13 @@ class JobRoleService:
             await session.execute(delete(JobRoleSkill).where(JobRoleSkill.job_role_id == role.id))
         if data.required_skills:
             levels = {r.skill_code: r.level for r in data.required_skills}
-            await session.execute(insert(JobRoleSkill), [
-                {"job_role_id": role.id, "skill_id": skills[c].id, "level": lvl}
-                for c, lvl in levels.items()])
+            await session.execute(
+                insert(JobRoleSkill),
+                [
+                    {"job_role_id": role.id, "skill_id": skills[c].id, "level": lvl}
+                    for c, lvl in levels.items()
+                ],
+            )
         await session.flush()
         await session.refresh(role)
         if family_changed:
@@ -139,8 +169,9 @@ class JobRoleService:
             raise JobRoleNotFound(f"No job role with code {code!r}")
         return (await self._out(session, [role]))[0]
 
-    async def list(self, session: AsyncSession, *, after: str | None,
-                   limit: int) -> tuple[list[schemas.JobRole], str | None]:
+    async def list(
+        self, session: AsyncSession, *, after: str | None, limit: int
+    ) -> tuple[list[schemas.JobRole], str | None]:
         rows = await repo.list_job_roles(session, after=after, limit=limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -148,11 +179,20 @@ class JobRoleService:
 
     async def _out(self, session: AsyncSession, roles: list[JobRole]) -> list[schemas.JobRole]:
         skills = await repo.required_skills(session, [r.id for r in roles])
-        return [schemas.JobRole(
-            code=r.code, name=r.name, family=r.family, created_at=r.created_at,
-            updated_at=r.updated_at,
-            required_skills=[schemas.RequiredSkillOut(skill_code=c, skill_name=n, level=lv)
-                             for c, n, lv in skills[r.id]]) for r in roles]
+        return [
+            schemas.JobRole(
+                code=r.code,
+                name=r.name,
+                family=r.family,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+                required_skills=[
+                    schemas.RequiredSkillOut(skill_code=c, skill_name=n, level=lv)
+                    for c, n, lv in skills[r.id]
+                ],
+            )
+            for r in roles
+        ]
 
 
 departments = DepartmentService()
