@@ -8,10 +8,10 @@ import os
 import platform
 import sys
 
-from bench import employees
+from bench import earning, employees
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
 
-BENCHMARKS = {"employees": employees.run}
+BENCHMARKS = {"employees": employees.run, "earning": earning.run}
 
 
 def main() -> int:
