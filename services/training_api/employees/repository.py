@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, func, literal_column, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,23 +37,27 @@ class EmployeeFilters:
 
 
 def _view() -> Select[Any]:
+    e, d, r = Employee.__table__.c, Department.__table__.c, JobRole.__table__.c
     return (
         select(
-            Employee,
-            Department.code,
-            Department.name,
-            Department.path,
-            JobRole.code,
-            JobRole.name,
-            JobRole.family,
+            e.employee_no, e.name, e.is_front_line, e.hired_on, e.status, e.version,
+            e.created_at, e.updated_at,
+            d.code.label("department_code"), d.name.label("department_name"),
+            d.path.label("department_path"), r.code.label("job_role_code"),
+            r.name.label("job_role_name"), r.family.label("job_role_family"),
         )
         .join(Department, Department.id == Employee.department_id)
         .join(JobRole, JobRole.id == Employee.job_role_id)
     )
 
 
+# built once: the hot read path skips statement construction
+_GET_VIEW = _view().where(Employee.employee_no == bindparam("employee_no"))
+
+
 async def get_view(session: AsyncSession, employee_no: str) -> Any | None:
-    return (await session.execute(_view().where(Employee.employee_no == employee_no))).one_or_none()
+    conn = await session.connection()
+    return (await conn.execute(_GET_VIEW, {"employee_no": employee_no})).one_or_none()
 
 
 async def list_views(

@@ -25,23 +25,9 @@ from shared.auth import Principal
 
 
 def _out(row: Any) -> schemas.Employee:
-    emp, dept_code, dept_name, dept_path, role_code, role_name, family = row
-    return schemas.Employee(
-        employee_no=emp.employee_no,
-        name=emp.name,
-        department_code=dept_code,
-        department_name=dept_name,
-        department_path=[c for c in dept_path.split("/") if c],
-        job_role_code=role_code,
-        job_role_name=role_name,
-        job_role_family=family,
-        is_front_line=emp.is_front_line,
-        hired_on=emp.hired_on,
-        status=emp.status,
-        version=emp.version,
-        created_at=emp.created_at,
-        updated_at=emp.updated_at,
-    )
+    values = dict(row._mapping)
+    values["department_path"] = [c for c in row.department_path.split("/") if c]
+    return schemas.Employee.model_construct(**values)
 
 
 def _may_read(principal: Principal, row: Any) -> bool:
@@ -50,12 +36,11 @@ def _may_read(principal: Principal, row: Any) -> bool:
     if principal.is_privileged_reader or principal.has("assessor"):
         return True
     if principal.has("manager") and principal.departments:
-        codes = set(
-            row[3].split("/")
-        )  # the department path: the row's department and its ancestors
+        # the department path holds the employee's department and its ancestors
+        codes = set(row.department_path.split("/"))
         if codes.intersection(principal.departments):
             return True
-    return row[0].employee_no == principal.sub
+    return row.employee_no == principal.sub
 
 
 class EmployeeService:
