@@ -185,8 +185,7 @@ class OutboxRelay:
                 by_destination.setdefault(row["destination"], []).append(row)
             for dest, dest_rows in by_destination.items():
                 deliveries = await self._post_batch(dest, dest_rows)
-                for row, delivery in zip(dest_rows, deliveries, strict=True):
-                    await self._record(session, row, delivery)
+                await self._record(session, dest_rows, deliveries)
                 out.extend(deliveries)
         return out
 
@@ -237,31 +236,43 @@ class OutboxRelay:
                 d.delivered, d.response = True, receipt.model_dump(mode="json")
         return results
 
-    async def _record(self, session: AsyncSession, row: Any, delivery: Delivery) -> None:
+    async def _record(
+        self, session: AsyncSession, rows: list[Any], deliveries: list[Delivery]
+    ) -> None:
+        """Mark the delivered rows in one statement; schedule a retry (or dead-letter)
+        for each failed one."""
         t = self.table
         now = datetime.now(UTC)
-        if delivery.delivered:
-            OUTBOX_DELIVERED.labels(self.service, delivery.destination).inc()
-            values: dict[str, Any] = {
-                "delivered_at": now,
-                "attempts": row["attempts"] + 1,
-                "last_error": None,
-            }
+        delivered = [d.row_id for d in deliveries if d.delivered]
+        if delivered:
+            OUTBOX_DELIVERED.labels(self.service, deliveries[0].destination).inc(len(delivered))
+            await session.execute(
+                update(t)
+                .where(t.c.id.in_(delivered))
+                .values(delivered_at=now, attempts=t.c.attempts + 1, last_error=None)
+            )
+        for row, delivery in zip(rows, deliveries, strict=True):
+            if not delivery.delivered:
+                await self._record_failure(session, row, delivery, now)
+
+    async def _record_failure(
+        self, session: AsyncSession, row: Any, delivery: Delivery, now: datetime
+    ) -> None:
+        t = self.table
+        OUTBOX_FAILED.labels(self.service, delivery.destination).inc()
+        attempts = row["attempts"] + 1
+        permanent = (delivery.error or "").startswith("permanent ")
+        values: dict[str, Any] = {"attempts": attempts, "last_error": delivery.error}
+        if permanent or attempts >= self.settings.outbox_max_attempts:
+            values["dead_at"] = now
+            log.warning(
+                "outbox_dead_letter",
+                event_id=str(row["event_id"]),
+                destination=delivery.destination,
+                error=delivery.error,
+            )
         else:
-            OUTBOX_FAILED.labels(self.service, delivery.destination).inc()
-            attempts = row["attempts"] + 1
-            permanent = (delivery.error or "").startswith("permanent ")
-            values = {"attempts": attempts, "last_error": delivery.error}
-            if permanent or attempts >= self.settings.outbox_max_attempts:
-                values["dead_at"] = now
-                log.warning(
-                    "outbox_dead_letter",
-                    event_id=str(row["event_id"]),
-                    destination=delivery.destination,
-                    error=delivery.error,
-                )
-            else:
-                values["available_at"] = now + timedelta(seconds=self.backoff(attempts))
+            values["available_at"] = now + timedelta(seconds=self.backoff(attempts))
         await session.execute(update(t).where(t.c.id == row["id"]).values(**values))
 
     def backoff(self, attempts: int) -> float:

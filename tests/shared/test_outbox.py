@@ -86,7 +86,7 @@ async def test_points_down_during_sync_then_catches_up(stack, gw, hr):
                 return False
         return True
 
-    await wait_for(all_synced, within=60)
+    await wait_for(all_synced, within=120)
     # rewards never went down: it has them too
     r = await gw.get(f"/rewards/v1/internal/employees/{made[0]['employee_no']}", headers=hr)
     assert r.status_code == 200 and r.json()["name"] == "张伟"
