@@ -61,6 +61,10 @@ def stack() -> Iterator[Stack]:
             "TRAINING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
             "POINTS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
             "REWARDS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+            "POINTS_WEBHOOK_POLL_SECONDS": "0.1",
+            "POINTS_WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
+            "POINTS_WEBHOOK_BACKOFF_MAX_SECONDS": "0.5",
+            "POINTS_WEBHOOK_MAX_ATTEMPTS": "4",
         },
     )
     s = Stack(config)

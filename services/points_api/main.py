@@ -14,6 +14,10 @@ from services.points_api.holds.service import holds
 from services.points_api.ledger.endpoints import router as ledger_router
 from services.points_api.rules.endpoints import router as rules_router
 from services.points_api.rules.service import install_default_rule_set
+from services.points_api.webhooks.config import WebhookSettings
+from services.points_api.webhooks.delivery import webhook_delivery_job, webhook_startup
+from services.points_api.webhooks.endpoints import router as webhooks_router
+from services.points_api.webhooks.forwarding import forwarded_event_handlers
 from shared.app import ServiceSpec, create_service_app, every
 from shared.consumer import EventHandler, events_router
 from shared.contracts.events import EMPLOYEE_UPSERTED
@@ -32,12 +36,14 @@ def event_handlers(settings: Settings) -> dict[str, EventHandler]:
            for event_type in sorted(TRAINING_EVENT_TYPES)},
         HOLD_CAPTURE: partial(holds.capture, tz=settings.tz),
         HOLD_RELEASE: holds.release,
+        **forwarded_event_handlers(),
     }
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     handlers = event_handlers(settings)
+    webhook_settings = WebhookSettings()
     return create_service_app(ServiceSpec(
         name="points",
         title="Jifen points API",
@@ -47,9 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables=kit_tables,
         routers=[events_router("points", kit_tables.processed_event, handlers),
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
-                 holds_router],
-        on_startup=[install_default_rule_set],
-        background=[every(settings.hold_expiry_poll_seconds, holds.expire_due)],
+                 holds_router, webhooks_router],
+        on_startup=[install_default_rule_set, webhook_startup(webhook_settings)],
+        background=[every(settings.hold_expiry_poll_seconds, holds.expire_due),
+                    webhook_delivery_job(webhook_settings)],
     ))
 
 

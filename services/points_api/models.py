@@ -210,3 +210,7 @@ class Hold(Base):
                         name="captured_has_entry"),
         Index("ix_hold_active_expiry", "expires_at", postgresql_where=text("status = 'active'")),
     )
+
+
+# Imported last so that alembic sees every table on this metadata.
+from services.points_api.webhooks import models as webhook_models  # noqa: E402, F401

@@ -1,0 +1,26 @@
+from shared.errors import Conflict, NotFound
+
+
+class SubscriptionNotFound(NotFound):
+    problem, title = "webhook-subscription-not-found", "Webhook subscription not found"
+
+
+class SubscriptionDeleted(Conflict):
+    problem, title = "webhook-subscription-deleted", "The webhook subscription was deleted"
+
+
+class SubscriptionInactive(Conflict):
+    problem, title = "webhook-subscription-inactive", "The webhook subscription is not active"
+
+
+class DeliveryNotFound(NotFound):
+    problem, title = "webhook-delivery-not-found", "Webhook delivery not found"
+
+
+class DeliveryInFlight(Conflict):
+    problem, title = "webhook-delivery-in-flight", "The delivery is being attempted right now"
+
+
+class UnknownEventType(ValueError):
+    """A publisher named an event type that is not in the catalogue (a programming
+    error, so that a typo cannot silently reach nobody)."""

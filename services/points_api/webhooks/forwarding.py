@@ -1,0 +1,35 @@
+"""Events other services publish to webhook subscribers: their outbox relays POST
+them to ``/points/v1/internal/events`` and these handlers publish them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.points_api.webhooks.event_types import FORWARDED_EVENT_TYPES
+from services.points_api.webhooks.publish import publish
+from shared.consumer import EventHandler
+from shared.contracts.events import EventEnvelope
+
+
+def _event_id(envelope: EventEnvelope) -> uuid.UUID:
+    """The producer's own id for the event when its payload carries one (rewards_api's
+    integration events do), so receivers see one id whether they poll the producer or
+    get the webhook; otherwise the envelope's."""
+    try:
+        return uuid.UUID(str(envelope.payload["event_id"]))
+    except (KeyError, ValueError):
+        return envelope.event_id
+
+
+async def forward(session: AsyncSession, envelope: EventEnvelope) -> dict[str, Any]:
+    deliveries = await publish(session, event_type=envelope.event_type,
+                               payload=envelope.payload, occurred_at=envelope.occurred_at,
+                               event_id=_event_id(envelope))
+    return {"webhook_deliveries": deliveries}
+
+
+def forwarded_event_handlers() -> dict[str, EventHandler]:
+    return {event_type: forward for event_type in FORWARDED_EVENT_TYPES}

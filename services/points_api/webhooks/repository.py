@@ -1,0 +1,176 @@
+"""Queries on webhook subscriptions, events, deliveries and attempts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, and_, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import array, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.points_api.webhooks.event_types import ANY
+from services.points_api.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+
+_sub = WebhookSubscription.__table__
+_event = WebhookEvent.__table__
+_delivery = WebhookDelivery.__table__
+_attempt = WebhookAttempt.__table__
+
+# a delivery as the API shows it: the row plus its event's type
+_delivery_cols = (*_delivery.c, _event.c.type.label("event_type"))
+
+
+# -- subscriptions ----------------------------------------------------------------------
+
+async def insert_subscription(session: AsyncSession, values: dict[str, Any]) -> Any:
+    stmt = _sub.insert().values(values).returning(*_sub.c)
+    return (await session.execute(stmt)).one()
+
+
+async def get_subscription(session: AsyncSession, subscription_id: uuid.UUID, *,
+                           lock: bool = False) -> Any | None:
+    stmt = select(_sub).where(_sub.c.id == subscription_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).one_or_none()
+
+
+async def update_subscription(session: AsyncSession, subscription_id: uuid.UUID,
+                              values: dict[str, Any]) -> Any:
+    stmt = (update(_sub).where(_sub.c.id == subscription_id)
+            .values(updated_at=func.now(), **values).returning(*_sub.c))
+    return (await session.execute(stmt)).one()
+
+
+async def list_subscriptions(session: AsyncSession, *, active: bool | None,
+                             include_deleted: bool, event_type: str | None,
+                             after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Any]:
+    stmt = select(_sub).order_by(_sub.c.created_at, _sub.c.id).limit(limit)
+    if active is not None:
+        stmt = stmt.where(_sub.c.active.is_(active))
+    if not include_deleted:
+        stmt = stmt.where(_sub.c.deleted_at.is_(None))
+    if event_type is not None:
+        stmt = stmt.where(_sub.c.event_types.overlap(_types_array(event_type)))
+    if after is not None:
+        stmt = stmt.where(or_(_sub.c.created_at > after[0],
+                              and_(_sub.c.created_at == after[0], _sub.c.id > after[1])))
+    return list((await session.execute(stmt)).all())
+
+
+def _types_array(event_type: str) -> Any:
+    return array([event_type, ANY], type_=String(64))
+
+
+# -- publishing -------------------------------------------------------------------------
+
+async def insert_event(session: AsyncSession, *, event_id: uuid.UUID, event_type: str,
+                       payload: dict[str, Any], occurred_at: datetime) -> bool:
+    """False when an event with this id was published before."""
+    stmt = (insert(_event).values(id=event_id, type=event_type, payload=payload,
+                                  occurred_at=occurred_at)
+            .on_conflict_do_nothing(index_elements=["id"]).returning(_event.c.id))
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def fan_out(session: AsyncSession, *, event_id: uuid.UUID, event_type: str,
+                  subscription_id: uuid.UUID | None = None) -> int:
+    """One delivery per active subscription to ``event_type`` (or to ``*``), or to the
+    one subscription given. Returns how many were created."""
+    cond = _sub.c.active
+    if subscription_id is None:
+        cond = and_(cond, _sub.c.event_types.overlap(_types_array(event_type)))
+    else:
+        cond = and_(cond, _sub.c.id == subscription_id)
+    source = select(literal(event_id, PG_UUID(as_uuid=True)), _sub.c.id).where(cond)
+    stmt = (insert(_delivery).from_select(["event_id", "subscription_id"], source)
+            .on_conflict_do_nothing())
+    return (await session.execute(stmt)).rowcount or 0
+
+
+# -- delivery worker --------------------------------------------------------------------
+
+async def claim_due(session: AsyncSession, *, lease_id: uuid.UUID, lease: timedelta,
+                    limit: int) -> list[Any]:
+    """Lease due deliveries of active subscriptions to this worker. ``SKIP LOCKED``
+    lets concurrent workers claim disjoint rows; the lease keeps them claimed after
+    this transaction ends, until the worker records its attempt or the lease runs out."""
+    now = func.now()
+    due = (select(_delivery.c.id)
+           .join(_sub, _sub.c.id == _delivery.c.subscription_id)
+           .where(_delivery.c.status == "pending", _delivery.c.next_attempt_at <= now,
+                  or_(_delivery.c.locked_until.is_(None), _delivery.c.locked_until <= now),
+                  _sub.c.active)
+           .order_by(_delivery.c.next_attempt_at, _delivery.c.id).limit(limit)
+           .with_for_update(of=_delivery, skip_locked=True))
+    ids = list((await session.execute(due)).scalars())
+    if not ids:
+        return []
+    await session.execute(update(_delivery).where(_delivery.c.id.in_(ids))
+                          .values(locked_until=now + lease, lease_id=lease_id))
+    stmt = (select(_delivery.c.id, _delivery.c.lease_id, _delivery.c.attempts,
+                   _event.c.id.label("event_id"), _event.c.type.label("event_type"),
+                   _event.c.payload, _event.c.occurred_at, _sub.c.url, _sub.c.secret,
+                   _sub.c.previous_secret, _sub.c.previous_secret_expires_at)
+            .join(_event, _event.c.id == _delivery.c.event_id)
+            .join(_sub, _sub.c.id == _delivery.c.subscription_id)
+            .where(_delivery.c.id.in_(ids)).order_by(_delivery.c.id))
+    return list((await session.execute(stmt)).all())
+
+
+async def get_delivery_row(session: AsyncSession, delivery_id: int, *,
+                           lock: bool = False) -> Any | None:
+    stmt = select(_delivery).where(_delivery.c.id == delivery_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).one_or_none()
+
+
+async def update_delivery(session: AsyncSession, delivery_id: int, values: dict[str, Any]) -> None:
+    await session.execute(update(_delivery).where(_delivery.c.id == delivery_id)
+                          .values(updated_at=func.now(), **values))
+
+
+async def insert_attempt(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(_attempt.insert().values(values))
+
+
+# -- reads ------------------------------------------------------------------------------
+
+async def get_delivery(session: AsyncSession, delivery_id: int) -> Any | None:
+    stmt = (select(*_delivery_cols).join(_event, _event.c.id == _delivery.c.event_id)
+            .where(_delivery.c.id == delivery_id))
+    return (await session.execute(stmt)).one_or_none()
+
+
+async def list_deliveries(session: AsyncSession, subscription_id: uuid.UUID, *,
+                          status: str | None, event_type: str | None, before_id: int | None,
+                          limit: int) -> list[Any]:
+    stmt = (select(*_delivery_cols).join(_event, _event.c.id == _delivery.c.event_id)
+            .where(_delivery.c.subscription_id == subscription_id)
+            .order_by(_delivery.c.id.desc()).limit(limit))
+    if status is not None:
+        stmt = stmt.where(_delivery.c.status == status)
+    if event_type is not None:
+        stmt = stmt.where(_event.c.type == event_type)
+    if before_id is not None:
+        stmt = stmt.where(_delivery.c.id < before_id)
+    return list((await session.execute(stmt)).all())
+
+
+async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Any:
+    return (await session.execute(select(_event).where(_event.c.id == event_id))).one()
+
+
+async def list_attempts(session: AsyncSession, delivery_id: int) -> list[Any]:
+    stmt = (select(_attempt).where(_attempt.c.delivery_id == delivery_id)
+            .order_by(_attempt.c.attempt_no))
+    return list((await session.execute(stmt)).all())

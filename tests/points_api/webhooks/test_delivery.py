@@ -1,0 +1,206 @@
+"""Delivery to real HTTP receivers: matching, body and headers, retries with
+backoff, dead letters, replays, pausing, pings and forwarded events."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from tests.conftest import auth
+from tests.points_api.event_factories import HR, SERVICE, deliver
+from tests.points_api.webhooks.helpers import (
+    deliveries,
+    delivery_of,
+    documented_verifier,
+    publish_now,
+)
+from tests.points_api.webhooks.receiver import Receiver
+
+LEAVE = {"employee_no": "E1001", "employee_name": "张伟", "item_name": "带薪假 1 天",
+         "days": "1.0", "approved_by": "M2001", "note": "年度优秀员工 🎉"}
+
+
+async def test_an_event_reaches_matching_active_subscribers_only(
+        gw, subscribe, receivers, points_db):
+    hooks = {name: Receiver().start() for name in ("leave", "all", "subsidy", "paused")}
+    receivers.extend(hooks.values())
+    leave = await subscribe(hooks["leave"].url, ["leave.granted", "subsidy.granted"])
+    every = await subscribe(hooks["all"].url, ["*"])
+    await subscribe(hooks["subsidy"].url, ["subsidy.granted"])
+    await subscribe(hooks["paused"].url, ["leave.granted"], active=False)
+
+    event_id, count = await publish_now(points_db, "leave.granted", LEAVE)
+    assert count == 2
+    for name in ("leave", "all"):
+        [request] = await hooks[name].wait_for(event_id)
+        body = request.json
+        assert body == {"id": str(event_id), "type": "leave.granted",
+                        "occurred_at": body["occurred_at"], "data": LEAVE}
+        assert "张伟".encode() in request.body  # UTF-8 as is, not \u-escaped
+        assert request.headers["Jifen-Event-Type"] == "leave.granted"
+        assert request.headers["Jifen-Signature"].startswith("v1=")
+        assert request.headers["Content-Type"].startswith("application/json")
+        assert request.path == "/hooks/jifen"
+    await asyncio.sleep(0.5)
+    assert hooks["subsidy"].for_event(event_id) == []
+    assert hooks["paused"].for_event(event_id) == []
+
+    detail = await delivery_of(gw, leave["id"], event_id, status="delivered")
+    assert detail["event"]["data"] == LEAVE
+    assert [(a["attempt_no"], a["status_code"], a["succeeded"]) for a in detail["attempts"]] == [
+        (1, 200, True)]
+    assert "已收到" in detail["attempts"][0]["response_excerpt"]
+    assert detail["attempts"][0]["duration_ms"] >= 0
+    assert int(hooks["leave"].for_event(event_id)[0].headers["Jifen-Delivery-Id"]) == detail["id"]
+    assert (await delivery_of(gw, every["id"], event_id))["status"] == "delivered"
+
+    # publishing the same id again creates nothing and sends nothing
+    _, again = await publish_now(points_db, "leave.granted", LEAVE, event_id=event_id)
+    assert again == 0
+    await asyncio.sleep(0.5)
+    assert len(hooks["leave"].for_event(event_id)) == 1
+
+
+async def test_a_receiver_that_fails_twice_gets_the_event_once_more(gw, subscribe, receivers,
+                                                                    points_db):
+    flaky = Receiver(lambda _request, seen: 500 if seen < 2 else 200).start()
+    receivers.append(flaky)
+    sub = await subscribe(flaky.url, ["honour.awarded"])
+    event_id, _ = await publish_now(points_db, "honour.awarded",
+                                    {"employee_no": "E1001", "honour": "月度 TOP 10"})
+    detail = await delivery_of(gw, sub["id"], event_id, status="delivered")
+    assert [(a["attempt_no"], a["status_code"], a["succeeded"]) for a in detail["attempts"]] == [
+        (1, 500, False), (2, 500, False), (3, 200, True)]
+    assert detail["attempts"][0]["error"] == "HTTP 500"
+    assert detail["attempt_count"] == 3 and detail["last_error"] is None
+    requests = flaky.for_event(event_id)
+    assert len(requests) == 3
+    # backoff: each retry waited (base 0.2 s in tests: at least half of it)
+    assert requests[1].at - requests[0].at >= 0.09
+    assert requests[2].at - requests[1].at >= 0.09
+    assert len({r.body for r in requests}) == 1  # same body each time, fresh signatures
+    await asyncio.sleep(1.0)
+    assert len(flaky.for_event(event_id)) == 3
+
+
+async def test_replay_sends_a_delivered_event_again(gw, subscribe, receiver, points_db):
+    sub = await subscribe(receiver.url, ["certification.granted"])
+    event_id, _ = await publish_now(points_db, "certification.granted",
+                                    {"employee_no": "E1001", "certification": "高级设备操作员",
+                                     "salary_raise_percent": "8"})
+    first = await delivery_of(gw, sub["id"], event_id, status="delivered")
+    r = await gw.post(f"/points/v1/webhook-deliveries/{first['id']}/replay", headers=HR)
+    assert r.status_code == 202, r.text
+    assert (r.json()["status"], r.json()["replays"], r.json()["replayed_by"]) == (
+        "pending", 1, "HR001")
+    second, again = await receiver.wait_for(event_id, count=2)
+    assert again.body == second.body and again.event_id == str(event_id)
+    detail = await delivery_of(gw, sub["id"], event_id, status="delivered")
+    assert [a["attempt_no"] for a in detail["attempts"]] == [1, 2]
+    assert (await gw.post(f"/points/v1/webhook-deliveries/{first['id']}/replay",
+                          headers=auth("AUD1", "auditor"))).status_code == 403
+
+
+async def test_dead_after_max_attempts_then_replayed(gw, subscribe, receivers, points_db):
+    healthy = False
+    down = Receiver(lambda _request, _seen: 200 if healthy else 503).start()
+    receivers.append(down)
+    sub = await subscribe(down.url, ["eligibility.reached"])
+    event_id, _ = await publish_now(points_db, "eligibility.reached",
+                                    {"employee_no": "E1001", "position": "生产组长"})
+    dead = await delivery_of(gw, sub["id"], event_id, status="dead")
+    assert len(dead["attempts"]) == 4  # POINTS_WEBHOOK_MAX_ATTEMPTS in the test stack
+    assert all(a["status_code"] == 503 for a in dead["attempts"])
+    assert dead["dead_at"] and dead["next_attempt_at"] is None
+    await asyncio.sleep(0.8)
+    assert len(down.for_event(event_id)) == 4
+    listed = await deliveries(gw, sub["id"], status="dead")
+    assert [d["event_id"] for d in listed] == [str(event_id)]
+    assert await deliveries(gw, sub["id"], status="pending") == []
+
+    healthy = True
+    r = await gw.post(f"/points/v1/webhook-deliveries/{dead['id']}/replay", headers=HR)
+    assert r.status_code == 202
+    done = await delivery_of(gw, sub["id"], event_id, status="delivered")
+    assert [a["status_code"] for a in done["attempts"]] == [503, 503, 503, 503, 200]
+    assert done["dead_at"] is None
+
+
+async def test_unreachable_receiver_logs_the_error(gw, subscribe, points_db):
+    gone = Receiver().start()
+    url = gone.url
+    gone.stop()
+    sub = await subscribe(url, ["voucher.issued"])
+    event_id, _ = await publish_now(points_db, "voucher.issued", {"employee_no": "E1001"})
+    dead = await delivery_of(gw, sub["id"], event_id, status="dead")
+    assert dead["attempts"][0]["status_code"] is None
+    assert "Connect" in dead["attempts"][0]["error"]
+
+
+async def test_forwarded_leave_granted_reaches_the_subscriber(gw, subscribe, receiver):
+    sub = await subscribe(receiver.url, ["leave.granted"])
+    producer_id = str(uuid.uuid4())
+    payload = {**LEAVE, "event_id": producer_id, "redemption_id": str(uuid.uuid4()),
+               "granted_at": datetime.now(UTC).isoformat()}
+    envelope = {"event_id": str(uuid.uuid4()), "event_type": "leave.granted",
+                "occurred_at": payload["granted_at"], "producer": "rewards", "payload": payload}
+    [receipt] = await deliver(gw, envelope)
+    assert (receipt["status"], receipt["result"]) == ("applied", {"webhook_deliveries": 1})
+    [request] = await receiver.wait_for(producer_id)
+    assert request.json["type"] == "leave.granted" and request.json["data"] == payload
+    [again] = await deliver(gw, envelope)  # the relay's redelivery
+    assert again["status"] == "duplicate"
+    await asyncio.sleep(0.5)
+    assert len(receiver.for_event(producer_id)) == 1
+    assert (await delivery_of(gw, sub["id"], producer_id))["event"]["data"]["days"] == "1.0"
+
+
+async def test_forwarded_events_need_a_service_token(gw):
+    r = await gw.post("/points/v1/internal/events", headers=HR, json={"events": []})
+    assert r.status_code == 403
+    r = await gw.post("/points/v1/internal/events", headers=SERVICE, json={"events": []})
+    assert r.status_code == 200
+
+
+async def test_a_paused_subscription_is_sent_nothing(gw, subscribe, receiver, points_db):
+    sub = await subscribe(receiver.url, ["points.awarded"], active=False)
+    paused_id, count = await publish_now(points_db, "points.awarded",
+                                         {"employee_no": "E1001", "points": 5})
+    assert count == 0
+    r = await gw.patch(f"/points/v1/webhooks/{sub['id']}", headers=HR, json={"active": True})
+    assert r.status_code == 200 and r.json()["active"] is True
+    event_id, count = await publish_now(points_db, "points.awarded",
+                                        {"employee_no": "E1001", "points": 20})
+    assert count == 1
+    await receiver.wait_for(event_id)
+    assert receiver.for_event(paused_id) == []
+    r = await gw.patch(f"/points/v1/webhooks/{sub['id']}", headers=HR, json={"active": False})
+    delivered = await delivery_of(gw, sub["id"], event_id, status="delivered")
+    replay = await gw.post(f"/points/v1/webhook-deliveries/{delivered['id']}/replay", headers=HR)
+    assert replay.status_code == 409
+    assert replay.json()["type"].endswith("/webhook-subscription-inactive")
+
+
+async def test_ping_and_rotation_sign_with_both_secrets(gw, subscribe, receiver):
+    verify = documented_verifier()
+    sub = await subscribe(receiver.url, ["honour.awarded"])
+    r = await gw.post(f"/points/v1/webhooks/{sub['id']}/ping", headers=HR)
+    assert r.status_code == 202, r.text
+    [ping] = await receiver.wait_for(r.json()["event_id"])
+    assert ping.json["type"] == "webhook.ping" and "积分系统测试" in ping.json["data"]["message"]
+    assert verify(sub["secret"], ping.headers, ping.body)
+
+    rotated = (await gw.post(f"/points/v1/webhooks/{sub['id']}/rotate-secret",
+                             headers=HR)).json()
+    r = await gw.post(f"/points/v1/webhooks/{sub['id']}/ping", headers=HR)
+    [after] = await receiver.wait_for(r.json()["event_id"])
+    assert after.headers["Jifen-Signature"].count("v1=") == 2
+    assert verify(rotated["secret"], after.headers, after.body)
+    assert verify(sub["secret"], after.headers, after.body)
+
+    final = (await gw.post(f"/points/v1/webhooks/{sub['id']}/rotate-secret", headers=HR,
+                           json={"previous_secret_valid_seconds": 0})).json()
+    r = await gw.post(f"/points/v1/webhooks/{sub['id']}/ping", headers=HR)
+    [last] = await receiver.wait_for(r.json()["event_id"])
+    assert last.headers["Jifen-Signature"].count("v1=") == 1
+    assert verify(final["secret"], last.headers, last.body)
+    assert not verify(rotated["secret"], last.headers, last.body)
