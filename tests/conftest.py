@@ -40,42 +40,75 @@ def auth(sub: str, *roles: str, departments: tuple[str, ...] = ()) -> dict[str, 
     return {"Authorization": f"Bearer {make_token(sub, *roles, departments=departments)}"}
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+TEST_ENV = {
+    "TRAINING_OUTBOX_BACKOFF_BASE_SECONDS": "0.2",
+    "TRAINING_OUTBOX_POLL_SECONDS": "0.2",
+    "POINTS_OUTBOX_POLL_SECONDS": "0.2",
+    "REWARDS_OUTBOX_POLL_SECONDS": "0.2",
+    "POINTS_HOLD_EXPIRY_POLL_SECONDS": "0.3",
+    "TRAINING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+    "POINTS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+    "REWARDS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+    "POINTS_WEBHOOK_POLL_SECONDS": "0.1",
+    "POINTS_WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
+    "POINTS_WEBHOOK_BACKOFF_MAX_SECONDS": "0.5",
+    "POINTS_WEBHOOK_MAX_ATTEMPTS": "4",
+}
+
+
+def _start_stack(replicas: int) -> tuple[Stack, Path]:
     base = Path(tempfile.mkdtemp(prefix="jifen-test-"))
     ports = {name: free_port() for name in ("training", "points", "rewards")}
+    if replicas > 1:  # replica i listens on base + 10 * i: pick bases with room above
+        ports = {name: 20000 + 1000 * i + free_port() % 900 for i, name in enumerate(ports)}
     config = StackConfig(
         base_dir=base,
         pg_port=free_port(),
         ports=ports,
         gateway_port=free_port(),
         fast_db=True,
+        replicas=replicas,
         rate_per_second=5000,
         burst=10000,
-        extra_env={
-            "TRAINING_OUTBOX_BACKOFF_BASE_SECONDS": "0.2",
-            "TRAINING_OUTBOX_POLL_SECONDS": "0.2",
-            "POINTS_OUTBOX_POLL_SECONDS": "0.2",
-            "REWARDS_OUTBOX_POLL_SECONDS": "0.2",
-            "POINTS_HOLD_EXPIRY_POLL_SECONDS": "0.3",
-            "TRAINING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
-            "POINTS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
-            "REWARDS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
-            "POINTS_WEBHOOK_POLL_SECONDS": "0.1",
-            "POINTS_WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
-            "POINTS_WEBHOOK_BACKOFF_MAX_SECONDS": "0.5",
-            "POINTS_WEBHOOK_MAX_ATTEMPTS": "4",
-        },
+        extra_env=TEST_ENV,
     )
     s = Stack(config)
     try:
         s.start(progress=False)
-        yield s
-    finally:
-        s.stop()
-        if s.pg is not None:
-            s.pg.destroy()
-        shutil.rmtree(base, ignore_errors=True)
+    except BaseException:
+        _stop_stack(s, base)
+        raise
+    return s, base
+
+
+def _stop_stack(s: Stack, base: Path) -> None:
+    s.stop()
+    if s.pg is not None:
+        s.pg.destroy()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """The whole system, one replica of each service."""
+    s, base = _start_stack(1)
+    yield s
+    _stop_stack(s, base)
+
+
+@pytest.fixture(scope="session")
+def replicated_stack() -> Iterator[Stack]:
+    """A second system with two replicas of each service behind the gateway (started
+    only by the tests that ask for it)."""
+    s, base = _start_stack(2)
+    yield s
+    _stop_stack(s, base)
+
+
+@pytest.fixture(scope="session")
+async def gw2(replicated_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=replicated_stack.gateway_url, timeout=30) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
