@@ -44,7 +44,6 @@ def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
             replicas=replicas,
             rate_per_second=100000,
             burst=100000,
-            extra_env={f"{s}_LOG_LEVEL": "WARNING" for s in ("TRAINING", "POINTS", "REWARDS")},
         )
     )
     try:
