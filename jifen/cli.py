@@ -122,6 +122,14 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+# commands implemented by their own module's ``main(argv)``, which parses their options
+DELEGATED = {
+    "reconcile": ("jifen.reconcile",
+                  "check balances against entries, holds against redemptions, stock against "
+                  "reservations"),
+}
+
+
 def _default_token() -> str:
     from shared.auth import mint_token
 
@@ -197,10 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="openapi", help="output folder")
     p.add_argument("--check", action="store_true", help="fail if the files are out of date")
     p.set_defaults(func=cmd_openapi)
+
+    for name, (_module, summary) in DELEGATED.items():
+        sub.add_parser(name, help=summary, description=f"{summary}. See `jifen {name} --help`.")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        return int(importlib.import_module(DELEGATED[argv[0]][0]).main(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

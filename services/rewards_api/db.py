@@ -14,6 +14,7 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-kit_tables = KitTables(outbox=outbox_table(metadata), processed_event=processed_event_table(metadata),
+kit_tables = KitTables(outbox=outbox_table(metadata),
+                       processed_event=processed_event_table(metadata),
                        idempotency=idempotency_table(metadata))
 employee_copy = employee_copy_table(metadata)

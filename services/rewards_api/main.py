@@ -6,9 +6,15 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from services.rewards_api.catalogue.endpoints import router as catalogue_router
 from services.rewards_api.config import Settings
 from services.rewards_api.db import employee_copy, kit_tables
-from shared.app import ServiceSpec, create_service_app
+from services.rewards_api.integration_events.endpoints import router as integration_router
+from services.rewards_api.redemptions.endpoints import router as redemptions_router
+from services.rewards_api.redemptions.recovery import sweep
+from services.rewards_api.redemptions.settlement import POINTS, WEBHOOKS, webhook_destination
+from services.rewards_api.vouchers.endpoints import router as vouchers_router
+from shared.app import ServiceSpec, create_service_app, every
 from shared.consumer import events_router
 from shared.contracts.events import EMPLOYEE_UPSERTED
 from shared.employee_copy import apply_employee_upserted, employee_copy_router
@@ -16,6 +22,18 @@ from shared.employee_copy import apply_employee_upserted, employee_copy_router
 HANDLERS = {
     EMPLOYEE_UPSERTED: partial(apply_employee_upserted, employee_copy),
 }
+
+
+def outbox_destinations(settings: Settings) -> dict[str, tuple[str, str]]:
+    """Captures and releases go to points_api, and so do fulfilment events, since
+    points_api dispatches every service's webhooks, unless another dispatcher is
+    configured. With webhooks off the events are only recorded in
+    integration_event, and nothing waits in the outbox for a consumer that is not
+    there."""
+    destinations = {POINTS: (settings.points_url, "/points/v1/internal/events")}
+    if webhook_destination(settings) == WEBHOOKS:
+        destinations[WEBHOOKS] = (settings.webhooks_url, settings.webhooks_path)
+    return destinations
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,7 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         tables=kit_tables,
         routers=[events_router("rewards", kit_tables.processed_event, HANDLERS),
-                 employee_copy_router("rewards", employee_copy)],
+                 employee_copy_router("rewards", employee_copy), catalogue_router,
+                 vouchers_router, redemptions_router, integration_router],
+        outbox_destinations=outbox_destinations(settings),
+        peers={"points": settings.points_url},
+        background=[every(settings.sweep_interval_seconds, sweep)],
     ))
 
 

@@ -1,0 +1,382 @@
+"""``jifen reconcile``: check that points_api and rewards_api agree.
+
+Reads both databases (never writes) and checks that
+
+a. each points account's balance equals the sum of its ledger entries, and its
+   held points the sum of its active holds;
+b. every active hold belongs to a live redemption (reserving or pending
+   approval) and every live redemption has an active hold; fulfilled
+   redemptions had their hold captured, given-back ones released;
+c. each item's stock counters match its redemptions (and, for vouchers, its
+   code pool), and each per-employee limit counter matches the redemptions
+   counted against it.
+
+What a capture or release still travelling through the outbox explains is not
+reported, nor is what changed in the last ``--grace`` seconds; ``--since``
+limits the comparison of holds and redemptions to those created since then.
+Prints each problem, exits 1 when there is any, 0 when clean (2 when a
+database cannot be read).
+
+Database URLs come from ``--points-url`` / ``--rewards-url``, else from
+POINTS_DATABASE_URL / REWARDS_DATABASE_URL, else the development defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from shared.settings import dev_database_url
+
+# points_api's tables and columns this command reads
+POINTS_ACCOUNT = "account"        # employee_no, balance, held
+POINTS_ENTRY = "ledger_entry"     # employee_no, amount
+POINTS_HOLD = "hold"  # hold_id, employee_no, points, status, expires_at, created_at
+
+LIVE = ("reserving", "pending_approval")
+GIVEN_BACK = ("rejected", "cancelled", "expired")
+COUNTED = ("reserving", "pending_approval", "fulfilled")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str       # balance | holds | stock | limits
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"OFF {self.check:<8} {self.subject}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    hold_id: uuid.UUID
+    employee_no: str
+    points: int
+    status: str
+    expires_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RedemptionRow:
+    id: uuid.UUID
+    employee_no: str
+    points: int
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    hold_expires_at: datetime
+    hold_check_pending: bool
+
+
+@dataclass
+class InFlight:
+    """Hold events rewards_api has not delivered yet, by hold id."""
+
+    pending: dict[uuid.UUID, set[str]] = field(default_factory=dict)
+    dead: dict[uuid.UUID, set[str]] = field(default_factory=dict)
+
+
+# -- the checks (pure) ------------------------------------------------------------------
+
+
+def check_balances(rows: list[tuple[str, int, int]]) -> list[Finding]:
+    """(employee_no, balance, sum of entries) of accounts that disagree."""
+    return [Finding("balance", no, f"balance {balance} but its entries sum to {total}")
+            for no, balance, total in rows if balance != total]
+
+
+def check_held(held: dict[str, int], holds: list[HoldRow]) -> list[Finding]:
+    """Each account's held points against its active holds."""
+    active: dict[str, int] = defaultdict(int)
+    for h in holds:
+        if h.status == "active":
+            active[h.employee_no] += h.points
+    return [Finding("balance", no, f"held {held.get(no, 0)} but its active holds sum to "
+                                   f"{active.get(no, 0)}")
+            for no in sorted(set(held) | set(active)) if held.get(no, 0) != active.get(no, 0)]
+
+
+def check_holds(holds: list[HoldRow], redemptions: list[RedemptionRow], in_flight: InFlight,
+                *, now: datetime, grace: timedelta) -> list[Finding]:
+    """Holds against redemptions, both ways. Whatever changed within ``grace`` is
+    left out: the two databases are read one after the other."""
+    by_id = {r.id: r for r in redemptions}
+    findings: list[Finding] = []
+    for h in holds:
+        if h.hold_id not in by_id and now - h.created_at >= grace:
+            if h.status in ("active", "captured"):
+                findings.append(Finding("holds", str(h.hold_id),
+                                        f"{h.status} hold of {h.employee_no} ({h.points} points) "
+                                        "belongs to no redemption"))
+    holds_by_id = {h.hold_id: h for h in holds}
+    for r in redemptions:
+        if now - r.updated_at < grace:
+            continue
+        problem = _redemption_problem(r, holds_by_id.get(r.id), in_flight, now=now)
+        if problem:
+            findings.append(Finding("holds", str(r.id), f"{r.status} redemption of "
+                                                        f"{r.employee_no}: {problem}"))
+    return findings
+
+
+def _redemption_problem(r: RedemptionRow, h: HoldRow | None, in_flight: InFlight, *,
+                        now: datetime) -> str | None:
+    pending = in_flight.pending.get(r.id, set())
+    dead = in_flight.dead.get(r.id, set())
+    if dead:
+        return f"{', '.join(sorted(dead))} dead-lettered in the rewards outbox"
+    status = h.status if h else "missing"
+    if h is not None and h.points != r.points:
+        return f"hold of {h.points} points for a redemption of {r.points}"
+    if r.status == "reserving":
+        return "still reserving: its request was interrupted and not resumed"
+    if r.status == "pending_approval":
+        if status == "active" or (r.hold_expires_at <= now and status == "expired"):
+            return None
+        return f"waits for approval but its hold is {status}"
+    if r.status == "fulfilled":
+        if status == "captured" or (status == "active" and "hold.capture" in pending):
+            return None
+        return f"fulfilled but its hold is {status}"
+    if r.status in GIVEN_BACK:
+        if status in ("released", "expired") or (status == "active"
+                                                 and "hold.release" in pending):
+            return None
+        return f"given back but its hold is {status}"
+    # failed: no hold should be left behind
+    if status == "captured":
+        return "failed but its points were spent"
+    if status == "active" and not (r.hold_check_pending or "hold.release" in pending):
+        return "failed but its hold is active and nothing will release it"
+    return None
+
+
+@dataclass(frozen=True)
+class StockRow:
+    code: str
+    total: int | None
+    remaining: int | None
+    reserved: int
+    issued: int
+    live_units: int
+    fulfilled_units: int
+    voucher: bool
+    codes: int
+    codes_assigned: int
+    fulfilled_vouchers: int
+
+
+def check_stock(rows: list[StockRow]) -> list[Finding]:
+    findings = []
+    for s in rows:
+        problems = []
+        if s.reserved != s.live_units:
+            problems.append(f"reserved {s.reserved}, live redemptions hold {s.live_units}")
+        if s.issued != s.fulfilled_units:
+            problems.append(f"issued {s.issued}, fulfilled redemptions took {s.fulfilled_units}")
+        if s.total is not None and s.remaining != s.total - s.reserved - s.issued:
+            problems.append(f"remaining {s.remaining} is not total {s.total} - reserved "
+                            f"{s.reserved} - issued {s.issued}")
+        if s.voucher:
+            if s.total != s.codes:
+                problems.append(f"stock {s.total} but {s.codes} codes in the pool")
+            if s.codes_assigned != s.fulfilled_vouchers:
+                problems.append(f"{s.codes_assigned} codes given out for "
+                                f"{s.fulfilled_vouchers} fulfilled redemptions")
+        if problems:
+            findings.append(Finding("stock", s.code, "; ".join(problems)))
+    return findings
+
+
+def check_limits(rows: list[tuple[str, str, str, int, int]]) -> list[Finding]:
+    """(employee_no, item_code, period, counter, units counted by redemptions)."""
+    return [Finding("limits", f"{no}/{item}/{period}",
+                    f"counter says {used} used, redemptions count {counted}")
+            for no, item, period, used, counted in rows if used != counted]
+
+
+# -- reading the databases --------------------------------------------------------------
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _table_exists(conn: asyncpg.Connection, name: str) -> bool:
+    return bool(await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", name))
+
+
+async def read_points(conn: asyncpg.Connection
+                      ) -> tuple[list[tuple[str, int, int]], dict[str, int], list[HoldRow] | None]:
+    balances = await conn.fetch(f"""
+        SELECT a.employee_no, a.balance, COALESCE(e.total, 0) AS total
+        FROM {POINTS_ACCOUNT} a
+        LEFT JOIN (SELECT employee_no, SUM(amount) AS total FROM {POINTS_ENTRY}
+                   GROUP BY employee_no) e ON e.employee_no = a.employee_no
+        WHERE a.balance <> COALESCE(e.total, 0)""")
+    held = {r["employee_no"]: r["held"] for r in await conn.fetch(
+        f"SELECT employee_no, held FROM {POINTS_ACCOUNT} WHERE held <> 0")}
+    holds = None
+    if await _table_exists(conn, POINTS_HOLD):
+        holds = [HoldRow(**dict(r)) for r in await conn.fetch(
+            "SELECT hold_id, employee_no, points, status, expires_at, created_at "
+            f"FROM {POINTS_HOLD}")]
+    return [(r["employee_no"], r["balance"], r["total"]) for r in balances], held, holds
+
+
+async def read_redemptions(conn: asyncpg.Connection) -> tuple[list[RedemptionRow], InFlight]:
+    rows = await conn.fetch("""
+        SELECT id, employee_no, points, status, created_at, updated_at, hold_expires_at,
+               hold_check_due_at IS NOT NULL AS hold_check_pending
+        FROM redemption""")
+    redemptions = [RedemptionRow(**dict(r)) for r in rows]
+    in_flight = InFlight()
+    for r in await conn.fetch("""
+            SELECT (payload->>'hold_id')::uuid AS hold_id, event_type, dead_at IS NOT NULL AS dead
+            FROM outbox_event
+            WHERE destination = 'points' AND event_type IN ('hold.capture', 'hold.release')
+              AND delivered_at IS NULL"""):
+        target = in_flight.dead if r["dead"] else in_flight.pending
+        target.setdefault(r["hold_id"], set()).add(r["event_type"])
+    return redemptions, in_flight
+
+
+async def read_stock(conn: asyncpg.Connection) -> list[StockRow]:
+    rows = await conn.fetch(f"""
+        SELECT i.code, i.stock_total AS total, i.stock_remaining AS remaining,
+               i.stock_reserved AS reserved, i.stock_issued AS issued,
+               i.kind = 'voucher' AS voucher,
+               COALESCE(r.live_units, 0) AS live_units,
+               COALESCE(r.fulfilled_units, 0) AS fulfilled_units,
+               COALESCE(r.fulfilled_vouchers, 0) AS fulfilled_vouchers,
+               COALESCE(v.codes, 0) AS codes, COALESCE(v.codes_assigned, 0) AS codes_assigned
+        FROM reward_item i
+        LEFT JOIN (
+            SELECT item_code,
+                   SUM(quantity) FILTER (WHERE stock_tracked AND status IN {LIVE}) AS live_units,
+                   SUM(quantity) FILTER (WHERE stock_tracked AND status = 'fulfilled')
+                       AS fulfilled_units,
+                   COUNT(*) FILTER (WHERE status = 'fulfilled' AND item_kind = 'voucher')
+                       AS fulfilled_vouchers
+            FROM redemption GROUP BY item_code) r ON r.item_code = i.code
+        LEFT JOIN (
+            SELECT item_code, COUNT(*) AS codes, COUNT(redemption_id) AS codes_assigned
+            FROM voucher_code GROUP BY item_code) v ON v.item_code = i.code""")
+    return [StockRow(**dict(r)) for r in rows]
+
+
+async def read_limits(conn: asyncpg.Connection) -> list[tuple[str, str, str, int, int]]:
+    rows = await conn.fetch(f"""
+        WITH counted AS (
+            SELECT employee_no, item_code, limit_period_key AS period_key,
+                   SUM(quantity) AS used
+            FROM redemption
+            WHERE limit_period_key IS NOT NULL AND status IN {COUNTED}
+            GROUP BY employee_no, item_code, limit_period_key)
+        SELECT COALESCE(u.employee_no, c.employee_no) AS employee_no,
+               COALESCE(u.item_code, c.item_code) AS item_code,
+               COALESCE(u.period_key, c.period_key) AS period_key,
+               COALESCE(u.used, 0) AS used, COALESCE(c.used, 0) AS counted
+        FROM limit_usage u
+        FULL JOIN counted c ON c.employee_no = u.employee_no AND c.item_code = u.item_code
+                           AND c.period_key = u.period_key
+        WHERE COALESCE(u.used, 0) <> COALESCE(c.used, 0)""")
+    return [(r["employee_no"], r["item_code"], r["period_key"], r["used"], r["counted"])
+            for r in rows]
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    counts: dict[str, int]
+
+
+async def reconcile(points_url: str, rewards_url: str, *, grace: timedelta,
+                    since: datetime | None = None) -> Report:
+    points = await asyncpg.connect(_dsn(points_url))
+    rewards = await asyncpg.connect(_dsn(rewards_url))
+    try:
+        # each database is read in one snapshot; the two snapshots are moments apart,
+        # which the grace period covers
+        async with rewards.transaction(isolation="repeatable_read", readonly=True):
+            redemptions, in_flight = await read_redemptions(rewards)
+            stock = await read_stock(rewards)
+            limits = await read_limits(rewards)
+        async with points.transaction(isolation="repeatable_read", readonly=True):
+            balances, held, holds = await read_points(points)
+    finally:
+        await points.close()
+        await rewards.close()
+    findings = check_balances(balances) + check_stock(stock) + check_limits(limits)
+    if since is not None:
+        redemptions = [r for r in redemptions if r.created_at >= since]
+    if holds is None:
+        findings.append(Finding("holds", f"points.{POINTS_HOLD}",
+                                "points_api has no holds table; holds cannot be checked"))
+        holds = []
+    else:
+        findings += check_held(held, holds)
+        if since is not None:
+            holds = [h for h in holds if h.created_at >= since]
+        findings += check_holds(holds, redemptions, in_flight, now=datetime.now(UTC),
+                                grace=grace)
+    return Report(findings, {"redemptions": len(redemptions), "holds": len(holds),
+                             "items": len(stock)})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jifen reconcile",
+        description="Check that points balances, holds, redemptions, stock and limits agree.")
+    parser.add_argument("--points-url", default=os.environ.get("POINTS_DATABASE_URL")
+                        or dev_database_url("points"), help="points_api's database URL")
+    parser.add_argument("--rewards-url", default=os.environ.get("REWARDS_DATABASE_URL")
+                        or dev_database_url("rewards"), help="rewards_api's database URL")
+    parser.add_argument("--grace", type=float, default=60.0,
+                        help="leave out holds and redemptions that changed in the last this "
+                             "many seconds (default 60)")
+    parser.add_argument("--since", type=_moment, metavar="TIME",
+                        help="compare only holds and redemptions created since this RFC 3339 "
+                             "time (UTC when it has no offset); balances, stock and limits "
+                             "are always checked in full")
+    return parser
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {value!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        report = asyncio.run(reconcile(args.points_url, args.rewards_url,
+                                       grace=timedelta(seconds=args.grace), since=args.since))
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"jifen reconcile: cannot read the databases: {exc}", file=sys.stderr)
+        return 2
+    for finding in report.findings:
+        print(finding)
+    summary = ", ".join(f"{n} {what}" for what, n in report.counts.items())
+    if report.findings:
+        print(f"reconcile: {len(report.findings)} problem(s) ({summary} checked)")
+        return 1
+    print(f"reconcile: clean ({summary} checked)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

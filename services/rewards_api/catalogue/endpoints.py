@@ -1,0 +1,106 @@
+"""The reward catalogue (积分兑换商城): items HR maintains and employees browse."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from services.rewards_api.catalogue import schemas
+from services.rewards_api.catalogue.errors import (
+    ItemKindImmutable,
+    ItemNotFound,
+    StockBelowCommitted,
+)
+from services.rewards_api.catalogue.repository import ItemFilters
+from services.rewards_api.catalogue.service import catalogue, item_out
+from services.rewards_api.clients.points import PointsAPI
+from services.rewards_api.dependencies import CompanyTZ
+from services.rewards_api.errors import EmployeeNotFound
+from shared.auth import CurrentUser, HRAdmin
+from shared.db import DBSession
+from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/rewards/v1", tags=["catalogue"])
+ItemCodePath = Annotated[str, Path(pattern=schemas.CODE_PATTERN, description="Item code")]
+ForEmployee = Annotated[str | None, Query(
+    alias="employee_no", pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
+    description="HR, auditors and integrations: show the catalogue as this employee sees it")]
+
+
+@router.put("/items/{code}", response_model=schemas.Item, operation_id="upsert_reward_item",
+            summary="Create or update a catalogue item",
+            responses={201: {"model": schemas.Item, "description": "Created"},
+                       **STANDARD_RESPONSES, **responses(ItemKindImmutable, StockBelowCommitted)})
+async def upsert_item(code: ItemCodePath, body: schemas.ItemUpsert, session: DBSession,
+                      principal: HRAdmin, response: Response) -> schemas.Item:
+    """HR only. Idempotent upsert by item code (201 when created). ``stock`` is the
+    total made available, units already redeemed included, so re-sending the same
+    body never adds stock; setting it below the units reserved or issued is 409
+    ``stock-below-committed``. The kind of an item never changes (409
+    ``item-kind-immutable``). Voucher items take their stock from imported codes."""
+    item, created = await catalogue.upsert(session, code, data=body, actor=principal.sub)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return item_out(item)
+
+
+@router.post("/items/{code}/archive", response_model=schemas.Item,
+             operation_id="archive_reward_item", summary="Take an item out of the catalogue",
+             responses={**STANDARD_RESPONSES, **responses(ItemNotFound)})
+async def archive_item(code: ItemCodePath, session: DBSession, principal: HRAdmin
+                       ) -> schemas.Item:
+    """HR only. The item disappears from the employees' catalogue and can no longer
+    be redeemed; redemptions already made carry on. Archiving twice changes nothing."""
+    item = await catalogue.set_archived(session, code, archived=True, actor=principal.sub)
+    return item_out(item)
+
+
+@router.post("/items/{code}/unarchive", response_model=schemas.Item,
+             operation_id="unarchive_reward_item", summary="Put an archived item back",
+             responses={**STANDARD_RESPONSES, **responses(ItemNotFound)})
+async def unarchive_item(code: ItemCodePath, session: DBSession, principal: HRAdmin
+                         ) -> schemas.Item:
+    """HR only. The item returns to the catalogue (within its active window)."""
+    item = await catalogue.set_archived(session, code, archived=False, actor=principal.sub)
+    return item_out(item)
+
+
+@router.get("/items", response_model=Page[schemas.Item], operation_id="list_reward_items",
+            summary="Browse the catalogue",
+            responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound, BadCursor)})
+async def list_items(
+    session: DBSession, principal: CurrentUser, points: PointsAPI, tz: CompanyTZ,
+    limit: Limit = 50, cursor: Cursor = None, kind: schemas.ItemKind | None = None,
+    archived: Annotated[bool | None, Query(description="HR view: archived or not")] = None,
+    requires_approval: Annotated[bool | None, Query(description="HR view")] = None,
+    employee_no: ForEmployee = None,
+) -> Page[schemas.Item]:
+    """Employees see the items they may redeem now (active, not archived, matching
+    their role family and department, and their qualifying points), each with their
+    spendable balance, whether they can afford it and how many units their limit
+    still allows this period; sold-out items stay listed with ``available`` false.
+    HR, auditors and integrations see every item, filtered by ``kind``,
+    ``archived`` and ``requires_approval``, or the catalogue of ``employee_no``.
+    Ordered by item code."""
+    shopper = await catalogue.shopper(session, points, principal=principal,
+                                      employee_no=employee_no)
+    after = decode_cursor(cursor, arity=1)
+    filters = ItemFilters(kind=kind, archived=archived, requires_approval=requires_approval)
+    items, last = await catalogue.browse(session, shopper=shopper, filters=filters,
+                                         after=after[0] if after else None, limit=limit, tz=tz)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
+
+
+@router.get("/items/{code}", response_model=schemas.Item, operation_id="get_reward_item",
+            summary="Get a catalogue item",
+            responses={**STANDARD_RESPONSES, **responses(ItemNotFound, EmployeeNotFound)})
+async def get_item(code: ItemCodePath, session: DBSession, principal: CurrentUser,
+                   points: PointsAPI, tz: CompanyTZ, employee_no: ForEmployee = None
+                   ) -> schemas.Item:
+    """One item. Employees get only items of their catalogue (others answer 404),
+    with their balance, affordability and remaining limit; HR, auditors and
+    integrations get any item, archived ones included."""
+    shopper = await catalogue.shopper(session, points, principal=principal,
+                                      employee_no=employee_no)
+    return await catalogue.show(session, code, shopper=shopper, tz=tz)

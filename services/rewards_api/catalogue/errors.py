@@ -1,0 +1,13 @@
+from shared.errors import Conflict, NotFound
+
+
+class ItemNotFound(NotFound):
+    problem, title = "item-not-found", "Reward item not found"
+
+
+class ItemKindImmutable(Conflict):
+    problem, title = "item-kind-immutable", "An item's kind cannot change"
+
+
+class StockBelowCommitted(Conflict):
+    problem, title = "stock-below-committed", "Stock cannot be set below units already redeemed"

@@ -1,0 +1,140 @@
+"""Typed client of points_api: balances for the catalogue, and the holds of
+redemptions (shared/contracts/holds.py)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, Request
+from pydantic import BaseModel
+
+from services.rewards_api.errors import InsufficientPoints, PointsUnavailable
+from shared.contracts.holds import Hold, HoldCreate
+from shared.http import PeerClient
+
+HOLDS_PATH = "/points/v1/holds"
+ACCOUNT_PATH = "/points/v1/accounts/{employee_no}"
+# transport failures after which the request certainly never reached points_api
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
+class Balances(BaseModel):
+    """What the catalogue needs of an employee's points."""
+
+    spendable: int
+    qualifying_points: int
+
+
+def balances_from_account(data: dict[str, Any]) -> Balances:
+    """Read points_api's account document. Field names are matched loosely here,
+    and only here: ``spendable`` (or ``balance`` minus ``held``) and
+    ``qualifying_points`` (or ``qualifying``)."""
+    if "spendable" in data:
+        spendable = int(data["spendable"])
+    else:
+        spendable = int(data.get("balance", 0)) - int(data.get("held", 0))
+    qualifying = data.get("qualifying_points", data.get("qualifying", 0))
+    return Balances(spendable=spendable, qualifying_points=int(qualifying))
+
+
+class PointsClient(PeerClient):
+    peer_name = "points_api"
+
+    async def balances(self, employee_no: str) -> Balances:
+        """Spendable and qualifying points; an employee points_api does not know yet
+        has none. Raises PointsUnavailable when points_api cannot answer."""
+        try:
+            data = await self._call("GET", ACCOUNT_PATH.format(employee_no=employee_no))
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 404:
+                return Balances(spendable=0, qualifying_points=0)
+            raise PointsUnavailable(
+                f"points_api refused the balance question: HTTP {exc.response.status_code}"
+            ) from exc
+        return balances_from_account(data)
+
+    async def create_hold(self, hold: HoldCreate) -> Hold:
+        """Create the hold (idempotent on ``hold_id``). Raises InsufficientPoints when
+        points_api refuses it for want of points, and PointsUnavailable otherwise;
+        ``maybe_created`` on the latter says whether the hold may nevertheless exist
+        (the request may have been applied and its answer lost)."""
+        try:
+            data = await self._call("POST", HOLDS_PATH, json=hold.model_dump(mode="json"),
+                                    maybe_applied=True)
+        except httpx.HTTPStatusError as exc:
+            raise _refusal(exc.response) from exc
+        return Hold.model_validate(data)
+
+    async def get_hold(self, hold_id: uuid.UUID) -> Hold | None:
+        """The hold, or None when points_api has none with this id."""
+        try:
+            data = await self._call("GET", f"{HOLDS_PATH}/{hold_id}")
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise PointsUnavailable(
+                f"points_api refused the hold question: HTTP {exc.response.status_code}"
+            ) from exc
+        return Hold.model_validate(data)
+
+    async def _call(self, method: str, path: str, *, maybe_applied: bool = False,
+                    **kwargs: Any) -> dict[str, Any]:
+        try:
+            resp = await self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise PointsUnavailable(
+                f"points_api is not reachable: {exc.__class__.__name__}",
+                maybe_created=maybe_applied and not isinstance(exc, _NOT_SENT)) from exc
+        if resp.status_code >= 500:
+            raise PointsUnavailable(f"points_api answered {resp.status_code}",
+                                    maybe_created=maybe_applied,
+                                    retry_after=_retry_after(resp))
+        resp.raise_for_status()
+        return resp.json()
+
+
+def _refusal(resp: httpx.Response) -> Exception:
+    """A 4xx answer to a hold request: no hold was created."""
+    problem = _problem_type(resp)
+    if resp.status_code == 409 and problem == "insufficient-points":
+        body = _json(resp)
+        extra = {k: body[k] for k in ("spendable", "required") if isinstance(body.get(k), int)}
+        return InsufficientPoints(_detail(resp) or "The spendable balance is too small", **extra)
+    if resp.status_code == 404 and problem == "account-not-found":
+        return InsufficientPoints("The employee has no points yet")
+    return PointsUnavailable(f"points_api refused the hold: HTTP {resp.status_code} "
+                             f"{problem or ''}".rstrip())
+
+
+def _json(resp: httpx.Response) -> dict[str, Any]:
+    try:
+        body = resp.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _problem_type(resp: httpx.Response) -> str | None:
+    kind = _json(resp).get("type")
+    return kind.rsplit("/", 1)[-1] if isinstance(kind, str) else None
+
+
+def _detail(resp: httpx.Response) -> str | None:
+    detail = _json(resp).get("detail")
+    return detail if isinstance(detail, str) else None
+
+
+def _retry_after(resp: httpx.Response) -> int:
+    try:
+        return max(1, min(60, int(resp.headers.get("retry-after", "5"))))
+    except ValueError:
+        return 5
+
+
+def get_points_client(request: Request) -> PointsClient:
+    return PointsClient(request.app.state.peers["points"])
+
+
+PointsAPI = Annotated[PointsClient, Depends(get_points_client)]

@@ -1,0 +1,34 @@
+"""Request dependencies every rewards_api router uses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.rewards_api.config import Settings
+from shared.outbox import OutboxRelay
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _tz(request: Request) -> ZoneInfo:
+    return request.app.state.settings.tz
+
+
+def _relay(request: Request) -> OutboxRelay:
+    return request.app.state.relay
+
+
+def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessionmaker
+
+
+RewardsSettings = Annotated[Settings, Depends(_settings)]
+CompanyTZ = Annotated[ZoneInfo, Depends(_tz)]
+Relay = Annotated[OutboxRelay, Depends(_relay)]
+SessionMaker = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]

@@ -1,0 +1,26 @@
+"""Reads of rewards_api's copy of employee facts (synced from training_api)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.rewards_api.db import employee_copy
+from services.rewards_api.errors import EmployeeNotFound
+
+
+async def find(session: AsyncSession, employee_no: str) -> Mapping[str, Any] | None:
+    return (await session.execute(
+        select(employee_copy).where(employee_copy.c.employee_no == employee_no))
+    ).mappings().one_or_none()
+
+
+async def get(session: AsyncSession, employee_no: str) -> Mapping[str, Any]:
+    found = await find(session, employee_no)
+    if found is None:
+        raise EmployeeNotFound(f"The rewards mall does not know employee {employee_no!r} "
+                               "(not synced from the HR suite yet?)")
+    return found

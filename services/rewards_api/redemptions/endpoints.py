@@ -1,0 +1,169 @@
+"""Redemptions: placing them, deciding on them, reading them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Response, status
+
+from services.rewards_api.catalogue.errors import ItemNotFound
+from services.rewards_api.catalogue.schemas import CODE_PATTERN
+from services.rewards_api.clients.points import PointsAPI
+from services.rewards_api.dependencies import Relay, RewardsSettings, SessionMaker
+from services.rewards_api.errors import EmployeeNotFound, InsufficientPoints, PointsUnavailable
+from services.rewards_api.redemptions import schemas
+from services.rewards_api.redemptions.decisions import decisions
+from services.rewards_api.redemptions.errors import (
+    ApprovalWindowClosed,
+    ItemNotAvailable,
+    LimitReached,
+    NotApprover,
+    NotEligible,
+    NotYourRedemption,
+    OutOfStock,
+    QuantityNotAllowed,
+    RedemptionNotFound,
+    RedemptionNotPending,
+    SelfApproval,
+)
+from services.rewards_api.redemptions.placing import placing
+from services.rewards_api.redemptions.repository import RedemptionFilters
+from services.rewards_api.redemptions.service import present, reads, redemption_out
+from shared.auth import CurrentUser
+from shared.db import DBSession
+from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.outbox import after_commit_delivery
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/rewards/v1", tags=["redemptions"])
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="Send one per redemption: a retry with the same key returns the same "
+                "redemption instead of redeeming twice")]
+
+
+@router.post("/redemptions", response_model=schemas.Redemption,
+             status_code=status.HTTP_201_CREATED, operation_id="create_redemption",
+             summary="Redeem points for a catalogue item",
+             responses={200: {"model": schemas.Redemption,
+                              "description": "The redemption made earlier with this "
+                                             "Idempotency-Key"},
+                        **STANDARD_RESPONSES,
+                        **responses(ItemNotFound, EmployeeNotFound, NotYourRedemption,
+                                    ItemNotAvailable, NotEligible, QuantityNotAllowed,
+                                    LimitReached, OutOfStock, InsufficientPoints,
+                                    PointsUnavailable)})
+async def create_redemption(body: schemas.RedemptionCreate, principal: CurrentUser,
+                            points: PointsAPI, sessionmaker: SessionMaker,
+                            settings: RewardsSettings, relay: Relay, response: Response,
+                            background: BackgroundTasks,
+                            idempotency_key: IdempotencyKey = None) -> schemas.Redemption:
+    """An employee redeems for themself; HR may redeem for any employee
+    (``employee_no``). The item must be active and the employee eligible; the units
+    count against the employee's limit and are taken from stock; then points_api
+    holds the points (409 ``insufficient-points`` when the spendable balance is too
+    small, 503 with Retry-After when points_api cannot be reached: in both cases
+    nothing stays reserved and nothing is charged). Items that need approval answer
+    ``pending_approval``; the others are fulfilled at once (``fulfilled``: points
+    spent, voucher code shown, leave or subsidy passed on)."""
+    placed = await placing.place(sessionmaker, points, principal=principal, data=body,
+                                 idempotency_key=idempotency_key, settings=settings)
+    if placed.outbox_ids:
+        # the relay loop batches the captures of concurrent redemptions into one call
+        background.add_task(relay.wake)
+    if not placed.created:
+        response.status_code = status.HTTP_200_OK
+    r = placed.redemption
+    if r.item_kind == "voucher" and principal.sub == r.employee_no:
+        async with sessionmaker() as session:
+            return await present(session, r, principal=principal)
+    return redemption_out(r, employee_name=placed.employee_name)
+
+
+@router.post("/redemptions/{redemption_id}/approve", response_model=schemas.Redemption,
+             operation_id="approve_redemption", summary="Approve a pending redemption",
+             responses={**STANDARD_RESPONSES,
+                        **responses(RedemptionNotFound, SelfApproval, NotApprover,
+                                    RedemptionNotPending, ApprovalWindowClosed)})
+async def approve_redemption(redemption_id: uuid.UUID, session: DBSession,
+                             principal: CurrentUser, settings: RewardsSettings, relay: Relay,
+                             background: BackgroundTasks, body: schemas.Approval | None = None
+                             ) -> schemas.Redemption:
+    """A manager of the employee's department (sub-departments included) or HR
+    approves; nobody approves their own redemption (403 ``self-approval``). The
+    redemption is fulfilled at once: the points are spent and the reward passed on."""
+    r, ids = await decisions.approve(session, redemption_id, principal=principal,
+                                     note=body.note if body else None, settings=settings)
+    background.add_task(after_commit_delivery(relay, ids))
+    return await present(session, r, principal=principal)
+
+
+@router.post("/redemptions/{redemption_id}/reject", response_model=schemas.Redemption,
+             operation_id="reject_redemption", summary="Reject a pending redemption",
+             responses={**STANDARD_RESPONSES,
+                        **responses(RedemptionNotFound, SelfApproval, NotApprover,
+                                    RedemptionNotPending)})
+async def reject_redemption(redemption_id: uuid.UUID, body: schemas.Rejection,
+                            session: DBSession, principal: CurrentUser, relay: Relay,
+                            background: BackgroundTasks) -> schemas.Redemption:
+    """Same deciders as approval, with a reason the employee sees. The held points
+    are released and the stock and limit given back."""
+    r, ids = await decisions.reject(session, redemption_id, principal=principal,
+                                    reason=body.reason)
+    background.add_task(after_commit_delivery(relay, ids))
+    return await present(session, r, principal=principal)
+
+
+@router.post("/redemptions/{redemption_id}/cancel", response_model=schemas.Redemption,
+             operation_id="cancel_redemption", summary="Cancel a pending redemption",
+             responses={**STANDARD_RESPONSES,
+                        **responses(RedemptionNotFound, NotYourRedemption,
+                                    RedemptionNotPending)})
+async def cancel_redemption(redemption_id: uuid.UUID, session: DBSession,
+                            principal: CurrentUser, relay: Relay, background: BackgroundTasks,
+                            body: schemas.Cancellation | None = None) -> schemas.Redemption:
+    """The employee who redeemed, or HR, withdraws a redemption still waiting for
+    approval. The held points are released and the stock and limit given back."""
+    r, ids = await decisions.cancel(session, redemption_id, principal=principal,
+                                    reason=body.reason if body else None)
+    background.add_task(after_commit_delivery(relay, ids))
+    return await present(session, r, principal=principal)
+
+
+@router.get("/redemptions/{redemption_id}", response_model=schemas.Redemption,
+            operation_id="get_redemption", summary="Get a redemption",
+            responses={**STANDARD_RESPONSES, **responses(RedemptionNotFound)})
+async def get_redemption(redemption_id: uuid.UUID, session: DBSession,
+                         principal: CurrentUser) -> schemas.Redemption:
+    """Visible to the employee, the managers of their department, HR, auditors and
+    integrations (others answer 404). The voucher code of a voucher redemption is
+    shown to the employee only."""
+    return await reads.get(session, redemption_id, principal=principal)
+
+
+@router.get("/redemptions", response_model=Page[schemas.Redemption],
+            operation_id="list_redemptions", summary="List redemptions",
+            responses={**STANDARD_RESPONSES, **responses(BadCursor)})
+async def list_redemptions(
+    session: DBSession, principal: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
+    status_: Annotated[schemas.RedemptionStatus | None, Query(alias="status")] = None,
+    item_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
+    employee_no: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")] = None,
+) -> Page[schemas.Redemption]:
+    """Newest first. Employees see their own, managers also those of their
+    departments (sub-departments included), HR, auditors and integrations all.
+    Filters: ``status``, ``item_code``, ``employee_no``."""
+    after = decode_cursor(cursor, arity=2)
+    position = None
+    if after is not None:
+        try:
+            position = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+        except (TypeError, ValueError) as exc:
+            raise BadCursor("The cursor does not belong to this list") from exc
+    filters = RedemptionFilters(status=status_, item_code=item_code, employee_no=employee_no)
+    items, last = await reads.list(session, filters, principal=principal, after=position,
+                                   limit=limit)
+    return Page(items=items, next_cursor=(encode_cursor([last[0].isoformat(), str(last[1])])
+                                          if last else None))

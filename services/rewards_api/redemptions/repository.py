@@ -1,0 +1,178 @@
+"""Queries on redemptions, the stock columns they move and the limit counters."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import array, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.rewards_api.db import employee_copy
+from services.rewards_api.models import LimitUsage, Redemption, RewardItem
+
+# -- redemptions ----------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, redemption_id: uuid.UUID, *, for_update: bool = False,
+              skip_locked: bool = False) -> Redemption | None:
+    stmt = select(Redemption).where(Redemption.id == redemption_id)
+    if for_update:
+        stmt = stmt.with_for_update(skip_locked=skip_locked)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def by_key(session: AsyncSession, requested_by: str, key: str) -> Redemption | None:
+    return (await session.execute(select(Redemption).where(
+        Redemption.requested_by == requested_by, Redemption.idempotency_key == key))
+    ).scalar_one_or_none()
+
+
+@dataclass
+class RedemptionFilters:
+    status: str | None = None
+    item_code: str | None = None
+    employee_no: str | None = None
+
+
+@dataclass
+class Scope:
+    """Whose redemptions a caller may list: everybody's, or their own plus those of
+    employees in the departments they manage (sub-departments included)."""
+
+    everything: bool
+    employee_no: str
+    departments: tuple[str, ...] = ()
+
+
+def _scope_condition(scope: Scope) -> Any:
+    if scope.everything:
+        return None
+    own = Redemption.employee_no == scope.employee_no
+    if not scope.departments:
+        return own
+    # the list query joins the employee copy
+    return or_(own, employee_copy.c.department_path.overlap(array(list(scope.departments))))
+
+
+async def list_page(session: AsyncSession, filters: RedemptionFilters, *, scope: Scope,
+                    after: tuple[datetime, uuid.UUID] | None, limit: int
+                    ) -> list[tuple[Redemption, str | None]]:
+    """Newest first, each with the employee's name from the read copy."""
+    stmt = (select(Redemption, employee_copy.c.name)
+            .outerjoin(employee_copy, employee_copy.c.employee_no == Redemption.employee_no)
+            .order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(limit))
+    condition = _scope_condition(scope)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if filters.status is not None:
+        stmt = stmt.where(Redemption.status == filters.status)
+    if filters.item_code is not None:
+        stmt = stmt.where(Redemption.item_code == filters.item_code)
+    if filters.employee_no is not None:
+        stmt = stmt.where(Redemption.employee_no == filters.employee_no)
+    if after is not None:
+        stmt = stmt.where(tuple_(Redemption.created_at, Redemption.id) < tuple_(*after))
+    return list((await session.execute(stmt)).tuples())
+
+
+async def employee_name(session: AsyncSession, employee_no: str) -> str | None:
+    return (await session.execute(select(employee_copy.c.name)
+                                  .where(employee_copy.c.employee_no == employee_no))
+            ).scalar_one_or_none()
+
+
+# -- work for the sweeper -------------------------------------------------------------
+
+
+async def due_for_expiry(session: AsyncSession, *, now: datetime, limit: int
+                         ) -> list[Redemption]:
+    """Pending redemptions past their hold's expiry, locked; rows another replica
+    is expiring are skipped."""
+    return list((await session.execute(
+        select(Redemption)
+        .where(Redemption.status == "pending_approval", Redemption.hold_expires_at <= now)
+        .order_by(Redemption.hold_expires_at).limit(limit)
+        .with_for_update(skip_locked=True))).scalars())
+
+
+async def interrupted(session: AsyncSession, *, started_before: datetime, limit: int
+                      ) -> list[uuid.UUID]:
+    """Redemptions still reserving long after they started: their request died."""
+    return list((await session.execute(
+        select(Redemption.id)
+        .where(Redemption.status == "reserving", Redemption.created_at < started_before)
+        .order_by(Redemption.created_at).limit(limit))).scalars())
+
+
+async def hold_checks_due(session: AsyncSession, *, now: datetime, limit: int
+                          ) -> list[uuid.UUID]:
+    return list((await session.execute(
+        select(Redemption.id)
+        .where(Redemption.hold_check_due_at <= now)
+        .order_by(Redemption.hold_check_due_at).limit(limit))).scalars())
+
+
+# -- stock ----------------------------------------------------------------------------
+
+
+async def reserve_stock(session: AsyncSession, item_code: str, quantity: int) -> bool:
+    """Take ``quantity`` units of a stocked item, or nothing when fewer remain.
+    One conditional UPDATE: the row lock serialises concurrent reservations and the
+    CHECK on ``stock_remaining`` backs it up."""
+    result = await session.execute(
+        update(RewardItem)
+        .where(RewardItem.code == item_code, RewardItem.stock_remaining >= quantity)
+        .values(stock_remaining=RewardItem.stock_remaining - quantity,
+                stock_reserved=RewardItem.stock_reserved + quantity)
+        .returning(RewardItem.code))
+    return result.scalar_one_or_none() is not None
+
+
+async def return_stock(session: AsyncSession, item_code: str, quantity: int) -> None:
+    """Give reserved units back (an unlimited item only forgets the reservation)."""
+    await session.execute(
+        update(RewardItem).where(RewardItem.code == item_code)
+        .values(stock_reserved=RewardItem.stock_reserved - quantity,
+                stock_remaining=case((RewardItem.stock_total.is_(None), None),
+                                     else_=RewardItem.stock_remaining + quantity)))
+
+
+async def issue_stock(session: AsyncSession, item_code: str, quantity: int) -> None:
+    """Reserved units become issued ones on fulfilment."""
+    await session.execute(
+        update(RewardItem).where(RewardItem.code == item_code)
+        .values(stock_reserved=RewardItem.stock_reserved - quantity,
+                stock_issued=RewardItem.stock_issued + quantity))
+
+
+# -- per-employee limits --------------------------------------------------------------
+
+
+async def consume_limit(session: AsyncSession, *, employee_no: str, item_code: str,
+                        period_key: str, quantity: int, limit: int) -> bool:
+    """Count ``quantity`` units against the employee's limit, or nothing when that
+    would pass it. The upsert locks the counter row, so concurrent redemptions by
+    one employee are counted one after the other."""
+    if quantity > limit:
+        return False
+    stmt = insert(LimitUsage).values(employee_no=employee_no, item_code=item_code,
+                                     period_key=period_key, used=quantity)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[LimitUsage.employee_no, LimitUsage.item_code, LimitUsage.period_key],
+        set_={"used": LimitUsage.used + stmt.excluded.used, "updated_at": func.now()},
+        where=LimitUsage.used + stmt.excluded.used <= limit,
+    ).returning(LimitUsage.used)
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def give_back_limit(session: AsyncSession, *, employee_no: str, item_code: str,
+                          period_key: str, quantity: int) -> None:
+    await session.execute(
+        update(LimitUsage)
+        .where(and_(LimitUsage.employee_no == employee_no, LimitUsage.item_code == item_code,
+                    LimitUsage.period_key == period_key))
+        .values(used=LimitUsage.used - quantity, updated_at=func.now()))

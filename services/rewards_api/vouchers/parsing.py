@@ -1,0 +1,47 @@
+"""Reading voucher codes from a CSV file as a supplier or Excel exports it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from services.rewards_api.vouchers.errors import VoucherFileRejected
+from services.rewards_api.vouchers.schemas import RejectedCode
+
+HEADER_NAMES = {"code", "codes", "voucher_code", "voucher", "券码", "卡号", "兑换码", "卡密"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_CODE_LENGTH = 200
+
+
+def decode(content: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (which covers GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise VoucherFileRejected("The file is neither UTF-8 nor GB18030/GBK text")
+
+
+def parse_codes(text: str) -> tuple[list[tuple[int, str]], list[RejectedCode]]:
+    """(line, code) for each code in the first column, and the lines refused.
+    Blank lines and a header line are skipped."""
+    codes: list[tuple[int, str]] = []
+    rejected: list[RejectedCode] = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            line = reader.line_num
+            value = row[0].strip() if row else ""
+            if not value or (line == 1 and value.lower() in HEADER_NAMES):
+                continue
+            if len(value) > MAX_CODE_LENGTH:
+                rejected.append(RejectedCode(line=line, detail="longer than 200 characters"))
+            elif _CONTROL.search(value):
+                rejected.append(RejectedCode(line=line, detail="holds control characters"))
+            else:
+                codes.append((line, value))
+    except csv.Error as exc:
+        raise VoucherFileRejected(f"line {reader.line_num}: {exc}") from exc
+    return codes, rejected
