@@ -33,3 +33,4 @@ def test_readme_walkthrough_runs(stack):
     assert "department-cycle" in out
     assert '"status":"awarded"' in out and "完成课程 设备操作基础 2 课时" in out
     assert '"rule_id":"course.per_class_hour"' in out
+    assert '"status":"fulfilled"' in out
