@@ -81,8 +81,8 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         digest = _request_digest(scope, headers, body)
-        sessionmaker = scope["app"].state.sessionmaker
-        claimed, existing = await self._claim(sessionmaker, caller, key, digest)
+        engine = scope["app"].state.engine
+        claimed, existing = await self._claim(engine, caller, key, digest)
         if not claimed:
             await self._answer_existing(send, existing, digest)
             return
@@ -91,9 +91,9 @@ class IdempotencyMiddleware:
         try:
             captured = await self._run(scope, body)
         except BaseException:
-            await self._store(sessionmaker, caller, key, {"status": 500})
+            await self._store(engine, caller, key, {"status": 500})
             raise
-        await self._store(sessionmaker, caller, key, captured)
+        await self._store(engine, caller, key, captured)
         await send(
             {
                 "type": "http.response.start",
@@ -120,38 +120,31 @@ class IdempotencyMiddleware:
             return None  # the route itself answers 401
         return principal.sub
 
-    async def _claim(
-        self, sessionmaker: Any, caller: str, key: str, digest: str
-    ) -> tuple[bool, Any]:
+    async def _claim(self, engine: Any, caller: str, key: str, digest: str) -> tuple[bool, Any]:
+        """One autocommitted statement: take the key when it is new, expired, or held
+        by a request that died mid-way; otherwise read what holds it."""
         t = self.table
-        ttl = self.ttl
-        async with sessionmaker() as session, session.begin():
-            now = datetime.now(UTC)
-            # expired keys, and keys whose request died mid-way, can be used again
-            await session.execute(
-                delete(t).where(
-                    and_(
-                        t.c.scope == caller,
-                        t.c.key == key,
-                        (
-                            (t.c.created_at < now - ttl)
-                            | ((t.c.state == "running") & (t.c.created_at < now - ABANDONED_AFTER))
-                        ),
-                    )
-                )
-            )
-            inserted = (
-                await session.execute(
-                    insert(t)
-                    .values(scope=caller, key=key, request_hash=digest, state="running")
-                    .on_conflict_do_nothing()
-                    .returning(t.c.key)
-                )
-            ).scalar_one_or_none()
-            if inserted is not None:
+        now = datetime.now(UTC)
+        stmt = insert(t).values(scope=caller, key=key, request_hash=digest, state="running")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.scope, t.c.key],
+            set_={
+                "request_hash": digest,
+                "state": "running",
+                "status_code": None,
+                "response_headers": None,
+                "response_body": None,
+                "created_at": func.now(),
+            },
+            where=(t.c.created_at < now - self.ttl)
+            | ((t.c.state == "running") & (t.c.created_at < now - ABANDONED_AFTER)),
+        ).returning(t.c.key)
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            if (await conn.execute(stmt)).scalar_one_or_none() is not None:
                 return True, None
             existing = (
-                (await session.execute(select(t).where(t.c.scope == caller, t.c.key == key)))
+                (await conn.execute(select(t).where(t.c.scope == caller, t.c.key == key)))
                 .mappings()
                 .one_or_none()
             )
@@ -223,25 +216,25 @@ class IdempotencyMiddleware:
         await self.app(scope, replay_receive, capture_send)
         return captured
 
-    async def _store(
-        self, sessionmaker: Any, caller: str, key: str, captured: dict[str, Any]
-    ) -> None:
+    async def _store(self, engine: Any, caller: str, key: str, captured: dict[str, Any]) -> None:
         t = self.table
         where = and_(t.c.scope == caller, t.c.key == key)
-        async with sessionmaker() as session, session.begin():
-            if captured["status"] >= 500:
-                await session.execute(delete(t).where(where))
-            else:
-                await session.execute(
-                    update(t)
-                    .where(where)
-                    .values(
-                        state="done",
-                        status_code=captured["status"],
-                        response_headers=captured["headers"],
-                        response_body=bytes(captured["body"]),
-                    )
+        if captured["status"] >= 500:
+            stmt: Any = delete(t).where(where)
+        else:
+            stmt = (
+                update(t)
+                .where(where)
+                .values(
+                    state="done",
+                    status_code=captured["status"],
+                    response_headers=captured["headers"],
+                    response_body=bytes(captured["body"]),
                 )
+            )
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(stmt)
 
 
 def _request_digest(scope: Scope, headers: dict[bytes, bytes], body: bytes) -> str:
