@@ -8,10 +8,11 @@ import os
 import platform
 import sys
 
-from bench import earning, employees
+from bench import earning, employees, redemptions
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
 
-BENCHMARKS = {"employees": employees.run, "earning": earning.run}
+BENCHMARKS = {"employees": employees.run, "earning": earning.run,
+              "redemptions": redemptions.run}
 
 
 def main() -> int:
