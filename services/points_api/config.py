@@ -10,3 +10,10 @@ class Settings(ServiceSettings):
 
     service_name: str = "points"
     hold_expiry_poll_seconds: float = 5.0
+    # honours job: looks for closed, unprocessed months and years (0 turns it off)
+    honours_poll_seconds: float = 300.0
+    # milestone sweep: certifications and eligibility after changes outside the
+    # earning path (HR adjustments, new certifications) (0 turns it off)
+    milestone_sweep_seconds: float = 60.0
+    # how long training_api's answer about an employee's skills is reused on reads
+    skills_cache_seconds: float = 30.0

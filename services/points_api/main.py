@@ -11,7 +11,13 @@ from services.points_api.db import employee_copy, kit_tables
 from services.points_api.earning.service import earning
 from services.points_api.holds.endpoints import router as holds_router
 from services.points_api.holds.service import holds
+from services.points_api.honours.endpoints import router as honours_router
+from services.points_api.honours.job import growth_jobs
+from services.points_api.leaderboards.endpoints import router as leaderboards_router
 from services.points_api.ledger.endpoints import router as ledger_router
+from services.points_api.milestones.endpoints import router as milestones_router
+from services.points_api.milestones.skills import connect_skills
+from services.points_api.notifications.endpoints import router as notifications_router
 from services.points_api.rules.endpoints import router as rules_router
 from services.points_api.rules.service import install_default_rule_set
 from services.points_api.webhooks.config import WebhookSettings
@@ -53,10 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables=kit_tables,
         routers=[events_router("points", kit_tables.processed_event, handlers),
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
-                 holds_router, webhooks_router],
-        on_startup=[install_default_rule_set, webhook_startup(webhook_settings)],
+                 holds_router, webhooks_router, leaderboards_router,
+                 milestones_router, honours_router, notifications_router],
+        peers={"training": settings.training_url},
+        on_startup=[install_default_rule_set, webhook_startup(webhook_settings),
+                    connect_skills],
         background=[every(settings.hold_expiry_poll_seconds, holds.expire_due),
-                    webhook_delivery_job(webhook_settings)],
+                    webhook_delivery_job(webhook_settings), *growth_jobs(settings)],
     ))
 
 

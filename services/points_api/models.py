@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -150,7 +151,13 @@ class LedgerEntry(Base):
 class PeriodTotal(Base):
     """Qualifying points an employee earned in a period of the company calendar
     (``M2026-11``, ``Q2026-4``, ``Y2026``, ``ALL``), net of reversals, split by
-    category: the source of ranks and leaderboards."""
+    category: the source of ranks and leaderboards.
+
+    The scope columns (``department_key`` = ``/plant/workshop/line/``, the role
+    family, the front-line flag) are copied from the employee read copy by database
+    triggers (migration 0005) when a row is inserted and when the employee moves, so
+    that every board is one index range: company ``(period, points DESC)``, family,
+    front line and department subtree each have their own index."""
 
     __tablename__ = "period_total"
 
@@ -161,9 +168,24 @@ class PeriodTotal(Base):
     outcome_points: Mapped[int] = mapped_column(BigInteger, server_default="0")
     growth_points: Mapped[int] = mapped_column(BigInteger, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    department_key: Mapped[str] = mapped_column(String(1000), server_default="")
+    job_role_family: Mapped[str | None] = mapped_column(String(20))
+    is_front_line: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     __table_args__ = (
+        # counts "how many have more points" (narrow: btree deduplication packs ties)
         Index("ix_period_total_rank", "period", text("points DESC")),
+        # lists a board in order, employee_no breaking ties: "the k above and below me"
+        # is one range scan each way
+        Index("ix_period_total_board", "period", text("points DESC"), "employee_no"),
+        Index("ix_period_total_family", "period", "job_role_family", text("points DESC"),
+              "employee_no"),
+        Index("ix_period_total_front_line", "period", text("points DESC"), "employee_no",
+              postgresql_where=text("is_front_line")),
+        Index("ix_period_total_department", "period", "department_key",
+              postgresql_ops={"department_key": "text_pattern_ops"},
+              postgresql_include=["points", "employee_no"]),
+        Index("ix_period_total_employee", "employee_no"),
     )
 
 
@@ -213,4 +235,9 @@ class Hold(Base):
 
 
 # Imported last so that alembic sees every table on this metadata.
+from services.points_api.honours import models as honour_models  # noqa: E402, F401
+from services.points_api.incentives import models as incentive_models  # noqa: E402, F401
+from services.points_api.leaderboards import models as leaderboard_models  # noqa: E402, F401
+from services.points_api.milestones import models as milestone_models  # noqa: E402, F401
+from services.points_api.notifications import models as notification_models  # noqa: E402, F401
 from services.points_api.webhooks import models as webhook_models  # noqa: E402, F401

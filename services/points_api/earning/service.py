@@ -2,9 +2,12 @@
 ``shared.contracts.training_events``.
 
 For one event: the employee's copy (not there yet: retry later), the account
-lock, the rule set in effect when the fact occurred, the history its caps and
-top-ups need, the engine's evaluation, the entries, and the outcome the
-employee sees at once (the receipt's result, relayed by training_api).
+lock, the rule set in effect when the fact occurred, the history its caps,
+top-ups and streak multipliers need, the engine's evaluation, the entries, and
+the outcome the employee sees at once (the receipt's result, relayed by
+training_api). In the same transaction: the employee's notification, the
+``points.awarded`` webhook, and the milestone check (certifications granted,
+eligibility reached) that the new points or a newly proven skill may trigger.
 """
 
 from __future__ import annotations
@@ -17,8 +20,12 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api import employee_copies
+from services.points_api.incentives.service import streaks
 from services.points_api.ledger import repository as ledger_repo
+from services.points_api.ledger.periods import month_key
 from services.points_api.ledger.service import Posting, ledger
+from services.points_api.milestones.service import milestones
+from services.points_api.notifications.service import notifications
 from services.points_api.rules.engine import (
     AwardHistory,
     AwardOutOfRange,
@@ -28,15 +35,22 @@ from services.points_api.rules.engine import (
 )
 from services.points_api.rules.schemas import Award, RuleSet
 from services.points_api.rules.service import rule_sets
+from services.points_api.webhooks.event_types import POINTS_AWARDED
+from services.points_api.webhooks.publish import publish
 from shared.consumer import RejectEvent, RetryLater
 from shared.contracts.events import EventEnvelope
 from shared.contracts.points import PointsOutcome
 from shared.contracts.training_events import (
     EmployeeContext,
+    ExamAttempted,
     FactVoided,
+    PracticalAssessed,
     TrainingEvent,
     parse_training_event,
 )
+
+# derives the points.awarded webhook's event id from the training event's
+POINTS_EVENT_NAMESPACE = uuid.UUID("0b7e3c52-8a41-4d6e-b1f9-5c2d7a3e9f14")
 
 
 class EarningService:
@@ -51,7 +65,24 @@ class EarningService:
             outcome = await ledger.void_fact(session, event, event_id=envelope.event_id, tz=tz)
         else:
             outcome = await self.earn(session, event, event_id=envelope.event_id, tz=tz)
+        await self._consequences(session, event, outcome, event_id=envelope.event_id, tz=tz)
         return outcome.model_dump(mode="json")
+
+    async def _consequences(self, session: AsyncSession, event: TrainingEvent,
+                            outcome: PointsOutcome, *, event_id: uuid.UUID, tz: tzinfo) -> None:
+        """What the outcome sets off, in its transaction: the employee's notification and
+        the webhook when points moved; the milestone check when points rose or the
+        event may have proven a skill (training_api records the proof before it sends
+        the event, so a fresh look at the skills sees it)."""
+        if outcome.awarded:
+            await notifications.points_changed(session, outcome)
+            await publish(session, event_type=POINTS_AWARDED, occurred_at=event.occurred_at,
+                          event_id=uuid.uuid5(POINTS_EVENT_NAMESPACE, str(event_id)),
+                          payload=_points_payload(event, outcome))
+        proves_skill = (isinstance(event, PracticalAssessed) and event.passed) or (
+            isinstance(event, ExamAttempted) and event.score >= event.pass_score)
+        if proves_skill or outcome.total_points > 0:
+            await milestones.check(session, event.employee_no, tz=tz, fresh_skills=proves_skill)
 
     async def earn(self, session: AsyncSession, event: TrainingEvent, *,
                    event_id: uuid.UUID, tz: tzinfo) -> PointsOutcome:
@@ -77,7 +108,8 @@ class EarningService:
         """The awards to write, and why matching rules paid nothing. A rule that already
         paid this fact (the same fact sent again under a new event id) pays nothing."""
         needs = history_needs(rule_set, event, employee, tz)
-        history = await self._history(session, event.employee_no, needs)
+        history = await self._history(session, event.employee_no, needs,
+                                      month=month_key(event.occurred_at, tz))
         try:
             evaluation = evaluate(rule_set, event.event_type, event, employee, history, tz)
         except AwardOutOfRange as exc:
@@ -91,14 +123,15 @@ class EarningService:
         skipped += [f"{a.reason}：此记录已计分" for a in evaluation.awards if a.rule_id in paid]
         return awards, skipped
 
-    async def _history(self, session: AsyncSession, employee_no: str,
-                       needs: HistoryNeeds) -> AwardHistory:
+    async def _history(self, session: AsyncSession, employee_no: str, needs: HistoryNeeds, *,
+                       month: str) -> AwardHistory:
         if needs.is_empty:
             return AwardHistory()
         usage = {window.key: await ledger_repo.cap_usage(session, employee_no, window)
                  for window in needs.cap_windows}
         paid = await ledger_repo.paid_for_keys(session, employee_no, needs.dedupe_keys)
-        return AwardHistory(cap_usage=usage, paid_for_key=paid)
+        on_streak = await streaks.qualified(session, employee_no, month, needs.streak_rule_ids)
+        return AwardHistory(cap_usage=usage, paid_for_key=paid, streak_rule_ids=on_streak)
 
 
 def _posting(award: Award, rule_set: RuleSet, event: TrainingEvent,
@@ -113,6 +146,15 @@ def _posting(award: Award, rule_set: RuleSet, event: TrainingEvent,
         source_fact_id=event.fact_id, dedupe_key=award.dedupe_key,
         base_points=award.base_points, multiplier_rule_ids=list(award.multiplier_rule_ids),
         details=details)
+
+
+def _points_payload(event: TrainingEvent, outcome: PointsOutcome) -> dict[str, Any]:
+    return {"employee_no": outcome.employee_no, "event_type": event.event_type,
+            "fact_id": event.fact_id, "occurred_at": event.occurred_at,
+            "total_points": outcome.total_points,
+            "entries": [entry.model_dump() for entry in outcome.awarded],
+            "balance": outcome.balance, "qualifying_points": outcome.qualifying_points,
+            "month_points": outcome.month_points, "month_rank": outcome.month_rank}
 
 
 earning = EarningService()

@@ -11,7 +11,9 @@ How one event is evaluated:
    match ``course_value``) are the matches.
 2. In each exclusive group only the match with the lowest priority number stays.
 3. Each remaining awarding rule computes its base points; multipliers that target
-   it scale them; a best-result rule subtracts what the same key already paid;
+   it scale them (a streak multiplier only when the history says the employee is
+   on that streak in the event's month); a best-result rule subtracts what the
+   same key already paid;
    the cap truncates or stops it. Zero-point results land in ``skipped``.
 """
 
@@ -89,6 +91,8 @@ class AwardHistory:
 
     cap_usage: Mapping[str, CapUsage | tuple[int, int]] = field(default_factory=dict)
     paid_for_key: Mapping[str, int] = field(default_factory=dict)
+    # streak multipliers the employee qualified for in the month of the event
+    streak_rule_ids: frozenset[str] = frozenset()
 
     def usage(self, cap_key: str) -> CapUsage:
         return CapUsage(*self.cap_usage.get(cap_key, (0, 0)))
@@ -108,10 +112,12 @@ class CapWindowNeed:
 class HistoryNeeds:
     cap_windows: tuple[CapWindowNeed, ...] = ()
     dedupe_keys: tuple[str, ...] = ()
+    # streak multipliers that would apply: does the employee qualify in the event's month?
+    streak_rule_ids: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.cap_windows and not self.dedupe_keys
+        return not self.cap_windows and not self.dedupe_keys and not self.streak_rule_ids
 
 
 @dataclass
@@ -160,7 +166,10 @@ def history_needs(
         key = _dedupe_key(rule, event)
         if key is not None and key not in keys:
             keys.append(key)
-    return HistoryNeeds(cap_windows=tuple(windows.values()), dedupe_keys=tuple(keys))
+    streaks = tuple(m.id for m in selection.multipliers if m.streak is not None
+                    and any(_targets(m, rule) for rule in selection.awarding))
+    return HistoryNeeds(cap_windows=tuple(windows.values()), dedupe_keys=tuple(keys),
+                        streak_rule_ids=streaks)
 
 
 def evaluate(
@@ -182,8 +191,10 @@ def evaluate(
         _skip(loser, SkipReason.SUPERSEDED, f"同组规则「{winner.name}」优先")
         for loser, winner in selection.superseded
     ]
+    multipliers_on = [m for m in selection.multipliers
+                      if m.streak is None or m.id in history.streak_rule_ids]
     for rule in selection.awarding:
-        multipliers = [m for m in selection.multipliers if _targets(m, rule)]
+        multipliers = [m for m in multipliers_on if _targets(m, rule)]
         outcome = _award(rule, event, employee, multipliers, history, usage, zone)
         if isinstance(outcome, Award):
             awards.append(outcome)
@@ -554,6 +565,10 @@ def _rule_problems(rule: Rule, by_id: dict[str, Rule]) -> list[str]:
         problems.append("active_from must be before active_until")
     if rule.cap and rule.cap.max_count is None and rule.cap.max_points is None:
         problems.append("cap sets neither max_count nor max_points")
+    if rule.streak is not None and not isinstance(rule.award, MultiplierAward):
+        problems.append("a streak condition applies to multipliers only")
+    if rule.streak is not None and rule.exclusive_group:
+        problems.append("a streak multiplier cannot be in an exclusive group")
     return problems
 
 

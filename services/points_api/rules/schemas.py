@@ -133,6 +133,20 @@ class Cap(Schema):
     bucket: str | None = Field(default=None, pattern=RULE_ID_PATTERN)
 
 
+class StreakCondition(Schema):
+    """A multiplier that applies only to employees on a streak: in the company's top
+    ``top_percent`` of a month's qualifying points ``months`` months running, the
+    streak pays in the month that follows.
+
+    The top percent of a month is of the employees who earned points in it (rounded
+    up, so at least one; ties at the boundary all qualify). Qualification is
+    computed when a month closes (the honours job) and kept per employee and month.
+    """
+
+    top_percent: Decimal = Field(gt=0, le=100, examples=["10"])
+    months: int = Field(ge=1, le=24, description="Consecutive closed months", examples=[3])
+
+
 class Rule(Schema):
     id: str = Field(pattern=RULE_ID_PATTERN, description="Stable code, kept across versions")
     name: str = Field(min_length=1, max_length=200)
@@ -146,6 +160,9 @@ class Rule(Schema):
     priority: int = Field(default=100, description="Lower wins within an exclusive group")
     active_from: AwareDatetime | None = None
     active_until: AwareDatetime | None = Field(default=None, description="Exclusive")
+    streak: StreakCondition | None = Field(
+        default=None, description="Multipliers only: apply only to employees on this streak "
+                                  "in the month of the event")
 
     @property
     def cap_key(self) -> str:

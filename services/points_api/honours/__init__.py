@@ -1,0 +1,1 @@
+"""Periodic honours: the monthly TOP 10 and the yearly top 10%."""

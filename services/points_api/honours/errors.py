@@ -1,0 +1,5 @@
+from shared.errors import Conflict
+
+
+class PeriodNotClosed(Conflict):
+    problem, title = "period-not-closed", "The period has not ended yet"

@@ -1,0 +1,37 @@
+"""The honours job running by itself: closes the month and the year that ended
+last when nobody has yet, and records streak qualification for streak rules
+published during the current month. Safe on several replicas (the run's advisory
+lock and the check for an earlier run under it)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.points_api.honours.service import SYSTEM, honours, last_closed
+from services.points_api.incentives.service import streaks
+from services.points_api.ledger.periods import month_key
+from services.points_api.milestones.sweep import sweep_milestones
+from shared.app import every
+
+
+async def close_periods(app: FastAPI) -> None:
+    tz = app.state.settings.tz
+    month, year = last_closed(tz)
+    for kind, label in (("monthly", month), ("yearly", year)):
+        async with app.state.sessionmaker() as session, session.begin():
+            await honours.run(session, kind=kind, label=label, dry_run=False, actor=SYSTEM,
+                              tz=tz, only_if_new=True)
+    async with app.state.sessionmaker() as session, session.begin():
+        await streaks.compute(session, month_key(datetime.now(UTC), tz), tz=tz, only_new=True)
+
+
+def growth_jobs(settings: Any) -> list[Callable[[FastAPI], Awaitable[None]]]:
+    """The background jobs of growth: closing periods and the milestone sweep (a
+    poll interval of 0 turns one off)."""
+    jobs = [(settings.honours_poll_seconds, close_periods),
+            (settings.milestone_sweep_seconds, sweep_milestones)]
+    return [every(seconds, job) for seconds, job in jobs if seconds > 0]

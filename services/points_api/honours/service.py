@@ -1,0 +1,252 @@
+"""Periodic honours: the monthly TOP N (company, and configured departments) with
+bonus points per rank band, and the yearly top percent (年度优秀员工).
+
+A run for a closed period holds an advisory lock on (kind, period) for its
+transaction, and every honour is unique per (kind, period, board, employee): runs
+one after the other, or at once on several replicas, award each honour once. A
+later run of the same period awards only winners not on the roll yet (after late
+events changed the ranking) and never takes an honour back. A dry run shows the
+same result without writing anything.
+
+Ranks are among active employees with points in the period (standard competition
+ranking; ties at the last rank all win). Bonuses are growth-category ``earn``
+entries (rule ``honour.monthly`` / ``honour.yearly``) posted when the run applies,
+so they count in the month of the run, not in the month they reward.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.points_api.honours import repository as repo
+from services.points_api.honours.errors import PeriodNotClosed
+from services.points_api.honours.schemas import (
+    HonourEntry,
+    HonourRun,
+    HonourRunResult,
+    HonourSettings,
+    HonourWinner,
+    MonthlyHonours,
+    RankBand,
+    YearlyHonours,
+)
+from services.points_api.incentives.service import previous_month, streaks
+from services.points_api.leaderboards import repository as board_repo
+from services.points_api.leaderboards.schemas import ANONYMOUS
+from services.points_api.leaderboards.service import sees_hidden_names
+from services.points_api.ledger import repository as ledger_repo
+from services.points_api.ledger.periods import period_bounds
+from services.points_api.ledger.service import Posting, ledger
+from services.points_api.milestones.service import milestones
+from services.points_api.notifications.service import notifications
+from services.points_api.webhooks.event_types import HONOUR_AWARDED
+from services.points_api.webhooks.publish import publish
+from shared.auth import Principal
+
+HONOUR_NAMESPACE = uuid.UUID("3d9a7f10-2c6b-4e85-a4d1-8f0b6c2e5a37")
+SYSTEM = "system:honours"
+
+
+def period_key(kind: str, label: str) -> str:
+    return f"M{label}" if kind == "monthly" else f"Y{label}"
+
+
+def period_label(key: str) -> str:
+    return key[1:]
+
+
+def chinese_label(key: str) -> str:
+    return f"{key[1:5]}年{int(key[6:8])}月" if key.startswith("M") else f"{key[1:5]}年"
+
+
+def _bonus(bands: list[RankBand], rank: int) -> int:
+    return next((band.points for band in bands if band.from_rank <= rank <= band.to_rank), 0)
+
+
+class HonourService:
+    async def settings(self, session: AsyncSession) -> HonourSettings:
+        stored = await repo.settings(session)
+        return HonourSettings(monthly=MonthlyHonours.model_validate(stored.get("monthly", {})),
+                              yearly=YearlyHonours.model_validate(stored.get("yearly", {})))
+
+    async def save_settings(self, session: AsyncSession, data: HonourSettings, *,
+                            actor: str) -> HonourSettings:
+        for kind in ("monthly", "yearly"):
+            config = getattr(data, kind).model_dump(mode="json")
+            await repo.save_settings(session, kind, config, actor)
+        return await self.settings(session)
+
+    async def run(self, session: AsyncSession, *, kind: str, label: str, dry_run: bool,
+                  actor: str, tz: tzinfo, only_if_new: bool = False) -> HonourRunResult | None:
+        """Award the honours of a closed period (or show them, for a dry run). With
+        ``only_if_new`` (the periodic job) a period that already had a run is left
+        alone: None."""
+        key = period_key(kind, label)
+        _, end = period_bounds(key, tz)
+        assert end is not None
+        if end > datetime.now(UTC):
+            raise PeriodNotClosed(f"{chinese_label(key)} ends at {end.astimezone(tz)}; "
+                                  "honours are awarded after it closes")
+        if not dry_run:
+            await repo.lock_period(session, kind, key)
+            if only_if_new and await repo.has_run(session, kind, key):
+                return None
+        config = await self.settings(session)
+        winners = await self._winners(session, kind, key, config)
+        already = await repo.awarded(session, kind, key)
+        for winner in winners:
+            if (winner.scope, winner.scope_value or "", winner.employee_no) in already:
+                winner.status = "already_awarded"
+        new = [w for w in winners if w.status == "new"]
+        result = HonourRunResult(kind=kind, period=label, dry_run=dry_run, run_id=None,
+                                 winners=winners, awarded=len(new),
+                                 bonus_points=sum(w.bonus_points for w in new))
+        if kind == "monthly":
+            result.streaks = await streaks.compute(session, self._next_month(key), tz=tz,
+                                                   dry_run=dry_run)
+        if dry_run:
+            return result
+        result.run_id = await repo.insert_run(session, kind=kind, period=key, actor=actor)
+        await self._award(session, new, kind=kind, key=key, run_id=result.run_id, tz=tz)
+        if kind == "monthly" and config.monthly.notify_rank_changes:
+            await notifications.rank_changes(session, period=key, previous=previous_month(key),
+                                             shown=label, label=chinese_label(key))
+        await repo.finish_run(session, result.run_id, awarded=result.awarded,
+                              bonus=result.bonus_points)
+        return result
+
+    async def roll(self, session: AsyncSession, *, kind: str | None, label: str | None,
+                   employee_no: str | None, offset: int, limit: int,
+                   principal: Principal) -> list[HonourEntry]:
+        """``label`` 2026-10 is a month, 2026 a year."""
+        key = None if label is None else period_key(
+            "monthly" if "-" in label else "yearly", label)
+        rows = await repo.roll(session, kind=kind, period=key, employee_no=employee_no,
+                               offset=offset, limit=limit)
+        return [self._entry(row, principal) for row in rows]
+
+    async def runs(self, session: AsyncSession, *, before_id: int | None,
+                   limit: int) -> tuple[list[HonourRun], int | None]:
+        rows = await repo.runs(session, before_id=before_id, limit=limit + 1)
+        items = [HonourRun(id=r.id, kind=r.kind, period=period_label(r.period),
+                           requested_by=r.requested_by, awarded=r.awarded,
+                           bonus_points=r.bonus_points, started_at=r.started_at)
+                 for r in rows[:limit]]
+        return items, (items[-1].id if len(rows) > limit else None)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _winners(self, session: AsyncSession, kind: str, key: str,
+                       config: HonourSettings) -> list[HonourWinner]:
+        if kind == "yearly":
+            yearly = config.yearly
+            if not yearly.enabled:
+                return []
+            rows = await repo.top_ranks(session, key, top_percent=yearly.top_percent)
+            return [_winner(r, "company", None, yearly.title, yearly.bonus_points)
+                    for r in rows]
+        monthly = config.monthly
+        if not monthly.enabled:
+            return []
+        title = f"{chinese_label(key)} {monthly.title}"
+        winners = [_winner(r, "company", None, title, _bonus(monthly.bands, r.rank))
+                   for r in await repo.top_ranks(session, key,
+                                                 last_rank=monthly.bands[-1].to_rank)]
+        bands = monthly.department_bands or monthly.bands
+        for code in monthly.department_codes:
+            path = await board_repo.department_path(session, code)
+            if path is None:
+                continue
+            rows = await repo.top_ranks(session, key, last_rank=bands[-1].to_rank,
+                                        department_like=board_repo.subtree_pattern(path))
+            winners += [_winner(r, "department", code, f"{title}（{code}）",
+                                _bonus(bands, r.rank)) for r in rows]
+        return winners
+
+    async def _award(self, session: AsyncSession, new: list[HonourWinner], *, kind: str,
+                     key: str, run_id: int, tz: tzinfo) -> None:
+        """Roll entries first; then bonuses in employee order, so that two runs locking
+        the same accounts take them in the same order."""
+        honour_ids: list[tuple[int, HonourWinner]] = []
+        for winner in new:
+            honour_id = await repo.insert_honour(session, {
+                "kind": kind, "period": key, "scope": winner.scope,
+                "scope_value": winner.scope_value or "", "employee_no": winner.employee_no,
+                "rank": winner.rank, "points": winner.points, "title": winner.title,
+                "bonus_points": winner.bonus_points, "run_id": run_id})
+            if honour_id is not None:
+                honour_ids.append((honour_id, winner))
+        for honour_id, winner in sorted(honour_ids, key=lambda item: item[1].employee_no):
+            entry_id = await self._pay(session, honour_id, winner, kind=kind, key=key, tz=tz)
+            label = chinese_label(key)
+            await notifications.notify(
+                session, winner.employee_no, kind="honour_won", title=f"荣誉：{winner.title}",
+                body=f"{label} 第 {winner.rank} 名，积分 {winner.points}"
+                     + (f"，奖励 {winner.bonus_points} 积分" if winner.bonus_points else ""),
+                data={"honour_id": honour_id, "period": period_label(key), "kind": kind,
+                      "rank": winner.rank, "bonus_points": winner.bonus_points,
+                      "entry_id": entry_id},
+                dedupe_key=f"honour:{honour_id}")
+            await publish(session, event_type=HONOUR_AWARDED,
+                          event_id=uuid.uuid5(HONOUR_NAMESPACE, f"honour/{honour_id}"),
+                          payload={"honour_id": honour_id, "kind": kind,
+                                   "period": period_label(key), "scope": winner.scope,
+                                   "scope_value": winner.scope_value,
+                                   "employee_no": winner.employee_no,
+                                   "employee_name": winner.name, "rank": winner.rank,
+                                   "points": winner.points, "title": winner.title,
+                                   "bonus_points": winner.bonus_points, "entry_id": entry_id})
+
+    async def _pay(self, session: AsyncSession, honour_id: int, winner: HonourWinner, *,
+                   kind: str, key: str, tz: tzinfo) -> int | None:
+        """The bonus entry (under the account lock), and the milestone check it may
+        trigger; None when the honour carries no bonus."""
+        if not winner.bonus_points:
+            return None
+        await ledger_repo.lock_account(session, winner.employee_no)
+        entries, _ = await ledger.post(session, winner.employee_no, [Posting(
+            kind="earn", amount=winner.bonus_points, qualifying_amount=winner.bonus_points,
+            category="growth", reason=f"{winner.title} 第 {winner.rank} 名奖励",
+            occurred_at=datetime.now(UTC), rule_id=f"honour.{kind}",
+            source_event_id=uuid.uuid5(HONOUR_NAMESPACE, f"bonus/{honour_id}"),
+            details={"honour_id": honour_id, "period": period_label(key), "rank": winner.rank,
+                     "scope": winner.scope, "scope_value": winner.scope_value})], tz=tz)
+        await repo.set_entry(session, honour_id, entries[0].id)
+        await milestones.check(session, winner.employee_no, tz=tz)
+        return entries[0].id
+
+    def _next_month(self, key: str) -> str:
+        year, month = int(key[1:5]), int(key[6:8])
+        return f"M{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+    def _entry(self, row: Any, principal: Principal) -> HonourEntry:
+        hidden = bool(row.hide_name)
+        shown = not hidden or row.employee_no == principal.sub or sees_hidden_names(principal)
+        return HonourEntry(
+            id=row.id, kind=row.kind, period=period_label(row.period), scope=row.scope,
+            scope_value=row.scope_value or None, rank=row.rank, points=row.points,
+            title=row.title, bonus_points=row.bonus_points, entry_id=row.entry_id,
+            employee_no=row.employee_no if shown else None,
+            name=(row.name or row.employee_no) if shown else ANONYMOUS, name_hidden=hidden,
+            awarded_at=row.awarded_at)
+
+
+def _winner(row: Any, scope: str, scope_value: str | None, title: str,
+            bonus: int) -> HonourWinner:
+    return HonourWinner(scope=scope, scope_value=scope_value, employee_no=row.employee_no,
+                        name=row.name, rank=row.rank, points=row.points, title=title,
+                        bonus_points=bonus, status="new")
+
+
+def last_closed(tz: tzinfo) -> tuple[str, str]:
+    """Labels of the month and the year that closed most recently (company calendar)."""
+    today = datetime.now(UTC).astimezone(tz).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    return f"{last_month.year:04d}-{last_month.month:02d}", f"{today.year - 1:04d}"
+
+
+honours = HonourService()

@@ -1,0 +1,1 @@
+"""Dynamic incentives: streak qualification for streak multiplier rules."""

@@ -1,0 +1,1 @@
+"""Leaderboards: ranks by period and scope, served from the period totals."""

@@ -1,0 +1,184 @@
+"""Queries of the boards, all on ``period_total`` and its indexes.
+
+Company boards range over ``(period, points DESC, employee_no)``; family and
+front-line boards over their own indexes of the same shape; a department board
+over the subtree's range of ``(period, department_key)``. Nothing sums the
+ledger. Ranks are ``1 + the number of rows with more points`` in the board.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.points_api.db import employee_copy
+from services.points_api.leaderboards.models import BoardPrivacy
+
+_privacy = BoardPrivacy.__table__
+_ROW = "t.employee_no, t.points, t.participation_points, t.outcome_points, t.growth_points"
+_FILTERS = {
+    "company": "",
+    "department": " AND t.department_key LIKE :scope_value",
+    "family": " AND t.job_role_family = :scope_value",
+    "front_line": " AND t.is_front_line",
+}
+
+
+@dataclass(frozen=True)
+class Board:
+    """Which rows count: the period key, the scope, and its value (a LIKE pattern of
+    the department subtree, or the family)."""
+
+    period: str
+    scope: str
+    scope_value: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"period": self.period, "scope_value": self.scope_value}
+
+    def sql(self, template: str) -> Any:
+        return text(template.replace("{scope}", _FILTERS[self.scope]).replace("{row}", _ROW))
+
+
+_TOP = """
+SELECT t.*, c.name, coalesce(p.hide_name, false) AS hide_name
+FROM (SELECT {row} FROM period_total t
+      WHERE t.period = :period AND t.points > 0{scope}
+        AND (CAST(:after_points AS bigint) IS NULL OR t.points < :after_points
+             OR (t.points = :after_points AND t.employee_no > :after_employee))
+      ORDER BY t.points DESC, t.employee_no LIMIT :limit) t
+LEFT JOIN employee_copy c ON c.employee_no = t.employee_no
+LEFT JOIN board_privacy p ON p.employee_no = t.employee_no
+ORDER BY t.points DESC, t.employee_no
+"""
+
+
+async def top(session: AsyncSession, board: Board, *, limit: int,
+              after: tuple[int, str] | None = None) -> list[Any]:
+    """The board from the top (or after ``(points, employee_no)``), best first."""
+    params = {**board.params(), "limit": limit, "after_points": after[0] if after else None,
+              "after_employee": after[1] if after else None}
+    return list((await session.execute(board.sql(_TOP), params)).all())
+
+
+# One statement: the employee's points, up to k rows either side (each side is two
+# index ranges: the rest of the employee's tie, then the next points values), and
+# the counts that rank them: rows above the highest of them, and rows per points
+# value between the lowest and the highest.
+_AROUND = """
+WITH me AS (
+    SELECT coalesce((SELECT t.points FROM period_total t
+                     WHERE t.period = :period AND t.employee_no = :employee_no), 0) AS points
+), above AS (
+    SELECT * FROM (
+        (SELECT {row} FROM period_total t
+         WHERE t.period = :period AND t.points = (SELECT points FROM me) AND t.points > 0
+           AND t.employee_no < :employee_no{scope}
+         ORDER BY t.employee_no DESC LIMIT :k)
+        UNION ALL
+        (SELECT {row} FROM period_total t
+         WHERE t.period = :period AND t.points > (SELECT points FROM me){scope}
+         ORDER BY t.points, t.employee_no DESC LIMIT :k)
+    ) a ORDER BY points, employee_no DESC LIMIT :k
+), below AS (
+    SELECT * FROM (
+        (SELECT {row} FROM period_total t
+         WHERE t.period = :period AND t.points = (SELECT points FROM me) AND t.points > 0
+           AND t.employee_no > :employee_no{scope}
+         ORDER BY t.employee_no LIMIT :k)
+        UNION ALL
+        (SELECT {row} FROM period_total t
+         WHERE t.period = :period AND t.points < (SELECT points FROM me) AND t.points > 0{scope}
+         ORDER BY t.points DESC, t.employee_no LIMIT :k)
+    ) b ORDER BY points DESC, employee_no LIMIT :k
+), mine AS (
+    SELECT :employee_no AS employee_no, me.points,
+           coalesce(t.participation_points, 0) AS participation_points,
+           coalesce(t.outcome_points, 0) AS outcome_points,
+           coalesce(t.growth_points, 0) AS growth_points
+    FROM me LEFT JOIN period_total t ON t.period = :period AND t.employee_no = :employee_no
+), shown AS (
+    SELECT * FROM above UNION ALL SELECT * FROM mine UNION ALL SELECT * FROM below
+), bounds AS (
+    SELECT max(points) AS hi, min(points) AS lo FROM shown
+)
+SELECT 'row' AS part, s.*, c.name, coalesce(p.hide_name, false) AS hide_name, NULL AS n
+FROM shown s
+LEFT JOIN employee_copy c ON c.employee_no = s.employee_no
+LEFT JOIN board_privacy p ON p.employee_no = s.employee_no
+UNION ALL
+SELECT 'higher', NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*)
+FROM period_total t WHERE t.period = :period AND t.points > (SELECT hi FROM bounds){scope}
+UNION ALL
+SELECT 'tie', NULL, t.points, NULL, NULL, NULL, NULL, NULL, count(*)
+FROM period_total t
+WHERE t.period = :period AND t.points > (SELECT lo FROM bounds)
+  AND t.points <= (SELECT hi FROM bounds){scope}
+GROUP BY t.points
+"""
+
+
+async def around(session: AsyncSession, board: Board, *, employee_no: str,
+                 k: int) -> list[Any]:
+    """Rows ``part`` = 'row' (the shown employees), 'higher' (``n`` rows above the
+    highest shown points) and 'tie' (``n`` rows per points value within the shown
+    range)."""
+    params = {**board.params(), "employee_no": employee_no, "k": k}
+    return list((await session.execute(board.sql(_AROUND), params)).all())
+
+
+def around_statement(board: Board, *, employee_no: str, k: int) -> tuple[Any, dict[str, Any]]:
+    """The rank query and its parameters (for the benchmark's timings and plans)."""
+    return board.sql(_AROUND), {**board.params(), "employee_no": employee_no, "k": k}
+
+
+def top_statement(board: Board, *, limit: int) -> tuple[Any, dict[str, Any]]:
+    """The top-N query of a first page and its parameters."""
+    return board.sql(_TOP), {**board.params(), "limit": limit, "after_points": None,
+                             "after_employee": None}
+
+
+async def department_path(session: AsyncSession, code: str) -> list[str] | None:
+    """The path from the root down to department ``code``, as some employee's copy
+    knows it; None when no employee belongs to it or below it."""
+    c = employee_copy.c
+    row = (await session.execute(
+        select(c.department_path, c.department_code)
+        .where(c.department_path.contains([code]) | (c.department_code == code)).limit(1))
+    ).one_or_none()
+    if row is None:
+        return None
+    path = list(row.department_path)
+    if not path or path[-1] != row.department_code:
+        path.append(row.department_code)
+    return path[:path.index(code) + 1] if code in path else None
+
+
+def subtree_pattern(path: list[str]) -> str:
+    """The LIKE pattern of ``department_key`` that matches the department at the end
+    of ``path`` and every department below it."""
+    key = "/" + "/".join(path) + "/"
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# -- privacy ---------------------------------------------------------------------------------
+
+
+async def get_privacy(session: AsyncSession, employee_no: str) -> Any | None:
+    return (await session.execute(select(_privacy).where(
+        _privacy.c.employee_no == employee_no))).one_or_none()
+
+
+async def set_privacy(session: AsyncSession, employee_no: str, *, hide_name: bool,
+                      actor: str) -> Any:
+    stmt = insert(_privacy).values(employee_no=employee_no, hide_name=hide_name,
+                                   updated_by=actor)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[_privacy.c.employee_no],
+        set_={"hide_name": hide_name, "updated_by": actor, "updated_at": text("now()")},
+    ).returning(*_privacy.c)
+    return (await session.execute(stmt)).one()

@@ -1,0 +1,1 @@
+"""Milestones: promotion eligibility per position, and certifications."""
