@@ -8,11 +8,12 @@ import os
 import platform
 import sys
 
-from bench import earning, employees, redemptions
+from bench import earning, employees, leaderboard, redemptions
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
 
 BENCHMARKS = {"employees": employees.run, "earning": earning.run,
-              "redemptions": redemptions.run}
+              "redemptions": redemptions.run,
+              "leaderboard": leaderboard.run}
 
 
 def main() -> int:
