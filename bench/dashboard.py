@@ -15,6 +15,7 @@ import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -404,40 +405,57 @@ class Bench:
 
         return midnight(days[0]), midnight(days[1] + timedelta(days=1))
 
-    def cases(self) -> list[tuple[str, str, Callable[..., Awaitable[Any]]]]:
+    def cases(self) -> list[Case]:
         m, y, l12 = self.month, self.year, self.last12
+        month_starts = (datetime.combine(l12[0], datetime.min.time()),
+                        datetime.combine(m[0], datetime.min.time()))
         return [
-            ("participation, month, AP by department",
-             "/training/v1/reports/participation?department=AP&group_by=department",
-             lambda tr, pt: tr.fetchrow(PARTICIPATION_SQL, *self.bounds(m), m[1])),
-            ("participation, year, AP by department",
-             f"/training/v1/reports/participation?department=AP&group_by=department"
-             f"&period=Y{y[0].year}",
-             lambda tr, pt: tr.fetchrow(PARTICIPATION_SQL, *self.bounds(y), y[1])),
-            ("skill attainment, AP by department",
-             "/training/v1/reports/skill-attainment?department=AP&group_by=department",
-             lambda tr, pt: tr.fetchrow(ATTAINMENT_SQL, *self.bounds(m), m[1])),
-            ("skill gaps, first page of 50",
-             "/training/v1/reports/skill-gaps?department=AP",
-             lambda tr, pt: tr.fetch(GAPS_SQL, self.bounds(m)[1], m[1])),
-            ("time to competency, 12 months of hires",
-             "/training/v1/reports/time-to-competency?department=AP",
-             lambda tr, pt: tr.fetchrow(COMPETENCY_SQL, l12[0], l12[1], TZ)),
-            ("effectiveness, top vs bottom 20%",
-             "/training/v1/reports/effectiveness?department=AP", self._effectiveness),
-            ("training plans, year", "/training/v1/reports/training-plans?department=AP",
-             lambda tr, pt: tr.fetchrow(PLANS_SQL, y[0], y[1], TZ)),
-            ("pilot comparison, year", "/training/v1/reports/pilot-comparison?department=AP",
-             self._pilot),
-            ("production KPIs, AP-PROD, 12 months",
-             "/training/v1/reports/production-kpis?department=AP-PROD",
-             lambda tr, pt: tr.fetch(KPI_SQL, datetime.combine(l12[0], datetime.min.time()),
-                                     datetime.combine(m[0], datetime.min.time()), TZ)),
-            ("satisfaction, 12 months by month",
-             "/training/v1/reports/satisfaction?department=AP",
-             lambda tr, pt: tr.fetch(SATISFACTION_SQL, *self.bounds(l12), TZ)),
-            ("survey results, one survey", "/training/v1/surveys/AP-SAT-3/results?department=AP",
-             lambda tr, pt: tr.fetch(SURVEY_SQL)),
+            Case("participation, month, AP by department",
+                 "/training/v1/reports/participation?department=AP&group_by=department",
+                 lambda tr, pt: tr.fetchrow(PARTICIPATION_SQL, *self.bounds(m), m[1]),
+                 _same_total),
+            Case("participation, year, AP by department",
+                 f"/training/v1/reports/participation?department=AP&group_by=department"
+                 f"&period=Y{y[0].year}",
+                 lambda tr, pt: tr.fetchrow(PARTICIPATION_SQL, *self.bounds(y), y[1]),
+                 _same_total),
+            Case("skill attainment, AP by department",
+                 "/training/v1/reports/skill-attainment?department=AP&group_by=department",
+                 lambda tr, pt: tr.fetchrow(ATTAINMENT_SQL, *self.bounds(m), m[1]),
+                 _same_total),
+            Case("skill gaps, first page of 50", "/training/v1/reports/skill-gaps?department=AP",
+                 lambda tr, pt: tr.fetch(GAPS_SQL, self.bounds(m)[1], m[1]),
+                 lambda a, s: [i["employee_no"] for i in a["items"]] == [r[0] for r in s]),
+            Case("time to competency, 12 months of hires",
+                 "/training/v1/reports/time-to-competency?department=AP",
+                 lambda tr, pt: tr.fetchrow(COMPETENCY_SQL, l12[0], l12[1], TZ),
+                 lambda a, s: (a["total"]["hires"], a["total"]["competent"],
+                               a["total"]["median_days"]) == (
+                     s[0], s[1], None if s[2] is None else round(s[2], 1))),
+            Case("effectiveness, top vs bottom 20%",
+                 "/training/v1/reports/effectiveness?department=AP", self._effectiveness,
+                 lambda a, s: a["top"]["attained"] + a["bottom"]["attained"] == s),
+            Case("training plans, year", "/training/v1/reports/training-plans?department=AP",
+                 lambda tr, pt: tr.fetchrow(PLANS_SQL, y[0], y[1], TZ),
+                 lambda a, s: (a["total"]["assigned"], a["total"]["completed"]) == tuple(s)),
+            Case("pilot comparison, year", "/training/v1/reports/pilot-comparison?department=AP",
+                 self._pilot, _same_pilot),
+            Case("production KPIs, AP-PROD, 12 months",
+                 "/training/v1/reports/production-kpis?department=AP-PROD",
+                 lambda tr, pt: tr.fetch(KPI_SQL, *month_starts, TZ),
+                 lambda a, s: [(r["month"], r["employees"]) for r in a["months"]] == [
+                     (r[0], r[1]) for r in s]),
+            Case("satisfaction, 12 months by month",
+                 "/training/v1/reports/satisfaction?department=AP",
+                 lambda tr, pt: tr.fetch(SATISFACTION_SQL, *self.bounds(l12), TZ),
+                 lambda a, s: {(r["period"], r["answers"], r["satisfied"]) for r in a["rows"]
+                               if r["question_code"] is None and r["period"] != "all"}
+                 == {tuple(r) for r in s}),
+            Case("survey results, one survey",
+                 "/training/v1/surveys/AP-SAT-3/results?department=AP",
+                 lambda tr, pt: tr.fetch(SURVEY_SQL),
+                 lambda a, s: {q["position"]: q["answers"] for q in a["questions"]
+                               if q["answers"]} == _answers_per_question(s)),
         ]
 
     async def _effectiveness(self, tr: asyncpg.Connection, pt: asyncpg.Connection) -> Any:
@@ -457,33 +475,66 @@ class Bench:
         out = []
         try:
             async with httpx.AsyncClient(base_url=self.stack.gateway_url, timeout=120) as http:
-                for name, path, sql in self.cases():
-                    api = await _median(lambda p=path: _get(http, p))
-                    hand = await _median(lambda q=sql: q(tr, pt))
+                for case in self.cases():
+                    api, answer = await _median(lambda p=case.path: _get(http, p))
+                    hand, figures = await _median(lambda q=case.sql: q(tr, pt))
                     ratio = api / hand if hand else float("inf")
                     verdict = "meets" if api < 1.0 or ratio < 1.5 else "MISSES"
-                    out.append(f"{name:<42} API {api * 1000:7.0f} ms   hand-written SQL "
-                               f"{hand * 1000:7.0f} ms   {ratio:4.1f}x   goal (<1 s or <1.5x): "
-                               f"{verdict}")
+                    agree = "same figures" if case.agree(answer, figures) else "FIGURES DIFFER"
+                    out.append(f"{case.name:<40} API {api * 1000:6.0f} ms  hand-written SQL "
+                               f"{hand * 1000:6.0f} ms  {ratio:4.1f}x  {verdict:<6} {agree}")
         finally:
             await tr.close()
             await pt.close()
         return out
 
 
-async def _get(http: httpx.AsyncClient, path: str) -> None:
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str
+    sql: Callable[[asyncpg.Connection, asyncpg.Connection], Awaitable[Any]]
+    agree: Callable[[Any, Any], bool]  # (the API's JSON, the SQL's result)
+
+
+def _same_total(api: Any, row: Any) -> bool:
+    return (api["total"]["employees"], api["total"]["count"]) == (row[0], row[1])
+
+
+def _same_pilot(api: Any, found: Any) -> bool:
+    participation, _, plans_row, points = found
+    people = {bool(pilot): (n, hits) for pilot, n, hits in participation}
+    pts = {bool(pilot): (n, total) for pilot, n, total in points}
+    groups = {True: api["pilot"], False: api["rest"]}
+    return all(
+        (g["employees"], round(people[k][1] / people[k][0], 4)) ==
+        (people[k][0], g["participation_rate"])
+        and (g["points_employees"], g["total_points"]) == pts[k] for k, g in groups.items()
+    ) and api["pilot"]["plan_assignments"] + api["rest"]["plan_assignments"] == plans_row[0]
+
+
+def _answers_per_question(rows: Any) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for position, _, _, n in rows:
+        out[position] = out.get(position, 0) + n
+    return out
+
+
+async def _get(http: httpx.AsyncClient, path: str) -> Any:
     r = await http.get(path, headers=HR)
     r.raise_for_status()
+    return r.json()
 
 
-async def _median(call: Callable[[], Awaitable[Any]]) -> float:
-    await call()  # warm-up: plans and caches
+async def _median(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    """Median time of RUNS calls after a warm-up, and the last call's answer."""
+    result = await call()  # warm-up: plans and caches
     times = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        await call()
+        result = await call()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(times), result
 
 
 def _next_month(day: date) -> date:

@@ -127,6 +127,8 @@ DELEGATED = {
     "reconcile": ("jifen.reconcile",
                   "check balances against entries, holds against redemptions, stock against "
                   "reservations"),
+    "report": ("jifen.report", "print or save a dashboard report (JSON or CSV)"),
+    "demo": ("jifen.demo", "load the sample plant (1,500 employees, a year of training)"),
 }
 
 

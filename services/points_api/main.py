@@ -6,6 +6,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from services.points_api.analytics.quantiles import router as quantiles_router
 from services.points_api.config import Settings
 from services.points_api.db import employee_copy, kit_tables
 from services.points_api.earning.service import earning
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables=kit_tables,
         routers=[events_router("points", kit_tables.processed_event, handlers),
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
-                 holds_router, webhooks_router, leaderboards_router,
+                 holds_router, webhooks_router, quantiles_router, leaderboards_router,
                  milestones_router, honours_router, notifications_router],
         peers={"training": settings.training_url},
         on_startup=[install_default_rule_set, webhook_startup(webhook_settings),

@@ -11,12 +11,17 @@ from services.training_api.db import kit_tables
 from services.training_api.employees.endpoints import router as employees_router
 from services.training_api.exam_attempts.endpoints import router as exam_attempts_router
 from services.training_api.facts.endpoints import router as facts_router
+from services.training_api.feedback.endpoints import router as feedback_router
 from services.training_api.interactions.endpoints import router as interactions_router
+from services.training_api.kpis.endpoints import router as kpis_router
 from services.training_api.notes.endpoints import router as notes_router
 from services.training_api.org.endpoints import router as org_router
+from services.training_api.plans.endpoints import router as plans_router
 from services.training_api.practicals.endpoints import router as practicals_router
+from services.training_api.reports.endpoints import router as reports_router
 from services.training_api.skill_applications.endpoints import router as skill_applications_router
 from services.training_api.skill_records.endpoints import router as skill_records_router
+from services.training_api.surveys.endpoints import router as surveys_router
 from shared.app import ServiceSpec, create_service_app
 
 
@@ -32,7 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables=kit_tables,
         routers=[org_router, employees_router, skill_records_router, courses_router,
                  completions_router, interactions_router, notes_router, exam_attempts_router,
-                 practicals_router, skill_applications_router, facts_router],
+                 practicals_router, skill_applications_router, facts_router,
+                 reports_router, plans_router, surveys_router, feedback_router, kpis_router],
         outbox_destinations={
             "points": (settings.points_url, "/points/v1/internal/events"),
             "rewards": (settings.rewards_url, "/rewards/v1/internal/events"),

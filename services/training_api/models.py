@@ -117,3 +117,8 @@ class Employee(TimestampMixin, Base):
 # importing the modules here registers those tables on the metadata (alembic, tests).
 import services.training_api.courses.models  # noqa: E402, F401
 import services.training_api.facts.models  # noqa: E402, F401
+import services.training_api.feedback.models  # noqa: E402, F401
+import services.training_api.kpis.models  # noqa: E402, F401
+import services.training_api.plans.models  # noqa: E402, F401
+import services.training_api.reports.models  # noqa: E402, F401
+import services.training_api.surveys.models  # noqa: E402, F401

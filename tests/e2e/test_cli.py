@@ -27,7 +27,7 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_help_documents_every_command():
     out = run("--help").stdout
-    for command in ("token", "run", "import-employees", "openapi"):
+    for command in ("token", "run", "import-employees", "openapi", "reconcile", "report", "demo"):
         assert command in out
         assert run(command, "--help").returncode == 0
 

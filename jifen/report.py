@@ -1,0 +1,200 @@
+"""``jifen report NAME``: fetch a dashboard report from the gateway as JSON or CSV.
+
+Every report of docs/dashboard.md has a name here; options become the report's
+query parameters. Lists (skill-gaps, plan-behind, survey-text, feedback) are
+fetched page by page, so the JSON holds every item (the CSV always does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+DEFAULT_URL = os.environ.get("JIFEN_URL", "http://127.0.0.1:8080")
+
+
+@dataclass(frozen=True)
+class Report:
+    path: str  # may name {plan} or {survey}
+    summary: str
+    is_list: bool = False
+
+
+REPORTS: dict[str, Report] = {
+    "participation": Report("/training/v1/reports/participation", "training participation rate"),
+    "skill-attainment": Report("/training/v1/reports/skill-attainment",
+                               "skill attainment rate, per skill"),
+    "skill-gaps": Report("/training/v1/reports/skill-gaps", "who lacks which required skill",
+                         is_list=True),
+    "time-to-competency": Report("/training/v1/reports/time-to-competency",
+                                 "days for new hires to hold their role's skills"),
+    "effectiveness": Report("/training/v1/reports/effectiveness",
+                            "skill attainment of the top 20% by points vs the bottom 20%"),
+    "training-plans": Report("/training/v1/reports/training-plans", "plan completion rate"),
+    "plan-behind": Report("/training/v1/training-plans/{plan}/behind",
+                          "who is behind on a plan (--plan)", is_list=True),
+    "pilot-comparison": Report("/training/v1/reports/pilot-comparison",
+                               "pilot departments against the rest"),
+    "production-kpis": Report("/training/v1/reports/production-kpis",
+                              "defect rate and efficiency beside training, before/after pilot"),
+    "satisfaction": Report("/training/v1/reports/satisfaction", "satisfaction share per period"),
+    "survey-results": Report("/training/v1/surveys/{survey}/results",
+                             "results of a survey per question and department (--survey)"),
+    "survey-text": Report("/training/v1/surveys/{survey}/text-answers",
+                          "free-text answers of a survey (--survey)", is_list=True),
+    "feedback": Report("/training/v1/feedback", "feedback from employees", is_list=True),
+}
+
+# option name -> query parameter
+OPTIONS = {"period": "period", "from_": "from", "to": "to", "department": "department",
+           "family": "family", "front_line": "front_line", "group_by": "group_by",
+           "skill": "skill", "fraction": "fraction", "granularity": "granularity",
+           "question_code": "question_code", "pilot_start": "pilot_start",
+           "status": "status", "topic": "topic", "tag": "tag"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    names = "\n".join(f"  {name:<20} {r.summary}" for name, r in REPORTS.items())
+    p = argparse.ArgumentParser(
+        prog="jifen report", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Fetch a dashboard report through the gateway (docs/dashboard.md).",
+        epilog=f"reports:\n{names}\n\nexamples:\n"
+               "  jifen report participation --period M2026-03 --department AP "
+               "--group-by department\n"
+               "  jifen report skill-gaps --department AP-MACH1 --format csv --out gaps.csv")
+    p.add_argument("name", choices=sorted(REPORTS), metavar="NAME", help="the report")
+    p.add_argument("--period", help="M2026-03, Q2026-1, Y2026 or ALL")
+    p.add_argument("--from", dest="from_", metavar="DATE",
+                   help="first day (YYYY-MM-DD) instead of --period")
+    p.add_argument("--to", metavar="DATE", help="last day, included")
+    p.add_argument("--department", help="department code (sub-departments included)")
+    p.add_argument("--family", help="role family: production, technical, quality, ...")
+    p.add_argument("--front-line", choices=["true", "false"], help="front-line employees only "
+                                                                 "(true) or the others")
+    p.add_argument("--group-by", choices=["department", "family", "front_line", "job_role",
+                                          "pilot"], help="one row per group")
+    p.add_argument("--skill", help="skill-gaps: only this skill")
+    p.add_argument("--plan", help="plan-behind: the plan's code")
+    p.add_argument("--survey", help="survey-results, survey-text: the survey's code")
+    p.add_argument("--fraction", help="effectiveness: size of the top and bottom sets (0.2)")
+    p.add_argument("--granularity", choices=["month", "quarter"], help="satisfaction")
+    p.add_argument("--question-code", help="satisfaction: one question, e.g. fairness")
+    p.add_argument("--pilot-start", metavar="DATE", help="production-kpis: split on this day")
+    p.add_argument("--status", help="feedback: open or closed")
+    p.add_argument("--topic", help="feedback: rules, courses, rewards or other")
+    p.add_argument("--tag", help="feedback: with this tag")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="any other query parameter (repeatable)")
+    p.add_argument("--format", choices=["json", "csv"], default="json",
+                   help="json (default) or csv (UTF-8 with BOM, opens in Excel)")
+    p.add_argument("--out", help="write to this file instead of standard output")
+    p.add_argument("--url", default=DEFAULT_URL, help="gateway URL (default %(default)s)")
+    p.add_argument("--token", help="bearer token (default: a development hr_admin token)")
+    return p
+
+
+def _params(args: argparse.Namespace) -> dict[str, str]:
+    params = {query: str(getattr(args, attr)) for attr, query in OPTIONS.items()
+              if getattr(args, attr, None) is not None}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--param {item!r}: use KEY=VALUE")
+        params[key] = value
+    return params
+
+
+def _path(report: Report, args: argparse.Namespace) -> str:
+    for name in ("plan", "survey"):
+        if "{" + name + "}" in report.path:
+            value = getattr(args, name)
+            if not value:
+                raise ValueError(f"{args.name} needs --{name}")
+            return report.path.replace("{" + name + "}", value)
+    return report.path
+
+
+def fetch(client: httpx.Client, path: str, params: dict[str, str], *, fmt: str,
+          is_list: bool) -> bytes:
+    """The report's bytes: the CSV as served, or JSON (every page of a list)."""
+    if fmt == "csv":
+        return _get(client, path, {**params, "format": "csv"}).content
+    if not is_list:
+        return _dump(_get(client, path, params).json())
+    items: list[Any] = []
+    cursor = None
+    while True:
+        page = _get(client, path, {**params, "limit": "500",
+                                   **({"cursor": cursor} if cursor else {})}).json()
+        items.extend(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return _dump({"items": items})
+
+
+class ReportError(Exception):
+    pass
+
+
+def _get(client: httpx.Client, path: str, params: dict[str, str]) -> httpx.Response:
+    try:
+        r = client.get(path, params=params)
+    except httpx.HTTPError as exc:
+        raise ReportError(f"cannot reach {client.base_url} ({exc}); is `make run` running?")\
+            from exc
+    if r.status_code >= 400:
+        try:
+            problem = r.json()
+            detail = f"{problem.get('title')}: {problem.get('detail')}"
+            for error in problem.get("errors") or []:
+                detail += f"\n  {error.get('pointer')}: {error.get('detail')}"
+        except ValueError:
+            detail = r.text[:500]
+        raise ReportError(f"{r.status_code} {detail}")
+    return r
+
+
+def _dump(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _default_token() -> str:
+    from jifen.cli import _default_token as cli_token
+
+    return cli_token()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    report = REPORTS[args.name]
+    try:
+        path, params = _path(report, args), _params(args)
+    except ValueError as exc:
+        print(f"jifen report: {exc}", file=sys.stderr)
+        return 2
+    headers = {"Authorization": f"Bearer {args.token or _default_token()}"}
+    with httpx.Client(base_url=args.url.rstrip("/"), headers=headers,
+                      timeout=httpx.Timeout(300, connect=5)) as client:
+        try:
+            content = fetch(client, path, params, fmt=args.format, is_list=report.is_list)
+        except ReportError as exc:
+            print(f"jifen report {args.name}: {exc}", file=sys.stderr)
+            return 1
+    if args.out:
+        Path(args.out).write_bytes(content)
+        print(f"wrote {args.out} ({len(content):,} bytes)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Typed client of points_api's internal analytics: points of a scope of employees
+and its top and bottom fraction. Mirrors points_api's ``ScopeQuantiles``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, Request
+from pydantic import BaseModel
+
+from shared.errors import DependencyUnavailable
+from shared.http import PeerClient
+
+QUANTILES_PATH = "/points/v1/internal/analytics/quantiles"
+
+
+class PointsSet(BaseModel):
+    employee_nos: list[str]
+    min_points: int | None = None
+    max_points: int | None = None
+
+
+class ScopePoints(BaseModel):
+    periods: list[str]
+    employees: int
+    total_points: int
+    participation_points: int = 0
+    outcome_points: int = 0
+    growth_points: int = 0
+    fraction: float
+    top: PointsSet
+    bottom: PointsSet
+
+
+class PointsAnalyticsClient(PeerClient):
+    peer_name = "points_api"
+
+    async def scope_points(self, periods: list[str], *, fraction: float,
+                           department: str | None = None, family: str | None = None,
+                           is_front_line: bool | None = None,
+                           is_pilot: bool | None = None) -> ScopePoints:
+        """Raises DependencyUnavailable (503 with Retry-After) when points_api is down
+        or cannot answer."""
+        params: list[tuple[str, str]] = [("period", p) for p in periods]
+        params.append(("fraction", str(fraction)))
+        for name, value in (("department", department), ("family", family),
+                            ("is_front_line", is_front_line), ("is_pilot", is_pilot)):
+            if value is not None:
+                params.append((name, str(value).lower() if isinstance(value, bool) else value))
+        try:
+            result = await self._request("GET", QUANTILES_PATH, ScopePoints, params=params)
+        except httpx.HTTPStatusError as exc:
+            raise DependencyUnavailable(
+                f"points_api refused the points question: HTTP {exc.response.status_code}"
+            ) from exc
+        assert isinstance(result, ScopePoints)
+        return result
+
+
+def get_points_analytics(request: Request) -> PointsAnalyticsClient:
+    return PointsAnalyticsClient(request.app.state.peers["points"])
+
+
+PointsAnalytics = Annotated[PointsAnalyticsClient, Depends(get_points_analytics)]

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from services.training_api.employees.schemas import EmployeeNo
+from shared.contracts.base import ReadSchema, Schema
+
+Topic = Literal["rules", "courses", "rewards", "other"]
+FeedbackStatus = Literal["open", "closed"]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class FeedbackCreate(Schema):
+    topic: Topic = Field(description="rules (积分规则), courses (课程), rewards (兑换) or other")
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=200)] | None = Field(
+        None, examples=["质量管控进阶"], description="What it is about: a course, a rule...")
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=5000)] = Field(
+        examples=["课程时间太长，希望拆成几节 15 分钟的短课"])
+    client_id: uuid.UUID | None = Field(None, description=(
+        "Optional id made by the app: the same feedback sent again answers 200 with the "
+        "stored one instead of filing it twice"))
+    employee_no: EmployeeNo | None = Field(None, description=(
+        "Whose feedback: the token's subject by default; HR and integrations may file it "
+        "for an employee"))
+
+
+class FeedbackTags(Schema):
+    tags: list[Tag] = Field(max_length=20, examples=[["课程时长", "待改进"]],
+                            description="Replaces the feedback's tags")
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(values))
+
+
+class FeedbackClose(Schema):
+    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                 max_length=2000)] = Field(
+        examples=["已将课程拆分为 3 节短课，下月上线"])
+
+
+class Feedback(ReadSchema):
+    id: int
+    employee_no: str
+    employee_name: str
+    department_code: str = Field(description="The author's department when they wrote it")
+    department_name: str
+    topic: Topic
+    subject: str | None
+    text: str
+    tags: list[str]
+    status: FeedbackStatus
+    created_at: datetime
+    recorded_by: str
+    tagged_by: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    resolution: str | None

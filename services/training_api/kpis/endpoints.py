@@ -1,0 +1,158 @@
+"""Production KPIs per department and month (from the ERP or a file), pilot start
+dates, and the report of KPIs beside training metrics before and after a pilot."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile, status
+
+from services.training_api.kpis import schemas, tables
+from services.training_api.kpis.errors import (
+    KpiFileRejected,
+    KpiFileTooLarge,
+    KpiNotFound,
+    PilotNotFound,
+)
+from services.training_api.kpis.service import kpi_report, kpis, pilots
+from services.training_api.org.errors import DepartmentNotFound
+from services.training_api.org.schemas import CODE_PATTERN
+from services.training_api.reports.errors import (
+    DepartmentRequired,
+    InvalidPeriod,
+    NotYourDepartment,
+)
+from services.training_api.reports.export import CSV_RESPONSE, Format, csv_response, wants_csv
+from services.training_api.reports.params import (
+    DepartmentScope,
+    Last12Months,
+    ReportReader,
+)
+from services.training_api.reports.period import MONTH_PATTERN, parse_month
+from services.training_api.reports.scope import resolve_scope
+from shared.auth import CurrentUser, HRAdmin, OrgWriter
+from shared.db import DBSession
+from shared.errors import problems
+
+router = APIRouter(prefix="/training/v1", tags=["production KPIs"])
+DeptCode = Annotated[str, Path(pattern=CODE_PATTERN, description="Department code")]
+MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, description="Month, YYYY-MM",
+                                examples=["2026-03"])]
+SCOPE_PROBLEMS = (DepartmentRequired, NotYourDepartment, DepartmentNotFound)
+
+
+@router.put("/departments/{code}/kpis/{month}", response_model=schemas.Kpi,
+            operation_id="upsert_department_kpis", summary="Post a department's monthly "
+                                                          "production figures",
+            responses={201: {"model": schemas.Kpi, "description": "Created"},
+                       **problems(DepartmentNotFound)})
+async def upsert_department_kpis(code: DeptCode, month: MonthPath, body: schemas.KpiUpsert,
+                                 session: DBSession, principal: OrgWriter,
+                                 response: Response) -> schemas.Kpi:
+    """The ERP (``integration``) or HR posts the month's defect rate, the share of defects
+    caused by lacking skill and the efficiency, all in percent. Idempotent: the month's
+    figures are replaced (201 the first time, 200 after)."""
+    kpi, created = await kpis.upsert(session, code, parse_month(month), data=body,
+                                     actor=principal.sub)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return kpi
+
+
+@router.get("/departments/{code}/kpis/{month}", response_model=schemas.Kpi,
+            operation_id="get_department_kpis", summary="A department's figures of a month",
+            responses=problems(DepartmentNotFound, KpiNotFound))
+async def get_department_kpis(code: DeptCode, month: MonthPath, session: DBSession,
+                              principal: ReportReader) -> schemas.Kpi:
+    """HR and auditors read any department, managers their departments."""
+    await resolve_scope(session, principal, department=code, family=None, front_line=None)
+    return await kpis.get(session, code, parse_month(month))
+
+
+@router.get("/departments/{code}/kpis", response_model=list[schemas.Kpi],
+            operation_id="list_department_kpis", summary="A department's monthly figures",
+            responses=problems(DepartmentNotFound))
+async def list_department_kpis(code: DeptCode, session: DBSession, principal: ReportReader,
+                               first: Annotated[str | None, Query(
+                                   alias="from", pattern=MONTH_PATTERN,
+                                   description="First month, YYYY-MM")] = None,
+                               last: Annotated[str | None, Query(
+                                   alias="to", pattern=MONTH_PATTERN,
+                                   description="Last month, YYYY-MM")] = None,
+                               ) -> list[schemas.Kpi]:
+    """The months with figures between ``from`` and ``to`` (YYYY-MM, both included;
+    default all), oldest first. Same readers as one month."""
+    await resolve_scope(session, principal, department=code, family=None, front_line=None)
+    return await kpis.list(session, code, first=parse_month(first) if first else date(2000, 1, 1),
+                           last=parse_month(last) if last else date(2100, 12, 1))
+
+
+@router.post("/kpi-imports", response_model=schemas.KpiImportReport,
+             operation_id="import_department_kpis", summary="Import monthly figures from a file",
+             responses=problems(KpiFileRejected, KpiFileTooLarge))
+async def import_department_kpis(
+    file: UploadFile, request: Request, session: DBSession, principal: OrgWriter,
+    dry_run: Annotated[bool, Query(description="Validate and report only")] = False,
+) -> schemas.KpiImportReport:
+    """A CSV (UTF-8 with or without BOM, or GB18030/GBK) or XLSX with the columns
+    部门编码 (department_code), 月份 (month: 2026-03, 2026/3, 2026年3月) and any of 次品率
+    (defect_rate), 技能原因次品占比 (skill_defect_share), 生产效率 (efficiency), in percent
+    (a trailing % is accepted). Valid rows replace the month's figures; every rejected
+    row is reported with its line. HR and integrations."""
+    limit = request.app.state.settings.import_max_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise KpiFileTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
+    return await kpis.import_file(session, content=content, filename=file.filename or "upload",
+                                  dry_run=dry_run, actor=principal.sub)
+
+
+@router.put("/departments/{code}/pilot", response_model=schemas.Pilot,
+            operation_id="upsert_department_pilot", summary="Start a department's pilot",
+            responses={201: {"model": schemas.Pilot, "description": "Created"},
+                       **problems(DepartmentNotFound)})
+async def upsert_department_pilot(code: DeptCode, body: schemas.PilotUpsert,
+                                  session: DBSession, principal: HRAdmin,
+                                  response: Response) -> schemas.Pilot:
+    """HR records when the department's pilot (试点) started; the department becomes a
+    pilot department (``is_pilot``, so pilot-only rules apply to it and its
+    sub-departments) if it was not. The KPI report splits months before and after this
+    date."""
+    pilot, created = await pilots.upsert(session, code, data=body, actor=principal.sub)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return pilot
+
+
+@router.get("/departments/{code}/pilot", response_model=schemas.Pilot,
+            operation_id="get_department_pilot", summary="A department's pilot start",
+            responses=problems(DepartmentNotFound, PilotNotFound))
+async def get_department_pilot(code: DeptCode, session: DBSession,
+                               _: CurrentUser) -> schemas.Pilot:
+    """When the department's pilot started; anyone signed in."""
+    return await pilots.get(session, code)
+
+
+@router.get("/reports/production-kpis", response_model=schemas.KpiReport,
+            operation_id="report_production_kpis",
+            summary="Production KPIs beside training metrics, before and after a pilot",
+            responses={**CSV_RESPONSE, **problems(InvalidPeriod, *SCOPE_PROBLEMS)},
+            tags=["reports"])
+async def report_production_kpis(
+    request: Request, session: DBSession, scope: DepartmentScope, period: Last12Months,
+    pilot_start: Annotated[date | None, Query(
+        description="Split before/after on this day instead of the department's (or its "
+                    "nearest ancestor's) pilot start")] = None,
+    format: Format = None,  # noqa: A002
+) -> Any:
+    """For one department (required; a manager's own by default), per month of the
+    period (default: the current month and the 11 before it): its defect rate, share of
+    defects caused by skill and efficiency as posted, beside its subtree's participation
+    rate, front-line participation rate and skill attainment at the month's end. Months
+    from the pilot's start month on are ``after``, earlier ones ``before``; ``before``,
+    ``after`` and ``change`` are means over those months. HR and auditors read any
+    department, managers their departments."""
+    if scope.department_code is None:
+        raise DepartmentRequired("Name the department with ?department=")
+    report = await kpi_report.report(session, scope=scope, period=period,
+                                     pilot_start=pilot_start)
+    return csv_response(tables.report(report)) if wants_csv(request, format) else report

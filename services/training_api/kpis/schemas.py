@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from services.training_api.facts.schemas import scaled
+from services.training_api.reports.schemas import PeriodOut
+from shared.contracts.base import ReadSchema, Schema
+
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4,
+                                   allow_inf_nan=False), scaled(4)]
+Efficiency = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=4,
+                                      allow_inf_nan=False), scaled(4)]
+
+
+class KpiUpsert(Schema):
+    defect_rate: Percent | None = Field(None, examples=["1.2"], description=(
+        "Defective units per 100 produced (1.2 = 1.2%)"))
+    skill_defect_share: Percent | None = Field(None, examples=["40"], description=(
+        "Share of the defects caused by lacking skill, in percent"))
+    efficiency: Efficiency | None = Field(None, examples=["100"], description=(
+        "Output against the standard, in percent (100 = on standard)"))
+
+    @model_validator(mode="after")
+    def _some_figure(self) -> KpiUpsert:
+        if self.defect_rate is None and self.skill_defect_share is None \
+                and self.efficiency is None:
+            raise ValueError("give at least one of defect_rate, skill_defect_share, efficiency")
+        return self
+
+
+class Kpi(ReadSchema):
+    department_code: str
+    department_name: str
+    month: str = Field(description="YYYY-MM")
+    defect_rate: Decimal | None
+    skill_defect_share: Decimal | None
+    efficiency: Decimal | None
+    source: Literal["api", "import"]
+    updated_by: str
+    updated_at: datetime
+
+
+class RejectedKpiRow(ReadSchema):
+    line: int
+    department_code: str | None
+    month: str | None
+    reason: str
+
+
+class KpiImportReport(ReadSchema):
+    dry_run: bool
+    encoding: str
+    total_rows: int
+    valid_rows: int
+    created: int
+    updated: int
+    rejected: list[RejectedKpiRow]
+
+
+class PilotUpsert(Schema):
+    started_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                             description="First day of the pilot (试点)")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = \
+        Field(None, examples=["积分体系试点：机加工一车间"])
+
+
+class Pilot(ReadSchema):
+    department_code: str
+    department_name: str
+    is_pilot: bool
+    started_on: date
+    note: str | None
+    updated_by: str
+    updated_at: datetime
+
+
+class KpiMonth(ReadSchema):
+    month: str = Field(description="YYYY-MM")
+    phase: Literal["before", "after"] | None = Field(
+        description="Relative to the pilot start: its month and later are after")
+    defect_rate: Decimal | None
+    skill_defect_share: Decimal | None
+    efficiency: Decimal | None
+    employees: int = Field(description="Active employees of the department subtree hired by "
+                                       "the month's end")
+    participation_rate: float | None
+    front_line_participation_rate: float | None
+    attainment_rate: float | None = Field(description="Skill attainment at the month's end")
+
+
+class PhaseAverages(ReadSchema):
+    months: int = Field(description="Months in the phase (with figures)")
+    defect_rate: float | None
+    skill_defect_share: float | None
+    efficiency: float | None
+    participation_rate: float | None
+    front_line_participation_rate: float | None
+    attainment_rate: float | None
+
+
+class KpiReport(ReadSchema):
+    department_code: str
+    department_name: str
+    period: PeriodOut
+    pilot_started_on: date | None = Field(description="From ?pilot_start, else the pilot "
+                                                      "start of the department or its "
+                                                      "nearest ancestor")
+    months: list[KpiMonth]
+    before: PhaseAverages | None = Field(description="Means over the months before the pilot")
+    after: PhaseAverages | None
+    change: PhaseAverages | None = Field(description="after - before (months: after's)")

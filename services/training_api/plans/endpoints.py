@@ -1,0 +1,115 @@
+"""Training plans: HR assigns required courses with a due date; completion and who is
+behind, as JSON or CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from services.training_api.courses.errors import UnknownCourse
+from services.training_api.org.errors import DepartmentNotFound, UnknownDepartment, UnknownJobRole
+from services.training_api.org.schemas import CODE_PATTERN
+from services.training_api.plans import schemas, tables
+from services.training_api.plans.errors import PlanNotFound, UnknownEmployees
+from services.training_api.plans.service import plans
+from services.training_api.reports.errors import (
+    DepartmentRequired,
+    InvalidPeriod,
+    NotYourDepartment,
+)
+from services.training_api.reports.export import CSV_RESPONSE, Format, csv_response, wants_csv
+from services.training_api.reports.params import ReportReader, Scope, YearPeriod, company_today
+from shared.auth import HRAdmin
+from shared.db import DBSession
+from shared.errors import BadCursor, problems
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/training/v1", tags=["training plans"])
+PlanCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The plan's code")]
+SCOPE_PROBLEMS = (DepartmentRequired, NotYourDepartment, DepartmentNotFound)
+
+
+@router.put("/training-plans/{code}", response_model=schemas.TrainingPlan,
+            operation_id="upsert_training_plan", summary="Create or replace a training plan",
+            responses={201: {"model": schemas.TrainingPlan, "description": "Created"},
+                       **problems(UnknownCourse, UnknownJobRole, UnknownDepartment,
+                                  UnknownEmployees)})
+async def upsert_training_plan(code: PlanCode, body: schemas.TrainingPlanUpsert,
+                               session: DBSession, principal: HRAdmin,
+                               response: Response) -> schemas.TrainingPlan:
+    """HR assigns required courses (``course_codes``) with a due date (``due_on``) to
+    everyone in a job role and/or a department with its sub-departments, or to a list of
+    employees (``employee_nos``). Idempotent by code: 201 when created, 200 when
+    replaced. An employee completes the plan with a standing completion of every course
+    on or after ``starts_on`` (any time when absent)."""
+    plan, created = await plans.upsert(session, code, data=body, actor=principal.sub)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return plan
+
+
+@router.get("/training-plans/{code}", response_model=schemas.TrainingPlan,
+            operation_id="get_training_plan", summary="Get a training plan",
+            responses=problems(PlanNotFound))
+async def get_training_plan(code: PlanCode, session: DBSession,
+                            _: ReportReader) -> schemas.TrainingPlan:
+    """One plan with its courses and target. HR, auditors and managers read plans."""
+    return await plans.get(session, code)
+
+
+@router.get("/training-plans", response_model=Page[schemas.TrainingPlan],
+            operation_id="list_training_plans", summary="List training plans",
+            responses=problems(BadCursor))
+async def list_training_plans(
+    session: DBSession, _: ReportReader, limit: Limit = 50, cursor: Cursor = None,
+    due_from: Annotated[date | None, Query(description="Due on or after this day")] = None,
+    due_to: Annotated[date | None, Query(description="Due on or before this day")] = None,
+) -> Page[schemas.TrainingPlan]:
+    """Plans ordered by code, optionally by due date. HR, auditors and managers."""
+    after = decode_cursor(cursor, arity=1)
+    items, last = await plans.list(session, after=after[0] if after else None, limit=limit,
+                                   due_from=due_from, due_to=due_to)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
+
+
+@router.get("/reports/training-plans", response_model=schemas.PlansReport,
+            operation_id="report_training_plans", summary="Training plan completion rate",
+            responses={**CSV_RESPONSE, **problems(InvalidPeriod, *SCOPE_PROBLEMS)},
+            tags=["reports"])
+async def report_training_plans(request: Request, session: DBSession, scope: Scope,
+                                period: YearPeriod, format: Format = None) -> Any:  # noqa: A002
+    """Plans due in the period (default: the current year). Completion rate (计划完成率) =
+    assignments (employee x plan) completed / assignments, where a plan applies to the
+    active employees of its target hired by its due date, within the report's scope;
+    ``on_time_rate`` counts completions by the end of the due date. Per plan, per course.
+    Readable by HR and auditors for any scope, by managers for their departments."""
+    report = await plans.report(session, scope=scope, period=period,
+                                today=company_today(request))
+    return csv_response(tables.report(report)) if wants_csv(request, format) else report
+
+
+@router.get("/training-plans/{code}/behind", response_model=Page[schemas.BehindEmployee],
+            operation_id="list_training_plan_behind", summary="Who is behind on a plan",
+            responses={**CSV_RESPONSE, **problems(PlanNotFound, BadCursor, *SCOPE_PROBLEMS)})
+async def list_training_plan_behind(request: Request, code: PlanCode, session: DBSession,
+                                    scope: Scope, limit: Limit = 50, cursor: Cursor = None,
+                                    format: Format = None) -> Any:  # noqa: A002
+    """Employees the plan applies to (within the scope) who have not completed every
+    course, by employee number, with the missing courses and whether the due date has
+    passed. Paginated; the CSV holds every row. Readable by HR and auditors, and by
+    managers for their departments."""
+    today, tz = company_today(request), request.app.state.settings.tz
+    if wants_csv(request, format):
+        everyone, after = [], None
+        while True:
+            items, after = await plans.behind(session, code, scope=scope, tz=tz,
+                                              today=today, after=after, limit=5000)
+            everyone.extend(items)
+            if after is None:
+                return csv_response(tables.behind(code, everyone))
+    after_values = decode_cursor(cursor, arity=1)
+    items, last = await plans.behind(session, code, scope=scope, tz=tz, today=today,
+                                     after=after_values[0] if after_values else None,
+                                     limit=limit)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)

@@ -1,0 +1,140 @@
+"""Report periods on the company calendar: a month, quarter or year (the same keys
+as points_api: ``M2026-03``, ``Q2026-1``, ``Y2026``, ``ALL``) or a custom range
+of days. Pure functions: dates in, UTC bounds out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import Enum
+
+PERIOD_PATTERN = r"^(M\d{4}-(0[1-9]|1[0-2])|Q\d{4}-[1-4]|Y\d{4}|ALL)$"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+_PERIOD = re.compile(PERIOD_PATTERN)
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+class DefaultPeriod(Enum):
+    """What a report covers when the caller names no period."""
+
+    MONTH = "the current month"
+    YEAR = "the current year"
+    LAST_12_MONTHS = "the current month and the 11 before it"
+    ALL = "all time (ALL)"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days ``first_day``..``last_day`` (both included) on the company's wall clock."""
+
+    first_day: date
+    last_day: date
+    tz: tzinfo
+    key: str | None = None  # the points_api period key when the range is one
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.first_day, self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive upper bound in UTC: the midnight after ``last_day``."""
+        return local_midnight(self.last_day + timedelta(days=1), self.tz)
+
+    @property
+    def label(self) -> str:
+        return self.key or f"{self.first_day.isoformat()}..{self.last_day.isoformat()}"
+
+    def months(self) -> list[date]:
+        """First days of the months the period touches, in order."""
+        out, month = [], self.first_day.replace(day=1)
+        while month <= self.last_day:
+            out.append(month)
+            month = next_month(month)
+        return out
+
+    def points_periods(self) -> list[str] | None:
+        """The points_api period keys whose totals add up to this period, or None when
+        the period does not consist of whole months."""
+        if self.key is not None:
+            return [self.key]
+        if self.first_day.day != 1 or next_month(self.last_day).replace(day=1) != \
+                self.last_day + timedelta(days=1):
+            return None
+        return [f"M{m.year:04d}-{m.month:02d}" for m in self.months()]
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def month_period(month: date, tz: tzinfo) -> Period:
+    first = month.replace(day=1)
+    return Period(first, next_month(first) - timedelta(days=1), tz,
+                  f"M{first.year:04d}-{first.month:02d}")
+
+
+def from_key(key: str, tz: tzinfo, *, today: date) -> Period:
+    """The period of a points_api period key; ``ALL`` runs from 2000 to today."""
+    if not _PERIOD.match(key):
+        raise ValueError(f"{key!r} is not a period: use M2026-03, Q2026-1, Y2026 or ALL")
+    if key == "ALL":
+        return Period(EARLIEST, today, tz, key)
+    year = int(key[1:5])
+    if key[0] == "M":
+        first, months = date(year, int(key[6:8]), 1), 1
+    elif key[0] == "Q":
+        first, months = date(year, (int(key[6]) - 1) * 3 + 1, 1), 3
+    else:
+        first, months = date(year, 1, 1), 12
+    last = first
+    for _ in range(months):
+        last = next_month(last)
+    return Period(first, last - timedelta(days=1), tz, key)
+
+
+def default_period(default: DefaultPeriod, tz: tzinfo, *, today: date) -> Period:
+    if default is DefaultPeriod.MONTH:
+        return from_key(f"M{today.year:04d}-{today.month:02d}", tz, today=today)
+    if default is DefaultPeriod.YEAR:
+        return from_key(f"Y{today.year:04d}", tz, today=today)
+    if default is DefaultPeriod.ALL:
+        return from_key("ALL", tz, today=today)
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return Period(first, next_month(today) - timedelta(days=1), tz)
+
+
+def resolve(key: str | None, first: date | None, last: date | None, tz: tzinfo, *,
+            today: date, default: DefaultPeriod) -> Period:
+    """A period from ``period`` or from ``from``/``to`` (days, both included). A missing
+    ``from`` is the first day of the default period, a missing ``to`` today. Raises
+    ValueError with a message for the caller."""
+    if key is not None:
+        if first is not None or last is not None:
+            raise ValueError("give either period or from/to, not both")
+        return from_key(key, tz, today=today)
+    fallback = default_period(default, tz, today=today)
+    if first is None and last is None:
+        return fallback
+    first = first or fallback.first_day
+    last = last or max(today, first)
+    if last < first:
+        raise ValueError(f"to ({last}) is before from ({first})")
+    if first < EARLIEST or last > LATEST:
+        raise ValueError(f"dates must lie between {EARLIEST} and {LATEST}")
+    return Period(first, last, tz)
+
+
+def parse_month(text: str) -> date:
+    """``2026-03`` -> 2026-03-01."""
+    if not re.match(MONTH_PATTERN, text):
+        raise ValueError(f"{text!r} is not a month (YYYY-MM)")
+    return date(int(text[:4]), int(text[5:7]), 1)
