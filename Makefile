@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run test test-fast bench openapi lint clean-data
+.PHONY: help venv run demo test bench openapi lint clean-data
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -26,6 +26,9 @@ venv: $(STAMP) ## create .venv and install Jifen with its development tools
 run: $(STAMP) ## start PostgreSQL, the three services and the gateway on :8080 (Ctrl-C stops)
 	@scripts/system-packages.sh nginx
 	$(BIN)/jifen run
+
+demo: $(STAMP) ## load the sample plant (1,500 employees, a year of training) into `make run`
+	$(BIN)/jifen demo
 
 test: $(STAMP) ## run the whole test suite (starts its own database, services and nginx)
 	@scripts/system-packages.sh nginx docker-compose

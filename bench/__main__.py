@@ -8,12 +8,12 @@ import os
 import platform
 import sys
 
-from bench import earning, employees, leaderboard, redemptions
+from bench import dashboard, earning, employees, leaderboard, redemptions
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
 
 BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "redemptions": redemptions.run,
-              "leaderboard": leaderboard.run}
+              "leaderboard": leaderboard.run, "dashboard": dashboard.run}
 
 
 def main() -> int:
