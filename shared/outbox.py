@@ -142,6 +142,7 @@ class OutboxRelay:
         self.destinations = destinations
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[list[Delivery]]] = set()
         self._wake = asyncio.Event()
 
     # -- delivery -------------------------------------------------------------------
@@ -153,10 +154,15 @@ class OutboxRelay:
         replica already holds are skipped; they are delivered by that replica."""
         if not row_ids:
             return []
-        try:
-            return await asyncio.wait_for(self._deliver(row_ids=row_ids), timeout)
-        except TimeoutError:
+        # Past the budget the delivery is left to finish on its own, never cancelled:
+        # cancelling an in-flight httpx request can leak its connection-pool slot.
+        task = asyncio.create_task(self._deliver(row_ids=row_ids))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if not done:
             return []
+        return task.result()
 
     async def deliver_pending(self) -> int:
         """One pass of the relay loop: deliver what is due. Returns rows delivered."""
@@ -293,6 +299,8 @@ class OutboxRelay:
         self._wake.set()
 
     async def stop(self) -> None:
+        if self._in_flight:  # deliveries past their caller's budget: let them finish
+            await asyncio.wait(set(self._in_flight), timeout=5)
         if self._task is not None:
             self._task.cancel()
             try:
