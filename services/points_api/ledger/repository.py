@@ -152,6 +152,20 @@ async def paid_for_keys(session: AsyncSession, employee_no: str,
 # -- period totals ---------------------------------------------------------------------------
 
 
+def _period_upsert() -> Any:
+    stmt = insert(_period)
+    c = _period.c
+    return stmt.on_conflict_do_update(
+        index_elements=[c.period, c.employee_no],
+        set_={"points": c.points + stmt.excluded.points, "updated_at": func.now(),
+              **{col: c[col] + stmt.excluded[col] for col in CATEGORY_COLUMNS}})
+
+
+# one single-row statement, built once and run for each period: a multi-row VALUES
+# statement cannot be cached and was compiled again for every entry
+_PERIOD_UPSERT = _period_upsert()
+
+
 async def add_period_totals(session: AsyncSession, employee_no: str,
                             deltas: dict[str, dict[str, int]]) -> None:
     """Add ``{period: {"points": n, "<category>_points": n}}`` to the period totals."""
@@ -159,13 +173,7 @@ async def add_period_totals(session: AsyncSession, employee_no: str,
         return
     rows = [{"period": period, "employee_no": employee_no, "points": d.get("points", 0),
              **{col: d.get(col, 0) for col in CATEGORY_COLUMNS}} for period, d in deltas.items()]
-    stmt = insert(_period).values(rows)
-    c = _period.c
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[c.period, c.employee_no],
-        set_={"points": c.points + stmt.excluded.points, "updated_at": func.now(),
-              **{col: c[col] + stmt.excluded[col] for col in CATEGORY_COLUMNS}})
-    await session.execute(stmt)
+    await session.execute(_PERIOD_UPSERT, rows)
 
 
 async def get_period_total(session: AsyncSession, employee_no: str, period: str) -> Any | None:
