@@ -1,6 +1,6 @@
-from shared.migrations_env import run
+import services.points_api.models  # noqa: F401  (registers every table on the metadata)
 from services.points_api.config import Settings
 from services.points_api.db import metadata
-import services.points_api.models  # noqa: F401  (registers every table on the metadata)
+from shared.migrations_env import run
 
 run(metadata, Settings())

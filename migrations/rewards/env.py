@@ -1,6 +1,6 @@
-from shared.migrations_env import run
+import services.rewards_api.models  # noqa: F401  (registers every table on the metadata)
 from services.rewards_api.config import Settings
 from services.rewards_api.db import metadata
-import services.rewards_api.models  # noqa: F401  (registers every table on the metadata)
+from shared.migrations_env import run
 
 run(metadata, Settings())

@@ -23,8 +23,11 @@ async def test_departments_listed_in_tree_order(gw, hr):
     a1 = await create_department(gw, code=a["code"] + "-1", parent=a["code"])
     codes, cursor = [], None
     while True:
-        r = await gw.get("/training/v1/departments", headers=hr,
-                         params={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        r = await gw.get(
+            "/training/v1/departments",
+            headers=hr,
+            params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+        )
         assert r.status_code == 200
         codes += [d["code"] for d in r.json()["items"]]
         cursor = r.json()["next_cursor"]
@@ -39,8 +42,11 @@ async def test_department_cannot_become_its_own_ancestor(gw, hr):
     child = await create_department(gw, parent=top["code"])
     grandchild = await create_department(gw, parent=child["code"])
     for new_parent in (top["code"], grandchild["code"]):
-        r = await gw.put(f"/training/v1/departments/{top['code']}", headers=hr,
-                         json={"name": "x", "parent_code": new_parent})
+        r = await gw.put(
+            f"/training/v1/departments/{top['code']}",
+            headers=hr,
+            json={"name": "x", "parent_code": new_parent},
+        )
         assert r.status_code == 409, r.text
         assert r.headers["content-type"].startswith(PROBLEM)
         assert r.json()["type"].endswith("/department-cycle")
@@ -50,16 +56,22 @@ async def test_moving_a_department_moves_its_subtree(gw, hr):
     a, b = await create_department(gw), await create_department(gw)
     child = await create_department(gw, parent=a["code"])
     leaf = await create_department(gw, parent=child["code"])
-    r = await gw.put(f"/training/v1/departments/{child['code']}", headers=hr,
-                     json={"name": "移动", "parent_code": b["code"]})
+    r = await gw.put(
+        f"/training/v1/departments/{child['code']}",
+        headers=hr,
+        json={"name": "移动", "parent_code": b["code"]},
+    )
     assert r.status_code == 200
     moved = (await gw.get(f"/training/v1/departments/{leaf['code']}", headers=hr)).json()
     assert moved["path"] == [b["code"], child["code"], leaf["code"]]
 
 
 async def test_unknown_parent_is_a_conflict(gw, hr):
-    r = await gw.put(f"/training/v1/departments/{uid('D')}", headers=hr,
-                     json={"name": "x", "parent_code": "NOPE-" + uid()})
+    r = await gw.put(
+        f"/training/v1/departments/{uid('D')}",
+        headers=hr,
+        json={"name": "x", "parent_code": "NOPE-" + uid()},
+    )
     assert r.status_code == 409
     assert r.json()["type"].endswith("/unknown-department")
 
@@ -70,27 +82,44 @@ async def test_job_role_carries_its_competency_model(gw, hr):
     got = (await gw.get(f"/training/v1/job-roles/{role['code']}", headers=hr)).json()
     assert got["family"] == "quality"
     assert {(s["skill_code"], s["level"]) for s in got["required_skills"]} == {
-        (s1["code"], 2), (s2["code"], 3)}
+        (s1["code"], 2),
+        (s2["code"], 3),
+    }
     # replacing the model removes a skill
-    r = await gw.put(f"/training/v1/job-roles/{role['code']}", headers=hr, json={
-        "name": "质检员", "family": "quality",
-        "required_skills": [{"skill_code": s2["code"], "level": 4}]})
+    r = await gw.put(
+        f"/training/v1/job-roles/{role['code']}",
+        headers=hr,
+        json={
+            "name": "质检员",
+            "family": "quality",
+            "required_skills": [{"skill_code": s2["code"], "level": 4}],
+        },
+    )
     assert r.status_code == 200
     assert [(s["skill_code"], s["level"]) for s in r.json()["required_skills"]] == [(s2["code"], 4)]
 
 
 async def test_job_role_with_unknown_skill_or_family(gw, hr):
-    r = await gw.put(f"/training/v1/job-roles/{uid('R')}", headers=hr, json={
-        "name": "x", "family": "production", "required_skills": [{"skill_code": "NOPE", "level": 1}]})
+    r = await gw.put(
+        f"/training/v1/job-roles/{uid('R')}",
+        headers=hr,
+        json={
+            "name": "x",
+            "family": "production",
+            "required_skills": [{"skill_code": "NOPE", "level": 1}],
+        },
+    )
     assert r.status_code == 409 and r.json()["type"].endswith("/unknown-skill")
-    r = await gw.put(f"/training/v1/job-roles/{uid('R')}", headers=hr,
-                     json={"name": "x", "family": "astronaut"})
+    r = await gw.put(
+        f"/training/v1/job-roles/{uid('R')}", headers=hr, json={"name": "x", "family": "astronaut"}
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["pointer"] == "#/family"
 
 
 async def test_employee_cannot_write_org_data(gw):
-    r = await gw.put(f"/training/v1/skills/{uid('S')}", headers=auth("E1", "employee"),
-                     json={"name": "x"})
+    r = await gw.put(
+        f"/training/v1/skills/{uid('S')}", headers=auth("E1", "employee"), json={"name": "x"}
+    )
     assert r.status_code == 403
     assert r.headers["content-type"].startswith(PROBLEM)

@@ -5,8 +5,8 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 19:47:57.974783
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0002'

@@ -27,10 +27,18 @@ from shared.contracts.holds import Hold, HoldAction, HoldCreate
 
 
 def hold_out(row: Any, spendable_after: int | None = None) -> Hold:
-    return Hold(hold_id=row.hold_id, employee_no=row.employee_no, points=row.points,
-                status=row.status, expires_at=row.expires_at, reason=row.reason,
-                created_at=row.created_at, settled_at=row.settled_at,
-                spend_entry_id=row.spend_entry_id, spendable_after=spendable_after)
+    return Hold(
+        hold_id=row.hold_id,
+        employee_no=row.employee_no,
+        points=row.points,
+        status=row.status,
+        expires_at=row.expires_at,
+        reason=row.reason,
+        created_at=row.created_at,
+        settled_at=row.settled_at,
+        spend_entry_id=row.spend_entry_id,
+        spendable_after=spendable_after,
+    )
 
 
 class HoldService:
@@ -40,8 +48,9 @@ class HoldService:
         existing = await repo.get(session, data.hold_id)
         if existing is not None:
             if (existing.employee_no, existing.points) != (data.employee_no, data.points):
-                raise HoldMismatch(f"Hold {data.hold_id} is for {existing.points} points of "
-                                   f"{existing.employee_no}")
+                raise HoldMismatch(
+                    f"Hold {data.hold_id} is for {existing.points} points of {existing.employee_no}"
+                )
             return hold_out(existing, account.balance - account.held), False
         if data.expires_at <= datetime.now(UTC):
             raise HoldExpiryInvalid("expires_at is in the past")
@@ -49,10 +58,19 @@ class HoldService:
         if spendable < data.points:
             raise InsufficientPoints(
                 f"{data.employee_no} can spend {spendable} points; {data.points} are needed",
-                spendable=spendable, required=data.points)
-        row = await repo.insert(session, {
-            "hold_id": data.hold_id, "employee_no": data.employee_no, "points": data.points,
-            "reason": data.reason, "expires_at": data.expires_at})
+                spendable=spendable,
+                required=data.points,
+            )
+        row = await repo.insert(
+            session,
+            {
+                "hold_id": data.hold_id,
+                "employee_no": data.employee_no,
+                "points": data.points,
+                "reason": data.reason,
+                "expires_at": data.expires_at,
+            },
+        )
         account = await repo.move_held(session, data.employee_no, data.points)
         return hold_out(row, account.balance - account.held), True
 
@@ -62,8 +80,9 @@ class HoldService:
             raise HoldNotFound(f"No hold {hold_id}")
         return hold_out(row)
 
-    async def capture(self, session: AsyncSession, envelope: EventEnvelope, *,
-                      tz: tzinfo) -> dict[str, Any]:
+    async def capture(
+        self, session: AsyncSession, envelope: EventEnvelope, *, tz: tzinfo
+    ) -> dict[str, Any]:
         """hold.capture: the redemption was fulfilled; the held points are spent."""
         action, hold = await self._locked(session, envelope)
         if hold.status == "captured":
@@ -71,13 +90,30 @@ class HoldService:
         if hold.status != "active" or hold.expires_at <= datetime.now(UTC):
             raise RejectEvent(f"hold {hold.hold_id} is {hold.status}, it cannot be captured")
         await repo.move_held(session, hold.employee_no, -hold.points)
-        entries, account = await ledger.post(session, hold.employee_no, [Posting(
-            kind="spend", amount=-hold.points, qualifying_amount=0, category=None,
-            reason=hold.reason, occurred_at=datetime.now(UTC), source_event_id=envelope.event_id,
-            details={"hold_id": str(hold.hold_id)})], tz=tz)
+        entries, account = await ledger.post(
+            session,
+            hold.employee_no,
+            [
+                Posting(
+                    kind="spend",
+                    amount=-hold.points,
+                    qualifying_amount=0,
+                    category=None,
+                    reason=hold.reason,
+                    occurred_at=datetime.now(UTC),
+                    source_event_id=envelope.event_id,
+                    details={"hold_id": str(hold.hold_id)},
+                )
+            ],
+            tz=tz,
+        )
         await repo.settle(session, hold.hold_id, status="captured", spend_entry_id=entries[0].id)
-        return {"hold_id": str(hold.hold_id), "status": "captured",
-                "spend_entry_id": entries[0].id, "balance": account.balance}
+        return {
+            "hold_id": str(hold.hold_id),
+            "status": "captured",
+            "spend_entry_id": entries[0].id,
+            "balance": account.balance,
+        }
 
     async def release(self, session: AsyncSession, envelope: EventEnvelope) -> dict[str, Any]:
         """hold.release: rejected, cancelled or expired redemption; points come back."""
@@ -90,7 +126,9 @@ class HoldService:
         await repo.settle(session, hold.hold_id, status="released")
         return {"hold_id": str(hold.hold_id), "status": "released"}
 
-    async def _locked(self, session: AsyncSession, envelope: EventEnvelope) -> tuple[HoldAction, Any]:
+    async def _locked(
+        self, session: AsyncSession, envelope: EventEnvelope
+    ) -> tuple[HoldAction, Any]:
         try:
             action = HoldAction.model_validate(envelope.payload)
         except ValueError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -116,7 +117,7 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         raise BadCursor("The cursor does not belong to this list") from exc
 
 
-class FactKind(Generic[F, C]):
+class FactKind(ABC, Generic[F, C]):
     """Base of the service of one kind of fact; subclasses say who records it and
     implement :meth:`build`."""
 
@@ -125,9 +126,10 @@ class FactKind(Generic[F, C]):
     recorders: ClassVar[tuple[str, ...]]   # roles that record it for anyone
     self_service: ClassVar[bool] = False   # the employee records their own
 
+    @abstractmethod
     async def build(self, session: AsyncSession, fact_id: uuid.UUID, data: C, *,
                     employee: repo.EmployeeRef, principal: Principal) -> Built[F]:
-        raise NotImplementedError
+        """The kind's row and its event, checked against the catalogue."""
 
     async def record(self, session: AsyncSession, data: C, *, principal: Principal) -> Change[F]:
         """Record a new fact (created) or, for a client id seen before with the same
