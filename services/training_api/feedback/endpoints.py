@@ -19,11 +19,11 @@ from services.training_api.feedback.service import feedback
 from services.training_api.org import repository as org_repo
 from services.training_api.org.errors import DepartmentNotFound
 from services.training_api.org.schemas import CODE_PATTERN
-from services.training_api.reports.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from services.training_api.reports.period import local_midnight
 from shared.auth import AuditReader, CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
+from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
 
 router = APIRouter(prefix="/training/v1", tags=["feedback"])

@@ -23,7 +23,6 @@ from services.training_api.reports.errors import (
     InvalidPeriod,
     NotYourDepartment,
 )
-from services.training_api.reports.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from services.training_api.reports.params import (
     DepartmentScope,
     Last12Months,
@@ -34,6 +33,7 @@ from services.training_api.reports.scope import resolve_scope
 from shared.auth import CurrentUser, HRAdmin, OrgWriter
 from shared.db import DBSession
 from shared.errors import problems
+from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 
 router = APIRouter(prefix="/training/v1", tags=["production KPIs"])
 DeptCode = Annotated[str, Path(pattern=CODE_PATTERN, description="Department code")]

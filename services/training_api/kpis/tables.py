@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.training_api.kpis import schemas
-from services.training_api.reports.export import CsvTable, file_name
+from shared.export import CsvTable, file_name
 
 PHASES = {"before": "试点前", "after": "试点后", None: ""}
 

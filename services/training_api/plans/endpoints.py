@@ -19,11 +19,11 @@ from services.training_api.reports.errors import (
     InvalidPeriod,
     NotYourDepartment,
 )
-from services.training_api.reports.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from services.training_api.reports.params import ReportReader, Scope, YearPeriod, company_today
 from shared.auth import HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
+from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/training/v1", tags=["training plans"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.training_api.plans import schemas
-from services.training_api.reports.export import CsvTable, file_name
+from shared.export import CsvTable, file_name
 
 
 def report(r: schemas.PlansReport) -> CsvTable:

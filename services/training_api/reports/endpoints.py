@@ -16,7 +16,6 @@ from services.training_api.reports.errors import (
     NotYourDepartment,
     PeriodNotWholeMonths,
 )
-from services.training_api.reports.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from services.training_api.reports.params import (
     AllTimePeriod,
     Last12Months,
@@ -29,6 +28,7 @@ from services.training_api.reports.scope import GroupBy
 from services.training_api.reports.service import metrics
 from shared.db import DBSession
 from shared.errors import BadCursor, DependencyUnavailable, problems
+from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/training/v1/reports", tags=["reports"])

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.training_api.reports import schemas
-from services.training_api.reports.export import CsvTable, file_name
+from shared.export import CsvTable, file_name
 
 
 def _period_cells(period: schemas.PeriodOut) -> list[Any]:

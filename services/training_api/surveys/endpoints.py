@@ -17,7 +17,6 @@ from services.training_api.reports.errors import (
     InvalidPeriod,
     NotYourDepartment,
 )
-from services.training_api.reports.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from services.training_api.reports.params import (
     AllTimePeriod,
     DepartmentScope,
@@ -38,6 +37,7 @@ from services.training_api.surveys.service import surveys
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
+from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/training/v1", tags=["surveys"])

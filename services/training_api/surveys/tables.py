@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.training_api.reports.export import CsvTable, file_name
 from services.training_api.surveys import schemas
+from shared.export import CsvTable, file_name
 
 KINDS = {"single_choice": "单选", "scale": "评分(1-5)", "text": "填空"}
 

@@ -1,5 +1,6 @@
 """Reports as CSV files that Excel opens with Chinese intact: UTF-8 with a byte
-order mark, CRLF line ends, a file name in Content-Disposition."""
+order mark, CRLF line ends, a file name in Content-Disposition. Every service's
+reports answer CSV through these (training_api's dashboard, points_api's points mix)."""
 
 from __future__ import annotations
 
