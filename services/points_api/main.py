@@ -25,6 +25,7 @@ from services.points_api.webhooks.config import WebhookSettings
 from services.points_api.webhooks.delivery import webhook_delivery_job, webhook_startup
 from services.points_api.webhooks.endpoints import router as webhooks_router
 from services.points_api.webhooks.forwarding import forwarded_event_handlers
+from services.points_api.whatif.endpoints import router as whatif_router
 from shared.app import ServiceSpec, create_service_app, every
 from shared.consumer import EventHandler, events_router
 from shared.contracts.events import EMPLOYEE_UPSERTED
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[events_router("points", kit_tables.processed_event, handlers),
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
                  holds_router, webhooks_router, quantiles_router, leaderboards_router,
-                 milestones_router, honours_router, notifications_router],
+                 milestones_router, honours_router, notifications_router, whatif_router],
         peers={"training": settings.training_url},
         on_startup=[install_default_rule_set, webhook_startup(webhook_settings),
                     connect_skills],

@@ -133,8 +133,10 @@ class LedgerEntry(Base):
                         name="earn_complete"),
         CheckConstraint("kind <> 'reverse' OR reverses_entry_id IS NOT NULL",
                         name="reverse_has_target"),
-        CheckConstraint("kind <> 'adjust' OR (amount <> 0 AND actor IS NOT NULL)",
-                        name="adjust_complete"),
+        # an adjustment that takes away more than is left moves only what it can: the
+        # spendable or the qualifying part may then be zero, never both
+        CheckConstraint("kind <> 'adjust' OR ((amount <> 0 OR qualifying_amount <> 0) "
+                        "AND actor IS NOT NULL)", name="adjust_complete"),
         # redelivery of one event can never pay one rule twice
         Index("uq_ledger_entry_earn_event_rule", "source_event_id", "rule_id", unique=True,
               postgresql_where=text("kind = 'earn'")),
@@ -241,3 +243,4 @@ from services.points_api.leaderboards import models as leaderboard_models  # noq
 from services.points_api.milestones import models as milestone_models  # noqa: E402, F401
 from services.points_api.notifications import models as notification_models  # noqa: E402, F401
 from services.points_api.webhooks import models as webhook_models  # noqa: E402, F401
+from services.points_api.whatif import models as whatif_models  # noqa: E402, F401

@@ -37,6 +37,7 @@ from services.points_api.rules.schemas import Award, RuleSet
 from services.points_api.rules.service import rule_sets
 from services.points_api.webhooks.event_types import POINTS_AWARDED
 from services.points_api.webhooks.publish import publish
+from services.points_api.whatif.event_log import record_event
 from shared.consumer import RejectEvent, RetryLater
 from shared.contracts.events import EventEnvelope
 from shared.contracts.points import PointsOutcome
@@ -62,9 +63,11 @@ class EarningService:
         except (ValidationError, ValueError) as exc:
             raise RejectEvent(f"invalid {envelope.event_type} payload: {exc}") from exc
         if isinstance(event, FactVoided):
+            await record_event(session, envelope, event, employee=None)
             outcome = await ledger.void_fact(session, event, event_id=envelope.event_id, tz=tz)
         else:
-            outcome = await self.earn(session, event, event_id=envelope.event_id, tz=tz)
+            outcome = await self.earn(session, event, event_id=envelope.event_id, tz=tz,
+                                      envelope=envelope)
         await self._consequences(session, event, outcome, event_id=envelope.event_id, tz=tz)
         return outcome.model_dump(mode="json")
 
@@ -85,10 +88,12 @@ class EarningService:
             await milestones.check(session, event.employee_no, tz=tz, fresh_skills=proves_skill)
 
     async def earn(self, session: AsyncSession, event: TrainingEvent, *,
-                   event_id: uuid.UUID, tz: tzinfo) -> PointsOutcome:
+                   event_id: uuid.UUID, tz: tzinfo, envelope: EventEnvelope) -> PointsOutcome:
         employee = await employee_copies.get_context(session, event.employee_no)
         if employee is None:
             raise RetryLater(f"employee {event.employee_no} is not synced to points_api yet")
+        # what the rules saw, kept for replaying the event under another rule set
+        await record_event(session, envelope, event, employee=employee)
         account = await ledger_repo.lock_account(session, event.employee_no)
         if await ledger_repo.is_fact_voided(session, event.fact_id):
             return await ledger.outcome(session, account=account, entries=[],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -19,7 +19,7 @@ from services.points_api.ledger.errors import (
 from services.points_api.ledger.periods import (
     PERIOD_PATTERN,
     CompanyTZ,
-    local_midnight,
+    parse_bound,
     period_bounds,
 )
 from services.points_api.ledger.repository import EntryFilters
@@ -135,20 +135,12 @@ def _filters(category: str | None, kind: str | None, period: str | None, start: 
 
 
 def _parse_bound(name: str, value: str | None, tz: tzinfo) -> datetime | None:
-    """A date means the start of that day in the company's time zone (for ``to``: the
-    start of the next day, so that the day is included); a time without an offset is
-    company time."""
     if value is None:
         return None
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return local_midnight(day + timedelta(days=1) if name == "to" else day, tz)
-        moment = datetime.fromisoformat(value)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(UTC)
-    except (ValueError, OverflowError) as exc:
-        raise _invalid(name, f"{value!r} is not a date (YYYY-MM-DD) or an RFC 3339 time "
-                             "within the years 1-9999") from exc
+        return parse_bound(value, tz, upper=name == "to")
+    except ValueError as exc:
+        raise _invalid(name, str(exc)) from exc
 
 
 def _invalid(name: str, detail: str) -> InvalidEntryFilter:

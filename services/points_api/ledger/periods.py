@@ -7,7 +7,7 @@ Asia/Shanghai), not UTC: an entry at 2026-11-30T17:00Z counts in December.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,21 @@ def period_bounds(key: str, tz: tzinfo) -> tuple[datetime | None, datetime | Non
 def local_midnight(day: date, tz: tzinfo) -> datetime:
     """The start of ``day`` on the company's wall clock, in UTC."""
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def parse_bound(value: str, tz: tzinfo, *, upper: bool) -> datetime:
+    """A date (YYYY-MM-DD) is the start of that day on the company's wall clock; as an
+    ``upper`` (exclusive) bound, the start of the next day, so that the day is included.
+    A time without an offset is company time. Raises ValueError."""
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return local_midnight(day + timedelta(days=1) if upper else day, tz)
+        moment = datetime.fromisoformat(value)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or an RFC 3339 time "
+                         "within the years 1-9999") from exc
 
 
 def company_tz(request: Request) -> ZoneInfo:

@@ -1,0 +1,268 @@
+"""Replaying logged training events under another rule set: what each employee
+would have earned. Pure: events and the surrounding ledger history in, awards out.
+
+The replay walks the events in the order points_api applied them (the log's
+``seq``) and gives the rule engine the same history it had then, except that the
+simulated facts' own earlier awards are the simulated ones:
+
+- cap usage and best-result payments come from the ledger entries of facts outside
+  the simulation that were standing at that point (applied before the event, not yet
+  reversed), plus the simulated awards so far;
+- a voided fact's simulated awards stop counting when its void event comes, and a
+  fact voided before its own event arrives earns nothing, as in the ledger;
+- a rule that already paid a fact (the fact sent again under a new event id) does
+  not pay it again.
+
+So a replay of the rule set that was in force reproduces the ledger exactly, and a
+replay of a draft shows what the draft alone changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from pydantic import ValidationError
+
+from services.points_api.ledger.periods import month_key
+from services.points_api.rules.engine import (
+    AwardHistory,
+    AwardOutOfRange,
+    CapWindowNeed,
+    evaluate,
+    history_needs,
+)
+from services.points_api.rules.schemas import Award, CapUsage, RuleSet
+from shared.contracts.training_events import (
+    FACT_VOIDED,
+    EmployeeContext,
+    parse_training_event,
+)
+
+CATEGORIES = ("participation", "outcome", "growth")
+# entries applied before the event log existed count as applied before every event
+BEFORE_LOG = 0
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One row of the training event log."""
+
+    seq: int
+    event_id: uuid.UUID
+    event_type: str
+    employee_no: str
+    fact_id: str
+    occurred_at: datetime
+    payload: Mapping[str, Any]
+    employee: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PriorEntry:
+    """A ledger entry of a fact outside the simulation that the simulated facts' caps
+    and best-result top-ups take into account. ``seq`` is the log position of the event
+    that wrote it, ``reversed_seq`` that of the event that reversed it (earn entries)."""
+
+    kind: str
+    rule_id: str | None
+    amount: int
+    qualifying_amount: int
+    occurred_at: datetime
+    dedupe_key: str | None
+    seq: int = BEFORE_LOG
+    reversed_seq: int | None = None
+
+
+@dataclass
+class SimulatedAward:
+    fact_id: str
+    rule_id: str
+    category: str
+    points: int
+    occurred_at: datetime
+    dedupe_key: str | None
+    standing: bool = True
+
+
+@dataclass
+class EmployeeResult:
+    events: int = 0
+    by_category: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    by_rule: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by_month: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def points(self) -> int:
+        return sum(self.by_category.values())
+
+
+@dataclass
+class ReplayStats:
+    events: int = 0  # training facts replayed (void events not counted)
+    skipped_voided: int = 0
+    unreadable: int = 0  # payloads the current event models no longer accept
+    confirmer_points_clamped: int = 0  # chosen points moved into the draft's range
+
+
+class _EmployeeHistory:
+    __slots__ = ("prior", "awards", "paid_rules")
+
+    def __init__(self, prior: list[PriorEntry]) -> None:
+        self.prior = prior
+        self.awards: list[SimulatedAward] = []
+        self.paid_rules: dict[str, set[str]] = defaultdict(set)
+
+    def cap_usage(self, window: CapWindowNeed, seq: int) -> CapUsage:
+        count = points = 0
+        for entry in self.prior:
+            if (entry.kind == "earn" and entry.rule_id in window.rule_ids
+                    and window.start <= entry.occurred_at < window.end
+                    and entry.seq < seq
+                    and (entry.reversed_seq is None or entry.reversed_seq > seq)):
+                count += 1
+                points += entry.amount
+        for award in self.awards:
+            if (award.standing and award.rule_id in window.rule_ids
+                    and window.start <= award.occurred_at < window.end):
+                count += 1
+                points += award.points
+        return CapUsage(count, points)
+
+    def paid_for_keys(self, keys: Iterable[str], seq: int) -> dict[str, int]:
+        wanted = set(keys)
+        paid: dict[str, int] = {}
+        for entry in self.prior:
+            if entry.dedupe_key in wanted and entry.seq < seq:
+                paid[entry.dedupe_key] = paid.get(entry.dedupe_key, 0) + entry.qualifying_amount
+        for award in self.awards:
+            if award.standing and award.dedupe_key in wanted:
+                paid[award.dedupe_key] = paid.get(award.dedupe_key, 0) + award.points
+        return paid
+
+    def void(self, fact_id: str) -> list[SimulatedAward]:
+        voided = [a for a in self.awards if a.fact_id == fact_id and a.standing]
+        for award in voided:
+            award.standing = False
+        self.paid_rules.pop(fact_id, None)
+        return voided
+
+
+class Replay:
+    """Feed it events in ``seq`` order; read ``results`` and ``stats`` afterwards."""
+
+    def __init__(self, rule_set: RuleSet, *, tz: tzinfo,
+                 prior: Mapping[str, list[PriorEntry]] | None = None,
+                 streaks: Mapping[tuple[str, str], frozenset[str]] | None = None) -> None:
+        self.rule_set = rule_set
+        self.tz = tz
+        self._prior = prior or {}
+        self._streaks = streaks or {}
+        self._histories: dict[str, _EmployeeHistory] = {}
+        self._contexts: dict[tuple[str, str], EmployeeContext] = {}
+        self._voided: set[str] = set()
+        self._fact_owner: dict[str, str] = {}
+        self.results: dict[str, EmployeeResult] = defaultdict(EmployeeResult)
+        self.stats = ReplayStats()
+
+    def feed(self, event: LoggedEvent) -> None:
+        if event.event_type == FACT_VOIDED:
+            self._void(event)
+        else:
+            self._replay(event)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _history(self, employee_no: str) -> _EmployeeHistory:
+        history = self._histories.get(employee_no)
+        if history is None:
+            history = self._histories[employee_no] = _EmployeeHistory(
+                list(self._prior.get(employee_no, ())))
+        return history
+
+    def _void(self, event: LoggedEvent) -> None:
+        fact_id = str(event.payload.get("voided_fact_id", ""))
+        try:
+            fact_id = str(uuid.UUID(fact_id))
+        except ValueError:
+            return
+        self._voided.add(fact_id)
+        owner = self._fact_owner.get(fact_id)
+        if owner is None:
+            return
+        result = self.results[owner]
+        for award in self._history(owner).void(fact_id):
+            self._count(result, award, sign=-1)
+
+    def _replay(self, logged: LoggedEvent) -> None:
+        self.stats.events += 1
+        result = self.results[logged.employee_no]
+        result.events += 1
+        if logged.fact_id in self._voided:
+            self.stats.skipped_voided += 1
+            return
+        try:
+            event = parse_training_event(logged.event_type, dict(logged.payload))
+            employee = self._context(logged)
+        except (ValidationError, ValueError):
+            self.stats.unreadable += 1
+            return
+        history = self._history(logged.employee_no)
+        needs = history_needs(self.rule_set, event, employee, self.tz)
+        month = month_key(event.occurred_at, self.tz)
+        on_streak = self._streaks.get((logged.employee_no, month), frozenset())
+        known = AwardHistory(
+            cap_usage={w.key: history.cap_usage(w, logged.seq) for w in needs.cap_windows},
+            paid_for_key=history.paid_for_keys(needs.dedupe_keys, logged.seq),
+            streak_rule_ids=frozenset(needs.streak_rule_ids) & on_streak)
+        awards = self._evaluate(event, employee, known)
+        paid = history.paid_rules[logged.fact_id]
+        for award in awards:
+            if award.rule_id in paid:
+                continue
+            paid.add(award.rule_id)
+            simulated = SimulatedAward(
+                fact_id=logged.fact_id, rule_id=award.rule_id, category=award.category,
+                points=award.points, occurred_at=event.occurred_at, dedupe_key=award.dedupe_key)
+            history.awards.append(simulated)
+            self._count(result, simulated, sign=1)
+        self._fact_owner.setdefault(logged.fact_id, logged.employee_no)
+
+    def _evaluate(self, event: Any, employee: EmployeeContext,
+                  history: AwardHistory) -> list[Award]:
+        """The draft's awards; points a confirmer chose outside the draft's range are
+        taken as the nearest end of the range (the confirmer could not have chosen them)."""
+        try:
+            return evaluate(self.rule_set, event.event_type, event, employee, history,
+                            self.tz).awards
+        except AwardOutOfRange as exc:
+            self.stats.confirmer_points_clamped += 1
+            clamped = min(max(event.points, exc.min_points), exc.max_points)
+            event = event.model_copy(update={"points": clamped})
+            return evaluate(self.rule_set, event.event_type, event, employee, history,
+                            self.tz).awards
+
+    def _context(self, logged: LoggedEvent) -> EmployeeContext:
+        if logged.employee is None:
+            raise ValueError("event logged without the employee's facts")
+        key = (logged.employee_no, _freeze(logged.employee))
+        context = self._contexts.get(key)
+        if context is None:
+            context = self._contexts[key] = EmployeeContext.model_validate(logged.employee)
+        return context
+
+    def _count(self, result: EmployeeResult, award: SimulatedAward, *, sign: int) -> None:
+        points = sign * award.points
+        result.by_category[award.category] = result.by_category.get(award.category, 0) + points
+        result.by_rule[award.rule_id] += points
+        result.by_month[month_key(award.occurred_at, self.tz)] += points
+
+
+def _freeze(employee: Mapping[str, Any]) -> str:
+    """A cache key for an employee snapshot (employees rarely change within a window)."""
+    return repr(sorted((k, tuple(v) if isinstance(v, list) else v)
+                       for k, v in employee.items()))

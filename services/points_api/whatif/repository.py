@@ -1,0 +1,245 @@
+"""Queries of the rule what-if: the window's events in the order they were applied,
+the ledger history around them, what they actually earned, and the simulations."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    and_,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import CTE
+
+from services.points_api.db import employee_copy
+from services.points_api.incentives.models import StreakQualification
+from services.points_api.models import Account, LedgerEntry, PeriodTotal, VoidedFact
+from services.points_api.whatif.models import (
+    RuleSimulation,
+    RuleSimulationEmployee,
+    TrainingEventLog,
+)
+from services.points_api.whatif.replay import BEFORE_LOG, LoggedEvent, PriorEntry
+from shared.contracts.training_events import FACT_VOIDED
+
+_log = TrainingEventLog.__table__
+_entry = LedgerEntry.__table__
+_voided = VoidedFact.__table__
+_sim = RuleSimulation.__table__
+_sim_employee = RuleSimulationEmployee.__table__
+_streak = StreakQualification.__table__
+_period = PeriodTotal.__table__
+_account = Account.__table__
+# the longest cap period is a month: history this far around the window is enough
+CAP_MARGIN = timedelta(days=32)
+_EVENT_COLUMNS = ("seq", "event_id", "event_type", "employee_no", "fact_id", "occurred_at",
+                  "payload", "employee")
+
+
+def window_events(start: datetime, end: datetime, department: str | None) -> CTE:
+    """The training facts that occurred in [start, end), of the department's subtree
+    (as the employee copy places employees now) or of everyone."""
+    stmt = select(*[_log.c[name] for name in _EVENT_COLUMNS]).where(
+        _log.c.occurred_at >= start, _log.c.occurred_at < end,
+        _log.c.event_type != FACT_VOIDED)
+    if department is not None:
+        stmt = stmt.where(_log.c.employee_no.in_(select(employee_copy.c.employee_no).where(
+            employee_copy.c.department_path.contains([department]))))
+    return stmt.cte("window_events")
+
+
+async def count_events(session: AsyncSession, window: CTE) -> int:
+    return int((await session.execute(select(func.count()).select_from(window))).scalar_one())
+
+
+async def stream_events(session: AsyncSession, window: CTE, *,
+                        batch: int = 5000) -> AsyncIterator[list[LoggedEvent]]:
+    """The window's events and the void events of their facts, in applied order."""
+    voids = (select(*[_log.c[name] for name in _EVENT_COLUMNS])
+             .join(_voided, _voided.c.source_event_id == _log.c.event_id)
+             .where(_voided.c.fact_id.in_(select(window.c.fact_id))))
+    stmt = union_all(select(window), voids).order_by("seq")
+    result = await session.stream(stmt.execution_options(yield_per=batch))
+    async for rows in result.partitions(batch):
+        yield [LoggedEvent(*row) for row in rows]
+
+
+async def prior_entries(session: AsyncSession, window: CTE, *, start: datetime, end: datetime,
+                        capped_rule_ids: Iterable[str]) -> dict[str, list[PriorEntry]]:
+    """Per employee of the window, the ledger entries of facts outside it that the replay's
+    caps (earnings of capped rules around the window) and best-result top-ups (entries with
+    a dedupe key) depend on, each with the log positions of its writing and reversing
+    events."""
+    capped = sorted(set(capped_rule_ids))
+    e = _entry.alias("e")
+    reversal = _entry.alias("r")
+    written, reversed_by = _log.alias("written"), _log.alias("reversed_by")
+    wanted = [e.c.dedupe_key.is_not(None)]
+    if capped:
+        wanted.append(and_(e.c.kind == "earn", e.c.rule_id.in_(capped),
+                           e.c.occurred_at >= start - CAP_MARGIN,
+                           e.c.occurred_at < end + CAP_MARGIN))
+    stmt = (select(e.c.employee_no, e.c.kind, e.c.rule_id, e.c.amount, e.c.qualifying_amount,
+                   e.c.occurred_at, e.c.dedupe_key, written.c.seq,
+                   reversal.c.id.is_not(None), reversed_by.c.seq)
+            .select_from(e.outerjoin(written, written.c.event_id == e.c.source_event_id)
+                         .outerjoin(reversal, and_(reversal.c.reverses_entry_id == e.c.id,
+                                                   e.c.kind == "earn"))
+                         .outerjoin(reversed_by,
+                                    reversed_by.c.event_id == reversal.c.source_event_id))
+            .where(e.c.employee_no.in_(select(window.c.employee_no).distinct()),
+                   e.c.kind.in_(("earn", "reverse")), or_(*wanted),
+                   ~exists().where(window.c.fact_id == e.c.source_fact_id)))
+    out: dict[str, list[PriorEntry]] = defaultdict(list)
+    for (employee_no, kind, rule_id, amount, qualifying, occurred_at, key, seq, is_reversed,
+         reversed_seq) in (await session.execute(stmt)).all():
+        if is_reversed and reversed_seq is None:
+            reversed_seq = BEFORE_LOG  # reversed by hand: taken as never standing
+        out[employee_no].append(PriorEntry(
+            kind=kind, rule_id=rule_id, amount=int(amount), qualifying_amount=int(qualifying),
+            occurred_at=occurred_at, dedupe_key=key,
+            seq=BEFORE_LOG if seq is None else int(seq),
+            reversed_seq=None if reversed_seq is None else int(reversed_seq)))
+    return out
+
+
+async def streak_qualifications(session: AsyncSession, window: CTE, months: list[str],
+                                ) -> dict[tuple[str, str], frozenset[str]]:
+    stmt = select(_streak.c.employee_no, _streak.c.month, _streak.c.rule_id).where(
+        _streak.c.month.in_(months),
+        _streak.c.employee_no.in_(select(window.c.employee_no).distinct()))
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for employee_no, month, rule_id in (await session.execute(stmt)).all():
+        found[(employee_no, month)].add(rule_id)
+    return {key: frozenset(ids) for key, ids in found.items()}
+
+
+def _month_of(column: Any, tz: tzinfo) -> Any:
+    return func.to_char(func.timezone(str(tz), column), literal('"M"YYYY-MM'))
+
+
+async def actual_points(session: AsyncSession, window: CTE, *, tz: tzinfo,
+                        ) -> list[tuple[str, str, str, str, int]]:
+    """What the window's events earned: per (employee, category, rule, month), their earn
+    entries net of the reversals their facts' voids made (HR's own reversals and
+    adjustments are not the rules' doing and stay out)."""
+    e, r = _entry.alias("e"), _entry.alias("r")
+    net = e.c.qualifying_amount + func.coalesce(r.c.qualifying_amount, 0)
+    month = _month_of(e.c.occurred_at, tz)
+    stmt = (select(e.c.employee_no, e.c.category, e.c.rule_id, month,
+                   cast(func.sum(net), BigInteger))
+            .select_from(window.join(e, and_(e.c.source_event_id == window.c.event_id,
+                                             e.c.kind == "earn"))
+                         .outerjoin(r, and_(r.c.reverses_entry_id == e.c.id,
+                                            r.c.source_event_id.is_not(None))))
+            .group_by(e.c.employee_no, e.c.category, e.c.rule_id, month))
+    return [(row[0], row[1], row[2], row[3], int(row[4]))
+            for row in (await session.execute(stmt)).all()]
+
+
+async def standing_points(session: AsyncSession, employee_nos: list[str],
+                          months: list[str]) -> dict[str, tuple[int, dict[str, int]]]:
+    """Lifetime qualifying points and the given months' points of each employee."""
+    out: dict[str, tuple[int, dict[str, int]]] = {}
+    for chunk in _chunks(employee_nos, 5000):
+        lifetime = dict((await session.execute(select(
+            _account.c.employee_no, _account.c.qualifying).where(
+                _account.c.employee_no.in_(chunk)))).tuples().all())
+        months_of: dict[str, dict[str, int]] = defaultdict(dict)
+        if months:
+            rows = await session.execute(select(
+                _period.c.employee_no, _period.c.period, _period.c.points).where(
+                    _period.c.employee_no.in_(chunk), _period.c.period.in_(months)))
+            for employee_no, period, points in rows.all():
+                months_of[employee_no][period] = int(points)
+        for employee_no in chunk:
+            out[employee_no] = (int(lifetime.get(employee_no, 0)), months_of[employee_no])
+    return out
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for index in range(0, len(items), size):
+        yield items[index:index + size]
+
+
+# -- simulations -----------------------------------------------------------------------------
+
+
+async def insert_simulation(session: AsyncSession, values: dict[str, Any]) -> Any:
+    return (await session.execute(insert(_sim).values(**values).returning(*_sim.c))).one()
+
+
+async def get_simulation(session: AsyncSession, simulation_id: uuid.UUID, *,
+                         lock: bool = False) -> Any | None:
+    stmt = select(_sim).where(_sim.c.id == simulation_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).one_or_none()
+
+
+async def update_simulation(session: AsyncSession, simulation_id: uuid.UUID,
+                            **values: Any) -> None:
+    await session.execute(update(_sim).where(_sim.c.id == simulation_id).values(**values))
+
+
+async def list_simulations(session: AsyncSession, *, after: tuple[datetime, uuid.UUID] | None,
+                           limit: int) -> list[Any]:
+    stmt = select(_sim).order_by(_sim.c.created_at.desc(), _sim.c.id.desc()).limit(limit)
+    if after is not None:
+        stmt = stmt.where(tuple_(_sim.c.created_at, _sim.c.id) < tuple_(*after))
+    return list((await session.execute(stmt)).all())
+
+
+async def insert_employee_results(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    for index in range(0, len(rows), 2000):
+        await session.execute(insert(_sim_employee), rows[index:index + 2000])
+
+
+def employee_results(simulation_id: uuid.UUID, *, order: str, changed_only: bool,
+                     milestones_only: bool) -> Select[Any]:
+    stmt = select(_sim_employee).where(_sim_employee.c.simulation_id == simulation_id)
+    if changed_only:
+        stmt = stmt.where(_sim_employee.c.difference != 0)
+    if milestones_only:
+        stmt = stmt.where(or_(func.cardinality(_sim_employee.c.milestones_gained) > 0,
+                              func.cardinality(_sim_employee.c.milestones_lost) > 0))
+    c = _sim_employee.c
+    if order == "gain":
+        return stmt.order_by(c.difference.desc(), c.employee_no)
+    if order == "loss":
+        return stmt.order_by(c.difference, c.employee_no)
+    return stmt.order_by(c.employee_no)
+
+
+def after_position(stmt: Select[Any], *, order: str, last: list[Any]) -> Select[Any]:
+    c = _sim_employee.c
+    if order == "gain":
+        difference, employee_no = last
+        return stmt.where(or_(c.difference < difference,
+                              and_(c.difference == difference, c.employee_no > employee_no)))
+    if order == "loss":
+        return stmt.where(tuple_(c.difference, c.employee_no) > tuple_(*last))
+    return stmt.where(c.employee_no > last[0])
+
+
+async def changed_employees(session: AsyncSession, simulation_id: uuid.UUID) -> list[Any]:
+    stmt = (select(_sim_employee).where(_sim_employee.c.simulation_id == simulation_id,
+                                        _sim_employee.c.difference != 0)
+            .order_by(_sim_employee.c.employee_no))
+    return list((await session.execute(stmt)).all())
