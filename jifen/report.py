@@ -144,8 +144,13 @@ class ReportError(Exception):
 
 
 def _get(client: httpx.Client, path: str, params: dict[str, str]) -> httpx.Response:
+    return request(client, "GET", path, params=params)
+
+
+def request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """The response, or ReportError with the problem's title, detail and field errors."""
     try:
-        r = client.get(path, params=params)
+        r = client.request(method, path, **kwargs)
     except httpx.HTTPError as exc:
         raise ReportError(f"cannot reach {client.base_url} ({exc}); is `make run` running?")\
             from exc
@@ -165,7 +170,8 @@ def _dump(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _default_token() -> str:
+def default_token() -> str:
+    """A development hr_admin token signed with the settings `make run` uses."""
     from jifen.cli import _default_token as cli_token
 
     return cli_token()
@@ -179,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"jifen report: {exc}", file=sys.stderr)
         return 2
-    headers = {"Authorization": f"Bearer {args.token or _default_token()}"}
+    headers = {"Authorization": f"Bearer {args.token or default_token()}"}
     with httpx.Client(base_url=args.url.rstrip("/"), headers=headers,
                       timeout=httpx.Timeout(300, connect=5)) as client:
         try:

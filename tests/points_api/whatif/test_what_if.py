@@ -331,3 +331,32 @@ async def test_bad_requests_are_refused_clearly(gw):
     r = await gw.post(f"/points/v1/simulations/{uuid.uuid4()}/apply", headers=HR,
                       json={"reason": "x"})
     assert r.status_code == 404
+
+
+async def test_the_cli_simulates_shows_progress_and_applies_once(gw, stack, capsys, tmp_path):
+    from jifen.whatif import main
+    from tests.conftest import make_token
+
+    h = await history(gw)
+    version = await draft(gw, {"practical.passed": {"award": {"kind": "fixed", "points": 40}}})
+    common = ["--url", stack.gateway_url, "--token", make_token("HR001", "hr_admin")]
+
+    code = await asyncio.to_thread(main, ["simulate", str(version), "--period", "M2024-03",
+                                          "--department", h["department"], *common])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "points: actual 246 → simulated 276 (+30)" in out
+    assert "practical.passed 实操考核通过: 90 → 120 (+30)" in out
+    assert "replaying events" in err
+    simulation_id = out.split()[1].rstrip(":")
+    csv_file = tmp_path / "diff.csv"
+    code = await asyncio.to_thread(main, ["employees", simulation_id, "--order", "gain",
+                                          "--format", "csv", "--out", str(csv_file), *common])
+    assert code == 0
+    assert csv_file.read_bytes().startswith("\ufeff工号".encode())
+    apply = ["apply", simulation_id, "--reason", "补发 3 月差额", *common]
+    assert await asyncio.to_thread(main, apply) == 0
+    assert "2 entries, +30 points (补发 3 月差额)" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, apply) == 1
+    assert "409" in capsys.readouterr().err
