@@ -18,6 +18,7 @@ from services.points_api.leaderboards.endpoints import router as leaderboards_ro
 from services.points_api.ledger.endpoints import router as ledger_router
 from services.points_api.milestones.endpoints import router as milestones_router
 from services.points_api.milestones.skills import connect_skills
+from services.points_api.mix.endpoints import router as mix_router
 from services.points_api.notifications.endpoints import router as notifications_router
 from services.points_api.rules.endpoints import router as rules_router
 from services.points_api.rules.service import install_default_rule_set
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables=kit_tables,
         routers=[events_router("points", kit_tables.processed_event, handlers),
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
-                 holds_router, webhooks_router, quantiles_router, leaderboards_router,
+                 holds_router, webhooks_router, quantiles_router, mix_router, leaderboards_router,
                  milestones_router, honours_router, notifications_router, whatif_router],
         peers={"training": settings.training_url},
         on_startup=[install_default_rule_set, webhook_startup(webhook_settings),

@@ -147,6 +147,11 @@ class LedgerEntry(Base):
               postgresql_where=text("dedupe_key IS NOT NULL")),
         Index("ix_ledger_entry_fact", "source_fact_id",
               postgresql_where=text("source_fact_id IS NOT NULL")),
+        # the points mix of a period: its entries' points by category and rule, read from
+        # the index alone (the entries of a month lie on nearly every page of the table)
+        Index("ix_ledger_entry_occurred_mix", "occurred_at",
+              postgresql_include=["kind", "category", "rule_id", "qualifying_amount",
+                                  "employee_no"]),
     )
 
 
@@ -241,6 +246,7 @@ from services.points_api.honours import models as honour_models  # noqa: E402, F
 from services.points_api.incentives import models as incentive_models  # noqa: E402, F401
 from services.points_api.leaderboards import models as leaderboard_models  # noqa: E402, F401
 from services.points_api.milestones import models as milestone_models  # noqa: E402, F401
+from services.points_api.mix import models as mix_models  # noqa: E402, F401
 from services.points_api.notifications import models as notification_models  # noqa: E402, F401
 from services.points_api.webhooks import models as webhook_models  # noqa: E402, F401
 from services.points_api.whatif import models as whatif_models  # noqa: E402, F401
