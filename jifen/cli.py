@@ -128,6 +128,8 @@ DELEGATED = {
                   "check balances against entries, holds against redemptions, stock against "
                   "reservations"),
     "report": ("jifen.report", "print or save a dashboard report (JSON or CSV)"),
+    "mix-targets": ("jifen.mixtargets", "read or set the target mix the points-mix report "
+                                        "checks"),
     "what-if": ("jifen.whatif", "replay a rule-set version over past events; apply the "
                                 "difference"),
     "demo": ("jifen.demo", "load the sample plant (1,500 employees, a year of training)"),

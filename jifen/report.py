@@ -1,8 +1,9 @@
 """``jifen report NAME``: fetch a dashboard report from the gateway as JSON or CSV.
 
-Every report of docs/dashboard.md has a name here; options become the report's
-query parameters. Lists (skill-gaps, plan-behind, survey-text, feedback) are
-fetched page by page, so the JSON holds every item (the CSV always does).
+Every report of docs/dashboard.md has a name here (points-mix is points_api's);
+options become the report's query parameters. Lists (skill-gaps, plan-behind,
+survey-text, feedback) are fetched page by page, so the JSON holds every item (the
+CSV always does).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Report:
     path: str  # may name {plan} or {survey}
     summary: str
     is_list: bool = False
+    custom_range: bool = True  # takes --from/--to besides --period
 
 
 REPORTS: dict[str, Report] = {
@@ -50,6 +52,9 @@ REPORTS: dict[str, Report] = {
     "survey-text": Report("/training/v1/surveys/{survey}/text-answers",
                           "free-text answers of a survey (--survey)", is_list=True),
     "feedback": Report("/training/v1/feedback", "feedback from employees", is_list=True),
+    "points-mix": Report("/points/v1/reports/points-mix",
+                         "points by category and rule against the target mix, with alerts",
+                         custom_range=False),
 }
 
 # option name -> query parameter
@@ -68,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"reports:\n{names}\n\nexamples:\n"
                "  jifen report participation --period M2026-03 --department AP "
                "--group-by department\n"
-               "  jifen report skill-gaps --department AP-MACH1 --format csv --out gaps.csv")
+               "  jifen report skill-gaps --department AP-MACH1 --format csv --out gaps.csv\n"
+               "  jifen report points-mix --period Q2026-4 --department AP-PROD")
     p.add_argument("name", choices=sorted(REPORTS), metavar="NAME", help="the report")
     p.add_argument("--period", help="M2026-03, Q2026-1, Y2026 or ALL")
     p.add_argument("--from", dest="from_", metavar="DATE",
@@ -101,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _params(args: argparse.Namespace) -> dict[str, str]:
+    if not REPORTS[args.name].custom_range and (args.from_ or args.to):
+        raise ValueError(f"{args.name} takes --period only (M2026-03, Q2026-1, Y2026 or ALL)")
     params = {query: str(getattr(args, attr)) for attr, query in OPTIONS.items()
               if getattr(args, attr, None) is not None}
     for item in args.param:

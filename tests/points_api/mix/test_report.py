@@ -13,7 +13,7 @@ import pytest
 from services.points_api.ledger.periods import month_key
 from tests.conftest import auth
 from tests.points_api.event_factories import HR, course, earn, new_employee
-from tests.points_api.mix.plant import MONTH, Plant, build
+from tests.points_api.mix.plant import MONTH
 
 PATH = "/points/v1/reports/points-mix"
 TARGETS = "/points/v1/points-mix/targets"
@@ -23,11 +23,6 @@ DEFAULT_TARGETS = {
                    "outcome": {"target_percent": 50, "tolerance_percent": 5},
                    "growth": {"target_percent": 10, "tolerance_percent": 5}},
     "sources": [{"label": "实操任务", "rule_ids": ["practical.passed"], "min_percent": 20}]}
-
-
-@pytest.fixture(scope="module")
-async def plant(gw) -> Plant:
-    return await build(gw)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,119 @@
+"""``jifen mix-targets``: read and set the target mix the points-mix report checks.
+
+    jifen mix-targets show [--json]
+    jifen mix-targets set targets.json [--note "试点后提高成果积分占比"]
+    jifen mix-targets history [--json]
+
+The file of ``set`` is the body of ``PUT /points/v1/points-mix/targets`` ('-' reads
+standard input):
+
+    {"categories": {"participation": {"target_percent": 40, "tolerance_percent": 5},
+                    "outcome": {"target_percent": 50, "tolerance_percent": 5},
+                    "growth": {"target_percent": 10, "tolerance_percent": 5}},
+     "sources": [{"label": "实操任务", "rule_ids": ["practical.passed"], "min_percent": 20}]}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from jifen.report import DEFAULT_URL, ReportError, default_token, request
+
+PATH = "/points/v1/points-mix/targets"
+CATEGORY_LABELS = {"participation": "参与度积分", "outcome": "成果积分", "growth": "成长积分"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="jifen mix-targets", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Read or set the target mix of points (category shares and named "
+                    "sources) that `jifen report points-mix` checks.",
+        epilog=__doc__.split("\n\n", 1)[1])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=DEFAULT_URL, help="gateway URL (default %(default)s)")
+    common.add_argument("--token", help="bearer token (default: a development hr_admin token)")
+    common.add_argument("--json", action="store_true", help="print JSON")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub.add_parser("show", parents=[common], help="the targets in force")
+    s = sub.add_parser("set", parents=[common], help="set new targets from a JSON file")
+    s.add_argument("file", help="JSON body of the targets; - for standard input")
+    s.add_argument("--note", help="why they change (kept with the version)")
+    sub.add_parser("history", parents=[common], help="every version, newest first")
+    return p
+
+
+def describe(targets: dict[str, Any]) -> str:
+    """The targets as an HR user reads them."""
+    if targets["is_default"]:
+        head = "目标积分结构: 默认值 (HR 尚未设置)"
+    else:
+        head = (f"目标积分结构 v{targets['version']}: {targets['updated_by']} "
+                f"{targets['updated_at']}" + (f" ({targets['note']})" if targets["note"] else ""))
+    lines = [head]
+    for category, label in CATEGORY_LABELS.items():
+        c = targets["categories"][category]
+        lines.append(f"  {label}  {c['target_percent']}% ± {c['tolerance_percent']}")
+    for s in targets["sources"]:
+        bounds = " ".join(part for part in (
+            f">= {s['min_percent']}%" if s["min_percent"] is not None else "",
+            f"<= {s['max_percent']}%" if s["max_percent"] is not None else "") if part)
+        lines.append(f"  {s['label']}  {bounds}  ({', '.join(s['rule_ids'])})")
+    return "\n".join(lines)
+
+
+def _body(args: argparse.Namespace) -> dict[str, Any]:
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{args.file}: not JSON ({exc})") from exc
+    if not isinstance(body, dict):
+        raise ValueError(f"{args.file}: expected a JSON object")
+    if args.note is not None:
+        body["note"] = args.note
+    return body
+
+
+def run(client: httpx.Client, args: argparse.Namespace) -> Any:
+    if args.action == "show":
+        return request(client, "GET", PATH).json()
+    if args.action == "set":
+        return request(client, "PUT", PATH, json=_body(args)).json()
+    items: list[Any] = []
+    cursor = None
+    while True:
+        page = request(client, "GET", f"{PATH}/history", params={
+            "limit": 500, **({"cursor": cursor} if cursor else {})}).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    headers = {"Authorization": f"Bearer {args.token or default_token()}"}
+    with httpx.Client(base_url=args.url.rstrip("/"), headers=headers,
+                      timeout=httpx.Timeout(60, connect=5)) as client:
+        try:
+            result = run(client, args)
+        except (ReportError, ValueError, OSError) as exc:
+            print(f"jifen mix-targets {args.action}: {exc}", file=sys.stderr)
+            return 2 if isinstance(exc, ValueError | OSError) else 1
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    elif args.action == "history":
+        print("\n\n".join(describe(t) for t in result) or "目标积分结构: 尚无设置记录 (默认值生效)")
+    else:
+        print(describe(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
