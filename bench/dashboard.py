@@ -2,10 +2,12 @@
 employees and a year of training by default; BENCH_DASHBOARD_EMPLOYEES for another
 scale), timed through the gateway against one hand-written SQL query computing the
 same figure on the same data, in the same run. The figures of both must agree.
+The points mix reads points_api's ledger: ten million entries over the year
+(BENCH_DASHBOARD_ENTRIES), with reversals and HR adjustments, for the same employees.
 
 The organisation, catalogue, plans and surveys go through the API; the bulk
 (employees, training records, skill records, survey answers, KPIs, and points_api's
-employee copy and period totals) is written straight into the databases with
+employee copy, period totals and ledger) is written straight into the databases with
 INSERT ... SELECT generate_series, as a migration from an old system would."""
 
 from __future__ import annotations
@@ -22,15 +24,21 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from tqdm import tqdm
 
+from bench.leaderboard import drop_indexes
 from jifen.demo import exams, plans, roles_and_courses, skills, surveys
 from jifen.demo_plant import DEPARTMENTS, PILOT_DEPARTMENT, ROLES, STAFFING, Timeline
 from jifen.stack import Stack
+from services.points_api.mix.repository import MixScope, mix_statement
 from tests.conftest import auth
 
 HR = auth("BENCH-HR", "hr_admin")
 EMPLOYEES = int(os.environ.get("BENCH_DASHBOARD_EMPLOYEES", "100000"))
 FACTS_PER_EMPLOYEE = int(os.environ.get("BENCH_DASHBOARD_FACTS", "12"))
+LEDGER_ENTRIES = int(os.environ.get("BENCH_DASHBOARD_ENTRIES", "10000000"))
+LEDGER_CHUNK = 250_000
 RUNS = 3
 TZ = "Asia/Shanghai"
 TEAMS_PER_DEPARTMENT = 10
@@ -239,6 +247,86 @@ async def _bulk_points(training: asyncpg.Connection, points: asyncpg.Connection)
                  "growth_points"])
 
 
+# Earnings over the last year as the default rules pay them (practical assessments and
+# growth bonuses rarer than the rest), for employees drawn at random.
+MIX_LEDGER_SQL = """
+INSERT INTO ledger_entry (employee_no, kind, amount, qualifying_amount, category, rule_id,
+                          rule_set_version, source_event_id, reason, occurred_at)
+SELECT 'B' || lpad((1 + floor(random() * $1))::int::text, 7, '0'), 'earn', p.points,
+       p.points, p.category, p.rule_id, 1, gen_random_uuid(), p.reason,
+       now() - interval '1 hour' - r.t * interval '365 days'
+FROM (SELECT 1 + floor(random() * 20)::int AS k, random() AS t
+      FROM generate_series(1, $2::int)) AS r
+JOIN (VALUES (1, 16, 'participation', 'course.per_class_hour', '完成课程 设备操作基础 2 课时'),
+             (2, 16, 'participation', 'course.per_class_hour', '完成课程 安全生产 2 课时'),
+             (3, 10, 'participation', 'course.per_class_hour', '完成课程 5S 管理 2 课时'),
+             (4, 20, 'participation', 'course.explicit_value', '完成课程 设备操作基础'),
+             (5, 30, 'participation', 'course.explicit_value', '完成课程 质量管控进阶'),
+             (6, 30, 'participation', 'course.role_value', '完成课程 新设备操作'),
+             (7, 2, 'participation', 'live.speak', '直播课发言'),
+             (8, 2, 'participation', 'live.speak', '直播课发言'),
+             (9, 3, 'participation', 'live.question', '直播课提问'),
+             (10, 10, 'participation', 'note.shared', '分享学习笔记'),
+             (11, 5, 'participation', 'note.featured', '学习笔记被评为精华'),
+             (12, 15, 'outcome', 'exam.score', '考试 质量管控 92 分'),
+             (13, 20, 'outcome', 'exam.score', '考试 质量管控 100 分'),
+             (14, 10, 'outcome', 'exam.score', '考试 安全生产 85 分'),
+             (15, 30, 'outcome', 'practical.passed', '实操考核通过 设备调试'),
+             (16, 80, 'outcome', 'skill_application.confirmed', '技能应用确认 换模时间缩短'),
+             (17, 60, 'outcome', 'skill_application.confirmed', '技能应用确认 次品率下降'),
+             (18, 15, 'outcome', 'exam.score', '考试 设备操作 95 分'),
+             (19, 16, 'participation', 'course.per_class_hour', '完成课程 精益生产 2 课时'),
+             (20, 50, 'growth', 'honour.monthly', '月度 TOP 10 第 3 名奖励'))
+  AS p(k, points, category, rule_id, reason) ON p.k = r.k
+"""
+# one earning in 200 reversed (its fact voided), dated like the entry it reverses
+MIX_REVERSALS_SQL = """
+INSERT INTO ledger_entry (employee_no, kind, amount, qualifying_amount, category, rule_id,
+                          rule_set_version, source_event_id, reverses_entry_id, reason,
+                          occurred_at)
+SELECT employee_no, 'reverse', -amount, -qualifying_amount, category, rule_id,
+       rule_set_version, gen_random_uuid(), id, '撤销: ' || reason || ' (录入错误)', occurred_at
+FROM ledger_entry WHERE kind = 'earn' AND employee_no LIKE 'B%' AND id % 200 = 0
+"""
+MIX_ADJUSTMENTS_SQL = """
+INSERT INTO ledger_entry (employee_no, kind, amount, qualifying_amount, category, reason,
+                          actor, occurred_at)
+SELECT 'B' || lpad((1 + floor(random() * $1))::int::text, 7, '0'), 'adjust', a.points,
+       a.points, (ARRAY['participation', 'outcome', 'growth'])[1 + i % 3], '人工调整: 补录',
+       'BENCH-HR', now() - interval '1 hour' - random() * interval '365 days'
+FROM generate_series(1, $2::int) i, LATERAL (SELECT 5 + i % 46 AS points) a
+"""
+
+
+async def _bulk_ledger(points: asyncpg.Connection) -> str:
+    """points_api's ledger for the points mix, loaded like the leaderboard benchmark's:
+    triggers and foreign keys off, secondary indexes dropped and built again after."""
+    started = time.perf_counter()
+    await points.execute("INSERT INTO account (employee_no) SELECT employee_no "
+                         "FROM employee_copy WHERE employee_no LIKE 'B%' ON CONFLICT DO NOTHING")
+    await points.execute("SET session_replication_role = replica")
+    await points.execute("SET maintenance_work_mem = '512MB'")
+    indexes = await drop_indexes(points, ["ledger_entry"])
+    with tqdm(total=LEDGER_ENTRIES, unit=" entries", unit_scale=True, desc="ledger") as bar:
+        left = LEDGER_ENTRIES
+        while left > 0:
+            size = min(LEDGER_CHUNK, left)
+            await points.execute(MIX_LEDGER_SQL, EMPLOYEES, size)
+            left -= size
+            bar.update(size)
+    await points.execute(MIX_REVERSALS_SQL)
+    await points.execute(MIX_ADJUSTMENTS_SQL, EMPLOYEES, max(1, LEDGER_ENTRIES // 500))
+    for definition in tqdm(indexes, desc="ledger indexes", unit=" index"):
+        await points.execute(definition)
+    await points.execute("RESET session_replication_role")
+    # sets the visibility map, as autovacuum does for an insert-only table, so that the
+    # covering index answers without visiting the table
+    await points.execute("VACUUM ANALYZE ledger_entry")
+    await points.execute("VACUUM ANALYZE account")
+    count = await points.fetchval("SELECT count(*) FROM ledger_entry WHERE employee_no LIKE 'B%'")
+    return f"generated {count:,} ledger entries in {time.perf_counter() - started:.0f} s"
+
+
 async def _generate(stack: Stack, t: Timeline) -> list[str]:
     training = await asyncpg.connect(_dsn(stack.database_url("training")))
     points = await asyncpg.connect(_dsn(stack.database_url("points")))
@@ -255,9 +343,10 @@ async def _generate(stack: Stack, t: Timeline) -> list[str]:
             "(SELECT count(*) FROM training_fact WHERE employee_no LIKE 'B%') f, "
             "(SELECT count(*) FROM employee_skill WHERE employee_no LIKE 'B%') s, "
             "(SELECT count(*) FROM survey_response WHERE employee_no LIKE 'B%') r")
-        return [f"generated {counts['e']:,} employees, {counts['f']:,} training records, "
-                f"{counts['s']:,} skill records, {counts['r']:,} survey responses in "
-                f"{time.perf_counter() - started:.0f} s"]
+        out = [f"generated {counts['e']:,} employees, {counts['f']:,} training records, "
+               f"{counts['s']:,} skill records, {counts['r']:,} survey responses in "
+               f"{time.perf_counter() - started:.0f} s"]
+        return [*out, await _bulk_ledger(points)]
     finally:
         await training.close()
         await points.close()
@@ -386,6 +475,23 @@ JOIN department d ON d.id = r.department_id
 WHERE s.code = 'AP-SAT-3' AND d.path LIKE '/AP/%' GROUP BY 1, 2, 3
 """
 
+# the points mix: points and paying entries per rule of the period's entries (the null
+# rule: HR's adjustments), within a department subtree or the whole company
+MIX_SQL = """
+SELECT le.rule_id, sum(le.qualifying_amount)::bigint, count(*) FILTER (WHERE le.kind = 'earn')
+FROM ledger_entry le JOIN employee_copy c ON c.employee_no = le.employee_no
+WHERE le.occurred_at >= $1 AND le.occurred_at < $2 AND le.kind <> 'spend'
+  AND c.department_path @> $3::varchar[]
+GROUP BY le.rule_id
+"""
+MIX_COMPANY_SQL = """
+SELECT rule_id, sum(qualifying_amount)::bigint, count(*) FILTER (WHERE kind = 'earn')
+FROM ledger_entry
+WHERE occurred_at >= $1 AND occurred_at < $2 AND kind <> 'spend'
+GROUP BY rule_id
+"""
+ALL_TIME = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
+
 
 class Bench:
     """The reports, each timed through the gateway and as hand-written SQL."""
@@ -456,6 +562,14 @@ class Bench:
                  lambda tr, pt: tr.fetch(SURVEY_SQL),
                  lambda a, s: {q["position"]: q["answers"] for q in a["questions"]
                                if q["answers"]} == _answers_per_question(s)),
+            Case("points mix, month, AP-PROD", "/points/v1/reports/points-mix?department=AP-PROD",
+                 lambda tr, pt: _roomy(pt, MIX_SQL, *self.bounds(m), ["AP-PROD"]), _same_mix),
+            Case("points mix, year, company",
+                 f"/points/v1/reports/points-mix?period=Y{y[0].year}",
+                 lambda tr, pt: _roomy(pt, MIX_COMPANY_SQL, *self.bounds(y)), _same_mix),
+            Case("points mix, all time, AP",
+                 "/points/v1/reports/points-mix?period=ALL&department=AP",
+                 lambda tr, pt: _roomy(pt, MIX_SQL, *ALL_TIME, ["AP"]), _same_mix),
         ]
 
     async def _effectiveness(self, tr: asyncpg.Connection, pt: asyncpg.Connection) -> Any:
@@ -513,6 +627,37 @@ def _same_pilot(api: Any, found: Any) -> bool:
     ) and api["pilot"]["plan_assignments"] + api["rest"]["plan_assignments"] == plans_row[0]
 
 
+async def _roomy(conn: asyncpg.Connection, sql: str, *args: Any) -> Any:
+    """The query with the memory the report has (64 MB of work_mem), so that both hash
+    the scope's employees in memory."""
+    async with conn.transaction():
+        await conn.execute("SET LOCAL work_mem = '64MB'")
+        return await conn.fetch(sql, *args)
+
+
+def _same_mix(api: Any, rows: Any) -> bool:
+    found = {rule_id: (points, entries) for rule_id, points, entries in rows}
+    adjusted = found.pop(None, (0, 0))[0]
+    return ({s["rule_id"]: (s["points"], s["entries"]) for s in api["sources"]} == found
+            and api["adjustments"]["points"] == adjusted
+            and api["total_points"] == sum(points for points, _ in found.values()))
+
+
+async def explain_mix(stack: Stack, month: tuple[datetime, datetime]) -> list[str]:
+    """The plan of the report's own query for a month of a department subtree."""
+    statement = mix_statement(*month, MixScope(department="AP-PROD"))
+    compiled = statement.compile(dialect=asyncpg_dialect.dialect())
+    conn = await asyncpg.connect(_dsn(stack.database_url("points")))
+    try:
+        async with conn.transaction():
+            await conn.execute("SET LOCAL work_mem = '64MB'")
+            plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}",
+                                    *[compiled.params[k] for k in compiled.positiontup or []])
+    finally:
+        await conn.close()
+    return ["EXPLAIN ANALYZE points mix, month, AP-PROD:", *("  " + r[0] for r in plan)]
+
+
 def _answers_per_question(rows: Any) -> dict[int, int]:
     out: dict[int, int] = {}
     for position, _, _, n in rows:
@@ -551,5 +696,7 @@ def run(stack: Stack) -> list[str]:
     out += asyncio.run(_generate(stack, t))
     with httpx.Client(base_url=stack.gateway_url, timeout=300) as client:
         _plans(client, t)
-    out += asyncio.run(Bench(stack, t).measure())
+    bench = Bench(stack, t)
+    out += asyncio.run(bench.measure())
+    out += asyncio.run(explain_mix(stack, bench.bounds(bench.month)))
     return out

@@ -26,7 +26,7 @@ class Report:
     path: str  # may name {plan} or {survey}
     summary: str
     is_list: bool = False
-    custom_range: bool = True  # takes --from/--to besides --period
+    refuses: tuple[str, ...] = ()  # options it has no parameter for
 
 
 REPORTS: dict[str, Report] = {
@@ -54,7 +54,7 @@ REPORTS: dict[str, Report] = {
     "feedback": Report("/training/v1/feedback", "feedback from employees", is_list=True),
     "points-mix": Report("/points/v1/reports/points-mix",
                          "points by category and rule against the target mix, with alerts",
-                         custom_range=False),
+                         refuses=("from_", "to", "group_by")),
 }
 
 # option name -> query parameter
@@ -107,8 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _params(args: argparse.Namespace) -> dict[str, str]:
-    if not REPORTS[args.name].custom_range and (args.from_ or args.to):
-        raise ValueError(f"{args.name} takes --period only (M2026-03, Q2026-1, Y2026 or ALL)")
+    refused = [f"--{name.strip('_').replace('_', '-')}" for name in REPORTS[args.name].refuses
+               if getattr(args, name, None) is not None]
+    if refused:
+        raise ValueError(f"{args.name} does not take {', '.join(refused)}")
     params = {query: str(getattr(args, attr)) for attr, query in OPTIONS.items()
               if getattr(args, attr, None) is not None}
     for item in args.param:

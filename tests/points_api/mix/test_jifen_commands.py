@@ -37,11 +37,12 @@ async def test_report_points_mix_prints_json_and_saves_csv(stack, plant, capsys,
     assert "实操任务 占 15.5%，低于目标下限 20%" in content.decode("utf-8-sig")
 
 
-def test_report_points_mix_takes_periods_only(capsys):
-    code = report.main(["points-mix", "--from", "2021-05-01", "--url", "http://127.0.0.1:9"])
+def test_report_points_mix_refuses_options_it_has_no_parameter_for(capsys):
+    code = report.main(["points-mix", "--from", "2021-05-01", "--group-by", "family",
+                        "--url", "http://127.0.0.1:9"])
 
     assert code == 2
-    assert "points-mix takes --period only" in capsys.readouterr().err
+    assert "points-mix does not take --from, --group-by" in capsys.readouterr().err
 
 
 async def test_mix_targets_set_show_and_history(stack, capsys, tmp_path):
