@@ -27,7 +27,7 @@ import httpx
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from tqdm import tqdm
 
-from bench.leaderboard import drop_indexes
+from bench.leaderboard import drop_indexes, insert_in_chunks
 from jifen.demo import exams, plans, roles_and_courses, skills, surveys
 from jifen.demo_plant import DEPARTMENTS, PILOT_DEPARTMENT, ROLES, STAFFING, Timeline
 from jifen.stack import Stack
@@ -307,13 +307,8 @@ async def _bulk_ledger(points: asyncpg.Connection) -> str:
     await points.execute("SET session_replication_role = replica")
     await points.execute("SET maintenance_work_mem = '512MB'")
     indexes = await drop_indexes(points, ["ledger_entry"])
-    with tqdm(total=LEDGER_ENTRIES, unit=" entries", unit_scale=True, desc="ledger") as bar:
-        left = LEDGER_ENTRIES
-        while left > 0:
-            size = min(LEDGER_CHUNK, left)
-            await points.execute(MIX_LEDGER_SQL, EMPLOYEES, size)
-            left -= size
-            bar.update(size)
+    await insert_in_chunks(points, MIX_LEDGER_SQL, EMPLOYEES, total=LEDGER_ENTRIES,
+                           chunk=LEDGER_CHUNK)
     await points.execute(MIX_REVERSALS_SQL)
     await points.execute(MIX_ADJUSTMENTS_SQL, EMPLOYEES, max(1, LEDGER_ENTRIES // 500))
     for definition in tqdm(indexes, desc="ledger indexes", unit=" index"):

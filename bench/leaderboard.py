@@ -134,13 +134,7 @@ async def generate(conn: asyncpg.Connection) -> str:
     await conn.execute("SET work_mem = '256MB'")
     await conn.execute(EMPLOYEE_COPIES, EMPLOYEES)
     indexes = await drop_indexes(conn, ["ledger_entry", "period_total"])
-    with tqdm(total=ENTRIES, unit=" entries", unit_scale=True, desc="ledger") as bar:
-        left = ENTRIES
-        while left > 0:
-            size = min(CHUNK, left)
-            await conn.execute(LEDGER_CHUNK, EMPLOYEES, size)
-            left -= size
-            bar.update(size)
+    await insert_in_chunks(conn, LEDGER_CHUNK, EMPLOYEES, total=ENTRIES, chunk=CHUNK)
     await conn.execute(MONTHLY, TZ)
     await conn.execute(PERIOD_TOTALS)
     await conn.execute(ACCOUNTS)
@@ -152,6 +146,19 @@ async def generate(conn: asyncpg.Connection) -> str:
     await conn.execute("ANALYZE ledger_entry")
     rows = await conn.fetchval("SELECT count(*) FROM period_total WHERE employee_no LIKE 'LB%'")
     return f"generated in {time.perf_counter() - started:.0f} s ({rows:,} period totals)"
+
+
+async def insert_in_chunks(conn: asyncpg.Connection, sql: str, employees: int, *, total: int,
+                           chunk: int) -> None:
+    """Run ``sql`` (arguments: the number of employees, the rows to insert) until
+    ``total`` ledger entries are in, ``chunk`` at a time, with a progress bar."""
+    with tqdm(total=total, unit=" entries", unit_scale=True, desc="ledger") as bar:
+        left = total
+        while left > 0:
+            size = min(chunk, left)
+            await conn.execute(sql, employees, size)
+            left -= size
+            bar.update(size)
 
 
 async def drop_indexes(conn: asyncpg.Connection, tables: list[str]) -> list[str]:
