@@ -5,7 +5,11 @@ The ledger gains an index on occurred_at that carries the columns the points mix
 adds up (kind, category, rule_id, qualifying_amount, employee_no), so a period's
 mix is an index-only range scan. Building it locks writes to the ledger while it
 runs (about a minute at ten million entries); events wait in the producers'
-outboxes meanwhile and nothing is lost.
+outboxes meanwhile and nothing is lost. Index-only scans skip the table only for
+pages vacuum has marked all-visible; the ledger only grows, and by default
+autovacuum would visit it after every 20% of growth (two million entries at ten
+million), so it is told to come every 2% instead: cheap on an insert-only table,
+and the recent months HR looks at most stay index-only.
 
 Revision ID: 0007
 Revises: 0006
@@ -76,9 +80,11 @@ def upgrade() -> None:
     op.create_index("ix_ledger_entry_occurred_mix", "ledger_entry", ["occurred_at"],
                     postgresql_include=["kind", "category", "rule_id", "qualifying_amount",
                                         "employee_no"])
+    op.execute("ALTER TABLE ledger_entry SET (autovacuum_vacuum_insert_scale_factor = 0.02)")
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE ledger_entry RESET (autovacuum_vacuum_insert_scale_factor)")
     op.drop_index("ix_ledger_entry_occurred_mix", table_name="ledger_entry")
     op.drop_table("points_mix_source_target")
     op.drop_table("points_mix_target_set")
