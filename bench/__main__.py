@@ -8,12 +8,13 @@ import os
 import platform
 import sys
 
-from bench import dashboard, earning, employees, leaderboard, redemptions
+from bench import dashboard, earning, employees, leaderboard, redemptions, whatif
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
 
 BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "redemptions": redemptions.run,
-              "leaderboard": leaderboard.run, "dashboard": dashboard.run}
+              "leaderboard": leaderboard.run, "dashboard": dashboard.run,
+              "whatif": whatif.run}
 
 
 def main() -> int:

@@ -116,7 +116,8 @@ class EarningService:
         history = await self._history(session, event.employee_no, needs,
                                       month=month_key(event.occurred_at, tz))
         try:
-            evaluation = evaluate(rule_set, event.event_type, event, employee, history, tz)
+            evaluation = evaluate(rule_set, event.event_type, event, employee, history, tz,
+                                  needs=needs)
         except AwardOutOfRange as exc:
             # training_api checks the range before it confirms; this is the safety net
             raise RejectEvent(str(exc)) from exc

@@ -114,6 +114,8 @@ class HistoryNeeds:
     dedupe_keys: tuple[str, ...] = ()
     # streak multipliers that would apply: does the employee qualify in the event's month?
     streak_rule_ids: tuple[str, ...] = ()
+    # the rules the event matched, handed on to evaluate() so that it does not match again
+    selection: _Selection | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -169,21 +171,24 @@ def history_needs(
     streaks = tuple(m.id for m in selection.multipliers if m.streak is not None
                     and any(_targets(m, rule) for rule in selection.awarding))
     return HistoryNeeds(cap_windows=tuple(windows.values()), dedupe_keys=tuple(keys),
-                        streak_rule_ids=streaks)
+                        streak_rule_ids=streaks, selection=selection)
 
 
 def evaluate(
     rule_set: RuleSet, event_type: str, event: TrainingEvent, employee: EmployeeContext,
-    history: AwardHistory, tz: tzinfo | str,
+    history: AwardHistory, tz: tzinfo | str, *, needs: HistoryNeeds | None = None,
 ) -> Evaluation:
     """Awards the rule set gives for ``event``, and the matching rules that gave nothing.
 
     ``tz`` is the company time zone, used to tell the employee when a cap resets.
-    Raises :class:`AwardOutOfRange` when a confirmer chose points outside the range.
+    ``needs``, what :func:`history_needs` answered for the same arguments, saves matching
+    the rules again. Raises :class:`AwardOutOfRange` when a confirmer chose points
+    outside the range.
     """
     if getattr(type(event), "event_type", None) != event_type:
         raise ValueError(f"event of type {type(event).__name__} is not {event_type!r}")
-    selection = _select(rule_set, event_type, event, employee, event.occurred_at)
+    selection = needs.selection if needs is not None and needs.selection is not None \
+        else _select(rule_set, event_type, event, employee, event.occurred_at)
     zone = _zone(tz)
     usage: dict[str, CapUsage] = {}
     awards: list[Award] = []
@@ -278,19 +283,31 @@ def _is_active(rule: Rule, at: datetime) -> bool:
 
 
 def _filters_match(rule: Rule, event: Any, employee: EmployeeContext) -> bool:
+    # An empty filter restricts nothing. Each check reads the event only when its filter is
+    # set: this runs for every rule of the event's type on every event.
     f = rule.filters
-    return all((
-        _any_in(f.course_codes, [_field(event, "course_code")]),
-        _any_in(f.course_tags, _field(event, "course_tags") or []),
-        _any_in(f.difficulties, [_field(event, "course_difficulty")]),
-        _any_in(f.course_formats, [_field(event, "course_format")]),
-        _any_in(f.job_role_codes, [employee.job_role_code]),
-        _any_in(f.role_families, [employee.job_role_family]),
-        _any_in(f.department_codes, employee.department_codes),
-        not f.pilot_only or employee.is_pilot,
-        not f.front_line_only or employee.is_front_line,
-        all(_same(_field(event, name), value) for name, value in f.payload_equals.items()),
-    ))
+    if f.course_codes and not _one_in(f.course_codes, _field(event, "course_code")):
+        return False
+    if f.course_tags and not _any_in(f.course_tags, _field(event, "course_tags") or []):
+        return False
+    if f.difficulties and not _one_in(f.difficulties, _field(event, "course_difficulty")):
+        return False
+    if f.course_formats and not _one_in(f.course_formats, _field(event, "course_format")):
+        return False
+    if f.job_role_codes and employee.job_role_code not in f.job_role_codes:
+        return False
+    if f.role_families and employee.job_role_family not in f.role_families:
+        return False
+    if f.department_codes and not _any_in(f.department_codes, employee.department_codes):
+        return False
+    if (f.pilot_only and not employee.is_pilot) or (f.front_line_only
+                                                    and not employee.is_front_line):
+        return False
+    return all(_same(_field(event, name), value) for name, value in f.payload_equals.items())
+
+
+def _one_in(allowed: list[Any], value: Any) -> bool:
+    return value is not None and value in allowed
 
 
 def _any_in(allowed: list[Any], values: Any) -> bool:

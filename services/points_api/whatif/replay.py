@@ -33,6 +33,7 @@ from services.points_api.rules.engine import (
     AwardHistory,
     AwardOutOfRange,
     CapWindowNeed,
+    HistoryNeeds,
     evaluate,
     history_needs,
 )
@@ -157,17 +158,21 @@ class Replay:
 
     def __init__(self, rule_set: RuleSet, *, tz: tzinfo,
                  prior: Mapping[str, list[PriorEntry]] | None = None,
-                 streaks: Mapping[tuple[str, str], frozenset[str]] | None = None) -> None:
+                 streaks: Mapping[tuple[str, str], frozenset[str]] | None = None,
+                 keep_awards: bool = False) -> None:
         self.rule_set = rule_set
         self.tz = tz
         self._prior = prior or {}
         self._streaks = streaks or {}
         self._histories: dict[str, _EmployeeHistory] = {}
-        self._contexts: dict[tuple[str, str], EmployeeContext] = {}
+        self._contexts: dict[str, tuple[Mapping[str, Any], EmployeeContext]] = {}
         self._voided: set[str] = set()
         self._fact_owner: dict[str, str] = {}
         self.results: dict[str, EmployeeResult] = defaultdict(EmployeeResult)
         self.stats = ReplayStats()
+        # with keep_awards: every award with the event that earned it, in replay order
+        self.awards: list[tuple[LoggedEvent, SimulatedAward]] | None = [] if keep_awards \
+            else None
 
     def feed(self, event: LoggedEvent) -> None:
         if event.event_type == FACT_VOIDED:
@@ -219,7 +224,7 @@ class Replay:
             cap_usage={w.key: history.cap_usage(w, logged.seq) for w in needs.cap_windows},
             paid_for_key=history.paid_for_keys(needs.dedupe_keys, logged.seq),
             streak_rule_ids=frozenset(needs.streak_rule_ids) & on_streak)
-        awards = self._evaluate(event, employee, known)
+        awards = self._evaluate(event, employee, known, needs)
         paid = history.paid_rules[logged.fact_id]
         for award in awards:
             if award.rule_id in paid:
@@ -230,15 +235,17 @@ class Replay:
                 points=award.points, occurred_at=event.occurred_at, dedupe_key=award.dedupe_key)
             history.awards.append(simulated)
             self._count(result, simulated, sign=1)
+            if self.awards is not None:
+                self.awards.append((logged, simulated))
         self._fact_owner.setdefault(logged.fact_id, logged.employee_no)
 
-    def _evaluate(self, event: Any, employee: EmployeeContext,
-                  history: AwardHistory) -> list[Award]:
+    def _evaluate(self, event: Any, employee: EmployeeContext, history: AwardHistory,
+                  needs: HistoryNeeds) -> list[Award]:
         """The draft's awards; points a confirmer chose outside the draft's range are
         taken as the nearest end of the range (the confirmer could not have chosen them)."""
         try:
             return evaluate(self.rule_set, event.event_type, event, employee, history,
-                            self.tz).awards
+                            self.tz, needs=needs).awards
         except AwardOutOfRange as exc:
             self.stats.confirmer_points_clamped += 1
             clamped = min(max(event.points, exc.min_points), exc.max_points)
@@ -247,12 +254,15 @@ class Replay:
                             self.tz).awards
 
     def _context(self, logged: LoggedEvent) -> EmployeeContext:
+        """The employee facts the event was scored with (parsed once while they stay the
+        same: employees rarely move within a window)."""
         if logged.employee is None:
             raise ValueError("event logged without the employee's facts")
-        key = (logged.employee_no, _freeze(logged.employee))
-        context = self._contexts.get(key)
-        if context is None:
-            context = self._contexts[key] = EmployeeContext.model_validate(logged.employee)
+        cached = self._contexts.get(logged.employee_no)
+        if cached is not None and cached[0] == logged.employee:
+            return cached[1]
+        context = EmployeeContext.model_validate(logged.employee)
+        self._contexts[logged.employee_no] = (logged.employee, context)
         return context
 
     def _count(self, result: EmployeeResult, award: SimulatedAward, *, sign: int) -> None:
@@ -261,8 +271,3 @@ class Replay:
         result.by_rule[award.rule_id] += points
         result.by_month[month_key(award.occurred_at, self.tz)] += points
 
-
-def _freeze(employee: Mapping[str, Any]) -> str:
-    """A cache key for an employee snapshot (employees rarely change within a window)."""
-    return repr(sorted((k, tuple(v) if isinstance(v, list) else v)
-                       for k, v in employee.items()))

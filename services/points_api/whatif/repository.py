@@ -3,6 +3,7 @@ the ledger history around them, what they actually earned, and the simulations."
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
@@ -206,9 +207,18 @@ async def list_simulations(session: AsyncSession, *, after: tuple[datetime, uuid
     return list((await session.execute(stmt)).all())
 
 
+_RESULT_COLUMNS = ("simulation_id", "employee_no", "events", "actual_points", "simulated_points",
+                   "difference", "actual_by_category", "simulated_by_category",
+                   "milestones_gained", "milestones_lost")
+
+
 async def insert_employee_results(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    for index in range(0, len(rows), 2000):
-        await session.execute(insert(_sim_employee), rows[index:index + 2000])
+    """COPY: a simulation of the whole plant writes a row for each of its employees."""
+    connection = await (await session.connection()).get_raw_connection()
+    records = [tuple(json.dumps(row[c]) if c.endswith("_by_category") else row[c]
+                     for c in _RESULT_COLUMNS) for row in rows]
+    await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        _sim_employee.name, records=records, columns=list(_RESULT_COLUMNS))
 
 
 def employee_results(simulation_id: uuid.UUID, *, order: str, changed_only: bool,

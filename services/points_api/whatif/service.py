@@ -12,8 +12,11 @@ it ran is reported failed once its heartbeat is older than ``STALE_AFTER``.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -212,17 +215,20 @@ class WhatIfService:
     async def run(self, sessionmaker: async_sessionmaker[AsyncSession],
                   simulation_id: uuid.UUID, *, tz: tzinfo) -> None:
         """Replay, compare and store; any failure is recorded on the simulation."""
-        started = asyncio.get_running_loop().time()
+        phases = _Phases()
         try:
-            summary, rows = await self._simulate(sessionmaker, simulation_id, tz=tz)
-            async with sessionmaker() as session, session.begin():
-                await repo.insert_employee_results(session, rows)
-                await repo.update_simulation(
-                    session, simulation_id, status="done", summary=summary.model_dump(mode="json"),
-                    finished_at=datetime.now(UTC), heartbeat_at=datetime.now(UTC))
+            summary, rows = await self._simulate(sessionmaker, simulation_id, tz=tz,
+                                                 phases=phases)
+            with phases("store"):
+                async with sessionmaker() as session, session.begin():
+                    await repo.insert_employee_results(session, rows)
+                    await repo.update_simulation(
+                        session, simulation_id, status="done",
+                        summary=summary.model_dump(mode="json"), finished_at=datetime.now(UTC),
+                        heartbeat_at=datetime.now(UTC))
             log.info("simulation_done", simulation_id=str(simulation_id),
                      events=summary.events, employees=summary.employees,
-                     seconds=round(asyncio.get_running_loop().time() - started, 3))
+                     seconds=phases.total(), phases=phases.seconds)
         except Exception as exc:
             log.exception("simulation_failed", simulation_id=str(simulation_id))
             async with sessionmaker() as session, session.begin():
@@ -237,33 +243,39 @@ class WhatIfService:
                                          **values)
 
     async def _simulate(self, sessionmaker: async_sessionmaker[AsyncSession],
-                        simulation_id: uuid.UUID, *,
-                        tz: tzinfo) -> tuple[SimulationSummary, list[dict[str, Any]]]:
+                        simulation_id: uuid.UUID, *, tz: tzinfo, phases: _Phases,
+                        ) -> tuple[SimulationSummary, list[dict[str, Any]]]:
         async with sessionmaker() as session:
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            sim = await repo.get_simulation(session, simulation_id)
-            assert sim is not None
-            record = await session.get(RuleSetRecord, sim.rule_set_version)
-            assert record is not None
-            rule_set = RuleSet.model_validate({"version": record.version, "rules": record.rules})
-            window = repo.window_events(sim.window_from, sim.window_to, sim.department_code)
-            total = await repo.count_events(session, window)
-            await self._progress(sessionmaker, simulation_id, events_total=total)
-            months = _months(sim.window_from, sim.window_to, tz)
-            prior = await repo.prior_entries(
-                session, window, start=sim.window_from, end=sim.window_to,
-                capped_rule_ids=[r.id for r in rule_set.rules if r.cap is not None])
-            streaks = await repo.streak_qualifications(session, window, months)
-            replay = Replay(rule_set, tz=tz, prior=prior, streaks=streaks)
-            async for batch in repo.stream_events(session, window):
-                for event in batch:
-                    replay.feed(event)
-                await self._progress(sessionmaker, simulation_id,
-                                     events_done=replay.stats.events)
-            actual = await repo.actual_points(session, window, tz=tz)
-            names = await self._rule_names(session, rule_set, at=sim.window_to)
-            compared, by_rule = _compare(replay.results, actual)
-            milestones = await self._milestones(session, compared, tz=tz)
+            with phases("count"):
+                sim = await repo.get_simulation(session, simulation_id)
+                assert sim is not None
+                record = await session.get(RuleSetRecord, sim.rule_set_version)
+                assert record is not None
+                rule_set = RuleSet.model_validate({"version": record.version,
+                                                   "rules": record.rules})
+                window = repo.window_events(sim.window_from, sim.window_to, sim.department_code)
+                total = await repo.count_events(session, window)
+                await self._progress(sessionmaker, simulation_id, events_total=total)
+            with phases("history"):
+                months = _months(sim.window_from, sim.window_to, tz)
+                prior = await repo.prior_entries(
+                    session, window, start=sim.window_from, end=sim.window_to,
+                    capped_rule_ids=[r.id for r in rule_set.rules if r.cap is not None])
+                streaks = await repo.streak_qualifications(session, window, months)
+            with phases("replay"):
+                replay = Replay(rule_set, tz=tz, prior=prior, streaks=streaks)
+                async for batch in repo.stream_events(session, window):
+                    for event in batch:
+                        replay.feed(event)
+                    await self._progress(sessionmaker, simulation_id,
+                                         events_done=replay.stats.events)
+            with phases("actual"):
+                actual = await repo.actual_points(session, window, tz=tz)
+                names = await self._rule_names(session, rule_set, at=sim.window_to)
+                compared, by_rule = _compare(replay.results, actual)
+            with phases("milestones"):
+                milestones = await self._milestones(session, compared, tz=tz)
         streak_ids = sorted(r.id for r in rule_set.rules if isinstance(r.award, MultiplierAward)
                             and r.streak is not None)
         qualified = {rule_id for ids in streaks.values() for rule_id in ids}
@@ -355,6 +367,24 @@ class WhatIfService:
         log.info("simulation_applied", simulation_id=str(simulation_id), entries=entries,
                  points=points, actor=actor)
         return await self.get(session, simulation_id)
+
+
+class _Phases:
+    """Seconds spent in each phase of a simulation, for the log."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - began, 3)
+
+    def total(self) -> float:
+        return round(sum(self.seconds.values()), 3)
 
 
 class _Comparison:
