@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("window_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("window_to", sa.DateTime(timezone=True), nullable=False),
         sa.Column("department_code", sa.String(length=50), nullable=True),
+        sa.Column("rules", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("status", sa.String(length=10), server_default="running", nullable=False),
         sa.Column("events_total", sa.BigInteger(), nullable=True),
         sa.Column("events_done", sa.BigInteger(), server_default="0", nullable=False),

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, bindparam, exists, func, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -45,6 +45,34 @@ async def lock_account(session: AsyncSession, employee_no: str) -> Any:
     return row
 
 
+async def lock_accounts(session: AsyncSession, employee_nos: list[str]) -> dict[str, Any]:
+    """Many accounts (created when missing), locked in employee number order so that two
+    bulk changes never wait on each other in a circle."""
+    nos = sorted(set(employee_nos))
+    await session.execute(
+        insert(_account).from_select(["employee_no"], select(
+            func.unnest(literal(nos, ARRAY(String))).column_valued()))
+        .on_conflict_do_nothing(index_elements=[_account.c.employee_no]))
+    rows = await session.execute(select(_account).where(_account.c.employee_no.in_(nos))
+                                 .order_by(_account.c.employee_no).with_for_update())
+    return {row.employee_no: row for row in rows.all()}
+
+
+_BULK_DELTAS = (
+    update(_account).where(_account.c.employee_no == bindparam("no"))
+    .values(balance=_account.c.balance + bindparam("d_balance"),
+            qualifying=_account.c.qualifying + bindparam("d_qualifying"),
+            updated_at=func.now(),
+            **{col: _account.c[col] + bindparam(f"d_{col}") for col in CATEGORY_COLUMNS}))
+
+
+async def apply_many_deltas(session: AsyncSession, deltas: list[dict[str, Any]]) -> None:
+    """``apply_deltas`` for many accounts in one round of statements: each item holds
+    ``no``, ``d_balance``, ``d_qualifying`` and ``d_<category>_points``."""
+    if deltas:
+        await session.execute(_BULK_DELTAS, deltas)
+
+
 async def get_account(session: AsyncSession, employee_no: str) -> Any | None:
     return (await session.execute(select(_account).where(
         _account.c.employee_no == employee_no))).one_or_none()
@@ -67,7 +95,11 @@ async def apply_deltas(session: AsyncSession, employee_no: str, *, balance: int,
 # -- entries ---------------------------------------------------------------------------------
 
 
-async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Any]:
+async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]], *,
+                         returning: bool = True) -> list[Any]:
+    if not returning:
+        await session.execute(insert(_entry), rows)
+        return []
     result = await session.execute(insert(_entry).returning(*_entry.c), rows)
     return sorted(result.all(), key=lambda row: row.id)
 
@@ -169,11 +201,17 @@ _PERIOD_UPSERT = _period_upsert()
 async def add_period_totals(session: AsyncSession, employee_no: str,
                             deltas: dict[str, dict[str, int]]) -> None:
     """Add ``{period: {"points": n, "<category>_points": n}}`` to the period totals."""
-    if not deltas:
-        return
+    await add_many_period_totals(session, {employee_no: deltas})
+
+
+async def add_many_period_totals(session: AsyncSession,
+                                 deltas: dict[str, dict[str, dict[str, int]]]) -> None:
+    """``add_period_totals`` for many employees: ``{employee_no: {period: {...}}}``."""
     rows = [{"period": period, "employee_no": employee_no, "points": d.get("points", 0),
-             **{col: d.get(col, 0) for col in CATEGORY_COLUMNS}} for period, d in deltas.items()]
-    await session.execute(_PERIOD_UPSERT, rows)
+             **{col: d.get(col, 0) for col in CATEGORY_COLUMNS}}
+            for employee_no, by_period in deltas.items() for period, d in by_period.items()]
+    if rows:
+        await session.execute(_PERIOD_UPSERT, rows)
 
 
 async def get_period_total(session: AsyncSession, employee_no: str, period: str) -> Any | None:

@@ -97,6 +97,22 @@ def reversal_postings(targets: list[Any], *, account: Any, reason: str, actor: s
     return out
 
 
+def _totals(postings: list[Posting], tz: tzinfo,
+            ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Qualifying points by category, and by period of the company calendar."""
+    by_category: dict[str, int] = defaultdict(int)
+    periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for p in postings:
+        if p.category is not None:
+            by_category[p.category] += p.qualifying_amount
+        if p.qualifying_amount:
+            for period in period_keys(p.occurred_at, tz):
+                periods[period]["points"] += p.qualifying_amount
+                if p.category is not None:
+                    periods[period][f"{p.category}_points"] += p.qualifying_amount
+    return by_category, periods
+
+
 def _bounded(change: int, available: int) -> int:
     """A negative change limited to what is available; positive changes pass."""
     return change if change >= 0 else -min(-change, max(available, 0))
@@ -110,21 +126,33 @@ class LedgerService:
         if not postings:
             return [], None
         entries = await repo.insert_entries(session, [p.row(employee_no) for p in postings])
-        by_category: dict[str, int] = defaultdict(int)
-        periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for p in postings:
-            if p.category is not None:
-                by_category[p.category] += p.qualifying_amount
-            if p.qualifying_amount:
-                for period in period_keys(p.occurred_at, tz):
-                    periods[period]["points"] += p.qualifying_amount
-                    if p.category is not None:
-                        periods[period][f"{p.category}_points"] += p.qualifying_amount
+        by_category, periods = _totals(postings, tz)
         account = await repo.apply_deltas(
             session, employee_no, balance=sum(p.amount for p in postings),
             qualifying=sum(p.qualifying_amount for p in postings), by_category=by_category)
         await repo.add_period_totals(session, employee_no, periods)
         return entries, account
+
+    async def post_many(self, session: AsyncSession, postings: dict[str, list[Posting]], *,
+                        tz: tzinfo) -> int:
+        """:meth:`post` for many employees at once (the caller holds their account
+        locks): one insert of every entry, one round of account updates and one of
+        period totals. Returns the number of entries."""
+        postings = {no: items for no, items in postings.items() if items}
+        rows = [p.row(no) for no, items in postings.items() for p in items]
+        if not rows:
+            return 0
+        await repo.insert_entries(session, rows, returning=False)
+        deltas, periods = [], {}
+        for no, items in postings.items():
+            by_category, periods[no] = _totals(items, tz)
+            deltas.append({"no": no, "d_balance": sum(p.amount for p in items),
+                           "d_qualifying": sum(p.qualifying_amount for p in items),
+                           **{f"d_{col}": by_category.get(col.removesuffix("_points"), 0)
+                              for col in repo.CATEGORY_COLUMNS}})
+        await repo.apply_many_deltas(session, deltas)
+        await repo.add_many_period_totals(session, periods)
+        return len(rows)
 
     async def outcome(self, session: AsyncSession, *, account: Any, entries: list[Any],
                       skipped: list[str], tz: tzinfo) -> PointsOutcome:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from services.points_api.ledger.periods import CompanyTZ
 from services.points_api.rules.endpoints import VersionPath
-from services.points_api.rules.errors import RuleSetNotFound
+from services.points_api.rules.errors import RuleSetInvalid, RuleSetNotFound
 from services.points_api.whatif.errors import (
     InvalidSimulationWindow,
     SimulationAlreadyApplied,
@@ -39,7 +39,7 @@ CATEGORY_WORDS = {"participation": "参与分", "outcome": "成果分", "growth"
 @router.post("/rule-sets/{version}/simulations", response_model=Simulation,
              status_code=status.HTTP_202_ACCEPTED, operation_id="simulate_rule_set",
              summary="Replay a rule-set version over past events",
-             responses=problems(RuleSetNotFound, InvalidSimulationWindow))
+             responses=problems(RuleSetNotFound, RuleSetInvalid, InvalidSimulationWindow))
 async def simulate_rule_set(version: VersionPath, body: SimulationCreate, request: Request,
                             response: Response, principal: HRAdmin,
                             tz: CompanyTZ) -> Simulation:
@@ -50,7 +50,8 @@ async def simulate_rule_set(version: VersionPath, body: SimulationCreate, reques
     those events. Read-only: nothing is written to the ledger. Answers 202 at once with
     the simulation (``Location`` says where); poll it until ``status`` is ``done``
     (``progress`` counts the events replayed). A window is a ``period`` (M2026-10,
-    Q2026-3, Y2026) or ``from``/``to``, at most 400 days."""
+    Q2026-3, Y2026) or ``from``/``to``, at most 400 days. A version with problems (see
+    validate) is 409 ``rule-set-invalid`` listing them."""
     simulation = await what_if.start(request.app, version, body, actor=principal.sub, tz=tz)
     response.headers["Location"] = f"/points/v1/simulations/{simulation.id}"
     return simulation

@@ -64,6 +64,8 @@ class RuleSimulation(Base):
     window_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     window_to: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     department_code: Mapped[str | None] = mapped_column(String(50))
+    # the version's rules when the simulation started (a draft may change afterwards)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(10), server_default="running")
     events_total: Mapped[int | None] = mapped_column(BigInteger)
     events_done: Mapped[int] = mapped_column(BigInteger, server_default="0")

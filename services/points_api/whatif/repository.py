@@ -225,7 +225,8 @@ def employee_results(simulation_id: uuid.UUID, *, order: str, changed_only: bool
                      milestones_only: bool) -> Select[Any]:
     stmt = select(_sim_employee).where(_sim_employee.c.simulation_id == simulation_id)
     if changed_only:
-        stmt = stmt.where(_sim_employee.c.difference != 0)
+        stmt = stmt.where(_sim_employee.c.actual_by_category.is_distinct_from(
+            _sim_employee.c.simulated_by_category))
     if milestones_only:
         stmt = stmt.where(or_(func.cardinality(_sim_employee.c.milestones_gained) > 0,
                               func.cardinality(_sim_employee.c.milestones_lost) > 0))
@@ -249,7 +250,10 @@ def after_position(stmt: Select[Any], *, order: str, last: list[Any]) -> Select[
 
 
 async def changed_employees(session: AsyncSession, simulation_id: uuid.UUID) -> list[Any]:
-    stmt = (select(_sim_employee).where(_sim_employee.c.simulation_id == simulation_id,
-                                        _sim_employee.c.difference != 0)
-            .order_by(_sim_employee.c.employee_no))
+    """Employees whose points or split between categories the simulation changes."""
+    c = _sim_employee.c
+    stmt = (select(_sim_employee).where(
+        c.simulation_id == simulation_id,
+        c.actual_by_category.is_distinct_from(c.simulated_by_category))
+            .order_by(c.employee_no))
     return list((await session.execute(stmt)).all())

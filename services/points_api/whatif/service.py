@@ -32,7 +32,7 @@ from services.points_api.ledger.service import Posting, ledger
 from services.points_api.milestones import repository as milestone_repo
 from services.points_api.milestones.criteria import Facts, trailing_months, window_points
 from services.points_api.models import RuleSetRecord
-from services.points_api.rules.errors import RuleSetNotFound
+from services.points_api.rules.errors import RuleSetInvalid
 from services.points_api.rules.schemas import MultiplierAward, RuleSet
 from services.points_api.rules.service import rule_sets
 from services.points_api.whatif import repository as repo
@@ -143,11 +143,19 @@ class WhatIfService:
         start, end = _window(data, tz)
         sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
         async with sessionmaker() as session, session.begin():
-            if await session.get(RuleSetRecord, version) is None:
-                raise RuleSetNotFound(f"Rule set version {version} does not exist")
+            validation = await rule_sets.validate(session, version)  # 404 when unknown
+            if not validation.valid:
+                raise RuleSetInvalid(
+                    f"Rule set version {version} has {len(validation.problems)} problem(s); "
+                    "fix them to simulate it", errors=[
+                        FieldError(pointer=p.pointer, detail=p.detail)
+                        for p in validation.problems])
+            record = await session.get(RuleSetRecord, version)
+            assert record is not None
             row = await repo.insert_simulation(session, {
-                "id": uuid.uuid4(), "rule_set_version": version, "window_from": start,
-                "window_to": end, "department_code": data.department, "created_by": actor})
+                "id": uuid.uuid4(), "rule_set_version": version, "rules": record.rules,
+                "window_from": start, "window_to": end, "department_code": data.department,
+                "created_by": actor})
         task = asyncio.create_task(self.run(sessionmaker, row.id, tz=tz),
                                    name=f"simulation-{row.id}")
         self._running.add(task)
@@ -250,10 +258,8 @@ class WhatIfService:
             with phases("count"):
                 sim = await repo.get_simulation(session, simulation_id)
                 assert sim is not None
-                record = await session.get(RuleSetRecord, sim.rule_set_version)
-                assert record is not None
-                rule_set = RuleSet.model_validate({"version": record.version,
-                                                   "rules": record.rules})
+                rule_set = RuleSet.model_validate({"version": sim.rule_set_version,
+                                                   "rules": sim.rules})
                 window = repo.window_events(sim.window_from, sim.window_to, sim.department_code)
                 total = await repo.count_events(session, window)
                 await self._progress(sessionmaker, simulation_id, events_total=total)
@@ -351,15 +357,13 @@ class WhatIfService:
             raise SimulationNotFinished(f"Simulation {simulation_id} is {sim.status}")
         window = (f"{sim.window_from.astimezone(tz).date().isoformat()} – "
                   f"{(sim.window_to.astimezone(tz) - timedelta(microseconds=1)).date()}")
-        entries = points = 0
-        for row in await repo.changed_employees(session, simulation_id):
-            account = await ledger_repo.lock_account(session, row.employee_no)
-            postings = _adjustments(row, account, sim=sim, window=window, reason=data.reason,
-                                    actor=actor)
-            if postings:
-                await ledger.post(session, row.employee_no, postings, tz=tz)
-                entries += len(postings)
-                points += sum(p.qualifying_amount for p in postings)
+        changed = await repo.changed_employees(session, simulation_id)
+        accounts = await ledger_repo.lock_accounts(session, [r.employee_no for r in changed])
+        postings = {row.employee_no: _adjustments(row, accounts[row.employee_no], sim=sim,
+                                                  window=window, reason=data.reason,
+                                                  actor=actor) for row in changed}
+        entries = await ledger.post_many(session, postings, tz=tz)
+        points = sum(p.qualifying_amount for items in postings.values() for p in items)
         now = datetime.now(UTC)
         await repo.update_simulation(session, simulation_id, applied_at=now, applied_by=actor,
                                      apply_reason=data.reason, applied_entries=entries,

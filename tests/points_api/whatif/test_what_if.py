@@ -322,6 +322,12 @@ async def test_bad_requests_are_refused_clearly(gw):
         assert pointer in {e["pointer"] for e in r.json()["errors"]}, (body, r.json())
     r = await gw.post("/points/v1/rule-sets/999999/simulations", headers=HR, json=WINDOW)
     assert r.status_code == 404
+    empty = await gw.post("/points/v1/rule-sets", headers=HR, json={"note": "空草稿"})
+    r = await gw.post(f"/points/v1/rule-sets/{empty.json()['version']}/simulations",
+                      headers=HR, json=WINDOW)
+    assert r.status_code == 409
+    assert r.json()["type"].endswith("rule-set-invalid")
+    assert r.json()["errors"][0]["detail"] == "the rule set has no rules"
     employee = auth("E0001", "employee")
     r = await gw.post("/points/v1/rule-sets/1/simulations", headers=employee, json=WINDOW)
     assert r.status_code == 403
