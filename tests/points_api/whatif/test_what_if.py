@@ -366,3 +366,25 @@ async def test_the_cli_simulates_shows_progress_and_applies_once(gw, stack, caps
     assert "2 entries, +30 points (补发 3 月差额)" in capsys.readouterr().out
     assert await asyncio.to_thread(main, apply) == 1
     assert "409" in capsys.readouterr().err
+
+
+async def test_a_rule_moved_to_another_category_changes_the_split_not_the_total(gw):
+    emp = await new_employee(gw)
+    no = emp["employee_no"]
+    await earn(gw, "practical.assessed", practical(no, at=at("03-05T09:00")))
+    version = await draft(gw, {"practical.passed": {"category": "growth"}})
+    sim = await simulate(gw, version, {**WINDOW,
+                                       "department": emp["org"]["department"]["code"]})
+    assert sim["summary"]["difference"] == 0
+    assert sim["summary"]["employees_changed"] == 1
+    assert sim["summary"]["simulated"]["shares"] == {"participation": 0.0, "outcome": 0.0,
+                                                     "growth": 1.0}
+    assert list(await employees(gw, sim["id"], changed_only="true")) == [no]
+
+    r = await gw.post(f"/points/v1/simulations/{sim['id']}/apply", headers=HR,
+                      json={"reason": "实操改计成长分"})
+
+    assert r.json()["application"]["entries"] == 2
+    assert r.json()["application"]["points"] == 0
+    by_category = (await account(gw, no))["by_category"]
+    assert by_category == {"participation": 0, "outcome": 0, "growth": 30}
