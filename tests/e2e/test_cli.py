@@ -27,9 +27,12 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_help_documents_every_command():
     out = run("--help").stdout
-    for command in ("token", "run", "import-employees", "openapi", "reconcile", "report", "demo"):
+    for command in ("token", "run", "import-employees", "openapi", "reconcile", "report",
+                    "mix-targets", "what-if", "demo"):
         assert command in out
         assert run(command, "--help").returncode == 0
+    for action in ("simulate", "show", "employees", "apply"):
+        assert run("what-if", action, "--help").returncode == 0
 
 
 def test_token_is_accepted_by_the_services(stack):
