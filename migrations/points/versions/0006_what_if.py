@@ -93,16 +93,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_rule_simulation_employee_difference", "rule_simulation_employee",
                     ["simulation_id", "difference", "employee_no"])
+    # An adjustment that takes away more than is left may move only one of its two parts.
+    # Added NOT VALID, then validated: validating scans the ledger without blocking writes.
     op.drop_constraint(op.f("ck_ledger_entry_adjust_complete"), "ledger_entry", type_="check")
-    op.create_check_constraint(
-        op.f("ck_ledger_entry_adjust_complete"), "ledger_entry",
-        "kind <> 'adjust' OR ((amount <> 0 OR qualifying_amount <> 0) AND actor IS NOT NULL)")
+    op.execute("ALTER TABLE ledger_entry ADD CONSTRAINT ck_ledger_entry_adjust_complete CHECK "
+               "(kind <> 'adjust' OR ((amount <> 0 OR qualifying_amount <> 0) "
+               "AND actor IS NOT NULL)) NOT VALID")
+    op.execute("ALTER TABLE ledger_entry VALIDATE CONSTRAINT ck_ledger_entry_adjust_complete")
 
 
 def downgrade() -> None:
+    # entries written meanwhile may break the older rule: it holds for new rows only
     op.drop_constraint(op.f("ck_ledger_entry_adjust_complete"), "ledger_entry", type_="check")
-    op.create_check_constraint(op.f("ck_ledger_entry_adjust_complete"), "ledger_entry",
-                               "kind <> 'adjust' OR (amount <> 0 AND actor IS NOT NULL)")
+    op.execute("ALTER TABLE ledger_entry ADD CONSTRAINT ck_ledger_entry_adjust_complete CHECK "
+               "(kind <> 'adjust' OR (amount <> 0 AND actor IS NOT NULL)) NOT VALID")
     op.drop_index("ix_rule_simulation_employee_difference",
                   table_name="rule_simulation_employee")
     op.drop_table("rule_simulation_employee")

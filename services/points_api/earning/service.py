@@ -63,6 +63,8 @@ class EarningService:
         except (ValidationError, ValueError) as exc:
             raise RejectEvent(f"invalid {envelope.event_type} payload: {exc}") from exc
         if isinstance(event, FactVoided):
+            # logged under the account lock: the log's order is the order of application
+            await ledger_repo.lock_account(session, event.employee_no)
             await record_event(session, envelope, event, employee=None)
             outcome = await ledger.void_fact(session, event, event_id=envelope.event_id, tz=tz)
         else:
@@ -92,9 +94,10 @@ class EarningService:
         employee = await employee_copies.get_context(session, event.employee_no)
         if employee is None:
             raise RetryLater(f"employee {event.employee_no} is not synced to points_api yet")
-        # what the rules saw, kept for replaying the event under another rule set
-        await record_event(session, envelope, event, employee=employee)
         account = await ledger_repo.lock_account(session, event.employee_no)
+        # what the rules saw, kept for replaying the event under another rule set; logged
+        # under the account lock, so the log's order is the order events were applied in
+        await record_event(session, envelope, event, employee=employee)
         if await ledger_repo.is_fact_voided(session, event.fact_id):
             return await ledger.outcome(session, account=account, entries=[],
                                         skipped=["该记录已撤销，不计分"], tz=tz)

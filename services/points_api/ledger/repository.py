@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, exists, func, literal, select, update
+from sqlalchemy import String, any_, bindparam, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -46,14 +46,16 @@ async def lock_account(session: AsyncSession, employee_no: str) -> Any:
 
 
 async def lock_accounts(session: AsyncSession, employee_nos: list[str]) -> dict[str, Any]:
-    """Many accounts (created when missing), locked in employee number order so that two
-    bulk changes never wait on each other in a circle."""
+    """Many accounts (created when missing), locked in employee number order, so that
+    two such bulk changes cannot deadlock each other (one account at a time, as earning
+    does, never can)."""
     nos = sorted(set(employee_nos))
     await session.execute(
         insert(_account).from_select(["employee_no"], select(
             func.unnest(literal(nos, ARRAY(String))).column_valued()))
         .on_conflict_do_nothing(index_elements=[_account.c.employee_no]))
-    rows = await session.execute(select(_account).where(_account.c.employee_no.in_(nos))
+    rows = await session.execute(select(_account).where(
+        _account.c.employee_no == any_(literal(nos, ARRAY(String))))
                                  .order_by(_account.c.employee_no).with_for_update())
     return {row.employee_no: row for row in rows.all()}
 

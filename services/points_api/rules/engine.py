@@ -116,6 +116,7 @@ class HistoryNeeds:
     streak_rule_ids: tuple[str, ...] = ()
     # the rules the event matched, handed on to evaluate() so that it does not match again
     selection: _Selection | None = field(default=None, compare=False, repr=False)
+    rule_set_version: int | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -171,7 +172,8 @@ def history_needs(
     streaks = tuple(m.id for m in selection.multipliers if m.streak is not None
                     and any(_targets(m, rule) for rule in selection.awarding))
     return HistoryNeeds(cap_windows=tuple(windows.values()), dedupe_keys=tuple(keys),
-                        streak_rule_ids=streaks, selection=selection)
+                        streak_rule_ids=streaks, selection=selection,
+                        rule_set_version=rule_set.version)
 
 
 def evaluate(
@@ -187,8 +189,11 @@ def evaluate(
     """
     if getattr(type(event), "event_type", None) != event_type:
         raise ValueError(f"event of type {type(event).__name__} is not {event_type!r}")
-    selection = needs.selection if needs is not None and needs.selection is not None \
-        else _select(rule_set, event_type, event, employee, event.occurred_at)
+    if needs is not None and needs.selection is not None \
+            and needs.rule_set_version == rule_set.version:
+        selection = needs.selection
+    else:
+        selection = _select(rule_set, event_type, event, employee, event.occurred_at)
     zone = _zone(tz)
     usage: dict[str, CapUsage] = {}
     awards: list[Award] = []

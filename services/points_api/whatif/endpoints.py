@@ -9,13 +9,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from services.points_api.ledger.periods import CompanyTZ
+from services.points_api.mix.errors import DepartmentNotFound
 from services.points_api.rules.endpoints import VersionPath
 from services.points_api.rules.errors import RuleSetInvalid, RuleSetNotFound
 from services.points_api.whatif.errors import (
     InvalidSimulationWindow,
     SimulationAlreadyApplied,
+    SimulationIncomplete,
     SimulationNotFinished,
     SimulationNotFound,
+    SimulationOverlapsApplied,
 )
 from services.points_api.whatif.schemas import (
     EmployeeComparison,
@@ -39,7 +42,8 @@ CATEGORY_WORDS = {"participation": "参与分", "outcome": "成果分", "growth"
 @router.post("/rule-sets/{version}/simulations", response_model=Simulation,
              status_code=status.HTTP_202_ACCEPTED, operation_id="simulate_rule_set",
              summary="Replay a rule-set version over past events",
-             responses=problems(RuleSetNotFound, RuleSetInvalid, InvalidSimulationWindow))
+             responses=problems(RuleSetNotFound, RuleSetInvalid, InvalidSimulationWindow,
+                                DepartmentNotFound))
 async def simulate_rule_set(version: VersionPath, body: SimulationCreate, request: Request,
                             response: Response, principal: HRAdmin,
                             tz: CompanyTZ) -> Simulation:
@@ -110,7 +114,8 @@ async def list_simulation_employees(
 @router.post("/simulations/{simulation_id}/apply", response_model=Simulation,
              operation_id="apply_simulation", summary="Pay the simulated difference",
              responses=problems(SimulationNotFound, SimulationNotFinished,
-                                SimulationAlreadyApplied))
+                                SimulationAlreadyApplied, SimulationOverlapsApplied,
+                                SimulationIncomplete))
 async def apply_simulation(simulation_id: SimulationPath, body: SimulationApply,
                            session: DBSession, principal: HRAdmin,
                            tz: CompanyTZ) -> Simulation:
@@ -120,7 +125,10 @@ async def apply_simulation(simulation_id: SimulationPath, body: SimulationApply,
     never touched. Exactly once: a second apply, even a concurrent one, is 409
     ``simulation-already-applied`` and pays nothing. A finished simulation only (409
     ``simulation-not-finished``). Points already spent stay spent: a loss takes no more
-    than the account holds (``details.shortfall``)."""
+    than the account holds (``details.shortfall``). Refused with 409
+    ``simulation-overlaps-applied`` when another applied simulation of an overlapping
+    window already paid some of these employees, and with 409 ``simulation-incomplete``
+    when events of the window could not be read."""
     return await what_if.apply(session, simulation_id, body, actor=principal.sub, tz=tz)
 
 

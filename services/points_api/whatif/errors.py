@@ -15,3 +15,12 @@ class SimulationNotFinished(Conflict):
 
 class SimulationAlreadyApplied(Conflict):
     problem, title = "simulation-already-applied", "This simulation's difference was applied"
+
+
+class SimulationIncomplete(Conflict):
+    problem, title = "simulation-incomplete", "The simulation could not read every event"
+
+
+class SimulationOverlapsApplied(Conflict):
+    problem, title = "simulation-overlaps-applied", \
+        "A difference for an overlapping window was already applied"

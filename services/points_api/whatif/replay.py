@@ -61,6 +61,7 @@ class LoggedEvent:
     occurred_at: datetime
     payload: Mapping[str, Any]
     employee: Mapping[str, Any] | None
+    recorded_at: datetime | None = None  # when it was applied; None: before everything
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class PriorEntry:
     dedupe_key: str | None
     seq: int = BEFORE_LOG
     reversed_seq: int | None = None
+    fact_id: str | None = None
 
 
 @dataclass
@@ -108,6 +110,7 @@ class ReplayStats:
     skipped_voided: int = 0
     unreadable: int = 0  # payloads the current event models no longer accept
     confirmer_points_clamped: int = 0  # chosen points moved into the draft's range
+    unscorable: int = 0  # confirmed points no range of the draft could take
 
 
 class _EmployeeHistory:
@@ -117,6 +120,10 @@ class _EmployeeHistory:
         self.prior = prior
         self.awards: list[SimulatedAward] = []
         self.paid_rules: dict[str, set[str]] = defaultdict(set)
+        for entry in prior:  # a simulated fact already paid before the event log began
+            if (entry.fact_id is not None and entry.kind == "earn" and entry.rule_id
+                    and entry.reversed_seq is None):
+                self.paid_rules[entry.fact_id].add(entry.rule_id)
 
     def cap_usage(self, window: CapWindowNeed, seq: int) -> CapUsage:
         count = points = 0
@@ -158,7 +165,7 @@ class Replay:
 
     def __init__(self, rule_set: RuleSet, *, tz: tzinfo,
                  prior: Mapping[str, list[PriorEntry]] | None = None,
-                 streaks: Mapping[tuple[str, str], frozenset[str]] | None = None,
+                 streaks: Mapping[tuple[str, str], list[tuple[str, datetime]]] | None = None,
                  keep_awards: bool = False) -> None:
         self.rule_set = rule_set
         self.tz = tz
@@ -218,8 +225,13 @@ class Replay:
             return
         history = self._history(logged.employee_no)
         needs = history_needs(self.rule_set, event, employee, self.tz)
-        month = month_key(event.occurred_at, self.tz)
-        on_streak = self._streaks.get((logged.employee_no, month), frozenset())
+        on_streak: frozenset[str] = frozenset()
+        if needs.streak_rule_ids:  # qualified for in the event's month by the time it came
+            month = month_key(event.occurred_at, self.tz)
+            on_streak = frozenset(
+                rule_id for rule_id, qualified_at
+                in self._streaks.get((logged.employee_no, month), ())
+                if logged.recorded_at is None or qualified_at <= logged.recorded_at)
         known = AwardHistory(
             cap_usage={w.key: history.cap_usage(w, logged.seq) for w in needs.cap_windows},
             paid_for_key=history.paid_for_keys(needs.dedupe_keys, logged.seq),
@@ -242,16 +254,21 @@ class Replay:
     def _evaluate(self, event: Any, employee: EmployeeContext, history: AwardHistory,
                   needs: HistoryNeeds) -> list[Award]:
         """The draft's awards; points a confirmer chose outside the draft's range are
-        taken as the nearest end of the range (the confirmer could not have chosen them)."""
+        taken as the nearest end of the range (the confirmer could not have chosen them).
+        When no points fit every range that applies, the event pays nothing."""
         try:
             return evaluate(self.rule_set, event.event_type, event, employee, history,
                             self.tz, needs=needs).awards
         except AwardOutOfRange as exc:
             self.stats.confirmer_points_clamped += 1
             clamped = min(max(event.points, exc.min_points), exc.max_points)
-            event = event.model_copy(update={"points": clamped})
-            return evaluate(self.rule_set, event.event_type, event, employee, history,
+        try:
+            return evaluate(self.rule_set, event.event_type,
+                            event.model_copy(update={"points": clamped}), employee, history,
                             self.tz).awards
+        except AwardOutOfRange:
+            self.stats.unscorable += 1
+            return []
 
     def _context(self, logged: LoggedEvent) -> EmployeeContext:
         """The employee facts the event was scored with (parsed once while they stay the

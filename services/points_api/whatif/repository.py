@@ -50,7 +50,7 @@ _account = Account.__table__
 # the longest cap period is a month: history this far around the window is enough
 CAP_MARGIN = timedelta(days=32)
 _EVENT_COLUMNS = ("seq", "event_id", "event_type", "employee_no", "fact_id", "occurred_at",
-                  "payload", "employee")
+                  "payload", "employee", "recorded_at")
 
 
 def window_events(start: datetime, end: datetime, department: str | None) -> CTE:
@@ -61,7 +61,8 @@ def window_events(start: datetime, end: datetime, department: str | None) -> CTE
         _log.c.event_type != FACT_VOIDED)
     if department is not None:
         stmt = stmt.where(_log.c.employee_no.in_(select(employee_copy.c.employee_no).where(
-            employee_copy.c.department_path.contains([department]))))
+            or_(employee_copy.c.department_path.contains([department]),
+                employee_copy.c.department_code == department))))
     return stmt.cte("window_events")
 
 
@@ -81,6 +82,30 @@ async def stream_events(session: AsyncSession, window: CTE, *,
         yield [LoggedEvent(*row) for row in rows]
 
 
+async def voids_before_log(session: AsyncSession, window: CTE) -> list[LoggedEvent]:
+    """Voids of the window's facts applied before the event log began (so before any
+    logged event), as void events at the log's start."""
+    stmt = (select(_voided.c.fact_id, _voided.c.employee_no, _voided.c.source_event_id,
+                   _voided.c.voided_at)
+            .where(_voided.c.fact_id.in_(select(window.c.fact_id)),
+                   ~exists().where(_log.c.event_id == _voided.c.source_event_id)))
+    return [LoggedEvent(seq=BEFORE_LOG, event_id=event_id, event_type=FACT_VOIDED,
+                        employee_no=employee_no, fact_id=fact_id, occurred_at=voided_at,
+                        payload={"voided_fact_id": fact_id}, employee=None)
+            for fact_id, employee_no, event_id, voided_at in (await session.execute(stmt)).all()]
+
+
+async def reversed_by_hand(session: AsyncSession, window: CTE) -> int:
+    """Earnings of the window's events that HR reversed by hand (not replayed)."""
+    e, r = _entry.alias("e"), _entry.alias("r")
+    stmt = (select(func.count())
+            .select_from(window.join(e, and_(e.c.source_event_id == window.c.event_id,
+                                             e.c.kind == "earn"))
+                         .join(r, and_(r.c.reverses_entry_id == e.c.id,
+                                       r.c.source_event_id.is_(None)))))
+    return int((await session.execute(stmt)).scalar_one())
+
+
 async def prior_entries(session: AsyncSession, window: CTE, *, start: datetime, end: datetime,
                         capped_rule_ids: Iterable[str]) -> dict[str, list[PriorEntry]]:
     """Per employee of the window, the ledger entries of facts outside it that the replay's
@@ -96,9 +121,13 @@ async def prior_entries(session: AsyncSession, window: CTE, *, start: datetime, 
         wanted.append(and_(e.c.kind == "earn", e.c.rule_id.in_(capped),
                            e.c.occurred_at >= start - CAP_MARGIN,
                            e.c.occurred_at < end + CAP_MARGIN))
+    outside = ~exists().where(window.c.fact_id == e.c.source_fact_id)
+    # an earning of a simulated fact written before the event log began (the fact was
+    # sent again since): history like the others, and the rule has paid the fact
+    before_log = and_(e.c.kind == "earn", written.c.seq.is_(None))
     stmt = (select(e.c.employee_no, e.c.kind, e.c.rule_id, e.c.amount, e.c.qualifying_amount,
                    e.c.occurred_at, e.c.dedupe_key, written.c.seq,
-                   reversal.c.id.is_not(None), reversed_by.c.seq)
+                   reversal.c.id.is_not(None), reversed_by.c.seq, e.c.source_fact_id)
             .select_from(e.outerjoin(written, written.c.event_id == e.c.source_event_id)
                          .outerjoin(reversal, and_(reversal.c.reverses_entry_id == e.c.id,
                                                    e.c.kind == "earn"))
@@ -106,29 +135,32 @@ async def prior_entries(session: AsyncSession, window: CTE, *, start: datetime, 
                                     reversed_by.c.event_id == reversal.c.source_event_id))
             .where(e.c.employee_no.in_(select(window.c.employee_no).distinct()),
                    e.c.kind.in_(("earn", "reverse")), or_(*wanted),
-                   ~exists().where(window.c.fact_id == e.c.source_fact_id)))
+                   or_(outside, before_log)))
     out: dict[str, list[PriorEntry]] = defaultdict(list)
     for (employee_no, kind, rule_id, amount, qualifying, occurred_at, key, seq, is_reversed,
-         reversed_seq) in (await session.execute(stmt)).all():
+         reversed_seq, fact_id) in (await session.execute(stmt)).all():
         if is_reversed and reversed_seq is None:
             reversed_seq = BEFORE_LOG  # reversed by hand: taken as never standing
         out[employee_no].append(PriorEntry(
             kind=kind, rule_id=rule_id, amount=int(amount), qualifying_amount=int(qualifying),
             occurred_at=occurred_at, dedupe_key=key,
             seq=BEFORE_LOG if seq is None else int(seq),
-            reversed_seq=None if reversed_seq is None else int(reversed_seq)))
+            reversed_seq=None if reversed_seq is None else int(reversed_seq),
+            fact_id=fact_id))
     return out
 
 
 async def streak_qualifications(session: AsyncSession, window: CTE, months: list[str],
-                                ) -> dict[tuple[str, str], frozenset[str]]:
-    stmt = select(_streak.c.employee_no, _streak.c.month, _streak.c.rule_id).where(
+                                ) -> dict[tuple[str, str], list[tuple[str, datetime]]]:
+    """(employee, month) -> the streak rules they qualified for then, and since when."""
+    stmt = select(_streak.c.employee_no, _streak.c.month, _streak.c.rule_id,
+                  _streak.c.qualified_at).where(
         _streak.c.month.in_(months),
         _streak.c.employee_no.in_(select(window.c.employee_no).distinct()))
-    found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for employee_no, month, rule_id in (await session.execute(stmt)).all():
-        found[(employee_no, month)].add(rule_id)
-    return {key: frozenset(ids) for key, ids in found.items()}
+    found: dict[tuple[str, str], list[tuple[str, datetime]]] = defaultdict(list)
+    for employee_no, month, rule_id, qualified_at in (await session.execute(stmt)).all():
+        found[(employee_no, month)].append((rule_id, qualified_at))
+    return dict(found)
 
 
 def _month_of(column: Any, tz: tzinfo) -> Any:
@@ -247,6 +279,23 @@ def after_position(stmt: Select[Any], *, order: str, last: list[Any]) -> Select[
     if order == "loss":
         return stmt.where(tuple_(c.difference, c.employee_no) > tuple_(*last))
     return stmt.where(c.employee_no > last[0])
+
+
+async def applied_overlaps(session: AsyncSession, sim: Any) -> list[uuid.UUID]:
+    """Applied simulations whose window overlaps ``sim``'s and that paid a difference to
+    an employee ``sim`` would pay again."""
+    other, mine = _sim.alias("other"), _sim_employee.alias("mine")
+    theirs = _sim_employee.alias("theirs")
+    changed = [mine.c.actual_by_category.is_distinct_from(mine.c.simulated_by_category),
+               theirs.c.actual_by_category.is_distinct_from(theirs.c.simulated_by_category)]
+    stmt = (select(other.c.id).distinct()
+            .select_from(other.join(theirs, theirs.c.simulation_id == other.c.id)
+                         .join(mine, and_(mine.c.simulation_id == sim.id,
+                                          mine.c.employee_no == theirs.c.employee_no)))
+            .where(other.c.id != sim.id, other.c.applied_at.is_not(None),
+                   other.c.window_from < sim.window_to, other.c.window_to > sim.window_from,
+                   *changed))
+    return list((await session.execute(stmt)).scalars())
 
 
 async def changed_employees(session: AsyncSession, simulation_id: uuid.UUID) -> list[Any]:

@@ -81,6 +81,11 @@ class ReplayNotes(ReadSchema):
     confirmer_points_clamped: int = Field(
         description="Points a confirmer chose outside the draft's range, taken as the "
                     "nearest end of the range")
+    unscorable: int = Field(description="Confirmed points no range of the draft could take "
+                                        "(the event pays nothing)")
+    reversed_by_hand: int = Field(
+        description="Earnings of the window's events that HR reversed by hand: not replayed, "
+                    "so caps and exam top-ups after them may differ")
     streak_rules_without_qualifications: list[str] = Field(
         description="Streak multipliers of the draft nobody qualifies for in the window "
                     "(streaks are computed for published rules only)")

@@ -22,7 +22,8 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import String, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.points_api.db import employee_copy
@@ -31,6 +32,8 @@ from services.points_api.ledger.periods import month_key, parse_bound, period_bo
 from services.points_api.ledger.service import Posting, ledger
 from services.points_api.milestones import repository as milestone_repo
 from services.points_api.milestones.criteria import Facts, trailing_months, window_points
+from services.points_api.mix.errors import DepartmentNotFound
+from services.points_api.mix.repository import department_known
 from services.points_api.models import RuleSetRecord
 from services.points_api.rules.errors import RuleSetInvalid
 from services.points_api.rules.schemas import MultiplierAward, RuleSet
@@ -39,8 +42,10 @@ from services.points_api.whatif import repository as repo
 from services.points_api.whatif.errors import (
     InvalidSimulationWindow,
     SimulationAlreadyApplied,
+    SimulationIncomplete,
     SimulationNotFinished,
     SimulationNotFound,
+    SimulationOverlapsApplied,
 )
 from services.points_api.whatif.replay import CATEGORIES, EmployeeResult, Replay
 from services.points_api.whatif.schemas import (
@@ -64,6 +69,8 @@ log = structlog.get_logger("jifen.points.whatif")
 
 MAX_WINDOW = timedelta(days=400)
 STALE_AFTER = timedelta(minutes=2)
+HEARTBEAT_EVERY = timedelta(seconds=20)
+CONCURRENT = 2  # simulations running at once in one replica
 INTERRUPTED = "The service stopped while the simulation ran; start it again"
 
 
@@ -124,6 +131,10 @@ def _out(row: Any, *, now: datetime) -> Simulation:
         application=application)
 
 
+def _bigint(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63
+
+
 def _mix(by_category: dict[str, int]) -> Mix:
     total = sum(by_category.values())
     return Mix(total=total, by_category=dict(by_category),
@@ -134,6 +145,7 @@ def _mix(by_category: dict[str, int]) -> Mix:
 class WhatIfService:
     def __init__(self) -> None:
         self._running: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(CONCURRENT)
 
     # -- starting and reading ----------------------------------------------------------------
 
@@ -150,6 +162,11 @@ class WhatIfService:
                     "fix them to simulate it", errors=[
                         FieldError(pointer=p.pointer, detail=p.detail)
                         for p in validation.problems])
+            if data.department is not None and not await department_known(
+                    session, data.department):
+                raise DepartmentNotFound(f"No employee is in department {data.department!r}",
+                                         errors=[FieldError(pointer="#/department",
+                                                            detail="no such department")])
             record = await session.get(RuleSetRecord, version)
             assert record is not None
             row = await repo.insert_simulation(session, {
@@ -194,7 +211,7 @@ class WhatIfService:
         arity = 1 if order == "employee_no" else 2
         last = decode_cursor(cursor, arity=arity)
         if last is not None:
-            if (arity == 2 and not isinstance(last[0], int)) or not isinstance(last[-1], str):
+            if (arity == 2 and not _bigint(last[0])) or not isinstance(last[-1], str):
                 raise BadCursor("The cursor does not belong to this list")
             stmt = repo.after_position(stmt, order=order, last=last)
         if limit is not None:
@@ -203,7 +220,8 @@ class WhatIfService:
         page = rows if limit is None else rows[:limit]
         names = dict((await session.execute(select(
             employee_copy.c.employee_no, employee_copy.c.name).where(
-                employee_copy.c.employee_no.in_([r.employee_no for r in page])))).tuples().all())
+                employee_copy.c.employee_no == any_(literal(
+                    [r.employee_no for r in page], ARRAY(String)))))).tuples().all())
         items = [EmployeeComparison(
             employee_no=r.employee_no, name=names.get(r.employee_no), events=r.events,
             actual_points=r.actual_points, simulated_points=r.simulated_points,
@@ -222,11 +240,15 @@ class WhatIfService:
 
     async def run(self, sessionmaker: async_sessionmaker[AsyncSession],
                   simulation_id: uuid.UUID, *, tz: tzinfo) -> None:
-        """Replay, compare and store; any failure is recorded on the simulation."""
+        """Replay, compare and store; any failure is recorded on the simulation. At most
+        ``CONCURRENT`` run at once in a replica (each holds a database snapshot); the
+        others wait their turn, their heartbeat going on meanwhile."""
         phases = _Phases()
+        heartbeat = asyncio.create_task(self._heartbeat(sessionmaker, simulation_id))
         try:
-            summary, rows = await self._simulate(sessionmaker, simulation_id, tz=tz,
-                                                 phases=phases)
+            async with self._slots:
+                summary, rows = await self._simulate(sessionmaker, simulation_id, tz=tz,
+                                                     phases=phases)
             with phases("store"):
                 async with sessionmaker() as session, session.begin():
                     await repo.insert_employee_results(session, rows)
@@ -243,6 +265,19 @@ class WhatIfService:
                 await repo.update_simulation(session, simulation_id, status="failed",
                                              error=f"{type(exc).__name__}: {exc}"[:2000],
                                              finished_at=datetime.now(UTC))
+        finally:
+            heartbeat.cancel()
+
+    async def _heartbeat(self, sessionmaker: async_sessionmaker[AsyncSession],
+                         simulation_id: uuid.UUID) -> None:
+        """Says the simulation is alive, whatever phase it is in or while it waits."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
+            try:
+                await self._progress(sessionmaker, simulation_id)
+            except Exception as exc:  # the next beat tries again; staleness tells the rest
+                log.warning("simulation_heartbeat_failed", simulation_id=str(simulation_id),
+                            error=repr(exc))
 
     async def _progress(self, sessionmaker: async_sessionmaker[AsyncSession],
                         simulation_id: uuid.UUID, **values: Any) -> None:
@@ -269,8 +304,12 @@ class WhatIfService:
                     session, window, start=sim.window_from, end=sim.window_to,
                     capped_rule_ids=[r.id for r in rule_set.rules if r.cap is not None])
                 streaks = await repo.streak_qualifications(session, window, months)
+                early_voids = await repo.voids_before_log(session, window)
+                by_hand = await repo.reversed_by_hand(session, window)
             with phases("replay"):
                 replay = Replay(rule_set, tz=tz, prior=prior, streaks=streaks)
+                for event in early_voids:
+                    replay.feed(event)
                 async for batch in repo.stream_events(session, window):
                     for event in batch:
                         replay.feed(event)
@@ -284,10 +323,11 @@ class WhatIfService:
                 milestones = await self._milestones(session, compared, tz=tz)
         streak_ids = sorted(r.id for r in rule_set.rules if isinstance(r.award, MultiplierAward)
                             and r.streak is not None)
-        qualified = {rule_id for ids in streaks.values() for rule_id in ids}
+        qualified = {rule_id for found in streaks.values() for rule_id, _ in found}
         notes = ReplayNotes(
             skipped_voided=replay.stats.skipped_voided, unreadable=replay.stats.unreadable,
             confirmer_points_clamped=replay.stats.confirmer_points_clamped,
+            unscorable=replay.stats.unscorable, reversed_by_hand=by_hand,
             streak_rules_without_qualifications=[r for r in streak_ids if r not in qualified])
         summary = _summary(compared, milestones, by_rule, names, events=replay.stats.events,
                            notes=notes)
@@ -353,8 +393,20 @@ class WhatIfService:
                 f"The difference was applied at {sim.applied_at.isoformat()} by "
                 f"{sim.applied_by}", applied_at=sim.applied_at.isoformat(),
                 applied_by=sim.applied_by)
-        if _out(sim, now=datetime.now(UTC)).status != "done":
-            raise SimulationNotFinished(f"Simulation {simulation_id} is {sim.status}")
+        status = _out(sim, now=datetime.now(UTC)).status
+        if status != "done":
+            raise SimulationNotFinished(f"Simulation {simulation_id} is {status}")
+        unreadable = (sim.summary or {}).get("notes", {}).get("unreadable", 0)
+        if unreadable:
+            raise SimulationIncomplete(
+                f"{unreadable} logged event(s) of the window could not be read, so their "
+                "employees' difference is not known; nothing was applied")
+        overlapping = await repo.applied_overlaps(session, sim)
+        if overlapping:
+            raise SimulationOverlapsApplied(
+                f"Simulation(s) {', '.join(map(str, overlapping))} already paid a difference "
+                "to some of these employees for an overlapping window; nothing was applied",
+                simulations=[str(i) for i in overlapping])
         window = (f"{sim.window_from.astimezone(tz).date().isoformat()} – "
                   f"{(sim.window_to.astimezone(tz) - timedelta(microseconds=1)).date()}")
         changed = await repo.changed_employees(session, simulation_id)
@@ -491,9 +543,10 @@ def _adjustments(row: Any, account: Any, *, sim: Any, window: str, reason: str,
                  actor: str) -> list[Posting]:
     spendable, qualifying = account.balance - account.held, account.qualifying
     postings = []
-    for category in sorted(set(row.actual_by_category) | set(row.simulated_by_category)):
-        change = row.simulated_by_category.get(category, 0) - row.actual_by_category.get(
-            category, 0)
+    changes = {c: row.simulated_by_category.get(c, 0) - row.actual_by_category.get(c, 0)
+               for c in set(row.actual_by_category) | set(row.simulated_by_category)}
+    # gains first: points moving from one category to another never hit the floor
+    for category, change in sorted(changes.items(), key=lambda item: (-item[1], item[0])):
         if not change:
             continue
         amount = change if change > 0 else -min(-change, max(spendable, 0))

@@ -388,3 +388,31 @@ async def test_a_rule_moved_to_another_category_changes_the_split_not_the_total(
     assert r.json()["application"]["points"] == 0
     by_category = (await account(gw, no))["by_category"]
     assert by_category == {"participation": 0, "outcome": 0, "growth": 30}
+
+
+async def test_a_difference_already_paid_for_an_overlapping_window_is_not_paid_again(gw):
+    emp = await new_employee(gw)
+    no, department = emp["employee_no"], emp["org"]["department"]["code"]
+    await earn(gw, "practical.assessed", practical(no, at=at("03-05T09:00")))
+    version = await draft(gw, {"practical.passed": {"award": {"kind": "fixed", "points": 40}}})
+    month = await simulate(gw, version, {**WINDOW, "department": department})
+    quarter = await simulate(gw, version, {"period": "Q2024-1", "department": department})
+    assert quarter["summary"]["difference"] == 10  # the same March practical
+    paid = await gw.post(f"/points/v1/simulations/{month['id']}/apply", headers=HR,
+                         json={"reason": "补发 3 月"})
+    assert paid.status_code == 200
+
+    r = await gw.post(f"/points/v1/simulations/{quarter['id']}/apply", headers=HR,
+                      json={"reason": "补发一季度"})
+
+    assert r.status_code == 409
+    assert r.json()["type"].endswith("simulation-overlaps-applied")
+    assert r.json()["simulations"] == [month["id"]]
+    assert (await account(gw, no))["qualifying_points"] == 40
+
+
+async def test_an_unknown_department_is_refused(gw):
+    r = await gw.post("/points/v1/rule-sets/1/simulations", headers=HR,
+                      json={**WINDOW, "department": "NO-SUCH-DEPT"})
+    assert r.status_code == 404
+    assert r.json()["type"].endswith("department-not-found")
