@@ -124,4 +124,6 @@ async def test_points_api_down_means_pending_then_delivered(gw, hr, stack):
         await asyncio.sleep(0.2)
     r = await gw.post(f"/training/v1/skill-applications/{app['id']}/confirm", headers=hr,
                       json={"points": 80})
-    assert r.status_code == 200 and r.json()["points"]["outcome"]["total_points"] == 80
+    assert r.status_code == 200, r.text
+    assert r.json()["points"]["status"] == "awarded", r.text
+    assert r.json()["points"]["outcome"]["total_points"] == 80, r.text
