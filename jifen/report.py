@@ -23,7 +23,7 @@ DEFAULT_URL = os.environ.get("JIFEN_URL", "http://127.0.0.1:8080")
 
 @dataclass(frozen=True)
 class Report:
-    path: str  # may name {plan} or {survey}
+    path: str  # may name {plan}, {survey} or {simulation}
     summary: str
     is_list: bool = False
     refuses: tuple[str, ...] = ()  # options it has no parameter for
@@ -55,6 +55,11 @@ REPORTS: dict[str, Report] = {
     "points-mix": Report("/points/v1/reports/points-mix",
                          "points by category and rule against the target mix, with alerts",
                          refuses=("from_", "to", "group_by")),
+    "what-if": Report("/points/v1/simulations/{simulation}/employees",
+                      "a rule what-if per employee, actual vs simulated (--simulation; "
+                      "`jifen what-if` starts one)", is_list=True,
+                      refuses=("period", "from_", "to", "department", "family", "front_line",
+                               "group_by")),
 }
 
 # option name -> query parameter
@@ -89,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skill", help="skill-gaps: only this skill")
     p.add_argument("--plan", help="plan-behind: the plan's code")
     p.add_argument("--survey", help="survey-results, survey-text: the survey's code")
+    p.add_argument("--simulation", help="what-if: the simulation's id")
     p.add_argument("--fraction", help="effectiveness: size of the top and bottom sets (0.2)")
     p.add_argument("--granularity", choices=["month", "quarter"], help="satisfaction")
     p.add_argument("--question-code", help="satisfaction: one question, e.g. fairness")
@@ -122,7 +128,7 @@ def _params(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _path(report: Report, args: argparse.Namespace) -> str:
-    for name in ("plan", "survey"):
+    for name in ("plan", "survey", "simulation"):
         if "{" + name + "}" in report.path:
             value = getattr(args, name)
             if not value:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -361,6 +362,12 @@ async def test_the_cli_simulates_shows_progress_and_applies_once(gw, stack, caps
                                           "--format", "csv", "--out", str(csv_file), *common])
     assert code == 0
     assert csv_file.read_bytes().startswith("\ufeff工号".encode())
+    from jifen.report import main as report
+    code = await asyncio.to_thread(report, ["what-if", "--simulation", simulation_id,
+                                            "--url", stack.gateway_url, "--token", common[3]])
+    assert code == 0
+    listed = json.loads(capsys.readouterr().out)["items"]
+    assert sorted(i["difference"] for i in listed) == [10, 20]
     apply = ["apply", simulation_id, "--reason", "补发 3 月差额", *common]
     assert await asyncio.to_thread(main, apply) == 0
     assert "2 entries, +30 points (补发 3 月差额)" in capsys.readouterr().out
