@@ -74,6 +74,10 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
+# how long the relay loop leaves rows their producer delivers itself (see enqueue)
+CALLER_DELIVERY_GRACE = timedelta(seconds=2)
+
+
 async def enqueue(
     session: AsyncSession,
     table: Table,
@@ -82,13 +86,23 @@ async def enqueue(
     payload: dict[str, Any] | list[dict[str, Any]],
     destinations: list[str],
     occurred_at: datetime | None = None,
+    delivered_by_caller: bool = False,
 ) -> list[int]:
     """Add events to the outbox in the caller's transaction, one row per destination.
 
     ``payload`` may be a list: one event per payload (bulk work such as imports).
-    Returns the new row ids, for :meth:`OutboxRelay.deliver_now`."""
+    Returns the new row ids, for :meth:`OutboxRelay.deliver_now`.
+
+    ``delivered_by_caller``: the caller delivers the rows itself right after commit
+    (and waits for the answer), so the relay loop leaves them alone for
+    ``CALLER_DELIVERY_GRACE`` and takes over only if that delivery failed. Without it
+    the loop could take a fresh row between the commit and ``deliver_now``, which
+    then finds nothing to deliver and the caller answers without the result."""
     payloads = payload if isinstance(payload, list) else [payload]
     occurred_at = occurred_at or datetime.now(UTC)
+    extra: dict[str, Any] = {}
+    if delivered_by_caller:
+        extra["available_at"] = datetime.now(UTC) + CALLER_DELIVERY_GRACE
     rows = []
     for p in payloads:
         event_id = uuid.uuid4()
@@ -99,6 +113,7 @@ async def enqueue(
                 "destination": d,
                 "payload": p,
                 "occurred_at": occurred_at,
+                **extra,
             }
             for d in destinations
         )

@@ -63,12 +63,13 @@ class Change(Generic[F]):
 
 
 async def publish(session: AsyncSession, event: TrainingEventPayload | None) -> list[int]:
-    """Enqueue the event for points_api in the caller's transaction."""
+    """Enqueue the event for points_api in the caller's transaction; the recording
+    request delivers it itself after commit, for the points in its answer."""
     if event is None:
         return []
     return await enqueue(session, kit_tables.outbox, event_type=event.event_type,
                          payload=event.model_dump(mode="json"), destinations=DESTINATIONS,
-                         occurred_at=event.occurred_at)
+                         occurred_at=event.occurred_at, delivered_by_caller=True)
 
 
 async def active_employee(session: AsyncSession, employee_no: str) -> repo.EmployeeRef:
