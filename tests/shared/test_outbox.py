@@ -213,3 +213,37 @@ async def test_rejected_event_is_dead_lettered_and_can_be_retried(stack, gw, hr,
     r = await gw.post("/training/v1/admin/outbox/retry", headers=hr, params={"ids": ids[0]})
     assert r.json() == {"requeued": 1}
     await wait_for(dead)  # rejected again: a retry cannot fix a bad payload
+
+
+async def test_the_relay_loop_leaves_a_fresh_row_to_the_producer_delivering_it(
+        stack, training_db):
+    """A recording delivers its fact event itself right after commit and answers with
+    the points: the relay loop must not take that row in between (deliver_now would
+    find nothing, and the answer would say pending). It takes over after the grace."""
+    settings = Settings()
+    t = outbox_table(MetaData(schema="grace_test"))
+    async with training_db() as session, session.begin():
+        await session.execute(text("DROP SCHEMA IF EXISTS grace_test CASCADE"))
+        await session.execute(text("CREATE SCHEMA grace_test"))
+        await session.run_sync(lambda s: t.metadata.create_all(s.connection()))
+    no = uid("GR")
+    async with training_db() as session, session.begin():
+        (mine,) = await enqueue(session, t, event_type="employee.upserted",
+                                payload=facts(no, 1), destinations=["points"],
+                                delivered_by_caller=True)
+        (other,) = await enqueue(session, t, event_type="employee.upserted",
+                                 payload=facts(uid("GR"), 1), destinations=["points"])
+    client = make_peer_client(settings, stack.direct_url("points"))
+    relay = OutboxRelay(service="training", table=t, sessionmaker=training_db,
+                        settings=settings,
+                        destinations={"points": (client, "/points/v1/internal/events")})
+    try:
+        looped = await relay.deliver_pending()
+        (delivered,) = await relay.deliver_now([mine])
+    finally:
+        await client.aclose()
+    assert looped == 1  # the other row only
+    assert delivered.row_id == mine and delivered.delivered
+    async with training_db() as session:
+        rows = dict((await session.execute(select(t.c.id, t.c.delivered_at))).all())
+    assert rows[mine] is not None and rows[other] is not None

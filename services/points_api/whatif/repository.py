@@ -193,7 +193,7 @@ async def standing_points(session: AsyncSession, employee_nos: list[str],
     for chunk in _chunks(employee_nos, 5000):
         lifetime = dict((await session.execute(select(
             _account.c.employee_no, _account.c.qualifying).where(
-                _account.c.employee_no.in_(chunk)))).tuples().all())
+                _account.c.employee_no.in_(chunk)))).all())
         months_of: dict[str, dict[str, int]] = defaultdict(dict)
         if months:
             rows = await session.execute(select(

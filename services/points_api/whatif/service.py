@@ -221,7 +221,7 @@ class WhatIfService:
         names = dict((await session.execute(select(
             employee_copy.c.employee_no, employee_copy.c.name).where(
                 employee_copy.c.employee_no == any_(literal(
-                    [r.employee_no for r in page], ARRAY(String)))))).tuples().all())
+                    [r.employee_no for r in page], ARRAY(String)))))).all())
         items = [EmployeeComparison(
             employee_no=r.employee_no, name=names.get(r.employee_no), events=r.events,
             actual_points=r.actual_points, simulated_points=r.simulated_points,
