@@ -27,6 +27,7 @@ import httpx
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from tqdm import tqdm
 
+from bench.harness import asyncpg_dsn
 from bench.leaderboard import drop_indexes, insert_in_chunks
 from jifen.demo import exams, plans, roles_and_courses, skills, surveys
 from jifen.demo_plant import DEPARTMENTS, PILOT_DEPARTMENT, ROLES, STAFFING, Timeline
@@ -42,10 +43,6 @@ LEDGER_CHUNK = 250_000
 RUNS = 3
 TZ = "Asia/Shanghai"
 TEAMS_PER_DEPARTMENT = 10
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 def _org(client: httpx.Client, t: Timeline) -> None:
@@ -323,8 +320,8 @@ async def _bulk_ledger(points: asyncpg.Connection) -> str:
 
 
 async def _generate(stack: Stack, t: Timeline) -> list[str]:
-    training = await asyncpg.connect(_dsn(stack.database_url("training")))
-    points = await asyncpg.connect(_dsn(stack.database_url("points")))
+    training = await asyncpg.connect(asyncpg_dsn(stack, "training"))
+    points = await asyncpg.connect(asyncpg_dsn(stack, "points"))
     try:
         started = time.perf_counter()
         async with training.transaction():
@@ -579,8 +576,8 @@ class Bench:
                 await pt.fetch(PILOT_POINTS_SQL, f"Y{y[0].year}"))
 
     async def measure(self) -> list[str]:
-        tr = await asyncpg.connect(_dsn(self.stack.database_url("training")))
-        pt = await asyncpg.connect(_dsn(self.stack.database_url("points")))
+        tr = await asyncpg.connect(asyncpg_dsn(self.stack, "training"))
+        pt = await asyncpg.connect(asyncpg_dsn(self.stack, "points"))
         out = []
         try:
             async with httpx.AsyncClient(base_url=self.stack.gateway_url, timeout=120) as http:
@@ -642,7 +639,7 @@ async def explain_mix(stack: Stack, month: tuple[datetime, datetime]) -> list[st
     """The plan of the report's own query for a month of a department subtree."""
     statement = mix_statement(*month, MixScope(department="AP-PROD"))
     compiled = statement.compile(dialect=asyncpg_dialect.dialect())
-    conn = await asyncpg.connect(_dsn(stack.database_url("points")))
+    conn = await asyncpg.connect(asyncpg_dsn(stack, "points"))
     try:
         async with conn.transaction():
             await conn.execute("SET LOCAL work_mem = '64MB'")

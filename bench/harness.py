@@ -31,6 +31,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def asyncpg_dsn(stack: Stack, service: str) -> str:
+    """The service's database URL as asyncpg (not SQLAlchemy) spells it."""
+    return stack.database_url(service).replace("postgresql+asyncpg://", "postgresql://")
+
+
 @contextlib.contextmanager
 def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
     base = Path(tempfile.mkdtemp(prefix="jifen-bench-"))

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from tqdm import tqdm
 
-from bench.harness import baseline_server, ratio_line, wrk
+from bench.harness import asyncpg_dsn, baseline_server, ratio_line, wrk
 from jifen.stack import Stack
 from services.points_api.leaderboards import repository as boards
 from services.points_api.ledger.periods import month_key
@@ -112,7 +112,7 @@ def run(stack: Stack) -> list[str]:
 
 
 async def _run(stack: Stack) -> list[str]:
-    dsn = stack.database_url("points").replace("postgresql+asyncpg://", "postgresql://")
+    dsn = asyncpg_dsn(stack, "points")
     out = [f"data: {EMPLOYEES:,} employees, {ENTRIES:,} ledger entries over the last year"]
     conn = await asyncpg.connect(dsn)
     try:

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
+from bench.harness import asyncpg_dsn
 from jifen.stack import Stack
 from services.points_api.ledger.periods import period_keys
 from services.points_api.rules.defaults import default_rule_set
@@ -46,10 +47,6 @@ PREVIOUS, WINDOW = (2025, 5), (2025, 6)
 SEED = 20251
 DEPARTMENTS = [(f"WIF-{i}", ["WIF", f"WIF-{i}"]) for i in range(20)]
 FAMILIES = ["production"] * 7 + ["technical", "quality", "logistics"]
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 def _employee(i: int) -> dict[str, Any]:
@@ -115,7 +112,7 @@ async def _generate(stack: Stack) -> tuple[int, int, str]:
     for event in events:
         replay.feed(event)
     assert replay.awards is not None
-    conn = await asyncpg.connect(_dsn(stack.database_url("points")))
+    conn = await asyncpg.connect(asyncpg_dsn(stack, "points"))
     try:
         async with conn.transaction():
             await conn.copy_records_to_table("employee_copy", records=[
@@ -176,7 +173,7 @@ def _window() -> tuple[datetime, datetime]:
 async def _baseline(stack: Stack) -> float:
     """Seconds to read the window's events once, payloads decoded (median of 3)."""
     start, end = _window()
-    conn = await asyncpg.connect(_dsn(stack.database_url("points")))
+    conn = await asyncpg.connect(asyncpg_dsn(stack, "points"))
     try:
         times = []
         for _ in range(3):

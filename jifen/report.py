@@ -156,7 +156,7 @@ def fetch(client: httpx.Client, path: str, params: dict[str, str], *, fmt: str,
 
 
 class ReportError(Exception):
-    pass
+    """The gateway could not be reached or answered a problem; the message says which."""
 
 
 def _get(client: httpx.Client, path: str, params: dict[str, str]) -> httpx.Response:

@@ -174,7 +174,6 @@ class Replay:
         self._histories: dict[str, _EmployeeHistory] = {}
         self._contexts: dict[str, tuple[Mapping[str, Any], EmployeeContext]] = {}
         self._voided: set[str] = set()
-        self._fact_owner: dict[str, str] = {}
         self.results: dict[str, EmployeeResult] = defaultdict(EmployeeResult)
         self.stats = ReplayStats()
         # with keep_awards: every award with the event that earned it, in replay order
@@ -203,12 +202,9 @@ class Replay:
         except ValueError:
             return
         self._voided.add(fact_id)
-        owner = self._fact_owner.get(fact_id)
-        if owner is None:
-            return
-        result = self.results[owner]
-        for award in self._history(owner).void(fact_id):
-            self._count(result, award, sign=-1)
+        # a void names the employee of the fact it withdraws
+        for award in self._history(event.employee_no).void(fact_id):
+            self._count(self.results[event.employee_no], award, sign=-1)
 
     def _replay(self, logged: LoggedEvent) -> None:
         self.stats.events += 1
@@ -249,7 +245,6 @@ class Replay:
             self._count(result, simulated, sign=1)
             if self.awards is not None:
                 self.awards.append((logged, simulated))
-        self._fact_owner.setdefault(logged.fact_id, logged.employee_no)
 
     def _evaluate(self, event: Any, employee: EmployeeContext, history: AwardHistory,
                   needs: HistoryNeeds) -> list[Award]:

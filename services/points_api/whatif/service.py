@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -488,28 +488,24 @@ class _MilestoneChanges:
         self.requirements = requirements
         self.gained: dict[str, list[str]] = defaultdict(list)
         self.lost: dict[str, list[str]] = defaultdict(list)
-        self.counts: dict[str, list[int]] = {f"{kind}:{r.code}": [0, 0]
-                                             for kind, r in requirements}
 
     def judge(self, employee_no: str, actual: Facts, simulated: Facts) -> None:
         for kind, requirement in self.requirements:
-            key = f"{kind}:{requirement.code}"
             meets = window_points(actual, requirement.points_window_months) \
                 >= requirement.min_points
             would = window_points(simulated, requirement.points_window_months) \
                 >= requirement.min_points
-            if would and not meets:
-                self.gained[employee_no].append(key)
-                self.counts[key][0] += 1
-            elif meets and not would:
-                self.lost[employee_no].append(key)
-                self.counts[key][1] += 1
+            if would != meets:
+                (self.gained if would else self.lost)[employee_no].append(
+                    f"{kind}:{requirement.code}")
 
     def comparisons(self) -> list[MilestoneComparison]:
+        gained = Counter(key for keys in self.gained.values() for key in keys)
+        lost = Counter(key for keys in self.lost.values() for key in keys)
         return [MilestoneComparison(
             kind=kind, code=r.code, name=r.name, min_points=r.min_points,
             points_window_months=r.points_window_months,
-            gained=self.counts[f"{kind}:{r.code}"][0], lost=self.counts[f"{kind}:{r.code}"][1])
+            gained=gained[f"{kind}:{r.code}"], lost=lost[f"{kind}:{r.code}"])
             for kind, r in self.requirements]
 
 
@@ -570,14 +566,10 @@ def _adjustments(row: Any, account: Any, *, sim: Any, window: str, reason: str,
 
 
 def _months(start: datetime, end: datetime, tz: tzinfo) -> list[str]:
-    months, cursor = [], start
-    while cursor < end:
-        key = month_key(cursor, tz)
-        if key not in months:
-            months.append(key)
-        cursor += timedelta(days=1)
-    last = month_key(end - timedelta(microseconds=1), tz)
-    return months if last in months else [*months, last]
+    """Month keys of the company calendar that [start, end) touches."""
+    first, last = start.astimezone(tz), (end - timedelta(microseconds=1)).astimezone(tz)
+    return [f"M{i // 12:04d}-{i % 12 + 1:02d}"
+            for i in range(first.year * 12 + first.month - 1, last.year * 12 + last.month)]
 
 
 what_if = WhatIfService()
