@@ -53,6 +53,9 @@ TEST_ENV = {
     "POINTS_WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
     "POINTS_WEBHOOK_BACKOFF_MAX_SECONDS": "0.5",
     "POINTS_WEBHOOK_MAX_ATTEMPTS": "4",
+    # the webhook receivers of the tests listen in this loopback range (receiver.py);
+    # the rest of loopback, where the services and the gateway are, stays refused
+    "POINTS_WEBHOOK_ALLOWED_NETWORKS": '["127.77.0.0/16"]',
     # Tests assert that a recording answers with its points, not how fast (the earning
     # benchmark measures that): on a loaded two-core CI machine a cold path can take
     # longer than the production budget of 0.8 s, turning "awarded" into "pending".

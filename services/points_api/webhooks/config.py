@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,3 +25,11 @@ class WebhookSettings(BaseSettings):
     previous_secret_valid_seconds: int = Field(
         86_400, ge=0, description="After a secret rotation, how long the old secret still signs "
                                   "(as a second signature), unless the rotation says otherwise")
+    allowed_networks: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        description="Address ranges (CIDR, a JSON list) that receivers may be in although they "
+                    "are not public, for on-premise receivers; empty: public addresses only")
+    resolve_timeout_seconds: float = Field(3.0, gt=0, description="DNS lookup of a receiver")
+    store_response_excerpts: bool = Field(
+        False, description="Keep the first 500 characters of each receiver's answer with the "
+                           "attempt; off: only its status code and timing")

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.points_api.webhooks import repository as repo
 from services.points_api.webhooks.config import WebhookSettings
 from services.points_api.webhooks.signing import body_bytes, signature_header
+from services.points_api.webhooks.targets import TargetRefused, TargetUnresolved, vet
 from shared.app import every
 
 log = structlog.get_logger("jifen.webhooks")
@@ -96,35 +97,45 @@ class WebhookDispatcher:
     async def _deliver_one(self, sessionmaker: async_sessionmaker[AsyncSession],
                            client: httpx.AsyncClient, settings: WebhookSettings,
                            claim: Any) -> bool:
-        outcome = await self.send(client, claim, limit_seconds=settings.timeout_seconds)
+        outcome = await self.send(client, claim, settings=settings)
         WEBHOOK_ATTEMPTS.labels("delivered" if outcome.succeeded else "failed").inc()
         async with sessionmaker() as session, session.begin():
             await self.record(session, claim, outcome, settings)
         return outcome.succeeded
 
     async def send(self, client: httpx.AsyncClient, claim: Any, *,
-                   limit_seconds: float) -> Outcome:
-        """POST one event. 2xx is success; anything else, a timeout or a refused
-        connection is a failure (redirects are not followed)."""
+                   settings: WebhookSettings) -> Outcome:
+        """POST one event to the address its URL leads to now, checked again at each
+        attempt (a name may have changed its answer since it was subscribed). 2xx is
+        success; anything else, a refused target, a timeout or a refused connection
+        is a failure (redirects are not followed)."""
         attempted_at = datetime.now(UTC)
         body, headers = request_for(claim, now=attempted_at)
         started = time.monotonic()
 
-        def elapsed() -> int:
-            return int((time.monotonic() - started) * 1000)
+        def failed(error: str) -> Outcome:
+            elapsed = int((time.monotonic() - started) * 1000)
+            return Outcome(attempted_at, False, elapsed, error=error[:EXCERPT_CHARS])
 
         try:
-            async with client.stream("POST", claim.url, content=body, headers=headers,
-                                     timeout=limit_seconds) as response:
-                excerpt = await _read_excerpt(response)
+            target = await vet(claim.url, allowed=settings.allowed_networks,
+                               within=settings.resolve_timeout_seconds)
+        except (TargetRefused, TargetUnresolved) as exc:
+            return failed(f"not sent: {exc}")
+        limit = settings.timeout_seconds
+        try:
+            async with client.stream("POST", target.url, content=body,
+                                     headers={**headers, **target.headers},
+                                     extensions=target.extensions, timeout=limit) as response:
+                excerpt = (await _read_excerpt(response)
+                           if settings.store_response_excerpts else None)
         except httpx.TimeoutException:
-            return Outcome(attempted_at, False, elapsed(),
-                           error=f"timed out after {limit_seconds:g} s")
-        except Exception as exc:  # refused, DNS, TLS, invalid URL: all worth a retry
-            return Outcome(attempted_at, False, elapsed(),
-                           error=f"{exc.__class__.__name__}: {exc}"[:EXCERPT_CHARS])
+            return failed(f"timed out after {limit:g} s")
+        except Exception as exc:  # refused, TLS, protocol: all worth a retry
+            return failed(f"{exc.__class__.__name__}: {exc}")
         ok = 200 <= response.status_code < 300
-        return Outcome(attempted_at, ok, elapsed(), status_code=response.status_code,
+        return Outcome(attempted_at, ok, int((time.monotonic() - started) * 1000),
+                       status_code=response.status_code,
                        error=None if ok else f"HTTP {response.status_code}",
                        response_excerpt=excerpt)
 

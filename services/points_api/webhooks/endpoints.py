@@ -7,12 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
+from services.points_api.webhooks.config import WebhookSettings
 from services.points_api.webhooks.errors import (
     DeliveryInFlight,
     DeliveryNotFound,
     SubscriptionDeleted,
     SubscriptionInactive,
     SubscriptionNotFound,
+    WebhookTargetForbidden,
+    WebhookTargetUnresolvable,
 )
 from services.points_api.webhooks.event_types import EVENT_TYPES
 from services.points_api.webhooks.schemas import (
@@ -36,6 +39,13 @@ router = APIRouter(prefix="/points/v1", tags=["webhooks"])
 
 WebhookManager = Annotated[Principal, Depends(require_roles("hr_admin", "integration"))]
 WebhookReader = Annotated[Principal, Depends(require_roles("hr_admin", "integration", "auditor"))]
+
+
+def _webhook_settings(request: Request) -> WebhookSettings:
+    return request.app.state.webhook_settings
+
+
+Config = Annotated[WebhookSettings, Depends(_webhook_settings)]
 SubscriptionIdPath = Annotated[uuid.UUID, Path(description="The subscription's id")]
 DeliveryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The delivery's id")]
 EventTypeFilter = Annotated[str | None, Query(max_length=64, examples=["leave.granted"])]
@@ -53,13 +63,18 @@ async def list_webhook_event_types(_: WebhookReader) -> list[WebhookEventType]:
 
 @router.post("/webhooks", response_model=WebhookSubscriptionWithSecret, status_code=201,
              operation_id="create_webhook", summary="Subscribe a URL to events",
-             responses=problems())
+             responses=problems(WebhookTargetForbidden, WebhookTargetUnresolvable))
 async def create_webhook(body: WebhookSubscriptionCreate, session: DBSession,
-                         principal: WebhookManager) -> WebhookSubscriptionWithSecret:
+                         principal: WebhookManager,
+                         config: Config) -> WebhookSubscriptionWithSecret:
     """Creates a subscription (hr_admin or integration). The answer holds the signing
     ``secret``: it is shown only here (and on rotation), later reads show a hint.
-    The URL must be http(s) without credentials; event types must be known or ``*``."""
-    return await webhooks.create(session, body, actor=principal)
+    The URL must be http(s) without credentials, and its host must resolve to public
+    addresses only (422 ``webhook-target-forbidden`` for loopback, private,
+    link-local and other inward addresses, unless the operator allows their range;
+    422 ``webhook-target-unresolvable`` for a name that does not resolve); event
+    types must be known or ``*``."""
+    return await webhooks.create(session, body, actor=principal, settings=config)
 
 
 @router.get("/webhooks", response_model=Page[WebhookSubscription], operation_id="list_webhooks",
@@ -88,22 +103,29 @@ async def get_webhook(subscription_id: SubscriptionIdPath, session: DBSession,
 
 @router.patch("/webhooks/{subscription_id}", response_model=WebhookSubscription,
               operation_id="update_webhook", summary="Change a webhook subscription",
-              responses=problems(SubscriptionNotFound, SubscriptionDeleted))
+              responses=problems(SubscriptionNotFound, SubscriptionDeleted,
+                                 WebhookTargetForbidden, WebhookTargetUnresolvable))
 async def update_webhook(subscription_id: SubscriptionIdPath, body: WebhookSubscriptionUpdate,
-                         session: DBSession, principal: WebhookManager) -> WebhookSubscription:
+                         session: DBSession, principal: WebhookManager,
+                         config: Config) -> WebhookSubscription:
     """Changes the fields sent (url, event_types, description, active); the rest stay.
-    Deactivating pauses deliveries: they wait, and go out when it is active again."""
-    return await webhooks.update(session, subscription_id, body, actor=principal)
+    Deactivating pauses deliveries: they wait, and go out when it is active again. A
+    new URL is checked as on create."""
+    return await webhooks.update(session, subscription_id, body, actor=principal,
+                                 settings=config)
 
 
 @router.put("/webhooks/{subscription_id}", response_model=WebhookSubscription,
             operation_id="replace_webhook", summary="Replace a webhook subscription",
-            responses=problems(SubscriptionNotFound, SubscriptionDeleted))
+            responses=problems(SubscriptionNotFound, SubscriptionDeleted,
+                               WebhookTargetForbidden, WebhookTargetUnresolvable))
 async def replace_webhook(subscription_id: SubscriptionIdPath, body: WebhookSubscriptionCreate,
-                          session: DBSession, principal: WebhookManager) -> WebhookSubscription:
+                          session: DBSession, principal: WebhookManager,
+                          config: Config) -> WebhookSubscription:
     """Sets every field as in a create (absent optional fields take their defaults);
-    the id and the secret stay."""
-    return await webhooks.update(session, subscription_id, body, actor=principal, replace=True)
+    the id and the secret stay. The URL is checked as on create."""
+    return await webhooks.update(session, subscription_id, body, actor=principal,
+                                 settings=config, replace=True)
 
 
 @router.post("/webhooks/{subscription_id}/rotate-secret",
@@ -112,14 +134,14 @@ async def replace_webhook(subscription_id: SubscriptionIdPath, body: WebhookSubs
              responses=problems(SubscriptionNotFound, SubscriptionDeleted))
 async def rotate_webhook_secret(
     subscription_id: SubscriptionIdPath, session: DBSession, principal: WebhookManager,
-    request: Request, body: Annotated[SecretRotation | None, Body()] = None,
+    config: Config, body: Annotated[SecretRotation | None, Body()] = None,
 ) -> WebhookSubscriptionWithSecret:
     """Answers the new secret (shown only here). Until
     ``previous_secret_expires_at`` each request carries a second ``v1=`` signature
     made with the old secret, so the receiver can switch without losing events."""
     grace = body.previous_secret_valid_seconds if body else None
     if grace is None:
-        grace = request.app.state.webhook_settings.previous_secret_valid_seconds
+        grace = config.previous_secret_valid_seconds
     return await webhooks.rotate_secret(session, subscription_id, previous_valid_seconds=grace,
                                         actor=principal)
 
@@ -162,10 +184,12 @@ async def list_webhook_deliveries(
             operation_id="get_webhook_delivery", summary="A delivery with its attempts",
             responses=problems(DeliveryNotFound))
 async def get_webhook_delivery(delivery_id: DeliveryIdPath, session: DBSession,
-                               _: WebhookReader) -> WebhookDeliveryDetail:
+                               _: WebhookReader, config: Config) -> WebhookDeliveryDetail:
     """The delivery, the event body it sends, and every attempt (time, HTTP status,
-    duration, error and the start of the receiver's answer)."""
-    return await webhooks.delivery(session, delivery_id)
+    duration, error; the start of the receiver's answer only where the operator
+    turned storing it on)."""
+    return await webhooks.delivery(session, delivery_id,
+                                   show_excerpts=config.store_response_excerpts)
 
 
 @router.post("/webhook-deliveries/{delivery_id}/replay", response_model=WebhookDelivery,

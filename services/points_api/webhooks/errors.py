@@ -1,4 +1,4 @@
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, FieldError, NotFound, ServiceError
 
 
 class SubscriptionNotFound(NotFound):
@@ -24,3 +24,14 @@ class DeliveryInFlight(Conflict):
 class UnknownEventType(ValueError):
     """A publisher named an event type that is not in the catalogue (a programming
     error, so that a typo cannot silently reach nobody)."""
+
+
+class WebhookTargetForbidden(ServiceError):
+    status, problem, title = 422, "webhook-target-forbidden", "Webhooks cannot go to this address"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, errors=[FieldError(pointer="#/url", detail=detail)])
+
+
+class WebhookTargetUnresolvable(WebhookTargetForbidden):
+    problem, title = "webhook-target-unresolvable", "The webhook URL's host does not resolve"

@@ -136,7 +136,9 @@ class WebhookAttempt(Schema):
     status_code: int | None
     duration_ms: int
     error: str | None
-    response_excerpt: str | None = Field(description="First 500 characters of the answer")
+    response_excerpt: str | None = Field(
+        description="First 500 characters of the answer, only where the operator turned "
+                    "storing them on (POINTS_WEBHOOK_STORE_RESPONSE_EXCERPTS); null otherwise")
 
 
 class WebhookEventBody(Schema):

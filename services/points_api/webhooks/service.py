@@ -10,12 +10,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.webhooks import repository as repo
+from services.points_api.webhooks.config import WebhookSettings
 from services.points_api.webhooks.errors import (
     DeliveryInFlight,
     DeliveryNotFound,
     SubscriptionDeleted,
     SubscriptionInactive,
     SubscriptionNotFound,
+    WebhookTargetForbidden,
+    WebhookTargetUnresolvable,
 )
 from services.points_api.webhooks.event_types import PING
 from services.points_api.webhooks.publish import record
@@ -30,6 +33,7 @@ from services.points_api.webhooks.schemas import (
     WebhookSubscriptionWithSecret,
 )
 from services.points_api.webhooks.signing import new_secret, secret_hint
+from services.points_api.webhooks.targets import TargetRefused, TargetUnresolved, vet
 from shared.auth import Principal
 from shared.errors import BadCursor
 from shared.pagination import Page, decode_cursor, decode_id_cursor, encode_cursor
@@ -73,9 +77,24 @@ def delivery_out(row: Any) -> WebhookDelivery:
         replays=row.replays, replayed_at=row.replayed_at, replayed_by=row.replayed_by)
 
 
+async def vet_url(url: str, settings: WebhookSettings) -> None:
+    """Refuse a receiver that is, or resolves to, an address webhooks may not reach,
+    and one that does not resolve at all (it could not be judged). Each delivery
+    checks again, since a name can change its answer later."""
+    try:
+        await vet(url, allowed=settings.allowed_networks,
+                  within=settings.resolve_timeout_seconds)
+    except TargetRefused as exc:
+        raise WebhookTargetForbidden(str(exc)) from exc
+    except TargetUnresolved as exc:
+        raise WebhookTargetUnresolvable(f"{exc}; subscribe once the name resolves") from exc
+
+
 class WebhookService:
     async def create(self, session: AsyncSession, data: WebhookSubscriptionCreate, *,
-                     actor: Principal) -> WebhookSubscriptionWithSecret:
+                     actor: Principal, settings: WebhookSettings
+                     ) -> WebhookSubscriptionWithSecret:
+        await vet_url(data.url, settings)
         row = await repo.insert_subscription(session, {
             "id": uuid.uuid4(), "url": data.url, "event_types": data.event_types,
             "description": data.description, "active": data.active, "secret": new_secret(),
@@ -98,11 +117,14 @@ class WebhookService:
 
     async def update(self, session: AsyncSession, subscription_id: uuid.UUID,
                      data: WebhookSubscriptionUpdate | WebhookSubscriptionCreate, *,
-                     actor: Principal, replace: bool = False) -> WebhookSubscription:
+                     actor: Principal, settings: WebhookSettings,
+                     replace: bool = False) -> WebhookSubscription:
         """Change the given fields (PATCH), or all of them (PUT: ``replace``)."""
         await self._live(session, subscription_id)
         fields = data.model_fields if replace else data.model_fields_set
         values = {name: getattr(data, name) for name in fields}
+        if values.get("url") is not None:
+            await vet_url(values["url"], settings)
         row = await repo.update_subscription(session, subscription_id,
                                              {**values, "updated_by": actor.sub})
         return subscription_out(row)
@@ -172,7 +194,10 @@ class WebhookService:
         next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
         return Page(items=items, next_cursor=next_cursor)
 
-    async def delivery(self, session: AsyncSession, delivery_id: int) -> WebhookDeliveryDetail:
+    async def delivery(self, session: AsyncSession, delivery_id: int, *,
+                       show_excerpts: bool) -> WebhookDeliveryDetail:
+        """The delivery with its attempts. Receivers' answers are shown only while the
+        setting that stores them is on, also those stored before it was turned off."""
         row = await repo.get_delivery(session, delivery_id)
         if row is None:
             raise DeliveryNotFound(f"No webhook delivery {delivery_id}")
@@ -182,7 +207,9 @@ class WebhookService:
             **delivery_out(row).model_dump(),
             event=WebhookEventBody(id=event.id, type=event.type, occurred_at=event.occurred_at,
                                    data=event.payload),
-            attempts=[WebhookAttempt.model_validate(a) for a in attempts])
+            attempts=[WebhookAttempt.model_validate(a).model_copy(
+                update={} if show_excerpts else {"response_excerpt": None})
+                for a in attempts])
 
     async def replay(self, session: AsyncSession, delivery_id: int, *,
                      actor: Principal) -> WebhookDelivery:

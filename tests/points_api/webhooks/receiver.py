@@ -30,6 +30,12 @@ class Received:
         return self.headers["Jifen-Event-Id"]
 
 
+# Receivers listen on a loopback address of their own, in the range the test stack
+# allows for webhooks (POINTS_WEBHOOK_ALLOWED_NETWORKS); the services themselves, on
+# 127.0.0.1, stay out of reach of webhooks as they would in production.
+RECEIVER_HOST = "127.77.0.1"
+RECEIVER_NETWORK = "127.77.0.0/16"
+
 # (request, how many requests for this event came before it) -> HTTP status to answer
 Responder = Callable[[Received, int], int]
 
@@ -40,17 +46,19 @@ class _Server(ThreadingHTTPServer):
 
 
 class Receiver:
-    def __init__(self, respond: Responder | None = None, *, delay: float = 0.0) -> None:
+    def __init__(self, respond: Responder | None = None, *, delay: float = 0.0,
+                 host: str = RECEIVER_HOST) -> None:
         self.respond: Responder = respond or (lambda _request, _seen: 200)
         self.delay = delay
         self.requests: list[Received] = []
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), self._handler())
+        self._server = _Server((host, 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/jifen"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/hooks/jifen"
 
     def start(self) -> Receiver:
         self._thread.start()

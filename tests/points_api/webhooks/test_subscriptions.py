@@ -9,7 +9,9 @@ from tests.conftest import auth
 from tests.points_api.event_factories import HR
 
 WEBHOOKS = "/points/v1/webhooks"
-URL = "https://payroll.example.com/hooks/jifen"
+# an address in the range the test stack allows, where nothing listens
+URL = "https://127.77.0.9:9/hooks/jifen"
+ON_PREMISE = "http://127.77.0.10:9000/in"
 
 
 async def test_secret_is_shown_once_and_reads_show_a_hint(gw, subscribe):
@@ -37,11 +39,11 @@ async def test_patch_put_and_delete_keep_history(gw, subscribe):
     assert r.status_code == 200, r.text
     assert (r.json()["event_types"], r.json()["active"], r.json()["url"]) == (["*"], False, URL)
     assert r.json()["updated_by"] == "HR001"
-    r = await gw.put(path, headers=HR, json={"url": "http://attendance.local:9000/in",
+    r = await gw.put(path, headers=HR, json={"url": ON_PREMISE,
                                              "event_types": ["subsidy.granted"]})
     assert r.status_code == 200, r.text
     assert (r.json()["url"], r.json()["event_types"], r.json()["active"],
-            r.json()["description"]) == ("http://attendance.local:9000/in",
+            r.json()["description"]) == (ON_PREMISE,
                                          ["subsidy.granted"], True, None)
     assert r.json()["secret_hint"] == sub["secret_hint"]
 

@@ -15,7 +15,7 @@ from services.points_api.webhooks.delivery import WebhookDispatcher
 from services.points_api.webhooks.models import WebhookAttempt, WebhookDelivery
 from services.points_api.webhooks.publish import publish
 from tests.points_api.webhooks.helpers import delivery_of
-from tests.points_api.webhooks.receiver import Receiver
+from tests.points_api.webhooks.receiver import RECEIVER_NETWORK, Receiver
 
 EVENTS = 40
 
@@ -25,7 +25,8 @@ async def test_concurrent_workers_send_each_delivery_once(gw, subscribe, receive
     receivers.append(slow)
     sub = await subscribe(slow.url, ["points.awarded"])
     settings = WebhookSettings(batch_size=7, backoff_base_seconds=0.2, backoff_max_seconds=0.5,
-                               max_attempts=4, lease_seconds=30)
+                               max_attempts=4, lease_seconds=30,
+                               allowed_networks=[RECEIVER_NETWORK])
     ids = [uuid.uuid4() for _ in range(EVENTS)]
     async with points_db() as session, session.begin():
         for i, event_id in enumerate(ids):
