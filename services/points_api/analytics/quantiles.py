@@ -10,11 +10,12 @@ HR and auditors."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy import BigInteger, Select, and_, case, cast, func, literal, select, text
+from sqlalchemy import BigInteger, Select, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +41,8 @@ class PointsSet(ReadSchema):
 
 class ScopeQuantiles(ReadSchema):
     periods: list[str]
-    employees: int = Field(description="Active employees in the scope (this service's copy)")
+    employees: int = Field(description="Active employees in the scope (this service's copy), "
+                                       "hired by ``hired_by`` when given")
     total_points: int = Field(description="Qualifying points they earned in the periods")
     participation_points: int
     outcome_points: int
@@ -66,7 +68,8 @@ def _totals(periods: list[str]) -> Any:
 
 
 def _scoped(periods: list[str], *, department: str | None, family: str | None,
-            is_front_line: bool | None, is_pilot: bool | None) -> Select[Any]:
+            is_front_line: bool | None, is_pilot: bool | None,
+            hired_by: date | None = None) -> Select[Any]:
     totals = _totals(periods)
     stmt = (select(_copy.c.employee_no,
                    func.coalesce(totals.c.points, 0).label("points"),
@@ -83,6 +86,8 @@ def _scoped(periods: list[str], *, department: str | None, family: str | None,
         stmt = stmt.where(_copy.c.is_front_line.is_(is_front_line))
     if is_pilot is not None:
         stmt = stmt.where(_copy.c.is_pilot.is_(is_pilot))
+    if hired_by is not None:  # someone hired after the period is not of its head count
+        stmt = stmt.where(or_(_copy.c.hired_on.is_(None), _copy.c.hired_on <= hired_by))
     return stmt
 
 
@@ -136,6 +141,9 @@ async def get_scope_quantiles(
     is_front_line: bool | None = None,
     is_pilot: Annotated[bool | None, Query(
         description="Only employees of pilot departments (true) or of the others (false)")] = None,
+    hired_by: Annotated[date | None, Query(
+        description="Only employees hired by this day (or without a hire date): a report's "
+                    "last day, so that later hires are not ranked with 0 points")] = None,
     fraction: Annotated[float, Query(ge=0, le=0.5, description=(
         "Size of the top and bottom sets: floor(employees x fraction), at least 1 each "
         "from 2 employees on; 0 for none"))] = 0.2,
@@ -143,13 +151,15 @@ async def get_scope_quantiles(
     """Active employees in the scope (as this service's copy knows them), the qualifying
     points they earned in the periods (net of reversals, from the period totals), and
     the employee numbers of the top and bottom ``fraction`` by those points (ties
-    broken by employee number; employees without points count 0). Called by
+    broken by employee number; employees without points count 0). With ``hired_by``
+    only employees hired by that day count, as in training_api's head counts. Called by
     training_api for its effectiveness and pilot reports."""
     for key in period:
         _check_period(key)
     return await scope_quantiles(session, list(dict.fromkeys(period)), fraction=fraction,
                                  department=department, family=family,
-                                 is_front_line=is_front_line, is_pilot=is_pilot)
+                                 is_front_line=is_front_line, is_pilot=is_pilot,
+                                 hired_by=hired_by)
 
 
 def _check_period(key: str) -> None:

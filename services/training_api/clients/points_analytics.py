@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from datetime import date
+
 import httpx
 from fastapi import Depends, Request
 from pydantic import BaseModel
@@ -39,8 +41,9 @@ class PointsAnalyticsClient(PeerClient):
     async def scope_points(self, periods: list[str], *, fraction: float,
                            department: str | None = None, family: str | None = None,
                            is_front_line: bool | None = None,
-                           is_pilot: bool | None = None) -> ScopePoints:
-        """Raises DependencyUnavailable (503 with Retry-After) when points_api is down
+                           is_pilot: bool | None = None,
+                           hired_by: date | None = None) -> ScopePoints:
+        """Only employees hired by ``hired_by`` (or without a hire date) count. Raises DependencyUnavailable (503 with Retry-After) when points_api is down
         or cannot answer."""
         params: list[tuple[str, str]] = [("period", p) for p in periods]
         params.append(("fraction", str(fraction)))
@@ -48,6 +51,8 @@ class PointsAnalyticsClient(PeerClient):
                             ("is_front_line", is_front_line), ("is_pilot", is_pilot)):
             if value is not None:
                 params.append((name, str(value).lower() if isinstance(value, bool) else value))
+        if hired_by is not None:
+            params.append(("hired_by", hired_by.isoformat()))
         try:
             result = await self._request("GET", QUANTILES_PATH, ScopePoints, params=params)
         except httpx.HTTPStatusError as exc:

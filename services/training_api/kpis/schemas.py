@@ -93,7 +93,9 @@ class KpiMonth(ReadSchema):
 
 
 class PhaseAverages(ReadSchema):
-    months: int = Field(description="Months in the phase (with figures)")
+    months: int = Field(description=(
+        "Months of the phase with production figures posted (a month without any does "
+        "not count); each mean is over the months that have that figure"))
     defect_rate: float | None
     skill_defect_share: float | None
     efficiency: float | None

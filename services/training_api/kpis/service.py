@@ -134,8 +134,9 @@ class PilotService:
                              updated_at=pilot.updated_at)
 
 
-FIGURES = ("defect_rate", "skill_defect_share", "efficiency", "participation_rate",
-           "front_line_participation_rate", "attainment_rate")
+PRODUCTION_FIGURES = ("defect_rate", "skill_defect_share", "efficiency")
+FIGURES = (*PRODUCTION_FIGURES, "participation_rate", "front_line_participation_rate",
+           "attainment_rate")
 
 
 class KpiReportService:
@@ -184,13 +185,17 @@ def repo_month(first: date, period: Period) -> metrics_repo.Month:
 
 
 def _averages(rows: list[schemas.KpiMonth]) -> schemas.PhaseAverages | None:
+    """Each figure's mean over the phase's months that have it; ``months`` counts those
+    with production figures posted, the months a before/after comparison rests on."""
     if not rows:
         return None
     values: dict[str, float | None] = {}
     for name in FIGURES:
         found = [float(v) for r in rows if (v := getattr(r, name)) is not None]
         values[name] = round(mean(found), 4) if found else None
-    return schemas.PhaseAverages(months=len(rows), **values)
+    with_figures = sum(1 for r in rows if any(
+        getattr(r, name) is not None for name in PRODUCTION_FIGURES))
+    return schemas.PhaseAverages(months=with_figures, **values)
 
 
 def _change(before: schemas.PhaseAverages | None,

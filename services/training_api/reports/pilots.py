@@ -33,7 +33,8 @@ class PilotComparisonService:
             if keys is not None:
                 answer = await points.scope_points(
                     keys, fraction=0, department=scope.department_code, family=scope.family,
-                    is_front_line=scope.front_line, is_pilot=group == "pilot")
+                    is_front_line=scope.front_line, is_pilot=group == "pilot",
+                    hired_by=period.last_day)
             figures[group] = _figures(group, part.get(group), att.get(group), plan.get(group),
                                       answer)
         return schemas.PilotComparison(
@@ -48,9 +49,9 @@ def _figures(group: str, part: repo.Counts | None, att: repo.Counts | None,
     part = part or repo.Counts(group, 0, 0, 0, 0)
     att = att or repo.Counts(group, 0, 0, 0, 0)
     plan = plan or plans_repo.Progress(group, 0, 0, 0)
-    per_head = None
-    if points is not None and points.employees:
-        per_head = round(points.total_points / points.employees, 1)
+    per_head = None  # over the row's own head count, like every other figure of the row
+    if points is not None and part.total:
+        per_head = round(points.total_points / part.total, 1)
     return schemas.GroupFigures(
         group=group, employees=part.total, participation_rate=rate(part.hits, part.total),
         front_line_participation_rate=rate(part.front_line_hits, part.front_line_total),

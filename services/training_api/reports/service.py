@@ -128,7 +128,7 @@ class MetricsService:
                 "months")
         answer = await points.scope_points(
             keys, fraction=fraction, department=scope.department_code, family=scope.family,
-            is_front_line=scope.front_line)
+            is_front_line=scope.front_line, hired_by=period.last_day)
         found = {c.key: c for c in (await repo.attainment(session, population(
             scope, tagged={"top": answer.top.employee_nos,
                            "bottom": answer.bottom.employee_nos}), as_of=period.end)).groups}

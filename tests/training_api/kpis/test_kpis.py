@@ -1,6 +1,8 @@
 """Production KPIs: posted by the ERP or imported, and shown beside training metrics
 before and after the pilot's start."""
 
+from datetime import timedelta
+
 import pytest
 
 from tests.conftest import auth
@@ -57,6 +59,15 @@ async def test_report_shows_kpis_beside_training_before_and_after_the_pilot(gw, 
         "department": plant.a, "from": str(months[0]), "to": plant.day(28),
         "pilot_start": str(plant.month)})
     assert [m["phase"] for m in override.json()["months"]] == ["before", "before", "after"]
+
+    # the current month has no figures yet: it is a month of the phase, not one with figures
+    current = (plant.month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    longer = (await gw.get("/training/v1/reports/production-kpis", headers=hr, params={
+        "department": plant.a, "from": str(months[0]), "to": str(current)})).json()
+    assert [m["phase"] for m in longer["months"]] == ["before", "after", "after", "after"]
+    assert longer["months"][-1]["defect_rate"] is None
+    assert (longer["after"]["months"], longer["after"]["defect_rate"]) == (2, 0.9)
+    assert longer["change"]["months"] == 2
 
 
 async def test_kpis_are_upserted_and_read_back(gw, hr):

@@ -7,7 +7,7 @@ dated in M-2..M, and once now (a late plan completion).
     plant P
       A (pilot)   E1 R1 FL   E2 R1 FL   E3 R2   E8 R2 (hired M-01)
       B           E4 R1 FL   E5 R3 FL   E6 R1 FL (left)   E7 R1 FL (hired M-01)
-                  E9 R1 FL (hired M-02)
+                  E9 R1 FL (hired M-02)   E10 R1 FL (hired in a future year: counts nowhere yet)
     R1 requires S1 and S2; R2 requires S1; R3 requires nothing.
     C1 (points 20) teaches S1; its exam X1 (pass 60) proves S1; S2 is proven by a
     practical assessment (30 points).
@@ -140,7 +140,8 @@ async def _employees(gw: httpx.AsyncClient, p: Plant) -> None:
               ("E3", p.a, p.r2, False, "2020-01-01"), ("E4", p.b, p.r1, True, "2020-01-01"),
               ("E5", p.b, p.r3, True, "2020-01-01"), ("E6", p.b, p.r1, True, "2020-01-01"),
               ("E7", p.b, p.r1, True, p.day(1)), ("E8", p.a, p.r2, False, p.day(1)),
-              ("E9", p.b, p.r1, True, p.day(2))]
+              ("E9", p.b, p.r1, True, p.day(2)),
+              ("E10", p.b, p.r1, True, date(p.month.year + 2, 1, 15).isoformat())]
     for key, dept, role, front_line, hired in people:
         no = f"{p.prefix}{key}"
         await create_employee(gw, employee_no=no, department=dept, role=role,

@@ -103,7 +103,8 @@ async def test_effectiveness_compares_the_top_and_bottom_by_points(gw, hr, plant
                      params={"department": plant.plant})
     assert r.status_code == 200, r.text
     body = r.json()
-    # 8 active employees; top 20% = 1: E1 (65 points, holds all); bottom: E9 (0, lacks S2)
+    # 8 active employees (E10, hired in a future year, is not ranked with his 0 points);
+    # top 20% = 1: E1 (65 points, holds all); bottom: E9 (0, lacks S2)
     assert body["employees"] == 8 and body["period"]["key"] == "ALL"
     assert (body["top"]["employees"], body["top"]["attained"], body["top"]["rate"],
             body["top"]["min_points"]) == (1, 1, 1.0, 65)
@@ -143,7 +144,8 @@ async def test_pilot_against_the_rest(gw, hr, plant):
     assert (pilot["plan_assignments"], pilot["plan_completion_rate"]) == (6, 0.5)
     assert (pilot["points_employees"], pilot["total_points"], pilot["points_per_head"]) == \
         (4, 80, 20.0)
-    # the rest, B: E4 E5 E7 E9; trained: E5 E7 E9; all skills: E7 of E4 E7 E9; points 10 + 30
+    # the rest, B: E4 E5 E7 E9 (not E10, hired later); trained: E5 E7 E9; all skills: E7 of
+    # E4 E7 E9; points 10 + 30, per head of the row's 4 employees
     assert (rest["employees"], rest["participation_rate"], rest["attainment_rate"]) == \
         (4, 0.75, 0.3333)
     assert (rest["plan_assignments"], rest["plan_completion_rate"]) == (4, 0.0)
