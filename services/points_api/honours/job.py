@@ -1,30 +1,34 @@
-"""The honours job running by itself: closes the month and the year that ended
-last when nobody has yet, and records streak qualification for streak rules
-published during the current month. Safe on several replicas (the run's advisory
-lock and the check for an earlier run under it)."""
+"""The honours job running by itself: closes the month and the year whose
+late-arrival window ended last, once they have points and no run after the window
+closed them, and records streak qualification for streak rules published during
+the current month. Safe on several replicas (the run's advisory lock and the check
+for an earlier run under it)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
 
-from services.points_api.honours.service import SYSTEM, honours, last_closed
+from services.points_api.honours.service import SYSTEM, due_periods, honours
 from services.points_api.incentives.service import streaks
 from services.points_api.ledger.periods import month_key
 from services.points_api.milestones.sweep import sweep_milestones
 from shared.app import every
 
 
-async def close_periods(app: FastAPI) -> None:
-    tz = app.state.settings.tz
-    month, year = last_closed(tz)
-    for kind, label in (("monthly", month), ("yearly", year)):
+async def close_periods(app: FastAPI, *, now: datetime | None = None) -> None:
+    """The month and the year whose late-arrival window ended last, unless a run after
+    the window closed them already; ``now`` for tests."""
+    settings = app.state.settings
+    tz = settings.tz
+    late = timedelta(days=settings.honours_late_arrival_days)
+    for kind, label, window_end in due_periods(tz, late=late, now=now or datetime.now(UTC)):
         async with app.state.sessionmaker() as session, session.begin():
             await honours.run(session, kind=kind, label=label, dry_run=False, actor=SYSTEM,
-                              tz=tz, only_if_new=True)
+                              tz=tz, closing_after=window_end)
     async with app.state.sessionmaker() as session, session.begin():
         await streaks.compute(session, month_key(datetime.now(UTC), tz), tz=tz, only_new=True)
 

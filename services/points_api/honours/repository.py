@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -65,12 +66,19 @@ async def awarded(session: AsyncSession, kind: str, period: str) -> set[tuple[st
     """(scope, scope_value, employee_no) already on the roll for the period."""
     stmt = select(_honour.c.scope, _honour.c.scope_value, _honour.c.employee_no).where(
         _honour.c.kind == kind, _honour.c.period == period)
-    return set((await session.execute(stmt)).tuples().all())
+    return {tuple(row) for row in (await session.execute(stmt)).all()}
 
 
-async def has_run(session: AsyncSession, kind: str, period: str) -> bool:
-    stmt = select(_run.c.id).where(_run.c.kind == kind, _run.c.period == period).limit(1)
+async def has_run(session: AsyncSession, kind: str, period: str, *, since: datetime) -> bool:
+    stmt = select(_run.c.id).where(_run.c.kind == kind, _run.c.period == period,
+                                   _run.c.started_at >= since).limit(1)
     return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def has_ranked(session: AsyncSession, period: str) -> bool:
+    """Anyone the boards of the period would rank (as in ``_RANKED``)."""
+    sql = (f"SELECT EXISTS ({_RANKED.replace('{scope}', '')} LIMIT 1)")
+    return bool((await session.execute(text(sql), {"period": period})).scalar_one())
 
 
 async def insert_run(session: AsyncSession, *, kind: str, period: str, actor: str) -> int:

@@ -1,7 +1,9 @@
 """Periodic honours: the monthly TOP N (company, and configured departments) with
 bonus points per rank band, and the yearly top percent (年度优秀员工).
 
-A run for a closed period holds an advisory lock on (kind, period) for its
+The job closes a period once its late-arrival window has passed (facts recorded
+late still count in it); HR may run a closed period at any time. A run for a
+closed period holds an advisory lock on (kind, period) for its
 transaction, and every honour is unique per (kind, period, board, employee): runs
 one after the other, or at once on several replicas, award each honour once. A
 later run of the same period awards only winners not on the roll yet (after late
@@ -81,21 +83,23 @@ class HonourService:
         return await self.settings(session)
 
     async def run(self, session: AsyncSession, *, kind: str, label: str, dry_run: bool,
-                  actor: str, tz: tzinfo, only_if_new: bool = False) -> HonourRunResult | None:
+                  actor: str, tz: tzinfo,
+                  closing_after: datetime | None = None) -> HonourRunResult | None:
         """Award the honours of a closed period (or show them, for a dry run). With
-        ``only_if_new`` (the periodic job) a period that already had a run is left
-        alone: None."""
+        ``closing_after`` (the periodic job: the end of the period's late-arrival
+        window) the period is left alone (None) unless it still needs closing."""
         key = period_key(kind, label)
         _, end = period_bounds(key, tz)
         assert end is not None
         if end > datetime.now(UTC):
             raise PeriodNotClosed(f"{chinese_label(key)} ends at {end.astimezone(tz)}; "
                                   "honours are awarded after it closes")
+        config = await self.settings(session)
         if not dry_run:
             await repo.lock_period(session, kind, key)
-            if only_if_new and await repo.has_run(session, kind, key):
+            if closing_after is not None and not await self._needs_closing(
+                    session, kind, key, since=closing_after, config=config):
                 return None
-        config = await self.settings(session)
         winners = await self._winners(session, kind, key, config)
         already = await repo.awarded(session, kind, key)
         for winner in winners:
@@ -139,6 +143,19 @@ class HonourService:
         return items, (items[-1].id if len(rows) > limit else None)
 
     # -- internals ---------------------------------------------------------------------------
+
+    async def _needs_closing(self, session: AsyncSession, kind: str, key: str, *,
+                             since: datetime, config: HonourSettings) -> bool:
+        """A period is closed once by the job, by a run after its late-arrival window.
+        Nobody with points yet (an empty database, history still to be imported): not
+        now, the job looks again. A run after the window that put nobody on the roll
+        although the kind is on and people have points closed nothing: run again."""
+        if not await repo.has_ranked(session, key):
+            return False
+        if not await repo.has_run(session, kind, key, since=since):
+            return True
+        enabled = config.monthly.enabled if kind == "monthly" else config.yearly.enabled
+        return enabled and not await repo.awarded(session, kind, key)
 
     async def _winners(self, session: AsyncSession, kind: str, key: str,
                        config: HonourSettings) -> list[HonourWinner]:
@@ -242,11 +259,19 @@ def _winner(row: Any, scope: str, scope_value: str | None, title: str,
                         bonus_points=bonus, status="new")
 
 
-def last_closed(tz: tzinfo) -> tuple[str, str]:
-    """Labels of the month and the year that closed most recently (company calendar)."""
-    today = datetime.now(UTC).astimezone(tz).date()
-    last_month = today.replace(day=1) - timedelta(days=1)
-    return f"{last_month.year:04d}-{last_month.month:02d}", f"{today.year - 1:04d}"
+def due_periods(tz: tzinfo, *, late: timedelta,
+                now: datetime) -> list[tuple[str, str, datetime]]:
+    """(kind, label, end of its late-arrival window) of the month and the year whose
+    window ended most recently (company calendar): closed, and late facts waited for."""
+    day = (now - late).astimezone(tz).date()
+    last_month = day.replace(day=1) - timedelta(days=1)
+    out = []
+    for kind, label in (("monthly", f"{last_month.year:04d}-{last_month.month:02d}"),
+                        ("yearly", f"{day.year - 1:04d}")):
+        _, end = period_bounds(period_key(kind, label), tz)
+        assert end is not None
+        out.append((kind, label, end + late))
+    return out
 
 
 honours = HonourService()
