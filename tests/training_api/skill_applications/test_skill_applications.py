@@ -2,6 +2,7 @@
 rule's range by a manager of their department (or HR), or rejected."""
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from tests.conftest import auth
 from tests.factories import create_department, create_employee
 from tests.training_api.records import (
+    BEIJING,
     ago,
     assert_problem,
     client_id,
@@ -17,6 +19,7 @@ from tests.training_api.records import (
 )
 
 CONFIRMER_RANGE = "/points/v1/internal/confirmer-range"
+HR_TOKEN = auth("HR001", "hr_admin")
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +34,7 @@ async def team(gw) -> dict[str, Any]:
     await wait_for_points_copy(gw, worker["employee_no"])
     return {
         "worker": worker["employee_no"],
+        "department": team["code"],
         "manager": auth(boss["employee_no"], "manager", "employee",
                         departments=(org["department"]["code"],)),
         "manager_no": boss["employee_no"],
@@ -158,3 +162,44 @@ async def test_two_deciders_at_once_one_wins(gw, hr, team):
     final = (await gw.get(url, headers=hr)).json()
     winner = confirm if confirm.status_code == 200 else reject
     assert final["status"] == winner.json()["status"]
+
+
+def _month_key(moment: str) -> str:
+    local = datetime.fromisoformat(moment).astimezone(BEIJING)
+    return f"M{local.year:04d}-{local.month:02d}"
+
+
+async def test_a_later_decision_counts_in_the_month_it_is_made(gw, team):
+    """Points for a decision land in the decision's month (docs/points.md, "When points
+    count"): an improvement of an earlier month confirmed now, and a note of an earlier
+    month featured now, count this month on the boards and in the mix; the earlier
+    month, whose board and honours may be closed, is left as it was."""
+    worker, earlier = team["worker"], ago(days=75)
+    app = await submit(gw, worker, submitted_at=earlier)
+    r = await gw.post(f"/training/v1/skill-applications/{app['id']}/confirm",
+                      headers=team["manager"], json={"points": 70})
+    assert r.status_code == 200 and r.json()["points"]["status"] == "awarded", r.text
+    note = await gw.post("/training/v1/notes", headers=auth(worker, "employee"), json={
+        "employee_no": worker, "title": "夹具定位笔记", "body": "要点", "shared_at": earlier})
+    assert note.status_code == 201, note.text
+    review = await gw.post(f"/training/v1/notes/{note.json()['id']}/review",
+                           headers=auth("AS-REVIEW", "assessor"), json={"featured": True})
+    assert review.status_code == 200, review.text
+
+    entries = (await gw.get(f"/points/v1/accounts/{worker}/entries", headers=HR_TOKEN,
+                            params={"limit": 500})).json()["items"]
+    month_of = {e["rule_id"]: _month_key(e["occurred_at"]) for e in entries
+                if e["source_fact_id"] in (app["id"], note.json()["id"])}
+    this_month = _month_key(ago(minutes=0))
+    assert month_of == {"skill_application.confirmed": this_month,
+                        "note.featured": this_month, "note.shared": _month_key(earlier)}
+    department = team["department"]
+    for period, present, absent in (
+            (_month_key(earlier), {"note.shared"},
+             {"note.featured", "skill_application.confirmed"}),
+            (this_month, {"note.featured", "skill_application.confirmed"}, set())):
+        mix = await gw.get("/points/v1/reports/points-mix", headers=HR_TOKEN,
+                           params={"period": period, "department": department})
+        assert mix.status_code == 200, mix.text
+        rules = {s["rule_id"] for s in mix.json()["sources"]}
+        assert present <= rules and not absent & rules, (period, rules)
