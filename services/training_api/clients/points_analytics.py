@@ -3,9 +3,8 @@ and its top and bottom fraction. Mirrors points_api's ``ScopeQuantiles``."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from datetime import date
+from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
@@ -43,7 +42,8 @@ class PointsAnalyticsClient(PeerClient):
                            is_front_line: bool | None = None,
                            is_pilot: bool | None = None,
                            hired_by: date | None = None) -> ScopePoints:
-        """Only employees hired by ``hired_by`` (or without a hire date) count. Raises DependencyUnavailable (503 with Retry-After) when points_api is down
+        """Only employees hired by ``hired_by`` (or without a hire date) count. Raises
+        DependencyUnavailable (503 with Retry-After) when points_api is down
         or cannot answer."""
         params: list[tuple[str, str]] = [("period", p) for p in periods]
         params.append(("fraction", str(fraction)))

@@ -136,8 +136,9 @@ async def effectiveness(request: Request, session: DBSession, scope: Scope,
                             gt=0, le=0.5, description="Size of each set (default 0.2)")] = 0.2,
                         format: Format = None) -> Any:  # noqa: A002
     """points_api ranks the scope's active employees hired by the period's last day by
-    the qualifying points they earned in the period (ties by employee number) and names the top and bottom ``fraction``
-    (floor(employees x fraction), at least one each from two employees on); this report
+    the qualifying points they earned in the period (ties by employee number) and names
+    the top and bottom ``fraction`` (floor(employees x fraction), at least one each from
+    two employees on); this report
     measures each set's skill attainment at the period's end. ``difference`` = top rate
     - bottom rate; ``relative_difference`` = top rate / bottom rate - 1. The period must
     be whole months (points are totalled per month); default ALL. 503 with Retry-After
@@ -158,8 +159,8 @@ async def report_pilot_comparison(request: Request, session: DBSession, scope: S
     of the scope: participation rate, front-line participation rate, completion rate of
     the training plans due in the period, skill attainment at the period's end, and
     qualifying points per head earned in the period (from points_api, over the group's
-    ``employees``; null when the period is not whole months). Default period: the current year. 503 with Retry-After
-    when points_api cannot answer.
+    ``employees``; null when the period is not whole months). Default period: the
+    current year. 503 with Retry-After when points_api cannot answer.
     Readable by HR and auditors for any scope, by managers for their departments."""
     report = await pilot_comparison.compare(session, scope=scope, period=period,
                                             points=points_api)
