@@ -113,6 +113,7 @@ class PracticalAssessed(TrainingEventPayload):
     skill_name: str
     passed: bool
     assessor: str
+    level: int = 1  # the skill level the assessment checked
 
 
 class SkillApplicationConfirmed(TrainingEventPayload):

@@ -46,21 +46,25 @@ def assert_problem(r: httpx.Response, status: int, slug: str | None = None) -> d
 async def create_course(gw: httpx.AsyncClient, *, code: str | None = None,
                         title: str = "设备操作基础", format: str = "online",  # noqa: A002
                         difficulty: str = "basic", class_hours: str = "2",
-                        skills: list[str] | tuple[str, ...] = (), tags: list[str] | None = None,
+                        skills: list[Any] | tuple[Any, ...] = (), tags: list[str] | None = None,
                         **fields: Any) -> dict[str, Any]:
+    """``skills``: skill codes (taught at level 1) or (skill code, level) pairs."""
     code = code or uid("C")
+    teaches = [{"skill_code": s, "level": 1} if isinstance(s, str)
+               else {"skill_code": s[0], "level": s[1]} for s in skills]
     r = await gw.put(f"/training/v1/courses/{code}", headers=HR, json={
         "title": title, "format": format, "difficulty": difficulty, "class_hours": class_hours,
-        "skill_codes": list(skills), "tags": tags or [], **fields})
+        "teaches": teaches, "tags": tags or [], **fields})
     assert r.status_code in (200, 201), r.text
     return r.json()
 
 
 async def create_exam(gw: httpx.AsyncClient, *, course: str, code: str | None = None,
-                      title: str = "结业考试", pass_score: int = 60) -> dict[str, Any]:
+                      title: str = "结业考试", pass_score: int = 60,
+                      **fields: Any) -> dict[str, Any]:
     code = code or uid("X")
     r = await gw.put(f"/training/v1/exams/{code}", headers=HR, json={
-        "course_code": course, "title": title, "pass_score": pass_score})
+        "course_code": course, "title": title, "pass_score": pass_score, **fields})
     assert r.status_code in (200, 201), r.text
     return r.json()
 

@@ -55,7 +55,8 @@ class Course(TimestampMixin, Base):
 
 
 class CourseSkill(Base):
-    """A skill a course teaches; a passed exam of the course proves it."""
+    """A skill a course teaches, and the level it brings the learner to; a passed
+    exam of the course proves that level (unless the exam maps a pass to another)."""
 
     __tablename__ = "course_skill"
 
@@ -63,6 +64,9 @@ class CourseSkill(Base):
                                            primary_key=True)
     skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"),
                                           primary_key=True, index=True)
+    level: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
 
 
 class Exam(TimestampMixin, Base):
@@ -73,7 +77,11 @@ class Exam(TimestampMixin, Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     pass_score: Mapped[int] = mapped_column(SmallInteger)
+    # HR's mapping of a pass to a level: every skill of the course is proven at this
+    # level; null: at the level the course teaches each skill
+    pass_level: Mapped[int | None] = mapped_column(SmallInteger)
 
     __table_args__ = (
         CheckConstraint("pass_score BETWEEN 0 AND 100", name="pass_score_range"),
+        CheckConstraint("pass_level BETWEEN 1 AND 5", name="pass_level_range"),
     )

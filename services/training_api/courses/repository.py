@@ -46,25 +46,27 @@ async def list_courses(session: AsyncSession, f: CourseFilters, *, after: str | 
 
 
 async def replace_course_skills(session: AsyncSession, course_id: int,
-                                skill_ids: list[int]) -> None:
+                                levels: dict[int, int]) -> None:
+    """Replace what the course teaches: skill id -> level."""
     await session.execute(delete(CourseSkill).where(CourseSkill.course_id == course_id))
-    if skill_ids:
-        await session.execute(insert(CourseSkill), [{"course_id": course_id, "skill_id": s}
-                                                    for s in skill_ids])
+    if levels:
+        await session.execute(insert(CourseSkill), [
+            {"course_id": course_id, "skill_id": s, "level": level}
+            for s, level in levels.items()])
 
 
 async def course_skills(session: AsyncSession,
-                        course_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-    """course id -> [(skill code, skill name)] in skill-code order."""
-    out: dict[int, list[tuple[str, str]]] = {cid: [] for cid in course_ids}
+                        course_ids: list[int]) -> dict[int, list[tuple[str, str, int]]]:
+    """course id -> [(skill code, skill name, level taught)] in skill-code order."""
+    out: dict[int, list[tuple[str, str, int]]] = {cid: [] for cid in course_ids}
     if not course_ids:
         return out
     rows = await session.execute(
-        select(CourseSkill.course_id, Skill.code, Skill.name)
+        select(CourseSkill.course_id, Skill.code, Skill.name, CourseSkill.level)
         .join(Skill, Skill.id == CourseSkill.skill_id)
         .where(CourseSkill.course_id.in_(course_ids)).order_by(Skill.code))
-    for course_id, code, name in rows.tuples():
-        out[course_id].append((code, name))
+    for course_id, code, name, level in rows.all():
+        out[course_id].append((code, name, level))
     return out
 
 

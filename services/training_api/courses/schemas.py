@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from services.training_api.org.schemas import Code, RoleFamily
 from shared.contracts.base import ReadSchema, Schema
@@ -14,6 +14,12 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 CoursePoints = Annotated[int, Field(ge=0, le=100_000)]
 ClassHours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
+SkillLevel = Annotated[int, Field(ge=1, le=5, description="Skill level, 1 (basic) to 5 (expert)")]
+
+
+class TaughtSkill(Schema):
+    skill_code: Code
+    level: SkillLevel = 1
 
 
 class CourseUpsert(Schema):
@@ -22,9 +28,14 @@ class CourseUpsert(Schema):
     difficulty: CourseDifficulty
     class_hours: ClassHours = Field(description="Class hours (课时), e.g. 2 or 1.5; at most 1000",
                                     examples=["2"])
+    teaches: list[TaughtSkill] = Field(
+        default_factory=list, max_length=100,
+        description="Skills the course teaches and the level it brings the learner to; a "
+                    "passed exam of the course proves them at that level",
+        examples=[[{"skill_code": "EQUIP-OP", "level": 2}]])
     skill_codes: list[Code] = Field(
         default_factory=list, max_length=100,
-        description="Skills the course teaches; a passed exam of the course proves them")
+        description="Shorthand for ``teaches`` at level 1 (give one or the other)")
     tags: list[Tag] = Field(default_factory=list, max_length=20, examples=[["安全", "新设备"]])
     points: CoursePoints | None = Field(
         None, description="Explicit points for completing the course (overrides per-hour points)")
@@ -40,10 +51,28 @@ class CourseUpsert(Schema):
     def _distinct(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
 
+    @model_validator(mode="after")
+    def _one_way_to_say_skills(self) -> CourseUpsert:
+        if self.teaches and self.skill_codes:
+            raise ValueError("give teaches or skill_codes, not both")
+        if len({t.skill_code for t in self.teaches}) != len(self.teaches):
+            raise ValueError("teaches names a skill twice")
+        if self.skill_codes:
+            self.teaches = [TaughtSkill(skill_code=c) for c in self.skill_codes]
+            self.skill_codes = []
+        return self
+
 
 class SkillRef(ReadSchema):
     code: str
     name: str
+    level: int = Field(description="The level the course brings the learner to")
+
+
+class TaughtSkillOut(ReadSchema):
+    skill_code: str
+    skill_name: str
+    level: int
 
 
 class Course(ReadSchema):
@@ -52,7 +81,8 @@ class Course(ReadSchema):
     format: CourseFormat
     difficulty: CourseDifficulty
     class_hours: Decimal
-    skills: list[SkillRef] = Field(description="Skills the course teaches")
+    skills: list[SkillRef] = Field(description="Skills the course teaches (as ``teaches``)")
+    teaches: list[TaughtSkillOut] = Field(description="Skills the course teaches, with levels")
     tags: list[str]
     points: int | None
     role_points: dict[str, int]
@@ -69,6 +99,9 @@ class ExamUpsert(Schema):
     course_code: Code = Field(description="The course the exam belongs to")
     title: Title = Field(examples=["设备操作基础 结业考试"])
     pass_score: int = Field(60, ge=0, le=100, description="Scores at or above this pass")
+    pass_level: SkillLevel | None = Field(
+        None, description="The level a pass proves for every skill of the course; default: "
+                          "the level at which the course teaches each skill")
 
 
 class Exam(ReadSchema):
@@ -77,6 +110,7 @@ class Exam(ReadSchema):
     course_title: str
     title: str
     pass_score: int
+    pass_level: int | None
     created_at: datetime
     updated_at: datetime
 

@@ -20,8 +20,9 @@ class CourseService:
                      data: schemas.CourseUpsert) -> tuple[schemas.Course, bool]:
         """Create or update a course and replace the skills it teaches. Archiving is
         its own action: an upsert neither archives nor restores."""
-        skills = await org_repo.skills_by_code(session, set(data.skill_codes))
-        missing = [c for c in data.skill_codes if c not in skills]
+        taught = {t.skill_code: t.level for t in data.teaches}
+        skills = await org_repo.skills_by_code(session, set(taught))
+        missing = [c for c in taught if c not in skills]
         if missing:
             raise UnknownSkill(f"Unknown skill code(s): {', '.join(missing)}")
         await self._check_roles(session, set(data.role_points))
@@ -39,7 +40,7 @@ class CourseService:
                 setattr(course, field, value)
         await session.flush()
         await repo.replace_course_skills(session, course.id,
-                                         [skills[c].id for c in data.skill_codes])
+                                         {skills[c].id: level for c, level in taught.items()})
         await session.refresh(course)
         return (await self._out(session, [course]))[0], created
 
@@ -84,13 +85,16 @@ class CourseService:
             family_points=c.family_points, description=c.description,
             archived=c.archived_at is not None, archived_at=c.archived_at,
             archived_by=c.archived_by, created_at=c.created_at, updated_at=c.updated_at,
-            skills=[schemas.SkillRef(code=code, name=name) for code, name in skills[c.id]],
+            skills=[schemas.SkillRef(code=code, name=name, level=level)
+                    for code, name, level in skills[c.id]],
+            teaches=[schemas.TaughtSkillOut(skill_code=code, skill_name=name, level=level)
+                     for code, name, level in skills[c.id]],
         ) for c in courses]
 
 
 def _exam_out(exam: Exam, course: Course) -> schemas.Exam:
     return schemas.Exam(code=exam.code, course_code=course.code, course_title=course.title,
-                        title=exam.title, pass_score=exam.pass_score,
+                        title=exam.title, pass_score=exam.pass_score, pass_level=exam.pass_level,
                         created_at=exam.created_at, updated_at=exam.updated_at)
 
 
@@ -105,11 +109,12 @@ class ExamService:
         found = await repo.get_exam(session, code)
         if found is None:
             exam = Exam(code=code, course_id=course.id, title=data.title,
-                        pass_score=data.pass_score)
+                        pass_score=data.pass_score, pass_level=data.pass_level)
             session.add(exam)
         else:
             exam = found[0]
             exam.course_id, exam.title, exam.pass_score = course.id, data.title, data.pass_score
+            exam.pass_level = data.pass_level
         await session.flush()
         await session.refresh(exam)
         return _exam_out(exam, course), found is None

@@ -1,4 +1,5 @@
-"""Exam attempts (考试成绩). A passed attempt proves the skills its course teaches."""
+"""Exam attempts (考试成绩). A passed attempt proves the skills its course teaches, at
+the level HR maps a pass of the exam to, or else at the level the course teaches."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ class ExamAttemptService(FactKind[ExamAttempt, ExamAttemptCreate]):
             raise UnknownExam(f"Exam {data.exam_code!r} does not exist")
         exam, course = found
         passed = data.score >= exam.pass_score
-        proves: list[str] = []
+        proves: dict[str, int] = {}
         if passed:
-            proves = [code for code, _ in
-                      (await course_repo.course_skills(session, [course.id]))[course.id]]
+            proves = {code: exam.pass_level or level for code, _, level in
+                      (await course_repo.course_skills(session, [course.id]))[course.id]}
         fact = ExamAttempt(exam_code=exam.code, score=data.score, pass_score=exam.pass_score,
                            passed=passed, occurred_at=data.attempted_at)
         event = ExamAttempted(

@@ -143,9 +143,13 @@ class PracticalAssessment(TrainingFact):
     skill_code: Mapped[str] = mapped_column(
         ForeignKey("skill.code", ondelete="RESTRICT", onupdate="CASCADE"), index=True)
     passed: Mapped[bool] = mapped_column(Boolean)
+    # the skill level (1-5) the assessment checked; a pass proves it
+    level: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     assessor: Mapped[str] = mapped_column(String(200))
     remarks: Mapped[str | None] = mapped_column(String(2000))
     assessed_at: Mapped[datetime] = synonym("occurred_at")
+
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
 
 
 class SkillApplication(TrainingFact):
@@ -180,8 +184,9 @@ class SkillApplication(TrainingFact):
 
 
 class EmployeeSkill(Base):
-    """A skill an employee holds, one row per fact that proves it: the skill is
-    held while at least one of its proving facts stands (voiding removes the row)."""
+    """A skill an employee holds, one row per fact that proves it, at the level that
+    fact proves: the employee's current level of a skill is the highest level of
+    its standing proofs (voiding a fact removes its rows)."""
 
     __tablename__ = "employee_skill"
 
@@ -194,3 +199,10 @@ class EmployeeSkill(Base):
         ForeignKey("training_fact.id", ondelete="CASCADE"), primary_key=True, index=True)
     proven_by: Mapped[str] = mapped_column(String(30))
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    level: Mapped[int] = mapped_column(SmallInteger)
+
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        # the current level of a skill is the highest of its proofs, read per employee
+        Index("ix_employee_skill_employee_level", "employee_no", "skill_code", "level", "since"),
+    )

@@ -44,11 +44,12 @@ DESTINATIONS = ["points"]
 
 @dataclass
 class Built(Generic[F]):
-    """What a kind makes of a request: the fact, its event, the skills it proves."""
+    """What a kind makes of a request: the fact, its event, the skills it proves
+    (skill code -> the level it proves)."""
 
     fact: F
     event: TrainingEventPayload | None = None
-    proves: list[str] = field(default_factory=list)
+    proves: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,7 +156,7 @@ class FactKind(ABC, Generic[F, C]):
         session.add(fact)
         await session.flush()
         await skill_repo.add_proofs(session, employee_no=data.employee_no,
-                                    skill_codes=built.proves, fact_id=fact_id,
+                                    levels=built.proves, fact_id=fact_id,
                                     proven_by=fact.fact_type, since=fact.occurred_at)
         return Change(fact=fact, created=True, outbox_ids=outbox_ids)
 

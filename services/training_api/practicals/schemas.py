@@ -12,6 +12,8 @@ from services.training_api.org.schemas import Code
 class PracticalAssessmentCreate(FactCreate):
     skill_code: Code = Field(description="The skill assessed, e.g. equipment set-up")
     passed: bool
+    level: int = Field(1, ge=1, le=5, description="The skill level (1-5) the assessment "
+                       "checked; a pass proves the employee has reached it")
     assessed_at: OccurredAt
     remarks: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = \
         Field(None, examples=["换模时间 12 分钟，符合标准"])
@@ -20,6 +22,7 @@ class PracticalAssessmentCreate(FactCreate):
 class PracticalAssessment(FactRead):
     skill_code: str
     passed: bool
+    level: int = Field(description="The skill level the assessment checked")
     assessor: str = Field(description="Who assessed: the token subject that recorded it")
     assessed_at: datetime
     remarks: str | None

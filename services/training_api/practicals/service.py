@@ -1,4 +1,5 @@
-"""Practical skill assessments (实操考核). A pass proves the skill assessed."""
+"""Practical skill assessments (实操考核). A pass proves the skill assessed at the
+level it checked."""
 
 from __future__ import annotations
 
@@ -27,14 +28,15 @@ class PracticalService(FactKind[PracticalAssessment, PracticalAssessmentCreate])
         skill = await org_repo.get_skill(session, data.skill_code)
         if skill is None:
             raise UnknownSkill(f"Skill {data.skill_code!r} does not exist")
-        fact = PracticalAssessment(skill_code=skill.code, passed=data.passed,
+        fact = PracticalAssessment(skill_code=skill.code, passed=data.passed, level=data.level,
                                    assessor=principal.sub, remarks=data.remarks,
                                    occurred_at=data.assessed_at)
         event = PracticalAssessed(
             fact_id=str(fact_id), employee_no=employee.employee_no, occurred_at=data.assessed_at,
-            skill_code=skill.code, skill_name=skill.name, passed=data.passed,
+            skill_code=skill.code, skill_name=skill.name, passed=data.passed, level=data.level,
             assessor=principal.sub)
-        return Built(fact=fact, event=event, proves=[skill.code] if data.passed else [])
+        return Built(fact=fact, event=event,
+                     proves={skill.code: data.level} if data.passed else {})
 
 
 practicals = PracticalService()

@@ -30,8 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.training_api.facts.models import EmployeeSkill, TrainingFact
+from services.training_api.facts.models import TrainingFact
 from services.training_api.models import Department, Employee, JobRole, JobRoleSkill, Skill
+from services.training_api.skill_records import repository as skill_repo
 
 # Time-to-competency buckets: upper bounds in days (inclusive), then "longer".
 DAY_BUCKETS = (7, 14, 21, 28, 42, 56, 91)
@@ -87,23 +88,20 @@ async def _counts(session: AsyncSession, p: Any) -> list[Counts]:
 
 def _required() -> Any:
     return (select(JobRoleSkill.job_role_id.label("job_role_id"),
-                   Skill.code.label("skill_code"))
+                   Skill.code.label("skill_code"), JobRoleSkill.level.label("level"))
             .join(Skill, Skill.id == JobRoleSkill.skill_id).subquery("required"))
 
 
 def _requirements(pop: Any, *, held_before: datetime | None,
                   skill_code: str | None = None) -> Any:
-    """One row per (employee, required skill) with ``held``: a standing proof of the
-    skill dated before ``held_before`` (any time when None). ``pop`` is the population,
-    a select or a CTE of it."""
+    """One row per (employee, required skill) with ``held``: standing proofs of the
+    skill dated before ``held_before`` (any time when None) reach the required level.
+    ``pop`` is the population, a select or a CTE of it."""
     p = pop if not isinstance(pop, Select) else pop.subquery("pop")
     r = _required()
-    proofs = select(EmployeeSkill.employee_no, EmployeeSkill.skill_code)
-    if held_before is not None:
-        proofs = proofs.where(EmployeeSkill.since < held_before)
-    held = proofs.group_by(EmployeeSkill.employee_no, EmployeeSkill.skill_code).subquery("held")
+    held = skill_repo.levels_held(held_before=held_before)
     stmt = (select(p.c.employee_no, p.c.group_key, p.c.is_front_line, r.c.skill_code,
-                   held.c.skill_code.is_not(None).label("held"))
+                   func.coalesce(held.c.level >= r.c.level, False).label("held"))
             .select_from(p.join(r, r.c.job_role_id == p.c.job_role_id).outerjoin(
                 held, and_(held.c.employee_no == p.c.employee_no,
                            held.c.skill_code == r.c.skill_code))))
@@ -194,15 +192,13 @@ class Cohort:
 async def time_to_competency(session: AsyncSession, pop: Select[Any], *,
                              timezone: str) -> tuple[list[Cohort], Cohort | None]:
     """Per hiring month, and for all months together (the second value): new hires
-    whose role requires skills, those who now hold all of them, the median days from
-    hired_on to the day the last one was first proven (in the company's time zone; a
-    skill proven before hiring counts as day 0), and the distribution of those days."""
+    whose role requires skills, those who now hold all of them at the required level,
+    the median days from hired_on to the day the last one was first proven at its
+    level (in the company's time zone; a skill proven before hiring counts as day 0),
+    and the distribution of those days."""
     p = pop.subquery("pop")
     r = _required()
-    first_proof = (select(func.min(EmployeeSkill.since))
-                   .where(EmployeeSkill.employee_no == p.c.employee_no,
-                          EmployeeSkill.skill_code == r.c.skill_code)
-                   .scalar_subquery())
+    first_proof = skill_repo.first_reached(p.c.employee_no, r.c.skill_code, r.c.level)
     rows = (select(p.c.employee_no, p.c.hired_on, first_proof.label("first_at"))
             .select_from(p.join(r, r.c.job_role_id == p.c.job_role_id)).subquery())
     reached_day = func.date(func.timezone(timezone, func.max(rows.c.first_at)))
@@ -276,10 +272,7 @@ async def monthly_attainment(session: AsyncSession, pop: Select[Any], *,
     hired by then whose role requires skills."""
     p = pop.subquery("pop")
     r = _required()
-    first_proof = (select(func.min(EmployeeSkill.since))
-                   .where(EmployeeSkill.employee_no == p.c.employee_no,
-                          EmployeeSkill.skill_code == r.c.skill_code)
-                   .scalar_subquery())
+    first_proof = skill_repo.first_reached(p.c.employee_no, r.c.skill_code, r.c.level)
     rows = (select(p.c.employee_no, p.c.hired_on, p.c.is_front_line,
                    first_proof.label("first_at"))
             .select_from(p.join(r, r.c.job_role_id == p.c.job_role_id)).subquery())

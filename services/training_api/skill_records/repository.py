@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,13 +14,15 @@ from services.training_api.facts.models import EmployeeSkill
 from services.training_api.models import Skill
 
 
-async def add_proofs(session: AsyncSession, *, employee_no: str, skill_codes: list[str],
+async def add_proofs(session: AsyncSession, *, employee_no: str, levels: dict[str, int],
                      fact_id: uuid.UUID, proven_by: str, since: datetime) -> None:
-    if not skill_codes:
+    """Record what a fact proves: skill code -> level."""
+    if not levels:
         return
     await session.execute(insert(EmployeeSkill).on_conflict_do_nothing(), [
         {"employee_no": employee_no, "skill_code": code, "fact_id": fact_id,
-         "proven_by": proven_by, "since": since} for code in skill_codes])
+         "proven_by": proven_by, "since": since, "level": level}
+        for code, level in levels.items()])
 
 
 async def remove_proofs(session: AsyncSession, fact_id: uuid.UUID) -> list[str]:
@@ -35,6 +38,34 @@ async def remove_proofs(session: AsyncSession, fact_id: uuid.UUID) -> list[str]:
         select(EmployeeSkill.skill_code).where(EmployeeSkill.employee_no == employee_no,
                                                EmployeeSkill.skill_code.in_(codes)))).scalars())
     return [c for c in codes if c not in still]
+
+
+def levels_held(*, held_before: datetime | None = None) -> Any:
+    """A subquery of the current level of every skill of every employee: (employee_no,
+    skill_code, level), the highest level proven by a standing record (dated before
+    ``held_before`` when given). Reports join it to the competency model."""
+    stmt = select(EmployeeSkill.employee_no, EmployeeSkill.skill_code,
+                  func.max(EmployeeSkill.level).label("level"))
+    if held_before is not None:
+        stmt = stmt.where(EmployeeSkill.since < held_before)
+    return stmt.group_by(EmployeeSkill.employee_no, EmployeeSkill.skill_code).subquery("held")
+
+
+def first_reached(employee_no: Any, skill_code: Any, level: Any) -> Any:
+    """A scalar subquery: when the employee first proved the skill at ``level`` or
+    above with a record that still stands (null if never)."""
+    return (select(func.min(EmployeeSkill.since))
+            .where(EmployeeSkill.employee_no == employee_no,
+                   EmployeeSkill.skill_code == skill_code, EmployeeSkill.level >= level)
+            .scalar_subquery())
+
+
+async def current_levels(session: AsyncSession, employee_no: str) -> dict[str, int]:
+    """skill code -> the employee's current level (skills never proven are absent)."""
+    rows = await session.execute(
+        select(EmployeeSkill.skill_code, func.max(EmployeeSkill.level))
+        .where(EmployeeSkill.employee_no == employee_no).group_by(EmployeeSkill.skill_code))
+    return {code: int(level) for code, level in rows.all()}
 
 
 async def proofs_of(session: AsyncSession, employee_no: str) -> list[tuple[EmployeeSkill, str]]:

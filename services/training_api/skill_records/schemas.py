@@ -11,13 +11,16 @@ from shared.contracts.base import ReadSchema
 class SkillProof(ReadSchema):
     fact_id: uuid.UUID = Field(description="The record that proves the skill")
     proven_by: str = Field(description="exam_attempt or practical_assessment")
+    level: int = Field(description="The level this record proves")
     since: datetime
 
 
 class HeldSkill(ReadSchema):
     skill_code: str
     skill_name: str
+    level: int = Field(description="Current level: the highest level a standing record proves")
     since: datetime = Field(description="When it was first proven by a standing record")
+    level_since: datetime = Field(description="When the current level was first proven")
     proofs: list[SkillProof]
 
 
@@ -25,7 +28,8 @@ class RequiredSkill(ReadSchema):
     skill_code: str
     skill_name: str
     level: int = Field(description="Level the role requires, 1-5")
-    held: bool
+    current_level: int = Field(description="The employee's current level (0: never proven)")
+    held: bool = Field(description="The current level reaches the required level")
 
 
 class EmployeeSkills(ReadSchema):
@@ -34,4 +38,6 @@ class EmployeeSkills(ReadSchema):
     job_role_name: str
     skills: list[HeldSkill] = Field(description="Skills held, by code")
     required: list[RequiredSkill] = Field(description="The role's competency model")
-    gaps: list[RequiredSkill] = Field(description="Required skills not held yet")
+    gaps: list[RequiredSkill] = Field(
+        description="Required skills not held at the required level yet (a role requiring "
+                    "level 2 is not met by level 1)")

@@ -1,5 +1,5 @@
-"""Employees' skill records: which skills they hold, since when and how proven,
-against their role's competency model."""
+"""Employees' skill records: which skills they hold, at which level, since when and
+how proven, against their role's competency model (levels compared)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,17 @@ class SkillRecordService:
         held: dict[str, schemas.HeldSkill] = {}
         for proof, name in await repo.proofs_of(session, employee_no):
             skill = held.setdefault(proof.skill_code, schemas.HeldSkill(
-                skill_code=proof.skill_code, skill_name=name, since=proof.since, proofs=[]))
+                skill_code=proof.skill_code, skill_name=name, level=proof.level,
+                since=proof.since, level_since=proof.since, proofs=[]))
+            if proof.level > skill.level:  # proofs come earliest first
+                skill.level, skill.level_since = proof.level, proof.since
             skill.proofs.append(schemas.SkillProof.model_validate(proof))
         role = await org_repo.get_job_role(session, employee.job_role_code)
         assert role is not None  # the foreign key guarantees it
+        levels = {code: skill.level for code, skill in held.items()}
         required = [schemas.RequiredSkill(skill_code=code, skill_name=name, level=level,
-                                          held=code in held)
+                                          current_level=levels.get(code, 0),
+                                          held=levels.get(code, 0) >= level)
                     for code, name, level in (await org_repo.required_skills(
                         session, [role.id]))[role.id]]
         return schemas.EmployeeSkills(

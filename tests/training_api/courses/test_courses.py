@@ -25,7 +25,8 @@ async def test_upsert_creates_then_updates_with_chinese_text(gw, hr):
     assert r1.status_code == 201, r1.text
     course = r1.json()
     assert course["title"] == "新设备操作" and course["tags"] == ["新设备", "安全"]
-    assert course["skills"] == [{"code": skill, "name": "设备操作"}]
+    assert course["skills"] == [{"code": skill, "name": "设备操作", "level": 1}]
+    assert course["teaches"] == [{"skill_code": skill, "skill_name": "设备操作", "level": 1}]
     assert course["class_hours"] == "2.50" and course["points"] == 20
     assert course["role_points"] == {role["code"]: 30}
     assert course["family_points"] == {"technical": 40}

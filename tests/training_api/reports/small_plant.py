@@ -124,7 +124,7 @@ async def _build(gw: httpx.AsyncClient) -> Plant:
     r2 = (await create_job_role(gw, code=f"{prefix}R2", family="technical", name="技术员",
                                 skills=[(s1, 2)]))["code"]
     r3 = (await create_job_role(gw, code=f"{prefix}R3", family="other", name="文员"))["code"]
-    c1 = (await create_course(gw, code=f"{prefix}C1", title="设备操作基础", skills=[s1],
+    c1 = (await create_course(gw, code=f"{prefix}C1", title="设备操作基础", skills=[(s1, 2)],
                               points=20))["code"]
     p = Plant(prefix, plant, a, b, s1, s2, r1, r2, r3, c1, months_back(today.replace(day=1), 1))
     x1 = (await create_exam(gw, course=c1, code=f"{prefix}X1", pass_score=60))["code"]
