@@ -29,6 +29,7 @@ from jifen.demo_plant import (
     DEPARTMENTS,
     NAMESPACE,
     PILOT_DEPARTMENT,
+    ROLE_LEVEL,
     ROLES,
     SKILLS,
     Employee,
@@ -111,12 +112,13 @@ def roles_and_courses() -> list[tuple[str, str, dict[str, Any]]]:
     out: list[tuple[str, str, dict[str, Any]]] = [
         ("PUT", f"/training/v1/job-roles/{code}", {"json": {
             "name": name, "family": family,
-            "required_skills": [{"skill_code": s, "level": 2} for s in required]}})
+            "required_skills": [{"skill_code": s, "level": ROLE_LEVEL} for s in required]}})
         for code, (name, family, required, _) in ROLES.items()]
     for c in COURSES:
         out.append(("PUT", f"/training/v1/courses/{c.code}", {"json": {
             "title": c.title, "format": c.format, "difficulty": c.difficulty,
-            "class_hours": c.hours, "skill_codes": [c.skill] if c.skill else [],
+            "class_hours": c.hours,
+            "teaches": [{"skill_code": c.skill, "level": ROLE_LEVEL}] if c.skill else [],
             "points": c.points, "family_points": c.family_points, "tags": list(c.tags)}}))
     return out
 

@@ -36,6 +36,9 @@ DEPARTMENTS: list[tuple[str, str, str | None]] = [  # code, name, parent
     ("AP-ADMIN", "综合管理部", "AP"),
 ]
 PILOT_DEPARTMENT = "AP-MACH1"
+# the level every role requires of its skills, which the core courses teach and
+# their exams and practical assessments prove
+ROLE_LEVEL = 2
 WORKSHOPS = ("AP-MACH1", "AP-MACH2", "AP-ASM", "AP-HEAT", "AP-CAST")
 
 SKILLS: dict[str, str] = {
@@ -223,7 +226,8 @@ class FactMaker:
         course = COURSE_OF_SKILL[skill]
         if course.format == "practical":
             self.add("/training/v1/practical-assessments", {
-                "skill_code": skill, "passed": pass_it, "assessed_at": self.t.at(day, 15),
+                "skill_code": skill, "passed": pass_it, "level": ROLE_LEVEL,
+                "assessed_at": self.t.at(day, 15),
                 "remarks": "实操考核" + ("合格" if pass_it else "未通过")})
             return
         score = self.rng.choice((92, 85, 100, 88, 95, 81)) if pass_it else self.rng.randrange(
