@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.training_api.db import Base
@@ -72,6 +73,10 @@ class JobRole(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     family: Mapped[str] = mapped_column(String(20))
+    # the course formats this role's people can attend (shift operators without a
+    # desk may take no online course); empty: every format
+    course_formats: Mapped[list[str]] = mapped_column(ARRAY(String(20)),
+                                                      server_default=text("'{}'"))
 
     __table_args__ = (
         CheckConstraint(f"family IN {ROLE_FAMILIES}", name="family_known"),

@@ -7,7 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.training_api.courses import schemas
-from services.training_api.courses.errors import CourseNotFound, ExamNotFound, UnknownCourse
+from services.training_api.courses.errors import (
+    CourseNotFound,
+    ExamNotFound,
+    PrerequisiteCycle,
+    UnknownCourse,
+)
 from services.training_api.courses.repository import CourseFilters
 from services.training_api.courses.service import courses, exams
 from services.training_api.org.errors import UnknownJobRole, UnknownSkill
@@ -25,13 +30,20 @@ CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Course or exam
 @router.put("/courses/{code}", response_model=schemas.Course, operation_id="upsert_course",
             summary="Create or update a course",
             responses={201: {"model": schemas.Course, "description": "Created"},
-                       **STANDARD_RESPONSES, **responses(UnknownSkill, UnknownJobRole)})
+                       **STANDARD_RESPONSES,
+                       **responses(UnknownSkill, UnknownJobRole, UnknownCourse,
+                                   PrerequisiteCycle)})
 async def upsert_course(code: CodePath, body: schemas.CourseUpsert, session: DBSession,
                         _: OrgWriter, response: Response) -> schemas.Course:
     """Idempotent upsert by course code (201 when created, 200 otherwise), by HR or
-    an integration. ``skill_codes`` replaces the skills the course teaches; every
-    skill (409 ``unknown-skill``) and every job role in ``role_points`` (409
-    ``unknown-job-role``) must exist. An archived course stays archived."""
+    an integration. ``teaches`` (or its shorthand ``skill_codes``, level 1) replaces
+    the skills the course teaches and the level it brings the learner to;
+    ``prerequisites`` and ``prerequisite_skills`` replace what must come first, so
+    that progressions are data. Every skill (409 ``unknown-skill``), job role in
+    ``role_points`` or ``open_to_job_roles`` (409 ``unknown-job-role``) and
+    prerequisite course (409 ``unknown-course``) must exist, and prerequisites may
+    not lead back to the course (409 ``prerequisite-cycle``). An archived course
+    stays archived."""
     course, created = await courses.upsert(session, code, data=body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return course

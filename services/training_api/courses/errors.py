@@ -19,3 +19,7 @@ class ExamNotFound(NotFound):
 
 class UnknownExam(Conflict):
     problem, title = "unknown-exam", "The referenced exam does not exist"
+
+
+class PrerequisiteCycle(Conflict):
+    problem, title = "prerequisite-cycle", "Course prerequisites would form a cycle"

@@ -44,6 +44,11 @@ class Course(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(String(2000))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived_by: Mapped[str | None] = mapped_column(String(100))
+    # who may take it: job role codes and role families (empty: everyone)
+    open_to_job_roles: Mapped[list[str]] = mapped_column(ARRAY(String(50)),
+                                                         server_default=text("'{}'"))
+    open_to_families: Mapped[list[str]] = mapped_column(ARRAY(String(20)),
+                                                        server_default=text("'{}'"))
 
     __table_args__ = (
         CheckConstraint(f"format IN {COURSE_FORMATS}", name="format_known"),
@@ -65,6 +70,33 @@ class CourseSkill(Base):
     skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"),
                                           primary_key=True, index=True)
     level: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
+
+
+class CoursePrerequisite(Base):
+    """A course that must be completed before this one."""
+
+    __tablename__ = "course_prerequisite"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    prerequisite_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="RESTRICT"),
+                                                 primary_key=True, index=True)
+
+    __table_args__ = (CheckConstraint("course_id <> prerequisite_id", name="not_own"),)
+
+
+class CoursePrerequisiteSkill(Base):
+    """A skill level the learner must have reached before this course."""
+
+    __tablename__ = "course_prerequisite_skill"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"),
+                                          primary_key=True, index=True)
+    level: Mapped[int] = mapped_column(SmallInteger)
 
     __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
 

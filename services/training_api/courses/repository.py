@@ -8,7 +8,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.training_api.courses.models import Course, CourseSkill, Exam
+from services.training_api.courses.models import (
+    Course,
+    CoursePrerequisite,
+    CoursePrerequisiteSkill,
+    CourseSkill,
+    Exam,
+)
 from services.training_api.models import JobRole, Skill
 
 
@@ -68,6 +74,62 @@ async def course_skills(session: AsyncSession,
     for course_id, code, name, level in rows.all():
         out[course_id].append((code, name, level))
     return out
+
+
+async def course_ids(session: AsyncSession, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    rows = await session.execute(select(Course.code, Course.id).where(Course.code.in_(codes)))
+    return dict(rows.all())
+
+
+async def prerequisite_ancestors(session: AsyncSession, course_ids: list[int]) -> set[int]:
+    """Every course that must come before these ones, directly or through others."""
+    if not course_ids:
+        return set()
+    seed = (select(CoursePrerequisite.prerequisite_id.label("id"))
+            .where(CoursePrerequisite.course_id.in_(course_ids))
+            .cte("ancestor", recursive=True))
+    walk = seed.union(select(CoursePrerequisite.prerequisite_id)
+                      .join(seed, CoursePrerequisite.course_id == seed.c.id))
+    return set((await session.execute(select(walk.c.id))).scalars()) | set(course_ids)
+
+
+async def replace_prerequisites(session: AsyncSession, course_id: int, *, courses: list[int],
+                                skills: dict[int, int]) -> None:
+    """Replace the prerequisite courses (ids) and skill levels (skill id -> level)."""
+    for table in (CoursePrerequisite, CoursePrerequisiteSkill):
+        await session.execute(delete(table).where(table.course_id == course_id))
+    if courses:
+        await session.execute(insert(CoursePrerequisite), [
+            {"course_id": course_id, "prerequisite_id": p} for p in courses])
+    if skills:
+        await session.execute(insert(CoursePrerequisiteSkill), [
+            {"course_id": course_id, "skill_id": s, "level": level}
+            for s, level in skills.items()])
+
+
+async def prerequisites(session: AsyncSession, course_ids: list[int]
+                        ) -> tuple[dict[int, list[str]], dict[int, list[tuple[str, str, int]]]]:
+    """course id -> prerequisite course codes; course id -> [(skill code, name, level)]."""
+    courses: dict[int, list[str]] = {cid: [] for cid in course_ids}
+    skills: dict[int, list[tuple[str, str, int]]] = {cid: [] for cid in course_ids}
+    if not course_ids:
+        return courses, skills
+    rows = await session.execute(
+        select(CoursePrerequisite.course_id, Course.code)
+        .join(Course, Course.id == CoursePrerequisite.prerequisite_id)
+        .where(CoursePrerequisite.course_id.in_(course_ids)).order_by(Course.code))
+    for course_id, code in rows.all():
+        courses[course_id].append(code)
+    rows = await session.execute(
+        select(CoursePrerequisiteSkill.course_id, Skill.code, Skill.name,
+               CoursePrerequisiteSkill.level)
+        .join(Skill, Skill.id == CoursePrerequisiteSkill.skill_id)
+        .where(CoursePrerequisiteSkill.course_id.in_(course_ids)).order_by(Skill.code))
+    for course_id, code, name, level in rows.all():
+        skills[course_id].append((code, name, level))
+    return courses, skills
 
 
 async def get_exam(session: AsyncSession, code: str) -> tuple[Exam, Course] | None:

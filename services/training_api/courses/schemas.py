@@ -36,6 +36,20 @@ class CourseUpsert(Schema):
     skill_codes: list[Code] = Field(
         default_factory=list, max_length=100,
         description="Shorthand for ``teaches`` at level 1 (give one or the other)")
+    prerequisites: list[Code] = Field(
+        default_factory=list, max_length=20,
+        description="Courses to complete before this one (no cycles)")
+    prerequisite_skills: list[TaughtSkill] = Field(
+        default_factory=list, max_length=20,
+        description="Skill levels to have reached before this one",
+        examples=[[{"skill_code": "EQUIP-OP", "level": 1}]])
+    open_to_job_roles: list[Code] = Field(
+        default_factory=list, max_length=200,
+        description="Only employees in these job roles may take it (empty: no restriction)")
+    open_to_families: list[RoleFamily] = Field(
+        default_factory=list,
+        description="Only employees whose role is in these families may take it (empty: no "
+                    "restriction); with open_to_job_roles, either one admits")
     tags: list[Tag] = Field(default_factory=list, max_length=20, examples=[["安全", "新设备"]])
     points: CoursePoints | None = Field(
         None, description="Explicit points for completing the course (overrides per-hour points)")
@@ -46,7 +60,8 @@ class CourseUpsert(Schema):
         default_factory=dict, description="Role family -> points for completing the course")
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
-    @field_validator("skill_codes", "tags")
+    @field_validator("skill_codes", "tags", "prerequisites", "open_to_job_roles",
+                     "open_to_families")
     @classmethod
     def _distinct(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
@@ -55,8 +70,10 @@ class CourseUpsert(Schema):
     def _one_way_to_say_skills(self) -> CourseUpsert:
         if self.teaches and self.skill_codes:
             raise ValueError("give teaches or skill_codes, not both")
-        if len({t.skill_code for t in self.teaches}) != len(self.teaches):
-            raise ValueError("teaches names a skill twice")
+        for name in ("teaches", "prerequisite_skills"):
+            listed = getattr(self, name)
+            if len({t.skill_code for t in listed}) != len(listed):
+                raise ValueError(f"{name} names a skill twice")
         if self.skill_codes:
             self.teaches = [TaughtSkill(skill_code=c) for c in self.skill_codes]
             self.skill_codes = []
@@ -83,6 +100,10 @@ class Course(ReadSchema):
     class_hours: Decimal
     skills: list[SkillRef] = Field(description="Skills the course teaches (as ``teaches``)")
     teaches: list[TaughtSkillOut] = Field(description="Skills the course teaches, with levels")
+    prerequisites: list[str] = Field(description="Courses to complete first")
+    prerequisite_skills: list[TaughtSkillOut] = Field(description="Skill levels to reach first")
+    open_to_job_roles: list[str]
+    open_to_families: list[str]
     tags: list[str]
     points: int | None
     role_points: dict[str, int]

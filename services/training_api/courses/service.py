@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.courses import repository as repo
 from services.training_api.courses import schemas
-from services.training_api.courses.errors import CourseNotFound, ExamNotFound, UnknownCourse
+from services.training_api.courses.errors import (
+    CourseNotFound,
+    ExamNotFound,
+    PrerequisiteCycle,
+    UnknownCourse,
+)
 from services.training_api.courses.models import Course, Exam
 from services.training_api.org import repository as org_repo
 from services.training_api.org.errors import UnknownJobRole, UnknownSkill
@@ -18,18 +23,21 @@ from services.training_api.org.errors import UnknownJobRole, UnknownSkill
 class CourseService:
     async def upsert(self, session: AsyncSession, code: str, *,
                      data: schemas.CourseUpsert) -> tuple[schemas.Course, bool]:
-        """Create or update a course and replace the skills it teaches. Archiving is
-        its own action: an upsert neither archives nor restores."""
+        """Create or update a course and replace the skills it teaches and its
+        prerequisites. Archiving is its own action: an upsert neither archives nor
+        restores."""
         taught = {t.skill_code: t.level for t in data.teaches}
-        skills = await org_repo.skills_by_code(session, set(taught))
-        missing = [c for c in taught if c not in skills]
+        needed = {t.skill_code: t.level for t in data.prerequisite_skills}
+        skills = await org_repo.skills_by_code(session, set(taught) | set(needed))
+        missing = [c for c in [*taught, *needed] if c not in skills]
         if missing:
-            raise UnknownSkill(f"Unknown skill code(s): {', '.join(missing)}")
-        await self._check_roles(session, set(data.role_points))
+            raise UnknownSkill(f"Unknown skill code(s): {', '.join(dict.fromkeys(missing))}")
+        await self._check_roles(session, set(data.role_points) | set(data.open_to_job_roles))
         values = {"title": data.title, "format": data.format, "difficulty": data.difficulty,
                   "class_hours": data.class_hours, "tags": data.tags, "points": data.points,
                   "role_points": data.role_points, "family_points": data.family_points,
-                  "description": data.description}
+                  "description": data.description, "open_to_job_roles": data.open_to_job_roles,
+                  "open_to_families": data.open_to_families}
         course = await repo.get_course(session, code, for_update=True)
         created = course is None
         if course is None:
@@ -41,8 +49,25 @@ class CourseService:
         await session.flush()
         await repo.replace_course_skills(session, course.id,
                                          {skills[c].id: level for c, level in taught.items()})
+        await repo.replace_prerequisites(
+            session, course.id, courses=await self._prerequisite_ids(session, course, data),
+            skills={skills[c].id: level for c, level in needed.items()})
         await session.refresh(course)
         return (await self._out(session, [course]))[0], created
+
+    async def _prerequisite_ids(self, session: AsyncSession, course: Course,
+                                data: schemas.CourseUpsert) -> list[int]:
+        """The prerequisite courses' ids: each must exist (409 ``unknown-course``) and
+        none may lead back to this course (409 ``prerequisite-cycle``)."""
+        ids = await repo.course_ids(session, set(data.prerequisites))
+        missing = [c for c in data.prerequisites if c not in ids]
+        if missing:
+            raise UnknownCourse(f"Unknown prerequisite course(s): {', '.join(missing)}")
+        if course.id in await repo.prerequisite_ancestors(session, list(ids.values())):
+            raise PrerequisiteCycle(
+                f"{course.code} would (indirectly) be its own prerequisite; prerequisites "
+                "must lead to earlier courses only")
+        return list(ids.values())
 
     async def get(self, session: AsyncSession, code: str) -> schemas.Course:
         return (await self._out(session, [await self._find(session, code)]))[0]
@@ -75,10 +100,11 @@ class CourseService:
             return
         missing = sorted(codes - await repo.existing_job_roles(session, codes))
         if missing:
-            raise UnknownJobRole(f"Unknown job role code(s) in role_points: {', '.join(missing)}")
+            raise UnknownJobRole(f"Unknown job role code(s): {', '.join(missing)}")
 
     async def _out(self, session: AsyncSession, courses: list[Course]) -> list[schemas.Course]:
         skills = await repo.course_skills(session, [c.id for c in courses])
+        before, levels_before = await repo.prerequisites(session, [c.id for c in courses])
         return [schemas.Course(
             code=c.code, title=c.title, format=c.format, difficulty=c.difficulty,
             class_hours=c.class_hours, tags=c.tags, points=c.points, role_points=c.role_points,
@@ -89,6 +115,11 @@ class CourseService:
                     for code, name, level in skills[c.id]],
             teaches=[schemas.TaughtSkillOut(skill_code=code, skill_name=name, level=level)
                      for code, name, level in skills[c.id]],
+            prerequisites=before[c.id],
+            prerequisite_skills=[schemas.TaughtSkillOut(skill_code=code, skill_name=name,
+                                                        level=level)
+                                 for code, name, level in levels_before[c.id]],
+            open_to_job_roles=c.open_to_job_roles, open_to_families=c.open_to_families,
         ) for c in courses]
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.training_events import CourseFormat
 
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
@@ -60,6 +61,12 @@ class JobRoleUpsert(Schema):
         max_length=200,
         description="The competency model (岗位能力模型): the skills this role requires",
     )
+    course_formats: list[CourseFormat] = Field(
+        default_factory=list,
+        max_length=4,
+        description="The course formats this role's people can attend; empty: all. A course "
+        "of another format is never recommended to them",
+    )
 
 
 class RequiredSkillOut(ReadSchema):
@@ -73,5 +80,6 @@ class JobRole(ReadSchema):
     name: str
     family: RoleFamily
     required_skills: list[RequiredSkillOut]
+    course_formats: list[CourseFormat]
     created_at: datetime
     updated_at: datetime

@@ -141,12 +141,14 @@ class JobRoleService:
         created = role is None
         family_changed = False
         if role is None:
-            role = JobRole(code=code, name=data.name, family=data.family)
+            role = JobRole(code=code, name=data.name, family=data.family,
+                           course_formats=sorted(set(data.course_formats)))
             session.add(role)
             await session.flush()
         else:
             family_changed = role.family != data.family
             role.name, role.family = data.name, data.family
+            role.course_formats = sorted(set(data.course_formats))
             await session.execute(delete(JobRoleSkill).where(JobRoleSkill.job_role_id == role.id))
         if data.required_skills:
             levels = {r.skill_code: r.level for r in data.required_skills}
@@ -184,6 +186,7 @@ class JobRoleService:
                 code=r.code,
                 name=r.name,
                 family=r.family,
+                course_formats=r.course_formats,
                 created_at=r.created_at,
                 updated_at=r.updated_at,
                 required_skills=[

@@ -139,3 +139,49 @@ async def test_exams_belong_to_courses(gw, hr):
         "course_code": course["code"], "title": "x", "pass_score": 101})
     assert_problem(r, 422)
     assert_problem(await gw.get("/training/v1/exams/NOPE-404", headers=hr), 404, "exam-not-found")
+
+
+async def test_progressions_are_data_prerequisites_and_who_may_take_a_course(gw, hr):
+    skill = await new_skill(gw, "设备故障排查")
+    role = await create_job_role(gw, code=uid("R"))
+    basic = await create_course(gw, title="设备故障排查入门", skills=[(skill, 1)])
+    advanced = await create_course(
+        gw, title="设备故障排查进阶", skills=[(skill, 2)], prerequisites=[basic["code"]],
+        prerequisite_skills=[{"skill_code": skill, "level": 1}],
+        open_to_job_roles=[role["code"]], open_to_families=["technical"])
+    assert advanced["prerequisites"] == [basic["code"]]
+    assert [(p["skill_code"], p["level"]) for p in advanced["prerequisite_skills"]] == \
+        [(skill, 1)]
+    assert (advanced["open_to_job_roles"], advanced["open_to_families"]) == \
+        ([role["code"]], ["technical"])
+    assert basic["prerequisites"] == [] and basic["open_to_job_roles"] == []
+
+    # the basic course cannot require its own successor, nor itself
+    for before in ([advanced["code"]], [basic["code"]]):
+        r = await gw.put(f"/training/v1/courses/{basic['code']}", headers=hr, json={
+            "title": "设备故障排查入门", "format": "online", "difficulty": "basic",
+            "class_hours": "1", "prerequisites": before})
+        assert_problem(r, 409, "prerequisite-cycle")
+    r = await gw.put(f"/training/v1/courses/{uid('C')}", headers=hr, json={
+        "title": "课程", "format": "online", "difficulty": "basic", "class_hours": "1",
+        "prerequisites": ["NO-SUCH-COURSE"]})
+    assert_problem(r, 409, "unknown-course")
+    r = await gw.put(f"/training/v1/courses/{uid('C')}", headers=hr, json={
+        "title": "课程", "format": "online", "difficulty": "basic", "class_hours": "1",
+        "open_to_job_roles": ["NO-SUCH-ROLE"]})
+    assert_problem(r, 409, "unknown-job-role")
+    r = await gw.put(f"/training/v1/courses/{uid('C')}", headers=hr, json={
+        "title": "课程", "format": "online", "difficulty": "basic", "class_hours": "1",
+        "open_to_families": ["astronauts"]})
+    assert_problem(r, 422)
+
+
+async def test_a_job_role_names_the_course_formats_its_people_can_attend(gw, hr):
+    code = uid("R")
+    r = await gw.put(f"/training/v1/job-roles/{code}", headers=hr, json={
+        "name": "倒班操作工", "family": "production", "course_formats": ["practical", "offline"]})
+    assert r.status_code == 201, r.text
+    assert r.json()["course_formats"] == ["offline", "practical"]
+    r = await gw.put(f"/training/v1/job-roles/{code}", headers=hr, json={
+        "name": "倒班操作工", "family": "production", "course_formats": ["hologram"]})
+    assert_problem(r, 422)
