@@ -31,7 +31,7 @@ demo: $(STAMP) ## load the sample plant (1,500 employees, a year of training) in
 	$(BIN)/jifen demo
 
 test: $(STAMP) ## run the whole test suite (starts its own database, services and nginx)
-	@scripts/system-packages.sh nginx docker-compose
+	@scripts/system-packages.sh nginx docker-compose zsh
 	$(BIN)/pytest
 
 bench: $(STAMP) ## run the benchmarks and print their figures (see docs/benchmarks.md)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sys
 import time
@@ -22,8 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from tqdm import tqdm
 
+from jifen import config
 from jifen.demo_plant import (
     COURSES,
     DEPARTMENTS,
@@ -38,7 +37,6 @@ from jifen.demo_plant import (
     plant,
 )
 
-DEFAULT_URL = os.environ.get("JIFEN_URL", "http://127.0.0.1:8080")
 # Conflicts that mean "this is already there" on a re-run
 ALREADY = ("client-id-conflict", "survey-already-answered", "already-decided")
 
@@ -89,18 +87,16 @@ class Loader:
             self.failures.append(message)
 
     async def all(self, label: str, requests: list[tuple[str, str, dict[str, Any]]]) -> None:
-        """Send the requests concurrently, with a progress bar."""
-        bar = tqdm(total=len(requests), desc=label, unit="req", disable=not self.progress,
-                   file=sys.stderr, dynamic_ncols=True)
+        """Send the requests concurrently, showing progress."""
+        from jifen.progress import progress
 
-        async def one(method: str, path: str, kwargs: dict[str, Any]) -> None:
-            await self.send(method, path, **kwargs)
-            bar.update(1)
+        with progress(label, total=len(requests), unit="req", enabled=self.progress) as bar:
 
-        try:
+            async def one(method: str, path: str, kwargs: dict[str, Any]) -> None:
+                await self.send(method, path, **kwargs)
+                bar.advance()
+
             await asyncio.gather(*(one(m, p, k) for m, p, k in requests))
-        finally:
-            bar.close()
 
 
 def skills() -> list[tuple[str, str, dict[str, Any]]]:
@@ -317,12 +313,6 @@ def kpis(seed: int, t: Timeline) -> list[tuple[str, str, dict[str, Any]]]:
             for dept, month, figures in kpi_figures(seed, t)]
 
 
-def _secret() -> tuple[str, str, str]:
-    from jifen.cli import _settings_for_token
-
-    return _settings_for_token()
-
-
 async def run(args: argparse.Namespace) -> int:
     tz = ZoneInfo(args.timezone)
     t = Timeline(datetime.now(UTC).astimezone(tz).date(), tz)  # type: ignore[arg-type]
@@ -332,7 +322,7 @@ async def run(args: argparse.Namespace) -> int:
                           max_keepalive_connections=args.concurrency + 5)
     async with httpx.AsyncClient(base_url=args.url.rstrip("/"), timeout=120,
                                  limits=limits) as client:
-        loader = Loader(client, token=args.token or _default_token(),
+        loader = Loader(client, token=args.token or config.default_token(),
                         concurrency=args.concurrency, progress=not args.quiet)
         try:
             await client.get("/training/healthz")
@@ -343,7 +333,7 @@ async def run(args: argparse.Namespace) -> int:
         await load_org(loader, t, data.employees)
         await wait_for_points(loader, data.employees)
         await loader.all("training facts", [("POST", p, {"json": b}) for p, b in data.facts])
-        await load_applications(loader, data.applications, _secret())
+        await load_applications(loader, data.applications, config.token_settings())
         await loader.all("plans, surveys, KPIs", plans(t, data.employees) + surveys(t)
                          + kpis(args.seed, t))
         await loader.all("survey answers", answers(args.seed, t, data.employees))
@@ -363,36 +353,3 @@ def _summary(loader: Loader, data: Any, elapsed: float) -> None:
     print("Try: jifen report participation --department AP --group-by department\n"
           "     jifen report pilot-comparison --department AP-PROD\n"
           "     jifen report production-kpis --department AP-MACH1")
-
-
-def _default_token() -> str:
-    from jifen.cli import _default_token as cli_token
-
-    return cli_token()
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="jifen demo", description="Load the sample plant of the source article (A企业, "
-        "1,500 employees, a year of training) through the gateway.")
-    p.add_argument("--url", default=DEFAULT_URL, help="gateway URL (default %(default)s)")
-    p.add_argument("--token", help="hr_admin bearer token (default: a development token)")
-    p.add_argument("--seed", type=int, default=2026, help="random seed (default %(default)s)")
-    p.add_argument("--employees", type=int, default=1500, help="head count (default 1500)")
-    p.add_argument("--facts-per-employee", type=int, default=10,
-                   help="at most this many training records per employee (default 10)")
-    p.add_argument("--concurrency", type=int, default=12, help="requests in flight (default 12)")
-    p.add_argument("--timezone", default=os.environ.get("JIFEN_TIMEZONE", "Asia/Shanghai"),
-                   help="the company's time zone, as the services are set (default "
-                        "%(default)s)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return asyncio.run(run(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,23 +18,19 @@ Prints each problem, exits 1 when there is any, 0 when clean (2 when a
 database cannot be read).
 
 Database URLs come from ``--points-url`` / ``--rewards-url``, else from
-POINTS_DATABASE_URL / REWARDS_DATABASE_URL, else the development defaults.
+POINTS_DATABASE_URL / REWARDS_DATABASE_URL, else the embedded PostgreSQL on
+JIFEN_PG_PORT, as ``make run`` started it (jifen/config.py). The command's options
+are in jifen/commands/reconcile.py.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
-import sys
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-
-from shared.settings import dev_database_url
 
 # points_api's tables and columns this command reads
 POINTS_ACCOUNT = "account"        # employee_no, balance, held
@@ -332,51 +328,3 @@ async def reconcile(points_url: str, rewards_url: str, *, grace: timedelta,
                                 grace=grace)
     return Report(findings, {"redemptions": len(redemptions), "holds": len(holds),
                              "items": len(stock)})
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="jifen reconcile",
-        description="Check that points balances, holds, redemptions, stock and limits agree.")
-    parser.add_argument("--points-url", default=os.environ.get("POINTS_DATABASE_URL")
-                        or dev_database_url("points"), help="points_api's database URL")
-    parser.add_argument("--rewards-url", default=os.environ.get("REWARDS_DATABASE_URL")
-                        or dev_database_url("rewards"), help="rewards_api's database URL")
-    parser.add_argument("--grace", type=float, default=60.0,
-                        help="leave out holds and redemptions that changed in the last this "
-                             "many seconds (default 60)")
-    parser.add_argument("--since", type=_moment, metavar="TIME",
-                        help="compare only holds and redemptions created since this RFC 3339 "
-                             "time (UTC when it has no offset); balances, stock and limits "
-                             "are always checked in full")
-    return parser
-
-
-def _moment(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {value!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        report = asyncio.run(reconcile(args.points_url, args.rewards_url,
-                                       grace=timedelta(seconds=args.grace), since=args.since))
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"jifen reconcile: cannot read the databases: {exc}", file=sys.stderr)
-        return 2
-    for finding in report.findings:
-        print(finding)
-    summary = ", ".join(f"{n} {what}" for what, n in report.counts.items())
-    if report.findings:
-        print(f"reconcile: {len(report.findings)} problem(s) ({summary} checked)")
-        return 1
-    print(f"reconcile: clean ({summary} checked)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -38,20 +38,17 @@ class StackConfig:
 
     @classmethod
     def from_env(cls) -> StackConfig:
-        """External database URLs come from TRAINING_/POINTS_/REWARDS_DATABASE_URL."""
-        env = os.environ
-        urls = {
-            s: env[f"{s.upper()}_DATABASE_URL"]
-            for s in SERVICES
-            if env.get(f"{s.upper()}_DATABASE_URL")
-        }
-        ports = {s: int(env.get(f"JIFEN_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
+        """Ports, data folder and external database URLs as jifen.config reads them
+        (the same variables every other jifen command reads to find the stack)."""
+        from jifen import config
+
+        urls = {s: url for s in SERVICES if (url := config.external_database_url(s))}
         return cls(
             database_urls=urls,
-            ports=ports,
-            base_dir=Path(env.get("JIFEN_DATA_DIR", REPO_ROOT / "var")),
-            gateway_port=int(env.get("JIFEN_GATEWAY_PORT", 8080)),
-            pg_port=int(env.get("JIFEN_PG_PORT", 55432)),
+            ports={s: config.service_port(s) for s in SERVICES},
+            base_dir=config.data_dir(),
+            gateway_port=config.gateway_port(),
+            pg_port=config.pg_port(),
         )
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system programs Jifen's tests and benchmarks use, when missing:
 # nginx (the gateway), docker-compose (validates docker-compose.yml without an
-# engine) and, for benchmarks, wrk. Needs root for apt-get; otherwise it says
-# what to install and fails.
+# engine), zsh (the completion test) and, for benchmarks, wrk. Needs root for
+# apt-get; otherwise it says what to install and fails.
 set -euo pipefail
 
 want=("$@")
@@ -14,6 +14,7 @@ for prog in "${want[@]}"; do
     nginx) command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light) ;;
     docker-compose) command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose) ;;
     wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;
+    zsh) command -v zsh >/dev/null 2>&1 || missing+=(zsh) ;;
     *) echo "unknown program: $prog" >&2; exit 2 ;;
   esac
 done

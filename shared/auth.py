@@ -8,7 +8,6 @@ for managers, ``departments``. Algorithms are fixed by configuration, and
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -17,8 +16,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
-
-ROLES = ("employee", "manager", "assessor", "hr_admin", "auditor", "integration", "service")
+from shared.tokens import ROLES, mint_token  # noqa: F401 (mint_token re-exported)
 
 _bearer = HTTPBearer(
     auto_error=False, description="JWT minted by the identity provider or `jifen token`"
@@ -40,40 +38,6 @@ class Principal:
     def is_privileged_reader(self) -> bool:
         """HR, auditors, integrations and services read every record."""
         return self.has("hr_admin", "auditor", "integration", "service")
-
-
-def mint_token(
-    *,
-    secret: str,
-    sub: str,
-    roles: Iterable[str],
-    issuer: str,
-    audience: str,
-    ttl_seconds: int = 3600,
-    departments: Iterable[str] = (),
-    algorithm: str = "HS256",
-    name: str | None = None,
-) -> str:
-    roles = list(roles)
-    unknown = set(roles) - set(ROLES)
-    if unknown:
-        raise ValueError(
-            f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}"
-        )
-    now = int(time.time())
-    claims: dict[str, object] = {
-        "sub": sub,
-        "roles": roles,
-        "iss": issuer,
-        "aud": audience,
-        "iat": now,
-        "exp": now + ttl_seconds,
-    }
-    if departments:
-        claims["departments"] = list(departments)
-    if name:
-        claims["name"] = name
-    return jwt.encode(claims, secret, algorithm=algorithm)
 
 
 _VERIFIED: dict[tuple[str, ...], tuple[Principal, float]] = {}

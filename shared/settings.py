@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Clearly marked development-only defaults. A service started with
-# environment != "development" refuses to run while one of these is in use.
-DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
-DEV_DATABASE_HOST = "127.0.0.1:55432"
-DEFAULT_PORTS = {"training": 8001, "points": 8002, "rewards": 8003}
-
-
-def dev_database_url(service: str, host: str = DEV_DATABASE_HOST) -> str:
-    return f"postgresql+asyncpg://postgres@{host}/jifen_{service}"
+# Clearly marked development-only defaults (shared.defaults, also read by the jifen
+# command). A service started with environment != "development" refuses to run while
+# one of these is in use.
+from shared.defaults import (  # noqa: F401 (re-exported)
+    DEFAULT_PORTS,
+    DEV_DATABASE_HOST,
+    DEV_JWT_SECRET,
+    dev_database_url,
+)
 
 
 class InsecureSettingsError(RuntimeError):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from jifen.cli import main as jifen
 from jifen.reconcile import (
     HoldRow,
     InFlight,
@@ -21,7 +22,6 @@ from jifen.reconcile import (
     check_limits,
     check_stock,
 )
-from jifen.reconcile import main as reconcile
 from tests.factories import uid
 from tests.rewards_api.helpers import (
     SERVICE,
@@ -124,7 +124,8 @@ def test_balances_held_points_stock_and_limits():
 
 
 async def run_reconcile(stack, capsys, *extra: str) -> tuple[int, str]:
-    code = await asyncio.to_thread(reconcile, [
+    code = await asyncio.to_thread(jifen, [
+        "reconcile",
         "--points-url", stack.database_url("points"),
         "--rewards-url", stack.database_url("rewards"), *extra])
     return code, capsys.readouterr().out
@@ -206,7 +207,8 @@ async def test_counters_that_disagree_with_redemptions_are_reported(gw, stack, c
 
 
 async def test_unreachable_databases_exit_2(capsys):
-    code = await asyncio.to_thread(reconcile, [
+    code = await asyncio.to_thread(jifen, [
+        "reconcile",
         "--points-url", "postgresql+asyncpg://postgres@127.0.0.1:1/none",
         "--rewards-url", "postgresql+asyncpg://postgres@127.0.0.1:1/none"])
     assert code == 2

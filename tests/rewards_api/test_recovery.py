@@ -8,7 +8,7 @@ import os
 import signal
 from datetime import UTC, datetime
 
-from jifen.reconcile import main as reconcile
+from jifen.cli import main as jifen
 from tests.rewards_api.helpers import (
     HR,
     account,
@@ -96,7 +96,8 @@ async def test_rewards_killed_between_hold_and_capture_completes_after_restart(g
     assert (await account(gw, emp["employee_no"]))["balance"] == 70
     stock = (await get_item(gw, item["code"]))["stock"]
     assert (stock["remaining"], stock["reserved"], stock["issued"]) == (1, 0, 1)
-    code = await asyncio.to_thread(reconcile, [
+    code = await asyncio.to_thread(jifen, [
+        "reconcile",
         "--points-url", stack.database_url("points"),
         "--rewards-url", stack.database_url("rewards"), "--since", since, "--grace", "0"])
     assert code == 0

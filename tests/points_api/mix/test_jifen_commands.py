@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from jifen import mixtargets, report
+from jifen.cli import main as jifen
 from tests.points_api.mix.plant import MONTH
 
 TARGETS = {
@@ -18,14 +18,14 @@ TARGETS = {
 
 async def test_report_points_mix_prints_json_and_saves_csv(stack, plant, capsys, tmp_path):
     (tmp_path / "t.json").write_text(json.dumps(TARGETS, ensure_ascii=False), encoding="utf-8")
-    assert mixtargets.main(["set", str(tmp_path / "t.json"), "--url", stack.gateway_url]) == 0
+    assert jifen(["mix-targets", "set", str(tmp_path / "t.json"), "--url", stack.gateway_url]) == 0
     capsys.readouterr()
 
-    code = report.main(["points-mix", "--period", MONTH, "--department", plant.plant,
+    code = jifen(["report", "points-mix", "--period", MONTH, "--department", plant.plant,
                         "--url", stack.gateway_url])
     body = json.loads(capsys.readouterr().out)
     saved = tmp_path / "mix.csv"
-    csv_code = report.main(["points-mix", "--period", MONTH, "--department", plant.dept,
+    csv_code = jifen(["report", "points-mix", "--period", MONTH, "--department", plant.dept,
                             "--format", "csv", "--out", str(saved), "--url", stack.gateway_url])
 
     assert code == csv_code == 0
@@ -38,7 +38,7 @@ async def test_report_points_mix_prints_json_and_saves_csv(stack, plant, capsys,
 
 
 def test_report_points_mix_refuses_options_it_has_no_parameter_for(capsys):
-    code = report.main(["points-mix", "--from", "2021-05-01", "--group-by", "family",
+    code = jifen(["report", "points-mix", "--from", "2021-05-01", "--group-by", "family",
                         "--url", "http://127.0.0.1:9"])
 
     assert code == 2
@@ -50,11 +50,11 @@ async def test_mix_targets_set_show_and_history(stack, capsys, tmp_path):
     path.write_text(json.dumps(TARGETS, ensure_ascii=False), encoding="utf-8")
     url = ["--url", stack.gateway_url]
 
-    assert mixtargets.main(["set", str(path), "--note", "命令行设置", *url]) == 0
+    assert jifen(["mix-targets", "set", str(path), "--note", "命令行设置", *url]) == 0
     shown = capsys.readouterr().out
-    assert mixtargets.main(["show", *url]) == 0
+    assert jifen(["mix-targets", "show", *url]) == 0
     again = capsys.readouterr().out
-    assert mixtargets.main(["history", "--json", *url]) == 0
+    assert jifen(["mix-targets", "history", "--json", *url]) == 0
     history = json.loads(capsys.readouterr().out)
 
     assert shown == again
@@ -72,12 +72,12 @@ async def test_mix_targets_set_reports_what_is_wrong(stack, capsys, tmp_path):
     path = tmp_path / "wrong.json"
     path.write_text(json.dumps(wrong), encoding="utf-8")
 
-    code = mixtargets.main(["set", str(path), "--url", stack.gateway_url])
+    code = jifen(["mix-targets", "set", str(path), "--url", stack.gateway_url])
     err = capsys.readouterr().err
     not_json = tmp_path / "bad.json"
     not_json.write_text("{", encoding="utf-8")
 
     assert code == 1
     assert "422" in err and "#/categories: the category targets add up to 95" in err
-    assert mixtargets.main(["set", str(not_json), "--url", stack.gateway_url]) == 2
+    assert jifen(["mix-targets", "set", str(not_json), "--url", stack.gateway_url]) == 2
     assert "not JSON" in capsys.readouterr().err

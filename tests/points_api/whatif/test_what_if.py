@@ -341,8 +341,11 @@ async def test_bad_requests_are_refused_clearly(gw):
 
 
 async def test_the_cli_simulates_shows_progress_and_applies_once(gw, stack, capsys, tmp_path):
-    from jifen.whatif import main
+    from jifen.cli import main as jifen
     from tests.conftest import make_token
+
+    def main(argv: list[str]) -> int:
+        return jifen(["what-if", *argv])
 
     h = await history(gw)
     version = await draft(gw, {"practical.passed": {"award": {"kind": "fixed", "points": 40}}})
@@ -362,8 +365,7 @@ async def test_the_cli_simulates_shows_progress_and_applies_once(gw, stack, caps
                                           "--format", "csv", "--out", str(csv_file), *common])
     assert code == 0
     assert csv_file.read_bytes().startswith("\ufeff工号".encode())
-    from jifen.report import main as report
-    code = await asyncio.to_thread(report, ["what-if", "--simulation", simulation_id,
+    code = await asyncio.to_thread(jifen, ["report", "what-if", "--simulation", simulation_id,
                                             "--url", stack.gateway_url, "--token", common[3]])
     assert code == 0
     listed = json.loads(capsys.readouterr().out)["items"]

@@ -13,27 +13,24 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from tqdm import tqdm
+from jifen.api import ApiError, add_gateway_options, request
+from jifen.commands import FILE
 
-from jifen.report import DEFAULT_URL, ReportError, fetch, request
+if TYPE_CHECKING:
+    import httpx
 
 CATEGORY_WORDS = {"participation": "参与分", "outcome": "成果分", "growth": "成长分"}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="jifen what-if", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Replay a rule-set version (a draft or a published one) over a window of "
-                    "past training events and compare with what was actually earned; then, "
-                    "after review, apply the difference once as adjustment entries.",
-        epilog=__doc__.split("\n\n", 1)[1])
+def configure(p: argparse.ArgumentParser) -> None:
+    p.description = ("Replay a rule-set version (a draft or a published one) over a window of "
+                     "past training events and compare with what was actually earned; then, "
+                     "after review, apply the difference once as adjustment entries.")
+    p.epilog = __doc__.split("\n\n", 1)[1]
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=DEFAULT_URL, help="gateway URL (default %(default)s)")
-    common.add_argument("--token", help="bearer token (default: a development hr_admin token)")
+    add_gateway_options(common)
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     s = sub.add_parser("simulate", parents=[common],
@@ -58,13 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only employees who would newly meet or miss a points bar")
     s.add_argument("--format", choices=["json", "csv"], default="json",
                    help="json (default) or csv (UTF-8 with BOM, opens in Excel)")
-    s.add_argument("--out", help="write to this file instead of standard output")
+    s.add_argument("--out", help="write to this file instead of standard output"
+                   ).complete = FILE
 
     s = sub.add_parser("apply", parents=[common], help="pay the simulated difference (once)")
     s.add_argument("simulation_id")
     s.add_argument("--reason", required=True, help="kept on every adjustment entry")
     s.add_argument("--json", action="store_true", help="print the simulation as JSON")
-    return p
 
 
 def simulate(client: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
@@ -77,16 +74,14 @@ def simulate(client: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def wait(client: httpx.Client, simulation_id: str, *, poll: float = 0.5) -> dict[str, Any]:
-    """Poll until the simulation ends, with a progress bar of the events replayed."""
+    """Poll until the simulation ends, showing the events replayed."""
+    from jifen.progress import progress
+
     path = f"/points/v1/simulations/{simulation_id}"
-    with tqdm(desc="replaying events", unit="ev", file=sys.stderr, total=None) as bar:
+    with progress("replaying events", unit="ev") as bar:
         while True:
             sim = request(client, "GET", path).json()
-            progress = sim["progress"]
-            if progress["events_total"] is not None and bar.total != progress["events_total"]:
-                bar.total = progress["events_total"]
-                bar.refresh()
-            bar.update(progress["events_done"] - bar.n)
+            bar.set(sim["progress"]["events_done"], sim["progress"]["events_total"])
             if sim["status"] != "running":
                 return sim
             time.sleep(poll)
@@ -143,27 +138,15 @@ def _share(value: float | None) -> str:
     return "   -  " if value is None else f"{value * 100:5.1f}%"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from jifen.report import default_token
+def run(args: argparse.Namespace) -> int:
+    from jifen import api
+    from jifen.commands.report import fetch, write
 
-    headers = {"Authorization": f"Bearer {args.token or default_token()}"}
-    with httpx.Client(base_url=args.url.rstrip("/"), headers=headers,
-                      timeout=httpx.Timeout(600, connect=5)) as client:
+    with api.client(args, timeout=600) as client:
         try:
             if args.action == "employees":
-                params = {"order": args.order}
-                if args.changed_only:
-                    params["changed_only"] = "true"
-                if args.milestone_changes:
-                    params["milestone_changes"] = "true"
-                content = fetch(client, f"/points/v1/simulations/{args.simulation_id}/employees",
-                                params, fmt=args.format, is_list=True)
-                if args.out:
-                    Path(args.out).write_bytes(content)
-                    print(f"wrote {args.out} ({len(content):,} bytes)", file=sys.stderr)
-                else:
-                    sys.stdout.buffer.write(content)
+                write(fetch(client, f"/points/v1/simulations/{args.simulation_id}/employees",
+                            _employee_params(args), fmt=args.format, is_list=True), args.out)
                 return 0
             if args.action == "simulate":
                 sim = simulate(client, args)
@@ -172,12 +155,17 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 sim = request(client, "POST", f"/points/v1/simulations/{args.simulation_id}/apply",
                               json={"reason": args.reason}).json()
-        except ReportError as exc:
+        except ApiError as exc:
             print(f"jifen what-if {args.action}: {exc}", file=sys.stderr)
             return 1
     print(json.dumps(sim, ensure_ascii=False, indent=2) if args.json else describe(sim))
     return 0 if sim["status"] != "failed" else 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _employee_params(args: argparse.Namespace) -> dict[str, str]:
+    params = {"order": args.order}
+    if args.changed_only:
+        params["changed_only"] = "true"
+    if args.milestone_changes:
+        params["milestone_changes"] = "true"
+    return params

@@ -19,33 +19,32 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from jifen.api import ApiError, add_gateway_options, get_all, request
+from jifen.commands import FILE
 
-from jifen.report import DEFAULT_URL, ReportError, default_token, request
+if TYPE_CHECKING:
+    import httpx
 
 PATH = "/points/v1/points-mix/targets"
 CATEGORY_LABELS = {"participation": "参与度积分", "outcome": "成果积分", "growth": "成长积分"}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="jifen mix-targets", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Read or set the target mix of points (category shares and named "
-                    "sources) that `jifen report points-mix` checks.",
-        epilog=__doc__.split("\n\n", 1)[1])
+def configure(p: argparse.ArgumentParser) -> None:
+    p.description = ("Read or set the target mix of points (category shares and named "
+                     "sources) that `jifen report points-mix` checks.")
+    p.epilog = __doc__.split("\n\n", 1)[1]
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=DEFAULT_URL, help="gateway URL (default %(default)s)")
-    common.add_argument("--token", help="bearer token (default: a development hr_admin token)")
+    add_gateway_options(common)
     common.add_argument("--json", action="store_true", help="print JSON")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     sub.add_parser("show", parents=[common], help="the targets in force")
     s = sub.add_parser("set", parents=[common], help="set new targets from a JSON file")
-    s.add_argument("file", help="JSON body of the targets; - for standard input")
+    s.add_argument("file", help="JSON body of the targets; - for standard input"
+                   ).complete = FILE
     s.add_argument("--note", help="why they change (kept with the version)")
     sub.add_parser("history", parents=[common], help="every version, newest first")
-    return p
 
 
 def describe(targets: dict[str, Any]) -> str:
@@ -80,30 +79,21 @@ def _body(args: argparse.Namespace) -> dict[str, Any]:
     return body
 
 
-def run(client: httpx.Client, args: argparse.Namespace) -> Any:
+def _act(client: httpx.Client, args: argparse.Namespace) -> Any:
     if args.action == "show":
         return request(client, "GET", PATH).json()
     if args.action == "set":
         return request(client, "PUT", PATH, json=_body(args)).json()
-    items: list[Any] = []
-    cursor = None
-    while True:
-        page = request(client, "GET", f"{PATH}/history", params={
-            "limit": 500, **({"cursor": cursor} if cursor else {})}).json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
+    return get_all(client, f"{PATH}/history")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    headers = {"Authorization": f"Bearer {args.token or default_token()}"}
-    with httpx.Client(base_url=args.url.rstrip("/"), headers=headers,
-                      timeout=httpx.Timeout(60, connect=5)) as client:
+def run(args: argparse.Namespace) -> int:
+    from jifen import api
+
+    with api.client(args, timeout=60) as client:
         try:
-            result = run(client, args)
-        except (ReportError, ValueError, OSError) as exc:
+            result = _act(client, args)
+        except (ApiError, ValueError, OSError) as exc:
             print(f"jifen mix-targets {args.action}: {exc}", file=sys.stderr)
             return 2 if isinstance(exc, ValueError | OSError) else 1
     if args.json:
@@ -113,7 +103,3 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(describe(result))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

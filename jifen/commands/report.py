@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from jifen.api import add_gateway_options
+from jifen.commands import FILE
 
-DEFAULT_URL = os.environ.get("JIFEN_URL", "http://127.0.0.1:8080")
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -70,16 +71,14 @@ OPTIONS = {"period": "period", "from_": "from", "to": "to", "department": "depar
            "status": "status", "topic": "topic", "tag": "tag"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def configure(p: argparse.ArgumentParser) -> None:
     names = "\n".join(f"  {name:<20} {r.summary}" for name, r in REPORTS.items())
-    p = argparse.ArgumentParser(
-        prog="jifen report", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Fetch a dashboard report through the gateway (docs/dashboard.md).",
-        epilog=f"reports:\n{names}\n\nexamples:\n"
-               "  jifen report participation --period M2026-03 --department AP "
-               "--group-by department\n"
-               "  jifen report skill-gaps --department AP-MACH1 --format csv --out gaps.csv\n"
-               "  jifen report points-mix --period Q2026-4 --department AP-PROD")
+    p.description = "Fetch a dashboard report through the gateway (docs/dashboard.md)."
+    p.epilog = (f"reports:\n{names}\n\nexamples:\n"
+                "  jifen report participation --period M2026-03 --department AP "
+                "--group-by department\n"
+                "  jifen report skill-gaps --department AP-MACH1 --format csv --out gaps.csv\n"
+                "  jifen report points-mix --period Q2026-4 --department AP-PROD")
     p.add_argument("name", choices=sorted(REPORTS), metavar="NAME", help="the report")
     p.add_argument("--period", help="M2026-03, Q2026-1, Y2026 or ALL")
     p.add_argument("--from", dest="from_", metavar="DATE",
@@ -106,10 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="any other query parameter (repeatable)")
     p.add_argument("--format", choices=["json", "csv"], default="json",
                    help="json (default) or csv (UTF-8 with BOM, opens in Excel)")
-    p.add_argument("--out", help="write to this file instead of standard output")
-    p.add_argument("--url", default=DEFAULT_URL, help="gateway URL (default %(default)s)")
-    p.add_argument("--token", help="bearer token (default: a development hr_admin token)")
-    return p
+    p.add_argument("--out", help="write to this file instead of standard output"
+                   ).complete = FILE
+    add_gateway_options(p)
 
 
 def _params(args: argparse.Namespace) -> dict[str, str]:
@@ -140,83 +138,43 @@ def _path(report: Report, args: argparse.Namespace) -> str:
 def fetch(client: httpx.Client, path: str, params: dict[str, str], *, fmt: str,
           is_list: bool) -> bytes:
     """The report's bytes: the CSV as served, or JSON (every page of a list)."""
+    from jifen.api import get_all, request
+
     if fmt == "csv":
-        return _get(client, path, {**params, "format": "csv"}).content
+        return request(client, "GET", path, params={**params, "format": "csv"}).content
     if not is_list:
-        return _dump(_get(client, path, params).json())
-    items: list[Any] = []
-    cursor = None
-    while True:
-        page = _get(client, path, {**params, "limit": "500",
-                                   **({"cursor": cursor} if cursor else {})}).json()
-        items.extend(page["items"])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return _dump({"items": items})
-
-
-class ReportError(Exception):
-    """The gateway could not be reached or answered a problem; the message says which."""
-
-
-def _get(client: httpx.Client, path: str, params: dict[str, str]) -> httpx.Response:
-    return request(client, "GET", path, params=params)
-
-
-def request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """The response, or ReportError with the problem's title, detail and field errors."""
-    try:
-        r = client.request(method, path, **kwargs)
-    except httpx.HTTPError as exc:
-        raise ReportError(f"cannot reach {client.base_url} ({exc}); is `make run` running?")\
-            from exc
-    if r.status_code >= 400:
-        try:
-            problem = r.json()
-            detail = f"{problem.get('title')}: {problem.get('detail')}"
-            for error in problem.get("errors") or []:
-                detail += f"\n  {error.get('pointer')}: {error.get('detail')}"
-        except ValueError:
-            detail = r.text[:500]
-        raise ReportError(f"{r.status_code} {detail}")
-    return r
+        return _dump(request(client, "GET", path, params=params).json())
+    return _dump({"items": get_all(client, path, params)})
 
 
 def _dump(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def default_token() -> str:
-    """A development hr_admin token signed with the settings `make run` uses."""
-    from jifen.cli import _default_token as cli_token
+def run(args: argparse.Namespace) -> int:
+    from jifen import api
 
-    return cli_token()
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     report = REPORTS[args.name]
     try:
         path, params = _path(report, args), _params(args)
     except ValueError as exc:
         print(f"jifen report: {exc}", file=sys.stderr)
         return 2
-    headers = {"Authorization": f"Bearer {args.token or default_token()}"}
-    with httpx.Client(base_url=args.url.rstrip("/"), headers=headers,
-                      timeout=httpx.Timeout(300, connect=5)) as client:
+    with api.client(args) as client:
         try:
             content = fetch(client, path, params, fmt=args.format, is_list=report.is_list)
-        except ReportError as exc:
+        except api.ApiError as exc:
             print(f"jifen report {args.name}: {exc}", file=sys.stderr)
             return 1
-    if args.out:
-        Path(args.out).write_bytes(content)
-        print(f"wrote {args.out} ({len(content):,} bytes)", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(content)
-        sys.stdout.flush()
+    write(content, args.out)
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def write(content: bytes, out: str | None) -> None:
+    """To the file ``out`` (saying so on standard error), else to standard output."""
+    if out:
+        Path(out).write_bytes(content)
+        print(f"wrote {out} ({len(content):,} bytes)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()

@@ -1,0 +1,47 @@
+"""The ``jifen`` commands, registered in one place.
+
+A command is a module ``jifen/commands/NAME.py`` (dashes become underscores) with
+
+    def configure(parser: argparse.ArgumentParser) -> None   # its options
+    def run(args: argparse.Namespace) -> int                 # the exit status
+
+and a line in COMMANDS below. ``jifen --help`` lists the summaries without importing
+any command; ``jifen NAME ...`` imports only that one. So a command module imports
+what is heavy (httpx, rich, the services) inside its functions, not at the top:
+``jifen token`` and ``jifen --help`` answer at once (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+
+    @property
+    def module(self) -> str:
+        return f"jifen.commands.{self.name.replace('-', '_')}"
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("token", "print a JWT the running services accept"),
+    Command("run", "start PostgreSQL, the three services and the gateway"),
+    Command("import-employees", "bulk import employees from a CSV/XLSX file"),
+    Command("openapi", "export the OpenAPI documents"),
+    Command("report", "print, save or chart a dashboard report (table, JSON, CSV)"),
+    Command("mix-targets", "read or set the target mix the points-mix report checks"),
+    Command("what-if", "replay a rule-set version over past events; apply the difference"),
+    Command("demo", "load the sample plant (1,500 employees, a year of training)"),
+    Command("reconcile", "check balances against entries, holds against redemptions, stock "
+                         "against reservations"),
+    Command("completion", "print the shell completion script for bash or zsh"),
+)
+
+BY_NAME = {c.name: c for c in COMMANDS}
+
+# How shell completion completes a file name (the value shtab understands); set as
+# ``action.complete`` on arguments that take a file.
+FILE = {"bash": "_shtab_compgen_files", "zsh": "_files", "tcsh": "f"}

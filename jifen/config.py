@@ -1,0 +1,95 @@
+"""Where the ``jifen`` command finds Jifen: the environment variables and defaults
+that ``make run`` (``jifen run``) starts the stack with, read in one place so that
+every command finds the stack that ``make run`` started, on whatever ports.
+
+    JIFEN_URL               the gateway; default http://127.0.0.1:$JIFEN_GATEWAY_PORT
+    JIFEN_GATEWAY_PORT      8080
+    JIFEN_PG_PORT           55432 (the embedded PostgreSQL)
+    JIFEN_TRAINING_PORT, JIFEN_POINTS_PORT, JIFEN_REWARDS_PORT   8001, 8002, 8003
+    JIFEN_DATA_DIR          var/ of the repository
+    TRAINING_/POINTS_/REWARDS_DATABASE_URL   an external PostgreSQL instead
+    JIFEN_JWT_SECRET, JIFEN_JWT_ISSUER, JIFEN_JWT_AUDIENCE   token signing
+
+Light on imports on purpose: ``jifen token`` and ``jifen --help`` read it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from shared.defaults import DEFAULT_PORTS, DEV_JWT_SECRET, dev_database_url
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("training", "points", "rewards")
+DEFAULT_GATEWAY_PORT = 8080
+DEFAULT_PG_PORT = 55432
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name) or str(default)
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"jifen: {name}={value!r} is not a port number") from None
+
+
+def gateway_port() -> int:
+    return _port("JIFEN_GATEWAY_PORT", DEFAULT_GATEWAY_PORT)
+
+
+def gateway_url() -> str:
+    """JIFEN_URL when set (a gateway elsewhere), else the local gateway's port."""
+    return os.environ.get("JIFEN_URL") or f"http://127.0.0.1:{gateway_port()}"
+
+
+def pg_port() -> int:
+    return _port("JIFEN_PG_PORT", DEFAULT_PG_PORT)
+
+
+def service_port(service: str) -> int:
+    return _port(f"JIFEN_{service.upper()}_PORT", DEFAULT_PORTS[service])
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("JIFEN_DATA_DIR") or REPO_ROOT / "var")
+
+
+def external_database_url(service: str) -> str | None:
+    return os.environ.get(f"{service.upper()}_DATABASE_URL") or None
+
+
+def database_url(service: str) -> str:
+    """The service's database as ``make run`` configured it: its own URL when set,
+    else the embedded PostgreSQL on JIFEN_PG_PORT."""
+    return external_database_url(service) or dev_database_url(
+        service, host=f"127.0.0.1:{pg_port()}")
+
+
+def without_password(url: str) -> str:
+    """A URL fit for a message: the password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def token_settings() -> tuple[str, str, str]:
+    """(secret, issuer, audience) to sign tokens with; the defaults match `make run`."""
+    return (
+        os.environ.get("JIFEN_JWT_SECRET", DEV_JWT_SECRET),
+        os.environ.get("JIFEN_JWT_ISSUER", "jifen"),
+        os.environ.get("JIFEN_JWT_AUDIENCE", "jifen"),
+    )
+
+
+def default_token() -> str:
+    """A development hr_admin token (subject ``jifen-cli``) for commands run without
+    --token."""
+    from shared.tokens import mint_token
+
+    secret, issuer, audience = token_settings()
+    return mint_token(secret=secret, sub="jifen-cli", roles=["hr_admin"], issuer=issuer,
+                      audience=audience, ttl_seconds=3600)
