@@ -1,7 +1,9 @@
-"""``jifen report NAME``: fetch a dashboard report from the gateway as JSON or CSV.
+"""``jifen report NAME``: a dashboard report from the gateway as a table, JSON or CSV.
 
 Every report of docs/dashboard.md has a name here (points-mix is points_api's);
-options become the report's query parameters. Lists (skill-gaps, plan-behind,
+options become the report's query parameters. In a terminal it prints tables
+(jifen/report_views.py); piped or saved it writes the JSON exactly as served, so
+scripts keep working; ``--format`` chooses. Lists (skill-gaps, plan-behind,
 survey-text, feedback) are fetched page by page, so the JSON holds every item (the
 CSV always does).
 """
@@ -103,8 +105,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tag", help="feedback: with this tag")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="any other query parameter (repeatable)")
-    p.add_argument("--format", choices=["json", "csv"], default="json",
-                   help="json (default) or csv (UTF-8 with BOM, opens in Excel)")
+    p.add_argument("--format", choices=["table", "json", "csv"],
+                   help="table (the default in a terminal), json (the default when piped or "
+                        "saved) or csv (UTF-8 with BOM, opens in Excel)")
     p.add_argument("--out", help="write to this file instead of standard output"
                    ).complete = FILE
     add_gateway_options(p)
@@ -160,14 +163,32 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"jifen report: {exc}", file=sys.stderr)
         return 2
+    fmt = args.format or ("table" if not args.out and sys.stdout.isatty() else "json")
     with api.client(args) as client:
         try:
-            content = fetch(client, path, params, fmt=args.format, is_list=report.is_list)
+            content = fetch(client, path, params, fmt="json" if fmt == "table" else fmt,
+                            is_list=report.is_list)
         except api.ApiError as exc:
             print(f"jifen report {args.name}: {exc}", file=sys.stderr)
             return 1
-    write(content, args.out)
+    if fmt == "table":
+        show(args.name, json.loads(content), args.out)
+    else:
+        write(content, args.out)
     return 0
+
+
+def show(name: str, doc: Any, out: str | None) -> None:
+    """The report as tables, on standard output or as text in the file ``out``."""
+    from jifen.report_views import tables
+    from jifen.tables import print_tables
+
+    if not out:
+        print_tables(tables(name, doc))
+        return
+    with open(out, "w", encoding="utf-8") as fh:
+        print_tables(tables(name, doc), fh)
+    print(f"wrote {out}", file=sys.stderr)
 
 
 def write(content: bytes, out: str | None) -> None:

@@ -1,17 +1,25 @@
 """The `jifen` command as an operator uses it."""
 
+import json
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import jwt
 
 from shared.settings import DEV_JWT_SECRET
 from tests.factories import create_org, uid
+from tests.training_api.reports.small_plant import last_day
 
 ROOT = Path(__file__).resolve().parents[2]
 JIFEN = [sys.executable, "-m", "jifen.cli"]
+
+
+def wcswidth(text: str) -> int:
+    """Terminal columns: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -137,3 +145,27 @@ def test_zsh_completion_registers_for_jifen(tmp_path):
                           timeout=60)
     assert done.stdout.strip() == "_jifen", done.stderr
     assert subprocess.run(["zsh", "-n", str(tmp_path / "_jifen")]).returncode == 0
+
+
+async def test_report_prints_a_table_with_percentages_and_the_total_last(stack, gw):
+    from tests.training_api.reports.small_plant import small_plant
+
+    plant = await small_plant(gw)
+    args = ["report", "participation", "--department", plant.plant, "--period", plant.m,
+            "--group-by", "department", "--url", stack.gateway_url]
+    table = run(*args, "--format", "table")
+    piped = run(*args)  # not a terminal: the JSON as served, for scripts
+    assert table.returncode == piped.returncode == 0, table.stderr + piped.stderr
+    lines = [line.rstrip() for line in table.stdout.splitlines() if line.strip()]
+    assert lines[0].strip() == (f"培训参与率 · 试验工厂（{plant.plant}） · {plant.m}"
+                                f"（{plant.day(1)} 至 {last_day(plant.month)}）")
+    assert lines[1].split() == ["部门", "代码", "在职人数", "参训人数", "参与率",
+                                "一线在职人数", "一线参训人数", "一线参与率"]
+    assert [line.split() for line in lines[3:]] == [
+        ["试点车间", plant.a, "4", "2", "50.0%", "2", "1", "50.0%"],
+        ["普通车间", plant.b, "4", "3", "75.0%", "4", "3", "75.0%"],
+        ["合计", "8", "5", "62.5%", "6", "4", "66.7%"]]
+    # Chinese labels take two columns each: the rate column ends at the same place
+    ends = {wcswidth(line[:line.index("%") + 1]) for line in lines[3:] if "%" in line}
+    assert len(ends) == 1
+    assert json.loads(piped.stdout)["total"]["rate"] == 0.625
