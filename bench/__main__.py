@@ -8,13 +8,13 @@ import os
 import platform
 import sys
 
-from bench import dashboard, earning, employees, leaderboard, redemptions, whatif
+from bench import backup, dashboard, earning, employees, leaderboard, redemptions, whatif
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
 
 BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "redemptions": redemptions.run,
               "leaderboard": leaderboard.run, "dashboard": dashboard.run,
-              "whatif": whatif.run}
+              "whatif": whatif.run, "backup": backup.run}
 
 
 def main() -> int:

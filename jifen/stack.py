@@ -124,9 +124,8 @@ class Stack:
             self.pg.create_databases(
                 [f"jifen_{s}" for s in SERVICES if s not in self.config.database_urls]
             )
-        for service in SERVICES:
-            say(f"• migrations: {service}")
-            self.migrate(service)
+        say(f"• migrations: {', '.join(SERVICES)}")
+        self.migrate(*SERVICES)
         for service in SERVICES:
             for port in self.replica_ports(service):
                 self.processes.append(self._spawn(service, port))
@@ -134,18 +133,10 @@ class Stack:
         self.wait_ready()
         say(f"• gateway on {self.gateway_url}")
 
-    def migrate(self, service: str) -> None:
-        ini = REPO_ROOT / "migrations" / service / "alembic.ini"
-        done = subprocess.run(
-            [sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", "head"],
-            cwd=REPO_ROOT,
-            env=self.service_env(service),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"migrations of {service} failed:\n{done.stderr[-3000:]}")
+    def migrate(self, *services: str) -> None:
+        from jifen.schema import upgrade
+
+        upgrade({service: self.service_env(service) for service in services})
 
     def _spawn(self, service: str, port: int) -> ServiceProcess:
         log = open(self.log_dir / f"{service}-{port}.log", "ab")  # noqa: SIM115 (kept by the child)

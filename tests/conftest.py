@@ -63,7 +63,8 @@ TEST_ENV = {
 }
 
 
-def _start_stack(replicas: int) -> tuple[Stack, Path]:
+def start_stack(replicas: int, env: dict[str, str] | None = None) -> tuple[Stack, Path]:
+    """A whole system in a temporary folder on free ports; ``env`` adds to TEST_ENV."""
     base = Path(tempfile.mkdtemp(prefix="jifen-test-"))
     ports = {name: free_port() for name in ("training", "points", "rewards")}
     if replicas > 1:  # replica i listens on base + 10 * i: pick bases with room above
@@ -77,18 +78,18 @@ def _start_stack(replicas: int) -> tuple[Stack, Path]:
         replicas=replicas,
         rate_per_second=5000,
         burst=10000,
-        extra_env=TEST_ENV,
+        extra_env={**TEST_ENV, **(env or {})},
     )
     s = Stack(config)
     try:
         s.start(progress=False)
     except BaseException:
-        _stop_stack(s, base)
+        stop_stack(s, base)
         raise
     return s, base
 
 
-def _stop_stack(s: Stack, base: Path) -> None:
+def stop_stack(s: Stack, base: Path) -> None:
     s.stop()
     if s.pg is not None:
         s.pg.destroy()
@@ -98,18 +99,18 @@ def _stop_stack(s: Stack, base: Path) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The whole system, one replica of each service."""
-    s, base = _start_stack(1)
+    s, base = start_stack(1)
     yield s
-    _stop_stack(s, base)
+    stop_stack(s, base)
 
 
 @pytest.fixture(scope="session")
 def replicated_stack() -> Iterator[Stack]:
     """A second system with two replicas of each service behind the gateway (started
     only by the tests that ask for it)."""
-    s, base = _start_stack(2)
+    s, base = start_stack(2)
     yield s
-    _stop_stack(s, base)
+    stop_stack(s, base)
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("demo", "load the sample plant (1,500 employees, a year of training)"),
     Command("reconcile", "check balances against entries, holds against redemptions, stock "
                          "against reservations"),
+    Command("backup", "back up the three databases (pg_dump, manifest, checksums)"),
+    Command("restore", "restore a backup, migrate forward and reconcile"),
     Command("completion", "print the shell completion script for bash or zsh"),
 )
 

@@ -36,7 +36,7 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_help_documents_every_command():
     out = run("--help").stdout
     for command in ("token", "run", "import-employees", "openapi", "reconcile", "report",
-                    "mix-targets", "what-if", "demo", "completion"):
+                    "mix-targets", "what-if", "demo", "completion", "backup", "restore"):
         assert command in out
         assert run(command, "--help").returncode == 0
     for action in ("simulate", "show", "employees", "apply"):
