@@ -27,6 +27,7 @@ from jifen.demo_plant import (
     COURSES,
     DEPARTMENTS,
     NAMESPACE,
+    PATH_COURSES,
     PILOT_DEPARTMENT,
     ROLE_LEVEL,
     ROLES,
@@ -119,6 +120,18 @@ def roles_and_courses() -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
+def path_courses(*, depth: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """The progression courses whose prerequisite is a core course (depth 0) or a
+    progression course of depth 0 (depth 1): each batch needs the one before."""
+    core = {c.code for c in COURSES}
+    first = {c.code for c in PATH_COURSES if c.prerequisite in core}
+    return [("PUT", f"/training/v1/courses/{c.code}", {"json": {
+        "title": c.title, "format": c.format, "difficulty": "advanced", "class_hours": c.hours,
+        "teaches": [{"skill_code": c.skill, "level": c.level}],
+        "prerequisites": [c.prerequisite]}})
+        for c in PATH_COURSES if (c.code in first) == (depth == 0)]
+
+
 def exams() -> list[tuple[str, str, dict[str, Any]]]:
     return [("PUT", f"/training/v1/exams/{c.code}-X", {"json": {
         "course_code": c.code, "title": f"{c.title} 结业考试", "pass_score": 60}})
@@ -139,6 +152,8 @@ async def load_org(loader: Loader, t: Timeline, staff: list[Employee]) -> None:
                                 "is_pilot": code == PILOT_DEPARTMENT})
     await loader.all("skills", skills())  # before the roles and courses that name them
     await loader.all("roles and courses", roles_and_courses())
+    await loader.all("progressions", path_courses(depth=0))
+    await loader.all("progressions", path_courses(depth=1))
     await loader.all("exams", exams())
     await loader.send("PUT", f"/training/v1/departments/{PILOT_DEPARTMENT}/pilot", json={
         "started_on": t.pilot_start.isoformat(), "note": "积分体系试点：机加工一车间"})

@@ -345,6 +345,7 @@ def plant(seed: int, timeline: Timeline, count: int = 1500,
     applications: list[tuple[str, dict[str, Any], int]] = []
     for emp in staff:
         facts.extend(facts_of(seed, timeline, emp, facts_per_employee))
+        facts.extend(path_facts(seed, timeline, emp))
         found = applications_of(seed, timeline, emp)
         if found is not None:
             applications.append(found)
@@ -370,3 +371,75 @@ def kpi_figures(seed: int, timeline: Timeline) -> list[tuple[str, str, dict[str,
                 "skill_defect_share": f"{share + rng.uniform(-2, 2):.1f}",
                 "efficiency": f"{efficiency + rng.uniform(-1.5, 1.5):.1f}"}))
     return out
+
+
+# --- Progressions (recommendations): courses that build on each other, and employees
+# walking their role's path through them with noise, so that "what comes next" has
+# structure an offline evaluation can measure.
+
+@dataclass(frozen=True)
+class PathCourse:
+    code: str
+    title: str
+    format: str
+    hours: str
+    skill: str
+    level: int
+    prerequisite: str
+
+
+PATH_COURSES = [
+    PathCourse("AP-C-EQ201", "设备操作进阶", "offline", "3", "AP-SK-EQUIP", 3, "AP-C-EQ101"),
+    PathCourse("AP-C-EQ301", "设备故障排查进阶", "offline", "4", "AP-SK-TROUBLE", 3,
+               "AP-C-EQ201"),
+    PathCourse("AP-C-QC301", "质量管控高级", "offline", "3", "AP-SK-QC", 3, "AP-C-QC201"),
+    PathCourse("AP-C-QC401", "六西格玛质量改进", "offline", "6", "AP-SK-QC", 4, "AP-C-QC301"),
+    PathCourse("AP-C-ASM201", "装配工艺进阶", "offline", "3", "AP-SK-ASSEMBLY", 3,
+               "AP-C-ASM101"),
+    PathCourse("AP-C-CAD301", "CAD高级建模", "online", "4", "AP-SK-CAD", 3, "AP-C-CAD"),
+]
+# the order in which people in a role usually take courses
+ROLE_PATHS: dict[str, list[str]] = {
+    "AP-R-OP": ["AP-C-EQ101", "AP-C-SAFE", "AP-C-EQ201", "AP-C-EQ301"],
+    "AP-R-ASM": ["AP-C-ASM101", "AP-C-SAFE", "AP-C-ASM201", "AP-C-QC201"],
+    "AP-R-LEAD": ["AP-C-TEAM", "AP-C-EQ101", "AP-C-EQ201", "AP-C-COST"],
+    "AP-R-QI": ["AP-C-INSPECT", "AP-C-QC201", "AP-C-QC301", "AP-C-QC401"],
+    "AP-R-QE": ["AP-C-QC201", "AP-C-QC301", "AP-C-CAD", "AP-C-QC401"],
+    "AP-R-TECH": ["AP-C-CAD", "AP-C-CAD301", "AP-C-QC201", "AP-C-QC301"],
+    "AP-R-MAINT": ["AP-C-EQ101", "AP-C-TROUBLE", "AP-C-EQ201", "AP-C-EQ301"],
+    "AP-R-LOG": ["AP-C-WH", "AP-C-SAFE", "AP-C-COST"],
+    "AP-R-MGR": ["AP-C-TEAM", "AP-C-COST", "AP-C-QC201"],
+    "AP-R-STAFF": ["AP-C-SAFE", "AP-C-COST"],
+}
+ON_PATH = 0.75  # the chance that a step follows the path; otherwise any course (noise)
+
+
+def path_steps(seed: int, timeline: Timeline, emp: Employee) -> list[tuple[str, date]]:
+    """(course, day) of the employee's walk along their role's path over the year: a
+    step every three to nine weeks while engaged, on the path three times in four."""
+    rng = random.Random(f"{seed}:{emp.no}:path")
+    path = ROLE_PATHS[emp.role]
+    everything = [c.code for c in COURSES if c.code != "AP-C-LIVE"] + \
+        [c.code for c in PATH_COURSES]
+    day = max(timeline.year_start, emp.hired_on) + timedelta(days=rng.randrange(0, 40))
+    done: list[tuple[str, date]] = []
+    taken: set[str] = set()
+    while day < timeline.today - timedelta(days=1):
+        if rng.random() < 0.35 + 0.6 * emp.engagement:
+            ahead = [c for c in path if c not in taken]
+            if ahead and rng.random() < ON_PATH:
+                course = ahead[0]
+            else:
+                course = rng.choice([c for c in everything if c not in taken] or everything)
+            taken.add(course)
+            done.append((course, day))
+        day += timedelta(days=rng.randrange(21, 63))
+    return done
+
+
+def path_facts(seed: int, timeline: Timeline, emp: Employee) -> list[tuple[str, dict[str, Any]]]:
+    """The walk as completion requests (client ids of their own, so re-runs are harmless)."""
+    return [("/training/v1/course-completions", {
+        "client_id": str(uuid.uuid5(NAMESPACE, f"{seed}:{emp.no}:path:{i}")),
+        "employee_no": emp.no, "course_code": course, "completed_at": timeline.at(day, 10)})
+        for i, (course, day) in enumerate(path_steps(seed, timeline, emp))]

@@ -10,3 +10,5 @@ class Settings(ServiceSettings):
 
     service_name: str = "training"
     import_max_bytes: int = 20 * 1024 * 1024
+    # how often the colleague signals of the recommendations are rebuilt
+    recommendation_refresh_seconds: float = 900

@@ -18,11 +18,13 @@ from services.training_api.notes.endpoints import router as notes_router
 from services.training_api.org.endpoints import router as org_router
 from services.training_api.plans.endpoints import router as plans_router
 from services.training_api.practicals.endpoints import router as practicals_router
+from services.training_api.recommendations import model as recommendation_model
+from services.training_api.recommendations.endpoints import router as recommendations_router
 from services.training_api.reports.endpoints import router as reports_router
 from services.training_api.skill_applications.endpoints import router as skill_applications_router
 from services.training_api.skill_records.endpoints import router as skill_records_router
 from services.training_api.surveys.endpoints import router as surveys_router
-from shared.app import ServiceSpec, create_service_app
+from shared.app import ServiceSpec, create_service_app, every
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,11 +40,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[org_router, employees_router, skill_records_router, courses_router,
                  completions_router, interactions_router, notes_router, exam_attempts_router,
                  practicals_router, skill_applications_router, facts_router,
-                 reports_router, plans_router, surveys_router, feedback_router, kpis_router],
+                 reports_router, plans_router, surveys_router, feedback_router, kpis_router,
+                 recommendations_router],
         outbox_destinations={
             "points": (settings.points_url, "/points/v1/internal/events"),
             "rewards": (settings.rewards_url, "/rewards/v1/internal/events"),
         },
+        background=[every(settings.recommendation_refresh_seconds, recommendation_model.refresh)],
     ))
 
 

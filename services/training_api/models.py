@@ -125,5 +125,6 @@ import services.training_api.facts.models  # noqa: E402, F401
 import services.training_api.feedback.models  # noqa: E402, F401
 import services.training_api.kpis.models  # noqa: E402, F401
 import services.training_api.plans.models  # noqa: E402, F401
+import services.training_api.recommendations.models  # noqa: E402, F401
 import services.training_api.reports.models  # noqa: E402, F401
 import services.training_api.surveys.models  # noqa: E402, F401

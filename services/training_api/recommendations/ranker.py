@@ -1,0 +1,241 @@
+"""The ranker: pure functions from what is known about an employee, their role and
+the catalogue to a ranked, explained list of courses. No database here, so the
+service, the offline evaluation and the tests rank exactly the same way.
+
+score = w_gap * gap + w_progression * progression + w_colleagues * colleagues
+        + w_plan * plan + w_popularity * popularity + w_demand * demand
+each factor in [0, 1]; then a greedy re-rank for diversity: a course sharing a
+skill with n courses already chosen keeps (1 - diversity)^n of its score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+FACTORS = ("gap", "progression", "colleagues", "plan", "popularity", "demand")
+# a colleague signal worth a reason of its own
+SHARE_WORTH_SAYING = 0.2
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    code: str
+    title: str
+    format: str
+    teaches: Mapping[str, int]  # skill code -> level the course brings
+    prerequisites: tuple[str, ...] = ()
+    prerequisite_skills: Mapping[str, int] = field(default_factory=dict)
+    open_to_job_roles: frozenset[str] = frozenset()
+    open_to_families: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PlanDue:
+    plan_name: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class Learner:
+    """One employee as the ranker sees them."""
+
+    employee_no: str
+    job_role: str
+    family: str
+    course_formats: frozenset[str]  # formats the role can attend; empty: all
+    required: Mapping[str, int]  # the role's competency model: skill -> level
+    levels: Mapping[str, int]  # current levels
+    completed: frozenset[str]  # courses completed (standing records)
+    record_skills: Mapping[str, int]  # skill -> standing records that earned points in it
+    dismissed: frozenset[str] = frozenset()
+    plans: Mapping[str, PlanDue] = field(default_factory=dict)  # course -> earliest due plan
+    today: date = date(2026, 1, 1)
+
+
+@dataclass(frozen=True)
+class RoleSignals:
+    """What colleagues in the role did (precomputed by the model job)."""
+
+    achievers: int = 0  # colleagues who reached every required level (all, without a model)
+    achiever_share: Mapping[str, float] = field(default_factory=dict)  # course -> share
+    popularity: Mapping[str, float] = field(default_factory=dict)  # course -> 0..1 in the role
+    neighbours: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # item-item
+
+
+@dataclass(frozen=True)
+class Weights:
+    gap: float = 0.2
+    progression: float = 0.3
+    colleagues: float = 0.3
+    plan: float = 0.1
+    popularity: float = 0.1
+    demand: float = 0.0
+    diversity: float = 0.2
+
+
+@dataclass
+class Reason:
+    kind: str
+    text: str
+
+
+@dataclass
+class Scored:
+    course: CourseInfo
+    score: float
+    factors: dict[str, float]
+    reasons: list[Reason]
+
+
+def may_take(course: CourseInfo, learner: Learner) -> bool:
+    """Open to the learner's role, of a format their role attends, prerequisites met,
+    not completed and not dismissed."""
+    if course.code in learner.completed or course.code in learner.dismissed:
+        return False
+    if course.open_to_job_roles or course.open_to_families:
+        if learner.job_role not in course.open_to_job_roles and \
+                learner.family not in course.open_to_families:
+            return False
+    if learner.course_formats and course.format not in learner.course_formats:
+        return False
+    if any(p not in learner.completed for p in course.prerequisites):
+        return False
+    return all(learner.levels.get(s, 0) >= lv for s, lv in course.prerequisite_skills.items())
+
+
+def rank(courses: list[CourseInfo], learner: Learner, role: RoleSignals, weights: Weights, *,
+         skill_names: Mapping[str, str], limit: int,
+         demand: Mapping[str, tuple[float, str]] | None = None) -> list[Scored]:
+    """The ``limit`` best courses the learner may take, with their reasons."""
+    item = _item_scores(learner, role)
+    shares = _record_shares(learner)
+    scored = []
+    for course in courses:
+        if not may_take(course, learner):
+            continue
+        factors, reasons = _factors(course, learner, role, item, shares, skill_names, demand)
+        total = sum(getattr(weights, f) * v for f, v in factors.items())
+        scored.append(Scored(course, total, factors, reasons))
+    scored.sort(key=lambda s: (-s.score, s.course.code))
+    picked = diversify(scored, weights.diversity, limit)
+    if not learner.completed and not learner.levels:
+        for s in picked:
+            s.reasons.append(Reason("no_history", "你还没有培训记录，先看同岗位和全厂常学的课程"))
+    return picked
+
+
+def diversify(scored: list[Scored], diversity: float, limit: int) -> list[Scored]:
+    """Greedy re-rank: each pick lowers the score of courses sharing its skills."""
+    pool, out = list(scored), []
+    seen: dict[str, int] = {}
+    while pool and len(out) < limit:
+        def adjusted(s: Scored) -> float:
+            overlap = max((seen.get(k, 0) for k in s.course.teaches), default=0)
+            return s.score * (1 - diversity) ** overlap
+        best = max(pool, key=adjusted)  # max keeps the first of equals: score order
+        pool.remove(best)
+        best.score = adjusted(best)
+        out.append(best)
+        for k in best.course.teaches:
+            seen[k] = seen.get(k, 0) + 1
+    return out
+
+
+def _record_shares(learner: Learner) -> dict[str, float]:
+    total = sum(learner.record_skills.values())
+    return {k: v / total for k, v in learner.record_skills.items()} if total else {}
+
+
+def _item_scores(learner: Learner, role: RoleSignals) -> dict[str, float]:
+    """Item-to-item: similarity of each course to those the learner completed,
+    scaled so that the best is 1."""
+    out: dict[str, float] = {}
+    for done in learner.completed:
+        for other, sim in role.neighbours.get(done, {}).items():
+            out[other] = out.get(other, 0.0) + sim
+    top = max(out.values(), default=0.0)
+    return {k: v / top for k, v in out.items()} if top > 0 else {}
+
+
+def _factors(course: CourseInfo, learner: Learner, role: RoleSignals, item: dict[str, float],
+             shares: dict[str, float], names: Mapping[str, str],
+             demand: Mapping[str, tuple[float, str]] | None,
+             ) -> tuple[dict[str, float], list[Reason]]:
+    reasons: list[Reason] = []
+    gap = _gap(course, learner, names, reasons)
+    progression = _progression(course, learner, shares, names, reasons)
+    colleagues = _colleagues(course, learner, role, item, reasons)
+    plan = _plan(course, learner, reasons)
+    popularity = role.popularity.get(course.code, 0.0)
+    wanted = 0.0
+    if demand and course.code in demand:
+        wanted, text = demand[course.code]
+        reasons.append(Reason("demand", text))
+    if not reasons and popularity > 0:
+        reasons.append(Reason("popular", "同岗位同事常学的课程"))
+    return ({"gap": gap, "progression": progression, "colleagues": colleagues, "plan": plan,
+             "popularity": popularity, "demand": wanted}, reasons)
+
+
+def _gap(course: CourseInfo, learner: Learner, names: Mapping[str, str],
+         reasons: list[Reason]) -> float:
+    """The largest share of a required level this course would close."""
+    best, said = 0.0, None
+    for skill, taught in course.teaches.items():
+        need, have = learner.required.get(skill, 0), learner.levels.get(skill, 0)
+        if need > have and taught > have:
+            closes = (min(taught, need) - have) / need
+            if closes > best:
+                best, said = closes, (skill, need, have)
+    if said:
+        skill, need, have = said
+        name = names.get(skill, skill)
+        reasons.append(Reason("gap", f"岗位要求 {name} {need} 级，当前 {have} 级"))
+    return best
+
+
+def _progression(course: CourseInfo, learner: Learner, shares: dict[str, float],
+                 names: Mapping[str, str], reasons: list[Reason]) -> float:
+    """The next level of a skill the learner's points come from, or the successor of
+    a course they completed."""
+    best, said = 0.0, None
+    for skill, taught in course.teaches.items():
+        have = learner.levels.get(skill, 0)
+        share = shares.get(skill, 0.0)
+        if taught > have and share > 0:
+            value = share if taught == have + 1 else share / 2
+            if value > best:
+                best, said = value, skill
+    after = [p for p in course.prerequisites if p in learner.completed]
+    if said:
+        percent = round(shares[said] * 100)
+        reasons.append(Reason("progression", f"你的积分主要来自 {names.get(said, said)}"
+                                             f"（{percent}% 的培训记录），进阶课程"))
+    elif after:
+        reasons.append(Reason("progression", "你已完成先修课程，这是它的进阶课程"))
+    return max(best, 0.6 if after else 0.0)
+
+
+def _colleagues(course: CourseInfo, learner: Learner, role: RoleSignals,
+                item: dict[str, float], reasons: list[Reason]) -> float:
+    share = role.achiever_share.get(course.code, 0.0)
+    similar = item.get(course.code, 0.0)
+    if share >= SHARE_WORTH_SAYING and role.achievers > 0:
+        reasons.append(Reason("colleagues", f"同岗位达标的同事中 {round(share * 100)}% 学过"))
+    elif similar >= 0.5:
+        reasons.append(Reason("colleagues", "学过你已学课程的同事也常学这门课"))
+    return 0.6 * share + 0.4 * similar
+
+
+def _plan(course: CourseInfo, learner: Learner, reasons: list[Reason]) -> float:
+    """Sooner deadlines weigh more: 1 when due within two weeks or overdue."""
+    due = learner.plans.get(course.code)
+    if due is None:
+        return 0.0
+    days = (due.due_on - learner.today).days
+    reasons.append(Reason("plan", f"培训计划 {due.plan_name} 要求，截止 "
+                                  f"{due.due_on.month}月{due.due_on.day}日"
+                                  + ("（已逾期）" if days < 0 else "")))
+    return 1.0 if days <= 14 else max(0.2, 14 / days)
