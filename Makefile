@@ -14,14 +14,14 @@ $(STAMP): pyproject.toml
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || true
 	@if command -v uv >/dev/null 2>&1; then \
 	  [ -x $(BIN)/python ] || uv venv --quiet --python $(PYTHON) $(VENV); \
-	  uv pip install --quiet --python $(BIN)/python -e '.[dev]'; \
+	  uv pip install --quiet --python $(BIN)/python -e '.[dev,charts]'; \
 	else \
 	  [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
-	  $(BIN)/pip install --quiet -e '.[dev]'; \
+	  $(BIN)/pip install --quiet -e '.[dev,charts]'; \
 	fi
 	@touch $(STAMP)
 
-venv: $(STAMP) ## create .venv and install Jifen with its development tools
+venv: $(STAMP) ## create .venv and install Jifen with its development tools and charts
 
 run: $(STAMP) ## start PostgreSQL, the three services and the gateway on :8080 (Ctrl-C stops)
 	@scripts/system-packages.sh nginx

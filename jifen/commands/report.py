@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,6 +112,14 @@ def configure(p: argparse.ArgumentParser) -> None:
                         "saved) or csv (UTF-8 with BOM, opens in Excel)")
     p.add_argument("--out", help="write to this file instead of standard output"
                    ).complete = FILE
+    p.add_argument("--by-month", action="store_true",
+                   help="participation, skill-attainment, pilot-comparison, points-mix: the "
+                        "report for each month of --period (or --from/--to; default the last "
+                        "12 months), the whole period as the total")
+    p.add_argument("--chart", metavar="FILE.png|FILE.svg",
+                   help="also draw the report's time axis (production-kpis, satisfaction, and "
+                        "the --by-month reports, which it implies); needs jifen[charts]"
+                   ).complete = FILE
     add_gateway_options(p)
 
 
@@ -157,37 +167,134 @@ def _dump(data: Any) -> bytes:
 def run(args: argparse.Namespace) -> int:
     from jifen import api
 
-    report = REPORTS[args.name]
     try:
-        path, params = _path(report, args), _params(args)
+        path, params = _path(REPORTS[args.name], args), _params(args)
+        months = _months(args)
     except ValueError as exc:
         print(f"jifen report: {exc}", file=sys.stderr)
         return 2
     fmt = args.format or ("table" if not args.out and sys.stdout.isatty() else "json")
     with api.client(args) as client:
         try:
+            if months:
+                return _by_month(client, args, path, params, months, fmt)
             content = fetch(client, path, params, fmt="json" if fmt == "table" else fmt,
-                            is_list=report.is_list)
+                            is_list=REPORTS[args.name].is_list)
+            doc = json.loads(content) if fmt != "csv" else None
+            if doc is None and args.chart:  # a chart of a CSV download needs the JSON too
+                doc = json.loads(fetch(client, path, params, fmt="json", is_list=False))
         except api.ApiError as exc:
             print(f"jifen report {args.name}: {exc}", file=sys.stderr)
             return 1
     if fmt == "table":
-        show(args.name, json.loads(content), args.out)
+        show(args.name, doc, args.out)
     else:
         write(content, args.out)
+    return _chart(args, lambda: _own_chart(args.name, doc))
+
+
+def _months(args: argparse.Namespace) -> list[Any]:
+    """The months of a --by-month report (none without it); checks --chart first."""
+    from jifen import report_trends
+
+    if args.chart:
+        from jifen.charts import check_path
+
+        check_path(args.chart)
+        if args.name not in report_trends.CHARTED:
+            raise ValueError(f"{args.name} has no time axis to chart; charts: "
+                             f"{', '.join(report_trends.CHARTED)}")
+    if not (args.by_month or (args.chart and args.name in report_trends.MONTHLY)):
+        return []
+    if args.name not in report_trends.MONTHLY:
+        raise ValueError(f"--by-month: only {', '.join(report_trends.MONTHLY)}")
+    first, last = (date.fromisoformat(v) if v else None for v in (args.from_, args.to))
+    return report_trends.period_months(args.period, first, last, _today())
+
+
+def _today() -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(os.environ.get("JIFEN_TIMEZONE") or "Asia/Shanghai")).date()
+
+
+def _by_month(client: httpx.Client, args: argparse.Namespace, path: str,
+              params: dict[str, str], months: list[Any], fmt: str) -> int:
+    from jifen import report_trends
+    from jifen.api import request
+
+    base = {k: v for k, v in params.items() if k not in ("period", "from", "to")}
+    keyed = [{**base, "period": report_trends.month_key(m)} for m in months]
+    whole = None if args.name == "points-mix" else {
+        **base, "from": months[0].isoformat(), "to": _month_end(months[-1]).isoformat()}
+    if fmt == "csv":
+        parts = [request(client, "GET", path, params={**q, "format": "csv"}).content
+                 for q in [*keyed, *([whole] if whole else [])]]
+        write(_join_csv(parts), args.out)
+    docs = [request(client, "GET", path, params=q).json() for q in keyed]
+    total = request(client, "GET", path, params=whole).json() if whole else None
+    if fmt == "json":
+        write(_dump({"months": docs, "total": total}), args.out)
+    elif fmt == "table":
+        _print(report_trends.monthly_table(args.name, months, docs, total), out=args.out)
+    return _chart(args, lambda: report_trends.monthly_chart(args.name, months, docs))
+
+
+def _month_end(first: date) -> date:
+    from jifen.report_trends import months_between
+
+    following = months_between(first, date(first.year + 1, first.month, 1))[1]
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def _join_csv(parts: list[bytes]) -> bytes:
+    """CSV files of the same report as one: the first header (and BOM) only."""
+    lines = parts[0].rstrip(b"\r\n")
+    for part in parts[1:]:
+        body = part.split(b"\r\n", 1)[1] if b"\r\n" in part else b""
+        lines += b"\r\n" + body.rstrip(b"\r\n") if body.strip() else b""
+    return lines + b"\r\n"
+
+
+def _own_chart(name: str, doc: dict[str, Any]) -> Any:
+    from jifen import report_trends
+
+    if name == "production-kpis":
+        return report_trends.kpi_chart(doc)
+    return report_trends.satisfaction_chart(doc)
+
+
+def _chart(args: argparse.Namespace, build: Any) -> int:
+    """Draw the chart asked for with --chart; 1 when matplotlib is missing."""
+    if not args.chart:
+        return 0
+    from jifen.charts import ChartsMissing, save
+
+    try:
+        save(build(), args.chart)
+    except ChartsMissing as exc:
+        print(f"jifen report: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.chart}", file=sys.stderr)
     return 0
 
 
 def show(name: str, doc: Any, out: str | None) -> None:
     """The report as tables, on standard output or as text in the file ``out``."""
     from jifen.report_views import tables
+
+    _print(*tables(name, doc), out=out)
+
+
+def _print(*tables: Any, out: str | None) -> None:
     from jifen.tables import print_tables
 
     if not out:
-        print_tables(tables(name, doc))
+        print_tables(list(tables))
         return
     with open(out, "w", encoding="utf-8") as fh:
-        print_tables(tables(name, doc), fh)
+        print_tables(list(tables), fh)
     print(f"wrote {out}", file=sys.stderr)
 
 

@@ -169,3 +169,40 @@ async def test_report_prints_a_table_with_percentages_and_the_total_last(stack, 
     ends = {wcswidth(line[:line.index("%") + 1]) for line in lines[3:] if "%" in line}
     assert len(ends) == 1
     assert json.loads(piped.stdout)["total"]["rate"] == 0.625
+
+
+async def test_report_by_month_prints_each_month_and_the_whole_range_and_draws_it(
+        stack, gw, tmp_path):
+    from tests.training_api.reports.small_plant import months_back, small_plant
+
+    plant = await small_plant(gw)
+    first = months_back(plant.month, 2)
+    args = ["report", "participation", "--department", plant.plant, "--group-by",
+            "department", "--from", first.isoformat(), "--to", str(last_day(plant.month)),
+            "--url", stack.gateway_url]
+    chart = tmp_path / "participation.png"
+    table = run(*args, "--by-month", "--format", "table", "--chart", str(chart))
+    piped = run(*args, "--by-month")
+    assert table.returncode == piped.returncode == 0, table.stderr + piped.stderr
+    lines = [line.split() for line in table.stdout.splitlines() if line.strip()]
+    assert lines[1] == ["月份", "人数", "计入人数", "参与率", "一线参与率", "试点车间", "参与率",
+                        "普通车间", "参与率"]
+    m2, m1, m = (f"{d.year:04d}-{d.month:02d}" for d in
+                 (first, months_back(plant.month, 1), plant.month))
+    # hired by each month's end and active: E1-E5, then all but E6 (see small_plant.py)
+    assert lines[3:] == [[m2, "5", "0", "0.0%", "0.0%", "0.0%", "0.0%"],
+                         [m1, "5", "2", "40.0%", "25.0%", "66.7%", "0.0%"],
+                         [m, "8", "5", "62.5%", "66.7%", "50.0%", "75.0%"],
+                         ["全期", "8", "7", "87.5%", "83.3%", "100.0%", "75.0%"]]
+    assert chart.read_bytes().startswith(b"\x89PNG") and f"wrote {chart}" in table.stderr
+    body = json.loads(piped.stdout)
+    assert [d["period"]["key"] for d in body["months"]] == [f"M{k}" for k in (m2, m1, m)]
+    assert body["total"]["total"]["count"] == 7
+
+
+def test_report_refuses_a_chart_it_cannot_draw():
+    no_axis = run("report", "effectiveness", "--chart", "e.png", "--url", "http://127.0.0.1:9")
+    assert no_axis.returncode == 2
+    assert "effectiveness has no time axis to chart" in no_axis.stderr
+    pdf = run("report", "participation", "--chart", "p.pdf", "--url", "http://127.0.0.1:9")
+    assert pdf.returncode == 2 and "write a .png or a .svg file" in pdf.stderr
