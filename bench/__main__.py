@@ -6,7 +6,10 @@ import argparse
 import datetime as dt
 import os
 import platform
+import signal
 import sys
+
+import psutil
 
 from bench import backup, dashboard, earning, employees, leaderboard, redemptions, whatif
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
@@ -15,6 +18,15 @@ BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "redemptions": redemptions.run,
               "leaderboard": leaderboard.run, "dashboard": dashboard.run,
               "whatif": whatif.run, "backup": backup.run}
+
+
+def machine_state() -> str:
+    """What else the machine was doing when the run started."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    busy = psutil.cpu_percent(interval=1.0)
+    memory = psutil.virtual_memory()
+    return (f"load average {load}; CPU {busy:.0f}% busy over 1 s before the run; "
+            f"{memory.available / 2**30:.1f} of {memory.total / 2**30:.1f} GiB free")
 
 
 def main() -> int:
@@ -27,11 +39,13 @@ def main() -> int:
         help="benchmarks to run (default: all)",
     )
     args = parser.parse_args()
+    # a stopped run still stops the system it started (the finally blocks run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     names = args.names or list(BENCHMARKS)
     print(
-        f"Jifen benchmarks {dt.date.today()} on {platform.node()} "
+        f"Jifen benchmarks {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.node()} "
         f"({os.cpu_count()} cores, Python {platform.python_version()}); "
-        f"wrk {WRK_SECONDS}s x {WRK_CONNECTIONS} connections",
+        f"wrk {WRK_SECONDS}s x {WRK_CONNECTIONS} connections\n{machine_state()}",
         flush=True,
     )
     with bench_stack() as stack:
@@ -39,6 +53,7 @@ def main() -> int:
             print(f"\n== {name}", flush=True)
             for line in BENCHMARKS[name](stack):
                 print("  " + line, flush=True)
+    print(f"\nfinished {dt.datetime.now():%H:%M}; {machine_state()}", flush=True)
     return 0
 
 

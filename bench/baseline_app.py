@@ -1,13 +1,20 @@
 """The baseline: a bare FastAPI app doing one query through SQLAlchemy on the
-same PostgreSQL, served by the same uvicorn settings as the services. Every
-benchmark's figure is a ratio against it, so a noisy machine cancels out."""
+same PostgreSQL, served by the same uvicorn settings as the services, with the
+services' pool settings. Every benchmark's figure is a ratio against it, so a
+noisy machine cancels out.
+
+Its routes answer under ``/baseline/...`` (called directly) and under
+``/training/baseline/...`` (called through a gateway rendered from the services'
+template, which routes only the services' prefixes): that second way is the
+floor, what any endpoint behind the gateway costs at least.
+"""
 
 from __future__ import annotations
 
 import os
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 from sqlalchemy import text
 
 from shared.db import create_engine
@@ -15,7 +22,12 @@ from shared.db import create_engine
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    engine = create_engine(os.environ["BASELINE_DATABASE_URL"])
+    engine = create_engine(
+        os.environ["BASELINE_DATABASE_URL"],
+        pool_size=int(os.environ.get("BASELINE_DB_POOL_SIZE", "10")),
+        max_overflow=int(os.environ.get("BASELINE_DB_MAX_OVERFLOW", "10")),
+        application_name="jifen-baseline",
+    )
     async with engine.begin() as conn:
         await conn.execute(
             text(
@@ -30,9 +42,10 @@ async def lifespan(app: FastAPI):
 
 
 app = FastAPI(lifespan=lifespan)
+router = APIRouter(prefix="/baseline")
 
 
-@app.get("/baseline/employees/{employee_no}")
+@router.get("/employees/{employee_no}")
 async def read_one(employee_no: str) -> dict:
     async with app.state.engine.connect() as conn:
         row = (
@@ -41,17 +54,19 @@ async def read_one(employee_no: str) -> dict:
                 {"no": employee_no},
             )
         ).first()
-    return {"employee_no": row[0], "name": row[1]} if row else {}
+    if row is None:  # a load run that asks for a missing row fails instead of measuring it
+        raise HTTPException(404)
+    return {"employee_no": row[0], "name": row[1]}
 
 
-@app.get("/baseline/select")
+@router.get("/select")
 async def select_one() -> dict:
     async with app.state.engine.connect() as conn:
         value = (await conn.execute(text("SELECT 1"))).scalar_one()
     return {"value": value}
 
 
-@app.post("/baseline/insert")
+@router.post("/insert")
 async def insert_one(body: dict) -> dict:
     async with app.state.engine.begin() as conn:
         new_id = (
@@ -61,3 +76,7 @@ async def insert_one(body: dict) -> dict:
             )
         ).scalar_one()
     return {"id": new_id}
+
+
+app.include_router(router)
+app.include_router(router, prefix="/training")

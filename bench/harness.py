@@ -1,8 +1,18 @@
-"""Shared pieces of the benchmarks: the system under test, the baseline server,
-and wrk as the one load tool for both sides."""
+"""Shared pieces of the benchmarks: the system under test, the bare baseline
+server (direct and behind its own copy of the gateway), wrk as the one load tool
+for both sides, and the CPU meter that makes figures comparable on a busy machine.
+
+A load run (:func:`measure`) reports requests per second and, for every process
+group that served it (nginx, each service, PostgreSQL, the baseline), the CPU
+time per request: user + system time from /proc of every process of the group,
+including what its exited children used (PostgreSQL backends that end during
+the run are counted through the postmaster). Requests per second move with
+whatever else runs on the machine; CPU per request hardly does.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -12,17 +22,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
+import psutil
 
-from jifen.stack import REPO_ROOT, Stack, StackConfig
+from jifen.stack import REPO_ROOT, SERVICES, Stack, StackConfig
 
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WRK_THREADS = 2
+# the gateway's limits in the benchmark stack: high enough never to answer 429
+BENCH_RATE, BENCH_BURST = 100_000, 100_000
+_LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 
 def free_port() -> int:
@@ -36,10 +52,15 @@ def asyncpg_dsn(stack: Stack, service: str) -> str:
     return stack.database_url(service).replace("postgresql+asyncpg://", "postgresql://")
 
 
+def run_id() -> str:
+    """12 hex digits that make this load run's client ids and keys unlike any other's."""
+    return uuid.uuid4().hex[:12]
+
+
 @contextlib.contextmanager
 def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
     base = Path(tempfile.mkdtemp(prefix="jifen-bench-"))
-    ports = {s: free_port() for s in ("training", "points", "rewards")}
+    ports = {s: free_port() for s in SERVICES}
     stack = Stack(
         StackConfig(
             base_dir=base,
@@ -47,8 +68,8 @@ def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
             ports=ports,
             gateway_port=free_port(),
             replicas=replicas,
-            rate_per_second=100000,
-            burst=100000,
+            rate_per_second=BENCH_RATE,
+            burst=BENCH_BURST,
         )
     )
     try:
@@ -61,81 +82,98 @@ def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def baseline_server(database_url: str) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.baseline_app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, "BASELINE_DATABASE_URL": database_url},
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+# -- process groups and their CPU time ----------------------------------------------------
+
+
+def postmaster_pid(stack: Stack) -> int:
+    assert stack.pg is not None, "the benchmarks measure the embedded PostgreSQL"
+    return int((stack.pg.data_dir / "postmaster.pid").read_text().splitlines()[0])
+
+
+def stack_roots(stack: Stack, *services: str) -> dict[str, list[int]]:
+    """Process groups of the system: the gateway, the given services (all replicas)
+    and PostgreSQL."""
+    assert stack.gateway is not None
+    roots: dict[str, list[int]] = {"nginx": [stack.gateway.pid]}
+    for service in services or SERVICES:
+        roots[service] = [p.proc.pid for p in stack.processes
+                          if p.service == service and p.proc is not None]
+    roots["postgres"] = [postmaster_pid(stack)]
+    return roots
+
+
+def _tree_seconds(pid: int) -> float:
+    """CPU seconds of a process and all its descendants, live or reaped."""
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/baseline/select", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("baseline server did not start") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            t = process.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def cpu_seconds(roots: dict[str, list[int]]) -> dict[str, float]:
+    return {group: sum(_tree_seconds(pid) for pid in pids) for group, pids in roots.items()}
+
+
+# -- wrk --------------------------------------------------------------------------------
 
 
 @dataclass
 class WrkResult:
+    requests: int
+    seconds: float
     requests_per_second: float
     p50_ms: float
     p99_ms: float
-    non_2xx: int
-    errors: int
+    matched: int  # responses whose body contained BENCH_MATCH
+
+
+@dataclass
+class Run:
+    """One load run: wrk's figures and the CPU microseconds per request of each group."""
+
+    label: str
+    wrk: WrkResult
+    cpu_us: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cpu_total(self) -> float:
+        return sum(self.cpu_us.values())
 
     def line(self) -> str:
-        return (
-            f"{self.requests_per_second:9.0f} req/s   p50 {self.p50_ms:6.1f} ms   "
-            f"p99 {self.p99_ms:6.1f} ms   non-2xx {self.non_2xx}   errors {self.errors}"
-        )
+        w = self.wrk
+        groups = " + ".join(f"{g} {us:,.0f}" for g, us in self.cpu_us.items())
+        return (f"{self.label}: {w.requests_per_second:,.0f} req/s ({w.requests:,} requests, "
+                f"p50 {w.p50_ms:.1f} ms, p99 {w.p99_ms:.1f} ms); CPU/request "
+                f"{self.cpu_total:,.0f} us = {groups}")
 
 
-_LUA_DIR = Path(__file__).resolve().parent / "lua"
+class UnexpectedResponses(RuntimeError):
+    """A load run got an answer other than the one expected: its figures mean nothing."""
 
 
-def wrk(
-    url: str,
-    *,
-    headers: dict[str, str] | None = None,
-    script: str | None = None,
-    seconds: int = WRK_SECONDS,
-    connections: int = WRK_CONNECTIONS,
-    env: dict[str, str] | None = None,
-) -> WrkResult:
+def wrk(url: str, *, script: str, expect: int, env: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None, seconds: int = WRK_SECONDS,
+        connections: int = WRK_CONNECTIONS) -> WrkResult:
+    """Run wrk with one of bench/lua's scripts; fail when any answer is not ``expect``
+    or any request got no answer."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: apt-get install wrk (make bench does it as root)")
-    cmd = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    cmd = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s",
+           "--timeout", "30s", "--latency", "-s", str(_LUA_DIR / script)]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
-    if script:
-        cmd += ["-s", str(_LUA_DIR / script)]
-    out = subprocess.run(
-        cmd + [url], check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}
-    ).stdout
+    lua_env = {"BENCH_LUA_DIR": str(_LUA_DIR), "BENCH_THREADS": str(WRK_THREADS),
+               "BENCH_EXPECT": str(expect),
+               "BENCH_RUN": run_id(), **(env or {})}
+    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True,
+                         env={**os.environ, **lua_env}).stdout
     return _parse(out)
 
 
@@ -147,19 +185,194 @@ def _parse(out: str) -> WrkResult:
         value, unit = float(m.group(1)), m.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    done = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                       out)
+    unexpected = re.search(r"bench unexpected (\d+)(.*)", out)
+    if done is None or unexpected is None:
+        raise RuntimeError(f"wrk output not understood:\n{out}")
+    if int(unexpected.group(1)):
+        raise UnexpectedResponses(f"{unexpected.group(1)} unexpected answers, first:"
+                                  f"{unexpected.group(2)}\n{out}")
+    if errors and sum(int(g) for g in errors.groups()):
+        raise UnexpectedResponses(f"requests without an answer: {errors.group(0)}\n{out}")
+    value, unit = float(done.group(2)), done.group(3)
+    seconds = value / 1000 if unit == "ms" else value * 60 if unit == "m" else value
+    matched = re.search(r"bench matched (\d+)", out)
     return WrkResult(
-        rps,
-        ms("50%"),
-        ms("99%"),
-        int(non2xx.group(1)) if non2xx else 0,
-        sum(int(g) for g in errs.groups()) if errs else 0,
+        requests=int(done.group(1)), seconds=seconds,
+        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50_ms=ms("50%"), p99_ms=ms("99%"), matched=int(matched.group(1)) if matched else 0)
+
+
+def measure(label: str, url: str, *, roots: dict[str, list[int]], script: str,
+            expect: int, env: dict[str, str] | None = None,
+            headers: dict[str, str] | None = None,
+            settle: Callable[[], None] | None = None) -> Run:
+    """A wrk run and the CPU its requests cost each process group. ``settle`` waits
+    for work the requests left behind (events still in an outbox), which belongs to
+    them, before the second CPU reading."""
+    before = cpu_seconds(roots)
+    result = wrk(url, script=script, expect=expect, env=env, headers=headers)
+    if settle is not None:
+        settle()
+    after = cpu_seconds(roots)
+    per_request = {g: (after[g] - before[g]) * 1e6 / max(result.requests, 1) for g in roots}
+    return Run(label, result, per_request)
+
+
+def ratio_lines(name: str, ours: Run, baseline: Run, goal: float) -> list[str]:
+    """Requests/s and CPU per request of ``ours`` as a share of the baseline's."""
+    rps = ours.wrk.requests_per_second / baseline.wrk.requests_per_second
+    cpu = baseline.cpu_total / ours.cpu_total if ours.cpu_total else float("nan")
+    verdict = "meets" if min(rps, cpu) >= goal else "BELOW"
+    return [f"{name}: {rps:.0%} of {baseline.label}'s requests/s, {cpu:.0%} of its CPU "
+            f"efficiency (its CPU/request / ours) -- goal >= {goal:.0%}: {verdict}"]
+
+
+# -- waiting for the work a run left behind -----------------------------------------------
+
+
+async def _outbox_max_id(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox_event")
+    finally:
+        await conn.close()
+
+
+async def _outbox_backlog(dsn: str, after_id: int) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) FROM outbox_event "
+            "WHERE id > $1 AND delivered_at IS NULL AND dead_at IS NULL", after_id)
+    finally:
+        await conn.close()
+
+
+def _wait_drained(stack: Stack, marks: dict[str, int], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for service, mark in marks.items():
+        dsn = asyncpg_dsn(stack, service)
+        while asyncio.run(_outbox_backlog(dsn, mark)):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{service}'s outbox did not drain in {timeout:.0f} s")
+            time.sleep(0.1)
+
+
+def drain_outboxes(stack: Stack, *services: str, timeout: float = 600) -> Callable[[], None]:
+    """A ``settle`` that waits until the services' outboxes have delivered every event
+    written after this call (the work of the run that follows)."""
+    marks = {s: asyncio.run(_outbox_max_id(asyncpg_dsn(stack, s))) for s in services}
+    return lambda: _wait_drained(stack, marks, timeout)
+
+
+def quiesce(stack: Stack, timeout: float = 1800) -> None:
+    """Wait until every outbox of the system is empty, so that a run's CPU figures
+    do not include the deliveries an earlier step left (an import's employee copies)."""
+    _wait_drained(stack, dict.fromkeys(SERVICES, 0), timeout)
+
+
+async def wait_for_copies(stack: Stack, employee_no: str, services: tuple[str, ...],
+                          within: float = 120) -> None:
+    """Until the employee's copy (sent by training_api's events) is in each service."""
+    deadline = time.monotonic() + within
+    for service in services:
+        conn = await asyncpg.connect(asyncpg_dsn(stack, service))
+        try:
+            while not await conn.fetchval(
+                    "SELECT count(*) FROM employee_copy WHERE employee_no = $1", employee_no):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"employee copies did not reach {service}")
+                await asyncio.sleep(0.2)
+        finally:
+            await conn.close()
+
+
+# -- the bare baseline --------------------------------------------------------------------
+
+
+@dataclass
+class Baseline:
+    """The bare app, called directly (``url``) and through its own gateway (``floor_url``,
+    the same nginx template and limits as the system's)."""
+
+    url: str
+    floor_url: str
+    pid: int
+    floor_pid: int
+
+    def roots(self, stack: Stack) -> dict[str, list[int]]:
+        return {"baseline": [self.pid], "postgres": [postmaster_pid(stack)]}
+
+    def floor_roots(self, stack: Stack) -> dict[str, list[int]]:
+        return {"nginx": [self.floor_pid], **self.roots(stack)}
+
+
+def pool_env(stack: Stack) -> dict[str, str]:
+    """The services' pool settings, given to the baseline too."""
+    from shared.settings import ServiceSettings
+
+    defaults = ServiceSettings(environment="test", database_url="postgresql+asyncpg://x/y")
+    env = {**os.environ, **stack.config.extra_env}
+    return {"BASELINE_DB_POOL_SIZE": env.get("POINTS_DB_POOL_SIZE", str(defaults.db_pool_size)),
+            "BASELINE_DB_MAX_OVERFLOW": env.get("POINTS_DB_MAX_OVERFLOW",
+                                                str(defaults.db_max_overflow))}
+
+
+@contextlib.contextmanager
+def baseline_server(stack: Stack, service: str) -> Iterator[Baseline]:
+    """The bare app on ``service``'s database, and a gateway of its own in front of it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        cwd=REPO_ROOT,
+        env={**os.environ, **pool_env(stack),
+             "BASELINE_DATABASE_URL": stack.database_url(service)},
+        start_new_session=True,
     )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{url}/baseline/select", proc)
+        with _floor_gateway(stack, port) as (floor_url, floor_pid):
+            yield Baseline(url, floor_url, proc.pid, floor_pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
-def ratio_line(name: str, ours: float, baseline: float, goal: float) -> str:
-    r = ours / baseline if baseline else float("nan")
-    verdict = "meets" if r >= goal else "BELOW"
-    return f"{name}: {r:.0%} of baseline (goal >= {goal:.0%}: {verdict})"
+@contextlib.contextmanager
+def _floor_gateway(stack: Stack, port: int) -> Iterator[tuple[str, int]]:
+    from jifen.gateway import nginx_command, render_config
+
+    runtime = Path(tempfile.mkdtemp(prefix="jifen-floor-"))
+    listen = free_port()
+    conf = render_config(listen_port=listen, runtime_dir=runtime,
+                         upstreams={s: [f"127.0.0.1:{port}"] for s in SERVICES},
+                         rate_per_second=stack.config.rate_per_second,
+                         burst=stack.config.burst)
+    proc = subprocess.Popen(nginx_command(conf), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{listen}"
+    try:
+        _wait_for(f"{url}/training/baseline/select", proc)
+        yield url, proc.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 3)  # SIGQUIT: graceful
+        proc.wait(timeout=10)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(url, timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"{url} did not answer") from None
+            time.sleep(0.2)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from tqdm import tqdm
 
-from bench.harness import asyncpg_dsn, baseline_server, ratio_line, wrk
+from bench.harness import asyncpg_dsn, baseline_server, measure, ratio_lines, stack_roots
 from jifen.stack import Stack
 from services.points_api.leaderboards import repository as boards
 from services.points_api.ledger.periods import month_key
@@ -221,26 +221,29 @@ async def _timed(conn: asyncpg.Connection, statement: Any,
 
 
 def throughput(stack: Stack) -> list[str]:
-    """Requests per second through the gateway against the baseline, with a one-row
-    read of the same service (its employee copy) as the reference of what any
-    endpoint of the service costs."""
+    """Requests per second and CPU per request through the gateway against the bare
+    one-SELECT endpoint, with the account read (one employee's balances) as the
+    reference of a one-row read of the same service."""
     gateway = stack.gateway_url
-    with baseline_server(stack.database_url("points")) as base_url:
-        base = wrk(f"{base_url}/baseline/select")
-        top = wrk(f"{gateway}/points/v1/leaderboards?period=month&limit=10", headers=HR)
-        me = wrk(f"{gateway}/points/v1/leaderboards/me", headers=HR,
-                 script="leaderboard_me.lua",
-                 env={"BENCH_LEADERBOARD_EMPLOYEES": str(EMPLOYEES)})
-        one_row = wrk(f"{gateway}/points/v1/internal/employees/LB000001", headers=HR)
-    return [f"baseline GET SELECT 1 (bare FastAPI+SQLAlchemy):   {base.line()}",
-            f"GET /points/v1/leaderboards top 10 via gateway:   {top.line()}",
-            f"GET /points/v1/leaderboards/me k=3 via gateway:   {me.line()}",
-            f"reference: GET one employee copy via gateway:     {one_row.line()}",
-            ratio_line("top 10", top.requests_per_second, base.requests_per_second, 0.80),
-            ratio_line("rank with neighbours", me.requests_per_second,
-                       base.requests_per_second, 0.80),
-            ratio_line("reference one-row read", one_row.requests_per_second,
-                       base.requests_per_second, 0.80)]
+    auth_header = {"Authorization": HR["Authorization"]}
+    roots = stack_roots(stack, "points")
+    with baseline_server(stack, "points") as base:
+        bare = measure("bare SELECT 1", base.url, roots=base.roots(stack), script="get.lua",
+                       expect=200, env={"BENCH_PATH": "/baseline/select"})
+    runs = [measure(label, gateway, roots=roots, script="get.lua", expect=200,
+                    headers=auth_header, env={"BENCH_PATH": path, "BENCH_KEYS": str(EMPLOYEES)})
+            for label, path in (
+                ("GET /points/v1/leaderboards top 10 via gateway",
+                 "/points/v1/leaderboards?period=month&limit=10"),
+                ("GET /points/v1/leaderboards/me k=3 via gateway",
+                 "/points/v1/leaderboards/me?k=3&employee_no=LB%06d"),
+                ("reference: GET /points/v1/accounts/{no} via gateway",
+                 "/points/v1/accounts/LB%06d"))]
+    out = [bare.line(), *(r.line() for r in runs)]
+    for name, r in zip(("top 10", "rank with neighbours", "reference account read"), runs,
+                       strict=True):
+        out += ratio_lines(name, r, bare, 0.80)
+    return out
 
 
 def _asyncpg(statement: Any) -> tuple[str, list[str]]:
