@@ -120,10 +120,11 @@ def drain(stack: Stack, count: int) -> list[str]:
     """points_api applying a backlog of ``count`` queued facts, timed from the moment
     they are queued until training_api's outbox is empty."""
     roots = stack_roots(stack, "training", "points")
+    drained = drain_outboxes(stack, "training", timeout=3600)
     before = cpu_seconds(roots)
     started = time.perf_counter()
     asyncio.run(_queue_facts(stack, count))
-    drain_outboxes(stack, "training", timeout=3600)()
+    drained()
     elapsed = time.perf_counter() - started
     after = cpu_seconds(roots)
     per_event = {g: (after[g] - before[g]) * 1e6 / count for g in roots}

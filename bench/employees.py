@@ -4,6 +4,7 @@ one-SELECT endpoint (direct, and through a gateway of its own: the floor), and a
 
 from __future__ import annotations
 
+import os
 import time
 
 import httpx
@@ -13,7 +14,7 @@ from jifen.stack import Stack
 from tests.conftest import auth, make_token
 
 HR = auth("BENCH-HR", "hr_admin")
-ROWS = 10_000
+ROWS = int(os.environ.get("BENCH_EMPLOYEE_ROWS", "10000"))
 
 
 def seed_org(client: httpx.Client) -> tuple[str, str]:
