@@ -9,9 +9,17 @@ import time
 
 import httpx
 
-from bench.harness import Run, baseline_server, measure, quiesce, ratio_lines, stack_roots
+from bench.harness import (
+    Run,
+    baseline_server,
+    client_tokens,
+    measure,
+    quiesce,
+    ratio_lines,
+    stack_roots,
+)
 from jifen.stack import Stack
-from tests.conftest import auth, make_token
+from tests.conftest import auth
 
 HR = auth("BENCH-HR", "hr_admin")
 ROWS = int(os.environ.get("BENCH_EMPLOYEE_ROWS", "10000"))
@@ -70,8 +78,8 @@ def reads(stack: Stack) -> tuple[Run, Run, Run]:
                         env={**env, "BENCH_PATH": "/training/baseline/employees/BI%06d"})
     ours = measure("GET /training/v1/employees/{no} via gateway", stack.gateway_url,
                    roots=stack_roots(stack, "training"), script="get.lua", expect=200,
-                   headers={"Authorization": f"Bearer {make_token('BENCH-HR', 'hr_admin')}"},
-                   env={**env, "BENCH_PATH": "/training/v1/employees/BI%06d"})
+                   env={**env, "BENCH_PATH": "/training/v1/employees/BI%06d",
+                        "BENCH_TOKENS": client_tokens("hr_admin")})
     return bare, floor, ours
 
 

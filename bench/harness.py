@@ -6,8 +6,9 @@ A load run (:func:`measure`) reports requests per second and, for every process
 group that served it (nginx, each service, PostgreSQL, the baseline), the CPU
 time per request: user + system time from /proc of every process of the group,
 including what its exited children used (PostgreSQL backends that end during
-the run are counted through the postmaster). Requests per second move with
-whatever else runs on the machine; CPU per request hardly does.
+the run are counted through the postmaster), less what the group uses idle.
+Requests per second move with whatever else runs on the machine; CPU per
+request much less.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ from jifen.stack import REPO_ROOT, SERVICES, Stack, StackConfig
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WRK_THREADS = 2
-# the gateway's limits in the benchmark stack: high enough never to answer 429
-BENCH_RATE, BENCH_BURST = 100_000, 100_000
+# the load comes from this many clients (bearer tokens), as it would in a plant; the
+# gateway keeps the limits of `make run` (per client and per address)
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
+# seconds of idle CPU measured before each run (see idle_rates)
+IDLE_SECONDS = 3.0
 _LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 
@@ -50,6 +54,13 @@ def free_port() -> int:
 def asyncpg_dsn(stack: Stack, service: str) -> str:
     """The service's database URL as asyncpg (not SQLAlchemy) spells it."""
     return stack.database_url(service).replace("postgresql+asyncpg://", "postgresql://")
+
+
+def client_tokens(role: str, prefix: str = "BENCH") -> str:
+    """BENCH_TOKENS for the wrk scripts: one token per simulated client."""
+    from tests.conftest import make_token
+
+    return ",".join(make_token(f"{prefix}-{i:02d}", role) for i in range(CLIENTS))
 
 
 def run_id() -> str:
@@ -68,8 +79,6 @@ def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
             ports=ports,
             gateway_port=free_port(),
             replicas=replicas,
-            rate_per_second=BENCH_RATE,
-            burst=BENCH_BURST,
         )
     )
     try:
@@ -212,13 +221,25 @@ def measure(label: str, url: str, *, roots: dict[str, list[int]], script: str,
     """A wrk run and the CPU its requests cost each process group. ``settle`` waits
     for work the requests left behind (events still in an outbox), which belongs to
     them, before the second CPU reading."""
-    before = cpu_seconds(roots)
+    idle = idle_rates(roots)
+    before, started = cpu_seconds(roots), time.monotonic()
     result = wrk(url, script=script, expect=expect, env=env, headers=headers)
     if settle is not None:
         settle()
-    after = cpu_seconds(roots)
-    per_request = {g: (after[g] - before[g]) * 1e6 / max(result.requests, 1) for g in roots}
+    after, elapsed = cpu_seconds(roots), time.monotonic() - started
+    per_request = {g: max(after[g] - before[g] - idle[g] * elapsed, 0.0) * 1e6
+                   / max(result.requests, 1) for g in roots}
     return Run(label, result, per_request)
+
+
+def idle_rates(roots: dict[str, list[int]], seconds: float = IDLE_SECONDS) -> dict[str, float]:
+    """CPU seconds per second each group spends with no requests (relay polls,
+    background jobs, PostgreSQL's own processes): taken off a run's figures, so that
+    they count what the requests cost."""
+    before = cpu_seconds(roots)
+    time.sleep(seconds)
+    after = cpu_seconds(roots)
+    return {g: (after[g] - before[g]) / seconds for g in roots}
 
 
 def ratio_lines(name: str, ours: Run, baseline: Run, goal: float) -> list[str]:
@@ -352,7 +373,9 @@ def _floor_gateway(stack: Stack, port: int) -> Iterator[tuple[str, int]]:
     conf = render_config(listen_port=listen, runtime_dir=runtime,
                          upstreams={s: [f"127.0.0.1:{port}"] for s in SERVICES},
                          rate_per_second=stack.config.rate_per_second,
-                         burst=stack.config.burst)
+                         burst=stack.config.burst,
+                         address_rate_per_second=stack.config.address_rate_per_second,
+                         address_burst=stack.config.address_burst)
     proc = subprocess.Popen(nginx_command(conf), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{listen}"

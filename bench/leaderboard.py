@@ -23,7 +23,14 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from tqdm import tqdm
 
-from bench.harness import asyncpg_dsn, baseline_server, measure, ratio_lines, stack_roots
+from bench.harness import (
+    asyncpg_dsn,
+    baseline_server,
+    client_tokens,
+    measure,
+    ratio_lines,
+    stack_roots,
+)
 from jifen.stack import Stack
 from services.points_api.leaderboards import repository as boards
 from services.points_api.ledger.periods import month_key
@@ -225,13 +232,13 @@ def throughput(stack: Stack) -> list[str]:
     one-SELECT endpoint, with the account read (one employee's balances) as the
     reference of a one-row read of the same service."""
     gateway = stack.gateway_url
-    auth_header = {"Authorization": HR["Authorization"]}
+    tokens = client_tokens("hr_admin")
     roots = stack_roots(stack, "points")
     with baseline_server(stack, "points") as base:
         bare = measure("bare SELECT 1", base.url, roots=base.roots(stack), script="get.lua",
                        expect=200, env={"BENCH_PATH": "/baseline/select"})
     runs = [measure(label, gateway, roots=roots, script="get.lua", expect=200,
-                    headers=auth_header, env={"BENCH_PATH": path, "BENCH_KEYS": str(EMPLOYEES)})
+                    env={"BENCH_PATH": path, "BENCH_KEYS": str(EMPLOYEES), "BENCH_TOKENS": tokens})
             for label, path in (
                 ("GET /points/v1/leaderboards top 10 via gateway",
                  "/points/v1/leaderboards?period=month&limit=10"),

@@ -11,6 +11,7 @@ import httpx
 
 from bench.harness import (
     baseline_server,
+    client_tokens,
     drain_outboxes,
     measure,
     quiesce,
@@ -19,7 +20,7 @@ from bench.harness import (
     wait_for_copies,
 )
 from jifen.stack import Stack
-from tests.conftest import auth, make_token
+from tests.conftest import auth
 
 HR = auth("BENCH-HR", "hr_admin")
 PREFIX, EMPLOYEES = "BR", 200
@@ -62,7 +63,7 @@ async def contention(gateway: str) -> tuple[float, int, int, dict[int, int]]:
 def run(stack: Stack) -> list[str]:
     seed(stack)
     quiesce(stack)
-    env = {"BENCH_TOKEN": make_token("BENCH-HR", "hr_admin"), "BENCH_PREFIX": PREFIX,
+    env = {"BENCH_TOKENS": client_tokens("hr_admin"), "BENCH_PREFIX": PREFIX,
            "BENCH_EMPLOYEES": str(EMPLOYEES), "BENCH_ITEM": "BENCH-GIFT"}
     with baseline_server(stack, "rewards") as base:
         bare = measure("bare one-INSERT", base.url, roots=base.roots(stack),

@@ -9,6 +9,8 @@ every command finds the stack that ``make run`` started, on whatever ports.
     JIFEN_DATA_DIR          var/ of the repository
     TRAINING_/POINTS_/REWARDS_DATABASE_URL   an external PostgreSQL instead
     JIFEN_JWT_SECRET, JIFEN_JWT_ISSUER, JIFEN_JWT_AUDIENCE   token signing
+    JIFEN_RATE_PER_SECOND, JIFEN_BURST   the gateway's limit per client (1000, 2000)
+    JIFEN_ADDRESS_RATE_PER_SECOND, JIFEN_ADDRESS_BURST   and per address (10x those)
 
 Light on imports on purpose: ``jifen token`` and ``jifen --help`` read it.
 """
@@ -50,6 +52,21 @@ def pg_port() -> int:
 
 def service_port(service: str) -> int:
     return _port(f"JIFEN_{service.upper()}_PORT", DEFAULT_PORTS[service])
+
+
+def gateway_limits() -> dict[str, int]:
+    """The gateway's rate limits set in the environment (the others keep their
+    defaults), as keyword arguments of the stack's configuration."""
+    limits = {}
+    for name in ("rate_per_second", "burst", "address_rate_per_second", "address_burst"):
+        value = os.environ.get(f"JIFEN_{name.upper()}")
+        if value:
+            try:
+                limits[name] = int(value)
+            except ValueError:
+                raise SystemExit(f"jifen: JIFEN_{name.upper()}={value!r} is not a number") \
+                    from None
+    return limits
 
 
 def data_dir() -> Path:

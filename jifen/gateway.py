@@ -36,6 +36,8 @@ COMPOSE_UPSTREAMS = {
 _ADDRESS = re.compile(r"^[A-Za-z0-9.\-]+:[0-9]{1,5}$|^\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$")
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+$|^\[[0-9A-Fa-f:.]+\]$")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# the per-address limit, unless given: this many clients' worth from one machine
+ADDRESS_LIMIT_FACTOR = 10
 _PROBLEM_URI = "/_gateway/problems/"
 
 # (code nginx raises, status answered, slug, title, detail): the only errors the
@@ -50,8 +52,8 @@ _PROBLEMS = (
     (414, 414, "uri-too-long", "URI too long",
      "The request URI is longer than the gateway accepts."),
     (429, 429, "rate-limited", "Too many requests",
-     "More than {rate_per_second} requests per second (burst {burst}) from this address; "
-     "retry later."),
+     "More than {rate_per_second} requests per second (burst {burst}) from this client, or "
+     "{address_rate_per_second} (burst {address_burst}) from this address; retry later."),
     (494, 431, "request-header-too-large", "Request headers too large",
      "A request header is longer than the gateway accepts."),
     (500, 500, "internal-error", "Internal gateway error",
@@ -100,13 +102,20 @@ def check_config(conf: Path) -> str:
 
 def render_config(*, listen_port: int, upstreams: dict[str, list[str]], runtime_dir: Path,
                   rate_per_second: int = 200, burst: int = 400, max_body_mb: int = 20,
-                  listen_host: str = "127.0.0.1", workers: int = 1) -> Path:
+                  listen_host: str = "127.0.0.1", workers: int = 1,
+                  address_rate_per_second: int | None = None,
+                  address_burst: int | None = None) -> Path:
     """Write ``runtime_dir/nginx.conf`` for a gateway in front of ``upstreams``; return its path.
 
     ``upstreams`` maps each of training, points and rewards to its replicas as
     ``host:port``. The temp and log directories are created under
     ``runtime_dir``. ``user root;`` is rendered only when running as root, so
     that workers can reach a runtime directory under a private home.
+
+    ``rate_per_second`` and ``burst`` limit each client (a bearer token, or the
+    address of a request without one); ``address_rate_per_second`` and
+    ``address_burst`` (default: ten times those) limit each address whatever the
+    tokens it sends.
     """
     if not _HOST.match(listen_host):
         raise ValueError(f"listen_host {listen_host!r} is not a host name or address")
@@ -128,6 +137,8 @@ def render_config(*, listen_port: int, upstreams: dict[str, list[str]], runtime_
         rate_per_second=rate_per_second,
         burst=burst,
         max_body_mb=max_body_mb,
+        address_rate_per_second=address_rate_per_second,
+        address_burst=address_burst,
     )
     conf = runtime_dir / "nginx.conf"
     conf.write_text(text, encoding="utf-8")
@@ -162,10 +173,16 @@ def render_compose_config() -> str:
 def _render(*, origin: str, user: str | None, workers: int | str, pid_path: Path | str,
             error_log: Path | str, access_log: Path | str, temp_dir: Path | str, listen: str,
             upstreams: dict[str, list[str]], rate_per_second: int, burst: int,
-            max_body_mb: int) -> str:
-    limits = {"rate_per_second": rate_per_second, "burst": burst, "max_body_mb": max_body_mb}
+            max_body_mb: int, address_rate_per_second: int | None = None,
+            address_burst: int | None = None) -> str:
+    limits = {"rate_per_second": rate_per_second, "burst": burst, "max_body_mb": max_body_mb,
+              "address_rate_per_second": address_rate_per_second,
+              "address_burst": address_burst}
+    for name in ("address_rate_per_second", "address_burst"):
+        if limits[name] is None and isinstance(limits[name.removeprefix("address_")], int):
+            limits[name] = ADDRESS_LIMIT_FACTOR * limits[name.removeprefix("address_")]
     for name, value in limits.items():
-        minimum = 0 if name == "burst" else 1
+        minimum = 0 if name.endswith("burst") else 1
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if workers != "auto" and (not isinstance(workers, int) or workers < 1):

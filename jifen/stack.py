@@ -31,8 +31,13 @@ class StackConfig:
     replicas: int = 1
     environment: str = "development"
     fast_db: bool = False
+    # the gateway's limits per client (bearer token) and per address (None: ten times
+    # the client's); JIFEN_RATE_PER_SECOND, JIFEN_BURST, JIFEN_ADDRESS_RATE_PER_SECOND
+    # and JIFEN_ADDRESS_BURST for `jifen run`
     rate_per_second: int = 1000
     burst: int = 2000
+    address_rate_per_second: int | None = None
+    address_burst: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)  # external PostgreSQL
 
@@ -44,6 +49,7 @@ class StackConfig:
 
         urls = {s: url for s in SERVICES if (url := config.external_database_url(s))}
         return cls(
+            **config.gateway_limits(),
             database_urls=urls,
             ports={s: config.service_port(s) for s in SERVICES},
             base_dir=config.data_dir(),
@@ -174,6 +180,8 @@ class Stack:
             runtime_dir=self.config.base_dir / "gateway",
             rate_per_second=self.config.rate_per_second,
             burst=self.config.burst,
+            address_rate_per_second=self.config.address_rate_per_second,
+            address_burst=self.config.address_burst,
         )
         log = open(self.log_dir / "gateway.log", "ab")  # noqa: SIM115
         self.gateway = subprocess.Popen(

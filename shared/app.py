@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Table, select, text
 
 from shared.auth import AuditReader, HRAdmin
-from shared.db import DBSession, create_engine, make_sessionmaker
+from shared.db import DBSession, autocommit_engine, create_engine, make_sessionmaker, warm_pool
 from shared.errors import Forbidden, Problem, Unauthorized, install_problem_handlers, responses
 from shared.http import make_peer_client
 from shared.idempotency import IdempotencyMiddleware
@@ -81,6 +81,19 @@ def every(
     return loop
 
 
+def _warm(connections: int) -> Callable[[FastAPI], Awaitable[None]]:
+    """Fill the pool while the service already answers (a restart under load must not
+    wait for dozens of PostgreSQL logins before it is ready)."""
+
+    async def warm_pool_job(app: FastAPI) -> None:
+        try:
+            await warm_pool(app.state.engine, connections)
+        except Exception as exc:  # the database may come up later; requests connect then
+            log.warning("pool_not_warmed", error=repr(exc))
+
+    return warm_pool_job
+
+
 def migrations_head(service: str) -> str | None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -106,6 +119,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             application_name=f"jifen-{spec.name}",
         )
         app.state.engine = engine
+        app.state.read_engine = autocommit_engine(engine)
         app.state.sessionmaker = make_sessionmaker(engine)
         clients: dict[str, httpx.AsyncClient] = {}
         for name, url in {
@@ -130,7 +144,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             app.state.relay.start()
         tasks = [
             asyncio.create_task(job(app), name=getattr(job, "__name__", "job"))
-            for job in spec.background
+            for job in [_warm(settings.db_pool_size), *spec.background]
         ]
         log.info("started", service=spec.name, environment=settings.environment)
         try:

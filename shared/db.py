@@ -1,14 +1,16 @@
-"""Database kit: metadata with one naming convention, engine factory and the
-request session that commits once."""
+"""Database kit: metadata with one naming convention, engine factory, the request
+session that commits once, and the autocommit connection of one-statement reads."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -43,6 +45,25 @@ def create_engine(
     )
 
 
+async def warm_pool(engine: AsyncEngine, connections: int) -> None:
+    """Open ``connections`` connections at once and put them in the pool, so that the
+    first requests under load do not each pay a PostgreSQL fork, asyncpg's type
+    introspection and a login."""
+    held: list[AsyncConnection] = []
+    try:
+        held = list(await asyncio.gather(*[engine.connect() for _ in range(connections)]))
+        await asyncio.gather(*[conn.execute(text("SELECT 1")) for conn in held])
+    finally:
+        for conn in held:
+            await conn.close()
+
+
+def autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool, in autocommit: a one-statement read sends just its statement,
+    without BEGIN and COMMIT around it."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
@@ -63,3 +84,14 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DBSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+
+
+async def get_read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    """An autocommit connection for a read that is one statement: one round trip to
+    PostgreSQL, no ORM session. Reads of several statements that must agree with each
+    other use :data:`DBSession` (one transaction)."""
+    async with request.app.state.read_engine.connect() as conn:
+        yield conn
+
+
+ReadDB = Annotated[AsyncConnection, Depends(get_read_connection, scope="function")]

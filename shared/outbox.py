@@ -76,6 +76,51 @@ def outbox_table(metadata: MetaData) -> Table:
 
 # how long the relay loop leaves rows their producer delivers itself (see enqueue)
 CALLER_DELIVERY_GRACE = timedelta(seconds=2)
+# how long deliveries by their producers gather before one UPDATE marks them all
+MARK_INTERVAL = 0.05
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """An outbox row as its producer wrote it: what the producer hands to
+    :meth:`OutboxRelay.deliver_events` right after commit, without reading it back."""
+
+    row_id: int
+    event_id: uuid.UUID
+    event_type: str
+    destination: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, row_id: int, row: dict[str, Any]) -> OutboxEvent:
+        """The event of an outbox row written from ``row`` (see :func:`outbox_rows`)."""
+        return cls(row_id=row_id, event_id=row["event_id"], event_type=row["event_type"],
+                   destination=row["destination"], payload=row["payload"],
+                   occurred_at=row["occurred_at"])
+
+    def as_row(self) -> dict[str, Any]:
+        return {"id": self.row_id, "event_id": self.event_id, "event_type": self.event_type,
+                "destination": self.destination, "payload": self.payload,
+                "occurred_at": self.occurred_at}
+
+
+def outbox_rows(*, event_type: str, payload: dict[str, Any], destinations: list[str],
+                occurred_at: datetime | None = None,
+                delivered_by_caller: bool = False) -> list[dict[str, Any]]:
+    """The outbox rows (one per destination) of one event, to insert.
+
+    ``delivered_by_caller``: the caller delivers the rows itself right after commit
+    (and waits for the answer), so the relay loop leaves them alone for
+    ``CALLER_DELIVERY_GRACE`` and takes over only if that delivery failed. Without it
+    the loop could take a fresh row between the commit and the caller's delivery,
+    which then finds nothing to deliver and the caller answers without the result."""
+    event_id = uuid.uuid4()
+    extra: dict[str, Any] = {}
+    if delivered_by_caller:
+        extra["available_at"] = datetime.now(UTC) + CALLER_DELIVERY_GRACE
+    return [{"event_id": event_id, "event_type": event_type, "destination": d, "payload": payload,
+             "occurred_at": occurred_at or datetime.now(UTC), **extra} for d in destinations]
 
 
 async def enqueue(
@@ -88,44 +133,39 @@ async def enqueue(
     occurred_at: datetime | None = None,
     delivered_by_caller: bool = False,
 ) -> list[int]:
-    """Add events to the outbox in the caller's transaction, one row per destination.
+    """Add events to the outbox in the caller's transaction, one row per destination
+    (see :func:`outbox_rows`). ``payload`` may be a list: one event per payload (bulk
+    work such as imports). Returns the new row ids, for :meth:`OutboxRelay.deliver_now`."""
+    return [e.row_id for e in await enqueue_events(
+        session, table, event_type=event_type, payload=payload, destinations=destinations,
+        occurred_at=occurred_at, delivered_by_caller=delivered_by_caller)]
 
-    ``payload`` may be a list: one event per payload (bulk work such as imports).
-    Returns the new row ids, for :meth:`OutboxRelay.deliver_now`.
 
-    ``delivered_by_caller``: the caller delivers the rows itself right after commit
-    (and waits for the answer), so the relay loop leaves them alone for
-    ``CALLER_DELIVERY_GRACE`` and takes over only if that delivery failed. Without it
-    the loop could take a fresh row between the commit and ``deliver_now``, which
-    then finds nothing to deliver and the caller answers without the result."""
+async def enqueue_events(
+    session: AsyncSession,
+    table: Table,
+    *,
+    event_type: str,
+    payload: dict[str, Any] | list[dict[str, Any]],
+    destinations: list[str],
+    occurred_at: datetime | None = None,
+    delivered_by_caller: bool = False,
+) -> list[OutboxEvent]:
+    """:func:`enqueue`, answering the events themselves, for
+    :meth:`OutboxRelay.deliver_events`."""
     payloads = payload if isinstance(payload, list) else [payload]
     occurred_at = occurred_at or datetime.now(UTC)
-    extra: dict[str, Any] = {}
-    if delivered_by_caller:
-        extra["available_at"] = datetime.now(UTC) + CALLER_DELIVERY_GRACE
-    rows = []
-    for p in payloads:
-        event_id = uuid.uuid4()
-        rows.extend(
-            {
-                "event_id": event_id,
-                "event_type": event_type,
-                "destination": d,
-                "payload": p,
-                "occurred_at": occurred_at,
-                **extra,
-            }
-            for d in destinations
-        )
-    if not rows:
-        return []
-    ids: list[int] = []
+    rows = [row for p in payloads for row in outbox_rows(
+        event_type=event_type, payload=p, destinations=destinations, occurred_at=occurred_at,
+        delivered_by_caller=delivered_by_caller)]
+    events: list[OutboxEvent] = []
     for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
         result = await session.execute(
-            table.insert().returning(table.c.id), rows[start : start + 5000]
-        )
-        ids.extend(result.scalars())
-    return ids
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
+        events.extend(OutboxEvent.of(row_id, r)
+                      for row_id, r in zip(result.scalars(), chunk, strict=True))
+    return events
 
 
 @dataclass
@@ -159,6 +199,8 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[list[Delivery]]] = set()
         self._wake = asyncio.Event()
+        self._delivered: set[int] = set()  # delivered by their producer, not marked yet
+        self._marking: asyncio.Task[None] | None = None
 
     # -- delivery -------------------------------------------------------------------
 
@@ -178,6 +220,54 @@ class OutboxRelay:
         if not done:
             return []
         return task.result()
+
+    async def deliver_events(
+        self, events: list[OutboxEvent], *, timeout: float | None = None  # noqa: ASYNC109
+    ) -> list[Delivery]:
+        """Deliver events their producer has just committed (written with
+        ``delivered_by_caller``), from memory: no transaction to read and lock them.
+        Delivered rows are marked in the next batch of marks (:meth:`_mark_delivered`),
+        well within the grace the relay loop gives them; a row that fails, or whose
+        mark is lost with the process, is delivered again by the loop, which the
+        consumer answers as a duplicate."""
+        if not events:
+            return []
+        task = asyncio.create_task(self._send(events))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        return task.result() if done else []
+
+    async def _send(self, events: list[OutboxEvent]) -> list[Delivery]:
+        by_destination: dict[str, list[dict[str, Any]]] = {}
+        for event in events:
+            by_destination.setdefault(event.destination, []).append(event.as_row())
+        out: list[Delivery] = []
+        for dest, rows in by_destination.items():
+            deliveries = await self._post_batch(dest, rows)
+            delivered = [d.row_id for d in deliveries if d.delivered]
+            if delivered:
+                OUTBOX_DELIVERED.labels(self.service, dest).inc(len(delivered))
+                self._delivered.update(delivered)
+                if self._marking is None or self._marking.done():
+                    self._marking = asyncio.create_task(self._mark_delivered())
+            out.extend(deliveries)
+        return out
+
+    async def _mark_delivered(self) -> None:
+        """One UPDATE for every row delivered by its producer since the last one."""
+        await asyncio.sleep(MARK_INTERVAL)
+        while self._delivered:
+            ids, self._delivered = sorted(self._delivered), set()
+            t = self.table
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await session.execute(
+                        update(t).where(t.c.id.in_(ids), t.c.delivered_at.is_(None))
+                        .values(delivered_at=func.now(), attempts=t.c.attempts + 1,
+                                last_error=None))
+            except Exception as exc:  # the loop delivers them again; consumers dedupe
+                log.info("outbox_mark_failed", rows=len(ids), error=repr(exc))
 
     async def deliver_pending(self) -> int:
         """One pass of the relay loop: deliver what is due. Returns rows delivered."""
@@ -316,6 +406,8 @@ class OutboxRelay:
     async def stop(self) -> None:
         if self._in_flight:  # deliveries past their caller's budget: let them finish
             await asyncio.wait(set(self._in_flight), timeout=5)
+        if self._marking is not None:
+            await asyncio.wait({self._marking}, timeout=5)
         if self._task is not None:
             self._task.cancel()
             try:

@@ -36,8 +36,14 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     environment: str = Field("development", description="development, test, staging or production")
     database_url: str = ""
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    concurrency: int = Field(
+        32, ge=1, le=1000,
+        description="requests one process serves at once under full load: sizes the database "
+                    "pool (warmed at start) and the keep-alive pool of calls to peers")
+    db_pool_size: int | None = Field(
+        None, ge=1, description="connections kept open; default: concurrency + 4 (the relay "
+                                "and background jobs)")
+    db_max_overflow: int = 4
 
     jwt_secret: str = DEV_JWT_SECRET
     jwt_algorithms: list[str] = ["HS256"]
@@ -78,6 +84,8 @@ class ServiceSettings(BaseSettings):
                 "development JWT secret; set the JWT secret setting"
             )
         ZoneInfo(self.timezone)  # fail fast on a typo
+        if self.db_pool_size is None:
+            self.db_pool_size = self.concurrency + 4
         return self
 
     @property

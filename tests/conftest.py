@@ -41,12 +41,21 @@ def auth(sub: str, *roles: str, departments: tuple[str, ...] = ()) -> dict[str, 
 
 
 TEST_ENV = {
+    # small pools: every test session runs a whole system (two with replicas) on a
+    # shared two-core machine
+    "TRAINING_CONCURRENCY": "8",
+    "POINTS_CONCURRENCY": "8",
+    "REWARDS_CONCURRENCY": "8",
     "TRAINING_OUTBOX_BACKOFF_BASE_SECONDS": "0.2",
     "TRAINING_OUTBOX_POLL_SECONDS": "0.2",
     "POINTS_OUTBOX_POLL_SECONDS": "0.2",
     "REWARDS_OUTBOX_POLL_SECONDS": "0.2",
     "POINTS_HOLD_EXPIRY_POLL_SECONDS": "0.3",
     "TRAINING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+    # with backoff capped at 2 s, 40 attempts outlast a service restart on a loaded
+    # machine (over 20 s), as the production settings' 12 attempts up to 300 s apart do
+    "TRAINING_OUTBOX_MAX_ATTEMPTS": "40",
+    "REWARDS_OUTBOX_MAX_ATTEMPTS": "40",
     "POINTS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
     "REWARDS_OUTBOX_BACKOFF_MAX_SECONDS": "2",
     "POINTS_WEBHOOK_POLL_SECONDS": "0.1",

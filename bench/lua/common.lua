@@ -1,8 +1,10 @@
 -- Loaded by every benchmark script (dofile): numbers the threads, gives each request
 -- a key of its own, and checks every answer.
 --
--- Environment: BENCH_THREADS (wrk's -t), BENCH_EXPECT (the one acceptable status), BENCH_RUN (hex digits unique
--- to this run), BENCH_MATCH (optional: count the answers whose body contains it).
+-- Environment: BENCH_THREADS (wrk's -t), BENCH_EXPECT (the one acceptable status),
+-- BENCH_RUN (hex digits unique to this run), BENCH_MATCH (optional: count the answers
+-- whose body contains it), BENCH_TOKENS (optional: bearer tokens separated by commas,
+-- used in turn, so that the load comes from as many clients as there are tokens).
 -- done() prints "bench unexpected N ..." and "bench matched N" for bench/harness.py,
 -- which fails the run when N > 0.
 
@@ -29,6 +31,21 @@ local thread_count = tonumber(os.getenv("BENCH_THREADS") or "2")
 function next_key()
   counter = counter + 1
   return (counter - 1) * thread_count + thread_no
+end
+
+local tokens = {}
+for token in string.gmatch(os.getenv("BENCH_TOKENS") or "", "[^,]+") do
+  table.insert(tokens, token)
+end
+
+-- The request headers of the request numbered ``key``: ``extra`` and, when tokens
+-- were given, the Authorization of one of them.
+function headers_for(key, extra)
+  local h = extra or {}
+  if #tokens > 0 then
+    h["Authorization"] = "Bearer " .. tokens[key % #tokens + 1]
+  end
+  return h
 end
 
 function response(status, headers, body)

@@ -6,5 +6,6 @@ local path = os.getenv("BENCH_PATH")
 local keys = tonumber(os.getenv("BENCH_KEYS") or "1")
 
 function request()
-  return wrk.format("GET", string.format(path, next_key() % keys))
+  local key = next_key()
+  return wrk.format("GET", string.format(path, key % keys), headers_for(key))
 end

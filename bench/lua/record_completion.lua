@@ -5,7 +5,6 @@ dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 local employees = tonumber(os.getenv("BENCH_EMPLOYEES") or "200")
 local prefix = os.getenv("BENCH_PREFIX") or "BF"
 local course = os.getenv("BENCH_COURSE") or "BENCH-C1"
-local token = os.getenv("BENCH_TOKEN")
 
 function request()
   local key = next_key()
@@ -15,5 +14,5 @@ function request()
     '{"employee_no":"%s","course_code":"%s","completed_at":"2026-01-15T10:00:00+08:00","client_id":"%s"}',
     no, course, cid)
   return wrk.format("POST", "/training/v1/course-completions",
-    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+    headers_for(key, {["Content-Type"] = "application/json"}), body)
 end

@@ -377,6 +377,48 @@ def test_over_rate_is_problem_429(start_gateway: StartGateway) -> None:
     assert limited[0].headers["retry-after"] == "1"
 
 
+def _bearer(signature: str) -> dict[str, str]:
+    """A token-shaped header: the gateway keys its limit on the signature and verifies
+    nothing (the services do)."""
+    return {"Authorization": f"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.{signature}"}
+
+
+def test_rate_is_counted_per_token_not_per_address(start_gateway: StartGateway) -> None:
+    base = start_gateway(rate_per_second=1, burst=1)
+    first, second = _bearer("A" * 43), _bearer("B" * 43)
+    with httpx.Client(base_url=base) as client:
+        busy = [client.get("/points/v1/x", headers=first).status_code for _ in range(4)]
+        other = client.get("/points/v1/x", headers=second)
+        anonymous = client.get("/points/v1/x")
+
+    assert busy[:2] == [200, 200] and 429 in busy[2:], busy
+    # another client on the same address has its own budget, and so has the address
+    assert other.status_code == 200
+    assert anonymous.status_code == 200
+
+
+def test_requests_without_a_token_are_counted_per_address(start_gateway: StartGateway) -> None:
+    base = start_gateway(rate_per_second=1, burst=1)
+    with httpx.Client(base_url=base) as client:
+        statuses = [client.get("/points/v1/x").status_code for _ in range(4)]
+        malformed = client.get("/points/v1/x", headers={"Authorization": "Bearer not-a-jwt"})
+
+    assert statuses[:2] == [200, 200] and 429 in statuses[2:], statuses
+    assert malformed.status_code == 429  # not a token: counted with its address
+
+
+def test_one_address_is_capped_whatever_its_tokens(start_gateway: StartGateway) -> None:
+    base = start_gateway(rate_per_second=100, burst=100, address_rate_per_second=1,
+                         address_burst=2)
+    with httpx.Client(base_url=base) as client:
+        answers = [client.get("/points/v1/x", headers=_bearer(f"{i:043d}")) for i in range(6)]
+
+    statuses = [answer.status_code for answer in answers]
+    assert statuses[:3] == [200, 200, 200] and 429 in statuses[3:], statuses
+    problem = assert_problem(answers[-1], 429, "rate-limited", "/points/v1/x")
+    assert "1 (burst 2) from this address" in problem["detail"]
+
+
 def test_upstream_down_is_problem_502(start_gateway: StartGateway,
                                       upstreams: dict[str, EchoServer]) -> None:
     dead = f"127.0.0.1:{free_port()}"  # nothing listens there

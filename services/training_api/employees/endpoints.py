@@ -18,7 +18,7 @@ from services.training_api.employees.service import employees
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from shared.auth import CurrentUser, OrgWriter
-from shared.db import DBSession
+from shared.db import DBSession, ReadDB
 from shared.errors import STANDARD_RESPONSES, responses
 from shared.outbox import after_commit_delivery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -66,12 +66,12 @@ async def upsert_employee(
     responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)},
 )
 async def get_employee(
-    employee_no: EmployeeNoPath, session: DBSession, principal: CurrentUser
+    employee_no: EmployeeNoPath, db: ReadDB, principal: CurrentUser
 ) -> schemas.Employee:
     """An employee reads only their own record, a manager the employees of their
     departments (with sub-departments); HR, auditors, assessors and integrations
     read all. Records the caller may not read answer 404."""
-    return await employees.get(session, employee_no, principal=principal)
+    return await employees.get(db, employee_no, principal=principal)
 
 
 @router.get(

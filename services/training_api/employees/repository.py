@@ -17,7 +17,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.training_api.models import Department, Employee, JobRole
 
@@ -55,8 +55,10 @@ def _view() -> Select[Any]:
 _GET_VIEW = _view().where(Employee.employee_no == bindparam("employee_no"))
 
 
-async def get_view(session: AsyncSession, employee_no: str) -> Any | None:
-    conn = await session.connection()
+async def get_view(db: AsyncSession | AsyncConnection, employee_no: str) -> Any | None:
+    """One statement: on a read connection (autocommit) it is the request's only
+    round trip to PostgreSQL."""
+    conn = await db.connection() if isinstance(db, AsyncSession) else db
     return (await conn.execute(_GET_VIEW, {"employee_no": employee_no})).one_or_none()
 
 

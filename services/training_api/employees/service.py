@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.training_api.employees import repository as repo
 from services.training_api.employees import schemas
@@ -80,9 +80,9 @@ class EmployeeService:
         return _out(view), created, outbox_ids
 
     async def get(
-        self, session: AsyncSession, employee_no: str, *, principal: Principal
+        self, db: AsyncConnection | AsyncSession, employee_no: str, *, principal: Principal
     ) -> schemas.Employee:
-        row = await repo.get_view(session, employee_no)
+        row = await repo.get_view(db, employee_no)
         if row is None or not _may_read(principal, row):
             # others' records answer 404 as well, so that existence does not leak
             raise EmployeeNotFound(f"No employee {employee_no!r} visible to you")

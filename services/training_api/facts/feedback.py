@@ -25,18 +25,21 @@ async def commit_and_deliver(session: AsyncSession, request: Request,
     """Commit the request's work, then hand its events to points_api at once.
 
     The session dependency would commit only after the endpoint returns, too late
-    for this response; and the relay delivers from its own connection, which sees
-    the outbox rows only once they are committed. So the recording endpoints
-    commit here, before delivering. Whatever is not delivered within the budget
-    stays in the outbox and the relay loop delivers it later.
+    for this response; and points_api must not see an event whose fact could still
+    roll back. So the recording endpoints commit here, before delivering. Whatever
+    is not delivered within the budget stays in the outbox and the relay loop
+    delivers it later.
     """
     await session.commit()
-    if not change.outbox_ids:
+    if not change.events and not change.outbox_ids:
         return PointsFeedback(status="awarded" if change.delivered_before else "none")
     relay: OutboxRelay = request.app.state.relay
     budget = request.app.state.settings.feedback_budget_seconds
     try:
-        deliveries = await relay.deliver_now(change.outbox_ids, timeout=budget)
+        if change.events:
+            deliveries = await relay.deliver_events(change.events, timeout=budget)
+        else:  # a replay's event written earlier and not delivered yet
+            deliveries = await relay.deliver_now(change.outbox_ids, timeout=budget)
     except Exception as exc:  # the fact is committed; the relay loop delivers it later
         log.info("feedback_delivery_failed", error=repr(exc))
         deliveries = []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import false, or_, select, text, tuple_
+from sqlalchemy import bindparam, false, literal_column, null, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.db import kit_tables
@@ -54,13 +56,6 @@ async def department_paths(session: AsyncSession, codes: Iterable[str]) -> list[
         return []
     rows = await session.execute(select(Department.path).where(Department.code.in_(codes)))
     return list(rows.scalars())
-
-
-async def lock_client_id(session: AsyncSession, fact_type: str, client_id: uuid.UUID) -> None:
-    """Serialises requests that carry the same client id, so that the second one
-    finds the first one's record instead of failing on the unique constraint."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                          {"key": f"training.fact:{fact_type}:{client_id}"})
 
 
 async def by_client_id(session: AsyncSession, model: type[F], client_id: uuid.UUID) -> F | None:
@@ -126,3 +121,64 @@ async def event_delivered(session: AsyncSession, outbox_id: int) -> bool:
 
 def _identity(model: type[TrainingFact]) -> str:
     return model.__mapper__.polymorphic_identity
+
+
+# -- recording: the fact, its kind's row and its event in one statement -------------------
+
+_FACT_SET_LATER = ("event_outbox_id", "voided_at", "voided_by", "void_reason")
+_OUTBOX_ID = literal_column("nextval('outbox_event_id_seq')")
+
+
+def _fact_columns(model: type[TrainingFact]) -> tuple[list[str], list[str]]:
+    """The training_fact and kind-table columns a recording writes."""
+    base = [c.name for c in TrainingFact.__table__.c if c.name not in _FACT_SET_LATER]
+    detail = [c.name for c in model.__table__.c if c.name != "id"]
+    return base, detail
+
+
+@functools.cache
+def _record_statement(model: type[TrainingFact], with_event: bool) -> Any:
+    """INSERT the fact (nothing when its client id is taken), its kind's row and, with
+    an event, its outbox row whose id the fact keeps: one round trip, built once."""
+    fact_t, detail_t, outbox_t = TrainingFact.__table__, model.__table__, kit_tables.outbox
+    base, detail = _fact_columns(model)
+    values = [bindparam(f"f_{n}", type_=fact_t.c[n].type) for n in base]
+    if with_event:
+        ids = select(_OUTBOX_ID.label("outbox_id")).cte("ids")
+        source: Any = select(*values, ids.c.outbox_id)
+    else:
+        source = select(*values, null())
+    fact = (insert(fact_t).from_select([*base, "event_outbox_id"], source)
+            .on_conflict_do_nothing(index_elements=["fact_type", "client_id"])
+            .returning(fact_t.c.id, fact_t.c.event_outbox_id).cte("fact"))
+    kind_row = insert(detail_t).from_select(["id", *detail], select(
+        fact.c.id, *[bindparam(f"d_{n}", type_=detail_t.c[n].type) for n in detail]))
+    ctes = [kind_row.cte("kind_row")]
+    if with_event:
+        names = ("event_id", "event_type", "destination", "payload", "occurred_at",
+                 "available_at")
+        ctes.append(insert(outbox_t).from_select(["id", *names], select(
+            fact.c.event_outbox_id,
+            *[bindparam(f"o_{n}", type_=outbox_t.c[n].type) for n in names])).cte("outbox"))
+    return select(fact.c.id, fact.c.event_outbox_id).add_cte(*ctes)
+
+
+async def insert_fact(session: AsyncSession, fact: TrainingFact,
+                      outbox: dict[str, Any] | None) -> int | None | bool:
+    """Write a new fact with its event's outbox row (``outbox``: the row's values, see
+    shared.outbox.outbox_rows). Returns the outbox row id (None without an event), or
+    False when another fact holds the client id: the caller replays that one."""
+    model = type(fact)
+    base, detail = _fact_columns(model)
+    params = {f"f_{n}": _value(fact, TrainingFact.__table__.c[n]) for n in base}
+    params.update({f"d_{n}": _value(fact, model.__table__.c[n]) for n in detail})
+    if outbox is not None:
+        params.update({f"o_{n}": v for n, v in outbox.items()})
+    row = (await session.execute(_record_statement(model, outbox is not None), params)).first()
+    if row is None:
+        return False
+    return row.event_outbox_id
+
+
+def _value(fact: TrainingFact, column: Any) -> Any:
+    return getattr(fact, type(fact).__mapper__.get_property_by_column(column).key)

@@ -32,8 +32,8 @@ from services.training_api.facts.schemas import FactCreate
 from services.training_api.skill_records import repository as skill_repo
 from shared.auth import Principal
 from shared.contracts.training_events import FactVoided, TrainingEventPayload
-from shared.errors import BadCursor
-from shared.outbox import enqueue
+from shared.errors import BadCursor, ServiceError
+from shared.outbox import OutboxEvent, enqueue_events, outbox_rows
 from shared.pagination import decode_cursor, encode_cursor
 
 F = TypeVar("F", bound=TrainingFact)
@@ -54,23 +54,29 @@ class Built(Generic[F]):
 
 @dataclass
 class Change(Generic[F]):
-    """A recorded or changed fact and the outbox rows to deliver after commit."""
+    """A recorded or changed fact and the events to deliver after commit: new ones
+    (``events``), or rows written earlier that a replay finds undelivered
+    (``outbox_ids``)."""
 
     fact: F
     created: bool = False
     outbox_ids: list[int] = field(default_factory=list)
     delivered_before: bool = False  # a replay whose event points_api already took
     skills_removed: list[str] = field(default_factory=list)
+    # the new outbox rows themselves, for delivery without reading them back
+    events: list[OutboxEvent] = field(default_factory=list)
 
 
-async def publish(session: AsyncSession, event: TrainingEventPayload | None) -> list[int]:
+async def publish(session: AsyncSession,
+                  event: TrainingEventPayload | None) -> list[OutboxEvent]:
     """Enqueue the event for points_api in the caller's transaction; the recording
     request delivers it itself after commit, for the points in its answer."""
     if event is None:
         return []
-    return await enqueue(session, kit_tables.outbox, event_type=event.event_type,
-                         payload=event.model_dump(mode="json"), destinations=DESTINATIONS,
-                         occurred_at=event.occurred_at, delivered_by_caller=True)
+    return await enqueue_events(
+        session, kit_tables.outbox, event_type=event.event_type,
+        payload=event.model_dump(mode="json"), destinations=DESTINATIONS,
+        occurred_at=event.occurred_at, delivered_by_caller=True)
 
 
 async def active_employee(session: AsyncSession, employee_no: str) -> repo.EmployeeRef:
@@ -135,30 +141,49 @@ class FactKind(ABC, Generic[F, C]):
 
     async def record(self, session: AsyncSession, data: C, *, principal: Principal) -> Change[F]:
         """Record a new fact (created) or, for a client id seen before with the same
-        content, return the stored one (not created)."""
+        content, return the stored one (not created).
+
+        A few statements in the request's transaction: the employee, what the kind
+        checks, and one statement writing the fact, its kind's row and its event
+        unless the client id is taken (then the stored fact is replayed; a concurrent
+        recording of the same client id waits for the first one's commit)."""
         access.check_may_record(principal, data.employee_no, roles=self.recorders,
                                 self_service=self.self_service, what=self.label)
         digest = content_hash(data)
-        if data.client_id is not None:
-            await repo.lock_client_id(session, self.model.__mapper__.polymorphic_identity,
-                                      data.client_id)
-            existing = await repo.by_client_id(session, self.model, data.client_id)
-            if existing is not None:
-                return await self._replay(session, existing, digest)
-        employee = await active_employee(session, data.employee_no)
         fact_id = uuid.uuid4()
-        built = await self.build(session, fact_id, data, employee=employee, principal=principal)
-        outbox_ids = await publish(session, built.event)
+        try:
+            employee = await active_employee(session, data.employee_no)
+            built = await self.build(session, fact_id, data, employee=employee,
+                                     principal=principal)
+        except ServiceError:
+            # a replay answers what was stored, even if the employee left since
+            if (existing := await self._stored(session, data.client_id)) is not None:
+                return await self._replay(session, existing, digest)
+            raise
         fact = built.fact
         fact.id, fact.employee_no, fact.client_id = fact_id, data.employee_no, data.client_id
         fact.content_hash, fact.recorded_by = digest, principal.sub
-        fact.event_outbox_id = outbox_ids[0] if outbox_ids else None
-        session.add(fact)
-        await session.flush()
+        fact.recorded_at = datetime.now(UTC)
+        rows = [] if built.event is None else outbox_rows(
+            event_type=built.event.event_type, payload=built.event.model_dump(mode="json"),
+            destinations=DESTINATIONS, occurred_at=built.event.occurred_at,
+            delivered_by_caller=True)
+        outbox_id = await repo.insert_fact(session, fact, rows[0] if rows else None)
+        if outbox_id is False:
+            existing = await self._stored(session, data.client_id)
+            assert existing is not None  # the conflict was on its client id
+            return await self._replay(session, existing, digest)
+        fact.event_outbox_id = outbox_id
         await skill_repo.add_proofs(session, employee_no=data.employee_no,
                                     levels=built.proves, fact_id=fact_id,
                                     proven_by=fact.fact_type, since=fact.occurred_at)
-        return Change(fact=fact, created=True, outbox_ids=outbox_ids)
+        events = [OutboxEvent.of(outbox_id, rows[0])] if outbox_id is not None else []
+        return Change(fact=fact, created=True, events=events)
+
+    async def _stored(self, session: AsyncSession, client_id: uuid.UUID | None) -> F | None:
+        if client_id is None:
+            return None
+        return await repo.by_client_id(session, self.model, client_id)
 
     async def _replay(self, session: AsyncSession, existing: F, digest: str) -> Change[F]:
         if existing.content_hash != digest:
@@ -214,10 +239,10 @@ class VoidingService:
         fact.voided_at, fact.voided_by, fact.void_reason = now, actor, reason
         await session.flush()
         removed = await skill_repo.remove_proofs(session, fact.id)
-        outbox_ids = await publish(session, FactVoided(
+        events = await publish(session, FactVoided(
             fact_id=str(fact.id), voided_fact_id=str(fact.id), employee_no=fact.employee_no,
             occurred_at=now, reason=reason))
-        return Change(fact=fact, outbox_ids=outbox_ids, skills_removed=removed)
+        return Change(fact=fact, events=events, skills_removed=removed)
 
 
 voiding = VoidingService()

@@ -56,10 +56,10 @@ class NoteService(FactKind[StudyNote, StudyNoteCreate]):
         now = datetime.now(UTC)
         note.reviewed_at, note.reviewed_by, note.featured = now, principal.sub, data.featured
         await session.flush()
-        outbox_ids = await publish(session, NoteReviewed(
+        events = await publish(session, NoteReviewed(
             fact_id=str(note.id), employee_no=note.employee_no, occurred_at=now,
             title=note.title, featured=data.featured, reviewer=principal.sub))
-        return Change(fact=note, outbox_ids=outbox_ids)
+        return Change(fact=note, events=events)
 
 
 notes = NoteService()

@@ -98,7 +98,7 @@ class SkillApplicationService(FactKind[SkillApplication, SkillApplicationCreate]
         application.rule_id, application.rule_set_version = (allowed.rule_id,
                                                              allowed.rule_set_version)
         await session.flush()
-        return Change(fact=application, outbox_ids=await publish(session, event))
+        return Change(fact=application, events=await publish(session, event))
 
     async def reject(self, session: AsyncSession, application_id: uuid.UUID,
                      data: SkillApplicationReject, *,
