@@ -4,8 +4,9 @@ unique constraint in the same transaction as its effect."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,3 +34,22 @@ async def claim_event(
         .returning(table.c.event_id)
     )
     return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def claim_events(session: AsyncSession, table: Table, envelopes: list[Any]) -> set[uuid.UUID]:
+    """:func:`claim_event` for a batch in one statement: the ids new to this consumer
+    (an id twice in the batch is new once)."""
+    rows = {e.event_id: {"event_id": e.event_id, "event_type": e.event_type,
+                         "producer": e.producer} for e in envelopes}
+    if not rows:
+        return set()
+    result = await session.execute(
+        insert(table).on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.event_id), list(rows.values()))
+    return set(result.scalars())
+
+
+async def unclaim_events(session: AsyncSession, table: Table, event_ids: list[uuid.UUID]) -> None:
+    """Take back claims of a batch's events that were not applied after all."""
+    if event_ids:
+        await session.execute(delete(table).where(table.c.event_id.in_(event_ids)))

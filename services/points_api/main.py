@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.points_api.analytics.quantiles import router as quantiles_router
 from services.points_api.config import Settings
 from services.points_api.db import employee_copy, kit_tables
+from services.points_api.earning.batch import batch_earning
 from services.points_api.earning.service import earning
 from services.points_api.holds.endpoints import router as holds_router
 from services.points_api.holds.service import holds
@@ -28,10 +29,10 @@ from services.points_api.webhooks.endpoints import router as webhooks_router
 from services.points_api.webhooks.forwarding import forwarded_event_handlers
 from services.points_api.whatif.endpoints import router as whatif_router
 from shared.app import ServiceSpec, create_service_app, every
-from shared.consumer import EventHandler, events_router
+from shared.consumer import BatchHandler, EventHandler, events_router
 from shared.contracts.events import EMPLOYEE_UPSERTED
 from shared.contracts.holds import HOLD_CAPTURE, HOLD_RELEASE
-from shared.contracts.training_events import TRAINING_EVENT_TYPES
+from shared.contracts.training_events import FACT_VOIDED, TRAINING_EVENT_TYPES
 from shared.employee_copy import apply_employee_upserted, employee_copy_router
 
 
@@ -49,6 +50,13 @@ def event_handlers(settings: Settings) -> dict[str, EventHandler]:
     }
 
 
+def batch_event_handlers(settings: Settings) -> dict[str, BatchHandler]:
+    """Training facts earn many at a time (voids reverse one at a time)."""
+    apply = partial(batch_earning.apply, tz=settings.tz)
+    return {event_type: apply for event_type in sorted(TRAINING_EVENT_TYPES)
+            if event_type != FACT_VOIDED}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     handlers = event_handlers(settings)
@@ -60,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "growth milestones.",
         settings=settings,
         tables=kit_tables,
-        routers=[events_router("points", kit_tables.processed_event, handlers),
+        routers=[events_router("points", kit_tables.processed_event, handlers,
+                               batch_event_handlers(settings)),
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
                  holds_router, webhooks_router, quantiles_router, mix_router, leaderboards_router,
                  milestones_router, honours_router, notifications_router, whatif_router],

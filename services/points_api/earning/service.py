@@ -87,7 +87,15 @@ class EarningService:
         proves_skill = (isinstance(event, PracticalAssessed) and event.passed) or (
             isinstance(event, ExamAttempted) and event.score >= event.pass_score)
         if proves_skill or outcome.total_points > 0:
-            await milestones.check(session, event.employee_no, tz=tz, fresh_skills=proves_skill)
+            await self.check_milestones(session, {event.employee_no: proves_skill}, tz=tz)
+
+    async def check_milestones(self, session: AsyncSession, employees: dict[str, bool], *,
+                               tz: tzinfo) -> None:
+        """The milestone check of each employee (the value: whether a skill may just
+        have been proven), in employee number order, under their account locks."""
+        for employee_no in sorted(employees):
+            await milestones.check(session, employee_no, tz=tz,
+                                   fresh_skills=employees[employee_no])
 
     async def earn(self, session: AsyncSession, event: TrainingEvent, *,
                    event_id: uuid.UUID, tz: tzinfo, envelope: EventEnvelope) -> PointsOutcome:

@@ -100,17 +100,36 @@ def reversal_postings(targets: list[Any], *, account: Any, reason: str, actor: s
 def _totals(postings: list[Posting], tz: tzinfo,
             ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """Qualifying points by category, and by period of the company calendar."""
+    return _by_category(postings), period_deltas(postings, tz)
+
+
+def _by_category(postings: list[Posting]) -> dict[str, int]:
     by_category: dict[str, int] = defaultdict(int)
-    periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for p in postings:
         if p.category is not None:
             by_category[p.category] += p.qualifying_amount
+    return by_category
+
+
+def period_deltas(postings: list[Posting], tz: tzinfo) -> dict[str, dict[str, int]]:
+    """``{period: {"points": n, "<category>_points": n}}`` the postings add."""
+    periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for p in postings:
         if p.qualifying_amount:
             for period in period_keys(p.occurred_at, tz):
                 periods[period]["points"] += p.qualifying_amount
                 if p.category is not None:
                     periods[period][f"{p.category}_points"] += p.qualifying_amount
-    return by_category, periods
+    return periods
+
+
+def account_delta(employee_no: str, postings: list[Posting]) -> dict[str, Any]:
+    """One account's row for ``repository.apply_many_deltas``."""
+    by_category = _by_category(postings)
+    return {"no": employee_no, "d_balance": sum(p.amount for p in postings),
+            "d_qualifying": sum(p.qualifying_amount for p in postings),
+            **{f"d_{col}": by_category.get(col.removesuffix("_points"), 0)
+               for col in repo.CATEGORY_COLUMNS}}
 
 
 def _bounded(change: int, available: int) -> int:
@@ -143,15 +162,10 @@ class LedgerService:
         if not rows:
             return 0
         await repo.insert_entries(session, rows, returning=False)
-        deltas, periods = [], {}
-        for no, items in postings.items():
-            by_category, periods[no] = _totals(items, tz)
-            deltas.append({"no": no, "d_balance": sum(p.amount for p in items),
-                           "d_qualifying": sum(p.qualifying_amount for p in items),
-                           **{f"d_{col}": by_category.get(col.removesuffix("_points"), 0)
-                              for col in repo.CATEGORY_COLUMNS}})
-        await repo.apply_many_deltas(session, deltas)
-        await repo.add_many_period_totals(session, periods)
+        await repo.apply_many_deltas(
+            session, [account_delta(no, items) for no, items in postings.items()])
+        await repo.add_many_period_totals(
+            session, {no: period_deltas(items, tz) for no, items in postings.items()})
         return len(rows)
 
     async def outcome(self, session: AsyncSession, *, account: Any, entries: list[Any],

@@ -29,6 +29,20 @@ def _rank_text(outcome: PointsOutcome) -> str:
     return f"本月排名第 {outcome.month_rank}（{moved}）"
 
 
+def _points_row(outcome: PointsOutcome) -> dict[str, Any]:
+    total = outcome.total_points
+    reasons = "；".join(entry.reason for entry in outcome.awarded)
+    rank = _rank_text(outcome)
+    return {"employee_no": outcome.employee_no,
+            "kind": "points_gained" if total >= 0 else "points_reversed",
+            "title": f"{total:+d} 积分", "body": "；".join(p for p in (reasons, rank) if p),
+            "data": {"total_points": total, "entry_ids": [e.entry_id for e in outcome.awarded],
+                     "balance": outcome.balance, "month_points": outcome.month_points,
+                     "month_rank": outcome.month_rank,
+                     "month_rank_change": outcome.month_rank_change},
+            "dedupe_key": None}
+
+
 def _out(row: Any) -> Notification:
     return Notification(id=row.id, kind=row.kind, title=row.title, body=row.body,
                         data=row.data or {}, created_at=row.created_at, read_at=row.read_at)
@@ -45,19 +59,12 @@ class NotificationService:
     async def points_changed(self, session: AsyncSession, outcome: PointsOutcome) -> None:
         """``+20 积分`` (or the points a voided record took back), with the reasons and
         the move on this month's board. Nothing when the outcome moved no points."""
-        if not outcome.awarded:
-            return
-        total = outcome.total_points
-        reasons = "；".join(entry.reason for entry in outcome.awarded)
-        rank = _rank_text(outcome)
-        await self.notify(
-            session, outcome.employee_no,
-            kind="points_gained" if total >= 0 else "points_reversed",
-            title=f"{total:+d} 积分", body="；".join(part for part in (reasons, rank) if part),
-            data={"total_points": total, "entry_ids": [e.entry_id for e in outcome.awarded],
-                  "balance": outcome.balance, "month_points": outcome.month_points,
-                  "month_rank": outcome.month_rank,
-                  "month_rank_change": outcome.month_rank_change})
+        await self.points_changed_many(session, [outcome])
+
+    async def points_changed_many(self, session: AsyncSession,
+                                  outcomes: list[PointsOutcome]) -> None:
+        """:meth:`points_changed` for a batch of outcomes, in one statement."""
+        await repo.add(session, [_points_row(o) for o in outcomes if o.awarded])
 
     async def rank_changes(self, session: AsyncSession, *, period: str, previous: str,
                            shown: str, label: str) -> int:

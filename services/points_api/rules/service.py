@@ -102,8 +102,10 @@ class RuleSetService:
     async def active_rule_set(self, session: AsyncSession, *, at: datetime) -> RuleSet | None:
         """The parsed rule set in effect at ``at`` (what the engine evaluates)."""
         version = await repo.active_version(session, at)
-        if version is None:
-            return None
+        return None if version is None else await self.published(session, version)
+
+    async def published(self, session: AsyncSession, version: int) -> RuleSet:
+        """A published version, parsed once per process (published rules never change)."""
         cached = self._published.get(version)
         if cached is None:
             rules = await repo.get_rules(session, version)

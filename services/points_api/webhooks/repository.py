@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, func, literal, or_, select, update
+from sqlalchemy import String, and_, any_, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.webhooks.event_types import ANY
@@ -91,6 +91,32 @@ async def fan_out(session: AsyncSession, *, event_id: uuid.UUID, event_type: str
     else:
         cond = and_(cond, _sub.c.id == subscription_id)
     source = select(literal(event_id, PG_UUID(as_uuid=True)), _sub.c.id).where(cond)
+    stmt = (insert(_delivery).from_select(["event_id", "subscription_id"], source)
+            .on_conflict_do_nothing())
+    return (await session.execute(stmt)).rowcount or 0
+
+
+async def insert_events(session: AsyncSession, *, event_type: str,
+                        events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]
+                        ) -> list[uuid.UUID]:
+    """:func:`insert_event` for many events of one type: the ids that were new."""
+    if not events:
+        return []
+    result = await session.execute(
+        insert(_event).on_conflict_do_nothing(index_elements=["id"]).returning(_event.c.id),
+        [{"id": event_id, "type": event_type, "payload": payload, "occurred_at": at}
+         for event_id, at, payload in events])
+    return list(result.scalars())
+
+
+async def fan_out_many(session: AsyncSession, *, event_ids: list[uuid.UUID],
+                       event_type: str) -> int:
+    """:func:`fan_out` for many events of one type, in one statement."""
+    if not event_ids:
+        return 0
+    source = select(_event.c.id, _sub.c.id).where(
+        _event.c.id == any_(literal(event_ids, ARRAY(PG_UUID(as_uuid=True)))),
+        _sub.c.active, _sub.c.event_types.overlap(_types_array(event_type)))
     stmt = (insert(_delivery).from_select(["event_id", "subscription_id"], source)
             .on_conflict_do_nothing())
     return (await session.execute(stmt)).rowcount or 0

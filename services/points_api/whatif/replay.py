@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -32,12 +32,17 @@ from services.points_api.ledger.periods import month_key
 from services.points_api.rules.engine import (
     AwardHistory,
     AwardOutOfRange,
-    CapWindowNeed,
     HistoryNeeds,
     evaluate,
     history_needs,
 )
-from services.points_api.rules.schemas import Award, CapUsage, RuleSet
+from services.points_api.rules.history import (  # noqa: F401 (BEFORE_LOG, PriorEntry re-exported)
+    BEFORE_LOG,
+    EmployeeHistory,
+    PriorEntry,
+    SimulatedAward,
+)
+from services.points_api.rules.schemas import Award, RuleSet
 from shared.contracts.training_events import (
     FACT_VOIDED,
     EmployeeContext,
@@ -45,8 +50,6 @@ from shared.contracts.training_events import (
 )
 
 CATEGORIES = ("participation", "outcome", "growth")
-# entries applied before the event log existed count as applied before every event
-BEFORE_LOG = 0
 
 
 @dataclass(frozen=True)
@@ -62,34 +65,6 @@ class LoggedEvent:
     payload: Mapping[str, Any]
     employee: Mapping[str, Any] | None
     recorded_at: datetime | None = None  # when it was applied; None: before everything
-
-
-@dataclass(frozen=True)
-class PriorEntry:
-    """A ledger entry of a fact outside the simulation that the simulated facts' caps
-    and best-result top-ups take into account. ``seq`` is the log position of the event
-    that wrote it, ``reversed_seq`` that of the event that reversed it (earn entries)."""
-
-    kind: str
-    rule_id: str | None
-    amount: int
-    qualifying_amount: int
-    occurred_at: datetime
-    dedupe_key: str | None
-    seq: int = BEFORE_LOG
-    reversed_seq: int | None = None
-    fact_id: str | None = None
-
-
-@dataclass
-class SimulatedAward:
-    fact_id: str
-    rule_id: str
-    category: str
-    points: int
-    occurred_at: datetime
-    dedupe_key: str | None
-    standing: bool = True
 
 
 @dataclass
@@ -113,53 +88,6 @@ class ReplayStats:
     unscorable: int = 0  # confirmed points no range of the draft could take
 
 
-class _EmployeeHistory:
-    __slots__ = ("prior", "awards", "paid_rules")
-
-    def __init__(self, prior: list[PriorEntry]) -> None:
-        self.prior = prior
-        self.awards: list[SimulatedAward] = []
-        self.paid_rules: dict[str, set[str]] = defaultdict(set)
-        for entry in prior:  # a simulated fact already paid before the event log began
-            if (entry.fact_id is not None and entry.kind == "earn" and entry.rule_id
-                    and entry.reversed_seq is None):
-                self.paid_rules[entry.fact_id].add(entry.rule_id)
-
-    def cap_usage(self, window: CapWindowNeed, seq: int) -> CapUsage:
-        count = points = 0
-        for entry in self.prior:
-            if (entry.kind == "earn" and entry.rule_id in window.rule_ids
-                    and window.start <= entry.occurred_at < window.end
-                    and entry.seq < seq
-                    and (entry.reversed_seq is None or entry.reversed_seq > seq)):
-                count += 1
-                points += entry.amount
-        for award in self.awards:
-            if (award.standing and award.rule_id in window.rule_ids
-                    and window.start <= award.occurred_at < window.end):
-                count += 1
-                points += award.points
-        return CapUsage(count, points)
-
-    def paid_for_keys(self, keys: Iterable[str], seq: int) -> dict[str, int]:
-        wanted = set(keys)
-        paid: dict[str, int] = {}
-        for entry in self.prior:
-            if entry.dedupe_key in wanted and entry.seq < seq:
-                paid[entry.dedupe_key] = paid.get(entry.dedupe_key, 0) + entry.qualifying_amount
-        for award in self.awards:
-            if award.standing and award.dedupe_key in wanted:
-                paid[award.dedupe_key] = paid.get(award.dedupe_key, 0) + award.points
-        return paid
-
-    def void(self, fact_id: str) -> list[SimulatedAward]:
-        voided = [a for a in self.awards if a.fact_id == fact_id and a.standing]
-        for award in voided:
-            award.standing = False
-        self.paid_rules.pop(fact_id, None)
-        return voided
-
-
 class Replay:
     """Feed it events in ``seq`` order; read ``results`` and ``stats`` afterwards."""
 
@@ -171,7 +99,7 @@ class Replay:
         self.tz = tz
         self._prior = prior or {}
         self._streaks = streaks or {}
-        self._histories: dict[str, _EmployeeHistory] = {}
+        self._histories: dict[str, EmployeeHistory] = {}
         self._contexts: dict[str, tuple[Mapping[str, Any], EmployeeContext]] = {}
         self._voided: set[str] = set()
         self.results: dict[str, EmployeeResult] = defaultdict(EmployeeResult)
@@ -188,10 +116,10 @@ class Replay:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _history(self, employee_no: str) -> _EmployeeHistory:
+    def _history(self, employee_no: str) -> EmployeeHistory:
         history = self._histories.get(employee_no)
         if history is None:
-            history = self._histories[employee_no] = _EmployeeHistory(
+            history = self._histories[employee_no] = EmployeeHistory(
                 list(self._prior.get(employee_no, ())))
         return history
 

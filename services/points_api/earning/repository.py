@@ -1,0 +1,161 @@
+"""The set-based queries of earning a batch of events: each reads or writes for
+every event of the batch at once, so that a batch costs the same number of
+statements whatever its size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, any_, bindparam, exists, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from services.points_api.db import employee_copy
+from services.points_api.ledger.repository import CATEGORY_COLUMNS
+from services.points_api.models import LedgerEntry, RuleSetRecord, VoidedFact
+from services.points_api.rules.history import PriorEntry
+
+_entry = LedgerEntry.__table__
+_reversal = aliased(LedgerEntry, name="reversal")
+
+
+def _texts(values: Iterable[str]) -> Any:
+    return literal(sorted(set(values)), ARRAY(String))
+
+
+async def copies(session: AsyncSession, employee_nos: Iterable[str]) -> dict[str, Any]:
+    rows = await session.execute(select(employee_copy).where(
+        employee_copy.c.employee_no == any_(_texts(employee_nos))))
+    return {row["employee_no"]: row for row in rows.mappings()}
+
+
+async def voided(session: AsyncSession, fact_ids: Iterable[str]) -> set[str]:
+    rows = await session.execute(select(VoidedFact.fact_id).where(
+        VoidedFact.fact_id == any_(_texts(fact_ids))))
+    return set(rows.scalars())
+
+
+async def published_versions(session: AsyncSession) -> list[tuple[datetime, int]]:
+    """(effective_at, version) of every published rule set, latest first."""
+    rows = await session.execute(
+        select(RuleSetRecord.effective_at, RuleSetRecord.version)
+        .where(RuleSetRecord.status == "published", RuleSetRecord.effective_at.is_not(None))
+        .order_by(RuleSetRecord.effective_at.desc(), RuleSetRecord.version.desc()))
+    return [(at, version) for at, version in rows.all()]
+
+
+async def history(session: AsyncSession, employee_nos: Iterable[str], *,
+                  cap_rule_ids: Iterable[str], start: datetime | None, end: datetime | None,
+                  dedupe_keys: Iterable[str],
+                  fact_ids: Iterable[str]) -> dict[str, list[PriorEntry]]:
+    """The entries of these employees that caps (earnings of capped rules within
+    [start, end)), best-result top-ups (entries under the dedupe keys) and "a rule
+    pays a fact once" (earnings of these facts) look at, with whether each earning
+    was reversed. One statement for the whole batch."""
+    e = LedgerEntry
+    reversed_ = exists().where(_reversal.reverses_entry_id == e.id)
+    wanted = [e.dedupe_key == any_(_texts(dedupe_keys)),
+              (e.kind == "earn") & (e.source_fact_id == any_(_texts(fact_ids)))]
+    if start is not None and end is not None:
+        wanted.append((e.kind == "earn") & (e.rule_id == any_(_texts(cap_rule_ids)))
+                      & (e.occurred_at >= start) & (e.occurred_at < end))
+    stmt = (select(e.employee_no, e.kind, e.rule_id, e.amount, e.qualifying_amount,
+                   e.occurred_at, e.dedupe_key, e.source_fact_id, reversed_.label("reversed"))
+            .where(e.employee_no == any_(_texts(employee_nos)))
+            .where(wanted[0] | wanted[1] | (wanted[2] if len(wanted) > 2 else False)))
+    out: dict[str, list[PriorEntry]] = {}
+    for row in (await session.execute(stmt)).all():
+        out.setdefault(row.employee_no, []).append(PriorEntry(
+            kind=row.kind, rule_id=row.rule_id, amount=row.amount,
+            qualifying_amount=row.qualifying_amount, occurred_at=row.occurred_at,
+            dedupe_key=row.dedupe_key, fact_id=row.source_fact_id,
+            reversed_seq=0 if row.reversed else None))
+    return out
+
+
+async def streaks(session: AsyncSession, employee_nos: Iterable[str], months: Iterable[str],
+                  rule_ids: Iterable[str]) -> set[tuple[str, str, str]]:
+    """(employee_no, month, rule_id) of the streak qualifications among these."""
+    rows = await session.execute(text(
+        "SELECT employee_no, month, rule_id FROM streak_qualification "
+        "WHERE employee_no = ANY(:nos) AND month = ANY(:months) AND rule_id = ANY(:rules)"),
+        {"nos": sorted(set(employee_nos)), "months": sorted(set(months)),
+         "rules": sorted(set(rule_ids))})
+    return {(r.employee_no, r.month, r.rule_id) for r in rows.all()}
+
+
+async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Any]:
+    """The new entries, in the order of ``rows``."""
+    if not rows:
+        return []
+    result = await session.execute(
+        insert(_entry).returning(*_entry.c, sort_by_parameter_order=True), rows)
+    return list(result.all())
+
+
+# the period totals of many employees and periods in one statement; the scope keys the
+# boards filter on come from the employee's copy in the same statement (a new row
+# takes them; the copy's own trigger keeps existing rows current)
+_PERIODS = text(f"""
+INSERT INTO period_total (period, employee_no, points, {", ".join(CATEGORY_COLUMNS)},
+                          department_key, job_role_family, is_front_line)
+SELECT v.period, v.employee_no, v.points, {", ".join(f"v.{c}" for c in CATEGORY_COLUMNS)},
+       coalesce(department_key(c.department_path, c.department_code), ''),
+       c.job_role_family, coalesce(c.is_front_line, false)
+FROM unnest(CAST(:periods AS varchar[]), CAST(:nos AS varchar[]), CAST(:points AS bigint[]),
+            {", ".join(f"CAST(:{c} AS bigint[])" for c in CATEGORY_COLUMNS)})
+     AS v(period, employee_no, points, {", ".join(CATEGORY_COLUMNS)})
+LEFT JOIN employee_copy c ON c.employee_no = v.employee_no
+ON CONFLICT (period, employee_no) DO UPDATE SET
+    points = period_total.points + excluded.points,
+    {", ".join(f"{c} = period_total.{c} + excluded.{c}" for c in CATEGORY_COLUMNS)},
+    updated_at = now()
+""")
+
+
+async def add_period_totals(session: AsyncSession,
+                            deltas: dict[str, dict[str, dict[str, int]]]) -> None:
+    """``{employee_no: {period: {"points": n, "<category>_points": n}}}`` added."""
+    rows = [(period, no, d) for no, by_period in deltas.items() for period, d in by_period.items()]
+    if not rows:
+        return
+    params: dict[str, Any] = {"periods": [p for p, _, _ in rows], "nos": [n for _, n, _ in rows],
+                              "points": [d.get("points", 0) for _, _, d in rows]}
+    params.update({c: [d.get(c, 0) for _, _, d in rows] for c in CATEGORY_COLUMNS})
+    await session.execute(_PERIODS, params)
+
+
+# for each event: its month points after it (the stored total less the later events of
+# the batch) and the company ranks that total and the one before it would have
+_RANKS = text("""
+WITH v AS (
+    SELECT v.ord, v.employee_no, coalesce(t.points, 0) - v.later AS after,
+           coalesce(t.points, 0) - v.later - v.delta AS before
+    FROM unnest(CAST(:ords AS int[]), CAST(:nos AS varchar[]), CAST(:later AS bigint[]),
+                CAST(:deltas AS bigint[])) AS v(ord, employee_no, later, delta)
+    LEFT JOIN period_total t ON t.period = :month AND t.employee_no = v.employee_no
+)
+SELECT v.ord, v.after,
+       1 + (SELECT count(*) FROM period_total r WHERE r.period = :month
+            AND r.employee_no <> v.employee_no AND r.points > v.before) AS rank_before,
+       1 + (SELECT count(*) FROM period_total r WHERE r.period = :month
+            AND r.employee_no <> v.employee_no AND r.points > v.after) AS rank_after
+FROM v
+""").bindparams(bindparam("month", type_=String))
+
+
+async def month_ranks(session: AsyncSession, month: str,
+                      events: list[tuple[str, int, int]]) -> list[tuple[int, int, int]]:
+    """For each (employee_no, month points the later events of the batch add, month
+    points this event added): (month points after it, rank before, rank after)."""
+    if not events:
+        return []
+    rows = (await session.execute(_RANKS, {
+        "month": month, "ords": list(range(len(events))), "nos": [e[0] for e in events],
+        "later": [e[1] for e in events], "deltas": [e[2] for e in events]})).all()
+    by_ord = {row.ord: (int(row.after), int(row.rank_before), int(row.rank_after))
+              for row in rows}
+    return [by_ord[i] for i in range(len(events))]
