@@ -204,7 +204,7 @@ class BatchEarning:
             postings[e.event.employee_no].extend(e.postings)
         await ledger_repo.apply_many_deltas(session, [
             account_delta(no, items) for no, items in postings.items() if items])
-        await repo.add_period_totals(session, {no: period_deltas(items, tz)
+        await ledger_repo.add_many_period_totals(session, {no: period_deltas(items, tz)
                                                for no, items in postings.items() if items})
         outcomes = await self._outcomes(session, events, accounts, tz)
         await self._consequences(session, events, outcomes, tz)

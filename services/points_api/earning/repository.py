@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.points_api.db import employee_copy
-from services.points_api.ledger.repository import CATEGORY_COLUMNS
 from services.points_api.models import LedgerEntry, RuleSetRecord, VoidedFact
 from services.points_api.rules.history import PriorEntry
 
@@ -94,38 +93,6 @@ async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> l
     result = await session.execute(
         insert(_entry).returning(*_entry.c, sort_by_parameter_order=True), rows)
     return list(result.all())
-
-
-# the period totals of many employees and periods in one statement; the scope keys the
-# boards filter on come from the employee's copy in the same statement (a new row
-# takes them; the copy's own trigger keeps existing rows current)
-_PERIODS = text(f"""
-INSERT INTO period_total (period, employee_no, points, {", ".join(CATEGORY_COLUMNS)},
-                          department_key, job_role_family, is_front_line)
-SELECT v.period, v.employee_no, v.points, {", ".join(f"v.{c}" for c in CATEGORY_COLUMNS)},
-       coalesce(department_key(c.department_path, c.department_code), ''),
-       c.job_role_family, coalesce(c.is_front_line, false)
-FROM unnest(CAST(:periods AS varchar[]), CAST(:nos AS varchar[]), CAST(:points AS bigint[]),
-            {", ".join(f"CAST(:{c} AS bigint[])" for c in CATEGORY_COLUMNS)})
-     AS v(period, employee_no, points, {", ".join(CATEGORY_COLUMNS)})
-LEFT JOIN employee_copy c ON c.employee_no = v.employee_no
-ON CONFLICT (period, employee_no) DO UPDATE SET
-    points = period_total.points + excluded.points,
-    {", ".join(f"{c} = period_total.{c} + excluded.{c}" for c in CATEGORY_COLUMNS)},
-    updated_at = now()
-""")
-
-
-async def add_period_totals(session: AsyncSession,
-                            deltas: dict[str, dict[str, dict[str, int]]]) -> None:
-    """``{employee_no: {period: {"points": n, "<category>_points": n}}}`` added."""
-    rows = [(period, no, d) for no, by_period in deltas.items() for period, d in by_period.items()]
-    if not rows:
-        return
-    params: dict[str, Any] = {"periods": [p for p, _, _ in rows], "nos": [n for _, n, _ in rows],
-                              "points": [d.get("points", 0) for _, _, d in rows]}
-    params.update({c: [d.get(c, 0) for _, _, d in rows] for c in CATEGORY_COLUMNS})
-    await session.execute(_PERIODS, params)
 
 
 # for each event: its month points after it (the stored total less the later events of

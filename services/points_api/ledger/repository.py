@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, exists, func, literal, select, update
+from sqlalchemy import String, any_, bindparam, exists, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -186,18 +186,24 @@ async def paid_for_keys(session: AsyncSession, employee_no: str,
 # -- period totals ---------------------------------------------------------------------------
 
 
-def _period_upsert() -> Any:
-    stmt = insert(_period)
-    c = _period.c
-    return stmt.on_conflict_do_update(
-        index_elements=[c.period, c.employee_no],
-        set_={"points": c.points + stmt.excluded.points, "updated_at": func.now(),
-              **{col: c[col] + stmt.excluded[col] for col in CATEGORY_COLUMNS}})
-
-
-# one single-row statement, built once and run for each period: a multi-row VALUES
-# statement cannot be cached and was compiled again for every entry
-_PERIOD_UPSERT = _period_upsert()
+# the period totals of many employees and periods in one statement; the scope keys the
+# boards filter on come from the employee's copy in the same statement (a new row
+# takes them; the copy's own trigger keeps existing rows current)
+_PERIODS = text(f"""
+INSERT INTO period_total (period, employee_no, points, {", ".join(CATEGORY_COLUMNS)},
+                          department_key, job_role_family, is_front_line)
+SELECT v.period, v.employee_no, v.points, {", ".join(f"v.{c}" for c in CATEGORY_COLUMNS)},
+       coalesce(department_key(c.department_path, c.department_code), ''),
+       c.job_role_family, coalesce(c.is_front_line, false)
+FROM unnest(CAST(:periods AS varchar[]), CAST(:nos AS varchar[]), CAST(:points AS bigint[]),
+            {", ".join(f"CAST(:{c} AS bigint[])" for c in CATEGORY_COLUMNS)})
+     AS v(period, employee_no, points, {", ".join(CATEGORY_COLUMNS)})
+LEFT JOIN employee_copy c ON c.employee_no = v.employee_no
+ON CONFLICT (period, employee_no) DO UPDATE SET
+    points = period_total.points + excluded.points,
+    {", ".join(f"{c} = period_total.{c} + excluded.{c}" for c in CATEGORY_COLUMNS)},
+    updated_at = now()
+""")
 
 
 async def add_period_totals(session: AsyncSession, employee_no: str,
@@ -208,12 +214,15 @@ async def add_period_totals(session: AsyncSession, employee_no: str,
 
 async def add_many_period_totals(session: AsyncSession,
                                  deltas: dict[str, dict[str, dict[str, int]]]) -> None:
-    """``add_period_totals`` for many employees: ``{employee_no: {period: {...}}}``."""
-    rows = [{"period": period, "employee_no": employee_no, "points": d.get("points", 0),
-             **{col: d.get(col, 0) for col in CATEGORY_COLUMNS}}
-            for employee_no, by_period in deltas.items() for period, d in by_period.items()]
-    if rows:
-        await session.execute(_PERIOD_UPSERT, rows)
+    """``add_period_totals`` for many employees, ``{employee_no: {period: {...}}}``, in
+    one statement (each (period, employee) once: ON CONFLICT takes a row once)."""
+    rows = [(period, no, d) for no, by_period in deltas.items() for period, d in by_period.items()]
+    if not rows:
+        return
+    params: dict[str, Any] = {"periods": [p for p, _, _ in rows], "nos": [n for _, n, _ in rows],
+                              "points": [d.get("points", 0) for _, _, d in rows]}
+    params.update({c: [d.get(c, 0) for _, _, d in rows] for c in CATEGORY_COLUMNS})
+    await session.execute(_PERIODS, params)
 
 
 async def get_period_total(session: AsyncSession, employee_no: str, period: str) -> Any | None:
