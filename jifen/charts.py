@@ -41,7 +41,8 @@ class Panel:
     y_label: str
     series: list[Series]
     percent: bool = True  # values are percentages: the axis reads 0-100%
-    bands: list[tuple[str, float, float]] = field(default_factory=list)  # target bands
+    # target bands (label, low, high), the i-th in the colour of the i-th plain series
+    bands: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -90,10 +91,10 @@ def figure(chart: Chart) -> Any:
                              figsize=(10, 3.2 * len(chart.panels) + 1.2))
     positions = list(range(len(chart.x)))
     for ax, panel in zip(axes[:, 0], chart.panels, strict=True):
-        for label, low, high in panel.bands:
-            ax.axhspan(low, high, alpha=0.08, color="#27ae60")
+        for i, (label, low, high) in enumerate(panel.bands):  # in the colour of series i
+            ax.axhspan(low, high, alpha=0.08, color=f"C{i}")
             ax.text(positions[-1] + 0.4, (low + high) / 2, label, va="center", fontsize=8,
-                    color="#27ae60")
+                    color=f"C{i}")
         for s in panel.series:
             ax.plot(positions, [float("nan") if v is None else v for v in s.values],
                     label=s.name, **STYLES[s.style])

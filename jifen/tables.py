@@ -58,8 +58,8 @@ def cell(value: Any) -> str:
         return f"{int(value):+,}" if value.is_integer() else f"{value:+,.1f}"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
+    if isinstance(value, float):  # per head, days: at most two decimals, none when whole
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)
     return str(value)
@@ -75,6 +75,7 @@ def print_tables(tables: list[Table], file: TextIO | None = None) -> None:
     """Print with rich. Widths are display widths: a Chinese character takes two
     columns, so columns stay aligned."""
     from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table as RichTable
 
@@ -85,15 +86,15 @@ def print_tables(tables: list[Table], file: TextIO | None = None) -> None:
         table = _rich(t, RichTable, box.SIMPLE_HEAD)
         if not console.is_terminal:  # a file or a pipe: as wide as the table needs
             console.width = 10_000
-            console.width = console.measure(table).maximum
+            console.width = max(console.measure(table).maximum, cell_len(t.title))
+        console.print(t.title, style="bold")  # above, not in, the table: it never wraps
         console.print(table)
         for note in t.notes:
             console.print(note, soft_wrap=not console.is_terminal)
 
 
 def _rich(t: Table, rich_table: Any, box: Any) -> Any:
-    table = rich_table(title=t.title, box=box, title_justify="left", title_style="bold",
-                       header_style="bold")
+    table = rich_table(box=box, header_style="bold")
     every = t.rows + t.totals
     for n, label in enumerate(t.columns):
         numeric = _numeric([row[n] for row in every if n < len(row)])

@@ -82,7 +82,10 @@ def configure(p: argparse.ArgumentParser) -> None:
                 "  jifen report participation --period M2026-03 --department AP "
                 "--group-by department\n"
                 "  jifen report skill-gaps --department AP-MACH1 --format csv --out gaps.csv\n"
-                "  jifen report points-mix --period Q2026-4 --department AP-PROD")
+                "  jifen report points-mix --period Q2026-4 --department AP-PROD\n"
+                "  jifen report participation --department AP-PROD --group-by pilot "
+                "--chart trend.png\n"
+                "  jifen report production-kpis --department AP-MACH1 --chart kpis.svg")
     p.add_argument("name", choices=sorted(REPORTS), metavar="NAME", help="the report")
     p.add_argument("--period", help="M2026-03, Q2026-1, Y2026 or ALL")
     p.add_argument("--from", dest="from_", metavar="DATE",
