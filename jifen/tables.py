@@ -58,8 +58,8 @@ def cell(value: Any) -> str:
         return f"{int(value):+,}" if value.is_integer() else f"{value:+,.1f}"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, float):  # per head, days: at most two decimals, none when whole
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, float):  # per head, days: one decimal, two when it has them
+        return f"{value:,.1f}" if round(value, 1) == value else f"{value:,.2f}"
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)
     return str(value)
