@@ -35,6 +35,7 @@ from jifen.demo_plant import (
     Employee,
     Timeline,
     kpi_figures,
+    mood,
     plant,
 )
 
@@ -270,13 +271,17 @@ def answers(seed: int, t: Timeline,
             if emp.hired_on > t.today - timedelta(days=days) or rng.random() > 0.6:
                 continue
             day = t.today - timedelta(days=days - rng.randrange(1, 20))
+            if emp.left_on is not None and day > emp.left_on:
+                continue
+            feeling = mood(emp, day)
 
             def scale(share: float) -> int:
                 return rng.choice((4, 5)) if rng.random() < share else rng.choice((1, 2, 3, 3))
 
-            given = [{"question": 1, "scale": scale(satisfied)},
-                     {"question": 2, "scale": scale(satisfied)},
-                     {"question": 3, "choice": "yes" if rng.random() < willing else "no"}]
+            given = [{"question": 1, "scale": scale(satisfied * feeling)},
+                     {"question": 2, "scale": scale(satisfied * feeling)},
+                     {"question": 3, "choice": "yes" if rng.random() < willing * feeling
+                      else "no"}]
             if rng.random() < 0.1:
                 given.append({"question": 4, "text": rng.choice(SUGGESTIONS)})
             out.append(("POST", f"/training/v1/surveys/{code}/responses", {"json": {

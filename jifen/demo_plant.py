@@ -161,6 +161,9 @@ class Employee:
     front_line: bool
     hired_on: date
     engagement: float
+    left_on: date | None = None  # a leaver's last working day (see "Attrition" below)
+    fade_months: int = 0  # how long before leaving their training faded (0: it did not)
+    dip: tuple[date, date] | None = None  # a stayer's passing slump, the noise
 
 
 @dataclass
@@ -240,7 +243,8 @@ class FactMaker:
             else self.t.rollout
         boost = month >= started.replace(day=1)
         base = (0.62 if boost else 0.22) if self.emp.front_line else (0.66 if boost else 0.34)
-        return min(0.98, base * (0.55 + 0.6 * self.emp.engagement))
+        return min(0.98, base * (0.55 + 0.6 * self.emp.engagement)
+                   * engagement_factor(self.emp, month))
 
 
 def _first_skills(maker: FactMaker, required: list[str]) -> set[str]:
@@ -269,7 +273,7 @@ def _new_hire_onboarding(maker: FactMaker, required: list[str]) -> list[str]:
     proven = required[:-1] if stuck else required
     for i, skill in enumerate(proven):
         day = emp.hired_on + timedelta(days=max(1, target - 3 * (len(required) - 1 - i)))
-        if day < t.today:
+        if day < t.today and (emp.left_on is None or day <= emp.left_on):
             maker.prove(skill, day)
     return required[len(proven):]
 
@@ -278,7 +282,8 @@ def _month_activity(maker: FactMaker, month: date, missing: list[str]) -> None:
     """At most one or two records in a month the employee trains at all."""
     rng, t, emp = maker.rng, maker.t, maker.emp
     days = [month + timedelta(days=d) for d in range(28)]
-    days = [d for d in days if t.year_start <= d < t.today and d >= emp.hired_on]
+    days = [d for d in days if t.year_start <= d < t.today and d >= emp.hired_on
+            and (emp.left_on is None or d <= emp.left_on)]
     if not days or rng.random() > maker.active_probability(month):
         return
     own = [COURSE_OF_SKILL[s] for s in ROLES[emp.role][2]] + [COURSE_OF_SKILL["AP-SK-SAFETY"]]
@@ -325,7 +330,8 @@ def applications_of(seed: int, timeline: Timeline,
                     emp: Employee) -> tuple[str, dict[str, Any], int] | None:
     """A few front-line employees report applying a skill in production."""
     rng = random.Random(f"{seed}:{emp.no}:application")
-    if not emp.front_line or rng.random() > 0.04 * (1 + emp.engagement):
+    if not emp.front_line or emp.left_on is not None or \
+            rng.random() > 0.04 * (1 + emp.engagement):
         return None
     day = min(timeline.rollout + timedelta(days=rng.randrange(5, 140)),
               timeline.today - timedelta(days=2))
@@ -339,8 +345,10 @@ def applications_of(seed: int, timeline: Timeline,
 
 def plant(seed: int, timeline: Timeline, count: int = 1500,
           facts_per_employee: int = 10) -> Plant:
-    """Every employee and training record of the demo."""
+    """Every employee (and the year's leavers) and training record of the demo."""
     staff = employees(seed, timeline, count)
+    staff += leavers(seed, timeline, staff)
+    add_dips(seed, timeline, staff)
     facts: list[tuple[str, dict[str, Any]]] = []
     applications: list[tuple[str, dict[str, Any], int]] = []
     for emp in staff:
@@ -424,8 +432,9 @@ def path_steps(seed: int, timeline: Timeline, emp: Employee) -> list[tuple[str, 
     day = max(timeline.year_start, emp.hired_on) + timedelta(days=rng.randrange(0, 40))
     done: list[tuple[str, date]] = []
     taken: set[str] = set()
-    while day < timeline.today - timedelta(days=1):
-        if rng.random() < 0.35 + 0.6 * emp.engagement:
+    while day < timeline.today - timedelta(days=1) and (emp.left_on is None
+                                                        or day <= emp.left_on):
+        if rng.random() < (0.35 + 0.6 * emp.engagement) * engagement_factor(emp, day):
             ahead = [c for c in path if c not in taken]
             if ahead and rng.random() < ON_PATH:
                 course = ahead[0]
@@ -443,3 +452,61 @@ def path_facts(seed: int, timeline: Timeline, emp: Employee) -> list[tuple[str, 
         "client_id": str(uuid.uuid5(NAMESPACE, f"{seed}:{emp.no}:path:{i}")),
         "employee_no": emp.no, "course_code": course, "completed_at": timeline.at(day, 10)})
         for i, (course, day) in enumerate(path_steps(seed, timeline, emp))]
+
+
+# -- Attrition: the year's leavers and the signal they leave behind ------------------
+# Kept apart from the training story above: leavers are extra employees (the active
+# head count stays ``count``) whose training fades over the months before they leave,
+# with noise on both sides: some leavers do not fade at all (they left for reasons
+# training never saw), and some who stay go through a slump and recover.
+
+ANNUAL_ATTRITION = 0.18  # leavers in the year / head count, a plausible plant's
+SUDDEN_LEAVERS = 0.3  # leavers whose training did not fade first
+STAYER_DIPS = 0.12  # stayers with a passing two-to-three-month slump
+
+
+def leavers(seed: int, timeline: Timeline, staff: list[Employee]) -> list[Employee]:
+    """The employees who left during the demo's year, like the staff they worked
+    beside (a department and role drawn from the staff), each with a leaving day and,
+    for most, the months over which their training faded first."""
+    rng = random.Random(f"{seed}:leavers")
+    out = []
+    for i in range(round(len(staff) * ANNUAL_ATTRITION)):
+        like = rng.choice(staff)
+        left = timeline.year_start + timedelta(days=rng.randrange(75, 358))
+        hired = left - timedelta(days=rng.randrange(120, 2500))
+        out.append(Employee(
+            no=f"{PREFIX}{len(staff) + i + 1:05d}", name=_name(rng), department=like.department,
+            role=like.role, front_line=like.front_line, hired_on=hired,
+            engagement=min(1.0, max(0.05, rng.betavariate(2.2, 2.0))), left_on=left,
+            fade_months=0 if rng.random() < SUDDEN_LEAVERS else rng.randrange(2, 6)))
+    return out
+
+
+def add_dips(seed: int, timeline: Timeline, staff: list[Employee]) -> None:
+    """The noise among those who stay: a slump of two or three months, then back."""
+    rng = random.Random(f"{seed}:dips")
+    for emp in staff:
+        if emp.left_on is None and rng.random() < STAYER_DIPS:
+            start = timeline.year_start + timedelta(days=rng.randrange(0, 330))
+            emp.dip = (start, start + timedelta(days=rng.randrange(60, 95)))
+
+
+def engagement_factor(emp: Employee, month: date) -> float:
+    """How much of their usual training an employee does in a month: fading towards
+    a leaver's last day over ``fade_months``, low during a stayer's slump, else 1."""
+    if emp.left_on is not None and emp.fade_months:
+        months_left = (emp.left_on - month).days / 30.4
+        if months_left < emp.fade_months:
+            return max(0.08, 0.15 + 0.85 * months_left / emp.fade_months)
+    if emp.dip is not None and emp.dip[0] <= month + timedelta(days=14) <= emp.dip[1]:
+        return 0.25
+    return 1.0
+
+
+def mood(emp: Employee, day: date) -> float:
+    """How a leaver answers a survey in their fading months (below 1: less satisfied,
+    less willing to go on); 1 for everyone else."""
+    if emp.left_on is None or not emp.fade_months:
+        return 1.0
+    return 0.45 if (emp.left_on - day).days < 30.4 * emp.fade_months else 1.0

@@ -6,6 +6,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from services.points_api.analytics.monthly import router as monthly_points_router
 from services.points_api.analytics.quantiles import router as quantiles_router
 from services.points_api.config import Settings
 from services.points_api.db import employee_copy, kit_tables
@@ -20,6 +21,7 @@ from services.points_api.ledger.endpoints import router as ledger_router
 from services.points_api.milestones.endpoints import router as milestones_router
 from services.points_api.milestones.skills import connect_skills
 from services.points_api.mix.endpoints import router as mix_router
+from services.points_api.notifications.digests import apply_attrition_digest
 from services.points_api.notifications.endpoints import router as notifications_router
 from services.points_api.rules.endpoints import router as rules_router
 from services.points_api.rules.service import install_default_rule_set
@@ -30,6 +32,7 @@ from services.points_api.webhooks.forwarding import forwarded_event_handlers
 from services.points_api.whatif.endpoints import router as whatif_router
 from shared.app import ServiceSpec, create_service_app, every
 from shared.consumer import BatchHandler, EventHandler, events_router
+from shared.contracts.digests import ATTRITION_DIGEST
 from shared.contracts.events import EMPLOYEE_UPSERTED
 from shared.contracts.holds import HOLD_CAPTURE, HOLD_RELEASE
 from shared.contracts.training_events import FACT_VOIDED, TRAINING_EVENT_TYPES
@@ -47,6 +50,7 @@ def event_handlers(settings: Settings) -> dict[str, EventHandler]:
         HOLD_CAPTURE: partial(holds.capture, tz=settings.tz),
         HOLD_RELEASE: holds.release,
         **forwarded_event_handlers(),
+        ATTRITION_DIGEST: apply_attrition_digest,
     }
 
 
@@ -71,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[events_router("points", kit_tables.processed_event, handlers,
                                batch_event_handlers(settings)),
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
-                 holds_router, webhooks_router, quantiles_router, mix_router, leaderboards_router,
+                 holds_router, webhooks_router, quantiles_router, monthly_points_router,
+                 mix_router, leaderboards_router,
                  milestones_router, honours_router, notifications_router, whatif_router],
         peers={"training": settings.training_url},
         on_startup=[install_default_rule_set, webhook_startup(webhook_settings),

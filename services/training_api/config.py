@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -12,3 +13,13 @@ class Settings(ServiceSettings):
     import_max_bytes: int = 20 * 1024 * 1024
     # how often the colleague signals of the recommendations are rebuilt
     recommendation_refresh_seconds: float = 900
+    # early warning: fewer leavers than this in the training window or the held-out
+    # period and the model is refused (the engagement-drop rules rank instead)
+    attrition_min_train_leavers: int = Field(default=30, ge=1)
+    attrition_min_holdout_leavers: int = Field(default=10, ge=1)
+    # the top share of employees by risk called "high" (the digest tells their managers)
+    attrition_high_risk_share: float = Field(default=0.1, gt=0, le=0.5)
+    # the weekly run and digest: "left within the next N months", and how often each
+    # replica looks whether this week's run and digests are done (0 turns it off)
+    attrition_horizon_months: int = Field(default=3, ge=1, le=12)
+    attrition_poll_seconds: float = Field(default=3600.0, ge=0)

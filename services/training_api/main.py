@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.training_api.attrition.digest import weekly_digest
+from services.training_api.attrition.endpoints import router as attrition_router
 from services.training_api.completions.endpoints import router as completions_router
 from services.training_api.config import Settings
 from services.training_api.courses.endpoints import router as courses_router
@@ -41,12 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  completions_router, interactions_router, notes_router, exam_attempts_router,
                  practicals_router, skill_applications_router, facts_router,
                  reports_router, plans_router, surveys_router, feedback_router, kpis_router,
-                 recommendations_router],
+                 recommendations_router, attrition_router],
         outbox_destinations={
             "points": (settings.points_url, "/points/v1/internal/events"),
             "rewards": (settings.rewards_url, "/rewards/v1/internal/events"),
         },
-        background=[every(settings.recommendation_refresh_seconds, recommendation_model.refresh)],
+        background=[every(settings.recommendation_refresh_seconds, recommendation_model.refresh),
+                    *([every(settings.attrition_poll_seconds, weekly_digest)]
+                      if settings.attrition_poll_seconds > 0 else [])],
     ))
 
 

@@ -50,6 +50,8 @@ class Department(TimestampMixin, Base):
     # "/ROOT/PLANT1/WELD/": codes from the root down, for subtree queries and tree order
     path: Mapped[str] = mapped_column(String(2000), index=True)
     is_pilot: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # the department's heads (部门负责人) by employee number: who receives its digests
+    manager_nos: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
 
     __table_args__ = (
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
@@ -110,16 +112,20 @@ class Employee(TimestampMixin, Base):
     is_front_line: Mapped[bool] = mapped_column(Boolean, default=False)
     hired_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="active")
+    # the last working day of an employee who left (null while active)
+    left_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(
         BigInteger, server_default=text("nextval('employee_version_seq')"))
 
     __table_args__ = (
         CheckConstraint(f"status IN {EMPLOYEE_STATUSES}", name="status_known"),
+        CheckConstraint("left_on IS NULL OR status = 'left'", name="left_on_only_when_left"),
     )
 
 
 # The course catalogue and the training facts keep their tables next to their code;
 # importing the modules here registers those tables on the metadata (alembic, tests).
+import services.training_api.attrition.models  # noqa: E402, F401
 import services.training_api.courses.models  # noqa: E402, F401
 import services.training_api.facts.models  # noqa: E402, F401
 import services.training_api.feedback.models  # noqa: E402, F401

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.points_api.db import Base
 
 NOTIFICATION_KINDS = ("points_gained", "points_reversed", "rank_changed", "eligibility_reached",
-                      "certification_granted", "certification_revoked", "honour_won")
+                      "certification_granted", "certification_revoked", "honour_won",
+                      "attrition_risk_digest")
 
 
 class Notification(Base):

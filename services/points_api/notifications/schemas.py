@@ -9,7 +9,7 @@ from shared.contracts.base import Schema
 
 NotificationKind = Literal["points_gained", "points_reversed", "rank_changed",
                            "eligibility_reached", "certification_granted",
-                           "certification_revoked", "honour_won"]
+                           "certification_revoked", "honour_won", "attrition_risk_digest"]
 NotificationId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 

@@ -14,6 +14,7 @@ LEAVE_GRANTED = "leave.granted"
 SUBSIDY_GRANTED = "subsidy.granted"
 VOUCHER_ISSUED = "voucher.issued"
 REDEMPTION_FULFILLED = "redemption.fulfilled"
+ATTRITION_DIGEST = "attrition_risk.digest"
 
 # type -> (producing service, description)
 EVENT_TYPES: dict[str, tuple[str, str]] = {
@@ -27,7 +28,13 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     SUBSIDY_GRANTED: ("rewards", "A certification subsidy was granted (for payroll)"),
     VOUCHER_ISSUED: ("rewards", "A voucher code was issued to an employee"),
     REDEMPTION_FULFILLED: ("rewards", "A redemption was fulfilled"),
+    ATTRITION_DIGEST: ("training", "A department's weekly digest of newly high-risk employees "
+                                   "(attrition early warning); delivered only to subscriptions "
+                                   "that name it"),
 }
+# sent only to subscriptions that name them, never to "*": they name employees at risk
+EXPLICIT_ONLY = frozenset({ATTRITION_DIGEST})
 
 # published by other services, forwarded here through /points/v1/internal/events
-FORWARDED_EVENT_TYPES = tuple(t for t, (source, _) in EVENT_TYPES.items() if source != "points")
+FORWARDED_EVENT_TYPES = tuple(t for t, (source, _) in EVENT_TYPES.items()
+                              if source not in ("points", "training"))

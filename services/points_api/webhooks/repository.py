@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.points_api.webhooks.event_types import ANY
+from services.points_api.webhooks.event_types import ANY, EXPLICIT_ONLY
 from services.points_api.webhooks.models import (
     WebhookAttempt,
     WebhookDelivery,
@@ -67,7 +67,8 @@ async def list_subscriptions(session: AsyncSession, *, active: bool | None,
 
 
 def _types_array(event_type: str) -> Any:
-    return array([event_type, ANY], type_=String(64))
+    return array([event_type] if event_type in EXPLICIT_ONLY else [event_type, ANY],
+                 type_=String(64))
 
 
 # -- publishing -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from shared.errors import DependencyUnavailable
 from shared.http import PeerClient
 
 QUANTILES_PATH = "/points/v1/internal/analytics/quantiles"
+MONTHLY_PATH = "/points/v1/internal/analytics/monthly-points"
 
 
 class PointsSet(BaseModel):
@@ -61,6 +62,43 @@ class PointsAnalyticsClient(PeerClient):
             ) from exc
         assert isinstance(result, ScopePoints)
         return result
+
+
+class EmployeeMonths(BaseModel):
+    employee_no: str
+    months: dict[str, int]
+    milestones: list[date]
+
+
+class MonthsPage(BaseModel):
+    items: list[EmployeeMonths]
+    next_cursor: str | None = None
+
+
+class PointsHistoryClient(PeerClient):
+    peer_name = "points_api"
+
+    async def monthly_points(self, first: str, last: str) -> list[EmployeeMonths]:
+        """Every employee's points per month (YYYY-MM, ``first``..``last``) and growth
+        milestone days, page by page. Raises DependencyUnavailable when points_api
+        cannot answer."""
+        out: list[EmployeeMonths] = []
+        cursor: str | None = None
+        while True:
+            params = {"from": first, "to": last, "limit": "5000"}
+            if cursor:
+                params["cursor"] = cursor
+            try:
+                page = await self._request("GET", MONTHLY_PATH, MonthsPage, params=params)
+            except httpx.HTTPStatusError as exc:
+                raise DependencyUnavailable(
+                    f"points_api refused the points history: HTTP {exc.response.status_code}"
+                ) from exc
+            assert isinstance(page, MonthsPage)
+            out.extend(page.items)
+            if page.next_cursor is None:
+                return out
+            cursor = page.next_cursor
 
 
 def get_points_analytics(request: Request) -> PointsAnalyticsClient:

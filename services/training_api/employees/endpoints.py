@@ -17,6 +17,7 @@ from services.training_api.employees.repository import EmployeeFilters
 from services.training_api.employees.service import employees
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
+from services.training_api.reports.params import company_today
 from shared.auth import CurrentUser, OrgWriter
 from shared.db import DBSession, ReadDB
 from shared.errors import STANDARD_RESPONSES, responses
@@ -52,7 +53,8 @@ async def upsert_employee(
     """Idempotent upsert by employee number (201 when created, 200 otherwise).
     A change is published to points_api and rewards_api through the outbox; an
     unchanged employee is not re-published."""
-    employee, created, outbox_ids = await employees.upsert(session, employee_no, data=body)
+    employee, created, outbox_ids = await employees.upsert(session, employee_no, data=body,
+                                                           today=company_today(request))
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     background.add_task(after_commit_delivery(request.app.state.relay, outbox_ids))
     return employee
@@ -136,7 +138,7 @@ async def import_employees(
     if len(content) > limit:
         raise ImportTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
     report, outbox_ids = await employees.import_file(
-        session, content=content, filename=file.filename or "upload", dry_run=dry_run
-    )
+        session, content=content, filename=file.filename or "upload", dry_run=dry_run,
+        today=company_today(request))
     background.add_task(after_commit_delivery(request.app.state.relay, outbox_ids))
     return report

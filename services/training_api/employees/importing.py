@@ -26,6 +26,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "is_front_line": ("is_front_line", "front_line", "一线", "是否一线", "一线员工"),
     "hired_on": ("hired_on", "hire_date", "入职日期", "入职时间"),
     "status": ("status", "状态", "在职状态"),
+    "left_on": ("left_on", "leaving_date", "离职日期", "离职时间"),
 }
 REQUIRED_FIELDS = ("employee_no", "name", "department_code", "job_role_code")
 # HR exports often carry the department's or role's display name beside its code
@@ -80,6 +81,7 @@ class ImportRow:
     is_front_line: bool
     hired_on: date | None
     status: str
+    left_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -357,9 +359,23 @@ def _parse_row(
         except _BadValue as exc:
             problems.append(f"{header.label(field_name)}: {exc}")
     employee_no = values.get("employee_no")
+    problems.extend(_cross_field_problems(header, values))
     if problems:
         return None, [RowError(line, employee_no, reason) for reason in problems], employee_no
     return ImportRow(line=line, **values), [], employee_no
+
+
+def _cross_field_problems(header: _Header, values: dict[str, Any]) -> list[str]:
+    left_on = values.get("left_on")
+    if left_on is None:
+        return []
+    if values.get("status") != "left":
+        return [f"{header.label('left_on')}: given for an employee whose status is not left"]
+    hired_on = values.get("hired_on")
+    if hired_on is not None and left_on < hired_on:
+        return [f"{header.label('left_on')}: {left_on.isoformat()} is before the hire date "
+                f"{hired_on.isoformat()}"]
+    return []
 
 
 # --- cell values --------------------------------------------------------------
@@ -496,4 +512,5 @@ _FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
     "is_front_line": _parse_bool,
     "hired_on": _parse_hired_on,
     "status": _parse_status,
+    "left_on": _parse_hired_on,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -22,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from services.training_api.models import Department, Employee, JobRole
 
 NEXT_VERSION = text("nextval('employee_version_seq')")
-SYNCED_FIELDS = ("name", "department_id", "job_role_id", "is_front_line", "hired_on", "status")
+SYNCED_FIELDS = ("name", "department_id", "job_role_id", "is_front_line", "hired_on", "status",
+                 "left_on")
 
 
 @dataclass
@@ -40,7 +42,7 @@ def _view() -> Select[Any]:
     e, d, r = Employee.__table__.c, Department.__table__.c, JobRole.__table__.c
     return (
         select(
-            e.employee_no, e.name, e.is_front_line, e.hired_on, e.status, e.version,
+            e.employee_no, e.name, e.is_front_line, e.hired_on, e.status, e.left_on, e.version,
             e.created_at, e.updated_at,
             d.code.label("department_code"), d.name.label("department_name"),
             d.path.label("department_path"), r.code.label("job_role_code"),
@@ -170,3 +172,13 @@ async def bump_versions(
         Employee.version,
     )
     return list((await session.execute(stmt)).all())
+
+
+async def known_leaving_days(session: AsyncSession, nos: list[str]) -> dict[str, date]:
+    """The leaving day already recorded for these employees, where there is one."""
+    out: dict[str, date] = {}
+    for start in range(0, len(nos), 5000):
+        rows = await session.execute(select(Employee.employee_no, Employee.left_on).where(
+            Employee.employee_no.in_(nos[start:start + 5000]), Employee.left_on.is_not(None)))
+        out.update({no: day for no, day in rows.all()})
+    return out

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from services.training_api.org.schemas import Code, RoleFamily
 from shared.contracts.base import ReadSchema, Schema
@@ -24,6 +24,18 @@ class EmployeeUpsert(Schema):
     is_front_line: bool = Field(False, description="Front-line operator (一线员工)")
     hired_on: date | None = Field(None, ge=date(1950, 1, 1), le=date(2100, 12, 31))
     status: Status = "active"
+    left_on: date | None = Field(None, ge=date(1950, 1, 1), le=date(2100, 12, 31), description=(
+        "Last working day, with status left only; a leaver sent without one keeps the day "
+        "already known, or gets the day the directory learned it"))
+
+    @model_validator(mode="after")
+    def _left_on_fits(self) -> EmployeeUpsert:
+        if self.left_on is not None and self.status != "left":
+            raise ValueError("left_on is given only with status left")
+        if self.left_on is not None and self.hired_on is not None and \
+                self.left_on < self.hired_on:
+            raise ValueError("left_on is before hired_on")
+        return self
 
 
 class Employee(ReadSchema):
@@ -38,6 +50,7 @@ class Employee(ReadSchema):
     is_front_line: bool
     hired_on: date | None
     status: Status
+    left_on: date | None = Field(description="Last working day of an employee who left")
     version: int
     created_at: datetime
     updated_at: datetime

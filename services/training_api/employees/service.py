@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -45,7 +46,8 @@ def _may_read(principal: Principal, row: Any) -> bool:
 
 class EmployeeService:
     async def upsert(
-        self, session: AsyncSession, employee_no: str, *, data: schemas.EmployeeUpsert
+        self, session: AsyncSession, employee_no: str, *, data: schemas.EmployeeUpsert,
+        today: date
     ) -> tuple[schemas.Employee, bool, list[int]]:
         """Create or update one employee. An unchanged employee is not re-published.
         Returns the employee, whether it was created, and the outbox rows to deliver."""
@@ -60,20 +62,11 @@ class EmployeeService:
         role = snapshot.roles.get(data.job_role_code)
         if role is None:
             raise UnknownJobRole(f"Job role {data.job_role_code!r} does not exist")
-        written = await repo.bulk_upsert(
-            session,
-            [
-                {
-                    "employee_no": employee_no,
-                    "name": data.name,
-                    "department_id": dept.id,
-                    "job_role_id": role.id,
-                    "is_front_line": data.is_front_line,
-                    "hired_on": data.hired_on,
-                    "status": data.status,
-                }
-            ],
-        )
+        values = {"employee_no": employee_no, "name": data.name, "department_id": dept.id,
+                  "job_role_id": role.id, "is_front_line": data.is_front_line,
+                  "hired_on": data.hired_on, "status": data.status, "left_on": data.left_on}
+        written = await repo.bulk_upsert(session, await _with_leaving_days(
+            session, [values], today=today))
         outbox_ids = await publisher.publish(session, written, snapshot)
         created = bool(written and written[0].inserted)
         view = await repo.get_view(session, employee_no)
@@ -122,7 +115,8 @@ class EmployeeService:
         return repo.EmployeeFilters(employee_nos=[principal.sub])
 
     async def import_file(
-        self, session: AsyncSession, *, content: bytes, filename: str, dry_run: bool
+        self, session: AsyncSession, *, content: bytes, filename: str, dry_run: bool,
+        today: date
     ) -> tuple[schemas.ImportReport, list[int]]:
         """Bulk upsert from a CSV/XLSX export; every rejected row is reported with its line."""
         try:
@@ -144,6 +138,7 @@ class EmployeeService:
             else:
                 valid.append(values)
         rejected.sort(key=lambda r: r.line)
+        valid = await _with_leaving_days(session, valid, today=today)
         existing = await repo.existing_by_no(session, [v["employee_no"] for v in valid])
         created = sum(1 for v in valid if v["employee_no"] not in existing)
         changed = sum(
@@ -185,7 +180,21 @@ def _resolve(row: ImportRow, snapshot: OrgSnapshot) -> tuple[dict[str, Any], str
         "is_front_line": row.is_front_line,
         "hired_on": row.hired_on,
         "status": row.status,
+        "left_on": row.left_on,
     }, None
+
+
+async def _with_leaving_days(session: AsyncSession, rows: list[dict[str, Any]], *,
+                             today: date) -> list[dict[str, Any]]:
+    """A leaver sent without a leaving day keeps the one already known, or gets the day
+    the directory learned it (``today``), so that every leaver has one: the attrition
+    model's target is "left within the next N months"."""
+    undated = [r["employee_no"] for r in rows if r["status"] == "left" and r["left_on"] is None]
+    if not undated:
+        return rows
+    known = await repo.known_leaving_days(session, undated)
+    return [{**r, "left_on": known.get(r["employee_no"], today)}
+            if r["status"] == "left" and r["left_on"] is None else r for r in rows]
 
 
 employees = EmployeeService()

@@ -22,6 +22,10 @@ class DepartmentUpsert(Schema):
     is_pilot: bool = Field(
         False, description="Pilot (试点) department: rules can be limited to pilots"
     )
+    manager_employee_nos: list[Code] | None = Field(
+        None, max_length=20, description=(
+            "The department's heads (部门负责人) by employee number: they receive its "
+            "weekly attrition-risk digest. Left out: unchanged; [] clears them"))
 
 
 class Department(ReadSchema):
@@ -29,6 +33,7 @@ class Department(ReadSchema):
     name: str
     parent_code: str | None
     is_pilot: bool
+    manager_employee_nos: list[str]
     path: list[str] = Field(description="Department codes from the root down to this one")
     depth: int
     created_at: datetime

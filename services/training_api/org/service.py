@@ -28,6 +28,7 @@ def _department_out(dept: Department, parent_code: str | None) -> schemas.Depart
         name=dept.name,
         parent_code=parent_code,
         is_pilot=dept.is_pilot,
+        manager_employee_nos=list(dept.manager_nos or []),
         path=codes,
         depth=len(codes) - 1,
         created_at=dept.created_at,
@@ -60,6 +61,7 @@ class DepartmentService:
                 parent_id=parent.id if parent else None,
                 path=new_path,
                 is_pilot=data.is_pilot,
+                manager_nos=list(dict.fromkeys(data.manager_employee_nos or [])),
             )
             session.add(dept)
             await session.flush()
@@ -72,6 +74,8 @@ class DepartmentService:
         existing.name = data.name
         existing.parent_id = parent.id if parent else None
         existing.is_pilot = data.is_pilot
+        if data.manager_employee_nos is not None:
+            existing.manager_nos = list(dict.fromkeys(data.manager_employee_nos))
         await session.flush()
         await session.refresh(existing)
         if republish:

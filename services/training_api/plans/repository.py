@@ -245,3 +245,21 @@ async def behind_page(session: AsyncSession, pop: Select[Any], plan: PlanTarget,
     if after is not None:
         stmt = stmt.where(per.c.employee_no > after)
     return [(no, list(done)) for no, done in (await session.execute(stmt)).all()]
+
+
+async def assignment_finishes(session: AsyncSession, pop: Select[Any],
+                              plans: Sequence[PlanTarget]) -> list[tuple[str, date, Any]]:
+    """Every assignment (employee x plan) of the population: the employee, the plan's
+    due date and when they completed its last course (None while they have not)."""
+    if not plans:
+        return []
+    p = pop.cte("pop")
+    comp, column = _completions(plans)
+    branches = []
+    for plan in plans:
+        per = _per_employee(p, comp, plan, column[plan.id])
+        finished = case((per.c.done == len(plan.course_codes), per.c.finished))
+        branches.append(select(per.c.employee_no, literal(plan.due_on).label("due_on"),
+                               finished.label("finished")))
+    return [(no, due, finished) for no, due, finished in
+            (await session.execute(union_all(*branches))).all()]

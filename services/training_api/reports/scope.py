@@ -110,10 +110,12 @@ def group_key(group_by: GroupBy | None, scope: ReportScope) -> Any:
 
 def population(scope: ReportScope, *, group_by: GroupBy | None = None,
                hired_by: date | None = None, hired_from: date | None = None,
-               tagged: dict[str, Sequence[str]] | None = None) -> Select[Any]:
+               tagged: dict[str, Sequence[str]] | None = None,
+               include_left: bool = False) -> Select[Any]:
     """Active employees in the scope (hired by ``hired_by`` when given), one row each:
     employee_no, job_role_id, is_front_line, hired_on, department_path, group_key.
-    With ``tagged`` ({tag: employee numbers}) only those employees, grouped by tag."""
+    With ``tagged`` ({tag: employee numbers}) only those employees, grouped by tag;
+    with ``include_left`` those who left too (their history teaches the risk model)."""
     key = group_key(group_by, scope)
     tags = None
     if tagged is not None:
@@ -130,8 +132,9 @@ def population(scope: ReportScope, *, group_by: GroupBy | None = None,
                    key.label("group_key"))
             .select_from(Employee)
             .join(Department, Department.id == Employee.department_id)
-            .join(JobRole, JobRole.id == Employee.job_role_id)
-            .where(Employee.status == "active"))
+            .join(JobRole, JobRole.id == Employee.job_role_id))
+    if not include_left:
+        stmt = stmt.where(Employee.status == "active")
     if tags is not None:
         stmt = stmt.join(tags, tags.c.employee_no == Employee.employee_no)
     if hired_by is not None:
