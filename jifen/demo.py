@@ -34,6 +34,7 @@ from jifen.demo_plant import (
     SKILLS,
     Employee,
     Timeline,
+    department_managers,
     kpi_figures,
     mood,
     plant,
@@ -139,10 +140,15 @@ def exams() -> list[tuple[str, str, dict[str, Any]]]:
         for c in COURSES if c.skill and c.format != "practical"]
 
 
-def employee_csv(staff: list[Employee]) -> bytes:
-    lines = ["工号,姓名,部门编码,岗位编码,是否一线,入职日期,状态"]
+def employee_csv(staff: list[Employee], *, left: bool = False) -> bytes:
+    """The directory as the HR suite exports it; with ``left`` the leavers as they are
+    at the end (离职 with their last day). Everyone is loaded as 在职 first, so that the
+    records of their working months can be recorded."""
+    lines = ["工号,姓名,部门编码,岗位编码,是否一线,入职日期,状态,离职日期"]
     lines += [f"{e.no},{e.name},{e.department},{e.role},{'是' if e.front_line else '否'},"
-              f"{e.hired_on.isoformat()},在职" for e in staff]
+              f"{e.hired_on.isoformat()},"
+              + (f"离职,{e.left_on.isoformat()}" if left and e.left_on else "在职,")
+              for e in staff if not left or e.left_on]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
@@ -358,8 +364,61 @@ async def run(args: argparse.Namespace) -> int:
                          + kpis(args.seed, t))
         await loader.all("survey answers", answers(args.seed, t, data.employees))
         await load_feedback(loader, args.seed, data.employees)
+        await load_leavers(loader, data.employees)
+        risk = await attrition_risk(loader)
     _summary(loader, data, time.monotonic() - started)
+    print(risk)
     return 1 if loader.outcomes["failed"] else 0
+
+
+async def load_leavers(loader: Loader, staff: list[Employee]) -> None:
+    """The year's leavers leave (with their last day), and each department's head is
+    named its manager, who receives the weekly attrition-risk digest."""
+    await loader.send("POST", "/training/v1/employee-imports",
+                      files={"file": ("leavers.csv", employee_csv(staff, left=True), "text/csv")})
+    for code, managers in department_managers(staff).items():
+        name, parent = next((n, p) for c, n, p in DEPARTMENTS if c == code)
+        await loader.send("PUT", f"/training/v1/departments/{code}", json={
+            "name": name, "parent_code": parent, "is_pilot": code == PILOT_DEPARTMENT,
+            "manager_employee_nos": managers})
+
+
+async def attrition_risk(loader: Loader, within: float = 600) -> str:
+    """A risk run on the loaded plant, and the top of its report with reasons."""
+    r = await loader.send("POST", "/training/v1/attrition-risk/runs",
+                          json={"horizon_months": 3})
+    if r is None or r.status_code not in (202, 409):
+        return "attrition risk: the run could not start"
+    location = r.headers.get("location") or \
+        f"/training/v1/attrition-risk/runs/{r.json().get('run_id', '')}"
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        run = (await loader.client.get(location, headers=loader.headers)).json()
+        if run.get("status") != "running":
+            break
+        await asyncio.sleep(2)
+    report = (await loader.client.get("/training/v1/reports/attrition-risk",
+                                      headers=loader.headers, params={"limit": 5})).json()
+    return risk_summary(report)
+
+
+def risk_summary(report: dict[str, Any]) -> str:
+    if "run" not in report:
+        return f"attrition risk: {report.get('detail', report)}"
+    card = report["run"]["model_card"] or {}
+    method = "模型" if card.get("method") == "model" else "参与度下降规则"
+    lines = [f"\n流失风险（{card.get('target')}，{method}）"]
+    for name in ("model", "rule_no_training_60_days", "engagement_rules"):
+        if name in card:
+            lines.append(f"  {name}: AUC {card[name]['auc']}, precision@10% "
+                         f"{card[name]['precision_at_10_percent']}")
+    if "refused" in card:
+        lines.append(f"  {card['refused']}")
+    for item in report["items"]:
+        reasons = "；".join(r["text"] for r in item["reasons"])
+        lines.append(f"  {item['rank']:>3} {item['employee_no']} {item['name']} "
+                     f"{item['department_name']} {item['level']}: {reasons}")
+    return "\n".join(lines)
 
 
 def _summary(loader: Loader, data: Any, elapsed: float) -> None:

@@ -510,3 +510,13 @@ def mood(emp: Employee, day: date) -> float:
     if emp.left_on is None or not emp.fade_months:
         return 1.0
     return 0.45 if (emp.left_on - day).days < 30.4 * emp.fade_months else 1.0
+
+
+def department_managers(staff: list[Employee]) -> dict[str, list[str]]:
+    """Each department's head: its first manager or team leader who has not left."""
+    out: dict[str, list[str]] = {}
+    for emp in staff:
+        if emp.left_on is None and emp.role in ("AP-R-MGR", "AP-R-LEAD") and \
+                emp.department not in out:
+            out[emp.department] = [emp.no]
+    return out

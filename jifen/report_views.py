@@ -16,7 +16,7 @@ TITLES = {
     "plan-behind": "培训计划未完成名单", "pilot-comparison": "试点 vs 其他",
     "production-kpis": "生产指标", "satisfaction": "培训满意度",
     "survey-results": "问卷结果", "survey-text": "问卷文字回答", "feedback": "意见反馈",
-    "points-mix": "积分结构", "what-if": "规则模拟 每人积分",
+    "points-mix": "积分结构", "what-if": "规则模拟 每人积分", "attrition-risk": "流失风险预警",
 }
 GROUP_WORDS = {"department": "部门", "family": "岗位族", "job_role": "岗位",
                "front_line": "一线", "pilot": "试点", None: "范围"}
@@ -275,12 +275,41 @@ def figures(name: str, doc: dict[str, Any]) -> list[Table]:
     return [Table(title(name, doc), ["项目", "值"], rows)]
 
 
+LEVEL_WORDS = {"high": "高", "medium": "中", "low": "低"}
+FIGURE_WORDS = {"model": "模型", "rule_no_training_60_days": "规则：60 天未参加培训",
+                "engagement_rules": "参与度下降规则"}
+
+
+def attrition_risk(doc: dict[str, Any]) -> list[Table]:
+    """The ranking with reasons, and the model card's validation figures."""
+    card = doc["run"]["model_card"] or {}
+    method = "模型" if card.get("method") == "model" else "参与度下降规则（模型样本不足）"
+    ranking = Table(
+        f"{TITLES['attrition-risk']} · {doc.get('department_code') or '全公司'} · "
+        f"{card.get('target', '')} · {method}",
+        ["排名", "工号", "姓名", "部门", "等级", "离职概率", "主要原因"],
+        [[i["rank"], i["employee_no"], i["name"], i["department_name"],
+          LEVEL_WORDS[i["level"]], None if i["risk"] is None else Rate(i["risk"]),
+          "；".join(r["text"] for r in i["reasons"])] for i in doc["items"]],
+        notes=[card["refused"]] if card.get("refused") else [])
+    holdout = card.get("holdout_window") or {}
+    validation = Table(
+        f"验证（{holdout.get('from', '-')} 至 {holdout.get('to', '-')}，"
+        f"离职 {holdout.get('leavers', 0)} 人）",
+        ["方法", "AUC", "前 10% 精确率"],
+        [[words, card[key]["auc"], None if card[key]["precision_at_10_percent"] is None
+          else Rate(card[key]["precision_at_10_percent"])]
+         for key, words in FIGURE_WORDS.items() if key in card])
+    return [ranking, validation]
+
+
 VIEWS: dict[str, Callable[[dict[str, Any]], list[Table]]] = {
     "participation": participation, "skill-attainment": skill_attainment,
     "time-to-competency": time_to_competency, "effectiveness": effectiveness,
     "training-plans": training_plans, "pilot-comparison": pilot_comparison,
     "production-kpis": production_kpis, "satisfaction": satisfaction,
     "survey-results": survey_results, "points-mix": points_mix,
+    "attrition-risk": attrition_risk,
 }
 
 

@@ -60,6 +60,11 @@ REPORTS: dict[str, Report] = {
     "points-mix": Report("/points/v1/reports/points-mix",
                          "points by category and rule against the target mix, with alerts",
                          refuses=("from_", "to", "group_by")),
+    "attrition-risk": Report("/training/v1/reports/attrition-risk",
+                             "employees ranked by attrition risk, with reasons and the model "
+                             "card (a page: --param limit=500, --param level=high)",
+                             refuses=("period", "from_", "to", "family", "front_line",
+                                      "group_by")),
     "what-if": Report("/points/v1/simulations/{simulation}/employees",
                       "a rule what-if per employee, actual vs simulated (--simulation; "
                       "`jifen what-if` starts one)", is_list=True,

@@ -1,13 +1,13 @@
 """attrition digest: a notification kind for the managers' weekly digest
 
-Revision ID: 0008_attrition
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-05 10:00:00
 """
 
 from alembic import op
 
-revision = "0008_attrition"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -231,3 +231,17 @@ async def test_runs_are_for_hr_to_start_and_hr_or_auditors_to_read(gw, run):
         assert_problem(await gw.get("/training/v1/attrition-risk/digests", headers=who), 403)
     listed = (await gw.get(RUNS, headers=AUDITOR, params={"limit": 1})).json()
     assert len(listed["items"]) == 1 and listed["items"][0]["status"] in ("done", "running")
+
+
+async def test_jifen_report_shows_the_ranking_and_the_validation(stack, team, run):
+    from tests.e2e.test_cli import run as jifen
+
+    shown = jifen("report", "attrition-risk", "--department", team["dept"], "--url",
+                  stack.gateway_url, "--format", "table")
+    assert shown.returncode == 0, shown.stderr
+    lines = [line.strip() for line in shown.stdout.splitlines() if line.strip()]
+    assert lines[0] == (f"流失风险预警 · {team['dept']} · 3 个月内离职 · "
+                        "参与度下降规则（模型样本不足）")
+    assert team["A"] in lines[3] and "已 120 天未参加任何培训" in lines[3]
+    assert any("离职样本不足" in line for line in lines)
+    assert any(line.startswith("规则：60 天未参加培训") for line in lines)

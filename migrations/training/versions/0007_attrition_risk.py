@@ -5,8 +5,8 @@ departments get their heads (``manager_nos``), who receive the weekly digest. Th
 early warning keeps each risk run with its model card, the run's ranking with
 reasons, every read of the report (the audit trail) and the weekly digests.
 
-Revision ID: 0004_attrition
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0004_attrition"
-down_revision = "0003"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
