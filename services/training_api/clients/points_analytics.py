@@ -4,7 +4,7 @@ and its top and bottom fraction. Mirrors points_api's ``ScopeQuantiles``."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import httpx
 from fastapi import Depends, Request
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from shared.errors import DependencyUnavailable
 from shared.http import PeerClient
 
+M = TypeVar("M", bound=BaseModel)
 QUANTILES_PATH = "/points/v1/internal/analytics/quantiles"
 MONTHLY_PATH = "/points/v1/internal/analytics/monthly-points"
 
@@ -38,6 +39,17 @@ class ScopePoints(BaseModel):
 class PointsAnalyticsClient(PeerClient):
     peer_name = "points_api"
 
+    async def _get(self, path: str, model: type[M], params: Any, what: str) -> M:
+        """One answer of points_api's analytics; DependencyUnavailable (503 with
+        Retry-After) when it is down or refuses."""
+        try:
+            result = await self._request("GET", path, model, params=params)
+        except httpx.HTTPStatusError as exc:
+            raise DependencyUnavailable(
+                f"points_api refused the {what}: HTTP {exc.response.status_code}") from exc
+        assert isinstance(result, model)
+        return result
+
     async def scope_points(self, periods: list[str], *, fraction: float,
                            department: str | None = None, family: str | None = None,
                            is_front_line: bool | None = None,
@@ -54,14 +66,7 @@ class PointsAnalyticsClient(PeerClient):
                 params.append((name, str(value).lower() if isinstance(value, bool) else value))
         if hired_by is not None:
             params.append(("hired_by", hired_by.isoformat()))
-        try:
-            result = await self._request("GET", QUANTILES_PATH, ScopePoints, params=params)
-        except httpx.HTTPStatusError as exc:
-            raise DependencyUnavailable(
-                f"points_api refused the points question: HTTP {exc.response.status_code}"
-            ) from exc
-        assert isinstance(result, ScopePoints)
-        return result
+        return await self._get(QUANTILES_PATH, ScopePoints, params, "points question")
 
 
 class EmployeeMonths(BaseModel):
@@ -75,9 +80,7 @@ class MonthsPage(BaseModel):
     next_cursor: str | None = None
 
 
-class PointsHistoryClient(PeerClient):
-    peer_name = "points_api"
-
+class PointsHistoryClient(PointsAnalyticsClient):
     async def monthly_points(self, first: str, last: str) -> list[EmployeeMonths]:
         """Every employee's points per month (YYYY-MM, ``first``..``last``) and growth
         milestone days, page by page. Raises DependencyUnavailable when points_api
@@ -88,13 +91,7 @@ class PointsHistoryClient(PeerClient):
             params = {"from": first, "to": last, "limit": "5000"}
             if cursor:
                 params["cursor"] = cursor
-            try:
-                page = await self._request("GET", MONTHLY_PATH, MonthsPage, params=params)
-            except httpx.HTTPStatusError as exc:
-                raise DependencyUnavailable(
-                    f"points_api refused the points history: HTTP {exc.response.status_code}"
-                ) from exc
-            assert isinstance(page, MonthsPage)
+            page = await self._get(MONTHLY_PATH, MonthsPage, params, "points history")
             out.extend(page.items)
             if page.next_cursor is None:
                 return out
