@@ -11,13 +11,23 @@ import sys
 
 import psutil
 
-from bench import backup, dashboard, earning, employees, leaderboard, redemptions, whatif
+from bench import (
+    backup,
+    dashboard,
+    earning,
+    employees,
+    history,
+    leaderboard,
+    redemptions,
+    whatif,
+)
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
 
 BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "redemptions": redemptions.run,
               "leaderboard": leaderboard.run, "dashboard": dashboard.run,
-              "whatif": whatif.run, "backup": backup.run}
+              "whatif": whatif.run, "backup": backup.run,
+              "history": history.run}
 
 
 def machine_state() -> str:

@@ -5,12 +5,18 @@ readable message, and lists fetched page by page."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jifen import config
 
 if TYPE_CHECKING:
     import httpx
+
+    from jifen.progress import Progress
+
+BOUNDARY = "jifen-import-boundary-7d1c"
 
 
 class ApiError(Exception):
@@ -48,6 +54,24 @@ def request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> http
     if r.status_code >= 400:
         raise ApiError(f"{r.status_code} {problem_text(r)}")
     return r
+
+
+def upload(client: httpx.Client, path: str, file: Path, bar: Progress,
+           params: dict[str, str]) -> httpx.Response:
+    """POST ``file`` as the multipart field ``file``, streamed with ``bar`` advancing."""
+    return request(client, "POST", path, params=params,
+                   headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+                   content=_multipart(file, bar))
+
+
+def _multipart(path: Path, bar: Progress) -> Iterator[bytes]:
+    yield (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+           f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n').encode()
+    with path.open("rb") as fh:
+        while chunk := fh.read(64 * 1024):
+            bar.advance(len(chunk))
+            yield chunk
+    yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def problem_text(r: httpx.Response) -> str:

@@ -22,6 +22,7 @@ from shared.db import DBSession, autocommit_engine, create_engine, make_sessionm
 from shared.errors import Forbidden, Problem, Unauthorized, install_problem_handlers, responses
 from shared.http import make_peer_client
 from shared.idempotency import IdempotencyMiddleware
+from shared.jobs import Handler, JobRunner
 from shared.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from shared.outbox import OutboxRelay
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -35,6 +36,7 @@ class KitTables:
     outbox: Table
     processed_event: Table
     idempotency: Table
+    job: Table | None = None  # services that run background jobs (shared/jobs.py)
 
 
 @dataclass
@@ -53,6 +55,8 @@ class ServiceSpec:
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     # long-running jobs (e.g. expiring holds), started after startup, cancelled at shutdown
     background: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    # durable jobs (shared/jobs.py) by kind; needs tables.job
+    jobs: dict[str, Handler] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -142,6 +146,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             await hook(app)
         if settings.outbox_enabled and spec.outbox_destinations:
             app.state.relay.start()
+        app.state.jobs = _job_runner(spec, app)
         tasks = [
             asyncio.create_task(job(app), name=getattr(job, "__name__", "job"))
             for job in [_warm(settings.db_pool_size), *spec.background]
@@ -153,6 +158,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if app.state.jobs is not None:
+                await app.state.jobs.stop()
             await app.state.relay.stop()
             for client in clients.values():
                 await client.aclose()
@@ -182,6 +189,22 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     return app
+
+
+def _job_runner(spec: ServiceSpec, app: FastAPI) -> JobRunner | None:
+    """The service's job runner, started, when it has jobs; handlers get the relay and
+    the peer clients in ``job.extra``."""
+    if not spec.jobs:
+        return None
+    assert spec.tables.job is not None, f"{spec.name} has jobs but no job table"
+    settings = spec.settings
+    runner = JobRunner(
+        service=spec.name, table=spec.tables.job, sessionmaker=app.state.sessionmaker,
+        handlers=dict(spec.jobs), poll_seconds=getattr(settings, "job_poll_seconds", 1.0),
+        lease_seconds=getattr(settings, "job_lease_seconds", 60.0),
+        extra={"relay": app.state.relay, "peers": app.state.peers, "settings": settings})
+    runner.start()
+    return runner
 
 
 class Health(BaseModel):

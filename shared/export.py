@@ -53,6 +53,8 @@ def cell(value: Any) -> str:
         return f"{value:.4f}".rstrip("0").rstrip(".")
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, int):  # a negative number is no formula
+        return str(value)
     if isinstance(value, list | tuple):
         return ";".join(cell(v) for v in value)
     text = str(value)

@@ -71,6 +71,9 @@ TEST_ENV = {
     "TRAINING_FEEDBACK_BUDGET_SECONDS": "5",
     # the weekly attrition run and digest: the tests call the job themselves
     "TRAINING_ATTRITION_POLL_SECONDS": "0",
+    # a history import taken over soon after its replica dies (the resume test kills one)
+    "TRAINING_JOB_POLL_SECONDS": "0.2",
+    "TRAINING_JOB_LEASE_SECONDS": "6",
 }
 
 

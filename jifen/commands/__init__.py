@@ -30,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("token", "print a JWT the running services accept"),
     Command("run", "start PostgreSQL, the three services and the gateway"),
     Command("import-employees", "bulk import employees from a CSV/XLSX file"),
+    Command("import-history", "import training history from a legacy system (a job)"),
     Command("openapi", "export the OpenAPI documents"),
     Command("report", "print, save or chart a dashboard report (table, JSON, CSV)"),
     Command("mix-targets", "read or set the target mix the points-mix report checks"),

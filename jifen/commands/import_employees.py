@@ -6,14 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from jifen.api import add_gateway_options
 from jifen.commands import FILE
-from jifen.progress import Progress, progress
-
-BOUNDARY = "jifen-import-boundary-7d1c"
+from jifen.progress import progress
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,16 +19,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
     add_gateway_options(parser)
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
-
-
-def _upload_stream(path: Path, bar: Progress) -> Iterator[bytes]:
-    yield (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
-           f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n').encode()
-    with path.open("rb") as fh:
-        while chunk := fh.read(64 * 1024):
-            bar.advance(len(chunk))
-            yield chunk
-    yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,11 +31,8 @@ def run(args: argparse.Namespace) -> int:
     with api.client(args, timeout=600) as client, progress(
             f"upload {path.name}", total=path.stat().st_size, byte_sizes=True) as bar:
         try:
-            resp = api.request(client, "POST", "/training/v1/employee-imports",
-                               params={"dry_run": str(args.dry_run).lower()},
-                               headers={"Content-Type":
-                                        f"multipart/form-data; boundary={BOUNDARY}"},
-                               content=_upload_stream(path, bar))
+            resp = api.upload(client, "/training/v1/employee-imports", path, bar,
+                              params={"dry_run": str(args.dry_run).lower()})
         except api.ApiError as exc:
             print(f"\njifen import-employees: {exc}", file=sys.stderr)
             return 1

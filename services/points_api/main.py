@@ -12,6 +12,8 @@ from services.points_api.config import Settings
 from services.points_api.db import employee_copy, kit_tables
 from services.points_api.earning.batch import batch_earning
 from services.points_api.earning.service import earning
+from services.points_api.history.endpoints import router as history_router
+from services.points_api.history.service import history
 from services.points_api.holds.endpoints import router as holds_router
 from services.points_api.holds.service import holds
 from services.points_api.honours.endpoints import router as honours_router
@@ -34,6 +36,7 @@ from shared.app import ServiceSpec, create_service_app, every
 from shared.consumer import BatchHandler, EventHandler, events_router
 from shared.contracts.digests import ATTRITION_DIGEST
 from shared.contracts.events import EMPLOYEE_UPSERTED
+from shared.contracts.history import OPENING_BALANCE
 from shared.contracts.holds import HOLD_CAPTURE, HOLD_RELEASE
 from shared.contracts.training_events import FACT_VOIDED, TRAINING_EVENT_TYPES
 from shared.employee_copy import apply_employee_upserted, employee_copy_router
@@ -49,6 +52,7 @@ def event_handlers(settings: Settings) -> dict[str, EventHandler]:
            for event_type in sorted(TRAINING_EVENT_TYPES)},
         HOLD_CAPTURE: partial(holds.capture, tz=settings.tz),
         HOLD_RELEASE: holds.release,
+        OPENING_BALANCE: partial(history.apply_opening, tz=settings.tz),
         **forwarded_event_handlers(),
         ATTRITION_DIGEST: apply_attrition_digest,
     }
@@ -77,7 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
                  holds_router, webhooks_router, quantiles_router, monthly_points_router,
                  mix_router, leaderboards_router,
-                 milestones_router, honours_router, notifications_router, whatif_router],
+                 milestones_router, honours_router, notifications_router, whatif_router,
+                 history_router],
         peers={"training": settings.training_url},
         on_startup=[install_default_rule_set, webhook_startup(webhook_settings),
                     connect_skills],

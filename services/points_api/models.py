@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.points_api.db import Base
 
 RULE_SET_STATUSES = ("draft", "published")
-ENTRY_KINDS = ("earn", "reverse", "adjust", "spend")
+ENTRY_KINDS = ("earn", "reverse", "adjust", "spend", "opening")
 CATEGORIES = ("participation", "outcome", "growth")
 
 # Version 1 is the default rule set installed on first start; drafts count from 2.
@@ -131,6 +131,9 @@ class LedgerEntry(Base):
         CheckConstraint("kind <> 'earn' OR (amount > 0 AND qualifying_amount = amount "
                         "AND rule_id IS NOT NULL AND source_event_id IS NOT NULL)",
                         name="earn_complete"),
+        # an opening balance from a history import: its category and the import that posted it
+        CheckConstraint("kind <> 'opening' OR (category IS NOT NULL AND actor IS NOT NULL)",
+                        name="opening_complete"),
         CheckConstraint("kind <> 'reverse' OR reverses_entry_id IS NOT NULL",
                         name="reverse_has_target"),
         # an adjustment that takes away more than is left moves only what it can: the

@@ -23,3 +23,7 @@ class Settings(ServiceSettings):
     # replica looks whether this week's run and digests are done (0 turns it off)
     attrition_horizon_months: int = Field(default=3, ge=1, le=12)
     attrition_poll_seconds: float = Field(default=3600.0, ge=0)
+    # durable jobs (history imports): how often an idle replica looks for one, and how
+    # long a job stays with a replica that stopped beating before another takes it over
+    job_poll_seconds: float = 1.0
+    job_lease_seconds: float = 60.0

@@ -14,6 +14,9 @@ from services.training_api.employees.endpoints import router as employees_router
 from services.training_api.exam_attempts.endpoints import router as exam_attempts_router
 from services.training_api.facts.endpoints import router as facts_router
 from services.training_api.feedback.endpoints import router as feedback_router
+from services.training_api.history.endpoints import router as history_router
+from services.training_api.history.job import run_history_import
+from services.training_api.history.repository import JOB_KIND as HISTORY_IMPORT
 from services.training_api.interactions.endpoints import router as interactions_router
 from services.training_api.kpis.endpoints import router as kpis_router
 from services.training_api.notes.endpoints import router as notes_router
@@ -43,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  completions_router, interactions_router, notes_router, exam_attempts_router,
                  practicals_router, skill_applications_router, facts_router,
                  reports_router, plans_router, surveys_router, feedback_router, kpis_router,
-                 recommendations_router, attrition_router],
+                 recommendations_router, attrition_router, history_router],
         outbox_destinations={
             "points": (settings.points_url, "/points/v1/internal/events"),
             "rewards": (settings.rewards_url, "/rewards/v1/internal/events"),
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background=[every(settings.recommendation_refresh_seconds, recommendation_model.refresh),
                     *([every(settings.attrition_poll_seconds, weekly_digest)]
                       if settings.attrition_poll_seconds > 0 else [])],
+        jobs={HISTORY_IMPORT: run_history_import},
     ))
 
 

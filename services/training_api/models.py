@@ -129,6 +129,7 @@ import services.training_api.attrition.models  # noqa: E402, F401
 import services.training_api.courses.models  # noqa: E402, F401
 import services.training_api.facts.models  # noqa: E402, F401
 import services.training_api.feedback.models  # noqa: E402, F401
+import services.training_api.history.models  # noqa: E402, F401
 import services.training_api.kpis.models  # noqa: E402, F401
 import services.training_api.plans.models  # noqa: E402, F401
 import services.training_api.recommendations.models  # noqa: E402, F401

@@ -28,6 +28,7 @@ NOTE_REVIEWED = "note.reviewed"
 EXAM_ATTEMPTED = "exam.attempted"
 PRACTICAL_ASSESSED = "practical.assessed"
 SKILL_APPLICATION_CONFIRMED = "skill_application.confirmed"
+SKILL_LEVEL_RECORDED = "skill_level.recorded"
 FACT_VOIDED = "fact.voided"
 
 CourseFormat = Literal["online", "offline", "live", "practical"]
@@ -44,6 +45,9 @@ class TrainingEventPayload(BaseModel):
     fact_id: str = Field(description="UUID of the training fact this event reports")
     employee_no: str = Field(min_length=1)
     occurred_at: AwareDatetime
+    legacy_id: str | None = Field(default=None, description=(
+        "Set when the fact is a record of a history import (its id in the legacy system): "
+        "its points are replayed history, announced to nobody"))
 
     @field_validator("fact_id")
     @classmethod
@@ -125,6 +129,16 @@ class SkillApplicationConfirmed(TrainingEventPayload):
     confirmer: str
 
 
+class SkillLevelRecorded(TrainingEventPayload):
+    """A skill level an employee held, as a legacy system recorded it (history import)."""
+
+    event_type: ClassVar[str] = SKILL_LEVEL_RECORDED
+
+    skill_code: str
+    skill_name: str
+    level: int = Field(ge=1, le=5)
+
+
 class FactVoided(TrainingEventPayload):
     """A training fact was withdrawn: the ledger reverses the entries it produced."""
 
@@ -147,6 +161,7 @@ TrainingEvent = (
     | ExamAttempted
     | PracticalAssessed
     | SkillApplicationConfirmed
+    | SkillLevelRecorded
     | FactVoided
 )
 
@@ -160,6 +175,7 @@ TRAINING_EVENT_MODELS: dict[str, type[TrainingEventPayload]] = {
         ExamAttempted,
         PracticalAssessed,
         SkillApplicationConfirmed,
+        SkillLevelRecorded,
         FactVoided,
     )
 }

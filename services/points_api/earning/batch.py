@@ -33,6 +33,7 @@ from services.points_api.earning.service import (
     _points_payload,
     _posting,
     earning,
+    proves_skill,
 )
 from services.points_api.ledger import repository as ledger_repo
 from services.points_api.ledger.periods import month_key
@@ -50,8 +51,6 @@ from shared.contracts.events import EventEnvelope
 from shared.contracts.points import AwardedEntry, PointsOutcome
 from shared.contracts.training_events import (
     EmployeeContext,
-    ExamAttempted,
-    PracticalAssessed,
     TrainingEvent,
     parse_training_event,
 )
@@ -245,15 +244,16 @@ class BatchEarning:
         """The notifications and webhook events of the batch, one statement each; the
         milestone check of each employee whose points rose or who may have proven a
         skill (no statement at all while no milestone is defined)."""
-        awarded = [(e, o) for e, o in zip(events, outcomes, strict=True) if o.awarded]
+        # replayed history (a history import) is news to nobody
+        awarded = [(e, o) for e, o in zip(events, outcomes, strict=True)
+                   if o.awarded and e.event.legacy_id is None]
         await notifications.points_changed_many(session, [o for _, o in awarded])
         await publish_many(session, event_type=POINTS_AWARDED, events=[
             (uuid.uuid5(POINTS_EVENT_NAMESPACE, str(e.envelope.event_id)), e.event.occurred_at,
              _points_payload(e.event, o)) for e, o in awarded])
         checks: dict[str, bool] = {}
         for e, o in zip(events, outcomes, strict=True):
-            proves = (isinstance(e.event, PracticalAssessed) and e.event.passed) or (
-                isinstance(e.event, ExamAttempted) and e.event.score >= e.event.pass_score)
+            proves = proves_skill(e.event)
             if proves or o.total_points > 0:
                 checks[e.event.employee_no] = checks.get(e.event.employee_no, False) or proves
         await earning.check_milestones(session, checks, tz=tz)

@@ -6,7 +6,8 @@ lock, the rule set in effect when the fact occurred, the history its caps,
 top-ups and streak multipliers need, the engine's evaluation, the entries, and
 the outcome the employee sees at once (the receipt's result, relayed by
 training_api). In the same transaction: the employee's notification, the
-``points.awarded`` webhook, and the milestone check (certifications granted,
+``points.awarded`` webhook (neither for records of a history import), and the
+milestone check (certifications granted,
 eligibility reached) that the new points or a newly proven skill may trigger.
 """
 
@@ -46,12 +47,21 @@ from shared.contracts.training_events import (
     ExamAttempted,
     FactVoided,
     PracticalAssessed,
+    SkillLevelRecorded,
     TrainingEvent,
     parse_training_event,
 )
 
 # derives the points.awarded webhook's event id from the training event's
 POINTS_EVENT_NAMESPACE = uuid.UUID("0b7e3c52-8a41-4d6e-b1f9-5c2d7a3e9f14")
+
+
+def proves_skill(event: TrainingEvent) -> bool:
+    """Whether the event may prove a skill (a passed practical or exam, a legacy skill
+    level): training_api recorded the proof before it sent the event."""
+    return (isinstance(event, PracticalAssessed) and event.passed) or (
+        isinstance(event, ExamAttempted) and event.score >= event.pass_score) or isinstance(
+        event, SkillLevelRecorded)
 
 
 class EarningService:
@@ -79,15 +89,14 @@ class EarningService:
         the webhook when points moved; the milestone check when points rose or the
         event may have proven a skill (training_api records the proof before it sends
         the event, so a fresh look at the skills sees it)."""
-        if outcome.awarded:
+        if outcome.awarded and event.legacy_id is None:  # replayed history is news to nobody
             await notifications.points_changed(session, outcome)
             await publish(session, event_type=POINTS_AWARDED, occurred_at=event.occurred_at,
                           event_id=uuid.uuid5(POINTS_EVENT_NAMESPACE, str(event_id)),
                           payload=_points_payload(event, outcome))
-        proves_skill = (isinstance(event, PracticalAssessed) and event.passed) or (
-            isinstance(event, ExamAttempted) and event.score >= event.pass_score)
-        if proves_skill or outcome.total_points > 0:
-            await self.check_milestones(session, {event.employee_no: proves_skill}, tz=tz)
+        proves = proves_skill(event)
+        if proves or outcome.total_points > 0:
+            await self.check_milestones(session, {event.employee_no: proves}, tz=tz)
 
     async def check_milestones(self, session: AsyncSession, employees: dict[str, bool], *,
                                tz: tzinfo) -> None:

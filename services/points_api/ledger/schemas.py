@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 from services.points_api.rules.schemas import Category
 from shared.contracts.base import Schema
 
-EntryKind = Literal["earn", "reverse", "adjust", "spend"]
+EntryKind = Literal["earn", "reverse", "adjust", "spend", "opening"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 MAX_ADJUSTMENT = 1_000_000
 

@@ -28,7 +28,7 @@ from services.points_api.ledger.errors import (
     EntryNotFound,
     InsufficientPoints,
 )
-from services.points_api.ledger.periods import month_key, period_keys
+from services.points_api.ledger.periods import ALL_TIME, month_key, period_keys
 from services.points_api.ledger.schemas import AdjustmentCreate, Entry, ReversalCreate
 from shared.contracts.points import AwardedEntry, PointsOutcome
 from shared.contracts.training_events import FactVoided
@@ -78,8 +78,8 @@ def reversal_postings(targets: list[Any], *, account: Any, reason: str, actor: s
     qualifying = account.qualifying
     out = []
     for target in targets:
-        amount = _bounded(-target.amount, spendable)
-        qualifying_amount = _bounded(-target.qualifying_amount, qualifying)
+        amount = bounded(-target.amount, spendable)
+        qualifying_amount = bounded(-target.qualifying_amount, qualifying)
         spendable += amount
         qualifying += qualifying_amount
         extra = dict(details)
@@ -116,7 +116,9 @@ def period_deltas(postings: list[Posting], tz: tzinfo) -> dict[str, dict[str, in
     periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for p in postings:
         if p.qualifying_amount:
-            for period in period_keys(p.occurred_at, tz):
+            # opening balances were earned before Jifen: they count all-time only
+            keys = [ALL_TIME] if p.kind == "opening" else period_keys(p.occurred_at, tz)
+            for period in keys:
                 periods[period]["points"] += p.qualifying_amount
                 if p.category is not None:
                     periods[period][f"{p.category}_points"] += p.qualifying_amount
@@ -132,7 +134,7 @@ def account_delta(employee_no: str, postings: list[Posting]) -> dict[str, Any]:
                for col in repo.CATEGORY_COLUMNS}}
 
 
-def _bounded(change: int, available: int) -> int:
+def bounded(change: int, available: int) -> int:
     """A negative change limited to what is available; positive changes pass."""
     return change if change >= 0 else -min(-change, max(available, 0))
 

@@ -73,7 +73,8 @@ async def add_target_set(session: AsyncSession, record: PointsMixTargetSet,
 def mix_statement(start: datetime | None, end: datetime | None, scope: MixScope) -> Select[Any]:
     """Qualifying points by category and rule of the entries that occurred in [start, end),
     of the employees in the scope (as points_api's copy knows them now). Spending moves
-    no qualifying points and is left out. An index-only scan of
+    no qualifying points and is left out, and so are opening balances of history
+    imports (earned before Jifen, by no rule). An index-only scan of
     ``ix_ledger_entry_occurred_mix``; the scope is a hash semi-join on the copy."""
     c = _entry.c
     stmt = (select(c.category, c.rule_id,
@@ -81,7 +82,7 @@ def mix_statement(start: datetime | None, end: datetime | None, scope: MixScope)
                    func.count().filter(c.kind == "earn").label("entries"),
                    func.count().filter(c.kind == "reverse").label("reversals"),
                    func.count().filter(c.kind == "adjust").label("adjustments"))
-            .where(c.kind != literal_column("'spend'"))
+            .where(c.kind.not_in((literal_column("'spend'"), literal_column("'opening'"))))
             .group_by(c.category, c.rule_id))
     if start is not None:
         stmt = stmt.where(c.occurred_at >= start)

@@ -7,11 +7,13 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, Request
 
+from shared.contracts.history import HistoryPoints, HistoryPointsQuery
 from shared.contracts.points import ConfirmerRange, ConfirmerRangeQuery
 from shared.errors import DependencyUnavailable
 from shared.http import PeerClient
 
 CONFIRMER_RANGE_PATH = "/points/v1/internal/confirmer-range"
+HISTORY_POINTS_PATH = "/points/v1/internal/history-points"
 
 
 class PointsClient(PeerClient):
@@ -31,6 +33,20 @@ class PointsClient(PeerClient):
                 f"points_api refused the range question: HTTP {exc.response.status_code}"
             ) from exc
         assert isinstance(result, ConfirmerRange)
+        return result
+
+
+    async def history_points(self, query: HistoryPointsQuery) -> HistoryPoints:
+        """What the ledger holds for imported facts and employees. Raises
+        DependencyUnavailable when points_api is down or refuses."""
+        try:
+            result = await self._request("POST", HISTORY_POINTS_PATH, HistoryPoints,
+                                         json=query.model_dump(mode="json"))
+        except httpx.HTTPStatusError as exc:
+            raise DependencyUnavailable(
+                f"points_api refused the history question: HTTP {exc.response.status_code}"
+            ) from exc
+        assert isinstance(result, HistoryPoints)
         return result
 
 

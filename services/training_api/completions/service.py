@@ -25,11 +25,11 @@ class CompletionService(FactKind[CourseCompletion, CourseCompletionCreate]):
 
     async def build(self, session: AsyncSession, fact_id: uuid.UUID,
                     data: CourseCompletionCreate, *, employee: EmployeeRef,
-                    principal: Principal) -> Built[CourseCompletion]:
+                    principal: Principal, historical: bool = False) -> Built[CourseCompletion]:
         course = await course_repo.get_course(session, data.course_code)
         if course is None:
             raise UnknownCourse(f"Course {data.course_code!r} does not exist")
-        if course.archived_at is not None:
+        if course.archived_at is not None and not historical:
             raise CourseArchived(f"Course {course.code} ({course.title}) was archived on "
                                  f"{course.archived_at:%Y-%m-%d}; it takes no new completions")
         if data.hours_attended is not None and data.hours_attended > course.class_hours:

@@ -23,7 +23,8 @@ class ExamAttemptService(FactKind[ExamAttempt, ExamAttemptCreate]):
     recorders = ("assessor", "hr_admin", "integration")
 
     async def build(self, session: AsyncSession, fact_id: uuid.UUID, data: ExamAttemptCreate,
-                    *, employee: EmployeeRef, principal: Principal) -> Built[ExamAttempt]:
+                    *, employee: EmployeeRef, principal: Principal,
+                    historical: bool = False) -> Built[ExamAttempt]:
         found = await course_repo.get_exam(session, data.exam_code)
         if found is None:
             raise UnknownExam(f"Exam {data.exam_code!r} does not exist")

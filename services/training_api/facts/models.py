@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, synonym
 from services.training_api.db import Base
 
 FACT_TYPES = ("course_completion", "live_interaction", "study_note", "exam_attempt",
-              "practical_assessment", "skill_application")
+              "practical_assessment", "skill_application", "skill_level")
 INTERACTION_KINDS = ("speak", "question")
 APPLICATION_STATUSES = ("submitted", "confirmed", "rejected")
 
@@ -181,6 +181,22 @@ class SkillApplication(TrainingFact):
         CheckConstraint("status <> 'rejected' OR reject_reason IS NOT NULL",
                         name="rejected_has_reason"),
     )
+
+
+class SkillLevelRecord(TrainingFact):
+    """A skill level an employee held from a date on, as a legacy system recorded it
+    (only history imports make these): it proves the skill at that level."""
+
+    __tablename__ = "skill_level_record"
+    __mapper_args__ = {"polymorphic_identity": "skill_level"}
+
+    id: Mapped[uuid.UUID] = _fact_id()
+    skill_code: Mapped[str] = mapped_column(
+        ForeignKey("skill.code", ondelete="RESTRICT", onupdate="CASCADE"), index=True)
+    level: Mapped[int] = mapped_column(SmallInteger)
+    held_since: Mapped[datetime] = synonym("occurred_at")
+
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
 
 
 class EmployeeSkill(Base):

@@ -67,16 +67,17 @@ class Change(Generic[F]):
     events: list[OutboxEvent] = field(default_factory=list)
 
 
-async def publish(session: AsyncSession,
-                  event: TrainingEventPayload | None) -> list[OutboxEvent]:
-    """Enqueue the event for points_api in the caller's transaction; the recording
-    request delivers it itself after commit, for the points in its answer."""
+async def publish(session: AsyncSession, event: TrainingEventPayload | None, *,
+                  by_caller: bool = True) -> list[OutboxEvent]:
+    """Enqueue the event for points_api in the caller's transaction. A recording
+    request delivers it itself after commit, for the points in its answer
+    (``by_caller``); bulk work leaves it to the relay, in outbox order."""
     if event is None:
         return []
     return await enqueue_events(
         session, kit_tables.outbox, event_type=event.event_type,
         payload=event.model_dump(mode="json"), destinations=DESTINATIONS,
-        occurred_at=event.occurred_at, delivered_by_caller=True)
+        occurred_at=event.occurred_at, delivered_by_caller=by_caller)
 
 
 async def active_employee(session: AsyncSession, employee_no: str) -> repo.EmployeeRef:
@@ -136,8 +137,11 @@ class FactKind(ABC, Generic[F, C]):
 
     @abstractmethod
     async def build(self, session: AsyncSession, fact_id: uuid.UUID, data: C, *,
-                    employee: repo.EmployeeRef, principal: Principal) -> Built[F]:
-        """The kind's row and its event, checked against the catalogue."""
+                    employee: repo.EmployeeRef, principal: Principal,
+                    historical: bool = False) -> Built[F]:
+        """The kind's row and its event, checked against the catalogue. ``historical``:
+        a record from before Jifen (a history import), which may name what has been
+        retired since (an archived course)."""
 
     async def record(self, session: AsyncSession, data: C, *, principal: Principal) -> Change[F]:
         """Record a new fact (created) or, for a client id seen before with the same
@@ -160,19 +164,50 @@ class FactKind(ABC, Generic[F, C]):
             if (existing := await self._stored(session, data.client_id)) is not None:
                 return await self._replay(session, existing, digest)
             raise
+        change = await self._write(session, data, fact_id, built, digest=digest,
+                                   recorded_by=principal.sub)
+        if change is None:
+            existing = await self._stored(session, data.client_id)
+            assert existing is not None  # the conflict was on its client id
+            return await self._replay(session, existing, digest)
+        return change
+
+    async def create(self, session: AsyncSession, data: C, *, employee: repo.EmployeeRef,
+                     principal: Principal, digest: str, legacy_id: str, earns: bool,
+                     recorded_by: str) -> Change[F]:
+        """A record of a history import as a new fact (the caller checked who may
+        import and holds the legacy record): its event is marked with ``legacy_id``
+        and left to the relay; a record that earns nothing (``earns`` False) has no
+        event. ``principal`` is the legacy record's assessor, ``recorded_by`` the
+        importer."""
+        fact_id = uuid.uuid4()
+        built = await self.build(session, fact_id, data, employee=employee,
+                                 principal=principal, historical=True)
+        if built.event is not None:
+            built.event.legacy_id = legacy_id
+        if not earns:
+            built.event = None
+        change = await self._write(session, data, fact_id, built, digest=digest,
+                                   recorded_by=recorded_by, by_caller=False)
+        assert change is not None  # imported facts carry no client id
+        return change
+
+    async def _write(self, session: AsyncSession, data: C, fact_id: uuid.UUID,
+                     built: Built[F], *, digest: str, recorded_by: str,
+                     by_caller: bool = True) -> Change[F] | None:
+        """One statement writing the fact, its kind's row and its event, then the
+        skills it proves; None when another fact holds the client id."""
         fact = built.fact
         fact.id, fact.employee_no, fact.client_id = fact_id, data.employee_no, data.client_id
-        fact.content_hash, fact.recorded_by = digest, principal.sub
+        fact.content_hash, fact.recorded_by = digest, recorded_by
         fact.recorded_at = datetime.now(UTC)
         rows = [] if built.event is None else outbox_rows(
             event_type=built.event.event_type, payload=built.event.model_dump(mode="json"),
             destinations=DESTINATIONS, occurred_at=built.event.occurred_at,
-            delivered_by_caller=True)
+            delivered_by_caller=by_caller)
         outbox_id = await repo.insert_fact(session, fact, rows[0] if rows else None)
         if outbox_id is False:
-            existing = await self._stored(session, data.client_id)
-            assert existing is not None  # the conflict was on its client id
-            return await self._replay(session, existing, digest)
+            return None
         fact.event_outbox_id = outbox_id
         await skill_repo.add_proofs(session, employee_no=data.employee_no,
                                     levels=built.proves, fact_id=fact_id,
@@ -226,9 +261,10 @@ class FactKind(ABC, Generic[F, C]):
 
 class VoidingService:
     async def void(self, session: AsyncSession, fact_id: uuid.UUID, *, reason: str,
-                   actor: str) -> Change[TrainingFact]:
+                   actor: str, by_caller: bool = True) -> Change[TrainingFact]:
         """Mark a fact voided and tell points_api, which reverses what it earned (by
-        compensating entries). Skills it alone proved are no longer held."""
+        compensating entries). Skills it alone proved are no longer held. Bulk work
+        (``by_caller`` False) leaves the event to the relay, in outbox order."""
         fact = await repo.get_fact(session, TrainingFact, fact_id, for_update=True)
         if fact is None:
             raise FactNotFound(f"No training record {fact_id}")
@@ -241,7 +277,7 @@ class VoidingService:
         removed = await skill_repo.remove_proofs(session, fact.id)
         events = await publish(session, FactVoided(
             fact_id=str(fact.id), voided_fact_id=str(fact.id), employee_no=fact.employee_no,
-            occurred_at=now, reason=reason))
+            occurred_at=now, reason=reason), by_caller=by_caller)
         return Change(fact=fact, events=events, skills_removed=removed)
 
 

@@ -23,7 +23,7 @@ class InteractionService(FactKind[LiveInteraction, LiveInteractionCreate]):
 
     async def build(self, session: AsyncSession, fact_id: uuid.UUID,
                     data: LiveInteractionCreate, *, employee: EmployeeRef,
-                    principal: Principal) -> Built[LiveInteraction]:
+                    principal: Principal, historical: bool = False) -> Built[LiveInteraction]:
         title = None
         if data.course_code is not None:
             course = await course_repo.get_course(session, data.course_code)

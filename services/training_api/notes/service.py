@@ -32,7 +32,8 @@ class NoteService(FactKind[StudyNote, StudyNoteCreate]):
     self_service = True
 
     async def build(self, session: AsyncSession, fact_id: uuid.UUID, data: StudyNoteCreate, *,
-                    employee: EmployeeRef, principal: Principal) -> Built[StudyNote]:
+                    employee: EmployeeRef, principal: Principal,
+                    historical: bool = False) -> Built[StudyNote]:
         fact = StudyNote(title=data.title, body=data.body, url=data.url,
                          occurred_at=data.shared_at)
         event = NoteShared(fact_id=str(fact_id), employee_no=employee.employee_no,

@@ -24,7 +24,7 @@ class PracticalService(FactKind[PracticalAssessment, PracticalAssessmentCreate])
 
     async def build(self, session: AsyncSession, fact_id: uuid.UUID,
                     data: PracticalAssessmentCreate, *, employee: EmployeeRef,
-                    principal: Principal) -> Built[PracticalAssessment]:
+                    principal: Principal, historical: bool = False) -> Built[PracticalAssessment]:
         skill = await org_repo.get_skill(session, data.skill_code)
         if skill is None:
             raise UnknownSkill(f"Skill {data.skill_code!r} does not exist")

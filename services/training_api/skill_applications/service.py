@@ -56,7 +56,7 @@ class SkillApplicationService(FactKind[SkillApplication, SkillApplicationCreate]
 
     async def build(self, session: AsyncSession, fact_id: uuid.UUID,
                     data: SkillApplicationCreate, *, employee: EmployeeRef,
-                    principal: Principal) -> Built[SkillApplication]:
+                    principal: Principal, historical: bool = False) -> Built[SkillApplication]:
         """Submitting earns nothing yet: the points come with the confirmation."""
         skill_code = data.skill_code
         if skill_code is not None and await org_repo.get_skill(session, skill_code) is None:
