@@ -205,6 +205,8 @@ class FactKind(ABC, Generic[F, C]):
             event_type=built.event.event_type, payload=built.event.model_dump(mode="json"),
             destinations=DESTINATIONS, occurred_at=built.event.occurred_at,
             delivered_by_caller=by_caller)
+        if rows:  # the statement names the column; a relayed row is due at once
+            rows[0].setdefault("available_at", fact.recorded_at)
         outbox_id = await repo.insert_fact(session, fact, rows[0] if rows else None)
         if outbox_id is False:
             return None
