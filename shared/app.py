@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Table, select, text
 
 from shared.auth import AuditReader, HRAdmin
-from shared.db import DBSession, autocommit_engine, create_engine, make_sessionmaker, warm_pool
+from shared.db import DBSession, create_engine, make_sessionmaker, warm_pool
 from shared.errors import Forbidden, Problem, Unauthorized, install_problem_handlers, responses
 from shared.http import make_peer_client
 from shared.idempotency import IdempotencyMiddleware
@@ -123,7 +123,6 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             application_name=f"jifen-{spec.name}",
         )
         app.state.engine = engine
-        app.state.read_engine = autocommit_engine(engine)
         app.state.sessionmaker = make_sessionmaker(engine)
         clients: dict[str, httpx.AsyncClient] = {}
         for name, url in {

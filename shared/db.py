@@ -1,14 +1,18 @@
 """Database kit: metadata with one naming convention, engine factory, the request
-session that commits once, and the autocommit connection of one-statement reads."""
+session that commits once, and the read connection of one-statement reads."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -16,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import Executable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -58,12 +63,6 @@ async def warm_pool(engine: AsyncEngine, connections: int) -> None:
             await conn.close()
 
 
-def autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The same pool, in autocommit: a one-statement read sends just its statement,
-    without BEGIN and COMMIT around it."""
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
-
-
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
@@ -86,12 +85,110 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 DBSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 
 
-async def get_read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """An autocommit connection for a read that is one statement: one round trip to
-    PostgreSQL, no ORM session. Reads of several statements that must agree with each
-    other use :data:`DBSession` (one transaction)."""
-    async with request.app.state.read_engine.connect() as conn:
-        yield conn
+_DIALECT = asyncpg_dialect.dialect()
 
 
-ReadDB = Annotated[AsyncConnection, Depends(get_read_connection, scope="function")]
+@dataclass(frozen=True)
+class Prebuilt:
+    """A statement compiled once, when its module loads: the SQL the driver prepares
+    (once per connection, in its statement cache) and the names of its parameters
+    in order."""
+
+    sql: str
+    names: tuple[str, ...]
+    # values the statement carries itself (e.g. ``.limit(1)``)
+    defaults: Mapping[str, Any]
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        return [params[name] if name in params else self.defaults[name] for name in self.names]
+
+
+def prebuild(statement: Executable) -> Prebuilt:
+    """Compile a Core statement (or ``text()`` with named parameters) for
+    :class:`ReadConnection`. Lists go in as one array parameter (``= ANY(:codes)``),
+    never as an expanding ``IN``."""
+    compiled = statement.compile(dialect=_DIALECT)
+    sql = str(compiled)
+    if "__[POSTCOMPILE_" in sql:
+        raise ValueError("expanding parameters cannot be prebuilt; use = ANY(:param)")
+    names = tuple(compiled.positiontup or ())
+    values = compiled.params
+    defaults = {name: values[name] for name in names
+                if not compiled.binds[name].required}
+    return Prebuilt(sql, names, defaults)
+
+
+class ReadConnection:
+    """A pooled connection on which a read runs as one statement of the driver's own,
+    outside any transaction (PostgreSQL commits it by itself): one round trip, no
+    BEGIN and COMMIT, no isolation level set on the connection and reset when it goes
+    back to the pool, no ORM session, no statement compiled or cache key computed per
+    request. Rows come back as mappings (JSON columns decoded)."""
+
+    __slots__ = ("_conn", "_driver")
+
+    def __init__(self, conn: AsyncConnection, driver: asyncpg.Connection) -> None:
+        self._conn, self._driver = conn, driver
+
+    async def all(self, statement: Prebuilt, **params: Any) -> list[asyncpg.Record]:
+        try:
+            return await self._driver.fetch(statement.sql, *statement.args(params))
+        except Exception as exc:
+            raise await self._failure(statement, exc) from exc
+
+    async def first(self, statement: Prebuilt, **params: Any) -> asyncpg.Record | None:
+        try:
+            return await self._driver.fetchrow(statement.sql, *statement.args(params))
+        except Exception as exc:
+            raise await self._failure(statement, exc) from exc
+
+    async def _failure(self, statement: Prebuilt, exc: Exception) -> Exception:
+        """The driver's error as SQLAlchemy's, for the problem handlers; a connection
+        that broke is taken out of the pool."""
+        if isinstance(exc, asyncpg.PostgresError):  # the server answered: the link is fine
+            return DBAPIError(statement.sql, None, exc)
+        if isinstance(exc, asyncpg.InterfaceError | OSError | ConnectionError | TimeoutError):
+            await self._conn.invalidate(exc)
+            return DBAPIError(statement.sql, None, exc, connection_invalidated=True)
+        return exc
+
+
+class RowAttributes:
+    """A row's columns as attributes, for code written against ORM objects."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Mapping[str, Any]) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._row[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+async def read_connection(engine: AsyncEngine) -> tuple[AsyncConnection, ReadConnection]:
+    """Check out a pooled connection for :class:`ReadConnection` (close the first item
+    to give it back)."""
+    conn = await engine.connect()
+    try:
+        raw = await conn.get_raw_connection()
+    except BaseException:
+        await conn.close()
+        raise
+    return conn, ReadConnection(conn, raw.driver_connection)
+
+
+async def get_read_connection(request: Request) -> AsyncIterator[ReadConnection]:
+    """A connection for a read that is one statement (see :class:`ReadConnection`).
+    Reads of several statements that must agree with each other use
+    :data:`DBSession` (one transaction)."""
+    conn, reader = await read_connection(request.app.state.engine)
+    try:
+        yield reader
+    finally:
+        await conn.close()
+
+
+ReadDB = Annotated[ReadConnection, Depends(get_read_connection, scope="function")]

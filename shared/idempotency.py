@@ -11,27 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    and_,
-    delete,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import decode_token
+from shared.db import Prebuilt, prebuild, read_connection
 from shared.errors import PROBLEM_MEDIA_TYPE, problem_type
 
 HEADER = b"idempotency-key"
@@ -59,6 +48,7 @@ class IdempotencyMiddleware:
         self.app = app
         self.table = table
         self.ttl = timedelta(hours=ttl_hours)
+        self._statements = _Statements.of(table)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -122,33 +112,18 @@ class IdempotencyMiddleware:
 
     async def _claim(self, engine: Any, caller: str, key: str, digest: str) -> tuple[bool, Any]:
         """One autocommitted statement: take the key when it is new, expired, or held
-        by a request that died mid-way; otherwise read what holds it."""
-        t = self.table
+        by a request that died mid-way; otherwise answer what holds it."""
         now = datetime.now(UTC)
-        stmt = insert(t).values(scope=caller, key=key, request_hash=digest, state="running")
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.c.scope, t.c.key],
-            set_={
-                "request_hash": digest,
-                "state": "running",
-                "status_code": None,
-                "response_headers": None,
-                "response_body": None,
-                "created_at": func.now(),
-            },
-            where=(t.c.created_at < now - self.ttl)
-            | ((t.c.state == "running") & (t.c.created_at < now - ABANDONED_AFTER)),
-        ).returning(t.c.key)
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            if (await conn.execute(stmt)).scalar_one_or_none() is not None:
-                return True, None
-            existing = (
-                (await conn.execute(select(t).where(t.c.scope == caller, t.c.key == key)))
-                .mappings()
-                .one_or_none()
-            )
-            return False, existing
+        conn, db = await read_connection(engine)
+        try:
+            row = await db.first(self._statements.claim, scope=caller, key=key, digest=digest,
+                                 expired=now - self.ttl, abandoned=now - ABANDONED_AFTER)
+        finally:
+            await conn.close()
+        assert row is not None
+        if row["claimed"] is not None:
+            return True, None
+        return False, (row if row["state"] is not None else None)
 
     async def _answer_existing(self, send: Send, existing: Any, digest: str) -> None:
         if existing is None:  # deleted between our statements: ask the client to retry
@@ -217,24 +192,53 @@ class IdempotencyMiddleware:
         return captured
 
     async def _store(self, engine: Any, caller: str, key: str, captured: dict[str, Any]) -> None:
-        t = self.table
-        where = and_(t.c.scope == caller, t.c.key == key)
-        if captured["status"] >= 500:
-            stmt: Any = delete(t).where(where)
-        else:
-            stmt = (
-                update(t)
-                .where(where)
-                .values(
-                    state="done",
-                    status_code=captured["status"],
-                    response_headers=captured["headers"],
-                    response_body=bytes(captured["body"]),
-                )
-            )
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(stmt)
+        conn, db = await read_connection(engine)
+        try:
+            if captured["status"] >= 500:
+                await db.first(self._statements.forget, scope=caller, key=key)
+            else:
+                await db.first(self._statements.store, scope=caller, key=key,
+                               status=captured["status"],
+                               headers=json.dumps(captured["headers"]),
+                               body=bytes(captured["body"]))
+        finally:
+            await conn.close()
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The middleware's statements on its table, compiled once."""
+
+    claim: Prebuilt
+    store: Prebuilt
+    forget: Prebuilt
+
+    @classmethod
+    def of(cls, t: Table) -> _Statements:
+        name = t.name
+        # the claim and, when the key is held, the row that holds it: the SELECT sees
+        # the table as it was before the INSERT, so it reads the holder's row
+        claim = text(f"""
+            WITH claimed AS (
+                INSERT INTO {name} (scope, key, request_hash, state)
+                VALUES (:scope, :key, :digest, 'running')
+                ON CONFLICT (scope, key) DO UPDATE SET
+                    request_hash = excluded.request_hash, state = 'running',
+                    status_code = NULL, response_headers = NULL, response_body = NULL,
+                    created_at = now()
+                WHERE {name}.created_at < :expired
+                   OR ({name}.state = 'running' AND {name}.created_at < :abandoned)
+                RETURNING key)
+            SELECT (SELECT key FROM claimed) AS claimed, t.request_hash, t.state,
+                   t.status_code, t.response_headers, t.response_body
+            FROM (SELECT 1) AS one
+            LEFT JOIN {name} t ON t.scope = :scope AND t.key = :key""")
+        store = text(f"""
+            UPDATE {name} SET state = 'done', status_code = :status,
+                   response_headers = CAST(:headers AS jsonb), response_body = :body
+            WHERE scope = :scope AND key = :key""")
+        forget = text(f"DELETE FROM {name} WHERE scope = :scope AND key = :key")
+        return cls(prebuild(claim), prebuild(store), prebuild(forget))
 
 
 def _request_digest(scope: Scope, headers: dict[bytes, bytes], body: bytes) -> str:

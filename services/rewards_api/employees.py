@@ -21,6 +21,10 @@ async def find(session: AsyncSession, employee_no: str) -> Mapping[str, Any] | N
 async def get(session: AsyncSession, employee_no: str) -> Mapping[str, Any]:
     found = await find(session, employee_no)
     if found is None:
-        raise EmployeeNotFound(f"The rewards mall does not know employee {employee_no!r} "
-                               "(not synced from the HR suite yet?)")
+        raise not_found(employee_no)
     return found
+
+
+def not_found(employee_no: str) -> EmployeeNotFound:
+    return EmployeeNotFound(f"The rewards mall does not know employee {employee_no!r} "
+                            "(not synced from the HR suite yet?)")

@@ -22,7 +22,7 @@ from services.points_api.ledger.endpoints import EmployeeNoPath
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.ledger.periods import CompanyTZ
 from shared.auth import CurrentUser
-from shared.db import DBSession
+from shared.db import DBSession, ReadDB
 from shared.errors import BadCursor, problems
 from shared.pagination import Cursor, Limit
 
@@ -43,7 +43,7 @@ ScopeValueQuery = Annotated[str | None, Query(
 @router.get("/leaderboards", response_model=Leaderboard, operation_id="get_leaderboard",
             summary="A leaderboard from the top",
             responses=problems(ScopeValueRequired, BadCursor))
-async def get_leaderboard(session: DBSession, principal: CurrentUser, tz: CompanyTZ,
+async def get_leaderboard(db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
                           period: PeriodQuery = "month", at: AtQuery = None,
                           scope: ScopeQuery = "company", scope_value: ScopeValueQuery = None,
                           limit: Limit = 50, cursor: Cursor = None) -> Leaderboard:
@@ -52,7 +52,7 @@ async def get_leaderboard(session: DBSession, principal: CurrentUser, tz: Compan
     ranking 1, 2, 2, 4) and are listed by employee number. Spending points never
     lowers anyone's place. An employee who hides their name shows as 匿名 without an
     employee number, except to themself, HR and auditors. Any signed-in user."""
-    return await leaderboards.top(session, period=period, at=at, scope=scope,
+    return await leaderboards.top(db, period=period, at=at, scope=scope,
                                   scope_value=scope_value, limit=limit, cursor=cursor,
                                   principal=principal, tz=tz)
 
@@ -60,7 +60,7 @@ async def get_leaderboard(session: DBSession, principal: CurrentUser, tz: Compan
 @router.get("/leaderboards/me", response_model=MyRank, operation_id="get_my_rank",
             summary="An employee's rank with the k above and below",
             responses=problems(AccountNotFound, NotInScope))
-async def get_my_rank(session: DBSession, principal: CurrentUser, tz: CompanyTZ,
+async def get_my_rank(db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
                       employee_no: Annotated[str | None, Query(
                           pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
                           description="Whose rank; the caller's own when left out")] = None,
@@ -73,7 +73,7 @@ async def get_my_rank(session: DBSession, principal: CurrentUser, tz: CompanyTZ,
     board order. For department and family boards ``scope_value`` defaults to the
     employee's own department or family. Same visibility as the account: the
     employee, their managers, HR and auditors."""
-    return await leaderboards.around(session, employee_no or principal.sub, period=period,
+    return await leaderboards.around(db, employee_no or principal.sub, period=period,
                                      at=at, scope=scope, scope_value=scope_value, k=k,
                                      principal=principal, tz=tz)
 

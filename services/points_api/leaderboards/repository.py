@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, bindparam, select, text
+from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.db import employee_copy
 from services.points_api.leaderboards.models import BoardPrivacy
+from shared.db import Prebuilt, ReadConnection, prebuild
 
 _privacy = BoardPrivacy.__table__
 _ROW = "t.employee_no, t.points, t.participation_points, t.outcome_points, t.growth_points"
@@ -43,6 +44,17 @@ class Board:
     def sql(self, template: str) -> Any:
         return text(template.replace("{scope}", _FILTERS[self.scope]).replace("{row}", _ROW))
 
+    def prebuilt(self, template: str) -> Prebuilt:
+        """The template for this scope, compiled once per process."""
+        key = (template, self.scope)
+        found = _PREBUILT.get(key)
+        if found is None:
+            found = _PREBUILT[key] = prebuild(self.sql(template))
+        return found
+
+
+_PREBUILT: dict[tuple[str, str], Prebuilt] = {}
+
 
 _TOP = """
 SELECT t.*, c.name, coalesce(p.hide_name, false) AS hide_name
@@ -57,12 +69,12 @@ ORDER BY t.points DESC, t.employee_no
 """
 
 
-async def top(session: AsyncSession, board: Board, *, limit: int,
+async def top(db: ReadConnection, board: Board, *, limit: int,
               after: tuple[int, str] | None = None) -> list[Any]:
     """The board from the top (or after ``(points, employee_no)``), best first."""
-    params = {**board.params(), "limit": limit, "after_points": after[0] if after else None,
-              "after_employee": after[1] if after else None}
-    return list((await session.execute(board.sql(_TOP), params)).all())
+    return await db.all(board.prebuilt(_TOP), **board.params(), limit=limit,
+                        after_points=after[0] if after else None,
+                        after_employee=after[1] if after else None)
 
 
 # One statement: the employee's points, up to k rows either side (each side is two
@@ -122,13 +134,24 @@ GROUP BY t.points
 """
 
 
-async def around(session: AsyncSession, board: Board, *, employee_no: str,
-                 k: int) -> list[Any]:
+# _AROUND with, on every row, the employee's copy (NULL when points_api has none) and
+# whether they have an account: what decides who may see the rank, in the same round
+# trip.
+_AROUND_WITH_COPY = f"""
+SELECT a.*,
+       (SELECT to_jsonb(c) FROM employee_copy c WHERE c.employee_no = :employee_no) AS copy,
+       EXISTS (SELECT 1 FROM account WHERE employee_no = :employee_no) AS has_account
+FROM ({_AROUND}) AS a
+"""
+
+
+async def around(db: ReadConnection, board: Board, *, employee_no: str, k: int,
+                 with_copy: bool = False) -> list[Any]:
     """Rows ``part`` = 'row' (the shown employees), 'higher' (``n`` rows above the
     highest shown points) and 'tie' (``n`` rows per points value within the shown
-    range)."""
-    params = {**board.params(), "employee_no": employee_no, "k": k}
-    return list((await session.execute(board.sql(_AROUND), params)).all())
+    range); ``with_copy`` adds the columns ``copy`` and ``has_account``."""
+    return await db.all(board.prebuilt(_AROUND_WITH_COPY if with_copy else _AROUND),
+                        **board.params(), employee_no=employee_no, k=k)
 
 
 def around_statement(board: Board, *, employee_no: str, k: int) -> tuple[Any, dict[str, Any]]:
@@ -142,20 +165,45 @@ def top_statement(board: Board, *, limit: int) -> tuple[Any, dict[str, Any]]:
                              "after_employee": None}
 
 
-async def department_path(session: AsyncSession, code: str) -> list[str] | None:
+_DEPARTMENT = (
+    select(employee_copy.c.department_path, employee_copy.c.department_code)
+    .where(employee_copy.c.department_path.contains(
+        array([bindparam("code", type_=String(50))], type_=String(50)))
+           | (employee_copy.c.department_code == bindparam("code"))).limit(1))
+_DEPARTMENT_SQL = prebuild(_DEPARTMENT)
+
+
+async def department_path(db: ReadConnection | AsyncSession, code: str) -> list[str] | None:
     """The path from the root down to department ``code``, as some employee's copy
     knows it; None when no employee belongs to it or below it."""
-    c = employee_copy.c
-    row = (await session.execute(
-        select(c.department_path, c.department_code)
-        .where(c.department_path.contains([code]) | (c.department_code == code)).limit(1))
-    ).one_or_none()
+    if isinstance(db, ReadConnection):
+        row = await db.first(_DEPARTMENT_SQL, code=code)
+    else:
+        row = (await db.execute(_DEPARTMENT, {"code": code})).mappings().one_or_none()
     if row is None:
         return None
-    path = list(row.department_path)
-    if not path or path[-1] != row.department_code:
-        path.append(row.department_code)
+    path = list(row["department_path"])
+    if not path or path[-1] != row["department_code"]:
+        path.append(row["department_code"])
     return path[:path.index(code) + 1] if code in path else None
+
+
+_COPY = prebuild(select(employee_copy).where(
+    employee_copy.c.employee_no == bindparam("employee_no")))
+
+
+async def copy_of(db: ReadConnection, employee_no: str) -> Any | None:
+    """points_api's copy of the employee, or None."""
+    return await db.first(_COPY, employee_no=employee_no)
+
+
+_HAS_ACCOUNT = prebuild(text("SELECT EXISTS (SELECT 1 FROM account "
+                             "WHERE employee_no = :employee_no) AS found"))
+
+
+async def has_account(db: ReadConnection, employee_no: str) -> bool:
+    row = await db.first(_HAS_ACCOUNT, employee_no=employee_no)
+    return bool(row and row["found"])
 
 
 def subtree_pattern(path: list[str]) -> str:

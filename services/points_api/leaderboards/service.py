@@ -8,6 +8,7 @@ with points in the period are listed; one without ranks after all of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -26,11 +27,12 @@ from services.points_api.leaderboards.schemas import (
     Privacy,
     Scope,
 )
-from services.points_api.ledger.accounts import accounts
+from services.points_api.ledger.accounts import may_see
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.ledger.periods import local_midnight, period_bounds, period_keys
 from services.points_api.ledger.schemas import CategoryPoints
 from shared.auth import Principal
+from shared.db import ReadConnection
 from shared.errors import BadCursor, FieldError, InvalidRequest
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -52,63 +54,76 @@ def sees_hidden_names(principal: Principal) -> bool:
 
 
 def board_row(row: Any, rank: int, *, principal: Principal, me: str | None = None) -> BoardRow:
-    hidden = bool(row.hide_name)
-    shown = not hidden or row.employee_no == principal.sub or sees_hidden_names(principal)
+    hidden = bool(row["hide_name"])
+    no = row["employee_no"]
+    shown = not hidden or no == principal.sub or sees_hidden_names(principal)
     return BoardRow(
-        rank=rank, employee_no=row.employee_no if shown else None,
-        name=(row.name or row.employee_no) if shown else ANONYMOUS, name_hidden=hidden,
-        points=row.points, is_me=row.employee_no == me,
-        by_category=CategoryPoints(participation=row.participation_points or 0,
-                                   outcome=row.outcome_points or 0,
-                                   growth=row.growth_points or 0))
+        rank=rank, employee_no=no if shown else None,
+        name=(row["name"] or no) if shown else ANONYMOUS, name_hidden=hidden,
+        points=row["points"], is_me=no == me,
+        by_category=CategoryPoints(participation=row["participation_points"] or 0,
+                                   outcome=row["outcome_points"] or 0,
+                                   growth=row["growth_points"] or 0))
 
 
 class LeaderboardService:
-    async def top(self, session: AsyncSession, *, period: PeriodKind, at: date | None,
+    async def top(self, db: ReadConnection, *, period: PeriodKind, at: date | None,
                   scope: Scope, scope_value: str | None, limit: int, cursor: str | None,
                   principal: Principal, tz: tzinfo) -> Leaderboard:
-        """The board from the top, ``limit`` rows a page."""
+        """The board from the top, ``limit`` rows a page: one statement (two for a
+        department's board, whose subtree is looked up first)."""
         window = self._window(period, at, scope, scope_value, tz)
         if scope in ("department", "family") and scope_value is None:
             raise ScopeValueRequired(f"scope={scope} needs scope_value", errors=[FieldError(
                 pointer="#/query/scope_value", detail=f"required for scope={scope}")])
-        board = await self._board(session, window)
+        board = await self._board(db, window)
         after, last_rank, position = _decode_board_cursor(cursor)
-        rows = await repo.top(session, board, limit=limit + 1, after=after)
+        rows = await repo.top(db, board, limit=limit + 1, after=after)
         items: list[BoardRow] = []
         previous: int | None = after[0] if after else None
         for row in rows[:limit]:
             position += 1
-            last_rank = last_rank if row.points == previous else position
-            previous = row.points
+            last_rank = last_rank if row["points"] == previous else position
+            previous = row["points"]
             items.append(board_row(row, last_rank, principal=principal))
         more = len(rows) > limit
-        next_cursor = encode_cursor([rows[limit - 1].points, rows[limit - 1].employee_no,
+        next_cursor = encode_cursor([rows[limit - 1]["points"], rows[limit - 1]["employee_no"],
                                      last_rank, position]) if more else None
         return Leaderboard(**window.model_dump(), items=items, next_cursor=next_cursor)
 
-    async def around(self, session: AsyncSession, employee_no: str, *, period: PeriodKind,
+    async def around(self, db: ReadConnection, employee_no: str, *, period: PeriodKind,
                      at: date | None, scope: Scope, scope_value: str | None, k: int,
                      principal: Principal, tz: tzinfo) -> MyRank:
-        """The employee's rank with up to ``k`` rows above and below, in one query.
-        ``scope_value`` defaults to the employee's own department or family."""
-        copy = await employee_copies.get_copy(session, employee_no)
-        if copy is None or not _may_read(principal, copy):
-            # the account's rules decide, and answer 404 as the account would
-            await accounts._ensure_visible(session, employee_no, principal)
-        scope_value = self._own_scope_value(copy, scope, scope_value)
-        window = self._window(period, at, scope, scope_value, tz)
-        board = await self._board(session, window)
-        rows = await repo.around(session, board, employee_no=employee_no, k=k)
-        shown = [r for r in rows if r.part == "row"]
-        higher = sum(r.n for r in rows if r.part == "higher")
-        ties = {r.points: r.n for r in rows if r.part == "tie"}
+        """The employee's rank with up to ``k`` rows above and below. ``scope_value``
+        defaults to the employee's own department or family. Where the board does not
+        depend on the employee (the company, front-line and a named family's boards)
+        the employee's copy comes in the same statement as the board; otherwise the
+        copy is read first."""
+        if scope in ("company", "front_line") or (scope == "family" and scope_value):
+            window = self._window(period, at, scope, scope_value, tz)
+            rows = await repo.around(db, repo.Board(window.period_key, scope, window.scope_value),
+                                     employee_no=employee_no, k=k, with_copy=True)
+            copy = rows[0]["copy"]
+            self._check_visible(principal, employee_no, copy, has_account=rows[0]["has_account"])
+            self._own_scope_value(copy, scope, scope_value)
+        else:
+            copy = await repo.copy_of(db, employee_no)
+            self._check_visible(principal, employee_no, copy, has_account=(
+                copy is None and principal.is_privileged_reader
+                and await repo.has_account(db, employee_no)))
+            scope_value = self._own_scope_value(copy, scope, scope_value)
+            window = self._window(period, at, scope, scope_value, tz)
+            rows = await repo.around(db, await self._board(db, window),
+                                     employee_no=employee_no, k=k)
+        shown = [r for r in rows if r["part"] == "row"]
+        higher = sum(r["n"] for r in rows if r["part"] == "higher")
+        ties = {r["points"]: r["n"] for r in rows if r["part"] == "tie"}
 
         def rank_of(points: int) -> int:
             return 1 + higher + sum(n for value, n in ties.items() if value > points)
 
-        shown.sort(key=lambda r: (-r.points, r.employee_no))
-        items = [board_row(r, rank_of(r.points), principal=principal, me=employee_no)
+        shown.sort(key=lambda r: (-r["points"], r["employee_no"]))
+        items = [board_row(r, rank_of(r["points"]), principal=principal, me=employee_no)
                  for r in shown]
         mine = next(item for item in items if item.is_me)
         return MyRank(**window.model_dump(), employee_no=employee_no, rank=mine.rank,
@@ -144,13 +159,20 @@ class LeaderboardService:
                            scope=scope, scope_value=scope_value if scope in (
                                "department", "family") else None)
 
-    async def _board(self, session: AsyncSession, window: BoardWindow) -> repo.Board:
+    async def _board(self, db: ReadConnection, window: BoardWindow) -> repo.Board:
         if window.scope != "department":
             return repo.Board(window.period_key, window.scope, window.scope_value)
         assert window.scope_value is not None
         # a department nobody belongs to (in points_api's copy) has an empty board
-        path = await repo.department_path(session, window.scope_value) or [window.scope_value]
+        path = await repo.department_path(db, window.scope_value) or [window.scope_value]
         return repo.Board(window.period_key, "department", repo.subtree_pattern(path))
+
+    def _check_visible(self, principal: Principal, employee_no: str,
+                       copy: Mapping[str, Any] | None, *, has_account: bool) -> None:
+        """The account's rules decide, and a rank not visible answers 404 as the
+        account would. ``has_account`` matters only when there is no copy."""
+        if not may_see(principal, employee_no, copy, has_account=has_account):
+            raise AccountNotFound(f"No account of employee {employee_no!r} visible to you")
 
     def _own_scope_value(self, copy: Any | None, scope: Scope,
                          scope_value: str | None) -> str | None:
@@ -181,15 +203,6 @@ class LeaderboardService:
             raise AccountNotFound(f"No account of employee {employee_no!r} visible to you")
         if await employee_copies.get_copy(session, employee_no) is None:
             raise AccountNotFound(f"No employee {employee_no!r} is known to points_api")
-
-
-def _may_read(principal: Principal, copy: Any) -> bool:
-    """The account's visibility, decided from the copy at hand: the employee, HR,
-    auditors, integrations and services, managers of the employee's departments."""
-    if principal.is_privileged_reader or principal.sub == copy["employee_no"]:
-        return True
-    return principal.has("manager") and bool(set(principal.departments).intersection(
-        [*copy["department_path"], copy["department_code"]]))
 
 
 def _decode_board_cursor(cursor: str | None) -> tuple[tuple[int, str] | None, int, int]:

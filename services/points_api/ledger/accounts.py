@@ -1,11 +1,14 @@
 """Reading accounts and entries, for the employee, their managers, HR and auditors.
 
 Nothing here sums the ledger: balances come from the account row, this month's
-points and rank from the period totals kept with every entry.
+points and rank from the period totals kept with every entry. The account and a
+page of its entries are each one statement on a read connection: the employee
+copy that decides who may see them comes in the same round trip.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -18,6 +21,7 @@ from services.points_api.ledger.periods import month_key
 from services.points_api.ledger.schemas import Account, CategoryPoints, Entry
 from services.points_api.ledger.service import entry_out
 from shared.auth import Principal
+from shared.db import ReadConnection, RowAttributes
 
 
 def _categories(row: Any | None) -> CategoryPoints:
@@ -27,35 +31,60 @@ def _categories(row: Any | None) -> CategoryPoints:
                           growth=row.growth_points)
 
 
+def may_see(principal: Principal, employee_no: str, copy: Mapping[str, Any] | None, *,
+            has_account: bool) -> bool:
+    """Employees see their own account, managers those of their departments (with
+    sub-departments), HR, auditors, integrations and services all; an employee
+    points_api has no copy of is visible to those who see all, when an account exists."""
+    if copy is None:
+        return principal.is_privileged_reader and has_account
+    if principal.is_privileged_reader or principal.sub == employee_no:
+        return True
+    return principal.has("manager") and bool(set(principal.departments).intersection(
+        [*copy["department_path"], copy["department_code"]]))
+
+
+def _copy_of(row: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    return row if row["copy_no"] is not None else None
+
+
 class AccountService:
-    async def get(self, session: AsyncSession, employee_no: str, *, principal: Principal,
+    async def get(self, db: ReadConnection, employee_no: str, *, principal: Principal,
                   tz: tzinfo) -> Account:
-        """Balances, this month's points and rank. An employee known to points_api but
-        without entries yet has an account of zeros."""
-        await self._ensure_visible(session, employee_no, principal)
-        account = await repo.get_account(session, employee_no)
+        """Balances, this month's points and rank, in one statement. An employee known
+        to points_api but without entries yet has an account of zeros."""
         month = month_key(datetime.now(UTC), tz)
-        total = await repo.get_period_total(session, employee_no, month)
-        month_points = total.points if total is not None else 0
-        (rank,) = await repo.ranks(session, month, employee_no, [month_points])
-        balance = account.balance if account else 0
-        held = account.held if account else 0
+        row = await db.first(repo.ACCOUNT_VIEW, employee_no=employee_no, month=month)
+        assert row is not None  # one row, whatever exists
+        if not may_see(principal, employee_no, _copy_of(row),
+                       has_account=row["balance"] is not None):
+            raise AccountNotFound(f"No account of employee {employee_no!r} visible to you")
+        balance, held = row["balance"] or 0, row["held"] or 0
         return Account(
             employee_no=employee_no, balance=balance, held=held, spendable=balance - held,
-            qualifying_points=account.qualifying if account else 0,
-            by_category=_categories(account), month=f"{month[1:5]}-{month[6:8]}",
-            month_points=month_points, month_by_category=_categories(total), month_rank=rank,
-            updated_at=account.updated_at if account else None)
+            qualifying_points=row["qualifying"] or 0,
+            by_category=CategoryPoints(participation=row["participation_points"] or 0,
+                                       outcome=row["outcome_points"] or 0,
+                                       growth=row["growth_points"] or 0),
+            month=f"{month[1:5]}-{month[6:8]}", month_points=row["month_points"] or 0,
+            month_by_category=CategoryPoints(participation=row["month_participation"] or 0,
+                                             outcome=row["month_outcome"] or 0,
+                                             growth=row["month_growth"] or 0),
+            month_rank=1 + row["higher"], updated_at=row["updated_at"])
 
-    async def entries(self, session: AsyncSession, employee_no: str, *,
+    async def entries(self, db: ReadConnection, employee_no: str, *,
                       filters: repo.EntryFilters, principal: Principal, before_id: int | None,
                       limit: int) -> tuple[list[Entry], int | None]:
-        """Newest first, with the reversal links of each entry."""
-        await self._ensure_visible(session, employee_no, principal)
-        rows = await repo.list_entries(session, employee_no, filters, before_id=before_id,
-                                       limit=limit + 1)
-        items = [entry_out(entry, reversed_by) for entry, reversed_by in rows[:limit]]
-        return items, (items[-1].id if len(rows) > limit else None)
+        """Newest first, with the reversal links of each entry, in one statement."""
+        rows = await db.all(repo.ENTRIES_PAGE, employee_no=employee_no, before_id=before_id,
+                            category=filters.category, kind=filters.kind, start=filters.start,
+                            end=filters.end, limit=limit + 1)
+        if not may_see(principal, employee_no, _copy_of(rows[0]),
+                       has_account=rows[0]["has_account"]):
+            raise AccountNotFound(f"No account of employee {employee_no!r} visible to you")
+        found = [r for r in rows if r["id"] is not None]
+        items = [entry_out(RowAttributes(r), r["reversed_by_entry_id"]) for r in found[:limit]]
+        return items, (items[-1].id if len(found) > limit else None)
 
     async def entry(self, session: AsyncSession, entry_id: int, *,
                     principal: Principal) -> Entry:
@@ -71,20 +100,13 @@ class AccountService:
 
     async def _ensure_visible(self, session: AsyncSession, employee_no: str,
                               principal: Principal) -> None:
-        """Employees read their own account, managers those of their departments (with
-        sub-departments), HR, auditors, integrations and services all. Anything else
-        answers 404, as an unknown employee does, so that existence does not leak."""
+        """:func:`may_see`, in the caller's transaction. Anything not visible answers
+        404, as an unknown employee does, so that existence does not leak."""
         copy = await employee_copies.get_copy(session, employee_no)
-        if copy is None and (not principal.is_privileged_reader
-                             or await repo.get_account(session, employee_no) is None):
+        has_account = copy is None and principal.is_privileged_reader and (
+            await repo.get_account(session, employee_no) is not None)
+        if not may_see(principal, employee_no, copy, has_account=has_account):
             raise AccountNotFound(f"No account of employee {employee_no!r} visible to you")
-        if principal.is_privileged_reader or principal.sub == employee_no:
-            return
-        managed = set(principal.departments)
-        if principal.has("manager") and managed.intersection(
-                [*copy["department_path"], copy["department_code"]]):
-            return
-        raise AccountNotFound(f"No account of employee {employee_no!r} visible to you")
 
 
 accounts = AccountService()

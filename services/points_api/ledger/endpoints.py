@@ -33,7 +33,7 @@ from services.points_api.ledger.schemas import (
 from services.points_api.ledger.service import ledger
 from services.points_api.rules.schemas import Category
 from shared.auth import CurrentUser, HRAdmin
-from shared.db import DBSession
+from shared.db import DBSession, ReadDB
 from shared.errors import BadCursor, FieldError, problems
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
 
@@ -49,12 +49,12 @@ TimeBound = Annotated[str | None, Query(
 @router.get("/accounts/{employee_no}", response_model=Account, operation_id="get_account",
             summary="An employee's balances, this month's points and rank",
             responses=problems(AccountNotFound))
-async def get_account(employee_no: EmployeeNoPath, session: DBSession, principal: CurrentUser,
+async def get_account(employee_no: EmployeeNoPath, db: ReadDB, principal: CurrentUser,
                       tz: CompanyTZ) -> Account:
     """Spendable and held balance, qualifying points (all time, by category), and this
     month's points with the company rank. Employees read their own, managers those
     of their departments, HR, auditors and services all; others answer 404."""
-    return await accounts.get(session, employee_no, principal=principal, tz=tz)
+    return await accounts.get(db, employee_no, principal=principal, tz=tz)
 
 
 @router.get("/accounts/{employee_no}/entries", response_model=Page[Entry],
@@ -62,7 +62,7 @@ async def get_account(employee_no: EmployeeNoPath, session: DBSession, principal
             responses=problems(AccountNotFound, BadCursor,
                                                          InvalidEntryFilter))
 async def list_account_entries(
-    employee_no: EmployeeNoPath, session: DBSession, principal: CurrentUser, tz: CompanyTZ,
+    employee_no: EmployeeNoPath, db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
     limit: Limit = 50, cursor: Cursor = None, category: Category | None = None,
     kind: EntryKind | None = None,
     period: Annotated[str | None, Query(pattern=PERIOD_PATTERN, examples=["M2026-11"],
@@ -75,7 +75,7 @@ async def list_account_entries(
     ``from`` (inclusive) / ``to`` (exclusive; a date includes that whole day) on the
     time the points were earned. Same visibility as the account."""
     filters = _filters(category, kind, period, from_, to, tz)
-    items, last = await accounts.entries(session, employee_no, filters=filters,
+    items, last = await accounts.entries(db, employee_no, filters=filters,
                                          principal=principal,
                                          before_id=decode_id_cursor(cursor), limit=limit)
     return Page(items=items, next_cursor=encode_id_cursor(last))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from services.points_api.models import Account, LedgerEntry, PeriodTotal, VoidedFact
 from services.points_api.rules.engine import CapWindowNeed
 from services.points_api.rules.schemas import CapUsage
+from shared.db import prebuild
 
 CATEGORY_COLUMNS = ("participation_points", "outcome_points", "growth_points")
 _account = Account.__table__
@@ -223,6 +224,50 @@ async def add_many_period_totals(session: AsyncSession,
                               "points": [d.get("points", 0) for _, _, d in rows]}
     params.update({c: [d.get(c, 0) for _, _, d in rows] for c in CATEGORY_COLUMNS})
     await session.execute(_PERIODS, params)
+
+
+# -- the reads of one statement (shared.db.ReadConnection) ------------------------------------
+
+# The account, this month's total and rank, and the employee copy that decides who
+# sees them: one row whatever exists (columns NULL for what does not).
+ACCOUNT_VIEW = prebuild(text("""
+SELECT c.employee_no AS copy_no, c.department_path, c.department_code,
+       a.balance, a.held, a.qualifying, a.participation_points, a.outcome_points,
+       a.growth_points, a.updated_at,
+       t.points AS month_points, t.participation_points AS month_participation,
+       t.outcome_points AS month_outcome, t.growth_points AS month_growth,
+       (SELECT count(*) FROM period_total r
+        WHERE r.period = :month AND r.employee_no <> :employee_no
+          AND r.points > coalesce(t.points, 0)) AS higher
+FROM (SELECT 1) AS one
+LEFT JOIN employee_copy c ON c.employee_no = :employee_no
+LEFT JOIN account a ON a.employee_no = :employee_no
+LEFT JOIN period_total t ON t.period = :month AND t.employee_no = :employee_no
+"""))
+
+# A page of entries, newest first, each with the entry reversing it, after one row of
+# the employee copy and whether an account exists (the entry columns NULL when the
+# page is empty). Unused filters are NULL.
+ENTRIES_PAGE = prebuild(text("""
+SELECT v.copy_no, v.department_path, v.department_code, v.has_account,
+       e.*, r.id AS reversed_by_entry_id
+FROM (SELECT c.employee_no AS copy_no, c.department_path, c.department_code,
+             EXISTS (SELECT 1 FROM account a WHERE a.employee_no = :employee_no)
+                 AS has_account
+      FROM (SELECT 1) AS one
+      LEFT JOIN employee_copy c ON c.employee_no = :employee_no) AS v
+LEFT JOIN LATERAL (
+    SELECT * FROM ledger_entry e
+    WHERE e.employee_no = :employee_no
+      AND (CAST(:before_id AS bigint) IS NULL OR e.id < :before_id)
+      AND (CAST(:category AS varchar) IS NULL OR e.category = :category)
+      AND (CAST(:kind AS varchar) IS NULL OR e.kind = :kind)
+      AND (CAST(:start AS timestamptz) IS NULL OR e.occurred_at >= :start)
+      AND (CAST(:end AS timestamptz) IS NULL OR e.occurred_at < :end)
+    ORDER BY e.id DESC LIMIT :limit) AS e ON true
+LEFT JOIN ledger_entry r ON r.reverses_entry_id = e.id
+ORDER BY e.id DESC
+"""))
 
 
 async def get_period_total(session: AsyncSession, employee_no: str, period: str) -> Any | None:

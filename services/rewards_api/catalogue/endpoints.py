@@ -18,7 +18,7 @@ from services.rewards_api.clients.points import PointsAPI
 from services.rewards_api.dependencies import CompanyTZ
 from services.rewards_api.errors import EmployeeNotFound
 from shared.auth import CurrentUser, HRAdmin
-from shared.db import DBSession
+from shared.db import DBSession, ReadDB
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
@@ -70,7 +70,7 @@ async def unarchive_item(code: ItemCodePath, session: DBSession, principal: HRAd
             summary="Browse the catalogue",
             responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound, BadCursor)})
 async def list_items(
-    session: DBSession, principal: CurrentUser, points: PointsAPI, tz: CompanyTZ,
+    db: ReadDB, principal: CurrentUser, points: PointsAPI, tz: CompanyTZ,
     limit: Limit = 50, cursor: Cursor = None, kind: schemas.ItemKind | None = None,
     archived: Annotated[bool | None, Query(description="HR view: archived or not")] = None,
     requires_approval: Annotated[bool | None, Query(description="HR view")] = None,
@@ -83,12 +83,11 @@ async def list_items(
     HR, auditors and integrations see every item, filtered by ``kind``,
     ``archived`` and ``requires_approval``, or the catalogue of ``employee_no``.
     Ordered by item code."""
-    shopper = await catalogue.shopper(session, points, principal=principal,
-                                      employee_no=employee_no)
     after = decode_cursor(cursor, arity=1)
     filters = ItemFilters(kind=kind, archived=archived, requires_approval=requires_approval)
-    items, last = await catalogue.browse(session, shopper=shopper, filters=filters,
-                                         after=after[0] if after else None, limit=limit, tz=tz)
+    items, last = await catalogue.page(db, points, principal=principal, employee_no=employee_no,
+                                       filters=filters, after=after[0] if after else None,
+                                       limit=limit, tz=tz)
     return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
 
 

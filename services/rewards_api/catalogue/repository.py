@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.rewards_api.catalogue.eligibility import employee_departments
 from services.rewards_api.models import LimitUsage, RewardItem
+from shared.db import prebuild
 
 
 @dataclass
@@ -30,53 +26,47 @@ async def get_item(session: AsyncSession, code: str, *, for_update: bool = False
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def _page(stmt: Any, after: str | None, limit: int) -> Any:
-    stmt = stmt.order_by(RewardItem.code).limit(limit)
-    return stmt.where(RewardItem.code > after) if after is not None else stmt
+# -- the catalogue page in one statement (shared.db.ReadConnection) --------------------------
 
+# The whole catalogue, for HR, auditors and integrations (unused filters NULL).
+ITEMS_PAGE = prebuild(text("""
+SELECT i.* FROM reward_item i
+WHERE (CAST(:kind AS varchar) IS NULL OR i.kind = :kind)
+  AND (CAST(:archived AS boolean) IS NULL OR (i.archived_at IS NOT NULL) = :archived)
+  AND (CAST(:requires_approval AS boolean) IS NULL
+       OR i.requires_approval = :requires_approval)
+  AND (CAST(:after AS varchar) IS NULL OR i.code > :after)
+ORDER BY i.code LIMIT :limit
+"""))
 
-async def list_items(session: AsyncSession, filters: ItemFilters, *, after: str | None,
-                     limit: int) -> list[RewardItem]:
-    stmt = select(RewardItem)
-    if filters.kind is not None:
-        stmt = stmt.where(RewardItem.kind == filters.kind)
-    if filters.archived is not None:
-        stmt = stmt.where(RewardItem.archived_at.is_not(None) if filters.archived
-                          else RewardItem.archived_at.is_(None))
-    if filters.requires_approval is not None:
-        stmt = stmt.where(RewardItem.requires_approval.is_(filters.requires_approval))
-    return list((await session.execute(_page(stmt, after, limit))).scalars())
-
-
-def visible_to(employee: Mapping[str, Any], *, qualifying_points: int | None,
-               now: datetime) -> list[ColumnElement[bool]]:
-    """The catalogue an employee sees: active items they are eligible for. With
-    ``qualifying_points`` unknown, items that need a minimum are left out."""
-    departments = sorted(employee_departments(employee))
-    conditions: list[ColumnElement[bool]] = [
-        RewardItem.archived_at.is_(None),
-        or_(RewardItem.active_from.is_(None), RewardItem.active_from <= now),
-        or_(RewardItem.active_until.is_(None), RewardItem.active_until > now),
-        or_(func.cardinality(RewardItem.role_families) == 0,
-            RewardItem.role_families.contains([employee["job_role_family"]])),
-        or_(func.cardinality(RewardItem.department_codes) == 0,
-            RewardItem.department_codes.overlap(array(departments))),
-    ]
-    if qualifying_points is None:
-        conditions.append(RewardItem.min_qualifying_points == 0)
-    else:
-        conditions.append(RewardItem.min_qualifying_points <= qualifying_points)
-    return conditions
-
-
-async def list_visible(session: AsyncSession, employee: Mapping[str, Any], *,
-                       qualifying_points: int | None, now: datetime, kind: str | None,
-                       after: str | None, limit: int) -> list[RewardItem]:
-    stmt = select(RewardItem).where(*visible_to(employee, qualifying_points=qualifying_points,
-                                                now=now))
-    if kind is not None:
-        stmt = stmt.where(RewardItem.kind == kind)
-    return list((await session.execute(_page(stmt, after, limit))).scalars())
+# An employee's catalogue (active, not archived, for their role family and departments)
+# with the units their limit used this period: one row of the employee copy, then the
+# page of items (the item columns NULL when there is no copy or no item).
+# ``qualifying`` NULL (unknown) shows only the items without a minimum.
+VISIBLE_PAGE = prebuild(text("""
+SELECT c.employee_no AS copy_no, c.name AS copy_name, c.department_code AS copy_department,
+       c.department_path AS copy_path, c.job_role_family AS copy_family,
+       c.status AS copy_status, i.*, u.used
+FROM (SELECT 1) AS one
+LEFT JOIN employee_copy c ON c.employee_no = :employee_no
+LEFT JOIN LATERAL (
+    SELECT i.* FROM reward_item i
+    WHERE c.employee_no IS NOT NULL AND i.archived_at IS NULL
+      AND (i.active_from IS NULL OR i.active_from <= :now)
+      AND (i.active_until IS NULL OR i.active_until > :now)
+      AND (cardinality(i.role_families) = 0 OR c.job_role_family = ANY(i.role_families))
+      AND (cardinality(i.department_codes) = 0
+           OR i.department_codes && (c.department_path || c.department_code))
+      AND i.min_qualifying_points <= coalesce(CAST(:qualifying AS bigint), 0)
+      AND (CAST(:kind AS varchar) IS NULL OR i.kind = :kind)
+      AND (CAST(:after AS varchar) IS NULL OR i.code > :after)
+    ORDER BY i.code LIMIT :limit) AS i ON true
+LEFT JOIN limit_usage u ON u.employee_no = :employee_no AND u.item_code = i.code
+     AND u.period_key = CASE i.limit_period WHEN 'month' THEN :month_key
+                                            WHEN 'quarter' THEN :quarter_key
+                                            WHEN 'year' THEN :year_key END
+ORDER BY i.code
+"""))
 
 
 async def usage(session: AsyncSession, employee_no: str,

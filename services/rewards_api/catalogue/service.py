@@ -23,6 +23,7 @@ from services.rewards_api.clients.points import Balances, PointsClient
 from services.rewards_api.errors import PointsUnavailable
 from services.rewards_api.models import RewardItem
 from shared.auth import Principal
+from shared.db import ReadConnection, RowAttributes
 from shared.errors import Forbidden
 
 
@@ -139,33 +140,59 @@ class CatalogueService:
         """Whom the catalogue is shown for: the caller, or for HR, auditors and
         integrations the employee they name (None: the whole catalogue). The
         balances are left out when points_api cannot answer."""
-        if employee_no is None:
-            if principal.is_privileged_reader:
-                return None
-            employee_no = principal.sub
-        elif employee_no != principal.sub and not principal.is_privileged_reader:
-            raise Forbidden("Only HR, auditors and integrations browse for someone else")
+        if employee_no is None and principal.is_privileged_reader:
+            return None
+        employee_no = self._shopper_no(principal, employee_no)
         try:
             balances: Balances | None = await points.balances(employee_no)
         except PointsUnavailable:
             balances = None
         return Shopper(employee=await employees.get(session, employee_no), balances=balances)
 
-    async def browse(self, session: AsyncSession, *, shopper: Shopper | None,
-                     filters: repo.ItemFilters, after: str | None, limit: int,
-                     tz: tzinfo) -> tuple[list[schemas.Item], str | None]:
+    def _shopper_no(self, principal: Principal, employee_no: str | None) -> str:
+        if employee_no is None:
+            return principal.sub
+        if employee_no != principal.sub and not principal.is_privileged_reader:
+            raise Forbidden("Only HR, auditors and integrations browse for someone else")
+        return employee_no
+
+    async def page(self, db: ReadConnection, points: PointsClient, *, principal: Principal,
+                   employee_no: str | None, filters: repo.ItemFilters, after: str | None,
+                   limit: int, tz: tzinfo) -> tuple[list[schemas.Item], str | None]:
+        """A page of the catalogue, as :meth:`shopper` and :meth:`browse` make it, in one
+        statement: the employee copy, the items and the limits' usage together (after
+        the call to points_api for the balances, when shown for an employee)."""
         now = datetime.now(UTC)
-        if shopper is None:
-            rows = await repo.list_items(session, filters, after=after, limit=limit + 1)
-        else:
-            rows = await repo.list_visible(
-                session, shopper.employee, now=now, kind=filters.kind, after=after,
-                limit=limit + 1, qualifying_points=(shopper.balances.qualifying_points
-                                                    if shopper.balances else None))
-        more, rows = len(rows) > limit, rows[:limit]
-        used = await self._usage(session, shopper, rows, now=now, tz=tz)
-        items = [item_out(r, now=now, shopper=shopper, used=used.get(r.code)) for r in rows]
-        return items, (rows[-1].code if more else None)
+        if employee_no is None and principal.is_privileged_reader:
+            rows = await db.all(repo.ITEMS_PAGE, kind=filters.kind, archived=filters.archived,
+                                requires_approval=filters.requires_approval, after=after,
+                                limit=limit + 1)
+            more, rows = len(rows) > limit, rows[:limit]
+            items = [item_out(RowAttributes(r), now=now) for r in rows]
+            return items, (rows[-1]["code"] if more else None)
+        employee_no = self._shopper_no(principal, employee_no)
+        try:
+            balances: Balances | None = await points.balances(employee_no)
+        except PointsUnavailable:
+            balances = None
+        rows = await db.all(
+            repo.VISIBLE_PAGE, employee_no=employee_no, now=now,
+            qualifying=balances.qualifying_points if balances else None, kind=filters.kind,
+            after=after, limit=limit + 1, month_key=period_key("month", now, tz),
+            quarter_key=period_key("quarter", now, tz), year_key=period_key("year", now, tz))
+        head = rows[0]
+        if head["copy_no"] is None:
+            raise employees.not_found(employee_no)
+        shopper = Shopper(employee={
+            "employee_no": head["copy_no"], "name": head["copy_name"],
+            "department_code": head["copy_department"], "department_path": head["copy_path"],
+            "job_role_family": head["copy_family"], "status": head["copy_status"]},
+            balances=balances)
+        found = [r for r in rows if r["code"] is not None]
+        more, found = len(found) > limit, found[:limit]
+        items = [item_out(RowAttributes(r), now=now, shopper=shopper, used=r["used"] or 0)
+                 for r in found]
+        return items, (found[-1]["code"] if more else None)
 
     async def show(self, session: AsyncSession, code: str, *, shopper: Shopper | None,
                    tz: tzinfo) -> schemas.Item:

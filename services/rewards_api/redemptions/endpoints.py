@@ -32,7 +32,7 @@ from services.rewards_api.redemptions.placing import placing
 from services.rewards_api.redemptions.repository import RedemptionFilters
 from services.rewards_api.redemptions.service import present, reads, redemption_out
 from shared.auth import CurrentUser
-from shared.db import DBSession
+from shared.db import DBSession, ReadDB
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
 from shared.outbox import after_commit_delivery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -135,12 +135,12 @@ async def cancel_redemption(redemption_id: uuid.UUID, session: DBSession,
 @router.get("/redemptions/{redemption_id}", response_model=schemas.Redemption,
             operation_id="get_redemption", summary="Get a redemption",
             responses={**STANDARD_RESPONSES, **responses(RedemptionNotFound)})
-async def get_redemption(redemption_id: uuid.UUID, session: DBSession,
+async def get_redemption(redemption_id: uuid.UUID, db: ReadDB,
                          principal: CurrentUser) -> schemas.Redemption:
     """Visible to the employee, the managers of their department, HR, auditors and
     integrations (others answer 404). The voucher code of a voucher redemption is
     shown to the employee only."""
-    return await reads.get(session, redemption_id, principal=principal)
+    return await reads.get(db, redemption_id, principal=principal)
 
 
 @router.get("/redemptions", response_model=Page[schemas.Redemption],

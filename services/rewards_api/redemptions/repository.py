@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, tuple_, update
+from sqlalchemy import and_, case, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rewards_api.db import employee_copy
 from services.rewards_api.models import LimitUsage, Redemption, RewardItem
+from shared.db import prebuild
 
 # -- redemptions ----------------------------------------------------------------------
 
@@ -23,6 +24,18 @@ async def get(session: AsyncSession, redemption_id: uuid.UUID, *, for_update: bo
     if for_update:
         stmt = stmt.with_for_update(skip_locked=skip_locked)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# A redemption, its employee's copy (who may read it, and the name shown) and its
+# voucher code: one statement on a read connection.
+VIEW = prebuild(text("""
+SELECT r.*, c.name AS employee_name, c.department_code AS copy_department,
+       c.department_path AS copy_path, v.code AS voucher_code
+FROM redemption r
+LEFT JOIN employee_copy c ON c.employee_no = r.employee_no
+LEFT JOIN voucher_code v ON v.redemption_id = r.id
+WHERE r.id = :redemption_id
+"""))
 
 
 async def by_key(session: AsyncSession, requested_by: str, key: str) -> Redemption | None:

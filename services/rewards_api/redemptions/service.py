@@ -8,7 +8,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.rewards_api import employees
 from services.rewards_api.models import Redemption
 from services.rewards_api.redemptions import repository as repo
 from services.rewards_api.redemptions import schemas
@@ -16,6 +15,7 @@ from services.rewards_api.redemptions.access import can_read
 from services.rewards_api.redemptions.errors import RedemptionNotFound
 from services.rewards_api.vouchers import repository as voucher_repo
 from shared.auth import Principal
+from shared.db import ReadConnection, RowAttributes
 
 
 def redemption_out(r: Redemption, *, employee_name: str | None = None,
@@ -37,12 +37,18 @@ async def present(session: AsyncSession, r: Redemption, *, principal: Principal
 
 
 class RedemptionReads:
-    async def get(self, session: AsyncSession, redemption_id: uuid.UUID, *,
+    async def get(self, db: ReadConnection, redemption_id: uuid.UUID, *,
                   principal: Principal) -> schemas.Redemption:
-        r = await repo.get(session, redemption_id)
-        if r is None or not can_read(principal, r, await employees.find(session, r.employee_no)):
+        """One statement: the redemption with its employee's copy and voucher code."""
+        row = await db.first(repo.VIEW, redemption_id=redemption_id)
+        employee = None if row is None or row["copy_path"] is None else {
+            "department_code": row["copy_department"], "department_path": row["copy_path"]}
+        if row is None or not can_read(principal, RowAttributes(row), employee):
             raise RedemptionNotFound(f"No redemption {redemption_id}")
-        return await present(session, r, principal=principal)
+        own_voucher = row["item_kind"] == "voucher" and principal.sub == row["employee_no"]
+        out = schemas.Redemption.model_validate(RowAttributes(row))
+        out.voucher_code = row["voucher_code"] if own_voucher else None
+        return out
 
     async def list(self, session: AsyncSession, filters: repo.RedemptionFilters, *,
                    principal: Principal, after: tuple[datetime, uuid.UUID] | None, limit: int

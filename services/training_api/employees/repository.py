@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,9 +19,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.models import Department, Employee, JobRole
+from shared.db import ReadConnection, prebuild
 
 NEXT_VERSION = text("nextval('employee_version_seq')")
 SYNCED_FIELDS = ("name", "department_id", "job_role_id", "is_front_line", "hired_on", "status",
@@ -55,13 +57,17 @@ def _view() -> Select[Any]:
 
 # built once: the hot read path skips statement construction
 _GET_VIEW = _view().where(Employee.employee_no == bindparam("employee_no"))
+_GET_VIEW_SQL = prebuild(_GET_VIEW)
 
 
-async def get_view(db: AsyncSession | AsyncConnection, employee_no: str) -> Any | None:
-    """One statement: on a read connection (autocommit) it is the request's only
-    round trip to PostgreSQL."""
-    conn = await db.connection() if isinstance(db, AsyncSession) else db
-    return (await conn.execute(_GET_VIEW, {"employee_no": employee_no})).one_or_none()
+async def get_view(db: AsyncSession | ReadConnection, employee_no: str
+                   ) -> Mapping[str, Any] | None:
+    """The employee with department and job role. On a read connection it is the
+    request's only round trip to PostgreSQL."""
+    if isinstance(db, ReadConnection):
+        return await db.first(_GET_VIEW_SQL, employee_no=employee_no)
+    row = (await db.execute(_GET_VIEW, {"employee_no": employee_no})).one_or_none()
+    return None if row is None else row._mapping
 
 
 async def list_views(

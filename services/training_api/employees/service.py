@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.employees import repository as repo
 from services.training_api.employees import schemas
@@ -23,11 +23,12 @@ from services.training_api.employees.publishing import publisher
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.repository import OrgSnapshot, load_snapshot
 from shared.auth import Principal
+from shared.db import ReadConnection
 
 
 def _out(row: Any) -> schemas.Employee:
-    values = dict(row._mapping)
-    values["department_path"] = [c for c in row.department_path.split("/") if c]
+    values = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+    values["department_path"] = [c for c in values["department_path"].split("/") if c]
     return schemas.Employee.model_construct(**values)
 
 
@@ -38,10 +39,10 @@ def _may_read(principal: Principal, row: Any) -> bool:
         return True
     if principal.has("manager") and principal.departments:
         # the department path holds the employee's department and its ancestors
-        codes = set(row.department_path.split("/"))
+        codes = set(row["department_path"].split("/"))
         if codes.intersection(principal.departments):
             return True
-    return row.employee_no == principal.sub
+    return row["employee_no"] == principal.sub
 
 
 class EmployeeService:
@@ -73,7 +74,7 @@ class EmployeeService:
         return _out(view), created, outbox_ids
 
     async def get(
-        self, db: AsyncConnection | AsyncSession, employee_no: str, *, principal: Principal
+        self, db: ReadConnection | AsyncSession, employee_no: str, *, principal: Principal
     ) -> schemas.Employee:
         row = await repo.get_view(db, employee_no)
         if row is None or not _may_read(principal, row):

@@ -1,0 +1,85 @@
+"""Reads of one statement on the driver's own autocommit: prebuilt statements, rows
+with JSON decoded, errors as the problem handlers expect them, broken connections
+taken out of the pool, and pooled connections left as they were."""
+
+import pytest
+from sqlalchemy import bindparam, column, select, table, text
+from sqlalchemy.exc import DBAPIError
+
+from shared.db import create_engine, make_sessionmaker, prebuild, read_connection
+
+_ITEMS = table("t", column("a"), column("b"))
+
+
+def test_a_statement_is_compiled_once_with_its_own_values():
+    built = prebuild(select(_ITEMS).where(_ITEMS.c.a == bindparam("a")).limit(5))
+
+    assert "$1" in built.sql and "$2" in built.sql
+    assert built.names[0] == "a"
+    assert built.args({"a": "x"}) == ["x", 5]
+    with pytest.raises(KeyError):
+        built.args({})  # a parameter the caller must give is never silently NULL
+
+
+def test_a_repeated_parameter_is_sent_once():
+    built = prebuild(text("SELECT :x AS one, :y AS two, :x AS three"))
+
+    assert built.names == ("x", "y")
+    assert built.sql.count("$1") == 2
+
+
+def test_expanding_lists_are_refused():
+    with pytest.raises(ValueError, match="ANY"):
+        prebuild(select(_ITEMS).where(_ITEMS.c.a.in_(bindparam("codes", expanding=True))))
+
+
+async def test_rows_errors_and_the_pool(stack):
+    engine = create_engine(stack.database_url("points"), pool_size=1, max_overflow=0)
+    try:
+        conn, db = await read_connection(engine)
+        try:
+            row = await db.first(prebuild(text(
+                "SELECT CAST(:n AS int) + 1 AS n, CAST('{\"k\": [1, 2]}' AS jsonb) AS doc")),
+                n=41)
+            assert (row["n"], row["doc"]) == (42, {"k": [1, 2]})
+            assert await db.all(prebuild(text("SELECT 1 AS n WHERE false"))) == []
+            # the server refuses a value: a data error (the handlers answer 422), and
+            # the connection carries on
+            with pytest.raises(DBAPIError) as refused:
+                await db.first(prebuild(text("SELECT 1 / CAST(:zero AS int) AS n")), zero=0)
+            assert refused.value.orig.sqlstate == "22012"
+            assert not refused.value.connection_invalidated
+            assert (await db.first(prebuild(text("SELECT 2 AS n"))))["n"] == 2
+            pid = (await db.first(prebuild(text("SELECT pg_backend_pid() AS pid"))))["pid"]
+        finally:
+            await conn.close()
+
+        # the pooled connection was used without a transaction: no isolation level was
+        # set on it, so a transaction on it later begins with a plain BEGIN
+        async with make_sessionmaker(engine)() as session, session.begin():
+            raw = await (await session.connection()).get_raw_connection()
+            assert raw.dbapi_connection.isolation_level is None
+            assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar() == pid
+
+        # a connection that breaks is invalidated and replaced, not handed out again
+        killer = create_engine(stack.database_url("points"), pool_size=1, max_overflow=0)
+        try:
+            async with killer.connect() as k:
+                await k.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        finally:
+            await killer.dispose()
+        conn, db = await read_connection(engine)
+        try:
+            with pytest.raises(DBAPIError) as broken:
+                await db.first(prebuild(text("SELECT 3 AS n")))
+            assert broken.value.connection_invalidated
+        finally:
+            await conn.close()
+        conn, db = await read_connection(engine)
+        try:
+            again = await db.first(prebuild(text("SELECT pg_backend_pid() AS pid")))
+            assert again["pid"] != pid
+        finally:
+            await conn.close()
+    finally:
+        await engine.dispose()
