@@ -170,6 +170,29 @@ def render_compose_config() -> str:
     )
 
 
+def render_kubernetes_config(*, rate_per_second: int = 200, burst: int = 400,
+                             max_body_mb: int = 20) -> str:
+    """The gateway configuration for its Kubernetes pod (deploy/k8s/base/gateway.yaml):
+    the same template, the APIs' Services as upstreams (the names and ports of
+    compose), the unprivileged nginx image (no ``user``; pid and temp files under
+    the pod's /tmp), logs on stdout/stderr."""
+    return _render(
+        origin=("Rendered by `jifen gateway render --target kubernetes` from "
+                "gateway/nginx.conf.template."),
+        user=None,
+        workers="auto",
+        pid_path="/tmp/nginx.pid",
+        error_log="stderr",
+        access_log="/dev/stdout",
+        temp_dir="/tmp",
+        listen="0.0.0.0:8080",
+        upstreams=COMPOSE_UPSTREAMS,
+        rate_per_second=rate_per_second,
+        burst=burst,
+        max_body_mb=max_body_mb,
+    )
+
+
 def _render(*, origin: str, user: str | None, workers: int | str, pid_path: Path | str,
             error_log: Path | str, access_log: Path | str, temp_dir: Path | str, listen: str,
             upstreams: dict[str, list[str]], rate_per_second: int, burst: int,

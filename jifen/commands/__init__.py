@@ -40,6 +40,7 @@ COMMANDS: tuple[Command, ...] = (
                          "against reservations"),
     Command("backup", "back up the three databases (pg_dump, manifest, checksums)"),
     Command("restore", "restore a backup, migrate forward and reconcile"),
+    Command("gateway", "render the gateway's nginx configuration for Kubernetes or compose"),
     Command("completion", "print the shell completion script for bash or zsh"),
 )
 

@@ -28,7 +28,8 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_help_documents_every_command():
     out = run("--help").stdout
     for command in ("token", "run", "import-employees", "openapi", "reconcile", "report",
-                    "mix-targets", "what-if", "demo", "completion", "backup", "restore"):
+                    "mix-targets", "what-if", "demo", "completion", "backup", "restore",
+                    "import-history", "gateway"):
         assert command in out
         assert run(command, "--help").returncode == 0
     for action in ("simulate", "show", "employees", "apply"):
