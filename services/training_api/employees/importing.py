@@ -299,22 +299,32 @@ def _missing_columns_message(line: int, labels: list[str], missing: list[str]) -
 
 # --- rows ---------------------------------------------------------------------
 
+def data_records(records: Iterable[tuple[int, Sequence[Any]]], *, max_rows: int,
+                 advice: str = "split it into several files"
+                 ) -> Iterator[tuple[int, Sequence[Any], int]]:
+    """The file's non-blank records with the number of data rows so far: 0 for the
+    header (the first), then 1, 2, ... ImportFileError past ``max_rows``."""
+    total = -1
+    for line, cells in records:
+        if _is_blank(cells):
+            continue
+        total += 1
+        if total > max_rows:
+            raise ImportFileError(f"the file has more than {max_rows:,} data rows; {advice}")
+        yield line, cells, total
+
+
 def _parse_records(records: Iterable[tuple[int, Sequence[Any]]], encoding: str) -> ParsedFile:
     header: _Header | None = None
     rows: list[ImportRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
     total = 0
-    for line, cells in records:
-        if _is_blank(cells):
-            continue
+    for line, cells, count in data_records(records, max_rows=MAX_ROWS):
+        total = count
         if header is None:
             header = _read_header(line, cells)
             continue
-        total += 1
-        if total > MAX_ROWS:
-            raise ImportFileError(
-                f"the file has more than {MAX_ROWS:,} data rows; split it into several files")
         row, row_errors, employee_no = _parse_row(header, line, cells)
         if employee_no is not None:
             if employee_no in first_seen:

@@ -31,6 +31,7 @@ from services.training_api.employees.importing import (
     _parse_code,
     _show,
     _xlsx_records,
+    data_records,
 )
 
 MAX_ROWS = 200_000
@@ -225,16 +226,13 @@ def _parse(records: Iterable[tuple[int, Sequence[Any]]], encoding: str, *, tz: t
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
     total = 0
-    for line, cells in records:
-        if _is_blank(cells):
-            continue
+    for line, cells, count in data_records(
+            records, max_rows=max_rows,
+            advice="split it into several files (each record keeps its legacy id)"):
+        total = count
         if header is None:
             header = _Header.read(line, cells)
             continue
-        total += 1
-        if total > max_rows:
-            raise ImportFileError(f"the file has more than {max_rows:,} data rows; split it "
-                                  "into several files (each record keeps its legacy id)")
         row, row_errors = _parse_row(header, line, cells, tz=tz, today=today)
         if row is not None and row.legacy_id in first_seen:
             row_errors = [RowError(line, row.legacy_id, row.employee_no,
