@@ -174,11 +174,12 @@ async def load_org(loader: Loader, t: Timeline, staff: list[Employee]) -> None:
 
 
 async def wait_for_points(loader: Loader, staff: list[Employee], within: float = 120) -> None:
-    """points_api learns of employees through the outbox; facts wait until it has them."""
+    """points_api learns of employees through the outbox; facts wait until it has them
+    (an employee's account answers once points_api holds the employee)."""
     deadline = time.monotonic() + within
     for emp in (staff[0], staff[len(staff) // 2], staff[-1]):
         while time.monotonic() < deadline:
-            r = await loader.client.get(f"/points/v1/internal/employees/{emp.no}",
+            r = await loader.client.get(f"/points/v1/accounts/{emp.no}",
                                         headers=loader.headers)
             if r.status_code == 200:
                 break

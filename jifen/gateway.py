@@ -46,7 +46,8 @@ _PROBLEM_URI = "/_gateway/problems/"
 _PROBLEMS = (
     (400, 400, "bad-request", "Bad request", "The gateway could not parse the request."),
     (404, 404, "not-found", "Not found",
-     "No service answers this path; API paths start with /training/, /points/ or /rewards/."),
+     "No public route answers this path; API paths start with /training/, /points/ or "
+     "/rewards/, and routes between services are not public."),
     (413, 413, "payload-too-large", "Request body too large",
      "The request body is larger than the gateway limit of {max_body_mb} MB."),
     (414, 414, "uri-too-long", "URI too long",
@@ -104,7 +105,8 @@ def render_config(*, listen_port: int, upstreams: dict[str, list[str]], runtime_
                   rate_per_second: int = 200, burst: int = 400, max_body_mb: int = 20,
                   listen_host: str = "127.0.0.1", workers: int = 1,
                   address_rate_per_second: int | None = None,
-                  address_burst: int | None = None) -> Path:
+                  address_burst: int | None = None,
+                  peer_port: int | None = None) -> Path:
     """Write ``runtime_dir/nginx.conf`` for a gateway in front of ``upstreams``; return its path.
 
     ``upstreams`` maps each of training, points and rewards to its replicas as
@@ -116,10 +118,15 @@ def render_config(*, listen_port: int, upstreams: dict[str, list[str]], runtime_
     address of a request without one); ``address_rate_per_second`` and
     ``address_burst`` (default: ten times those) limit each address whatever the
     tokens it sends.
+    ``peer_port``, when given, adds a second listener on 127.0.0.1 through which
+    replicated services call each other (internal routes included); it is never
+    the public port.
     """
     if not _HOST.match(listen_host):
         raise ValueError(f"listen_host {listen_host!r} is not a host name or address")
     _check_port(listen_port)
+    if peer_port is not None:
+        _check_port(peer_port)
     runtime_dir = Path(runtime_dir).resolve()
     temp_dir, log_dir = runtime_dir / "temp", runtime_dir / "logs"
     for directory in (runtime_dir, temp_dir, log_dir):
@@ -139,6 +146,7 @@ def render_config(*, listen_port: int, upstreams: dict[str, list[str]], runtime_
         max_body_mb=max_body_mb,
         address_rate_per_second=address_rate_per_second,
         address_burst=address_burst,
+        peer_listen=f"127.0.0.1:{peer_port}" if peer_port is not None else None,
     )
     conf = runtime_dir / "nginx.conf"
     conf.write_text(text, encoding="utf-8")
@@ -197,7 +205,8 @@ def _render(*, origin: str, user: str | None, workers: int | str, pid_path: Path
             error_log: Path | str, access_log: Path | str, temp_dir: Path | str, listen: str,
             upstreams: dict[str, list[str]], rate_per_second: int, burst: int,
             max_body_mb: int, address_rate_per_second: int | None = None,
-            address_burst: int | None = None) -> str:
+            address_burst: int | None = None,
+            peer_listen: str | None = None) -> str:
     limits = {"rate_per_second": rate_per_second, "burst": burst, "max_body_mb": max_body_mb,
               "address_rate_per_second": address_rate_per_second,
               "address_burst": address_burst}
@@ -222,6 +231,7 @@ def _render(*, origin: str, user: str | None, workers: int | str, pid_path: Path
         "upstreams": _upstream_blocks(upstreams),
         "error_pages": _error_pages(),
         "problem_locations": _problem_locations(limits),
+        "peer_server": _peer_server(peer_listen, max_body_mb),
         **{name: str(value) for name, value in limits.items()},
     }
     template = _template_path().read_text(encoding="utf-8")
@@ -264,6 +274,33 @@ def _upstream_blocks(upstreams: dict[str, list[str]]) -> str:
         lines += ["        keepalive 64;", "        keepalive_timeout 4s;", "    }", ""]
         blocks.append("\n".join(lines))
     return "\n".join(blocks)
+
+
+def _peer_server(listen: str | None, max_body_mb: int) -> str:
+    """The listener replicated services call each other through: every path of the
+    three prefixes, internal routes included, without the public limits. Services
+    still authenticate each call with their own keys."""
+    if listen is None:
+        return ""
+    routes = "\n".join(
+        f"        location /{service}/ {{\n            proxy_pass http://jifen_{service};\n"
+        "        }" for service in SERVICES)
+    return (
+        "\n    # Calls between replicated services (never the public port).\n"
+        "    server {\n"
+        f"        listen {listen};\n"
+        "        server_name _;\n"
+        f"        client_max_body_size {max_body_mb}m;\n"
+        "        proxy_http_version 1.1;\n"
+        '        proxy_set_header Connection "";\n'
+        "        proxy_set_header Host $host;\n"
+        "        proxy_set_header X-Request-ID $jifen_request_id;\n"
+        "        proxy_connect_timeout 2s;\n"
+        "        proxy_read_timeout 60s;\n"
+        "        proxy_next_upstream error timeout;\n"
+        f"{routes}\n"
+        "        location / {\n            return 404;\n        }\n"
+        "    }\n")
 
 
 def _error_pages() -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,9 @@ class StackConfig:
     address_burst: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)  # external PostgreSQL
+    # with replicas, the gateway's second listener through which services call each
+    # other (internal routes are not on the public port); None: a free port
+    peer_port: int | None = None
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -72,6 +76,9 @@ class Stack:
         self.processes: list[ServiceProcess] = []
         self.gateway: subprocess.Popen[bytes] | None = None
         self.log_dir = config.base_dir / "log"
+        self.peer_port = config.peer_port
+        if config.replicas > 1 and self.peer_port is None:
+            self.peer_port = _free_port()
 
     # -- addresses --------------------------------------------------------------------
 
@@ -93,8 +100,12 @@ class Stack:
         return self.pg.url(f"jifen_{service}")
 
     def peer_url(self, service: str) -> str:
-        # with several replicas, peers reach each other through the gateway's upstreams
-        return self.gateway_url if self.config.replicas > 1 else self.direct_url(service)
+        """Where the other services reach ``service``: directly, or with several
+        replicas through the gateway's peer listener (its upstreams, not its public
+        port, which does not route internal paths)."""
+        if self.config.replicas > 1:
+            return f"http://127.0.0.1:{self.peer_port}"
+        return self.direct_url(service)
 
     def service_env(self, service: str) -> dict[str, str]:
         prefix = service.upper() + "_"
@@ -182,6 +193,7 @@ class Stack:
             burst=self.config.burst,
             address_rate_per_second=self.config.address_rate_per_second,
             address_burst=self.config.address_burst,
+            peer_port=self.peer_port,
         )
         log = open(self.log_dir / "gateway.log", "ab")  # noqa: SIM115
         self.gateway = subprocess.Popen(
@@ -255,6 +267,12 @@ class Stack:
                 p.proc = None
         if self.pg is not None:
             self.pg.stop()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _terminate(proc: subprocess.Popen[bytes], sig: int) -> None:

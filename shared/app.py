@@ -129,7 +129,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             **spec.peers,
             **{d: u for d, (u, _) in spec.outbox_destinations.items()},
         }.items():
-            clients.setdefault(name, make_peer_client(settings, url))
+            clients.setdefault(name, make_peer_client(settings, url, audience=name))
         app.state.peers = clients
         app.state.relay = OutboxRelay(
             service=spec.name,

@@ -18,6 +18,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared.errors import Forbidden, Unauthorized
 from shared.tokens import ROLES, mint_token  # noqa: F401 (mint_token re-exported)
 
+# A calling service proves who it is with its own key (shared/service_auth.py), and
+# gets this role only from there: a "service" role in a user token is ignored.
+SERVICE_ROLE = "service"
+
 _bearer = HTTPBearer(
     auto_error=False, description="JWT minted by the identity provider or `jifen token`"
 )
@@ -37,7 +41,7 @@ class Principal:
     @property
     def is_privileged_reader(self) -> bool:
         """HR, auditors, integrations and services read every record."""
-        return self.has("hr_admin", "auditor", "integration", "service")
+        return self.has("hr_admin", "auditor", "integration", SERVICE_ROLE)
 
 
 _VERIFIED: dict[tuple[str, ...], tuple[Principal, float]] = {}
@@ -128,12 +132,10 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 HRAdmin = Annotated[Principal, Depends(require_roles("hr_admin"))]
 OrgWriter = Annotated[Principal, Depends(require_roles("hr_admin", "integration"))]
 PrivilegedReader = Annotated[
-    Principal, Depends(require_roles("hr_admin", "auditor", "integration", "service"))
+    Principal, Depends(require_roles("hr_admin", "auditor", "integration"))
 ]
 StaffReader = Annotated[
     Principal,
-    Depends(require_roles("hr_admin", "auditor", "integration", "service", "manager", "assessor")),
+    Depends(require_roles("hr_admin", "auditor", "integration", "manager", "assessor")),
 ]
-ServiceCaller = Annotated[Principal, Depends(require_roles("service"))]
 AuditReader = Annotated[Principal, Depends(require_roles("hr_admin", "auditor"))]
-CopyReader = Annotated[Principal, Depends(require_roles("hr_admin", "auditor", "service"))]

@@ -2,23 +2,27 @@
 
 Each event is applied in its own transaction together with its row in
 ``processed_event``, so a redelivered event changes nothing and one bad event
-does not hold back the rest of the batch.
+does not hold back the rest of the batch. Only services call it, each proving
+who it is with its own key, and each event type is accepted from the one
+service that produces it (training facts from training_api, hold captures from
+rewards_api): a peer cannot post another's events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import ServiceCaller
+from shared.auth import Principal
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope, EventReceipt
 from shared.errors import Forbidden, Unauthorized, responses
 from shared.inbox import claim_event, claim_events, unclaim_events
+from shared.service_auth import caller_name, service_caller
 
 log = structlog.get_logger("jifen.consumer")
 
@@ -41,12 +45,19 @@ BatchHandler = Callable[
 
 async def consume(
     sessionmaker: Any, processed: Table, batch: EventBatch, handlers: dict[str, EventHandler],
-    batch_handlers: dict[str, BatchHandler] | None = None,
+    batch_handlers: dict[str, BatchHandler] | None = None, *, caller: str | None = None,
+    producers: Mapping[str, str] | None = None,
 ) -> EventBatchReceipt:
     """Apply a batch in order. Consecutive events whose type has a batch handler go to
-    it together, in one transaction; the others one by one."""
+    it together, in one transaction; the others one by one. With ``caller`` and
+    ``producers``, an event of a type ``caller`` does not produce is refused for good."""
     receipts: list[EventReceipt] = []
     events = list(batch.events)
+    if caller is not None:
+        refused = [e for e in events if e.event_type in handlers
+                   and (producers or {}).get(e.event_type) != caller]
+        receipts += [_not_from(e, caller, (producers or {}).get(e.event_type)) for e in refused]
+        events = [e for e in events if e not in refused]
     while events:
         run = _batchable_run(events, batch_handlers or {})
         if run:
@@ -110,6 +121,14 @@ async def _consume_together(
     return receipts
 
 
+def _not_from(envelope: EventEnvelope, caller: str, producer: str | None) -> EventReceipt:
+    log.warning("event_from_wrong_producer", event_id=str(envelope.event_id),
+                event_type=envelope.event_type, caller=caller)
+    return EventReceipt(event_id=envelope.event_id, status="failed", permanent=True,
+                        error=f"{envelope.event_type} is accepted from {producer} only, "
+                              f"not {caller}")
+
+
 def _failure(envelope: EventEnvelope, error: Exception) -> EventReceipt:
     permanent = isinstance(error, RejectEvent)
     if permanent:
@@ -152,10 +171,16 @@ async def _consume_one(
 
 
 def events_router(service: str, processed: Table, handlers: dict[str, EventHandler],
-                  batch_handlers: dict[str, BatchHandler] | None = None) -> APIRouter:
+                  batch_handlers: dict[str, BatchHandler] | None = None, *,
+                  producers: Mapping[str, str]) -> APIRouter:
     """The intake route. ``batch_handlers``: event types applied many at a time (see
-    :func:`consume`); ``handlers`` must handle them one at a time too."""
-    router = APIRouter(tags=["internal"])
+    :func:`consume`); ``handlers`` must handle them one at a time too. ``producers``
+    names, for each event type handled here, the one service allowed to send it."""
+    missing = set(handlers) - set(producers)
+    if missing:
+        raise ValueError(f"no producer named for event types {sorted(missing)}")
+    router = APIRouter(tags=["internal"], include_in_schema=False)
+    producer = service_caller(*sorted(set(producers.values())))
 
     @router.post(
         f"/{service}/v1/internal/events",
@@ -165,11 +190,11 @@ def events_router(service: str, processed: Table, handlers: dict[str, EventHandl
         responses=responses(Unauthorized, Forbidden),
     )
     async def receive_events(
-        request: Request, batch: EventBatch, _: ServiceCaller
+        request: Request, batch: EventBatch, caller: Principal = Depends(producer)
     ) -> EventBatchReceipt:
-        """Called by other services' outbox relays (role ``service``). Applies each
-        event exactly once; answers a receipt per event."""
+        """Called by other services' outbox relays, never through the gateway.
+        Applies each event exactly once; answers a receipt per event."""
         return await consume(request.app.state.sessionmaker, processed, batch, handlers,
-                             batch_handlers)
+                             batch_handlers, caller=caller_name(caller), producers=producers)
 
     return router

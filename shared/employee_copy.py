@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import CopyReader
+from shared.auth import AuditReader
 from shared.consumer import RejectEvent
 from shared.contracts.events import EmployeeFacts, EventEnvelope
 from shared.errors import Forbidden, NotFound, Unauthorized, responses
@@ -103,7 +103,7 @@ class EmployeeCopy(BaseModel):
 
 
 def employee_copy_router(service: str, table: Table) -> APIRouter:
-    router = APIRouter(tags=["internal"])
+    router = APIRouter(tags=["internal"], include_in_schema=False)
 
     @router.get(
         f"/{service}/v1/internal/employees/{{employee_no}}",
@@ -114,11 +114,13 @@ def employee_copy_router(service: str, table: Table) -> APIRouter:
     )
     async def get_employee_copy(
         request: Request,
-        _: CopyReader,
+        _: AuditReader,
         employee_no: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")],
     ) -> EmployeeCopy:
         """What this service knows of an employee (synced from training_api), with
-        the version it holds: for checking that the sync has caught up."""
+        the version it holds: for operators checking that the sync has caught up
+        (hr_admin, auditor), at the service's own address; the gateway does not
+        route internal paths."""
         async with request.app.state.sessionmaker() as session:
             row = (
                 (await session.execute(select(table).where(table.c.employee_no == employee_no)))

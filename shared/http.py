@@ -1,10 +1,8 @@
-"""Typed httpx clients for service-to-service calls, authenticated with a
-short-lived ``service`` token minted from the shared signing key."""
+"""Typed httpx clients for service-to-service calls, each signed as this
+service for the peer it talks to (shared/service_auth.py)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Generator
 from typing import Any, TypeVar
 
 import aiohttp
@@ -12,37 +10,10 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from pydantic import BaseModel
 
-from shared.auth import mint_token
 from shared.errors import DependencyUnavailable
+from shared.service_auth import ServiceCredentials
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class ServiceTokenAuth(httpx.Auth):
-    """Adds ``Authorization: Bearer`` with a service token, re-minted before it expires."""
-
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
-        self._token = ""
-        self._expires = 0.0
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        now = time.time()
-        if now > self._expires - 30:
-            s = self.settings
-            ttl = s.service_token_ttl_seconds
-            self._token = mint_token(
-                secret=s.jwt_secret,
-                sub=f"service:{s.service_name}",
-                roles=["service"],
-                issuer=s.jwt_issuer,
-                audience=s.jwt_audience,
-                ttl_seconds=ttl,
-                algorithm=s.jwt_algorithms[0],
-            )
-            self._expires = now + ttl
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request
 
 
 class PeerTransport(AiohttpTransport):
@@ -74,11 +45,12 @@ def peer_limits(settings: Any) -> httpx.Limits:
                         max_keepalive_connections=settings.concurrency, keepalive_expiry=4.0)
 
 
-def make_peer_client(settings: Any, base_url: str) -> httpx.AsyncClient:
+def make_peer_client(settings: Any, base_url: str, *, audience: str) -> httpx.AsyncClient:
+    """A client of the peer ``audience`` (its service name) at ``base_url``."""
     limits = peer_limits(settings)
     return httpx.AsyncClient(
         base_url=base_url,
-        auth=ServiceTokenAuth(settings),
+        auth=ServiceCredentials(settings, audience),
         timeout=httpx.Timeout(settings.peer_timeout_seconds, connect=2.0),
         limits=limits,
         transport=PeerTransport(limits=limits),

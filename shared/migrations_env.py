@@ -1,10 +1,10 @@
 """The body of every service's alembic ``env.py``: async engine, the service's
-own metadata, its database URL from the service's settings."""
+own metadata, its database URL from the service's settings (and nothing else of
+them: migrations need no secrets)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from alembic import context
 from sqlalchemy import MetaData, pool
@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 
-def run(metadata: MetaData, settings: Any) -> None:
-    url = context.config.get_main_option("sqlalchemy.url") or settings.database_url
+def run(metadata: MetaData, database_url: str) -> None:
+    url = context.config.get_main_option("sqlalchemy.url") or database_url
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True, compare_type=True)
         with context.begin_transaction():

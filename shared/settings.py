@@ -22,6 +22,13 @@ from shared.defaults import (  # noqa: F401 (re-exported)
     DEV_JWT_SECRET,
     dev_database_url,
 )
+from shared.service_auth import (
+    DEV_SERVICE_KEYS,
+    DEV_SERVICE_PUBLIC_KEYS,
+    SERVICES,
+    private_key,
+    public_key,
+)
 
 
 class InsecureSettingsError(RuntimeError):
@@ -49,7 +56,13 @@ class ServiceSettings(BaseSettings):
     jwt_algorithms: list[str] = ["HS256"]
     jwt_issuer: str = "jifen"
     jwt_audience: str = "jifen"
-    service_token_ttl_seconds: int = 300
+    service_key: str = Field(
+        "", description="This service's Ed25519 key (base64url) that signs its calls to peers; "
+                        "development: a marked development key")
+    service_public_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Public keys of the services that may call this one, by service name (a "
+                    "JSON object); development: the development keys' public halves")
 
     timezone: str = "Asia/Shanghai"
 
@@ -83,10 +96,52 @@ class ServiceSettings(BaseSettings):
                 f"{self.service_name}: refusing to start in {self.environment!r} with the "
                 "development JWT secret; set the JWT secret setting"
             )
+        self._fill_and_check_service_keys()
         ZoneInfo(self.timezone)  # fail fast on a typo
         if self.db_pool_size is None:
             self.db_pool_size = self.concurrency + 4
         return self
+
+    def _fill_and_check_service_keys(self) -> None:
+        """Development falls back to the marked development keys; anywhere else a
+        missing key or one of those is refused, since anyone can compute them."""
+        development = self.environment in ("development", "test")
+        if not self.service_key and development:
+            self.service_key = DEV_SERVICE_KEYS.get(self.service_name, "")
+        if not self.service_public_keys and development:
+            self.service_public_keys = dict(DEV_SERVICE_PUBLIC_KEYS)
+        if not development:
+            where = f"{self.service_name}: refusing to start in {self.environment!r}"
+            if not self.service_key or self.service_key in DEV_SERVICE_KEYS.values():
+                raise InsecureSettingsError(
+                    f"{where} without a service key of its own; set the SERVICE_KEY setting "
+                    "(`jifen service-keys` makes a set)")
+            if not self.service_public_keys:
+                raise InsecureSettingsError(
+                    f"{where} without SERVICE_PUBLIC_KEYS: no peer could call it")
+            if set(self.service_public_keys.values()) & set(DEV_SERVICE_PUBLIC_KEYS.values()):
+                raise InsecureSettingsError(
+                    f"{where} while SERVICE_PUBLIC_KEYS trusts a development key")
+        if self.service_key:
+            private_key(self.service_key)  # fail fast on a malformed key
+        unknown = set(self.service_public_keys) - set(SERVICES)
+        if unknown:
+            raise ValueError(f"SERVICE_PUBLIC_KEYS names unknown services {sorted(unknown)}")
+        for key in self.service_public_keys.values():
+            public_key(key)
+
+    @classmethod
+    def migration_database_url(cls) -> str:
+        """The database URL from this service's environment, without the rest of its
+        settings: a migration step needs no signing keys, so it is given none."""
+        prefix = cls.model_config.get("env_prefix", "")
+
+        class DatabaseOnly(BaseSettings):
+            model_config = SettingsConfigDict(env_prefix=prefix, extra="ignore")
+            database_url: str = ""
+
+        service = cls.model_fields["service_name"].default
+        return DatabaseOnly().database_url or dev_database_url(service)
 
     @property
     def tz(self) -> ZoneInfo:

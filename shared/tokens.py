@@ -1,4 +1,4 @@
-"""Minting tokens: what ``jifen token`` and the services' peer clients sign.
+"""Minting user tokens: what ``jifen token`` signs.
 
 Apart from :mod:`shared.auth` (which verifies tokens inside FastAPI) so that the
 command line can sign a token without importing the web stack.
@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 import jwt
 
-ROLES = ("employee", "manager", "assessor", "hr_admin", "auditor", "integration", "service")
+# The roles a user token can carry. ``service`` is not one of them: services sign
+# their calls to each other with keys of their own (shared/service_auth.py).
+ROLES = ("employee", "manager", "assessor", "hr_admin", "auditor", "integration")
 
 
 def mint_token(

@@ -7,6 +7,7 @@ compose file cannot slip through on a machine without one.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,9 +16,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shared.service_auth import generate_key, public_key_of
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SECRET = "test-secret-0123456789abcdef0123456789abcdef"
+SERVICE_KEYS = {name: generate_key() for name in ("training", "points", "rewards")}
+KEY_ENV = {
+    **{f"JIFEN_{name.upper()}_SERVICE_KEY": key for name, key in SERVICE_KEYS.items()},
+    **{f"JIFEN_{name.upper()}_SERVICE_PUBLIC_KEY": public_key_of(key)
+       for name, key in SERVICE_KEYS.items()},
+}
 SERVICES = {"training": 8001, "points": 8002, "rewards": 8003}
 INSTALL_HINT = (
     "no Compose implementation found to validate docker-compose.yml: install "
@@ -38,14 +47,15 @@ def compose_command() -> list[str]:
     pytest.fail(INSTALL_HINT)
 
 
-def run_config(tmp_path: Path, *args: str, secret: str | None = SECRET
-               ) -> subprocess.CompletedProcess[str]:
+def run_config(tmp_path: Path, *args: str, secret: str | None = SECRET,
+               keys: dict[str, str] = KEY_ENV) -> subprocess.CompletedProcess[str]:
     # An empty env file: a developer's .env must not change what is validated.
     env_file = tmp_path / "empty.env"
     env_file.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JIFEN_", "COMPOSE_"))}
     if secret is not None:
         env["JIFEN_JWT_SECRET"] = secret
+    env.update(keys)
     return subprocess.run(
         [*compose_command(), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config", *args],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=False,
@@ -80,6 +90,27 @@ def test_compose_refuses_to_run_without_a_jwt_secret(tmp_path: Path) -> None:
     result = run_config(tmp_path, "-q", secret=None)
     assert result.returncode != 0
     assert "set JIFEN_JWT_SECRET" in result.stderr + result.stdout
+
+
+def test_compose_refuses_to_run_without_service_keys(tmp_path: Path) -> None:
+    keys = {k: v for k, v in KEY_ENV.items() if k != "JIFEN_POINTS_SERVICE_KEY"}
+    result = run_config(tmp_path, "-q", keys=keys)
+    assert result.returncode != 0
+    assert "made by jifen service-keys" in result.stderr + result.stdout
+
+
+def test_each_service_holds_its_own_key_and_its_callers_public_keys(config: dict) -> None:
+    callers = {"training": {"points"}, "points": {"training", "rewards"},
+               "rewards": {"training"}}
+    for name in SERVICES:
+        env = config["services"][name]["environment"]
+        keys = {k for k in env if k.endswith("_SERVICE_KEY")}
+        assert keys == {f"{name.upper()}_SERVICE_KEY"}, name
+        assert env[f"{name.upper()}_SERVICE_KEY"] == SERVICE_KEYS[name]
+        public = json.loads(env[f"{name.upper()}_SERVICE_PUBLIC_KEYS"])
+        assert public == {c: public_key_of(SERVICE_KEYS[c]) for c in callers[name]}
+    migrate = config["services"]["migrate"]["environment"]
+    assert not [k for k in migrate if "KEY" in k or "SECRET" in k]
 
 
 def test_services_and_ports(config: dict) -> None:

@@ -28,6 +28,10 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("token", "print a JWT the running services accept"),
+    Command("service-keys", "print a new key per service and its public half as environment "
+                            "lines"),
+    Command("service-token", "print a token signed as one service for another (internal "
+                             "routes, by hand)"),
     Command("run", "start PostgreSQL, the three services and the gateway"),
     Command("import-employees", "bulk import employees from a CSV/XLSX file"),
     Command("import-history", "import training history from a legacy system (a job)"),

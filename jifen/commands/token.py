@@ -14,7 +14,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="subject: an employee number or integration name")
     parser.add_argument("--role", action="append", required=True,
                         help="role (repeatable): employee, manager, assessor, hr_admin, "
-                             "auditor, integration, service")
+                             "auditor, integration (services sign their calls with keys of "
+                             "their own: see service-token)")
     parser.add_argument("--department", action="append",
                         help="department code a manager manages (repeatable)")
     parser.add_argument("--name", help="display name claim")

@@ -3,4 +3,4 @@ from services.training_api.config import Settings
 from services.training_api.db import metadata
 from shared.migrations_env import run
 
-run(metadata, Settings())
+run(metadata, Settings.migration_database_url())

@@ -14,11 +14,13 @@ from services.points_api.earning.batch import batch_earning
 from services.points_api.earning.service import earning
 from services.points_api.history.endpoints import router as history_router
 from services.points_api.history.service import history
+from services.points_api.holds.endpoints import internal_router as holds_internal
 from services.points_api.holds.endpoints import router as holds_router
 from services.points_api.holds.service import holds
 from services.points_api.honours.endpoints import router as honours_router
 from services.points_api.honours.job import growth_jobs
 from services.points_api.leaderboards.endpoints import router as leaderboards_router
+from services.points_api.ledger.endpoints import internal_router as ledger_internal
 from services.points_api.ledger.endpoints import router as ledger_router
 from services.points_api.milestones.endpoints import router as milestones_router
 from services.points_api.milestones.skills import connect_skills
@@ -30,6 +32,7 @@ from services.points_api.rules.service import install_default_rule_set
 from services.points_api.webhooks.config import WebhookSettings
 from services.points_api.webhooks.delivery import webhook_delivery_job, webhook_startup
 from services.points_api.webhooks.endpoints import router as webhooks_router
+from services.points_api.webhooks.event_types import EVENT_TYPES, FORWARDED_EVENT_TYPES
 from services.points_api.webhooks.forwarding import forwarded_event_handlers
 from services.points_api.whatif.endpoints import router as whatif_router
 from shared.app import ServiceSpec, create_service_app, every
@@ -65,6 +68,18 @@ def batch_event_handlers(settings: Settings) -> dict[str, BatchHandler]:
             if event_type != FACT_VOIDED}
 
 
+# The one service each event type is accepted from.
+EVENT_PRODUCERS = {
+    EMPLOYEE_UPSERTED: "training",
+    **{event_type: "training" for event_type in TRAINING_EVENT_TYPES},
+    HOLD_CAPTURE: "rewards",
+    HOLD_RELEASE: "rewards",
+    **{event_type: EVENT_TYPES[event_type][0] for event_type in FORWARDED_EVENT_TYPES},
+    ATTRITION_DIGEST: "training",
+    OPENING_BALANCE: "training",
+}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     handlers = event_handlers(settings)
@@ -77,12 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         tables=kit_tables,
         routers=[events_router("points", kit_tables.processed_event, handlers,
-                               batch_event_handlers(settings)),
+                               batch_event_handlers(settings), producers=EVENT_PRODUCERS),
                  employee_copy_router("points", employee_copy), rules_router, ledger_router,
                  holds_router, webhooks_router, quantiles_router, monthly_points_router,
                  mix_router, leaderboards_router,
                  milestones_router, honours_router, notifications_router, whatif_router,
-                 history_router],
+                 history_router, holds_internal, ledger_internal],
         peers={"training": settings.training_url},
         on_startup=[install_default_rule_set, webhook_startup(webhook_settings),
                     connect_skills],

@@ -27,6 +27,7 @@ from services.training_api.recommendations import model as recommendation_model
 from services.training_api.recommendations.endpoints import router as recommendations_router
 from services.training_api.reports.endpoints import router as reports_router
 from services.training_api.skill_applications.endpoints import router as skill_applications_router
+from services.training_api.skill_records.endpoints import internal_router as skills_internal
 from services.training_api.skill_records.endpoints import router as skill_records_router
 from services.training_api.surveys.endpoints import router as surveys_router
 from shared.app import ServiceSpec, create_service_app, every
@@ -46,7 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  completions_router, interactions_router, notes_router, exam_attempts_router,
                  practicals_router, skill_applications_router, facts_router,
                  reports_router, plans_router, surveys_router, feedback_router, kpis_router,
-                 recommendations_router, attrition_router, history_router],
+                 recommendations_router, attrition_router, history_router,
+                 skills_internal],
         outbox_destinations={
             "points": (settings.points_url, "/points/v1/internal/events"),
             "rewards": (settings.rewards_url, "/rewards/v1/internal/events"),

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from services.training_api.db import kit_tables
 from shared.db import create_engine, make_sessionmaker
-from tests.conftest import auth
+from tests.conftest import auth, call_direct
 from tests.factories import uid
 
 HR = auth("HR-REPL", "hr_admin")
@@ -26,8 +26,9 @@ async def test_two_replicas_share_the_work_and_deliver_once(replicated_stack, gw
 
     deadline = time.monotonic() + 60
     while True:
-        copies = await asyncio.gather(*[gw2.get(f"/points/v1/internal/employees/{no}", headers=HR)
-                                        for no in nos])
+        copies = await asyncio.gather(*[
+            call_direct(gw2, "GET", f"/points/v1/internal/employees/{no}", headers=HR)
+            for no in nos])
         if all(c.status_code == 200 for c in copies):
             break
         assert time.monotonic() < deadline, "copies did not arrive"

@@ -1,5 +1,5 @@
 """Training events as training_api sends them, POSTed straight to points_api's
-event endpoint with a service token, and employees whose points copy exists."""
+event endpoint signed as training_api, and employees whose points copy exists."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import auth
+from tests.conftest import auth, call_direct
 from tests.factories import create_employee, create_org
 
-SERVICE = auth("svc", "service")
 HR = auth("HR001", "hr_admin")
 EVENTS_PATH = "/points/v1/internal/events"
 
@@ -30,7 +29,8 @@ async def wait_for_copy(gw: httpx.AsyncClient, employee_no: str, within: float =
     """Until points_api holds the employee's copy (the employee.upserted event arrived)."""
     deadline = asyncio.get_running_loop().time() + within
     while True:
-        r = await gw.get(f"/points/v1/internal/employees/{employee_no}", headers=SERVICE)
+        r = await call_direct(gw, "GET", f"/points/v1/internal/employees/{employee_no}",
+                              headers=HR)
         if r.status_code == 200:
             return
         assert asyncio.get_running_loop().time() < deadline, f"no copy of {employee_no}: {r.text}"
@@ -72,8 +72,11 @@ def envelope(event_type: str, payload: dict[str, Any],
 
 
 async def deliver(gw: httpx.AsyncClient, *envelopes: dict[str, Any]) -> list[dict[str, Any]]:
-    """POST one batch; the receipts, one per event."""
-    r = await gw.post(EVENTS_PATH, headers=SERVICE, json={"events": list(envelopes)})
+    """POST one batch as its producer's outbox would (signed as the first envelope's
+    producer); the receipts, one per event."""
+    caller = envelopes[0]["producer"] if envelopes else "training"
+    r = await call_direct(gw, "POST", EVENTS_PATH, caller=caller,
+                          json={"events": list(envelopes)})
     assert r.status_code == 200, r.text
     return r.json()["receipts"]
 

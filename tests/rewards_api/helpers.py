@@ -11,11 +11,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.conftest import auth
+from tests.conftest import auth, call_direct
 from tests.factories import create_employee, create_org, uid
 
 HR = auth("HR001", "hr_admin")
-SERVICE = auth("svc-rewards-test", "service")
 T = TypeVar("T")
 
 
@@ -42,7 +41,8 @@ async def synced_employee(gw: httpx.AsyncClient, *, org: dict[str, Any] | None =
 
     async def copied() -> bool:
         for service in ("rewards", "points"):
-            r = await gw.get(f"/{service}/v1/internal/employees/{no}", headers=SERVICE)
+            r = await call_direct(gw, "GET", f"/{service}/v1/internal/employees/{no}",
+                                  headers=HR)
             if r.status_code != 200 or r.json()["version"] < emp["version"]:
                 return False
         return True
@@ -101,7 +101,7 @@ async def redemption(gw: httpx.AsyncClient, redemption_id: str,
 
 
 async def hold(gw: httpx.AsyncClient, hold_id: str) -> dict[str, Any] | None:
-    r = await gw.get(f"/points/v1/holds/{hold_id}", headers=SERVICE)
+    r = await gw.get(f"/points/v1/holds/{hold_id}", headers=HR)
     if r.status_code == 404:
         return None
     assert r.status_code == 200, r.text

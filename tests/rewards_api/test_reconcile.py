@@ -22,9 +22,9 @@ from jifen.reconcile import (
     check_limits,
     check_stock,
 )
+from tests.conftest import call_direct
 from tests.factories import uid
 from tests.rewards_api.helpers import (
-    SERVICE,
     give_points,
     manager_of,
     put_item,
@@ -161,7 +161,7 @@ async def test_a_hold_without_a_redemption_is_reported(gw, stack, capsys):
     emp = await synced_employee(gw)
     await give_points(gw, emp["employee_no"], 50)
     hold_id = str(uuid.uuid4())
-    r = await gw.post("/points/v1/holds", headers=SERVICE, json={
+    r = await call_direct(gw, "POST", "/points/v1/internal/holds", caller="rewards", json={
         "hold_id": hold_id, "employee_no": emp["employee_no"], "points": 30,
         "expires_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
         "reason": "兑换 不存在的兑换"})
@@ -172,8 +172,8 @@ async def test_a_hold_without_a_redemption_is_reported(gw, stack, capsys):
         release = {"event_id": str(uuid.uuid4()), "event_type": "hold.release",
                    "occurred_at": datetime.now(UTC).isoformat(), "producer": "rewards",
                    "payload": {"hold_id": hold_id, "employee_no": emp["employee_no"]}}
-        done = await gw.post("/points/v1/internal/events", headers=SERVICE,
-                             json={"events": [release]})
+        done = await call_direct(gw, "POST", "/points/v1/internal/events", caller="rewards",
+                                 json={"events": [release]})
         assert done.json()["receipts"][0]["status"] == "applied", done.text
     assert code == 1
     assert (f"OFF holds    {hold_id}: active hold of {emp['employee_no']} (30 points) "

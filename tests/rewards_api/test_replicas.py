@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from jifen.stack import Stack, StackConfig
-from tests.conftest import free_port
+from tests.conftest import free_port, register_stack
 from tests.rewards_api.helpers import (
     account,
     get_item,
@@ -64,6 +64,7 @@ def two_replicas() -> Iterator[Stack]:
     stack = Stack(config)
     try:
         stack.start(progress=False)
+        register_stack(stack)
         yield stack
     finally:
         stack.stop()

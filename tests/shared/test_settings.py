@@ -1,5 +1,6 @@
 """Settings refuse development secrets outside development."""
 
+import json
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import pytest
 
 from services.points_api.config import Settings as PointsSettings
 from services.training_api.config import Settings as TrainingSettings
+from shared.service_auth import generate_key, public_key_of
 from shared.settings import DEV_JWT_SECRET, InsecureSettingsError
 
 URL = "postgresql+asyncpg://u:p@db:5432/x"
@@ -35,6 +37,9 @@ def test_production_with_real_settings(monkeypatch):
     monkeypatch.setenv("POINTS_JWT_SECRET", "s" * 48)
     monkeypatch.setenv("POINTS_DATABASE_URL", URL)
     monkeypatch.setenv("POINTS_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("POINTS_SERVICE_KEY", generate_key())
+    monkeypatch.setenv("POINTS_SERVICE_PUBLIC_KEYS",
+                       json.dumps({"training": public_key_of(generate_key())}))
     s = PointsSettings()
     assert (s.environment, s.database_url, s.timezone) == ("production", URL, "Europe/Berlin")
 

@@ -10,13 +10,12 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import auth
+from tests.conftest import auth, call_direct
 from tests.factories import HR, create_employee, create_org, create_skill, uid
 
 ASSESSOR = auth("ASSESSOR-01", "assessor")
 LMS = auth("lms", "integration")
 LIVE = auth("live-platform", "integration")
-SERVICE = auth("svc", "service")
 
 
 BEIJING = timezone(timedelta(hours=8))
@@ -87,7 +86,8 @@ async def wait_for_points_copy(gw: httpx.AsyncClient, employee_no: str,
     """Until points_api holds the employee (their employee.upserted event arrived)."""
     deadline = asyncio.get_running_loop().time() + within
     while True:
-        r = await gw.get(f"/points/v1/internal/employees/{employee_no}", headers=SERVICE)
+        r = await call_direct(gw, "GET", f"/points/v1/internal/employees/{employee_no}",
+                              headers=HR)
         if r.status_code == 200:
             return
         assert asyncio.get_running_loop().time() < deadline, f"no copy of {employee_no}"

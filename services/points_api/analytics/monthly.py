@@ -4,8 +4,8 @@ training_api's early warning on disengagement: a falling points trend and a long
 time since the last step of one's career are two of its indicators.
 
 Answered from the monthly period totals and the milestone tables, employees in
-pages by number (leavers included: the model learns from them). Internal: service
-tokens, HR and auditors."""
+pages by number (leavers included: the model learns from them). Internal: training_api
+only, never through the gateway."""
 
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ from services.points_api.db import employee_copy
 from services.points_api.ledger.periods import CompanyTZ
 from services.points_api.milestones.models import CertificationGrant, PositionEligibility
 from services.points_api.models import PeriodTotal
-from shared.auth import CopyReader
 from shared.contracts.base import ReadSchema
 from shared.db import DBSession
 from shared.errors import BadCursor, FieldError, InvalidRequest, problems
 from shared.pagination import Cursor, Page, decode_cursor, encode_cursor
+from shared.service_auth import ServiceCaller
 
-router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"])
+router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"],
+                   include_in_schema=False)
+FromTraining = ServiceCaller("training")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 120
 
@@ -89,7 +91,7 @@ async def monthly_points(session: AsyncSession, keys: list[str], *, after: str |
             summary="Each employee's points per month and milestone days",
             responses=problems(BadCursor))
 async def get_monthly_points(
-    session: DBSession, _: CopyReader, tz: CompanyTZ,
+    session: DBSession, _: FromTraining, tz: CompanyTZ,
     first: Annotated[str, Query(alias="from", max_length=7, description="First month, "
                                                                        "YYYY-MM")],
     last: Annotated[str, Query(alias="to", max_length=7, description="Last month, YYYY-MM")],

@@ -4,8 +4,8 @@ employees in its top and bottom fraction by points (effectiveness: do the top 20
 hold their role's skills more often than the bottom 20%?).
 
 Answered from the period totals and the employee read copy, so the ledger never
-leaves this service and is never summed on request. Internal: service tokens,
-HR and auditors."""
+leaves this service and is never summed on request. Internal: training_api only,
+never through the gateway."""
 
 from __future__ import annotations
 
@@ -22,12 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.points_api.db import employee_copy
 from services.points_api.ledger.periods import PERIOD_PATTERN
 from services.points_api.models import PeriodTotal
-from shared.auth import CopyReader
 from shared.contracts.base import ReadSchema
 from shared.db import DBSession
 from shared.errors import FieldError, InvalidRequest, problems
+from shared.service_auth import ServiceCaller
 
-router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"])
+router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"],
+                   include_in_schema=False)
+FromTraining = ServiceCaller("training")
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
 _period = PeriodTotal.__table__
 _copy = employee_copy
@@ -131,7 +133,7 @@ def _set(nos: list[str] | None, low: Any, high: Any) -> PointsSet:
             summary="Points of a scope of employees and its top and bottom fraction",
             responses=problems())
 async def get_scope_quantiles(
-    session: DBSession, _: CopyReader,
+    session: DBSession, _: FromTraining,
     period: Annotated[list[str], Query(
         min_length=1, max_length=240, description="Period keys whose totals are added up "
         "(M2026-03, Q2026-1, Y2026 or ALL); repeat for several months")] = ["ALL"],  # noqa: B006

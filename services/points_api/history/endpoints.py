@@ -1,24 +1,26 @@
-"""What training_api's history import asks points_api (service callers only)."""
+"""What training_api's history import asks points_api (training_api only, never
+through the gateway)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from services.points_api.history.service import history
-from shared.auth import ServiceCaller
 from shared.contracts.history import HistoryPoints, HistoryPointsQuery
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES
+from shared.service_auth import ServiceCaller
 
-router = APIRouter(prefix="/points/v1", tags=["internal"])
+router = APIRouter(prefix="/points/v1", tags=["internal"], include_in_schema=False)
+FromTraining = ServiceCaller("training")
 
 
 @router.post("/internal/history-points", response_model=HistoryPoints,
              operation_id="get_history_points", summary="Points of imported history",
              responses=STANDARD_RESPONSES)
 async def get_history_points(body: HistoryPointsQuery, session: DBSession,
-                             _: ServiceCaller) -> HistoryPoints:
-    """For training_api's history import (role ``service``): the net qualifying
+                             _: FromTraining) -> HistoryPoints:
+    """For training_api's history import: the net qualifying
     points each fact earned, by category, and each employee's opening points by
     category. At most 5,000 fact ids and 5,000 employee numbers a call."""
     return await history.points(session, body)

@@ -1,4 +1,5 @@
-"""Holds for redemptions (called by rewards_api)."""
+"""Holds for redemptions: placed and read by rewards_api on its internal routes
+(never through the gateway); HR and auditors list and read them."""
 
 from __future__ import annotations
 
@@ -11,23 +12,28 @@ from services.points_api.holds import repository as repo
 from services.points_api.holds.errors import HoldExpiryInvalid, HoldMismatch, HoldNotFound
 from services.points_api.holds.service import hold_out, holds
 from services.points_api.ledger.errors import InsufficientPoints
-from shared.auth import CopyReader, ServiceCaller
+from shared.auth import AuditReader
 from shared.contracts.holds import Hold, HoldCreate
 from shared.db import DBSession
 from shared.errors import problems
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.service_auth import ServiceCaller
 
 router = APIRouter(prefix="/points/v1", tags=["holds"])
+internal_router = APIRouter(prefix="/points/v1/internal", tags=["internal"],
+                            include_in_schema=False)
+FromRewards = ServiceCaller("rewards")
 HoldIdPath = Annotated[uuid.UUID, Path(description="The redemption id the hold belongs to")]
 
 
-@router.post("/holds", response_model=Hold, status_code=201, operation_id="create_hold",
-             summary="Reserve points for a redemption",
-             responses={200: {"model": Hold, "description": "The hold already existed"},
-                        **problems(InsufficientPoints, HoldMismatch, HoldExpiryInvalid)})
-async def create_hold(body: HoldCreate, session: DBSession, _: ServiceCaller,
+@internal_router.post("/holds", response_model=Hold, status_code=201,
+                      operation_id="create_hold", summary="Reserve points for a redemption",
+                      responses={200: {"model": Hold, "description": "The hold already existed"},
+                                 **problems(InsufficientPoints, HoldMismatch,
+                                            HoldExpiryInvalid)})
+async def create_hold(body: HoldCreate, session: DBSession, _: FromRewards,
                       response: Response) -> Hold:
-    """Places an active hold (role ``service``: rewards_api). Spendable points
+    """Places an active hold (rewards_api only). Spendable points
     (balance minus active holds) must cover it, or 409 ``insufficient-points``.
     Idempotent on ``hold_id``: a retry answers the existing hold with 200."""
     hold, created = await holds.create(session, body)
@@ -37,15 +43,24 @@ async def create_hold(body: HoldCreate, session: DBSession, _: ServiceCaller,
 
 @router.get("/holds/{hold_id}", response_model=Hold, operation_id="get_hold",
             summary="Get a hold", responses=problems(HoldNotFound))
-async def get_hold(hold_id: HoldIdPath, session: DBSession, _: CopyReader) -> Hold:
-    """One hold with its status (service, hr_admin, auditor)."""
+async def get_hold(hold_id: HoldIdPath, session: DBSession, _: AuditReader) -> Hold:
+    """One hold with its status (hr_admin, auditor)."""
+    return await holds.get(session, hold_id)
+
+
+@internal_router.get("/holds/{hold_id}", response_model=Hold,
+                     operation_id="get_hold_for_rewards", summary="Get a hold",
+                     responses=problems(HoldNotFound))
+async def get_hold_for_rewards(hold_id: HoldIdPath, session: DBSession,
+                               _: FromRewards) -> Hold:
+    """One hold with its status, for rewards_api's recovery of redemptions."""
     return await holds.get(session, hold_id)
 
 
 @router.get("/holds", response_model=Page[Hold], operation_id="list_holds",
             summary="List holds", responses=problems())
 async def list_holds(
-    session: DBSession, _: CopyReader, limit: Limit = 50, cursor: Cursor = None,
+    session: DBSession, _: AuditReader, limit: Limit = 50, cursor: Cursor = None,
     employee_no: Annotated[str | None, Query(max_length=50)] = None,
     status_: Annotated[Literal["active", "captured", "released", "expired"] | None,
                        Query(alias="status")] = None,

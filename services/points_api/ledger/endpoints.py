@@ -36,8 +36,12 @@ from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession, ReadDB
 from shared.errors import BadCursor, FieldError, problems
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
+from shared.service_auth import ServiceCaller
 
 router = APIRouter(prefix="/points/v1", tags=["ledger"])
+internal_router = APIRouter(prefix="/points/v1/internal", tags=["internal"],
+                            include_in_schema=False)
+FromRewards = ServiceCaller("rewards")
 EmployeeNoPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
                                      description="Employee number from the HR suite")]
 EntryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -53,8 +57,19 @@ async def get_account(employee_no: EmployeeNoPath, db: ReadDB, principal: Curren
                       tz: CompanyTZ) -> Account:
     """Spendable and held balance, qualifying points (all time, by category), and this
     month's points with the company rank. Employees read their own, managers those
-    of their departments, HR, auditors and services all; others answer 404."""
+    of their departments, HR, auditors and integrations all; others answer 404."""
     return await accounts.get(db, employee_no, principal=principal, tz=tz)
+
+
+@internal_router.get("/accounts/{employee_no}", response_model=Account,
+                     operation_id="get_account_for_rewards",
+                     summary="An employee's balances, for rewards_api",
+                     responses=problems(AccountNotFound))
+async def get_account_for_rewards(employee_no: EmployeeNoPath, db: ReadDB,
+                                  caller: FromRewards, tz: CompanyTZ) -> Account:
+    """The account as its owner sees it: the catalogue shows spendable points beside
+    each cost."""
+    return await accounts.get(db, employee_no, principal=caller, tz=tz)
 
 
 @router.get("/accounts/{employee_no}/entries", response_model=Page[Entry],

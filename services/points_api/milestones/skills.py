@@ -1,9 +1,10 @@
 """The skills an employee holds, asked of training_api (which owns skill records).
 
 Skills are proven in training_api by passed exams and practical assessments; no
-event carries every proof, so points_api asks ``GET /training/v1/employees/{no}/skills``
-with a service token. Reads (eligibility, certification progress) reuse an answer
-for ``skills_cache_seconds``; the grant check asks afresh when the event at hand
+event carries every proof, so points_api asks training_api's internal
+``GET /training/v1/internal/employees/{no}/skills``, signed as points_api. Reads
+(eligibility, certification progress) reuse an answer for
+``skills_cache_seconds``; the grant check asks afresh when the event at hand
 may have proven a skill. When training_api does not answer, the skills are
 unknown: reads say so, and no grant is made until a later check.
 """
@@ -20,7 +21,7 @@ from shared.errors import DependencyUnavailable
 from shared.http import PeerClient
 
 log = structlog.get_logger("jifen.points.skills")
-SKILLS_PATH = "/training/v1/employees/{employee_no}/skills"
+SKILLS_PATH = "/training/v1/internal/employees/{employee_no}/skills"
 _CACHE_MAX = 50_000
 
 

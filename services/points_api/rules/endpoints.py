@@ -29,13 +29,15 @@ from services.points_api.rules.schemas import (
     RuleSetValidation,
 )
 from services.points_api.rules.service import rule_sets
-from shared.auth import AuditReader, HRAdmin, ServiceCaller
+from shared.auth import AuditReader, HRAdmin
 from shared.contracts.points import ConfirmerRange, ConfirmerRangeQuery
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
+from shared.service_auth import ServiceCaller
 
 router = APIRouter(prefix="/points/v1")
+FromTraining = ServiceCaller("training")
 TAG = "rule-sets"
 VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Rule set version")]
 
@@ -126,10 +128,10 @@ async def publish_rule_set(version: VersionPath, body: RuleSetPublish, session: 
 
 @router.post("/internal/confirmer-range", response_model=ConfirmerRange, tags=["internal"],
              operation_id="get_confirmer_range", summary="Points range a confirmer may choose",
-             responses=problems(EmployeeUnknown, NoConfirmerRule))
+             responses=problems(EmployeeUnknown, NoConfirmerRule), include_in_schema=False)
 async def get_confirmer_range(body: ConfirmerRangeQuery, session: DBSession,
-                              _: ServiceCaller) -> ConfirmerRange:
-    """For training_api (role ``service``) before a manager confirms a skill
+                              _: FromTraining) -> ConfirmerRange:
+    """For training_api (only) before a manager confirms a skill
     application: the range of the rule that would pay it, under the rules in effect
     at ``payload.occurred_at`` (now when absent). 404 ``no-confirmer-rule`` when no
     rule lets a confirmer choose points for this employee and event."""

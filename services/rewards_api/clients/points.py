@@ -14,8 +14,9 @@ from services.rewards_api.errors import InsufficientPoints, PointsUnavailable
 from shared.contracts.holds import Hold, HoldCreate
 from shared.http import PeerClient
 
-HOLDS_PATH = "/points/v1/holds"
-ACCOUNT_PATH = "/points/v1/accounts/{employee_no}"
+# points_api's routes for rewards_api, reached directly (never through the gateway)
+HOLDS_PATH = "/points/v1/internal/holds"
+ACCOUNT_PATH = "/points/v1/internal/accounts/{employee_no}"
 # transport failures after which the request certainly never reached points_api
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 

@@ -11,8 +11,12 @@ from services.training_api.skill_records.service import skill_records
 from shared.auth import CurrentUser
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES, responses
+from shared.service_auth import ServiceCaller
 
 router = APIRouter(prefix="/training/v1", tags=["skill records"])
+internal_router = APIRouter(prefix="/training/v1/internal", tags=["internal"],
+                            include_in_schema=False)
+FromPoints = ServiceCaller("points")
 
 
 @router.get("/employees/{employee_no}/skills", response_model=schemas.EmployeeSkills,
@@ -26,3 +30,13 @@ async def get_employee_skills(employee_no: EmployeeNoPath, session: DBSession,
     managers their departments', HR, auditors, assessors and integrations all;
     others answer 404."""
     return await skill_records.for_employee(session, employee_no, principal=principal)
+
+
+@internal_router.get("/employees/{employee_no}/skills", response_model=schemas.EmployeeSkills,
+                     operation_id="get_employee_skills_for_points",
+                     summary="An employee's skills, for points_api",
+                     responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)})
+async def get_employee_skills_for_points(employee_no: EmployeeNoPath, session: DBSession,
+                                         caller: FromPoints) -> schemas.EmployeeSkills:
+    """The same answer, for points_api's certification checks (points_api only)."""
+    return await skill_records.for_employee(session, employee_no, principal=caller)

@@ -1,10 +1,11 @@
 """Each employee's points per month and milestone days, for training_api's attrition
-indicators: leavers included, pages by employee number, services and staff only."""
+indicators: leavers included, pages by employee number, training_api only (at
+points_api's own address: the gateway does not route internal paths)."""
 
 from __future__ import annotations
 
-from tests.conftest import auth
-from tests.points_api.event_factories import HR, SERVICE
+from tests.conftest import auth, call_direct
+from tests.points_api.event_factories import HR
 from tests.points_api.leaderboards.factories import give, hire, mid_month, org_tree
 from tests.training_api.records import assert_problem
 
@@ -14,7 +15,7 @@ PATH = "/points/v1/internal/analytics/monthly-points"
 async def all_pages(gw, **params) -> dict[str, dict]:
     out, cursor = {}, None
     while True:
-        r = await gw.get(PATH, headers=SERVICE, params={
+        r = await call_direct(gw, "GET", PATH, caller="training", params={
             **params, "limit": 2, **({"cursor": cursor} if cursor else {})})
         assert r.status_code == 200, r.text
         out.update({i["employee_no"]: i for i in r.json()["items"]})
@@ -38,15 +39,16 @@ async def test_points_per_month_for_every_employee(gw):
     assert found[second]["months"] == {}  # a leaver is listed too
 
 
-async def test_only_services_and_staff_and_good_input(gw):
+async def test_only_training_api_and_good_input(gw):
     params = {"from": "2026-01", "to": "2026-03"}
-    for who in (auth("E1", "employee"), auth("M1", "manager", departments=("X",))):
-        assert_problem(await gw.get(PATH, headers=who, params=params), 403)
-    assert (await gw.get(PATH, headers=HR, params=params)).status_code == 200
+    for who in (auth("E1", "employee"), HR):
+        assert_problem(await call_direct(gw, "GET", PATH, headers=who, params=params), 401)
+    assert_problem(await call_direct(gw, "GET", PATH, caller="rewards", params=params), 403)
+    assert_problem(await gw.get(PATH, headers=HR, params=params), 404)  # not public
     for bad in ({"from": "2026-13", "to": "2026-03"}, {"from": "2026-04", "to": "2026-03"},
                 {"from": "2000-01", "to": "2026-03"}, {"from": "2026-01"},
                 {**params, "limit": 0}, {**params, "limit": 5001}):
-        assert_problem(await gw.get(PATH, headers=SERVICE, params=bad), 422)
+        assert_problem(await call_direct(gw, "GET", PATH, caller="training", params=bad), 422)
     for cursor in ("garbage!", "WzFd"):  # not ours; [1]
-        assert_problem(await gw.get(PATH, headers=SERVICE, params={**params,
-                                                                   "cursor": cursor}), 400)
+        assert_problem(await call_direct(gw, "GET", PATH, caller="training",
+                                         params={**params, "cursor": cursor}), 400)

@@ -4,7 +4,15 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.points_api.event_factories import HR, SERVICE, account, deliver, new_employee
+from tests.conftest import call_direct, service_headers
+from tests.points_api.event_factories import HR, account, deliver, new_employee
+
+HOLDS = "/points/v1/internal/holds"
+
+
+async def place(gw, body: dict, **kwargs):
+    """POST a hold as rewards_api does: straight to points_api, signed as rewards."""
+    return await call_direct(gw, "POST", HOLDS, caller="rewards", json=body, **kwargs)
 
 
 def envelope(event_type: str, payload: dict) -> dict:
@@ -30,20 +38,20 @@ def hold(no: str, points: int, *, seconds: float = 3600, hold_id: uuid.UUID | No
 async def test_hold_reduces_spendable_and_is_idempotent(gw):
     no = await funded(gw, 100)
     body = hold(no, 30)
-    r = await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    r = await place(gw, body)
     assert r.status_code == 201, r.text
     assert (r.json()["status"], r.json()["spendable_after"]) == ("active", 70)
-    again = await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    again = await place(gw, body)
     assert again.status_code == 200 and again.json()["hold_id"] == body["hold_id"]
     acct = await account(gw, no)
     assert (acct["balance"], acct["held"], acct["spendable"]) == (100, 30, 70)
-    clash = await gw.post("/points/v1/holds", headers=SERVICE, json={**body, "points": 31})
+    clash = await place(gw, {**body, "points": 31})
     assert clash.status_code == 409 and clash.json()["type"].endswith("/hold-mismatch")
 
 
 async def test_hold_larger_than_spendable_is_refused(gw):
     no = await funded(gw, 20)
-    r = await gw.post("/points/v1/holds", headers=SERVICE, json=hold(no, 21))
+    r = await place(gw, hold(no, 21))
     assert r.status_code == 409
     assert r.json()["type"].endswith("/insufficient-points")
     assert (r.json()["spendable"], r.json()["required"]) == (20, 21)
@@ -52,7 +60,7 @@ async def test_hold_larger_than_spendable_is_refused(gw):
 async def test_capture_spends_without_touching_qualifying(gw):
     no = await funded(gw, 100)
     body = hold(no, 40)
-    await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    await place(gw, body)
     action = {"hold_id": body["hold_id"], "employee_no": no}
     receipts = await deliver(gw, envelope("hold.capture", action), envelope("hold.capture", action))
     assert [r["status"] for r in receipts] == ["applied", "applied"]
@@ -71,7 +79,7 @@ async def test_capture_spends_without_touching_qualifying(gw):
 async def test_release_gives_points_back_and_blocks_capture(gw):
     no = await funded(gw, 50)
     body = hold(no, 50)
-    await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    await place(gw, body)
     action = {"hold_id": body["hold_id"], "employee_no": no}
     assert (await deliver(gw, envelope("hold.release", action)))[0]["status"] == "applied"
     acct = await account(gw, no)
@@ -83,7 +91,7 @@ async def test_release_gives_points_back_and_blocks_capture(gw):
 async def test_expired_hold_releases_itself(gw):
     no = await funded(gw, 30)
     body = hold(no, 30, seconds=1)
-    await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    await place(gw, body)
     for _ in range(100):
         got = (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).json()
         if got["status"] == "expired":
@@ -98,15 +106,22 @@ async def test_expired_hold_releases_itself(gw):
 
 async def test_fifty_concurrent_holds_never_overspend(gw):
     no = await funded(gw, 100)
-    results = await asyncio.gather(*[gw.post("/points/v1/holds", headers=SERVICE,
-                                             json=hold(no, 10)) for _ in range(50)])
+    results = await asyncio.gather(*[place(gw, hold(no, 10)) for _ in range(50)])
     codes = sorted(r.status_code for r in results)
     assert codes.count(201) == 10 and codes.count(409) == 40
     acct = await account(gw, no)
     assert (acct["held"], acct["spendable"]) == (100, 0)
 
 
-async def test_holds_need_the_service_role(gw):
+async def test_only_rewards_api_places_holds_and_never_through_the_gateway(gw):
     no = await funded(gw, 10)
-    r = await gw.post("/points/v1/holds", headers=HR, json=hold(no, 5))
-    assert r.status_code == 403
+    for path in (HOLDS, "/points/v1/holds"):  # the public path never places holds
+        r = await gw.post(path, headers=HR, json=hold(no, 5))
+        assert r.status_code in (404, 405) and r.json()["status"] == r.status_code
+    assert (await call_direct(gw, "POST", HOLDS, headers=HR, json=hold(no, 5))).status_code == 401
+    r = await call_direct(gw, "POST", HOLDS, caller="training", json=hold(no, 5))
+    assert r.status_code == 403 and "rewards" in r.json()["detail"]
+    r = await call_direct(gw, "POST", HOLDS, headers=service_headers("rewards", "training"),
+                          json=hold(no, 5))  # signed for another service
+    assert r.status_code == 401
+    assert (await account(gw, no))["held"] == 0

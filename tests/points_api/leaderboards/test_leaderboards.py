@@ -7,9 +7,9 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import auth
+from tests.conftest import auth, call_direct
 from tests.factories import create_department, create_employee, create_job_role
-from tests.points_api.event_factories import HR, SERVICE, account, deliver
+from tests.points_api.event_factories import HR, account, deliver
 from tests.points_api.leaderboards.factories import (
     board,
     give,
@@ -97,7 +97,7 @@ async def test_moving_department_moves_the_employee_between_boards(gw):
     moved = await create_employee(gw, employee_no=no, department=org["other"],
                                   role=org["role"])
     for _ in range(200):
-        r = await gw.get(f"/points/v1/internal/employees/{no}", headers=SERVICE)
+        r = await call_direct(gw, "GET", f"/points/v1/internal/employees/{no}", headers=HR)
         if r.json()["department_code"] == org["other"]:
             break
         await asyncio.sleep(0.05)
@@ -111,7 +111,7 @@ async def test_moving_department_moves_the_employee_between_boards(gw):
 async def test_spending_does_not_lower_qualifying_points_or_rank(gw):
     org, (spender, rival) = await staffed_department(gw, [100, 80])
     hold_id = str(uuid.uuid4())
-    created = await gw.post("/points/v1/holds", headers=SERVICE, json={
+    created = await call_direct(gw, "POST", "/points/v1/internal/holds", caller="rewards", json={
         "hold_id": hold_id, "employee_no": spender, "points": 60, "reason": "兑换 超市购物卡",
         "expires_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()})
     assert created.status_code == 201, created.text

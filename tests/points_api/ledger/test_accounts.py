@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.conftest import auth
+from tests.conftest import auth, signed_with_user_key
 from tests.factories import create_department
 from tests.points_api.event_factories import (
     HR,
@@ -72,9 +72,10 @@ async def test_who_may_read_an_account(gw):
         "manager of the plant": auth("M1", "manager", departments=(plant,)),
         "hr": HR,
         "auditor": auth("AU1", "auditor"),
-        "service": auth("svc", "service"),
     }
     denied = {
+        # a "service" role in a token signed with the user key grants nothing
+        "user-signed service": signed_with_user_key({"sub": "svc", "roles": ["service"]}),
         "colleague": auth(colleague["employee_no"], "employee"),
         "manager elsewhere": auth("M2", "manager", departments=(elsewhere["code"],)),
         "assessor": auth("A1", "assessor"),

@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import auth
+from tests.conftest import auth, call_direct
 from tests.points_api.event_factories import (
     HR,
-    SERVICE,
     course,
     earn,
     fact,
@@ -190,14 +189,16 @@ async def test_confirmer_range_for_training_api(gw):
     query = {"event_type": "skill_application.confirmed", "employee_no": emp["employee_no"],
              "payload": fact(emp["employee_no"], summary="改进夹具", points=80, confirmer="M1")}
 
-    r = await gw.post("/points/v1/internal/confirmer-range", headers=SERVICE, json=query)
-    partial = await gw.post("/points/v1/internal/confirmer-range", headers=SERVICE,
-                            json={**query, "payload": {}})
-    no_rule = await gw.post("/points/v1/internal/confirmer-range", headers=SERVICE,
-                            json={**query, "event_type": "note.shared"})
-    unknown = await gw.post("/points/v1/internal/confirmer-range", headers=SERVICE,
-                            json={**query, "employee_no": "NOBODY-X"})
-    forbidden = await gw.post("/points/v1/internal/confirmer-range", headers=HR, json=query)
+    async def ask(body: dict, **kwargs):
+        return await call_direct(gw, "POST", "/points/v1/internal/confirmer-range", json=body,
+                                 **({"caller": "training"} | kwargs))
+
+    r = await ask(query)
+    partial = await ask({**query, "payload": {}})
+    no_rule = await ask({**query, "event_type": "note.shared"})
+    unknown = await ask({**query, "employee_no": "NOBODY-X"})
+    forbidden = await ask(query, caller="rewards")
+    public = await gw.post("/points/v1/internal/confirmer-range", headers=HR, json=query)
 
     assert r.status_code == 200, r.text
     assert r.json()["min_points"] == 50 and r.json()["max_points"] == 100
@@ -207,3 +208,4 @@ async def test_confirmer_range_for_training_api(gw):
     assert no_rule.json()["type"].endswith("/no-confirmer-rule")
     assert unknown.status_code == 404
     assert forbidden.status_code == 403
+    assert public.status_code == 404  # the gateway does not route internal paths

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from tests.conftest import auth
-from tests.points_api.event_factories import HR, SERVICE, deliver
+from tests.points_api.event_factories import HR, deliver
 from tests.points_api.webhooks.helpers import (
     deliveries,
     delivery_of,
@@ -154,11 +154,17 @@ async def test_forwarded_leave_granted_reaches_the_subscriber(gw, subscribe, rec
     assert (await delivery_of(gw, sub["id"], producer_id))["event"]["data"]["days"] == "1.0"
 
 
-async def test_forwarded_events_need_a_service_token(gw):
-    r = await gw.post("/points/v1/internal/events", headers=HR, json={"events": []})
-    assert r.status_code == 403
-    r = await gw.post("/points/v1/internal/events", headers=SERVICE, json={"events": []})
-    assert r.status_code == 200
+async def test_forwarded_events_are_accepted_from_their_producer_only(gw, subscribe, receiver):
+    await subscribe(receiver.url, ["leave.granted"])
+    payload = {**LEAVE, "event_id": str(uuid.uuid4())}
+    forged = {"event_id": str(uuid.uuid4()), "event_type": "leave.granted",
+              "occurred_at": datetime.now(UTC).isoformat(), "producer": "training",
+              "payload": payload}
+    [receipt] = await deliver(gw, forged)  # signed as training_api: not its event
+    assert (receipt["status"], receipt["permanent"]) == ("failed", True)
+    assert "rewards only" in receipt["error"]
+    await asyncio.sleep(0.5)
+    assert receiver.for_event(payload["event_id"]) == []
 
 
 async def test_a_paused_subscription_is_sent_nothing(gw, subscribe, receiver, points_db):

@@ -16,10 +16,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import auth
+from tests.conftest import auth, call_direct
 from tests.points_api.event_factories import (
     HR,
-    SERVICE,
     account,
     all_entries,
     course,
@@ -246,7 +245,7 @@ async def test_a_loss_takes_no_more_than_the_account_holds(gw):
     assert sim["summary"]["difference"] == -25
     # 20 of the 30 points are spent (held for a redemption, then captured)
     body = hold(no, 20)
-    r = await gw.post("/points/v1/holds", headers=SERVICE, json=body)
+    r = await call_direct(gw, "POST", "/points/v1/internal/holds", caller="rewards", json=body)
     assert r.status_code == 201, r.text
     (receipt,) = await deliver(gw, {
         "event_id": str(uuid.uuid4()), "event_type": "hold.capture", "producer": "rewards",

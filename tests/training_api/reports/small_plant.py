@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import call_direct
 from tests.factories import HR, create_department, create_employee, create_job_role, uid
 from tests.training_api.records import (
     ASSESSOR,
@@ -206,7 +207,8 @@ async def _wait_for_points(gw: httpx.AsyncClient, p: Plant, within: float = 30) 
             assert asyncio.get_running_loop().time() < deadline, (key, r.text)
             await asyncio.sleep(0.1)
     while True:  # and it knows that E6 left
-        r = await gw.get(f"/points/v1/internal/employees/{p.no['E6']}", headers=HR)
+        r = await call_direct(gw, "GET", f"/points/v1/internal/employees/{p.no['E6']}",
+                              headers=HR)
         if r.status_code == 200 and r.json()["status"] == "left":
             return
         assert asyncio.get_running_loop().time() < deadline, r.text

@@ -18,7 +18,6 @@ from tests.training_api.records import (
     wait_for_points_copy,
 )
 
-CONFIRMER_RANGE = "/points/v1/internal/confirmer-range"
 HR_TOKEN = auth("HR001", "hr_admin")
 
 

@@ -1,0 +1,184 @@
+"""Service-to-service credentials: who is calling, proven with a key no user
+token can stand in for.
+
+Each service has its own Ed25519 signing key (``<PREFIX>SERVICE_KEY``). A call
+to a peer carries a short-lived token signed with it (EdDSA) whose ``iss``
+names the calling service, ``sub`` is ``service:<caller>`` and ``aud`` names
+the callee. The callee holds only the public keys of the services that may
+call it (``<PREFIX>SERVICE_PUBLIC_KEYS``) and each internal route names the
+caller it accepts, so:
+
+- a user token (HMAC with the user signing key) never verifies here: the
+  algorithm is fixed to EdDSA and the key is looked up by the issuing service;
+- a service cannot speak as another one, since it holds no other private key
+  (unlike a shared secret, which every holder could sign with);
+- a token meant for one service is refused by the others (audience).
+
+Transport-independent: :class:`ServiceCredentials` plugs into any httpx client
+and :func:`service_caller` into any FastAPI route.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Generator, Mapping
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.auth import SERVICE_ROLE, Principal
+from shared.errors import Forbidden, Unauthorized
+
+SERVICES = ("training", "points", "rewards")
+ALGORITHM = "EdDSA"
+TOKEN_TTL_SECONDS = 120
+MAX_TTL_SECONDS = 600  # a longer-lived token is refused, whatever signed it
+CLOCK_SKEW_SECONDS = 30
+
+
+def _dev_key(service: str) -> str:
+    seed = hashlib.sha256(f"jifen-dev-only-insecure-service-key:{service}".encode()).digest()
+    return base64.urlsafe_b64encode(seed).decode().rstrip("=")
+
+
+# Clearly marked development-only keys, derived from public strings: anyone can
+# compute them, so the services refuse them outside development and test.
+DEV_SERVICE_KEYS = {service: _dev_key(service) for service in SERVICES}
+
+
+def _raw(key: str, what: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(key.strip() + "=" * (-len(key.strip()) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{what} is not base64url") from exc
+    if len(raw) != 32:
+        raise ValueError(f"{what} must be 32 bytes (base64url), got {len(raw)}")
+    return raw
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def private_key(key: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(_raw(key, "a service key"))
+
+
+def public_key(key: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(_raw(key, "a service public key"))
+
+
+def public_key_of(key: str) -> str:
+    """The public half of a service key, as the services that it calls configure it."""
+    raw = private_key(key).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return _b64(raw)
+
+
+def generate_key() -> str:
+    """A new random service key (base64url of a 32-byte Ed25519 seed)."""
+    return _b64(Ed25519PrivateKey.generate().private_bytes_raw())
+
+
+DEV_SERVICE_PUBLIC_KEYS = {s: public_key_of(k) for s, k in DEV_SERVICE_KEYS.items()}
+
+
+def mint_service_token(*, key: str, caller: str, audience: str,
+                       ttl_seconds: int = TOKEN_TTL_SECONDS) -> str:
+    now = int(time.time())
+    claims = {"iss": caller, "sub": f"service:{caller}", "aud": audience,
+              "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(claims, private_key(key), algorithm=ALGORITHM,
+                      headers={"typ": "service+jwt"})
+
+
+def verify_service_token(token: str, *, audience: str,
+                         public_keys: Mapping[str, str]) -> str:
+    """The calling service's name. Raises Unauthorized for anything but a valid,
+    short-lived token signed by a service whose public key is configured here."""
+    try:
+        header = jwt.get_unverified_header(token)
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"Not a service token: {exc}") from exc
+    if header.get("alg") != ALGORITHM or not isinstance(issuer, str):
+        raise Unauthorized("Not a service token: this route is called by services only")
+    key = public_keys.get(issuer)
+    if key is None:
+        raise Unauthorized(f"No public key is configured here for service {issuer!r}")
+    try:
+        claims = jwt.decode(token, public_key(key), algorithms=[ALGORITHM], audience=audience,
+                            issuer=issuer, leeway=CLOCK_SKEW_SECONDS,
+                            options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"The service token is not valid: {exc}") from exc
+    lifetime = claims["exp"] - claims["iat"]
+    if claims["sub"] != f"service:{issuer}" or not 0 < lifetime <= MAX_TTL_SECONDS:
+        raise Unauthorized("The service token's subject or lifetime is not acceptable")
+    return issuer
+
+
+class ServiceCredentials(httpx.Auth):
+    """Signs each request to ``audience`` as this service; the token is re-minted
+    before it expires."""
+
+    def __init__(self, settings: Any, audience: str) -> None:
+        self.settings = settings
+        self.audience = audience
+        self._token = ""
+        self._expires = 0.0
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        now = time.time()
+        if now > self._expires - 30:
+            self._token = mint_service_token(key=self.settings.service_key,
+                                             caller=self.settings.service_name,
+                                             audience=self.audience)
+            self._expires = now + TOKEN_TTL_SECONDS
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+_bearer = HTTPBearer(auto_error=False, description="A service token (services only)")
+
+
+def service_caller(*allowed: str):
+    """Dependency factory: the caller must be one of the services ``allowed``.
+    Yields a Principal with the ``service`` role, which no user token carries."""
+
+    async def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthorized("Send Authorization: Bearer <service token>")
+        settings = request.app.state.settings
+        caller = verify_service_token(credentials.credentials, audience=settings.service_name,
+                                      public_keys=settings.service_public_keys)
+        if caller not in allowed:
+            raise Forbidden(f"Service {caller!r} may not call this route; "
+                            f"only {', '.join(allowed)}")
+        principal = Principal(sub=f"service:{caller}", roles=frozenset({SERVICE_ROLE}))
+        request.state.principal = principal
+        return principal
+
+    dependency.__name__ = "service_caller_" + "_or_".join(allowed)
+    return dependency
+
+
+def ServiceCaller(*allowed: str) -> Any:  # noqa: N802 - reads like the Annotated aliases
+    """``caller: ServiceCaller("rewards")`` in a route's signature."""
+    return Annotated[Principal, Depends(service_caller(*allowed))]
+
+
+def caller_name(principal: Principal) -> str:
+    return principal.sub.removeprefix("service:")
