@@ -1,6 +1,7 @@
-"""``jifen reconcile``: check that points_api and rewards_api agree.
+"""``jifen reconcile``: check that points_api agrees with rewards_api and with
+training_api.
 
-Reads both databases (never writes) and checks that
+Reads the three databases (never writes) and checks that
 
 a. each points account's balance equals the sum of its ledger entries, and its
    held points the sum of its active holds;
@@ -9,16 +10,20 @@ b. every active hold belongs to a live redemption (reserving or pending
    redemptions had their hold captured, given-back ones released;
 c. each item's stock counters match its redemptions (and, for vouchers, its
    code pool), and each per-employee limit counter matches the redemptions
-   counted against it.
+   counted against it;
+d. every training fact that ledger entries name as their source exists in
+   training_api: points paid for a fact nobody recorded were forged or come from
+   another system's data.
 
 What a capture or release still travelling through the outbox explains is not
 reported, nor is what changed in the last ``--grace`` seconds; ``--since``
-limits the comparison of holds and redemptions to those created since then.
+limits the comparison of holds and redemptions, and the facts check, to those
+created since then.
 Prints each problem, exits 1 when there is any, 0 when clean (2 when a
 database cannot be read).
 
-Database URLs come from ``--points-url`` / ``--rewards-url``, else from
-POINTS_DATABASE_URL / REWARDS_DATABASE_URL, else the embedded PostgreSQL on
+Database URLs come from ``--points-url`` / ``--rewards-url`` / ``--training-url``,
+else from POINTS_/REWARDS_/TRAINING_DATABASE_URL, else the embedded PostgreSQL on
 JIFEN_PG_PORT, as ``make run`` started it (jifen/config.py). The command's options
 are in jifen/commands/reconcile.py.
 """
@@ -36,6 +41,9 @@ import asyncpg
 POINTS_ACCOUNT = "account"        # employee_no, balance, held
 POINTS_ENTRY = "ledger_entry"     # employee_no, amount
 POINTS_HOLD = "hold"  # hold_id, employee_no, points, status, expires_at, created_at
+# ledger_entry.source_fact_id names training_api's training_fact.id (a UUID)
+TRAINING_FACT = "training_fact"
+FACT_BATCH = 5000
 
 LIVE = ("reserving", "pending_approval")
 GIVEN_BACK = ("rejected", "cancelled", "expired")
@@ -44,7 +52,7 @@ COUNTED = ("reserving", "pending_approval", "fulfilled")
 
 @dataclass(frozen=True)
 class Finding:
-    check: str       # balance | holds | stock | limits
+    check: str       # balance | holds | stock | limits | facts
     subject: str
     detail: str
 
@@ -291,6 +299,63 @@ async def read_limits(conn: asyncpg.Connection) -> list[tuple[str, str, str, int
             for r in rows]
 
 
+@dataclass(frozen=True)
+class FactEntries:
+    """The ledger entries that name one training fact as their source."""
+
+    fact_id: str
+    employee_no: str
+    entries: int
+    points: int
+
+
+def check_facts(named: list[FactEntries], known: set[str]) -> list[Finding]:
+    """Entries whose source fact training_api does not have (or whose source is not
+    even a fact id)."""
+    return [Finding("facts", f.fact_id, f"{f.entries} ledger entr{'y' if f.entries == 1 else 'ies'}"
+                                        f" of {f.employee_no} ({f.points:+d} points) for a fact "
+                                        "that training_api does not have")
+            for f in named if _normal(f.fact_id) not in known]
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def facts_without_source(points: asyncpg.Connection, training: asyncpg.Connection, *,
+                               since: datetime | None) -> tuple[list[Finding], int]:
+    """Walk the facts the ledger names, a batch at a time, and ask training_api which
+    of them it has; the findings and how many facts were checked. Points are read
+    first: a fact is committed in training_api before its event can pay anything."""
+    findings: list[Finding] = []
+    checked = 0
+    query = f"""
+        SELECT source_fact_id AS fact_id, min(employee_no) AS employee_no,
+               count(*) AS entries, sum(amount) AS points
+        FROM {POINTS_ENTRY}
+        WHERE source_fact_id IS NOT NULL AND ($1::timestamptz IS NULL OR created_at >= $1)
+        GROUP BY source_fact_id"""
+    async with points.transaction(isolation="repeatable_read", readonly=True):
+        cursor = await points.cursor(query, since)
+        while batch := [FactEntries(r["fact_id"], r["employee_no"], int(r["entries"]),
+                                    int(r["points"])) for r in await cursor.fetch(FACT_BATCH)]:
+            ids = [u for u in (_as_uuid(f.fact_id) for f in batch) if u is not None]
+            rows = await training.fetch(
+                f"SELECT id::text AS id FROM {TRAINING_FACT} WHERE id = ANY($1::uuid[])", ids)
+            known = {str(uuid.UUID(r["id"])) for r in rows}
+            findings += check_facts(batch, known)
+            checked += len(batch)
+    return findings, checked
+
+
+def _normal(fact_id: str) -> str:
+    parsed = _as_uuid(fact_id)
+    return str(parsed) if parsed is not None else fact_id
+
+
 @dataclass
 class Report:
     findings: list[Finding]
@@ -298,9 +363,10 @@ class Report:
 
 
 async def reconcile(points_url: str, rewards_url: str, *, grace: timedelta,
-                    since: datetime | None = None) -> Report:
+                    since: datetime | None = None, training_url: str | None = None) -> Report:
     points = await asyncpg.connect(_dsn(points_url))
     rewards = await asyncpg.connect(_dsn(rewards_url))
+    training = await asyncpg.connect(_dsn(training_url)) if training_url else None
     try:
         # each database is read in one snapshot; the two snapshots are moments apart,
         # which the grace period covers
@@ -310,10 +376,15 @@ async def reconcile(points_url: str, rewards_url: str, *, grace: timedelta,
             limits = await read_limits(rewards)
         async with points.transaction(isolation="repeatable_read", readonly=True):
             balances, held, holds = await read_points(points)
+        fact_findings, facts = ([], 0) if training is None else await facts_without_source(
+            points, training, since=since)
     finally:
         await points.close()
         await rewards.close()
-    findings = check_balances(balances) + check_stock(stock) + check_limits(limits)
+        if training is not None:
+            await training.close()
+    findings = (check_balances(balances) + check_stock(stock) + check_limits(limits)
+                + fact_findings)
     if since is not None:
         redemptions = [r for r in redemptions if r.created_at >= since]
     if holds is None:
@@ -326,5 +397,7 @@ async def reconcile(points_url: str, rewards_url: str, *, grace: timedelta,
             holds = [h for h in holds if h.created_at >= since]
         findings += check_holds(holds, redemptions, in_flight, now=datetime.now(UTC),
                                 grace=grace)
-    return Report(findings, {"redemptions": len(redemptions), "holds": len(holds),
-                             "items": len(stock)})
+    counts = {"redemptions": len(redemptions), "holds": len(holds), "items": len(stock)}
+    if training is not None:
+        counts["facts"] = facts
+    return Report(findings, counts)

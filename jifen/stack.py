@@ -245,6 +245,18 @@ class Stack:
 
     # -- faults (tests and benchmarks) -------------------------------------------------
 
+    def relaunch(self, p: ServiceProcess) -> None:
+        """Start a replica again in place of its exited process (whatever it left in
+        its process group is killed first, so the port is free)."""
+        if p.proc is not None:
+            _kill_group(p.proc)
+        p.proc = self._spawn(p.service, p.port).proc
+
+    def restart_gateway(self) -> None:
+        if self.gateway is not None:
+            _kill_group(self.gateway)  # orphaned nginx workers would keep the port
+        self.start_gateway()
+
     def stop_service(self, service: str, *, sig: int = signal.SIGTERM) -> None:
         for p in self.processes:
             if p.service == service and p.proc is not None:
@@ -273,6 +285,17 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def _terminate(proc: subprocess.Popen[bytes], sig: int) -> None:

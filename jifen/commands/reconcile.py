@@ -19,13 +19,17 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rewards-url", default=config.database_url("rewards"),
                    help="rewards_api's database URL (default: REWARDS_DATABASE_URL, else the "
                         "embedded PostgreSQL on JIFEN_PG_PORT)")
+    p.add_argument("--training-url", default=config.database_url("training"),
+                   help="training_api's database URL, to check that the facts the ledger "
+                        "names exist (default: TRAINING_DATABASE_URL, else the embedded "
+                        "PostgreSQL on JIFEN_PG_PORT)")
     p.add_argument("--grace", type=float, default=60.0,
                    help="leave out holds and redemptions that changed in the last this many "
                         "seconds (default 60)")
     p.add_argument("--since", type=_moment, metavar="TIME",
-                   help="compare only holds and redemptions created since this RFC 3339 time "
-                        "(UTC when it has no offset); balances, stock and limits are always "
-                        "checked in full")
+                   help="compare only holds, redemptions and ledger entries created since "
+                        "this RFC 3339 time (UTC when it has no offset); balances, stock and "
+                        "limits are always checked in full")
 
 
 def _moment(value: str) -> datetime:
@@ -46,11 +50,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         report = asyncio.run(reconcile(args.points_url, args.rewards_url,
-                                       grace=timedelta(seconds=args.grace), since=args.since))
+                                       grace=timedelta(seconds=args.grace), since=args.since,
+                                       training_url=args.training_url))
     except (OSError, asyncpg.PostgresError) as exc:
+        urls = (args.points_url, args.rewards_url, args.training_url)
         print(f"jifen reconcile: cannot read the databases "
-              f"({config.without_password(args.points_url)}, "
-              f"{config.without_password(args.rewards_url)}): {exc}", file=sys.stderr)
+              f"({', '.join(config.without_password(u) for u in urls)}): {exc}",
+              file=sys.stderr)
         return 2
     for finding in report.findings:
         print(finding)

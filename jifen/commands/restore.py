@@ -65,4 +65,4 @@ def _reconcile(targets, grace: float) -> int:
 
     urls = {t.service: t.url for t in targets}
     return main(["reconcile", "--points-url", urls["points"], "--rewards-url", urls["rewards"],
-                 "--grace", str(grace)])
+                 "--training-url", urls["training"], "--grace", str(grace)])

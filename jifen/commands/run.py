@@ -1,12 +1,13 @@
 """``jifen run``: start the whole system locally (what `make run` does): PostgreSQL,
-the three services and the gateway. Ctrl-C stops everything it started."""
+the three services and the gateway, and keep them up: a process that crashes is
+restarted after a backoff and the rest keeps running (jifen/supervisor.py). Ctrl-C
+or SIGTERM stops everything it started."""
 
 from __future__ import annotations
 
 import argparse
 import signal
 import sys
-import time
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from jifen.stack import Stack, StackConfig
+    from jifen.supervisor import Supervisor
 
     config = StackConfig.from_env()
     config.replicas = args.replicas
@@ -49,17 +51,15 @@ Jifen is up.
 Try:
   TOKEN=$(.venv/bin/jifen token --sub HR001 --role hr_admin)
   curl -H "Authorization: Bearer $TOKEN" {gw}/training/v1/departments
+A process that crashes is restarted by itself.
 Press Ctrl-C to stop everything (the data is kept for the next run).""",
         flush=True,
     )
+    supervisor = Supervisor(stack, log=lambda line: print(line, flush=True))
     try:
-        while not stopping:
-            time.sleep(0.5)
-            stack._check_alive()
+        supervisor.run(lambda: stopping)
     except KeyboardInterrupt:
         pass
-    except RuntimeError as exc:
-        print(f"jifen run: {exc}", file=sys.stderr)
     finally:
         print("\nStopping…", flush=True)
         stack.stop()

@@ -1,7 +1,7 @@
 """Points holds: the two-phase reservation rewards_api asks points_api for when
 an employee redeems (TigerBeetle's pending / post / void).
 
-- ``POST /points/v1/holds`` (role service) with :class:`HoldCreate` creates an
+- ``POST /points/v1/internal/holds`` (rewards_api only) with :class:`HoldCreate` creates an
   active hold, or answers the existing one for the same ``hold_id`` (idempotent:
   the redemption id is the hold id). 409 ``insufficient-points`` when the
   spendable balance (balance - active holds) is smaller than ``points``.
@@ -11,7 +11,8 @@ an employee redeems (TigerBeetle's pending / post / void).
   ``/points/v1/internal/events``. Capturing turns the hold into a ``spend``
   ledger entry (qualifying points untouched); releasing frees it. A hold past
   ``expires_at`` releases itself and can no longer be captured.
-- ``GET /points/v1/holds/{hold_id}`` answers :class:`Hold`.
+- ``GET /points/v1/internal/holds/{hold_id}`` (rewards_api) and
+  ``GET /points/v1/holds/{hold_id}`` (HR, auditors) answer :class:`Hold`.
 """
 
 from __future__ import annotations

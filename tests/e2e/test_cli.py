@@ -29,7 +29,7 @@ def test_help_documents_every_command():
     out = run("--help").stdout
     for command in ("token", "run", "import-employees", "openapi", "reconcile", "report",
                     "mix-targets", "what-if", "demo", "completion", "backup", "restore",
-                    "import-history", "gateway"):
+                    "import-history", "gateway", "service-keys", "service-token"):
         assert command in out
         assert run(command, "--help").returncode == 0
     for action in ("simulate", "show", "employees", "apply"):

@@ -1,5 +1,6 @@
-"""`jifen run` (what `make run` does): everything up, Ctrl-C stops all of it,
-and a second run finds the data of the first."""
+"""`jifen run` (what `make run` does): everything up, a crashed service restarted
+while the rest stays up, Ctrl-C stops all of it, and a second run finds the data of
+the first."""
 
 import os
 import signal
@@ -48,7 +49,19 @@ def stop(proc: subprocess.Popen[str]) -> str:
     return out
 
 
-def test_run_stops_cleanly_and_keeps_data(tmp_path):
+def wait_for(check, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def test_run_restarts_a_crash_stops_cleanly_and_keeps_data(tmp_path):
     gateway = free_port()
     env = {
         **os.environ,
@@ -65,9 +78,16 @@ def test_run_stops_cleanly_and_keeps_data(tmp_path):
     try:
         r = httpx.put(url, headers=hr, json={"name": "持久化"})
         assert r.status_code == 201
+        points = next(c for c in psutil.Process(proc.pid).children(recursive=True)
+                      if "services.points_api.main:app" in " ".join(c.cmdline()))
+        points.kill()  # SIGKILL: a crash, not a shutdown
+        ready = f"http://127.0.0.1:{env['JIFEN_POINTS_PORT']}/points/readyz"
+        assert wait_for(lambda: httpx.get(ready, timeout=2).status_code == 200, within=120)
+        assert httpx.get(url, headers=hr).status_code == 200  # the rest stayed up
     finally:
         out = stop(proc)
-    assert "Stopped." in out
+    assert "points on :" in out and "exited (killed by SIGKILL); restarting in 1 s" in out
+    assert "restarted" in out and "Stopped." in out
     proc = start(env)
     try:
         r = httpx.get(url, headers=hr)

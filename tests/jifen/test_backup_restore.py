@@ -216,6 +216,5 @@ async def run_round_trip(plant: Stack, gw: httpx.AsyncClient, receiver: Receiver
     assert pending_webhooks <= set(resent)
     assert len(resent) == len(set(resent))  # each owed delivery sent once
     again = jifen("reconcile", "--grace", "0",
-                  env={"POINTS_DATABASE_URL": plant.database_url("points"),
-                       "REWARDS_DATABASE_URL": plant.database_url("rewards")})
+                  env={f"{s.upper()}_DATABASE_URL": plant.database_url(s) for s in SERVICES})
     assert again.returncode == 0, again.stdout

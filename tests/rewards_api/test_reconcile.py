@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from jifen.cli import main as jifen
 from jifen.reconcile import (
+    FactEntries,
     HoldRow,
     InFlight,
     RedemptionRow,
     StockRow,
     check_balances,
+    check_facts,
     check_held,
     check_holds,
     check_limits,
@@ -24,7 +26,9 @@ from jifen.reconcile import (
 )
 from tests.conftest import call_direct
 from tests.factories import uid
+from tests.points_api.event_factories import course, deliver, envelope
 from tests.rewards_api.helpers import (
+    HR,
     give_points,
     manager_of,
     put_item,
@@ -32,6 +36,7 @@ from tests.rewards_api.helpers import (
     settled_hold,
     synced_employee,
 )
+from tests.training_api.records import ago, create_course
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OLD = NOW - timedelta(hours=1)
@@ -127,7 +132,8 @@ async def run_reconcile(stack, capsys, *extra: str) -> tuple[int, str]:
     code = await asyncio.to_thread(jifen, [
         "reconcile",
         "--points-url", stack.database_url("points"),
-        "--rewards-url", stack.database_url("rewards"), *extra])
+        "--rewards-url", stack.database_url("rewards"),
+        "--training-url", stack.database_url("training"), *extra])
     return code, capsys.readouterr().out
 
 
@@ -178,6 +184,36 @@ async def test_a_hold_without_a_redemption_is_reported(gw, stack, capsys):
     assert code == 1
     assert (f"OFF holds    {hold_id}: active hold of {emp['employee_no']} (30 points) "
             "belongs to no redemption") in out
+
+
+async def test_points_for_a_fact_training_api_never_recorded_are_reported(gw, stack, capsys):
+    """An event that reached points_api with no fact behind it (forged by whoever held a
+    producer's key, or replayed from another system) shows up as points without a
+    source; a completion recorded through training_api does not."""
+    since = datetime.now(UTC).isoformat()
+    emp = await synced_employee(gw)
+    no = emp["employee_no"]
+    taught = await create_course(gw)
+    r = await gw.post("/training/v1/course-completions", headers=HR, json={
+        "employee_no": no, "course_code": taught["code"], "completed_at": ago()})
+    assert r.status_code == 201, r.text
+    recorded = r.json()
+    ghost = course(no)
+    [receipt] = await deliver(gw, envelope("course.completed", ghost))
+    assert receipt["status"] == "applied", receipt
+    code, out = await run_reconcile(stack, capsys, "--since", since, "--grace", "0")
+    assert code == 1
+    assert (f"OFF facts    {ghost['fact_id']}: 1 ledger entry of {no} (+16 points) for a "
+            "fact that training_api does not have") in out
+    assert recorded["id"] not in out
+    assert "facts checked" in out
+
+
+def test_facts_check_reads_ids_as_uuids():
+    named = [FactEntries("8B1E3A52-0000-4000-8000-000000000001", "E1", 2, 10),
+             FactEntries("not-a-uuid", "E2", 1, 5)]
+    findings = check_facts(named, {"8b1e3a52-0000-4000-8000-000000000001"})
+    assert [f.subject for f in findings] == ["not-a-uuid"]
 
 
 async def test_counters_that_disagree_with_redemptions_are_reported(gw, stack, capsys):

@@ -99,5 +99,6 @@ async def test_rewards_killed_between_hold_and_capture_completes_after_restart(g
     code = await asyncio.to_thread(jifen, [
         "reconcile",
         "--points-url", stack.database_url("points"),
-        "--rewards-url", stack.database_url("rewards"), "--since", since, "--grace", "0"])
+        "--rewards-url", stack.database_url("rewards"),
+        "--training-url", stack.database_url("training"), "--since", since, "--grace", "0"])
     assert code == 0
