@@ -91,7 +91,7 @@ def test_the_apis_run_the_services_as_their_settings_say(overlay):
         for variable in [*env, *(k for k in config if k.startswith(prefix))]:
             assert variable.startswith(prefix) and variable[len(prefix):].lower() in fields, \
                 f"{variable} is no setting of {service}_api"
-        for secret in ("DATABASE_URL", "JWT_SECRET"):
+        for secret in ("DATABASE_URL", "JWT_SECRET", "SERVICE_KEY", "SERVICE_PUBLIC_KEYS"):
             assert "secretKeyRef" in env[prefix + secret]["valueFrom"]
         assert config[prefix + "ENVIRONMENT"] == ("development" if name == "dev"
                                                   else "production")
@@ -170,6 +170,7 @@ def test_secrets_are_generated_only_for_development(overlay):
     if name == "prod":
         assert secrets == set()  # the operator creates them (docs/deploy.md)
         return
-    assert {s.rsplit("-", 1)[0] for s in secrets} == {"jifen-database", "jifen-jwt"}
+    assert {s.rsplit("-", 1)[0] for s in secrets} == {"jifen-database", "jifen-jwt",
+                                                      "jifen-service-keys"}
     [database] = [o for (kind, n), o in objects.items() if n.startswith("jifen-database")]
     assert set(database["data"]) == set(APIS)
