@@ -367,8 +367,10 @@ async def run(args: argparse.Namespace) -> int:
         await load_feedback(loader, args.seed, data.employees)
         await load_leavers(loader, data.employees)
         risk = await attrition_risk(loader)
+        change = await change_forecast(loader, t)
     _summary(loader, data, time.monotonic() - started)
     print(risk)
+    print(change)
     return 1 if loader.outcomes["failed"] else 0
 
 
@@ -401,6 +403,47 @@ async def attrition_risk(loader: Loader, within: float = 600) -> str:
     report = (await loader.client.get("/training/v1/reports/attrition-risk",
                                       headers=loader.headers, params={"limit": 5})).json()
     return risk_summary(report)
+
+
+CHANGE = ("AP-CHG-LINE2", {
+    "name": "机加工二车间 新设备上线", "kind": "equipment",
+    "required_skills": [{"skill_code": "AP-SK-NEWEQ", "level": 2},
+                        {"skill_code": "AP-SK-SAFETY", "level": 2}],
+    "department_codes": ["AP-MACH2", "AP-HEAT"], "job_role_codes": ["AP-R-OP"],
+    "target_share": "0.9", "description": "二号线引入新设备，生产操作工须在上线前掌握新设备操作"})
+
+
+async def change_forecast(loader: Loader, t: Timeline) -> str:
+    """New equipment 60 days from now: its forecast, and the demand forecast's errors."""
+    code, body = CHANGE
+    await loader.send("PUT", f"/training/v1/changes/{code}", json={
+        **body, "go_live_on": (t.today + timedelta(days=60)).isoformat()})
+    found = (await loader.client.get(f"/training/v1/changes/{code}/forecast",
+                                     headers=loader.headers)).json()
+    demand = (await loader.client.get("/training/v1/reports/training-demand",
+                                      headers=loader.headers)).json()
+    return change_summary(found, demand)
+
+
+def change_summary(found: dict[str, Any], demand: dict[str, Any]) -> str:
+    if "change" not in found:
+        return f"change forecast: {found.get('detail', found)}"
+    lines = [f"\n{found['change']['name']}（上线 {found['change']['go_live_on']}，"
+             f"{found['weeks_to_go_live']} 周后）：影响 {found['affected']} 人，已就绪 "
+             f"{found['ready_now']} 人，需培训 {found['need_training']} 人"]
+    for c in found["courses"]:
+        lines.append(f"  {c['title']}（{c['course_code']}）：{c['seats']} 个名额，每周 "
+                     f"{c['seats_per_week']} 人" + (f"，{c['sessions_per_week']} 个班"
+                                                  if c["sessions_per_week"] else ""))
+    lines.append(f"  预计上线时就绪 {found['projected_ready_share']:.0%}，目标 "
+                 f"{found['target_share']:.0%}")
+    if found["warning"]:
+        lines.append(f"  ⚠ {found['warning']['message']}")
+    overall = demand.get("overall") or {}
+    lines.append(f"  月度培训需求预测（按课程，{overall.get('series')} 个序列）回测：MASE "
+                 f"{overall.get('method_mase')}（朴素预测 {overall.get('naive_mase')}），MAPE "
+                 f"{overall.get('method_mape')}%（朴素预测 {overall.get('naive_mape')}%）")
+    return "\n".join(lines)
 
 
 def risk_summary(report: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ TITLES = {
     "production-kpis": "生产指标", "satisfaction": "培训满意度",
     "survey-results": "问卷结果", "survey-text": "问卷文字回答", "feedback": "意见反馈",
     "points-mix": "积分结构", "what-if": "规则模拟 每人积分", "attrition-risk": "流失风险预警",
+    "training-demand": "月度培训需求预测",
 }
 GROUP_WORDS = {"department": "部门", "family": "岗位族", "job_role": "岗位",
                "front_line": "一线", "pilot": "试点", None: "范围"}
@@ -303,13 +304,29 @@ def attrition_risk(doc: dict[str, Any]) -> list[Table]:
     return [ranking, validation]
 
 
+def training_demand(doc: dict[str, Any]) -> list[Table]:
+    """Each series' forecast beside its backtest and the naive forecast's."""
+    months = list(doc["series"][0]["forecast"]) if doc["series"] else []
+    rows = [[s["code"], s["name"], s["method"], *[s["forecast"][m] for m in months],
+             s["backtest"]["method"]["mase"], s["backtest"]["naive"]["mase"],
+             s["backtest"]["method"]["mape"], s["backtest"]["naive"]["mape"]]
+            for s in doc["series"]]
+    o = doc["overall"]
+    return [Table(f"{TITLES['training-demand']} · {doc.get('department_code') or '全公司'} · "
+                  f"按{'课程' if doc['by'] == 'course' else '技能'} · 历史 "
+                  f"{doc['months_of_history']} 个月",
+                  ["代码", "名称", "方法", *months, "MASE", "朴素MASE", "MAPE%", "朴素MAPE%"],
+                  rows, [["平均", None, None, *[None] * len(months), o["method_mase"],
+                          o["naive_mase"], o["method_mape"], o["naive_mape"]]])]
+
+
 VIEWS: dict[str, Callable[[dict[str, Any]], list[Table]]] = {
     "participation": participation, "skill-attainment": skill_attainment,
     "time-to-competency": time_to_competency, "effectiveness": effectiveness,
     "training-plans": training_plans, "pilot-comparison": pilot_comparison,
     "production-kpis": production_kpis, "satisfaction": satisfaction,
     "survey-results": survey_results, "points-mix": points_mix,
-    "attrition-risk": attrition_risk,
+    "attrition-risk": attrition_risk, "training-demand": training_demand,
 }
 
 

@@ -65,6 +65,11 @@ REPORTS: dict[str, Report] = {
                              "card (a page: --param limit=500, --param level=high)",
                              refuses=("period", "from_", "to", "family", "front_line",
                                       "group_by")),
+    "training-demand": Report("/training/v1/reports/training-demand",
+                              "completions per month forecast, with the backtest error "
+                              "beside the naive forecast's (--param by=skill, horizon=6)",
+                              refuses=("period", "from_", "to", "family", "front_line",
+                                       "group_by")),
     "what-if": Report("/points/v1/simulations/{simulation}/employees",
                       "a rule what-if per employee, actual vs simulated (--simulation; "
                       "`jifen what-if` starts one)", is_list=True,

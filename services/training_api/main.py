@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.training_api.attrition.digest import weekly_digest
 from services.training_api.attrition.endpoints import router as attrition_router
+from services.training_api.changes.endpoints import router as changes_router
 from services.training_api.completions.endpoints import router as completions_router
 from services.training_api.config import Settings
 from services.training_api.courses.endpoints import router as courses_router
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  practicals_router, skill_applications_router, facts_router,
                  reports_router, plans_router, surveys_router, feedback_router, kpis_router,
                  recommendations_router, attrition_router, history_router,
-                 skills_internal],
+                 skills_internal, changes_router],
         outbox_destinations={
             "points": (settings.points_url, "/points/v1/internal/events"),
             "rewards": (settings.rewards_url, "/rewards/v1/internal/events"),

@@ -126,6 +126,7 @@ class Employee(TimestampMixin, Base):
 # The course catalogue and the training facts keep their tables next to their code;
 # importing the modules here registers those tables on the metadata (alembic, tests).
 import services.training_api.attrition.models  # noqa: E402, F401
+import services.training_api.changes.models  # noqa: E402, F401
 import services.training_api.courses.models  # noqa: E402, F401
 import services.training_api.facts.models  # noqa: E402, F401
 import services.training_api.feedback.models  # noqa: E402, F401

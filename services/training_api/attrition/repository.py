@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Select, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +29,9 @@ from services.training_api.surveys.models import (
     SurveyResponse,
 )
 
+if TYPE_CHECKING:  # pandas is imported by the risk run only: the service starts faster
+    import pandas as pd
+
 # single-choice questions read as "willing to continue?": answered "no" = not willing
 WILLING_CODES = ("continue", "willingness")
 
@@ -39,6 +41,8 @@ def _day(column: Any, tz: str) -> Any:
 
 
 async def employees(session: AsyncSession) -> pd.DataFrame:
+    import pandas as pd
+
     rows = (await session.execute(
         select(Employee.employee_no, Department.code, Department.path, Employee.hired_on,
                Employee.left_on, Employee.status)
@@ -49,6 +53,8 @@ async def employees(session: AsyncSession) -> pd.DataFrame:
 
 async def records(session: AsyncSession, *, since: datetime, tz: str) -> pd.DataFrame:
     """Standing training records of every kind; failed exams and practicals marked."""
+    import pandas as pd
+
     fact = TrainingFact.__table__
     exam, practical = ExamAttempt.__table__, PracticalAssessment.__table__
     failed = or_(exam.c.passed.is_(False), practical.c.passed.is_(False))
@@ -65,6 +71,8 @@ async def records(session: AsyncSession, *, since: datetime, tz: str) -> pd.Data
 async def answers(session: AsyncSession, *, since: datetime, tz: str) -> pd.DataFrame:
     """Per response to a satisfaction survey: the mean of its scale answers and, where
     it asked, whether the employee is willing to go on."""
+    import pandas as pd
+
     r, a, q = SurveyResponse.__table__, SurveyAnswer.__table__, SurveyQuestion.__table__
     willing = func.max(func.coalesce(a.c.choice, "")).filter(q.c.code.in_(WILLING_CODES),
                                                               q.c.kind == "single_choice")
@@ -86,6 +94,8 @@ async def answers(session: AsyncSession, *, since: datetime, tz: str) -> pd.Data
 
 async def plan_items(session: AsyncSession, *, since: date, tz: Any) -> pd.DataFrame:
     """Assignments of the plans due since ``since``, leavers included."""
+    import pandas as pd
+
     plans = list((await session.execute(select(TrainingPlan).where(
         TrainingPlan.due_on >= since))).scalars())
     targets = await plans_repo.targets(session, plans, tz)

@@ -9,20 +9,23 @@ import asyncio
 import math
 import uuid
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.training_api.attrition import indicators, model, schemas
 from services.training_api.attrition import repository as repo
+from services.training_api.attrition import schemas
 from services.training_api.attrition.errors import RunInProgress, RunNotFound
-from services.training_api.attrition.indicators import FEATURES, History
 from services.training_api.clients.points_analytics import PointsHistoryClient
 from services.training_api.reports.period import local_midnight
+
+if TYPE_CHECKING:  # the numeric stack is imported by a run only: the service starts faster
+    import pandas as pd
+
+    from services.training_api.attrition import model
+    from services.training_api.attrition.indicators import History
 
 log = structlog.get_logger("jifen.attrition")
 HISTORY_MONTHS = 36  # snapshots of at most the last three years are learned from
@@ -105,6 +108,8 @@ class RiskRunService:
                                   heartbeat_at=datetime.now(UTC))
 
     async def _compute(self, app: FastAPI, run_id: uuid.UUID) -> None:
+        from services.training_api.attrition import indicators, model
+
         settings, maker = app.state.settings, app.state.sessionmaker
         async with maker() as session:
             run = await repo.get_run(session, run_id)
@@ -130,6 +135,10 @@ class RiskRunService:
                                   finished_at=datetime.now(UTC))
 
     async def _history(self, app: FastAPI, since: date, as_of: date) -> History:
+        import pandas as pd
+
+        from services.training_api.attrition.indicators import History
+
         tz: tzinfo = app.state.settings.tz
         start = local_midnight(since, tz)
         async with app.state.sessionmaker() as session:
@@ -151,12 +160,16 @@ class RiskRunService:
 
 def _first_month(history: History, floor: date) -> date:
     """The first snapshot: the first month with a training record, or ``floor``."""
+    import pandas as pd
+
     days = pd.to_datetime(history.records["day"], errors="coerce").dropna()
     return max(floor, days.min().date()) if len(days) else floor
 
 
 def _score(history: History, snapshots: list[date], horizon: int, as_of: date,
            thresholds: model.Thresholds) -> tuple[model.Scored, pd.DataFrame]:
+    from services.training_api.attrition import indicators, model
+
     panel = indicators.panel(history, snapshots)
     today = panel[panel["snapshot"] == as_of].reset_index(drop=True)
     return model.score(panel, today, horizon=horizon, as_of=as_of,
@@ -167,6 +180,10 @@ def _rows(run_id: uuid.UUID, scored: model.Scored, today: pd.DataFrame, history:
           share: float) -> list[dict[str, Any]]:
     """Ranked, highest risk first (ties by employee number), with levels: the top
     ``share`` high (for the rules: only those with a flag), the next 20% medium."""
+    import numpy as np
+
+    from services.training_api.attrition.indicators import FEATURES
+
     if today.empty:
         return []
     paths = dict(zip(history.employees["employee_no"], history.employees["department_path"],
@@ -191,6 +208,8 @@ def _rows(run_id: uuid.UUID, scored: model.Scored, today: pd.DataFrame, history:
 
 def _card(scored: model.Scored, *, horizon: int, as_of: date, rows: list[dict[str, Any]],
           share: float) -> dict[str, Any]:
+    from services.training_api.attrition.indicators import FEATURES
+
     return {
         "method": scored.method,
         "target": f"{horizon} 个月内离职",

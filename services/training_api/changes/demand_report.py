@@ -1,0 +1,67 @@
+"""The training-demand report: monthly completions per course or per skill, the
+forecast of the next months and its backtest error beside the naive forecast's."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, tzinfo
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.training_api.changes import repository as repo
+from services.training_api.changes import schemas
+from services.training_api.reports.period import local_midnight, next_month
+from services.training_api.reports.scope import ReportScope
+
+if TYPE_CHECKING:  # statsmodels is imported on the first report: the service starts faster
+    from services.training_api.changes import demand
+
+HISTORY_MONTHS = 36
+
+
+def _months(first: date, count: int) -> list[date]:
+    out = [first]
+    while len(out) < count:
+        out.append(next_month(out[-1]))
+    return out
+
+
+async def demand_report(session: AsyncSession, *, by: str, scope: ReportScope, horizon: int,
+                        today: date, tz: tzinfo) -> schemas.DemandReport:
+    """History: the complete months up to the last (at most 36, from the first month
+    with a completion); forecast: the current month and the ones after it."""
+    this_month = today.replace(day=1)
+    first = date(this_month.year - HISTORY_MONTHS // 12, this_month.month, 1)
+    rows = await repo.monthly_completions(
+        session, by=by, since=local_midnight(first, tz), until=local_midnight(this_month, tz),
+        tz=str(tz), department_path=scope.department_path)
+    seen = sorted({m for _, _, m, _ in rows})
+    start = date.fromisoformat(seen[0] + "-01") if seen else this_month
+    months = [m for m in _months(start, HISTORY_MONTHS + 1) if m < this_month]
+    keys = [f"{m:%Y-%m}" for m in months]
+    ahead = [f"{m:%Y-%m}" for m in _months(this_month, horizon)]
+    counts: dict[str, dict[str, int]] = {}
+    names: dict[str, str] = {}
+    for code, name, month, n in rows:
+        counts.setdefault(code, {})[month] = n
+        names[code] = name
+    from services.training_api.changes import demand
+
+    series = await asyncio.to_thread(_forecasts, counts, keys, horizon)
+    items = [schemas.DemandSeries(
+        code=code, name=names[code], history={k: counts[code].get(k, 0) for k in keys},
+        method=found.method, forecast=dict(zip(ahead, found.values, strict=True)),
+        backtest=found.backtest) for code, found in sorted(series.items())]
+    return schemas.DemandReport(
+        by=by, department_code=scope.department_code, months_of_history=len(keys),
+        horizon_months=horizon, series=items,
+        overall=demand.total_errors([i.backtest for i in items]))
+
+
+def _forecasts(counts: dict[str, dict[str, int]], keys: list[str],
+               horizon: int) -> dict[str, demand.Forecast]:
+    from services.training_api.changes import demand
+
+    return {code: demand.forecast([float(by_month.get(k, 0)) for k in keys], horizon)
+            for code, by_month in counts.items()}

@@ -1,0 +1,140 @@
+"""Training demand: changes HR knows are coming and their forecasts, the draft boost
+they propose, and the monthly demand forecast of courses and skills."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+
+from services.training_api.changes import schemas
+from services.training_api.changes.demand_report import demand_report
+from services.training_api.changes.errors import ChangeNotFound, NothingToBoost, UnknownReference
+from services.training_api.changes.forecast import forecast, needing_page
+from services.training_api.changes.incentive import propose_draft
+from services.training_api.changes.service import changes
+from services.training_api.clients.points_rules import DraftRefused, RuleSets
+from services.training_api.org.errors import DepartmentNotFound
+from services.training_api.org.schemas import CODE_PATTERN
+from services.training_api.reports.errors import DepartmentRequired, NotYourDepartment
+from services.training_api.reports.params import DepartmentScope, company_today
+from shared.auth import HRAdmin, OrgWriter, Principal, require_roles
+from shared.db import DBSession
+from shared.errors import BadCursor, DependencyUnavailable, problems
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/training/v1", tags=["training demand"])
+ChangeCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The change's code")]
+Reader = Annotated[Principal, Depends(require_roles("hr_admin", "auditor", "integration"))]
+Planner = Annotated[Principal, Depends(require_roles("hr_admin", "auditor"))]
+
+
+def _cursor(cursor: str | None) -> str | None:
+    values = decode_cursor(cursor, arity=1)
+    if values is not None and not isinstance(values[0], str):
+        raise BadCursor("The cursor does not belong to this list")
+    return values[0] if values else None
+
+
+@router.put("/changes/{code}", response_model=schemas.Change, operation_id="upsert_change",
+            summary="Record a change that is coming (new equipment, process, product line)",
+            responses={201: {"model": schemas.Change, "description": "Created"},
+                       **problems(UnknownReference)})
+async def upsert_change(code: ChangeCode, body: schemas.ChangeUpsert, session: DBSession,
+                        principal: OrgWriter, response: Response) -> schemas.Change:
+    """Idempotent upsert by code (201 created, 200 replaced): its name, kind, go-live
+    day, the skills and levels it requires, the departments (sub-departments included)
+    and job roles it affects (empty: all), and the share of them that must be ready at
+    go-live (default 0.9). Every skill, department and role must exist (409
+    ``unknown-reference``, one pointer each)."""
+    change, created = await changes.upsert(session, code, body, actor=principal.sub)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return change
+
+
+@router.get("/changes/{code}", response_model=schemas.Change, operation_id="get_change",
+            summary="A change", responses=problems(ChangeNotFound))
+async def get_change(code: ChangeCode, session: DBSession, _: Reader) -> schemas.Change:
+    """HR, auditors and integrations."""
+    return await changes.get(session, code)
+
+
+@router.get("/changes", response_model=Page[schemas.Change], operation_id="list_changes",
+            summary="Changes, by code", responses=problems(BadCursor))
+async def list_changes(session: DBSession, _: Reader, limit: Limit = 50,
+                       cursor: Cursor = None) -> Page[schemas.Change]:
+    """HR, auditors and integrations; paginated by code."""
+    items, last = await changes.list(session, after=_cursor(cursor), limit=limit)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
+
+
+@router.get("/changes/{code}/forecast", response_model=schemas.Forecast,
+            operation_id="get_change_forecast", summary="Who needs what by the go-live",
+            responses=problems(ChangeNotFound))
+async def get_change_forecast(
+    code: ChangeCode, request: Request, session: DBSession, _: Planner,
+    class_size: Annotated[int, Query(ge=1, le=500, description=(
+        "Seats of one class of a course taught in classes (offline, practical, live)"))] = 20,
+) -> schemas.Forecast:
+    """HR and auditors. The active employees in the change's scope below a required
+    level (skill records' current levels); per skill the courses teaching it at the
+    level; per course the seats still to fill, seats and sessions a week to fill them
+    before go-live; the readiness curve week by week, projected from the plant's own
+    history (Kaplan-Meier time from the first course teaching a skill to proving it at
+    the level, for the role, else the skill, else every required skill); a warning
+    with the gap below the target share; and the proposed time-boxed boost."""
+    return await forecast(session, code, today=company_today(request),
+                          tz=request.app.state.settings.tz, class_size=class_size)
+
+
+@router.get("/changes/{code}/forecast/employees", response_model=Page[schemas.NeedingEmployee],
+            operation_id="list_change_needs", summary="Who needs which skill for a change",
+            responses=problems(ChangeNotFound, BadCursor))
+async def list_change_needs(code: ChangeCode, session: DBSession, _: Planner,
+                            limit: Limit = 50, cursor: Cursor = None
+                            ) -> Page[schemas.NeedingEmployee]:
+    """HR and auditors: the affected employees below a required level, by employee
+    number, each with the skills, the level required and their current level."""
+    items, last = await needing_page(session, code, after=_cursor(cursor), limit=limit)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
+
+
+@router.post("/changes/{code}/incentive-draft", response_model=schemas.IncentiveDraft,
+             status_code=status.HTTP_201_CREATED, operation_id="draft_change_incentive",
+             summary="Put the proposed boost in a draft rule-set version",
+             responses=problems(ChangeNotFound, NothingToBoost, DraftRefused,
+                                DependencyUnavailable))
+async def draft_change_incentive(code: ChangeCode, body: schemas.IncentiveDraftCreate,
+                                 request: Request, session: DBSession, _: HRAdmin,
+                                 rule_sets: RuleSets) -> schemas.IncentiveDraft:
+    """HR only. A new draft version of points_api's rule set, created with your own
+    token: the rules in force plus a multiplier (``factor``, default 1.5) of the
+    participation points of the courses that close the gap, from tomorrow to the end of
+    the go-live day. Nothing is published: try it with
+    ``POST /points/v1/rule-sets/{version}/simulations`` and publish it there if you
+    will. 409 ``nothing-to-boost`` when no course in the catalogue closes the gap."""
+    return await propose_draft(
+        session, code, factor=body.factor, today=company_today(request),
+        tz=request.app.state.settings.tz,
+        authorization=request.headers.get("authorization", ""), rule_sets=rule_sets)
+
+
+@router.get("/reports/training-demand", response_model=schemas.DemandReport,
+            operation_id="report_training_demand",
+            summary="Monthly completions forecast, with the backtest beside",
+            responses=problems(DepartmentRequired, NotYourDepartment, DepartmentNotFound))
+async def report_training_demand(
+    request: Request, session: DBSession, scope: DepartmentScope,
+    by: Annotated[Literal["course", "skill"], Query(description="Per course or per skill")]
+    = "course",
+    horizon: Annotated[int, Query(ge=1, le=12, description="Months to forecast")] = 3,
+) -> schemas.DemandReport:
+    """Standing completions per month (of the scope's current employees when a
+    department is given) over the complete months of up to three years, the forecast of
+    the current month and the next (exponential smoothing, statsmodels; seasonal naive
+    or naive when the history is short), and per series the rolling backtest's MAPE and
+    MASE beside those of the naive forecast. HR and auditors, managers for their
+    departments."""
+    return await demand_report(session, by=by, scope=scope, horizon=horizon,
+                               today=company_today(request), tz=request.app.state.settings.tz)
+
