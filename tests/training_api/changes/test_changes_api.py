@@ -114,7 +114,8 @@ async def test_the_boost_goes_into_a_draft_that_nobody_published(gw, plant, chan
     assert draft["copied_from"] == before and draft["rule"]["award"]["factor"] == "2"
     stored = (await gw.get(f"/points/v1/rule-sets/{draft['rule_set_version']}",
                            headers=HR)).json()
-    assert stored["status"] == "draft" and stored["created_by"] == "HR-FACTORY"  # the HR user who asked
+    # a draft, by the HR user who asked
+    assert stored["status"] == "draft" and stored["created_by"] == "HR-FACTORY"
     assert any(rule["id"] == draft["rule"]["id"] for rule in stored["rules"])
     assert (await gw.get("/points/v1/rule-sets/active", headers=HR)).json()["version"] == before
     assert draft["simulate"] == f"/points/v1/rule-sets/{draft['rule_set_version']}/simulations"
