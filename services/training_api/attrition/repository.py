@@ -102,8 +102,8 @@ async def plan_items(session: AsyncSession, *, since: date, tz: Any) -> pd.DataF
     pop = population(ReportScope(), include_left=True)
     rows = await plans_repo.assignment_finishes(session, pop, targets)
     frame = pd.DataFrame(rows, columns=["employee_no", "due_on", "finished"])
-    frame["finished_on"] = [None if f is None else f.astimezone(tz).date()
-                            for f in frame["finished"]]
+    frame["finished_on"] = [None if pd.isna(f) else f.astimezone(tz).date()
+                            for f in frame["finished"]]  # NaT where some have finished
     return frame.drop(columns=["finished"])
 
 

@@ -61,9 +61,11 @@ async def team(gw) -> dict[str, Any]:
     await complete(gw, people["B"], course, 70, 40, 10)
     await complete(gw, people["C"], course, 65, 35, 5)
     await complete(gw, people["L"], course, 200, 100)
+    # B completed the plan, A did not: finished and unfinished assignments side by side
+    await complete(gw, people["B"], safety, 50)
     await ok(gw.put(f"/training/v1/training-plans/{uid('P')}", headers=HR, json={
-        "name": "热处理安全", "course_codes": [safety], "employee_nos": [people["A"]],
-        "due_on": days_ago(30)[:10]}))
+        "name": "热处理安全", "course_codes": [safety],
+        "employee_nos": [people["A"], people["B"]], "due_on": days_ago(30)[:10]}))
     await _survey(gw, dept, people)
     await ok(gw.put(f"/training/v1/employees/{people['L']}", headers=HR, json={
         "name": "员工L", "department_code": dept, "job_role_code": role,
