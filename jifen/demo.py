@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,9 +26,11 @@ from jifen import config
 from jifen.demo_plant import (
     COURSES,
     DEPARTMENTS,
+    ELECTIVES,
     NAMESPACE,
     PATH_COURSES,
     PILOT_DEPARTMENT,
+    PLANS,
     ROLE_LEVEL,
     ROLES,
     SKILLS,
@@ -122,16 +124,24 @@ def roles_and_courses() -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
-def path_courses(*, depth: int) -> list[tuple[str, str, dict[str, Any]]]:
-    """The progression courses whose prerequisite is a core course (depth 0) or a
-    progression course of depth 0 (depth 1): each batch needs the one before."""
-    core = {c.code for c in COURSES}
-    first = {c.code for c in PATH_COURSES if c.prerequisite in core}
-    return [("PUT", f"/training/v1/courses/{c.code}", {"json": {
-        "title": c.title, "format": c.format, "difficulty": "advanced", "class_hours": c.hours,
-        "teaches": [{"skill_code": c.skill, "level": c.level}],
-        "prerequisites": [c.prerequisite]}})
-        for c in PATH_COURSES if (c.code in first) == (depth == 0)]
+def path_courses() -> list[list[tuple[str, str, dict[str, Any]]]]:
+    """The electives, then the progression courses in batches, each needing only
+    courses of the batches before it (a prerequisite must exist when its course is
+    created)."""
+    known = {c.code for c in COURSES}
+    left, batches = list(PATH_COURSES), [[("PUT", f"/training/v1/courses/{c.code}", {"json": {
+        "title": c.title, "format": c.format, "difficulty": "basic", "class_hours": c.hours,
+        "teaches": [{"skill_code": c.skill, "level": c.level}] if c.skill else []}})
+        for c in ELECTIVES]]
+    while left:
+        ready = [c for c in left if c.prerequisite in known]
+        batches.append([("PUT", f"/training/v1/courses/{c.code}", {"json": {
+            "title": c.title, "format": c.format, "difficulty": "advanced",
+            "class_hours": c.hours, "teaches": [{"skill_code": c.skill, "level": c.level}],
+            "prerequisites": [c.prerequisite]}}) for c in ready])
+        known |= {c.code for c in ready}
+        left = [c for c in left if c not in ready]
+    return batches
 
 
 def exams() -> list[tuple[str, str, dict[str, Any]]]:
@@ -159,8 +169,8 @@ async def load_org(loader: Loader, t: Timeline, staff: list[Employee]) -> None:
                                 "is_pilot": code == PILOT_DEPARTMENT})
     await loader.all("skills", skills())  # before the roles and courses that name them
     await loader.all("roles and courses", roles_and_courses())
-    await loader.all("progressions", path_courses(depth=0))
-    await loader.all("progressions", path_courses(depth=1))
+    for batch in path_courses():
+        await loader.all("progressions", batch)
     await loader.all("exams", exams())
     await loader.send("PUT", f"/training/v1/departments/{PILOT_DEPARTMENT}/pilot", json={
         "started_on": t.pilot_start.isoformat(), "note": "积分体系试点：机加工一车间"})
@@ -206,21 +216,21 @@ async def load_applications(loader: Loader, applications: list[tuple[str, dict[s
 
 
 def plans(t: Timeline, staff: list[Employee]) -> list[tuple[str, str, dict[str, Any]]]:
-    leads = [e.no for e in staff if e.role == "AP-R-LEAD"]
-    specs: list[tuple[str, dict[str, Any]]] = [
-        ("AP-P-SAFETY", {"name": "年度安全生产培训", "course_codes": ["AP-C-SAFE"],
-                         "department_code": "AP", "due_on": t.today - timedelta(days=40)}),
-        ("AP-P-NEWEQ", {"name": "新设备操作培训", "course_codes": ["AP-C-NEWEQ"],
-                        "job_role_code": "AP-R-OP", "starts_on": t.rollout - timedelta(days=30),
-                        "due_on": t.today + timedelta(days=30)}),
-        ("AP-P-QC", {"name": "装配车间质量管控进阶", "course_codes": ["AP-C-QC201"],
-                     "department_code": "AP-ASM", "due_on": t.today - timedelta(days=10)}),
-        ("AP-P-LEADS", {"name": "班组长管理能力提升", "course_codes": ["AP-C-TEAM", "AP-C-EQ101"],
-                        "employee_nos": leads, "due_on": t.today - timedelta(days=20)}),
-    ]
-    return [("PUT", f"/training/v1/training-plans/{code}",
-             {"json": {k: v.isoformat() if isinstance(v, date) else v
-                       for k, v in body.items()}}) for code, body in specs]
+    """The plant's training plans (``PLANS``; their members take the courses, see
+    ``path_steps``)."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for p in PLANS:
+        body: dict[str, Any] = {
+            "name": p.name, "course_codes": list(p.courses),
+            "starts_on": (t.today - timedelta(days=p.starts_days_ago)).isoformat(),
+            "due_on": (t.today + timedelta(days=p.due_in_days)).isoformat()}
+        if p.listed_role is not None:
+            body["employee_nos"] = [e.no for e in staff if p.applies_to(e)]
+        else:
+            body.update({k: v for k, v in (("department_code", p.department),
+                                           ("job_role_code", p.job_role)) if v is not None})
+        out.append(("PUT", f"/training/v1/training-plans/{p.code}", {"json": body}))
+    return out
 
 
 SATISFACTION_WAVES = [  # (code, title, opens days ago, share of answers 4-5, share willing)

@@ -352,8 +352,9 @@ def plant(seed: int, timeline: Timeline, count: int = 1500,
     facts: list[tuple[str, dict[str, Any]]] = []
     applications: list[tuple[str, dict[str, Any], int]] = []
     for emp in staff:
-        facts.extend(facts_of(seed, timeline, emp, facts_per_employee))
-        facts.extend(path_facts(seed, timeline, emp))
+        records = facts_of(seed, timeline, emp, facts_per_employee)
+        facts.extend(records)
+        facts.extend(path_facts(seed, timeline, emp, records))
         found = applications_of(seed, timeline, emp)
         if found is not None:
             applications.append(found)
@@ -381,9 +382,14 @@ def kpi_figures(seed: int, timeline: Timeline) -> list[tuple[str, str, dict[str,
     return out
 
 
-# --- Progressions (recommendations): courses that build on each other, and employees
-# walking their role's path through them with noise, so that "what comes next" has
-# structure an offline evaluation can measure.
+# --- Progressions (recommendations): courses that build on each other, and the ways
+# employees move through them, so that "what comes next" has the structure of a real
+# plant for an offline evaluation to measure. Within a role people specialise: each
+# employee follows one of the role's branches (a production operator may go the
+# equipment way, the new-equipment way or the quality way), and what they took so
+# far shows which; one who lacks a level the role requires takes the course that
+# teaches it before passing its exam; training plans send their members to the
+# plan's courses before the due date; and about a step in four is anything else.
 
 @dataclass(frozen=True)
 class PathCourse:
@@ -398,60 +404,256 @@ class PathCourse:
 
 PATH_COURSES = [
     PathCourse("AP-C-EQ201", "设备操作进阶", "offline", "3", "AP-SK-EQUIP", 3, "AP-C-EQ101"),
+    PathCourse("AP-C-EQ401", "设备精益保全（TPM）", "offline", "4", "AP-SK-EQUIP", 4,
+               "AP-C-EQ201"),
     PathCourse("AP-C-EQ301", "设备故障排查进阶", "offline", "4", "AP-SK-TROUBLE", 3,
                "AP-C-EQ201"),
+    PathCourse("AP-C-TR401", "预测性维护", "offline", "4", "AP-SK-TROUBLE", 4, "AP-C-EQ301"),
+    PathCourse("AP-C-NEWEQ201", "新设备编程与调试", "practical", "3", "AP-SK-NEWEQ", 3,
+               "AP-C-NEWEQ"),
     PathCourse("AP-C-QC301", "质量管控高级", "offline", "3", "AP-SK-QC", 3, "AP-C-QC201"),
     PathCourse("AP-C-QC401", "六西格玛质量改进", "offline", "6", "AP-SK-QC", 4, "AP-C-QC301"),
+    PathCourse("AP-C-INSP301", "三坐标测量", "practical", "3", "AP-SK-INSPECT", 3,
+               "AP-C-INSPECT"),
     PathCourse("AP-C-ASM201", "装配工艺进阶", "offline", "3", "AP-SK-ASSEMBLY", 3,
                "AP-C-ASM101"),
+    PathCourse("AP-C-ASM301", "精密装配与防错", "offline", "3", "AP-SK-ASSEMBLY", 4,
+               "AP-C-ASM201"),
     PathCourse("AP-C-CAD301", "CAD高级建模", "online", "4", "AP-SK-CAD", 3, "AP-C-CAD"),
+    PathCourse("AP-C-CAD401", "仿真分析", "online", "4", "AP-SK-CAD", 4, "AP-C-CAD301"),
+    PathCourse("AP-C-SAFE301", "安全员实务", "offline", "3", "AP-SK-SAFETY", 3, "AP-C-SAFE"),
+    PathCourse("AP-C-TEAM301", "精益班组管理", "offline", "3", "AP-SK-TEAM", 3, "AP-C-TEAM"),
+    PathCourse("AP-C-COST301", "精益成本分析", "online", "3", "AP-SK-COST", 3, "AP-C-COST"),
+    PathCourse("AP-C-WH301", "智能仓储系统", "online", "2", "AP-SK-WAREHOUSE", 3, "AP-C-WH"),
 ]
-# the order in which people in a role usually take courses
-ROLE_PATHS: dict[str, list[str]] = {
-    "AP-R-OP": ["AP-C-EQ101", "AP-C-SAFE", "AP-C-EQ201", "AP-C-EQ301"],
-    "AP-R-ASM": ["AP-C-ASM101", "AP-C-SAFE", "AP-C-ASM201", "AP-C-QC201"],
-    "AP-R-LEAD": ["AP-C-TEAM", "AP-C-EQ101", "AP-C-EQ201", "AP-C-COST"],
-    "AP-R-QI": ["AP-C-INSPECT", "AP-C-QC201", "AP-C-QC301", "AP-C-QC401"],
-    "AP-R-QE": ["AP-C-QC201", "AP-C-QC301", "AP-C-CAD", "AP-C-QC401"],
-    "AP-R-TECH": ["AP-C-CAD", "AP-C-CAD301", "AP-C-QC201", "AP-C-QC301"],
-    "AP-R-MAINT": ["AP-C-EQ101", "AP-C-TROUBLE", "AP-C-EQ201", "AP-C-EQ301"],
-    "AP-R-LOG": ["AP-C-WH", "AP-C-SAFE", "AP-C-COST"],
-    "AP-R-MGR": ["AP-C-TEAM", "AP-C-COST", "AP-C-QC201"],
-    "AP-R-STAFF": ["AP-C-SAFE", "AP-C-COST"],
+PREREQUISITE = {c.code: c.prerequisite for c in PATH_COURSES}
+
+
+@dataclass(frozen=True)
+class Elective:
+    """A course anyone may take, with how much it draws people who take something
+    outside their branch (relative)."""
+
+    code: str
+    title: str
+    format: str
+    hours: str
+    skill: str | None
+    level: int
+    appeal: int
+
+
+ELECTIVES = [
+    Elective("AP-C-FIRE", "消防安全与应急", "offline", "1", "AP-SK-SAFETY", 1, 3),
+    Elective("AP-C-AID", "急救知识", "practical", "1.5", None, 1, 3),
+    Elective("AP-C-5S", "5S现场管理", "offline", "1.5", None, 1, 3),
+    Elective("AP-C-HEALTH", "职业健康防护", "online", "1", None, 1, 2),
+    Elective("AP-C-LEAN", "精益生产基础", "online", "2", None, 1, 2),
+    Elective("AP-C-TPM1", "TPM自主保全入门", "online", "1.5", "AP-SK-EQUIP", 1, 2),
+    Elective("AP-C-OFFICE", "办公软件实用技巧", "online", "1", None, 1, 2),
+    Elective("AP-C-COMM", "沟通与协作", "online", "1", None, 1, 2),
+    Elective("AP-C-DRAW", "机械识图", "offline", "2", "AP-SK-CAD", 1, 2),
+    Elective("AP-C-SPC", "SPC统计过程控制", "online", "2", "AP-SK-QC", 1, 1),
+    Elective("AP-C-MSA", "测量系统分析", "online", "2", "AP-SK-INSPECT", 1, 1),
+    Elective("AP-C-QCC", "QC小组活动", "offline", "2", "AP-SK-QC", 1, 1),
+    Elective("AP-C-PLC", "PLC基础", "offline", "3", "AP-SK-NEWEQ", 1, 1),
+    Elective("AP-C-FORK", "叉车安全驾驶", "practical", "2", "AP-SK-WAREHOUSE", 1, 1),
+    Elective("AP-C-ERP", "ERP系统操作", "online", "1.5", "AP-SK-WAREHOUSE", 1, 1),
+    Elective("AP-C-ENV", "环境保护与节能", "online", "1", None, 1, 1),
+    Elective("AP-C-ERGO", "人机工程与防疲劳", "online", "1", None, 1, 1),
+    Elective("AP-C-TIME", "时间管理", "online", "1", None, 1, 1),
+]
+# how often a step off the branch lands on each course (core courses 2, advanced 1)
+APPEAL = {**{c.code: 2 for c in COURSES if c.skill}, **{c.code: 1 for c in PATH_COURSES},
+          **{c.code: c.appeal for c in ELECTIVES}}
+SKILL_OF = {**{c.code: c.skill for c in COURSES if c.skill},
+            **{c.code: c.skill for c in PATH_COURSES},
+            **{c.code: c.skill for c in ELECTIVES if c.skill}}
+# role -> its branches: (share of the role's employees, courses in the order taken)
+BRANCHES: dict[str, list[tuple[float, list[str]]]] = {
+    "AP-R-OP": [(0.45, ["AP-C-EQ101", "AP-C-EQ201", "AP-C-EQ301", "AP-C-EQ401", "AP-C-TR401"]),
+                (0.3, ["AP-C-NEWEQ", "AP-C-NEWEQ201", "AP-C-EQ101", "AP-C-EQ201"]),
+                (0.25, ["AP-C-QC201", "AP-C-INSPECT", "AP-C-QC301", "AP-C-INSP301"])],
+    "AP-R-ASM": [(0.5, ["AP-C-ASM101", "AP-C-ASM201", "AP-C-ASM301", "AP-C-QC201"]),
+                 (0.3, ["AP-C-QC201", "AP-C-QC301", "AP-C-INSPECT", "AP-C-QC401"]),
+                 (0.2, ["AP-C-EQ101", "AP-C-EQ201", "AP-C-TROUBLE", "AP-C-EQ301"])],
+    "AP-R-LEAD": [(0.5, ["AP-C-TEAM", "AP-C-TEAM301", "AP-C-COST", "AP-C-COST301"]),
+                  (0.3, ["AP-C-EQ101", "AP-C-EQ201", "AP-C-TROUBLE", "AP-C-EQ301"]),
+                  (0.2, ["AP-C-SAFE", "AP-C-SAFE301", "AP-C-TEAM", "AP-C-TEAM301"])],
+    "AP-R-QI": [(0.55, ["AP-C-INSPECT", "AP-C-INSP301", "AP-C-QC201", "AP-C-QC301"]),
+                (0.45, ["AP-C-QC201", "AP-C-QC301", "AP-C-QC401", "AP-C-CAD"])],
+    "AP-R-QE": [(0.6, ["AP-C-QC201", "AP-C-QC301", "AP-C-QC401", "AP-C-COST"]),
+                (0.4, ["AP-C-CAD", "AP-C-CAD301", "AP-C-QC201", "AP-C-CAD401"])],
+    "AP-R-TECH": [(0.6, ["AP-C-CAD", "AP-C-CAD301", "AP-C-CAD401", "AP-C-QC201"]),
+                  (0.4, ["AP-C-QC201", "AP-C-QC301", "AP-C-CAD", "AP-C-QC401"])],
+    "AP-R-MAINT": [(0.5, ["AP-C-EQ101", "AP-C-TROUBLE", "AP-C-EQ201", "AP-C-EQ301",
+                          "AP-C-TR401"]),
+                   (0.5, ["AP-C-NEWEQ", "AP-C-NEWEQ201", "AP-C-EQ101", "AP-C-EQ201",
+                          "AP-C-EQ401"])],
+    "AP-R-LOG": [(0.6, ["AP-C-WH", "AP-C-WH301", "AP-C-SAFE", "AP-C-SAFE301"]),
+                 (0.4, ["AP-C-COST", "AP-C-COST301", "AP-C-WH", "AP-C-WH301"])],
+    "AP-R-MGR": [(0.6, ["AP-C-TEAM", "AP-C-TEAM301", "AP-C-COST", "AP-C-COST301"]),
+                 (0.4, ["AP-C-QC201", "AP-C-QC301", "AP-C-COST", "AP-C-QC401"])],
+    "AP-R-STAFF": [(0.5, ["AP-C-SAFE", "AP-C-SAFE301", "AP-C-COST"]),
+                   (0.5, ["AP-C-COST", "AP-C-COST301", "AP-C-SAFE"])],
 }
-ON_PATH = 0.75  # the chance that a step follows the path; otherwise any course (noise)
+ON_BRANCH = 0.75  # the chance that a step is the branch's next course; otherwise any course
+NEAR_INTEREST = 0.5  # of the other steps, the share that stays with the branch's skills
+FOLLOWS_PLAN = 0.8  # the chance that a plan's member takes its course (before or after due)
 
 
-def path_steps(seed: int, timeline: Timeline, emp: Employee) -> list[tuple[str, date]]:
-    """(course, day) of the employee's walk along their role's path over the year: a
-    step every three to nine weeks while engaged, on the path three times in four."""
+@dataclass(frozen=True)
+class PlanSpec:
+    """A training plan of the demo: for a department (with its sub-departments), a job
+    role, or a list of the employees of one role; days relative to the demo's today."""
+
+    code: str
+    name: str
+    courses: tuple[str, ...]
+    starts_days_ago: int
+    due_in_days: int
+    department: str | None = None
+    job_role: str | None = None
+    listed_role: str | None = None
+
+    def applies_to(self, emp: Employee) -> bool:
+        if self.listed_role is not None:
+            return emp.role == self.listed_role
+        if self.job_role is not None and emp.role != self.job_role:
+            return False
+        return self.department is None or self.department in _lineage(emp.department)
+
+
+PLANS = [
+    PlanSpec("AP-P-SAFETY", "年度安全生产培训", ("AP-C-SAFE",), 130, -40, department="AP"),
+    PlanSpec("AP-P-NEWEQ", "新设备操作培训", ("AP-C-NEWEQ",), 180, 30, job_role="AP-R-OP"),
+    PlanSpec("AP-P-QC", "装配车间质量管控进阶", ("AP-C-QC201",), 100, -10,
+             department="AP-ASM"),
+    PlanSpec("AP-P-LEADS", "班组长管理能力提升", ("AP-C-TEAM", "AP-C-EQ101"), 110, -20,
+             listed_role="AP-R-LEAD"),
+    PlanSpec("AP-P-TPM", "设备部精益保全推进", ("AP-C-EQ201", "AP-C-EQ401"), 120, 20,
+             department="AP-EQ"),
+]
+
+
+def _lineage(department: str) -> set[str]:
+    parents = {code: parent for code, _, parent in DEPARTMENTS}
+    out: set[str] = set()
+    at: str | None = department
+    while at is not None:
+        out.add(at)
+        at = parents.get(at)
+    return out
+
+
+def branch_of(seed: int, emp: Employee) -> list[str]:
+    """The branch of the role the employee follows (fixed for them by the seed)."""
+    rng = random.Random(f"{seed}:{emp.no}:branch")
+    branches = BRANCHES[emp.role]
+    return rng.choices([b for _, b in branches], weights=[w for w, _ in branches])[0]
+
+
+def path_steps(seed: int, timeline: Timeline, emp: Employee,
+               records: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, date]]:
+    """(course, day) of the employee's own steps over the year (until they leave), given
+    their other ``records``: the course of each required skill they prove during the
+    year, a few days before the exam or assessment; their plans' courses; and a step
+    every five to twelve weeks while engaged (less before the points system reached
+    them, fading before a leaver goes): the branch's next course three times in four,
+    else, half the time, a course of one of the branch's skills, or any course open
+    to them (the more appealing ones more often)."""
     rng = random.Random(f"{seed}:{emp.no}:path")
-    path = ROLE_PATHS[emp.role]
-    everything = [c.code for c in COURSES if c.code != "AP-C-LIVE"] + \
-        [c.code for c in PATH_COURSES]
-    day = max(timeline.year_start, emp.hired_on) + timedelta(days=rng.randrange(0, 40))
+    maker = FactMaker(seed, timeline, emp)
+    taken = {b["course_code"]: _day(b["completed_at"]) for p, b in records
+             if p.endswith("course-completions")}
+    planned = _planned(rng, timeline, emp, _proof_courses(rng, timeline, records))
+    branch = branch_of(seed, emp)
+    themes = {SKILL_OF.get(c) for c in branch} - {None}
     done: list[tuple[str, date]] = []
-    taken: set[str] = set()
+    day = max(timeline.year_start, emp.hired_on) + timedelta(days=rng.randrange(0, 40))
+
+    def take(course: str, on: date) -> None:
+        if course not in taken or taken[course] > on:
+            taken[course] = on
+            done.append((course, on))
+
     while day < timeline.today - timedelta(days=1) and (emp.left_on is None
                                                         or day <= emp.left_on):
-        if rng.random() < (0.35 + 0.6 * emp.engagement) * engagement_factor(emp, day):
-            ahead = [c for c in path if c not in taken]
-            if ahead and rng.random() < ON_PATH:
-                course = ahead[0]
+        while planned and planned[0][1] <= day:
+            course, on = planned.pop(0)
+            take(course, on)
+        month = day.replace(day=1)
+        if rng.random() < 0.25 * engagement_factor(emp, month) + \
+                0.9 * maker.active_probability(month):
+            have = {c for c, on in taken.items() if on <= day}
+            ahead = [c for c in branch if _may_start(c, have)]
+            if ahead and rng.random() < ON_BRANCH:
+                take(ahead[0], day)
             else:
-                course = rng.choice([c for c in everything if c not in taken] or everything)
-            taken.add(course)
-            done.append((course, day))
-        day += timedelta(days=rng.randrange(21, 63))
-    return done
+                open_ = [c for c in APPEAL if _may_start(c, have)]
+                near = [c for c in open_ if SKILL_OF.get(c) in themes]
+                if near and rng.random() < NEAR_INTEREST:
+                    open_ = near
+                if open_:
+                    take(rng.choices(open_, weights=[APPEAL[c] for c in open_])[0], day)
+        day += timedelta(days=rng.randrange(35, 84))
+    for course, on in planned:
+        if on < timeline.today and (emp.left_on is None or on <= emp.left_on):
+            take(course, on)
+    return sorted(done, key=lambda step: step[1])
 
 
-def path_facts(seed: int, timeline: Timeline, emp: Employee) -> list[tuple[str, dict[str, Any]]]:
-    """The walk as completion requests (client ids of their own, so re-runs are harmless)."""
+def _may_start(course: str, have: set[str]) -> bool:
+    """Not taken yet, and its prerequisite (if any) taken."""
+    return course not in have and PREREQUISITE.get(course, course) in have | {course}
+
+
+def _proof_courses(rng: random.Random, timeline: Timeline,
+                   records: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, date]]:
+    """The course of each skill proven during the year, some days before the proof."""
+    out = []
+    exam_course = {c.code + "-X": c.code for c in COURSES}
+    for path, body in records:
+        if path.endswith("exam-attempts"):
+            course, day = exam_course[body["exam_code"]], _day(body["attempted_at"])
+        elif path.endswith("practical-assessments"):
+            course, day = COURSE_OF_SKILL[body["skill_code"]].code, _day(body["assessed_at"])
+        else:
+            continue
+        if day >= timeline.year_start:
+            out.append((course, day - timedelta(days=rng.randrange(2, 12))))
+    return out
+
+
+def _planned(rng: random.Random, timeline: Timeline, emp: Employee,
+             before_proofs: list[tuple[str, date]]) -> list[tuple[str, date]]:
+    """Dated courses the employee takes because of a coming exam or a plan, by date."""
+    out = list(before_proofs)
+    for plan in PLANS:
+        if not plan.applies_to(emp):
+            continue
+        start = max(timeline.today - timedelta(days=plan.starts_days_ago), emp.hired_on)
+        due = timeline.today + timedelta(days=plan.due_in_days)
+        for course in plan.courses:
+            if due > start and rng.random() < FOLLOWS_PLAN:
+                # most before the due date, some late
+                span = (due - start).days
+                out.append((course, start + timedelta(days=rng.randrange(span + span // 4 + 1))))
+    return sorted(((c, d) for c, d in out if d < timeline.today), key=lambda step: step[1])
+
+
+def _day(moment: str) -> date:
+    return date.fromisoformat(moment[:10])
+
+
+def path_facts(seed: int, timeline: Timeline, emp: Employee,
+               records: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """The steps as completion requests (client ids of their own, so re-runs are
+    harmless)."""
     return [("/training/v1/course-completions", {
         "client_id": str(uuid.uuid5(NAMESPACE, f"{seed}:{emp.no}:path:{i}")),
         "employee_no": emp.no, "course_code": course, "completed_at": timeline.at(day, 10)})
-        for i, (course, day) in enumerate(path_steps(seed, timeline, emp))]
+        for i, (course, day) in enumerate(path_steps(seed, timeline, emp, records))]
 
 
 # -- Attrition: the year's leavers and the signal they leave behind ------------------

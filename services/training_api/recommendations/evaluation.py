@@ -4,8 +4,10 @@ most popular courses in the employee's role, and random courses) each propose
 five courses; a proposal hits when the employee completed one of them for the
 first time within the horizon after the cut-off. Hit rate@5 and NDCG@5
 (scikit-learn's ``ndcg_score``) are averaged over the employees who completed
-anything new in the horizon. Plans are left out (their history is not kept as of
-a date), so the ranker is judged on its other factors only."""
+anything new in the horizon. The training plans an employee knew of at the cut-off
+(set up before it, due from 90 days before it on) count as the service counts them.
+Every method proposes only courses the employee may take (open to their role, of a
+format it attends, prerequisites met, not completed)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sklearn.metrics import ndcg_score
 from services.training_api.recommendations.ranker import (
     CourseInfo,
     Learner,
+    PlanDue,
     RoleSignals,
     Weights,
     may_take,
@@ -37,12 +40,22 @@ class Person:
     employee_no: str
     job_role: str
     family: str
+    left_on: date | None = None  # a leaver's last day: not a colleague after it
 
 
 @dataclass(frozen=True)
 class RoleModel:
     required: Mapping[str, int]
     course_formats: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PlanAssignment:
+    employee_no: str
+    course_code: str
+    plan_name: str
+    set_up_on: date  # the plan is known from this day
+    due_on: date
 
 
 @dataclass
@@ -56,6 +69,7 @@ class History:
     skill_names: dict[str, str]
     completions: list[tuple[str, str, date]]  # employee_no, course, day
     proofs: list[tuple[str, str, int, date]]  # employee_no, skill, level, day
+    plans: list[PlanAssignment] = field(default_factory=list)
     weights: Weights = field(default_factory=Weights)
 
 
@@ -79,7 +93,7 @@ def evaluate(h: History, *, cutoff: date, horizon_days: int = 90, seed: int = 7,
              progress: Callable[[float], None] | None = None) -> Result:
     before, targets = _split(h, cutoff, horizon_days)
     learners = _learners(h, before, cutoff)
-    signals = _signals(h, before, learners)
+    signals = _signals(h, before, learners, cutoff)
     methods: dict[str, list[Score]] = defaultdict(list)
     rng = random.Random(seed)
     todo = [p for p in h.people if targets.get(p.employee_no)]
@@ -146,6 +160,7 @@ def _learners(h: History, before: Mapping[str, list[tuple[str, date]]],
         for course, _ in done:
             for skill in teaches.get(course, {}):
                 records[no][skill] += 1
+    plans = _plans(h, cutoff)
     out = {}
     for p in h.people:
         role = h.roles.get(p.job_role, RoleModel({}))
@@ -154,15 +169,29 @@ def _learners(h: History, before: Mapping[str, list[tuple[str, date]]],
             course_formats=role.course_formats, required=role.required,
             levels=levels.get(p.employee_no, {}),
             completed=frozenset(c for c, _ in before.get(p.employee_no, ())),
-            record_skills=dict(records.get(p.employee_no, {})), today=cutoff)
+            record_skills=dict(records.get(p.employee_no, {})),
+            plans=plans.get(p.employee_no, {}), today=cutoff)
+    return out
+
+
+def _plans(h: History, cutoff: date) -> dict[str, dict[str, PlanDue]]:
+    """employee -> course -> the earliest-due plan known at the cut-off, due from 90
+    days before it on (as ``repository.plan_courses`` reads them)."""
+    out: dict[str, dict[str, PlanDue]] = defaultdict(dict)
+    oldest = cutoff - timedelta(days=90)
+    for a in sorted(h.plans, key=lambda a: a.due_on, reverse=True):  # earliest wins
+        if a.set_up_on <= cutoff and a.due_on >= oldest:
+            out[a.employee_no][a.course_code] = PlanDue(a.plan_name, a.due_on)
     return out
 
 
 def _signals(h: History, before: Mapping[str, list[tuple[str, date]]],
-             learners: Mapping[str, Learner]) -> dict[str, RoleSignals]:
-    done = {no: [c for c, _ in v] for no, v in before.items()}
+             learners: Mapping[str, Learner], cutoff: date) -> dict[str, RoleSignals]:
+    """The model job's signals as of the cut-off: from the employees still there."""
+    staying = {p.employee_no for p in h.people if p.left_on is None or p.left_on >= cutoff}
+    done = {no: [c for c, _ in v] for no, v in before.items() if no in staying}
     members = [Member(p.employee_no, p.job_role, _achiever(learners[p.employee_no]))
-               for p in h.people]
+               for p in h.people if p.left_on is None or p.left_on >= cutoff]
     return role_signals(members, done, neighbours(done))
 
 

@@ -17,6 +17,10 @@ from datetime import date
 FACTORS = ("gap", "progression", "colleagues", "plan", "popularity", "demand")
 # a colleague signal worth a reason of its own
 SHARE_WORTH_SAYING = 0.2
+# progression, against a course bringing the next level of a skill: a jump of more
+# than one level, a course of the skill at or below the level studied, a course
+# building on the skill (not teaching it), the successor of a completed prerequisite
+HALF, SAME_SKILL, BUILDS_ON, SUCCESSOR = 0.5, 0.5, 1.0, 0.6
 
 
 @dataclass(frozen=True)
@@ -66,13 +70,16 @@ class RoleSignals:
 
 @dataclass(frozen=True)
 class Weights:
+    """The defaults are the best of the settings tried in the offline evaluation of
+    generated plants (docs/recommendations.md); HR changes them."""
+
     gap: float = 0.2
     progression: float = 0.3
-    colleagues: float = 0.3
-    plan: float = 0.1
-    popularity: float = 0.1
+    colleagues: float = 0.7
+    plan: float = 1.0
+    popularity: float = 1.0
     demand: float = 0.0
-    diversity: float = 0.2
+    diversity: float = 0.1
 
 
 @dataclass
@@ -110,12 +117,13 @@ def rank(courses: list[CourseInfo], learner: Learner, role: RoleSignals, weights
          demand: Mapping[str, tuple[float, str]] | None = None) -> list[Scored]:
     """The ``limit`` best courses the learner may take, with their reasons."""
     item = _item_scores(learner, role)
-    shares = _record_shares(learner)
+    path = _Path(_record_shares(learner), _studied(courses, learner),
+                 {c.code: c.teaches for c in courses})
     scored = []
     for course in courses:
         if not may_take(course, learner):
             continue
-        factors, reasons = _factors(course, learner, role, item, shares, skill_names, demand)
+        factors, reasons = _factors(course, learner, role, item, path, skill_names, demand)
         total = sum(getattr(weights, f) * v for f, v in factors.items())
         scored.append(Scored(course, total, factors, reasons))
     scored.sort(key=lambda s: (-s.score, s.course.code))
@@ -143,6 +151,27 @@ def diversify(scored: list[Scored], diversity: float, limit: int) -> list[Scored
     return out
 
 
+@dataclass(frozen=True)
+class _Path:
+    """Where the learner stands: the share of their records in each skill, the level
+    they have studied each skill to, and what each course of the catalogue teaches."""
+
+    shares: Mapping[str, float]
+    studied: Mapping[str, int]
+    teaches: Mapping[str, Mapping[str, int]]
+
+
+def _studied(courses: list[CourseInfo], learner: Learner) -> dict[str, int]:
+    """skill -> the higher of the level proven and the highest level taught by a course
+    the learner completed: the level a next course builds on."""
+    out = dict(learner.levels)
+    for course in courses:
+        if course.code in learner.completed:
+            for skill, level in course.teaches.items():
+                out[skill] = max(out.get(skill, 0), level)
+    return out
+
+
 def _record_shares(learner: Learner) -> dict[str, float]:
     total = sum(learner.record_skills.values())
     return {k: v / total for k, v in learner.record_skills.items()} if total else {}
@@ -160,12 +189,12 @@ def _item_scores(learner: Learner, role: RoleSignals) -> dict[str, float]:
 
 
 def _factors(course: CourseInfo, learner: Learner, role: RoleSignals, item: dict[str, float],
-             shares: dict[str, float], names: Mapping[str, str],
+             path: _Path, names: Mapping[str, str],
              demand: Mapping[str, tuple[float, str]] | None,
              ) -> tuple[dict[str, float], list[Reason]]:
     reasons: list[Reason] = []
     gap = _gap(course, learner, names, reasons)
-    progression = _progression(course, learner, shares, names, reasons)
+    progression = _progression(course, learner, path, names, reasons)
     colleagues = _colleagues(course, learner, role, item, reasons)
     plan = _plan(course, learner, reasons)
     popularity = role.popularity.get(course.code, 0.0)
@@ -196,26 +225,37 @@ def _gap(course: CourseInfo, learner: Learner, names: Mapping[str, str],
     return best
 
 
-def _progression(course: CourseInfo, learner: Learner, shares: dict[str, float],
+def _progression(course: CourseInfo, learner: Learner, path: _Path,
                  names: Mapping[str, str], reasons: list[Reason]) -> float:
-    """The next level of a skill the learner's points come from, or the successor of
-    a course they completed."""
-    best, said = 0.0, None
+    """The next level of a skill the learner's records come from (less for a bigger
+    jump or a course of the skill at or below the level studied), a course building
+    on such a skill (its prerequisite courses teach it or it requires a level of it),
+    or the successor of a course they completed."""
+    best, said, ahead = 0.0, "", True
     for skill, taught in course.teaches.items():
-        have = learner.levels.get(skill, 0)
-        share = shares.get(skill, 0.0)
-        if taught > have and share > 0:
-            value = share if taught == have + 1 else share / 2
+        studied, share = path.studied.get(skill, 0), path.shares.get(skill, 0.0)
+        if share > 0:
+            value = share * (1 if taught == studied + 1 else HALF if taught > studied
+                             else SAME_SKILL)
             if value > best:
-                best, said = value, skill
+                best, said, ahead = value, skill, taught > studied
+    built_on = set(course.prerequisite_skills)
+    for before in course.prerequisites:
+        built_on.update(path.teaches.get(before, {}))
+    for skill in built_on - set(course.teaches):
+        value = path.shares.get(skill, 0.0) * BUILDS_ON
+        if value > best:
+            best, said, ahead = value, skill, True
     after = [p for p in course.prerequisites if p in learner.completed]
     if said:
-        percent = round(shares[said] * 100)
-        reasons.append(Reason("progression", f"你的积分主要来自 {names.get(said, said)}"
-                                             f"（{percent}% 的培训记录），进阶课程"))
+        percent, name = round(path.shares[said] * 100), names.get(said, said)
+        source = f"你的积分主要来自 {name}（{percent}% 的培训记录）" \
+            if path.shares[said] >= max(path.shares.values()) else \
+            f"你的培训记录中 {percent}% 来自 {name}"
+        reasons.append(Reason("progression", source + ("，进阶课程" if ahead else "，同类课程")))
     elif after:
         reasons.append(Reason("progression", "你已完成先修课程，这是它的进阶课程"))
-    return max(best, 0.6 if after else 0.0)
+    return max(best, SUCCESSOR if after else 0.0)
 
 
 def _colleagues(course: CourseInfo, learner: Learner, role: RoleSignals,

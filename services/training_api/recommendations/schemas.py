@@ -4,28 +4,34 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from services.training_api.recommendations import ranker
 from shared.contracts.base import ReadSchema, Schema
+
+DEFAULT = ranker.Weights()
 
 
 class Weights(Schema):
-    gap: float = Field(0.2, ge=0, le=10, description="Competency gap: required minus "
-                                                     "current level, as a share of required")
-    progression: float = Field(0.3, ge=0, le=10, description="The next level of the skills "
-                               "the employee's points come from; successors of completed courses")
-    colleagues: float = Field(0.3, ge=0, le=10, description="What colleagues in the role who "
-                              "reached its levels took; courses completed together (item-to-item)")
-    plan: float = Field(0.1, ge=0, le=10, description="Courses of training plans that apply, "
-                                                      "more as the due date nears")
-    popularity: float = Field(0.1, ge=0, le=10, description="Popularity in the role "
-                                                            "(tie-breaker)")
-    demand: float = Field(0.0, ge=0, le=10, description="Forecast skill demand (a hook for "
-                                                       "the demand forecast; nothing feeds it yet)")
+    gap: float = Field(DEFAULT.gap, ge=0, le=10, description=(
+        "Competency gap: required minus current level, as a share of required"))
+    progression: float = Field(DEFAULT.progression, ge=0, le=10, description=(
+        "The next level of the skills the employee's records come from, courses building "
+        "on them, successors of completed courses"))
+    colleagues: float = Field(DEFAULT.colleagues, ge=0, le=10, description=(
+        "What colleagues in the role who reached its levels took; courses completed "
+        "together (item-to-item)"))
+    plan: float = Field(DEFAULT.plan, ge=0, le=10, description=(
+        "Courses of training plans that apply, more as the due date nears"))
+    popularity: float = Field(DEFAULT.popularity, ge=0, le=10, description=(
+        "Popularity in the role"))
+    demand: float = Field(DEFAULT.demand, ge=0, le=10, description=(
+        "Forecast skill demand (a hook for the demand forecast; nothing feeds it yet)"))
 
 
 class RecommendationSettingsUpdate(Schema):
     weights: Weights = Field(default_factory=Weights)
-    diversity: float = Field(0.2, ge=0, le=0.95, description="A course sharing a skill with n "
-                             "courses ranked above it keeps (1 - diversity)^n of its score")
+    diversity: float = Field(DEFAULT.diversity, ge=0, le=0.95, description=(
+        "A course sharing a skill with n courses ranked above it keeps (1 - diversity)^n "
+        "of its score"))
     taken_within_days: int = Field(30, ge=1, le=365, description="A recommendation shown and "
                                    "then completed within this many days counts as taken")
 
