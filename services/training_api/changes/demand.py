@@ -5,7 +5,9 @@ backtest) beside that of a naive forecast. Pure: a monthly series in, figures ou
 Method, by history length (complete months):
 - 24 or more: Holt-Winters exponential smoothing (statsmodels), damped additive
   trend and additive 12-month seasonality;
-- 6 to 23: Holt's exponential smoothing with a damped additive trend;
+- 6 to 23: simple exponential smoothing (a level, no trend: a trend read from
+  under two years of a plant's history, with its rollouts and reorganisations,
+  extrapolates noise);
 - fewer, or when the fit fails: seasonal naive (the same month a year before) with
   12 or more months, else naive (the last month).
 Forecasts are never negative. Backtest: from each of the last four origins that
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
+from statsmodels.tsa.holtwinters import ExponentialSmoothing, SimpleExpSmoothing
 
 MIN_SMOOTHING = 6
 MIN_SEASONAL = 24
@@ -55,14 +57,14 @@ def smoothing(history: np.ndarray, horizon: int) -> tuple[str, np.ndarray]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fit = ExponentialSmoothing(
-                    history.astype(float), trend="add", damped_trend=True,
-                    seasonal="add" if seasonal else None,
-                    seasonal_periods=SEASON if seasonal else None,
-                    initialization_method="estimated").fit()
+                fit = (ExponentialSmoothing(
+                    history.astype(float), trend="add", damped_trend=True, seasonal="add",
+                    seasonal_periods=SEASON, initialization_method="estimated")
+                    if seasonal else SimpleExpSmoothing(
+                        history.astype(float), initialization_method="estimated")).fit()
             values = np.asarray(fit.forecast(horizon), dtype=float)
             if np.all(np.isfinite(values)):
-                name = "holt_winters" if seasonal else "holt_damped"
+                name = "holt_winters" if seasonal else "simple_smoothing"
                 return name, np.clip(values, 0, None)
         except (ValueError, np.linalg.LinAlgError):
             pass

@@ -27,7 +27,7 @@ def test_a_long_seasonal_history_is_smoothed_with_its_season_and_beats_naive():
 
 
 def test_shorter_histories_fall_back_as_documented():
-    assert demand.forecast(seasonal_series(12), horizon=2).method == "holt_damped"
+    assert demand.forecast(seasonal_series(12), horizon=2).method == "simple_smoothing"
     assert demand.forecast([3, 5, 4], horizon=2).method == "naive"
     assert demand.forecast([3, 5, 4], horizon=2).values == [4.0, 4.0]
     flat = demand.forecast([0.0] * 14 + [5.0] * 0, horizon=3)
