@@ -12,7 +12,11 @@ from services.training_api.employees.endpoints import EmployeeNoPath
 from services.training_api.recommendations import model, schemas
 from services.training_api.recommendations import repository as repo
 from services.training_api.recommendations.errors import EmployeeNotVisible, NotRecommendable
-from services.training_api.recommendations.service import current_settings, recommendations
+from services.training_api.recommendations.service import (
+    current_settings,
+    model_status,
+    recommendations,
+)
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES, responses
@@ -90,9 +94,11 @@ async def put_recommendation_settings(body: schemas.RecommendationSettingsUpdate
             responses=STANDARD_RESPONSES)
 async def get_recommendation_model(session: DBSession, request: Request,
                                    _: HRAdmin) -> schemas.ModelStatus:
-    """The last build of the colleague signals (what colleagues in each role took,
-    courses completed together) and the schedule. HR."""
-    return await _status(session, request)
+    """The latest build of the colleague signals (what colleagues in each role took,
+    courses completed together): running with its progress, ready, or failed with the
+    error; when the signals in use were built; and the schedule. HR."""
+    return await model_status(session, request.app.state.settings
+                              .recommendation_refresh_seconds)
 
 
 @router.post("/recommendation-model/refresh", response_model=schemas.ModelStatus,
@@ -100,19 +106,10 @@ async def get_recommendation_model(session: DBSession, request: Request,
              summary="Rebuild the colleague model now", responses=STANDARD_RESPONSES)
 async def refresh_recommendation_model(request: Request, response: Response, session: DBSession,
                                        _: HRAdmin) -> schemas.ModelStatus:
-    """Rebuilds at once (in a background task; a build already running on any replica
-    is not started twice). 202 with ``Location`` of the status to poll."""
-    model.refresh_soon(request.app)
+    """Starts a build (committed as running before this answers) and finishes it in the
+    background; when a build is running already on any replica, none is started and
+    the answer is that build's status. 202 with ``Location`` of the status to poll."""
+    await model.start(request.app)
     response.headers["Location"] = "/training/v1/recommendation-model"
-    return await _status(session, request)
-
-
-async def _status(session: DBSession, request: Request) -> schemas.ModelStatus:
-    run = await repo.last_run(session, ready=False)
-    ready = run if run is not None and run.status == "ready" else \
-        await repo.last_run(session, ready=True)
-    refresh = request.app.state.settings.recommendation_refresh_seconds
-    return schemas.ModelStatus(
-        status=run.status if run else "never", built_at=ready.finished_at if ready else None,
-        employees=ready.employees if ready else None,
-        completions=ready.completions if ready else None, refresh_seconds=refresh)
+    return await model_status(session, request.app.state.settings
+                              .recommendation_refresh_seconds)

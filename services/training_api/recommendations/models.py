@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -97,6 +98,8 @@ class RecommendationModelRun(Base):
     employees: Mapped[int | None] = mapped_column(Integer)
     completions: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(2000))
+    progress: Mapped[float | None] = mapped_column(Float)  # 0-1 while running
+    phase: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (CheckConstraint("status IN ('running', 'ready', 'failed')",
                                       name="status_known"),)

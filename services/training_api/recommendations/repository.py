@@ -195,6 +195,10 @@ async def mark_shown(session: AsyncSession, employee_no: str,
               "times": RecommendationShown.times + 1, "reasons": stmt.excluded.reasons}))
 
 
+# the model build's advisory lock (two int4 keys: pg_locks shows them as classid, objid)
+LOCK_CLASS, LOCK_KEY = 0x4A46, 12
+
+
 async def last_run(session: AsyncSession, *, ready: bool) -> RecommendationModelRun | None:
     stmt = select(RecommendationModelRun).order_by(RecommendationModelRun.id.desc()).limit(1)
     if ready:
@@ -202,8 +206,12 @@ async def last_run(session: AsyncSession, *, ready: bool) -> RecommendationModel
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def try_model_lock(session: AsyncSession) -> bool:
-    """One replica builds the model at a time (released at the transaction's end)."""
-    return bool((await session.execute(
-        text("SELECT pg_try_advisory_xact_lock(hashtext('jifen.recommendation_model'))")
-    )).scalar())
+async def build_running(session: AsyncSession) -> bool:
+    """Whether a model build holds its lock now (on any replica)."""
+    return bool(await session.scalar(text("""
+        SELECT EXISTS (SELECT 1 FROM pg_locks
+                       WHERE locktype = 'advisory' AND granted AND classid = :cls
+                         AND objid = :key AND objsubid = 2
+                         AND database = (SELECT oid FROM pg_database
+                                         WHERE datname = current_database()))"""),
+        {"cls": LOCK_CLASS, "key": LOCK_KEY}))

@@ -74,10 +74,17 @@ class Dismissal(ReadSchema):
 
 
 class ModelStatus(ReadSchema):
-    status: str = Field(description="ready, running, failed, or never")
-    built_at: datetime | None
-    employees: int | None
-    completions: int | None
+    status: str = Field(description="The latest build: running, ready, failed, or never "
+                                    "(no build yet); a build whose process stopped reads "
+                                    "failed")
+    started_at: datetime | None = Field(description="When the latest build started")
+    progress: float | None = Field(description="0-1 while running, 1 when ready")
+    phase: str | None = Field(description="What the running build is doing")
+    error: str | None = Field(description="Why the latest build failed")
+    built_at: datetime | None = Field(description="When the signals in use were built "
+                                                  "(the latest ready build)")
+    employees: int | None = Field(description="Active employees in the signals in use")
+    completions: int | None = Field(description="Completions the signals in use counted")
     refresh_seconds: float
 
 

@@ -13,6 +13,7 @@ from services.training_api.facts import repository as facts_repo
 from services.training_api.recommendations import repository as repo
 from services.training_api.recommendations import schemas
 from services.training_api.recommendations.errors import EmployeeNotVisible, NotRecommendable
+from services.training_api.recommendations.model import INTERRUPTED
 from services.training_api.recommendations.ranker import (
     Learner,
     RoleSignals,
@@ -59,6 +60,24 @@ async def current_settings(session: AsyncSession) -> schemas.RecommendationSetti
         return schemas.RecommendationSettings(updated_by=None, updated_at=None)
     return schemas.RecommendationSettings(**row.values, updated_by=row.updated_by,
                                           updated_at=row.updated_at)
+
+
+async def model_status(session: AsyncSession, refresh_seconds: float) -> schemas.ModelStatus:
+    """The latest build as it is: a ``running`` row whose build no longer holds the lock
+    (its process stopped) reads failed."""
+    latest = await repo.last_run(session, ready=False)
+    ready = latest if latest is not None and latest.status == "ready" else \
+        await repo.last_run(session, ready=True)
+    state, error = (latest.status, latest.error) if latest else ("never", None)
+    if state == "running" and not await repo.build_running(session):
+        state, error = "failed", INTERRUPTED
+    progress = {"running": latest.progress if latest else None, "ready": 1.0}.get(state)
+    return schemas.ModelStatus(
+        status=state, started_at=latest.started_at if latest else None, progress=progress,
+        phase=latest.phase if latest and state == "running" else None, error=error,
+        built_at=ready.finished_at if ready else None,
+        employees=ready.employees if ready else None,
+        completions=ready.completions if ready else None, refresh_seconds=refresh_seconds)
 
 
 class RecommendationService:
