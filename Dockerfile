@@ -25,4 +25,5 @@ USER jifen
 
 EXPOSE 8001 8002 8003
 CMD ["uvicorn", "services.training_api.main:app", "--host", "0.0.0.0", "--port", "8001", \
-     "--proxy-headers", "--forwarded-allow-ips", "*"]
+     "--proxy-headers", "--forwarded-allow-ips", "*", \
+     "--http", "shared.uvicorn_protocol:ProblemHttpToolsProtocol"]

@@ -172,6 +172,9 @@ class Stack:
                 "warning",
                 "--timeout-graceful-shutdown",
                 "5",
+                # requests uvicorn itself refuses are answered as problem+json too
+                "--http",
+                "shared.uvicorn_protocol:ProblemHttpToolsProtocol",
             ],
             cwd=REPO_ROOT,
             env=self.service_env(service),

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
+from shared.identity import canonical_employee_no
 from shared.tokens import ROLES, mint_token  # noqa: F401 (mint_token re-exported)
 
 # A calling service proves who it is with its own key (shared/service_auth.py), and
 # gets this role only from there: a "service" role in a user token is ignored.
 SERVICE_ROLE = "service"
+# The longest a user token may still be valid for (jifen token signs 8 h by default).
+MAX_TOKEN_LIFETIME_SECONDS = 31 * 86400
 
 _bearer = HTTPBearer(
     auto_error=False, description="JWT minted by the identity provider or `jifen token`"
@@ -84,18 +87,33 @@ def _verify(
         raise Unauthorized("The token has expired") from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(f"The token is not valid: {exc}") from exc
+    expires = _expiry(claims)
     roles = claims.get("roles") or []
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise Unauthorized("The token's roles claim must be a list of strings")
     departments = claims.get("departments") or []
     if not isinstance(departments, list):
         raise Unauthorized("The token's departments claim must be a list")
-    principal = Principal(
-        sub=str(claims["sub"]),
-        roles=frozenset(r for r in roles if r in ROLES),
-        departments=tuple(str(d) for d in departments),
-    )
-    return principal, float(claims["exp"])
+    granted = frozenset(r for r in roles if r in ROLES)
+    sub = str(claims["sub"])
+    if granted - {"integration"}:  # a person: the subject is their employee number
+        sub = canonical_employee_no(sub)
+    principal = Principal(sub=sub, roles=granted,
+                          departments=tuple(str(d) for d in departments))
+    return principal, expires
+
+
+def _expiry(claims: dict[str, Any]) -> float:
+    """``exp`` as a number of seconds (PyJWT also takes "123" and 1e308), no further
+    away than MAX_TOKEN_LIFETIME_SECONDS: a token that never expires is refused."""
+    exp, iat = claims["exp"], claims.get("iat")
+    for name, value in (("exp", exp), ("iat", iat)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise Unauthorized(f"The token's {name} claim must be a whole number of seconds")
+    if exp - time.time() > MAX_TOKEN_LIFETIME_SECONDS:
+        raise Unauthorized(f"The token expires more than {MAX_TOKEN_LIFETIME_SECONDS // 86400} "
+                           "days from now; tokens must be short-lived")
+    return float(exp)
 
 
 async def current_principal(

@@ -4,9 +4,9 @@ fed by ``employee.upserted`` events from training_api."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     BigInteger,
@@ -28,6 +28,7 @@ from shared.auth import AuditReader
 from shared.consumer import RejectEvent
 from shared.contracts.events import EmployeeFacts, EventEnvelope
 from shared.errors import Forbidden, NotFound, Unauthorized, responses
+from shared.identity import EmployeeNoPath
 
 
 def employee_copy_table(metadata: MetaData) -> Table:
@@ -115,7 +116,7 @@ def employee_copy_router(service: str, table: Table) -> APIRouter:
     async def get_employee_copy(
         request: Request,
         _: AuditReader,
-        employee_no: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")],
+        employee_no: EmployeeNoPath,
     ) -> EmployeeCopy:
         """What this service knows of an employee (synced from training_api), with
         the version it holds: for operators checking that the sync has caught up

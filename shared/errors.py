@@ -8,13 +8,16 @@ one shape, so clients parse one format.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -223,17 +226,26 @@ def install_problem_handlers(app: FastAPI) -> None:
                 detail=_first_line(exc),
             )
         log.error("database_error", sqlstate=sqlstate, error=_first_line(exc))
-        return problem_response(
-            request,
-            status=503,
-            slug="database-unavailable",
-            title="The database could not answer",
-            detail="Try again shortly",
-            headers={"Retry-After": "2"},
-        )
+        return database_unavailable(request)
+
+    async def _outage_or_crash(request: Request, exc: Exception) -> JSONResponse:
+        """Connection errors of the database come as OSError, asyncpg and SQLAlchemy
+        types; answered here, inside the app, the connection to the gateway stays
+        usable (an error that reaches the server's last resort closes it)."""
+        if database_outage(exc):
+            log.error("database_unreachable", error=repr(exc)[:300])
+            return database_unavailable(request)
+        raise exc
+
+    for kind in (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                 sa_exc.SQLAlchemyError):
+        app.add_exception_handler(kind, _outage_or_crash)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        if database_outage(exc):
+            log.error("database_unreachable", error=repr(exc)[:300])
+            return database_unavailable(request)
         log.exception("unhandled_error", error=repr(exc))
         return problem_response(
             request,
@@ -242,6 +254,63 @@ def install_problem_handlers(app: FastAPI) -> None:
             title="Internal error",
             detail="The error was logged with this request's X-Request-ID",
         )
+
+
+def database_unavailable(request: Request | None) -> JSONResponse:
+    return problem_response(
+        request,
+        status=503,
+        slug="database-unavailable",
+        title="The database could not answer",
+        detail="Try again shortly",
+        headers={"Retry-After": "2"},
+    )
+
+
+# the layers a database connection goes through; an OSError raised in one of them is
+# the database's network, never a file or a peer service
+_DATABASE_MODULES = ("asyncpg", "sqlalchemy")
+
+
+def database_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached: a
+    refused, reset or lost connection, a server shutting down, or no pooled
+    connection to be had. Such errors surface as different types from asyncpg,
+    SQLAlchemy and the socket layer, so one check serves every route."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, _OUTAGE_TYPES):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+            return True  # "connection is closed": lost under the pool's feet
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        if isinstance(exc, OSError | asyncio.TimeoutError) and _raised_in(exc, _DATABASE_MODULES):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+_OUTAGE_TYPES = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    sa_exc.TimeoutError,  # the pool had no connection to give within its timeout
+    sa_exc.DisconnectionError,
+)
+
+
+def _raised_in(exc: BaseException, modules: tuple[str, ...]) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_globals.get("__name__", "")
+        if name.split(".", 1)[0] in modules:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:

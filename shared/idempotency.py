@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import decode_token
 from shared.db import Prebuilt, prebuild, read_connection
-from shared.errors import PROBLEM_MEDIA_TYPE, problem_type
+from shared.errors import PROBLEM_MEDIA_TYPE, database_outage, problem_type
 
 HEADER = b"idempotency-key"
 # A request that holds its key longer than this is taken to have died with its process.
@@ -72,7 +72,14 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         digest = _request_digest(scope, headers, body)
         engine = scope["app"].state.engine
-        claimed, existing = await self._claim(engine, caller, key, digest)
+        try:
+            claimed, existing = await self._claim(engine, caller, key, digest)
+        except Exception as exc:
+            if not database_outage(exc):
+                raise
+            await _problem(send, 503, "database-unavailable", "The database could not answer",
+                           "Try again shortly", headers=[(b"retry-after", b"2")])
+            return
         if not claimed:
             await self._answer_existing(send, existing, digest)
             return
@@ -275,7 +282,8 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
+async def _problem(send: Send, status: int, slug: str, title: str, detail: str,
+                   headers: list[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps(
         {"type": problem_type(slug), "title": title, "status": status, "detail": detail}
     ).encode()
@@ -286,6 +294,7 @@ async def _problem(send: Send, status: int, slug: str, title: str, detail: str) 
             "headers": [
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
+                *headers,
             ],
         }
     )

@@ -11,6 +11,8 @@ class Settings(ServiceSettings):
 
     service_name: str = "training"
     import_max_bytes: int = 20 * 1024 * 1024
+    # parsing an upload runs in a child process, stopped after this long (422)
+    import_parse_seconds: float = 30.0
     # how often the colleague signals of the recommendations are rebuilt
     recommendation_refresh_seconds: float = 900
     # early warning: fewer leavers than this in the training window or the held-out

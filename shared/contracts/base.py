@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
 
 class Schema(BaseModel):
@@ -18,6 +19,21 @@ class Schema(BaseModel):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
         return value
+
+
+def visible_text(value: str) -> str:
+    """Refuse invisible format characters in a name people see: bidirectional
+    overrides (U+202E turns "张伟" into something that reads differently on a
+    leaderboard), zero-width characters, a byte-order mark, and control
+    characters. Free text (notes, feedback) may keep them; names may not."""
+    for char in value:
+        if unicodedata.category(char) in ("Cf", "Cc"):
+            raise ValueError(f"must not contain the invisible character U+{ord(char):04X} "
+                             f"({unicodedata.name(char, 'control character')})")
+    return value
+
+
+VisibleText = AfterValidator(visible_text)
 
 
 class ReadSchema(BaseModel):

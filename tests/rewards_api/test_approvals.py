@@ -92,8 +92,10 @@ async def test_nobody_approves_their_own_and_other_departments_cannot(gw):
     path = f"/rewards/v1/redemptions/{made['id']}"
     self_as_manager = auth(emp["employee_no"], "manager", "hr_admin",
                            departments=(emp["org"]["department"]["code"],))
+    lower_case_self = auth(emp["employee_no"].lower(), "manager", "hr_admin",
+                           departments=(emp["org"]["department"]["code"],))
 
-    for headers in (emp["headers"], self_as_manager):
+    for headers in (emp["headers"], self_as_manager, lower_case_self):
         for action, body in (("approve", {}), ("reject", {"reason": "自己驳回"})):
             r = await gw.post(f"{path}/{action}", headers=headers, json=body)
             assert r.status_code == 403, r.text

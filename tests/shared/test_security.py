@@ -2,6 +2,7 @@
 
 import base64
 import json
+import socket
 import time
 
 import jwt
@@ -52,6 +53,11 @@ BAD_TOKENS = {
     "wrong issuer": sign(good_claims(iss="evil")),
     "no exp": sign({k: v for k, v in good_claims().items() if k != "exp"}),
     "tampered payload": tampered(),
+    "exp as a string": sign(good_claims(exp=str(int(time.time()) + 600))),
+    "exp 1e308": sign(good_claims(exp=1e308)),
+    "exp a float": sign(good_claims(exp=time.time() + 600)),
+    "exp in forty days": sign(good_claims(exp=int(time.time()) + 40 * 86400)),
+    "iat a string": sign(good_claims(iat="yesterday")),
     "garbage": "not.a.jwt",
 }
 
@@ -171,3 +177,34 @@ async def test_oversized_body_is_413_problem(gw, hr):
 
 async def test_wrong_role_is_403_problem(gw):
     await problem(await gw.get("/training/v1/admin/outbox", headers=auth("E7", "employee")), 403)
+
+
+@pytest.mark.parametrize("header", [b"X-Note: a\x01b", b"X-Note: \x7fdel", b"X-Bad\x02Name: x"])
+def test_control_characters_in_a_header_are_a_problem(stack, header):
+    """Whichever refuses it, the gateway or the service behind it, the answer is a 400
+    problem document, not a text/plain page."""
+    request = (b"GET /training/v1/departments HTTP/1.1\r\nHost: jifen\r\n" + header +
+               b"\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", stack.config.gateway_port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b" ", 2)[1] == b"400", answer[:300]
+    assert b"application/problem+json" in head.lower(), answer[:300]
+    assert json.loads(body)["status"] == 400
+
+
+async def test_display_names_refuse_invisible_characters(gw, hr):
+    org = await create_org(gw)
+    for name in ("张\u202e伟", "\ufeff李娜", "王\u200b强"):
+        r = await gw.put(f"/training/v1/employees/{uid('E')}", headers=hr, json={
+            "name": name, "department_code": org["department"]["code"],
+            "job_role_code": org["role"]["code"]})
+        assert r.status_code == 422, (name, r.text)
+        assert r.json()["errors"][0]["pointer"] == "#/name"
+        assert "U+" in r.json()["errors"][0]["detail"]
+    r = await gw.put(f"/training/v1/departments/{uid('D')}", headers=hr,
+                     json={"name": "焊装\u2066车间"})
+    assert r.status_code == 422

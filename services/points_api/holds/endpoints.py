@@ -16,6 +16,7 @@ from shared.auth import AuditReader
 from shared.contracts.holds import Hold, HoldCreate
 from shared.db import DBSession
 from shared.errors import problems
+from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from shared.service_auth import ServiceCaller
 
@@ -61,7 +62,7 @@ async def get_hold_for_rewards(hold_id: HoldIdPath, session: DBSession,
             summary="List holds", responses=problems())
 async def list_holds(
     session: DBSession, _: AuditReader, limit: Limit = 50, cursor: Cursor = None,
-    employee_no: Annotated[str | None, Query(max_length=50)] = None,
+    employee_no: EmployeeNoQuery = None,
     status_: Annotated[Literal["active", "captured", "released", "expired"] | None,
                        Query(alias="status")] = None,
 ) -> Page[Hold]:

@@ -21,6 +21,7 @@ from services.points_api.ledger.periods import CompanyTZ
 from shared.auth import AuditReader, CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
+from shared.identity import EmployeeNoQuery
 from shared.pagination import (
     Cursor,
     Limit,
@@ -88,7 +89,7 @@ async def list_honours(
     period: Annotated[str | None, Query(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$",
                                         description="2026-10 (a month) or 2026 (a year)")]
     = None,
-    employee_no: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")] = None,
+    employee_no: EmployeeNoQuery = None,
 ) -> Page[HonourEntry]:
     """Newest period first, then by board and rank. Any signed-in user; an employee
     who hides their name shows as 匿名 to others."""

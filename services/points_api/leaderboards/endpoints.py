@@ -24,6 +24,7 @@ from services.points_api.ledger.periods import CompanyTZ
 from shared.auth import CurrentUser
 from shared.db import DBSession, ReadDB
 from shared.errors import BadCursor, problems
+from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit
 
 router = APIRouter(prefix="/points/v1", tags=["leaderboards"])
@@ -61,8 +62,7 @@ async def get_leaderboard(db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
             summary="An employee's rank with the k above and below",
             responses=problems(AccountNotFound, NotInScope))
 async def get_my_rank(db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
-                      employee_no: Annotated[str | None, Query(
-                          pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
+                      employee_no: Annotated[EmployeeNoQuery, Query(
                           description="Whose rank; the caller's own when left out")] = None,
                       k: Annotated[int, Query(ge=0, le=50, description="Rows above and below")]
                       = 3,

@@ -15,6 +15,7 @@ from services.points_api.ledger.errors import (
     EntryNotFound,
     InsufficientPoints,
     InvalidEntryFilter,
+    SelfAdjustment,
 )
 from services.points_api.ledger.periods import (
     PERIOD_PATTERN,
@@ -35,6 +36,7 @@ from services.points_api.rules.schemas import Category
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession, ReadDB
 from shared.errors import BadCursor, FieldError, problems
+from shared.identity import EmployeeNoPath  # noqa: F401 (re-exported)
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
 from shared.service_auth import ServiceCaller
 
@@ -42,8 +44,6 @@ router = APIRouter(prefix="/points/v1", tags=["ledger"])
 internal_router = APIRouter(prefix="/points/v1/internal", tags=["internal"],
                             include_in_schema=False)
 FromRewards = ServiceCaller("rewards")
-EmployeeNoPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
-                                     description="Employee number from the HR suite")]
 EntryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 TimeBound = Annotated[str | None, Query(
     max_length=40, description="A date (YYYY-MM-DD, in the company's time zone) or an "
@@ -107,12 +107,13 @@ async def get_entry(entry_id: EntryIdPath, session: DBSession,
 @router.post("/accounts/{employee_no}/adjustments", response_model=Entry,
              status_code=status.HTTP_201_CREATED, operation_id="adjust_points",
              summary="Add or take away points by hand",
-             responses=problems(AccountNotFound, InsufficientPoints))
+             responses=problems(AccountNotFound, InsufficientPoints, SelfAdjustment))
 async def adjust_points(employee_no: EmployeeNoPath, body: AdjustmentCreate,
                         session: DBSession, principal: HRAdmin, tz: CompanyTZ) -> Entry:
     """HR only. An ``adjust`` entry that moves the spendable and the qualifying points
     of the category, keeping the HR user (token subject) and the mandatory reason.
-    Taking away more than the spendable balance is 409 ``insufficient-points``.
+    Taking away more than the spendable balance is 409 ``insufficient-points``; HR's
+    own account is 403 ``self-adjustment`` (another HR administrator adjusts it).
     Send an ``Idempotency-Key`` so that a retry does not adjust twice."""
     return await ledger.adjust(session, employee_no, data=body, actor=principal.sub, tz=tz)
 
@@ -121,14 +122,15 @@ async def adjust_points(employee_no: EmployeeNoPath, body: AdjustmentCreate,
              status_code=status.HTTP_201_CREATED, operation_id="reverse_entry",
              summary="Reverse an entry with a compensating entry",
              responses=problems(
-                 EntryNotFound, EntryAlreadyReversed, EntryIsReversal))
+                 EntryNotFound, EntryAlreadyReversed, EntryIsReversal, SelfAdjustment))
 async def reverse_entry(entry_id: EntryIdPath, body: ReversalCreate, session: DBSession,
                         principal: HRAdmin, tz: CompanyTZ) -> Entry:
     """HR only. Appends a ``reverse`` entry that cancels the entry (the entry itself
     never changes). Points already spent stay spent: the reversal takes no more than
     the spendable balance and records the rest as ``details.shortfall``. An entry is
     reversed at most once (409 ``entry-already-reversed``); a reversal cannot be
-    reversed (409 ``entry-is-reversal``)."""
+    reversed (409 ``entry-is-reversal``); an entry of HR's own account is 403
+    ``self-adjustment``."""
     return await ledger.reverse_entry(session, entry_id, data=body, actor=principal.sub, tz=tz)
 
 

@@ -1,4 +1,4 @@
-from shared.errors import Conflict, InvalidRequest, NotFound
+from shared.errors import Conflict, Forbidden, InvalidRequest, NotFound
 
 
 class AccountNotFound(NotFound):
@@ -19,6 +19,10 @@ class EntryIsReversal(Conflict):
 
 class InsufficientPoints(Conflict):
     problem, title = "insufficient-points", "Not enough points"
+
+
+class SelfAdjustment(Forbidden):
+    problem, title = "self-adjustment", "Nobody changes their own points"
 
 
 class InvalidEntryFilter(InvalidRequest):

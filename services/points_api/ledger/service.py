@@ -27,11 +27,13 @@ from services.points_api.ledger.errors import (
     EntryIsReversal,
     EntryNotFound,
     InsufficientPoints,
+    SelfAdjustment,
 )
 from services.points_api.ledger.periods import ALL_TIME, month_key, period_keys
 from services.points_api.ledger.schemas import AdjustmentCreate, Entry, ReversalCreate
 from shared.contracts.points import AwardedEntry, PointsOutcome
 from shared.contracts.training_events import FactVoided
+from shared.identity import canonical_employee_no
 
 
 @dataclass
@@ -212,7 +214,9 @@ class LedgerService:
     async def adjust(self, session: AsyncSession, employee_no: str, *, data: AdjustmentCreate,
                      actor: str, tz: tzinfo) -> Entry:
         """A manual correction by HR, with the actor and reason kept on the entry. Taking
-        away more than the spendable balance is refused."""
+        away more than the spendable balance is refused, and so is any change to the
+        actor's own account, as approving one's own redemption is."""
+        _not_own(employee_no, actor)
         if await employee_copies.get_copy(session, employee_no) is None:
             raise AccountNotFound(f"No employee {employee_no!r} is known to points_api")
         account = await repo.lock_account(session, employee_no)
@@ -237,6 +241,7 @@ class LedgerService:
         if found is None:
             raise EntryNotFound(f"No ledger entry {entry_id}")
         target = found[0]
+        _not_own(target.employee_no, actor)
         account = await repo.lock_account(session, target.employee_no)
         if target.kind == "reverse":
             raise EntryIsReversal(f"Entry {entry_id} is a reversal; adjust instead")
@@ -248,6 +253,12 @@ class LedgerService:
                                      details={"reason": data.reason})
         entries, _ = await self.post(session, target.employee_no, postings, tz=tz)
         return entry_out(entries[0])
+
+
+def _not_own(employee_no: str, actor: str) -> None:
+    if canonical_employee_no(employee_no) == canonical_employee_no(actor):
+        raise SelfAdjustment(f"{actor} cannot change the points of their own account; "
+                             "another HR administrator can")
 
 
 ledger = LedgerService()

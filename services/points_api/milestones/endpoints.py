@@ -31,6 +31,7 @@ from services.points_api.milestones.service import milestones
 from shared.auth import AuditReader, CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
+from shared.identity import EmployeeNoQuery
 from shared.pagination import (
     Cursor,
     Limit,
@@ -153,7 +154,7 @@ async def archive_certification(code: CodePath, session: DBSession,
 async def list_certification_grants(session: DBSession, _: AuditReader, tz: CompanyTZ,
                                     limit: Limit = 50, cursor: Cursor = None,
                                     certification_code: CodeQuery = None,
-                                    employee_no: CodeQuery = None) -> Page[Grant]:
+                                    employee_no: EmployeeNoQuery = None) -> Page[Grant]:
     """HR and auditors (payroll reconciliation): newest first, filtered by
     certification and employee."""
     items, last = await milestones.grants(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import AfterValidator
 
 from services.rewards_api.catalogue import schemas
 from services.rewards_api.catalogue.errors import (
@@ -20,13 +21,15 @@ from services.rewards_api.errors import EmployeeNotFound
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession, ReadDB
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.identity import EMPLOYEE_NO_PATTERN, canonical_employee_no
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/rewards/v1", tags=["catalogue"])
 ItemCodePath = Annotated[str, Path(pattern=schemas.CODE_PATTERN, description="Item code")]
 ForEmployee = Annotated[str | None, Query(
-    alias="employee_no", pattern=r"^[A-Za-z0-9_.\-]{1,50}$",
-    description="HR, auditors and integrations: show the catalogue as this employee sees it")]
+    alias="employee_no", pattern=EMPLOYEE_NO_PATTERN,
+    description="HR, auditors and integrations: show the catalogue as this employee sees it"),
+    AfterValidator(lambda v: canonical_employee_no(v) if v is not None else v)]
 
 
 @router.put("/items/{code}", response_model=schemas.Item, operation_id="upsert_reward_item",

@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.base import ReadSchema, Schema, VisibleText
 
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 VisibleText]
 ItemKind = Literal["paid_leave", "subsidy", "health_check", "voucher", "gift"]
 LimitPeriod = Literal["month", "quarter", "year"]
 RoleFamily = Literal["production", "technical", "quality", "management", "logistics", "other"]

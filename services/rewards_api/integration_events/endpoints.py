@@ -11,6 +11,7 @@ from services.rewards_api.integration_events.schemas import IntegrationEvent, In
 from shared.auth import Principal, require_roles
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/rewards/v1", tags=["integration"])
@@ -25,7 +26,7 @@ IntegrationReader = Annotated[Principal, Depends(require_roles("hr_admin", "inte
 async def list_integration_events(
     session: DBSession, _: IntegrationReader, limit: Limit = 50, cursor: Cursor = None,
     event_type: IntegrationEventType | None = None,
-    employee_no: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")] = None,
+    employee_no: EmployeeNoQuery = None,
     after_id: Annotated[int | None, Query(
         ge=0, le=2**63 - 1, description="Only events after this id: keep the last id you "
                                         "applied and poll with it for what is new")] = None,

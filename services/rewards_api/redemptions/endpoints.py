@@ -34,6 +34,7 @@ from services.rewards_api.redemptions.service import present, reads, redemption_
 from shared.auth import CurrentUser
 from shared.db import DBSession, ReadDB
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.identity import EmployeeNoQuery
 from shared.outbox import after_commit_delivery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
@@ -150,7 +151,7 @@ async def list_redemptions(
     session: DBSession, principal: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
     status_: Annotated[schemas.RedemptionStatus | None, Query(alias="status")] = None,
     item_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
-    employee_no: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")] = None,
+    employee_no: EmployeeNoQuery = None,
 ) -> Page[schemas.Redemption]:
     """Newest first. Employees see their own, managers also those of their
     departments (sub-departments included), HR, auditors and integrations all.

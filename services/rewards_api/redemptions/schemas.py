@@ -9,8 +9,8 @@ from pydantic import Field, StringConstraints
 
 from services.rewards_api.catalogue.schemas import Code, ItemKind
 from shared.contracts.base import ReadSchema, Schema
+from shared.identity import EmployeeNo
 
-EmployeeNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 RedemptionStatus = Literal["reserving", "pending_approval", "fulfilled", "rejected", "cancelled",
                            "expired", "failed"]

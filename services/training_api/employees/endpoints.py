@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
 
 from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
@@ -12,6 +12,7 @@ from services.training_api.employees.errors import (
     EmployeeNotFound,
     ImportFileRejected,
     ImportTooLarge,
+    ImportTooSlow,
 )
 from services.training_api.employees.repository import EmployeeFilters
 from services.training_api.employees.service import employees
@@ -21,13 +22,11 @@ from services.training_api.reports.params import company_today
 from shared.auth import CurrentUser, OrgWriter
 from shared.db import DBSession, ReadDB
 from shared.errors import STANDARD_RESPONSES, responses
+from shared.identity import EmployeeNoPath  # noqa: F401 (re-exported)
 from shared.outbox import after_commit_delivery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/training/v1", tags=["employees"])
-EmployeeNoPath = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$", description="Employee number from the HR suite")
-]
 
 
 @router.put(
@@ -119,7 +118,8 @@ async def list_employees(
     response_model=schemas.ImportReport,
     operation_id="import_employees",
     summary="Bulk import employees from CSV or XLSX",
-    responses={**STANDARD_RESPONSES, **responses(ImportFileRejected, ImportTooLarge)},
+    responses={**STANDARD_RESPONSES,
+               **responses(ImportFileRejected, ImportTooLarge, ImportTooSlow)},
 )
 async def import_employees(
     file: UploadFile,
@@ -139,6 +139,7 @@ async def import_employees(
         raise ImportTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
     report, outbox_ids = await employees.import_file(
         session, content=content, filename=file.filename or "upload", dry_run=dry_run,
-        today=company_today(request))
+        today=company_today(request),
+        parse_seconds=request.app.state.settings.import_parse_seconds)
     background.add_task(after_commit_delivery(request.app.state.relay, outbox_ids))
     return report

@@ -13,5 +13,9 @@ class ImportFileRejected(ServiceError):
     status, problem, title = 422, "import-file-rejected", "The import file cannot be read"
 
 
+class ImportTooSlow(ServiceError):
+    status, problem, title = 422, "import-too-slow", "The import file took too long to read"
+
+
 class ImportTooLarge(ServiceError):
     status, problem, title = 413, "import-too-large", "The import file is too large"

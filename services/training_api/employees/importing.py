@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -16,7 +17,14 @@ from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from shared.contracts.base import visible_text
+from shared.identity import canonical_employee_no
+
 MAX_ROWS = 50_000
+# An .xlsx is a zip: what it expands to, not its size, is what parsing costs. 10,000
+# rows of employees expand to a few megabytes; a workbook that expands to more than
+# this is refused before it is opened (a 54 KB file can hold a 50 MB XML comment).
+MAX_EXPANDED_BYTES = 32 * 1024 * 1024
 
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "employee_no": ("employee_no", "employee number", "工号", "员工编号", "员工号"),
@@ -102,6 +110,10 @@ class ParsedFile:
 
 class ImportFileError(ValueError):
     """The whole file is unusable; the message tells the user why."""
+
+
+class WorkbookTooLarge(ImportFileError):
+    """The workbook expands to more than MAX_EXPANDED_BYTES."""
 
 
 class _BadValue(ValueError):
@@ -203,6 +215,7 @@ def _sniff_delimiter(text: str) -> tuple[str, bool]:
 def _xlsx_records(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     from openpyxl import load_workbook  # only XLSX imports pay for loading openpyxl
 
+    _check_expanded_size(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
@@ -225,6 +238,19 @@ def _xlsx_records(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
             ) from exc
     finally:
         workbook.close()
+
+
+def _check_expanded_size(content: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # load_workbook says what is wrong with it
+    if expanded > MAX_EXPANDED_BYTES:
+        raise WorkbookTooLarge(
+            f"the workbook expands to {expanded / (1024 * 1024):,.0f} MiB, more than the "
+            f"{MAX_EXPANDED_BYTES // (1024 * 1024)} MiB an import may; remove what is not "
+            "employee rows (comments, other sheets, pictures) or save it as CSV")
 
 
 # --- header -------------------------------------------------------------------
@@ -439,7 +465,10 @@ def _parse_name(value: Any) -> str:
                         f"at most {NAME_MAX_LENGTH} are allowed")
     if _CONTROL_RE.search(text):
         raise _BadValue(f"{_show(text)} contains a line break or control character")
-    return text
+    try:
+        return visible_text(text)
+    except ValueError as exc:
+        raise _BadValue(f"{_show(text)} {exc}") from exc
 
 
 def _parse_bool(value: Any) -> bool:
@@ -515,7 +544,7 @@ def _make_date(text: str, year: str, month: str, day: str) -> date:
 
 
 _FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "employee_no": lambda value: _parse_code(value, kind="employee_no"),
+    "employee_no": lambda value: canonical_employee_no(_parse_code(value, kind="employee_no")),
     "name": _parse_name,
     "department_code": lambda value: _parse_code(value, kind="code"),
     "job_role_code": lambda value: _parse_code(value, kind="code"),

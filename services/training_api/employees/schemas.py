@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from services.training_api.org.schemas import Code, RoleFamily
-from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.identity import EmployeeNo  # noqa: F401 (re-exported; canonical form)
 
-EmployeeNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
 Status = Literal["active", "left"]
 
 
@@ -16,9 +16,8 @@ class EmployeeUpsert(Schema):
     employee_no: EmployeeNo | None = Field(
         None, description="Optional; when given it must equal the employee number in the path"
     )
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
-        Field(examples=["张伟"])
-    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                    VisibleText] = Field(examples=["张伟"])
     department_code: Code
     job_role_code: Code
     is_front_line: bool = Field(False, description="Front-line operator (一线员工)")

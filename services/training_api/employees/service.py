@@ -12,14 +12,13 @@ from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
     EmployeeNoMismatch,
     EmployeeNotFound,
-    ImportFileRejected,
 )
 from services.training_api.employees.importing import (
-    ImportFileError,
     ImportRow,
     parse_employee_file,
 )
 from services.training_api.employees.publishing import publisher
+from services.training_api.employees.uploads import parse_upload
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.repository import OrgSnapshot, load_snapshot
 from shared.auth import Principal
@@ -117,13 +116,12 @@ class EmployeeService:
 
     async def import_file(
         self, session: AsyncSession, *, content: bytes, filename: str, dry_run: bool,
-        today: date
+        today: date, parse_seconds: float
     ) -> tuple[schemas.ImportReport, list[int]]:
-        """Bulk upsert from a CSV/XLSX export; every rejected row is reported with its line."""
-        try:
-            parsed = parse_employee_file(content, filename)
-        except ImportFileError as exc:
-            raise ImportFileRejected(str(exc)) from exc
+        """Bulk upsert from a CSV/XLSX export; every rejected row is reported with its line.
+        The file is read off the event loop within ``parse_seconds``."""
+        parsed = await parse_upload(parse_employee_file, content, filename,
+                                    seconds=parse_seconds)
         snapshot = await load_snapshot(session)
         rejected = [
             schemas.RejectedRow(line=e.line, employee_no=e.employee_no, reason=e.reason)

@@ -8,13 +8,11 @@ from fastapi import Depends, Query
 from pydantic import AwareDatetime
 
 from services.training_api.facts.repository import FactFilters
-
-EMPLOYEE_NO_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
+from shared.identity import EMPLOYEE_NO_PATTERN, EmployeeNoQuery  # noqa: F401
 
 
 def fact_filters(
-    employee_no: Annotated[str | None, Query(pattern=EMPLOYEE_NO_PATTERN,
-                                             description="Only this employee's records")] = None,
+    employee_no: EmployeeNoQuery = None,
     occurred_from: Annotated[AwareDatetime | None, Query(
         alias="from", description="Occurred at or after (RFC 3339 with offset, e.g. "
                                   "2025-03-01T00:00:00Z; write + as %2B)")] = None,

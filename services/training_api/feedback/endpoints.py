@@ -24,6 +24,7 @@ from shared.auth import AuditReader, CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
+from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
 
 router = APIRouter(prefix="/training/v1", tags=["feedback"])
@@ -60,7 +61,7 @@ async def list_feedback(
     department: Annotated[str | None, Query(
         pattern=CODE_PATTERN, description="Authors' department, sub-departments included")
     ] = None,
-    employee_no: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
+    employee_no: EmployeeNoQuery = None,
     first_day: Annotated[date | None, Query(alias="from", description="Filed on or after this "
                                                                       "day")] = None,
     last_day: Annotated[date | None, Query(alias="to", description="Filed on or before this "

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, UploadFile, status
 
+from services.training_api.employees.errors import ImportTooSlow
 from services.training_api.kpis import schemas, tables
 from services.training_api.kpis.errors import (
     KpiFileRejected,
@@ -89,7 +90,7 @@ async def list_department_kpis(code: DeptCode, session: DBSession, principal: Re
 
 @router.post("/kpi-imports", response_model=schemas.KpiImportReport,
              operation_id="import_department_kpis", summary="Import monthly figures from a file",
-             responses=problems(KpiFileRejected, KpiFileTooLarge))
+             responses=problems(KpiFileRejected, KpiFileTooLarge, ImportTooSlow))
 async def import_department_kpis(
     file: UploadFile, request: Request, session: DBSession, principal: OrgWriter,
     dry_run: Annotated[bool, Query(description="Validate and report only")] = False,
@@ -104,7 +105,8 @@ async def import_department_kpis(
     if len(content) > limit:
         raise KpiFileTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
     return await kpis.import_file(session, content=content, filename=file.filename or "upload",
-                                  dry_run=dry_run, actor=principal.sub)
+                                  dry_run=dry_run, actor=principal.sub,
+                                  parse_seconds=request.app.state.settings.import_parse_seconds)
 
 
 @router.put("/departments/{code}/pilot", response_model=schemas.Pilot,

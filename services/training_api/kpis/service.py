@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.training_api.employees.importing import ImportFileError
+from services.training_api.employees.uploads import parse_upload
 from services.training_api.kpis import repository as repo
 from services.training_api.kpis import schemas
-from services.training_api.kpis.errors import KpiFileRejected, KpiNotFound, PilotNotFound
+from services.training_api.kpis.errors import KpiNotFound, PilotNotFound
 from services.training_api.kpis.importing import parse_kpi_file
 from services.training_api.kpis.models import DepartmentKpi
 from services.training_api.models import Department
@@ -69,12 +69,11 @@ class KpiService:
                                                                      last)]
 
     async def import_file(self, session: AsyncSession, *, content: bytes, filename: str,
-                          dry_run: bool, actor: str) -> schemas.KpiImportReport:
-        """Upsert every valid row; report every rejected one with its line."""
-        try:
-            parsed = parse_kpi_file(content, filename)
-        except ImportFileError as exc:
-            raise KpiFileRejected(str(exc)) from exc
+                          dry_run: bool, actor: str,
+                          parse_seconds: float) -> schemas.KpiImportReport:
+        """Upsert every valid row; report every rejected one with its line. The file is
+        read off the event loop within ``parse_seconds``."""
+        parsed = await parse_upload(parse_kpi_file, content, filename, seconds=parse_seconds)
         ids = await repo.department_ids(session)
         rejected = [schemas.RejectedKpiRow(line=e.line, department_code=e.department_code,
                                            month=e.month, reason=e.reason)

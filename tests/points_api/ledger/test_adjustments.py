@@ -149,3 +149,23 @@ async def test_idempotency_key_replays_an_adjustment_instead_of_repeating_it(gw)
     assert other.status_code == 422
     assert len(await all_entries(gw, no)) == 1
     assert (await account(gw, no))["balance"] == 12
+
+
+async def test_hr_cannot_change_their_own_points(gw):
+    """Like approving one's own redemption: an HR administrator who is also an employee
+    adjusts and reverses others' points, never their own (whatever the case of the
+    token's subject)."""
+    emp = await new_employee(gw)
+    no = emp["employee_no"]
+    colleague = auth(f"HR-{no}", "hr_admin")
+    entry = (await adjust(gw, no, 30, headers=colleague)).json()
+    for sub in (no, no.lower(), f" {no} "):
+        themself = auth(sub, "hr_admin", "employee")
+        r = await adjust(gw, no, 500, "年终奖励", headers=themself)
+        assert r.status_code == 403, (sub, r.text)
+        assert r.json()["type"].endswith("/self-adjustment")
+        r = await gw.post(f"/points/v1/entries/{entry['id']}/reverse", headers=themself,
+                          json={"reason": "撤销"})
+        assert r.status_code == 403 and r.json()["type"].endswith("/self-adjustment")
+    assert (await account(gw, no))["balance"] == 30
+    assert (await adjust(gw, no, 5, headers=colleague)).status_code == 201

@@ -37,6 +37,7 @@ async def team(gw) -> dict[str, Any]:
         "manager": auth(boss["employee_no"], "manager", "employee",
                         departments=(org["department"]["code"],)),
         "manager_no": boss["employee_no"],
+        "departments": (org["department"]["code"],),
         "other_manager": auth(elsewhere["employee_no"], "manager",
                               departments=(elsewhere["org"]["department"]["code"],)),
     }
@@ -62,6 +63,11 @@ async def test_nobody_confirms_their_own(gw, team):
     app = await submit(gw, team["manager_no"])
     r = await gw.post(f"/training/v1/skill-applications/{app['id']}/confirm",
                       headers=team["manager"], json={"points": 80})
+    assert_problem(r, 403, "self-confirmation")
+    lower_case = auth(team["manager_no"].lower(), "manager", "employee",
+                      departments=team["departments"])
+    r = await gw.post(f"/training/v1/skill-applications/{app['id']}/confirm",
+                      headers=lower_case, json={"points": 100})
     assert_problem(r, 403, "self-confirmation")
     own_hr = auth(team["manager_no"], "hr_admin")
     r = await gw.post(f"/training/v1/skill-applications/{app['id']}/reject", headers=own_hr,
