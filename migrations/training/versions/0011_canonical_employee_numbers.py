@@ -5,16 +5,16 @@ stored in lower case before are upper-cased, foreign keys kept. Two employees wh
 numbers differ only in case stop the migration with their numbers, for HR to merge
 or renumber; nothing is changed then.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from alembic import op
 
 from shared.identity import canonicalize_stored_employee_numbers
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
