@@ -8,7 +8,9 @@ every command finds the stack that ``make run`` started, on whatever ports.
     JIFEN_TRAINING_PORT, JIFEN_POINTS_PORT, JIFEN_REWARDS_PORT   8001, 8002, 8003
     JIFEN_DATA_DIR          var/ of the repository
     TRAINING_/POINTS_/REWARDS_DATABASE_URL   an external PostgreSQL instead
-    JIFEN_JWT_SECRET, JIFEN_JWT_ISSUER, JIFEN_JWT_AUDIENCE   token signing
+    JIFEN_JWT_SECRET, JIFEN_JWT_ISSUER, JIFEN_JWT_AUDIENCE   token signing: the
+                            CLI signs with them and `jifen run` hands them to the
+                            services (as <SERVICE>_JWT_SECRET, ...), so both agree
     JIFEN_RATE_PER_SECOND, JIFEN_BURST   the gateway's limit per client (1000, 2000)
     JIFEN_ADDRESS_RATE_PER_SECOND, JIFEN_ADDRESS_BURST   and per address (10x those)
 
@@ -100,6 +102,26 @@ def token_settings() -> tuple[str, str, str]:
         os.environ.get("JIFEN_JWT_ISSUER", "jifen"),
         os.environ.get("JIFEN_JWT_AUDIENCE", "jifen"),
     )
+
+
+def service_token_env() -> dict[str, str]:
+    """What `jifen run` gives each service so that it accepts the tokens the CLI signs:
+    <SERVICE>_JWT_SECRET, _JWT_ISSUER and _JWT_AUDIENCE from :func:`token_settings`.
+    A service variable set apart and different from it would make the services refuse
+    the CLI's tokens (or one service refuse another's callers): that is an error."""
+    values = dict(zip(("JWT_SECRET", "JWT_ISSUER", "JWT_AUDIENCE"), token_settings(),
+                      strict=True))
+    env = {}
+    for service in SERVICES:
+        for name, value in values.items():
+            variable = f"{service.upper()}_{name}"
+            if os.environ.get(variable, value) != value:
+                raise SystemExit(
+                    f"jifen: {variable} differs from JIFEN_{name} (or its development "
+                    f"default); `jifen run` gives every service JIFEN_{name}, which the "
+                    f"CLI signs tokens with: set JIFEN_{name} and unset {variable}")
+            env[variable] = value
+    return env
 
 
 def default_token() -> str:

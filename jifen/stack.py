@@ -54,6 +54,7 @@ class StackConfig:
         urls = {s: url for s in SERVICES if (url := config.external_database_url(s))}
         return cls(
             **config.gateway_limits(),
+            extra_env=config.service_token_env(),
             database_urls=urls,
             ports={s: config.service_port(s) for s in SERVICES},
             base_dir=config.data_dir(),

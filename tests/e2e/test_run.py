@@ -11,7 +11,11 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
+from jifen.config import service_token_env
+from shared.auth import mint_token
+from shared.settings import DEV_JWT_SECRET
 from tests.conftest import auth, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +67,7 @@ def wait_for(check, within: float) -> bool:
 
 def test_run_restarts_a_crash_stops_cleanly_and_keeps_data(tmp_path):
     gateway = free_port()
+    secret = "run-test-" + os.urandom(16).hex()
     env = {
         **os.environ,
         "JIFEN_DATA_DIR": str(tmp_path / "var"),
@@ -71,13 +76,20 @@ def test_run_restarts_a_crash_stops_cleanly_and_keeps_data(tmp_path):
         "JIFEN_TRAINING_PORT": str(free_port()),
         "JIFEN_POINTS_PORT": str(free_port()),
         "JIFEN_REWARDS_PORT": str(free_port()),
+        "JIFEN_JWT_SECRET": secret,  # what the CLI signs with: the services take it too
     }
-    hr = auth("HR001", "hr_admin")
+    hr = {"Authorization": "Bearer " + mint_token(
+        secret=secret, sub="HR001", roles=["hr_admin"], issuer="jifen", audience="jifen",
+        ttl_seconds=600)}
     url = f"http://127.0.0.1:{gateway}/training/v1/skills/RUN-CHECK"
     proc = start(env)
     try:
         r = httpx.put(url, headers=hr, json={"name": "持久化"})
-        assert r.status_code == 201
+        assert r.status_code == 201, r.text
+        points = f"http://127.0.0.1:{gateway}/points/v1/rule-sets"
+        assert httpx.get(points, headers=hr).status_code == 200
+        dev_signed = auth("HR001", "hr_admin")  # the development secret is not in use
+        assert httpx.get(points, headers=dev_signed).status_code == 401
         points = next(c for c in psutil.Process(proc.pid).children(recursive=True)
                       if "services.points_api.main:app" in " ".join(c.cmdline()))
         points.kill()  # SIGKILL: a crash, not a shutdown
@@ -94,3 +106,14 @@ def test_run_restarts_a_crash_stops_cleanly_and_keeps_data(tmp_path):
         assert r.status_code == 200 and r.json()["name"] == "持久化"
     finally:
         stop(proc)
+
+
+def test_run_refuses_a_service_jwt_secret_that_differs_from_the_clis(monkeypatch):
+    monkeypatch.setenv("JIFEN_JWT_SECRET", "one-secret-" + "x" * 32)
+    monkeypatch.delenv("POINTS_JWT_SECRET", raising=False)
+    env = service_token_env()
+    assert {env[f"{s}_JWT_SECRET"] for s in ("TRAINING", "POINTS", "REWARDS")} == {
+        "one-secret-" + "x" * 32}
+    monkeypatch.setenv("POINTS_JWT_SECRET", DEV_JWT_SECRET)
+    with pytest.raises(SystemExit, match="POINTS_JWT_SECRET differs from JIFEN_JWT_SECRET"):
+        service_token_env()

@@ -217,3 +217,27 @@ async def test_hr_list_pages_and_filters(gw):
     assert bad.json()["type"].endswith("/invalid-cursor")
     unknown_kind = await gw.get("/rewards/v1/items", headers=HR, params={"kind": "lottery"})
     assert unknown_kind.status_code == 422
+
+
+async def test_the_catalogue_answers_by_who_the_token_names_not_by_role(gw):
+    """A catalogue is an employee's: employee, manager and assessor alike see their own
+    when their token names an employee the mall knows, and 404 employee-not-found when
+    it names nobody it knows; HR, auditors and integrations see every item."""
+    emp = await synced_employee(gw, family="production")
+    await give_points(gw, emp["employee_no"], 20)
+    item = await put_item(gw, cost_points=10)
+    no, stranger = emp["employee_no"], uid("A")
+    for role in ("employee", "manager", "assessor"):
+        mine = await browse(gw, auth(no, role, departments=(emp["department_code"],)))
+        assert mine[item["code"]]["spendable_points"] == 20, role
+        one = await gw.get(f"/rewards/v1/items/{item['code']}", headers=auth(no, role))
+        assert (one.status_code, one.json()["affordable"]) == (200, True), role
+        for path in ("/rewards/v1/items", f"/rewards/v1/items/{item['code']}"):
+            r = await gw.get(path, headers=auth(stranger, role))
+            assert r.status_code == 404, (role, path, r.text)
+            problem = r.json()
+            assert problem["type"].endswith("/employee-not-found"), role
+            assert "whatever the role" in problem["detail"]
+    for role in ("hr_admin", "auditor", "integration"):
+        everything = await browse(gw, auth(stranger, role))
+        assert everything[item["code"]]["spendable_points"] is None, role

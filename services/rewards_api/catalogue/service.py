@@ -20,11 +20,24 @@ from services.rewards_api.catalogue.errors import (
     StockBelowCommitted,
 )
 from services.rewards_api.clients.points import Balances, PointsClient
-from services.rewards_api.errors import PointsUnavailable
+from services.rewards_api.errors import EmployeeNotFound, PointsUnavailable
 from services.rewards_api.models import RewardItem
 from shared.auth import Principal
 from shared.db import ReadConnection, RowAttributes
 from shared.errors import Forbidden
+
+
+def _unknown_shopper(principal: Principal, employee_no: str) -> EmployeeNotFound:
+    """404 ``employee-not-found``, the same for every role: a catalogue is an
+    employee's, so a caller who reads only their own (employee, manager, assessor)
+    and whose token names no employee the mall knows has none."""
+    if employee_no != principal.sub:
+        return employees.not_found(employee_no)
+    return EmployeeNotFound(
+        f"The catalogue is shown to the employee a token names, and the rewards mall "
+        f"knows no employee {employee_no!r} (not synced from the HR suite yet, or not "
+        "an employee): whatever the role, only HR, auditors and integrations browse "
+        "without being an employee")
 
 
 @dataclass
@@ -147,7 +160,10 @@ class CatalogueService:
             balances: Balances | None = await points.balances(employee_no)
         except PointsUnavailable:
             balances = None
-        return Shopper(employee=await employees.get(session, employee_no), balances=balances)
+        employee = await employees.find(session, employee_no)
+        if employee is None:
+            raise _unknown_shopper(principal, employee_no)
+        return Shopper(employee=employee, balances=balances)
 
     def _shopper_no(self, principal: Principal, employee_no: str | None) -> str:
         if employee_no is None:
@@ -182,7 +198,7 @@ class CatalogueService:
             quarter_key=period_key("quarter", now, tz), year_key=period_key("year", now, tz))
         head = rows[0]
         if head["copy_no"] is None:
-            raise employees.not_found(employee_no)
+            raise _unknown_shopper(principal, employee_no)
         shopper = Shopper(employee={
             "employee_no": head["copy_no"], "name": head["copy_name"],
             "department_code": head["copy_department"], "department_path": head["copy_path"],
