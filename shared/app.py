@@ -21,7 +21,7 @@ from shared.auth import AuditReader, HRAdmin
 from shared.db import DBSession, create_engine, make_sessionmaker, warm_pool
 from shared.errors import Forbidden, Problem, Unauthorized, install_problem_handlers, responses
 from shared.http import make_peer_client
-from shared.idempotency import IdempotencyMiddleware
+from shared.idempotency import ClaimOwner, IdempotencyMiddleware
 from shared.jobs import Handler, JobRunner
 from shared.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from shared.outbox import OutboxRelay
@@ -124,6 +124,9 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.claim_owner = ClaimOwner(engine.url,
+                                           application_name=f"jifen-{spec.name}-claims")
+        await app.state.claim_owner.start()
         clients: dict[str, httpx.AsyncClient] = {}
         for name, url in {
             **spec.peers,
@@ -162,6 +165,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             await app.state.relay.stop()
             for client in clients.values():
                 await client.aclose()
+            await app.state.claim_owner.stop()
             await engine.dispose()
 
     app = FastAPI(

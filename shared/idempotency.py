@@ -5,27 +5,116 @@ Same key and same request: the stored response is replayed (with
 while the first request still runs: 409. Keys are scoped to the caller (the
 verified token subject) and kept ``idempotency_ttl_hours``. 5xx answers are
 not stored, so a retry after a crash runs again.
+
+"Still runs" is the owner's liveness, not a clock: a claim names the process
+that made it (:class:`ClaimOwner`, a session-level advisory lock that process
+holds on a connection of its own). PostgreSQL drops the lock the moment that
+connection ends, when the process is killed or crashes, so the key of a request
+that died with its process is free at once, and the key of one that runs long on a
+live process stays taken. A claim made while the process holds no lock (its
+database connection was lost and is not back yet) names no owner and is taken
+to have died after :data:`ABANDONED_AFTER`, as every claim was before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
+import structlog
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, func, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import decode_token
 from shared.db import Prebuilt, prebuild, read_connection
 from shared.errors import PROBLEM_MEDIA_TYPE, database_outage, problem_type
 
+log = structlog.get_logger("jifen.idempotency")
+
 HEADER = b"idempotency-key"
-# A request that holds its key longer than this is taken to have died with its process.
+# A claim that names no owner (made while its process held no owner lock) and is held
+# longer than this is taken to have died with its process.
 ABANDONED_AFTER = timedelta(minutes=2)
+# the advisory-lock namespace of claim owners (two int4 keys: pg_locks shows them as
+# classid and objid, objsubid 2); the second key is the owner, random per process
+OWNER_LOCK_CLASS = 0x4A49
+
+
+class ClaimOwner:
+    """This process as the owner of its Idempotency-Key claims: the session-level
+    advisory lock (OWNER_LOCK_CLASS, :attr:`key`) held on a connection of its own,
+    outside the pool, for the process's whole life. :attr:`key` is None while no lock
+    is held (the database was away); the keeper connects again every
+    ``check_seconds``."""
+
+    def __init__(self, url: URL, *, application_name: str, check_seconds: float = 1.0) -> None:
+        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._application_name = application_name
+        self._check_seconds = check_seconds
+        self._conn: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.key: int | None = None
+
+    async def start(self) -> None:
+        """Take the lock (once, now, so that the first requests name their owner) and
+        keep it; a database that is away now does not stop the service starting."""
+        if self._task is None:
+            await self._ensure()
+            self._task = asyncio.create_task(self._keep(), name="idempotency-claim-owner")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self.key = None
+        if self._conn is not None:
+            await self._conn.close(timeout=5)  # ends the session: the lock goes with it
+            self._conn = None
+
+    async def _keep(self) -> None:
+        while True:
+            await asyncio.sleep(self._check_seconds)
+            await self._ensure()
+
+    async def _ensure(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            return
+        self.key = None
+        try:
+            await self._acquire()
+        except Exception as exc:  # the database may come back later
+            log.warning("claim_owner_lock_not_held", error=repr(exc))
+
+    async def _acquire(self) -> None:
+        conn = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": self._application_name})
+        try:
+            for _ in range(16):  # another live process drew the same key: draw again
+                key = secrets.randbelow(2**31 - 2) + 1
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)",
+                                       OWNER_LOCK_CLASS, key):
+                    break
+            else:
+                raise RuntimeError("no free claim-owner key after 16 draws")
+        except BaseException:
+            await conn.close()
+            raise
+        conn.add_termination_listener(self._lost)
+        self._conn, self.key = conn, key
+        log.info("claim_owner_lock_held", owner=key)
+
+    def _lost(self, conn: asyncpg.Connection) -> None:
+        if conn is self._conn:
+            self.key = None  # claims from now on name no owner until the lock is back
 
 
 def idempotency_table(metadata: MetaData) -> Table:
@@ -36,6 +125,8 @@ def idempotency_table(metadata: MetaData) -> Table:
         Column("key", String(200), primary_key=True),
         Column("request_hash", String(64), nullable=False),
         Column("state", String(10), nullable=False),  # running | done
+        # the ClaimOwner key of the process running the request (NULL: none known)
+        Column("owner", Integer),
         Column("status_code", Integer),
         Column("response_headers", JSONB),
         Column("response_body", LargeBinary),
@@ -72,8 +163,10 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         digest = _request_digest(scope, headers, body)
         engine = scope["app"].state.engine
+        owner: ClaimOwner | None = getattr(scope["app"].state, "claim_owner", None)
         try:
-            claimed, existing = await self._claim(engine, caller, key, digest)
+            claimed, existing = await self._claim(engine, caller, key, digest,
+                                                  owner.key if owner is not None else None)
         except Exception as exc:
             if not database_outage(exc):
                 raise
@@ -117,13 +210,16 @@ class IdempotencyMiddleware:
             return None  # the route itself answers 401
         return principal.sub
 
-    async def _claim(self, engine: Any, caller: str, key: str, digest: str) -> tuple[bool, Any]:
-        """One autocommitted statement: take the key when it is new, expired, or held
-        by a request that died mid-way; otherwise answer what holds it."""
+    async def _claim(self, engine: Any, caller: str, key: str, digest: str,
+                     owner: int | None) -> tuple[bool, Any]:
+        """One autocommitted statement: take the key for ``owner`` when it is new,
+        expired, or held by a request whose process is gone; otherwise answer what
+        holds it."""
         now = datetime.now(UTC)
         conn, db = await read_connection(engine)
         try:
             row = await db.first(self._statements.claim, scope=caller, key=key, digest=digest,
+                                 owner=owner,
                                  expired=now - self.ttl, abandoned=now - ABANDONED_AFTER)
         finally:
             await conn.close()
@@ -212,6 +308,14 @@ class IdempotencyMiddleware:
             await conn.close()
 
 
+# a row when the claim owner ``owner`` holds its lock in this database
+OWNER_ALIVE = f"""
+    SELECT 1 FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND classid = {OWNER_LOCK_CLASS}
+      AND objid = {{owner}}::oid AND objsubid = 2
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+
+
 @dataclass(frozen=True)
 class _Statements:
     """The middleware's statements on its table, compiled once."""
@@ -223,18 +327,22 @@ class _Statements:
     @classmethod
     def of(cls, t: Table) -> _Statements:
         name = t.name
+        owner_alive = OWNER_ALIVE.format(owner=f"{name}.owner")
         # the claim and, when the key is held, the row that holds it: the SELECT sees
         # the table as it was before the INSERT, so it reads the holder's row
         claim = text(f"""
             WITH claimed AS (
-                INSERT INTO {name} (scope, key, request_hash, state)
-                VALUES (:scope, :key, :digest, 'running')
+                INSERT INTO {name} (scope, key, request_hash, state, owner)
+                VALUES (:scope, :key, :digest, 'running', :owner)
                 ON CONFLICT (scope, key) DO UPDATE SET
                     request_hash = excluded.request_hash, state = 'running',
+                    owner = excluded.owner,
                     status_code = NULL, response_headers = NULL, response_body = NULL,
                     created_at = now()
                 WHERE {name}.created_at < :expired
-                   OR ({name}.state = 'running' AND {name}.created_at < :abandoned)
+                   OR ({name}.state = 'running' AND CASE
+                       WHEN {name}.owner IS NULL THEN {name}.created_at < :abandoned
+                       ELSE NOT EXISTS ({owner_alive}) END)
                 RETURNING key)
             SELECT (SELECT key FROM claimed) AS claimed, t.request_hash, t.state,
                    t.status_code, t.response_headers, t.response_body

@@ -1,0 +1,63 @@
+"""A process that takes an Idempotency-Key the way a service process does (the real
+middleware and claim owner on the service's database) for a request that never ends,
+so that a test can kill it with SIGKILL mid-request.
+
+    python -m tests.shared.claim_holder DATABASE_URL PATH BODY TOKEN KEY [--no-owner]
+
+prints ``running`` once the request holds the key, then waits to be killed. With
+``--no-owner`` the process holds no owner lock, as one whose database connection
+was lost does."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from types import SimpleNamespace
+
+from services.points_api.config import Settings
+from services.points_api.db import kit_tables
+from shared.db import create_engine
+from shared.idempotency import ClaimOwner, IdempotencyMiddleware
+
+
+async def main(url: str, path: str, body: bytes, token: str, key: str, *, owned: bool) -> int:
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    owner = None
+    if owned:
+        owner = ClaimOwner(engine.url, application_name="claim-holder")
+        await owner.start()
+        assert owner.key is not None, "no owner lock"
+
+    async def never_ending(scope, receive, send) -> None:  # noqa: ARG001
+        print("running", flush=True)
+        await asyncio.Event().wait()
+
+    middleware = IdempotencyMiddleware(never_ending, table=kit_tables.idempotency)
+    app = SimpleNamespace(state=SimpleNamespace(settings=Settings(), engine=engine,
+                                                claim_owner=owner))
+    scope = {"type": "http", "method": "POST", "path": path, "query_string": b"", "app": app,
+             "headers": [(b"authorization", f"Bearer {token}".encode()),
+                         (b"idempotency-key", key.encode()),
+                         (b"content-type", b"application/json")]}
+    sent = False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            print(f"answered {message['status']}", flush=True)
+            raise SystemExit(1)
+
+    await middleware(scope, receive, send)
+    return 1
+
+
+if __name__ == "__main__":
+    url, path, body, token, key = sys.argv[1:6]
+    sys.exit(asyncio.run(main(url, path, body.encode(), token, key,
+                              owned="--no-owner" not in sys.argv[6:])))

@@ -1,0 +1,98 @@
+"""An Idempotency-Key is held as long as the process running its request lives:
+a live request keeps answering 409 however long it runs, and the key of a request
+whose process was killed (SIGKILL, mid-request) is usable again at once, not after
+a timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+
+from shared.db import create_engine
+from tests.conftest import make_token
+from tests.points_api.event_factories import all_entries, new_employee
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def hold_key(stack, path: str, body: bytes, token: str, key: str, *, owned: bool = True
+             ) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.shared.claim_holder", stack.database_url("points"), path,
+         body.decode(), token, key, *([] if owned else ["--no-owner"])],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in proc.stdout:  # log lines first, then "running" once the key is held
+        if line.strip() == "running":
+            return proc
+        seen.append(line)
+    proc.kill()
+    raise AssertionError("the holder did not take the key:\n" + "".join(seen))
+
+
+async def age_claim(stack, key: str, minutes: int) -> None:
+    engine = create_engine(stack.database_url("points"), pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "UPDATE idempotency_key SET created_at = now() - make_interval(mins => :m) "
+                "WHERE key = :key"), {"m": minutes, "key": key})
+    finally:
+        await engine.dispose()
+
+
+async def test_a_killed_owner_frees_its_key_at_once_and_a_live_one_keeps_it(stack, gw):
+    no = (await new_employee(gw))["employee_no"]
+    path = f"/points/v1/accounts/{no}/adjustments"
+    body = json.dumps({"points": 7, "category": "participation", "reason": "补录线下培训"},
+                      ensure_ascii=False).encode()
+    token, key = make_token("HR-IDEM", "hr_admin"), str(uuid.uuid4())
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key,
+               "Content-Type": "application/json"}
+    holder = await asyncio.to_thread(hold_key, stack, path, body, token, key)
+    try:
+        # older than the two minutes after which an ownerless claim counts as dead:
+        # its owner lives, so the key stays taken
+        await age_claim(stack, key, minutes=10)
+        busy = await gw.post(path, headers=headers, content=body)
+        assert busy.status_code == 409, busy.text
+        assert busy.json()["type"].endswith("/idempotency-key-in-use")
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        await asyncio.to_thread(holder.wait)
+
+    deadline = time.monotonic() + 60  # well under the two minutes of the clock rule
+    while (r := await gw.post(path, headers=headers, content=body)).status_code == 409:
+        assert time.monotonic() < deadline, "the dead owner's key stayed blocked"
+        await asyncio.sleep(0.2)
+    assert r.status_code == 201, r.text
+    replay = await gw.post(path, headers=headers, content=body)
+    assert replay.headers.get("idempotent-replayed") == "true"
+    assert [e["points"] for e in await all_entries(gw, no)] == [7]
+
+
+async def test_an_ownerless_claim_is_taken_over_after_two_minutes(stack, gw):
+    """A claim made while its process held no owner lock (its database connection was
+    away) keeps the clock rule: in use while young, free once two minutes old."""
+    no = (await new_employee(gw))["employee_no"]
+    path = f"/points/v1/accounts/{no}/adjustments"
+    body = json.dumps({"points": 3, "category": "participation", "reason": "补录"}).encode()
+    token, key = make_token("HR-IDEM", "hr_admin"), str(uuid.uuid4())
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key,
+               "Content-Type": "application/json"}
+    holder = await asyncio.to_thread(hold_key, stack, path, body, token, key, owned=False)
+    os.kill(holder.pid, signal.SIGKILL)
+    await asyncio.to_thread(holder.wait)
+    assert (await gw.post(path, headers=headers, content=body)).status_code == 409
+    await age_claim(stack, key, minutes=3)
+    r = await gw.post(path, headers=headers, content=body)
+    assert r.status_code == 201, r.text
