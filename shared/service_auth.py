@@ -16,11 +16,17 @@ caller it accepts, so:
 
 Transport-independent: :class:`ServiceCredentials` plugs into any httpx client
 and :func:`service_caller` into any FastAPI route.
+
+Cost: a caller mints one token per callee and reuses it until 30 s before it
+expires; a callee verifies the signature of a token once and then answers it
+from a bounded cache until the token expires, as long as the public key of its
+issuer is still the one configured (docs/benchmarks.md has the figures).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import time
 from collections.abc import Generator, Mapping
@@ -70,10 +76,12 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+@functools.lru_cache(maxsize=16)
 def private_key(key: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(_raw(key, "a service key"))
 
 
+@functools.lru_cache(maxsize=64)
 def public_key(key: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(_raw(key, "a service public key"))
 
@@ -101,10 +109,33 @@ def mint_service_token(*, key: str, caller: str, audience: str,
                       headers={"typ": "service+jwt"})
 
 
+# (token, audience) -> (issuer, the issuer's public key it was verified with, exp)
+_VERIFIED: dict[tuple[str, str], tuple[str, str, float]] = {}
+_VERIFIED_MAX = 1024  # a few tokens per caller are live at once; a flood only clears it
+
+
 def verify_service_token(token: str, *, audience: str,
                          public_keys: Mapping[str, str]) -> str:
     """The calling service's name. Raises Unauthorized for anything but a valid,
-    short-lived token signed by a service whose public key is configured here."""
+    short-lived token signed by a service whose public key is configured here.
+    A token verified before answers from memory until its ``exp`` (no leeway), and
+    only while its issuer's configured public key is the one that verified it."""
+    cached = _VERIFIED.get((token, audience))
+    if cached is not None:
+        issuer, key, expires = cached
+        if expires > time.time() and public_keys.get(issuer) == key:
+            return issuer
+        _VERIFIED.pop((token, audience), None)
+    issuer, key, expires = _verify(token, audience=audience, public_keys=public_keys)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[(token, audience)] = (issuer, key, expires)
+    return issuer
+
+
+def _verify(token: str, *, audience: str, public_keys: Mapping[str, str]
+            ) -> tuple[str, str, float]:
+    """(issuer, its public key, exp) of a token checked in full: signature included."""
     try:
         header = jwt.get_unverified_header(token)
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
@@ -124,7 +155,7 @@ def verify_service_token(token: str, *, audience: str,
     lifetime = claims["exp"] - claims["iat"]
     if claims["sub"] != f"service:{issuer}" or not 0 < lifetime <= MAX_TTL_SECONDS:
         raise Unauthorized("The service token's subject or lifetime is not acceptable")
-    return issuer
+    return issuer, key, float(claims["exp"])
 
 
 class ServiceCredentials(httpx.Auth):

@@ -152,3 +152,48 @@ def test_development_service_keys_are_refused_outside_development():
 
 def _raw(key: str) -> bytes:
     return base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+
+
+def test_a_verified_service_token_is_answered_from_memory_until_it_expires(monkeypatch):
+    from shared import service_auth
+
+    keys = {"training": DEV_SERVICE_PUBLIC_KEYS["training"]}
+    token = mint_service_token(key=DEV_SERVICE_KEYS["training"], caller="training",
+                               audience="points")
+    assert service_auth.verify_service_token(token, audience="points",
+                                             public_keys=keys) == "training"
+    checks = []
+    real = service_auth._verify
+    monkeypatch.setattr(service_auth, "_verify", lambda *a, **k: checks.append(1) or real(
+        *a, **k))
+    for _ in range(3):
+        assert service_auth.verify_service_token(token, audience="points",
+                                                 public_keys=keys) == "training"
+    assert checks == []  # no signature checked again
+    with pytest.raises(Exception, match="not valid"):  # another audience: checked in full
+        service_auth.verify_service_token(token, audience="rewards", public_keys=keys)
+    assert checks == [1]
+    rotated = {"training": public_key_of(generate_key())}
+    with pytest.raises(Exception, match="not valid"):  # the key that verified it is gone
+        service_auth.verify_service_token(token, audience="points", public_keys=rotated)
+    assert len(checks) == 2
+    for _ in range(2):  # checked in full once more under the key configured again
+        assert service_auth.verify_service_token(token, audience="points",
+                                                 public_keys=keys) == "training"
+    assert len(checks) == 3
+    after_expiry = time.time() + service_auth.TOKEN_TTL_SECONDS + 1
+    monkeypatch.setattr(service_auth.time, "time", lambda: after_expiry)
+    service_auth.verify_service_token(token, audience="points", public_keys=keys)
+    assert len(checks) == 4  # past its exp, the token is checked in full again
+
+
+def test_the_service_token_cache_stays_bounded(monkeypatch):
+    from shared import service_auth
+
+    monkeypatch.setattr(service_auth, "_VERIFIED_MAX", 8)
+    keys = {"training": DEV_SERVICE_PUBLIC_KEYS["training"]}
+    for ttl in range(10, 30):
+        token = mint_service_token(key=DEV_SERVICE_KEYS["training"], caller="training",
+                                   audience="points", ttl_seconds=ttl)
+        service_auth.verify_service_token(token, audience="points", public_keys=keys)
+        assert len(service_auth._VERIFIED) <= 8
