@@ -11,9 +11,8 @@ by it; a leaver without a leaving day is in none (nothing says when they left).
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -81,27 +80,6 @@ def day_number(values: pd.Series) -> np.ndarray:
     stamps = pd.to_datetime(values, errors="coerce")
     out = (stamps - pd.Timestamp("1970-01-01")).dt.days
     return out.fillna(-1).to_numpy(dtype=np.int64)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later; from a month's last day, that month's last day."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    last = calendar.monthrange(year, month)[1]
-    month_end = day.day == calendar.monthrange(day.year, day.month)[1]
-    return date(year, month, last if month_end else min(day.day, last))
-
-
-def month_ends(first: date, last: date) -> list[date]:
-    """Last days of the months from ``first``'s month on, each before ``last``."""
-    out, month = [], first.replace(day=1)
-    while True:
-        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        end = following - timedelta(days=1)
-        if end >= last:
-            return out
-        out.append(end)
-        month = following
 
 
 class _Events:

@@ -32,7 +32,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from services.training_api.attrition.indicators import FEATURES, add_months
+from services.training_api.attrition.indicators import FEATURES
+from services.training_api.attrition.months import add_months
 
 HOLDOUT_SNAPSHOTS = 3
 TOP_SHARE = 0.10  # precision is measured on the top 10% by risk

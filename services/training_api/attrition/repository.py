@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -29,9 +29,6 @@ from services.training_api.surveys.models import (
     SurveyResponse,
 )
 
-if TYPE_CHECKING:  # pandas is imported by the risk run only: the service starts faster
-    import pandas as pd
-
 # single-choice questions read as "willing to continue?": answered "no" = not willing
 WILLING_CODES = ("continue", "willingness")
 
@@ -40,71 +37,64 @@ def _day(column: Any, tz: str) -> Any:
     return func.date(func.timezone(tz, column))
 
 
-async def employees(session: AsyncSession) -> pd.DataFrame:
-    import pandas as pd
+# The history is read as plain rows: the risk run turns them into tables in a worker
+# process, so that neither the numeric libraries nor the model hold up the service.
 
-    rows = (await session.execute(
+async def employees(session: AsyncSession) -> list[tuple[Any, ...]]:
+    """(employee_no, department_code, department_path, hired_on, left_on, status)."""
+    rows = await session.execute(
         select(Employee.employee_no, Department.code, Department.path, Employee.hired_on,
                Employee.left_on, Employee.status)
-        .join(Department, Department.id == Employee.department_id))).all()
-    return pd.DataFrame(rows, columns=["employee_no", "department_code", "department_path",
-                                       "hired_on", "left_on", "status"])
+        .join(Department, Department.id == Employee.department_id))
+    return [tuple(row) for row in rows.all()]
 
 
-async def records(session: AsyncSession, *, since: datetime, tz: str) -> pd.DataFrame:
-    """Standing training records of every kind; failed exams and practicals marked."""
-    import pandas as pd
-
+async def records(session: AsyncSession, *, since: datetime,
+                  tz: str) -> list[tuple[Any, ...]]:
+    """(employee_no, day, failed) of the standing training records of every kind;
+    failed = a failed exam attempt or practical assessment."""
     fact = TrainingFact.__table__
     exam, practical = ExamAttempt.__table__, PracticalAssessment.__table__
-    failed = or_(exam.c.passed.is_(False), practical.c.passed.is_(False))
-    rows = (await session.execute(
+    failed = func.coalesce(or_(exam.c.passed.is_(False), practical.c.passed.is_(False)), False)
+    rows = await session.execute(
         select(fact.c.employee_no, _day(fact.c.occurred_at, tz), failed)
         .select_from(fact.outerjoin(exam, exam.c.id == fact.c.id)
                      .outerjoin(practical, practical.c.id == fact.c.id))
-        .where(fact.c.voided_at.is_(None), fact.c.occurred_at >= since))).all()
-    frame = pd.DataFrame(rows, columns=["employee_no", "day", "failed"])
-    frame["failed"] = frame["failed"].fillna(False).astype(bool)
-    return frame
+        .where(fact.c.voided_at.is_(None), fact.c.occurred_at >= since))
+    return [tuple(row) for row in rows.all()]
 
 
-async def answers(session: AsyncSession, *, since: datetime, tz: str) -> pd.DataFrame:
-    """Per response to a satisfaction survey: the mean of its scale answers and, where
-    it asked, whether the employee is willing to go on."""
-    import pandas as pd
-
+async def answers(session: AsyncSession, *, since: datetime,
+                  tz: str) -> list[tuple[Any, ...]]:
+    """Per response to a satisfaction survey: (employee_no, day, mean of its scale
+    answers or None, 1.0 willing to go on / 0.0 not / None not asked)."""
     r, a, q = SurveyResponse.__table__, SurveyAnswer.__table__, SurveyQuestion.__table__
     willing = func.max(func.coalesce(a.c.choice, "")).filter(q.c.code.in_(WILLING_CODES),
                                                               q.c.kind == "single_choice")
-    rows = (await session.execute(
+    rows = await session.execute(
         select(r.c.employee_no, _day(r.c.answered_at, tz),
                func.avg(a.c.scale).filter(q.c.kind == "scale"), willing)
         .select_from(r.join(Survey, Survey.id == r.c.survey_id)
                      .join(a, a.c.response_id == r.c.id)
                      .join(q, q.c.id == a.c.question_id))
         .where(Survey.kind == "satisfaction", r.c.answered_at >= since)
-        .group_by(r.c.id, r.c.employee_no, r.c.answered_at))).all()
-    frame = pd.DataFrame(rows, columns=["employee_no", "day", "satisfaction", "willing"])
-    frame["satisfaction"] = pd.to_numeric(frame["satisfaction"], errors="coerce")
-    frame["willing"] = frame["willing"].map(
-        lambda v: None if not v else (0.0 if str(v).lower() in ("no", "否") else 1.0)
-    ).astype(float)
-    return frame
+        .group_by(r.c.id, r.c.employee_no, r.c.answered_at))
+    return [(no, day, None if mean is None else float(mean),
+             None if not choice else (0.0 if str(choice).lower() in ("no", "否") else 1.0))
+            for no, day, mean, choice in rows.all()]
 
 
-async def plan_items(session: AsyncSession, *, since: date, tz: Any) -> pd.DataFrame:
-    """Assignments of the plans due since ``since``, leavers included."""
-    import pandas as pd
-
+async def plan_items(session: AsyncSession, *, since: date,
+                     tz: Any) -> list[tuple[Any, ...]]:
+    """(employee_no, due_on, finished_on or None) of the assignments of the plans due
+    since ``since``, leavers included."""
     plans = list((await session.execute(select(TrainingPlan).where(
         TrainingPlan.due_on >= since))).scalars())
     targets = await plans_repo.targets(session, plans, tz)
     pop = population(ReportScope(), include_left=True)
     rows = await plans_repo.assignment_finishes(session, pop, targets)
-    frame = pd.DataFrame(rows, columns=["employee_no", "due_on", "finished"])
-    frame["finished_on"] = [None if pd.isna(f) else f.astimezone(tz).date()
-                            for f in frame["finished"]]  # NaT where some have finished
-    return frame.drop(columns=["finished"])
+    return [(no, due, None if finished is None else finished.astimezone(tz).date())
+            for no, due, finished in rows]
 
 
 async def give_memory(session: AsyncSession) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from services.training_api.attrition import indicators, model
+from services.training_api.attrition.months import month_ends
 from tests.training_api.attrition.plant_history import plant_history
 
 TODAY = date(2026, 12, 5)
@@ -23,7 +24,7 @@ def history() -> indicators.History:
 
 
 def snapshots() -> list[date]:
-    return [*indicators.month_ends(date(2025, 12, 1), TODAY), TODAY]
+    return [*month_ends(date(2025, 12, 1), TODAY), TODAY]
 
 
 def test_the_model_beats_the_rule_on_the_held_out_period(history):
