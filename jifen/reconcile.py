@@ -118,7 +118,7 @@ def check_holds(holds: list[HoldRow], redemptions: list[RedemptionRow], in_fligh
     findings: list[Finding] = []
     for h in holds:
         if h.hold_id not in by_id and now - h.created_at >= grace:
-            if h.status in ("active", "captured"):
+            if h.status in ("active", "spent", "captured"):
                 findings.append(Finding("holds", str(h.hold_id),
                                         f"{h.status} hold of {h.employee_no} ({h.points} points) "
                                         "belongs to no redemption"))
@@ -149,7 +149,8 @@ def _redemption_problem(r: RedemptionRow, h: HoldRow | None, in_flight: InFlight
             return None
         return f"waits for approval but its hold is {status}"
     if r.status == "fulfilled":
-        if status == "captured" or (status == "active" and "hold.capture" in pending):
+        if status == "captured" or (status in ("active", "spent")
+                                    and "hold.capture" in pending):
             return None
         return f"fulfilled but its hold is {status}"
     if r.status in GIVEN_BACK:
@@ -160,8 +161,9 @@ def _redemption_problem(r: RedemptionRow, h: HoldRow | None, in_flight: InFlight
     # failed: no hold should be left behind
     if status == "captured":
         return "failed but its points were spent"
-    if status == "active" and not (r.hold_check_pending or "hold.release" in pending):
-        return "failed but its hold is active and nothing will release it"
+    if status in ("active", "spent") and not (r.hold_check_pending
+                                              or "hold.release" in pending):
+        return f"failed but its hold is {status} and nothing will release it"
     return None
 
 

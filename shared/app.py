@@ -55,6 +55,9 @@ class ServiceSpec:
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     # long-running jobs (e.g. expiring holds), started after startup, cancelled at shutdown
     background: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    # POST paths that keep their Idempotency-Key in their own transaction
+    # (shared.idempotency.RouteKeys): the middleware leaves them alone
+    keyed_routes: Sequence[str] = ()
     # durable jobs (shared/jobs.py) by kind; needs tables.job
     jobs: dict[str, Handler] = field(default_factory=dict)
 
@@ -186,6 +189,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         IdempotencyMiddleware,
         table=spec.tables.idempotency,
         ttl_hours=settings.idempotency_ttl_hours,
+        keyed_routes=frozenset(spec.keyed_routes),
     )
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     app.include_router(_operations_router(spec))

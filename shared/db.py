@@ -1,9 +1,11 @@
 """Database kit: metadata with one naming convention, engine factory, the request
-session that commits once, and the read connection of one-statement reads."""
+session that commits once, and the pooled connection used by the driver itself for
+prebuilt statements (one-statement reads and writes, and hot-path transactions)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -105,7 +107,7 @@ class Prebuilt:
 
 def prebuild(statement: Executable) -> Prebuilt:
     """Compile a Core statement (or ``text()`` with named parameters) for
-    :class:`ReadConnection`. Lists go in as one array parameter (``= ANY(:codes)``),
+    :class:`DriverConnection`. Lists go in as one array parameter (``= ANY(:codes)``),
     never as an expanding ``IN``."""
     compiled = statement.compile(dialect=_DIALECT)
     sql = str(compiled)
@@ -118,38 +120,63 @@ def prebuild(statement: Executable) -> Prebuilt:
     return Prebuilt(sql, names, defaults)
 
 
-class ReadConnection:
-    """A pooled connection on which a read runs as one statement of the driver's own,
-    outside any transaction (PostgreSQL commits it by itself): one round trip, no
-    BEGIN and COMMIT, no isolation level set on the connection and reset when it goes
-    back to the pool, no ORM session, no statement compiled or cache key computed per
-    request. Rows come back as mappings (JSON columns decoded)."""
+class DriverConnection:
+    """A pooled connection on which prebuilt statements run through the driver itself.
+    Outside :meth:`transaction` each statement commits by itself: a read of one
+    statement is one round trip, without BEGIN and COMMIT. Either way there is no ORM
+    session, no statement compiled or cache key computed per request, and no isolation
+    level set on the connection and reset when it goes back to the pool. Rows come
+    back as mappings (JSON columns decoded); JSON parameters go in as JSON text."""
 
     __slots__ = ("_conn", "_driver")
 
     def __init__(self, conn: AsyncConnection, driver: asyncpg.Connection) -> None:
         self._conn, self._driver = conn, driver
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """BEGIN, the block's statements, COMMIT; ROLLBACK when the block raises. A
+        connection whose transaction cannot be ended is taken out of the pool."""
+        tx = self._driver.transaction()
+        try:
+            await tx.start()
+        except Exception as exc:
+            raise await self._failure("BEGIN", exc) from exc
+        try:
+            yield
+        except BaseException:
+            try:
+                await tx.rollback()
+            except Exception as exc:
+                await self._conn.invalidate(exc)
+            raise
+        try:
+            await tx.commit()
+        except Exception as exc:
+            if self._driver.is_in_transaction():
+                await self._conn.invalidate(exc)
+            raise await self._failure("COMMIT", exc) from exc
+
     async def all(self, statement: Prebuilt, **params: Any) -> list[asyncpg.Record]:
         try:
             return await self._driver.fetch(statement.sql, *statement.args(params))
         except Exception as exc:
-            raise await self._failure(statement, exc) from exc
+            raise await self._failure(statement.sql, exc) from exc
 
     async def first(self, statement: Prebuilt, **params: Any) -> asyncpg.Record | None:
         try:
             return await self._driver.fetchrow(statement.sql, *statement.args(params))
         except Exception as exc:
-            raise await self._failure(statement, exc) from exc
+            raise await self._failure(statement.sql, exc) from exc
 
-    async def _failure(self, statement: Prebuilt, exc: Exception) -> Exception:
+    async def _failure(self, sql: str, exc: Exception) -> Exception:
         """The driver's error as SQLAlchemy's, for the problem handlers; a connection
         that broke is taken out of the pool."""
         if isinstance(exc, asyncpg.PostgresError):  # the server answered: the link is fine
-            return DBAPIError(statement.sql, None, exc)
+            return DBAPIError(sql, None, exc)
         if isinstance(exc, asyncpg.InterfaceError | OSError | ConnectionError | TimeoutError):
             await self._conn.invalidate(exc)
-            return DBAPIError(statement.sql, None, exc, connection_invalidated=True)
+            return DBAPIError(sql, None, exc, connection_invalidated=True)
         return exc
 
 
@@ -168,8 +195,8 @@ class RowAttributes:
             raise AttributeError(name) from None
 
 
-async def read_connection(engine: AsyncEngine) -> tuple[AsyncConnection, ReadConnection]:
-    """Check out a pooled connection for :class:`ReadConnection` (close the first item
+async def driver_connection(engine: AsyncEngine) -> tuple[AsyncConnection, DriverConnection]:
+    """Check out a pooled connection for :class:`DriverConnection` (close the first item
     to give it back)."""
     conn = await engine.connect()
     try:
@@ -177,18 +204,18 @@ async def read_connection(engine: AsyncEngine) -> tuple[AsyncConnection, ReadCon
     except BaseException:
         await conn.close()
         raise
-    return conn, ReadConnection(conn, raw.driver_connection)
+    return conn, DriverConnection(conn, raw.driver_connection)
 
 
-async def get_read_connection(request: Request) -> AsyncIterator[ReadConnection]:
-    """A connection for a read that is one statement (see :class:`ReadConnection`).
-    Reads of several statements that must agree with each other use
-    :data:`DBSession` (one transaction)."""
-    conn, reader = await read_connection(request.app.state.engine)
+async def get_driver_connection(request: Request) -> AsyncIterator[DriverConnection]:
+    """A connection for prebuilt statements (see :class:`DriverConnection`): a read
+    that is one statement, or a hot path's own transaction. Other work uses
+    :data:`DBSession` (one ORM transaction per request)."""
+    conn, reader = await driver_connection(request.app.state.engine)
     try:
         yield reader
     finally:
         await conn.close()
 
 
-ReadDB = Annotated[ReadConnection, Depends(get_read_connection, scope="function")]
+DriverDB = Annotated[DriverConnection, Depends(get_driver_connection, scope="function")]

@@ -14,6 +14,12 @@ that died with its process is free at once, and the key of one that runs long on
 live process stays taken. A claim made while the process holds no lock (its
 database connection was lost and is not back yet) names no owner and is taken
 to have died after :data:`ABANDONED_AFTER`, as every claim was before.
+
+The middleware claims the key before the request and stores the answer after it,
+one autocommitted statement each. A hot route can keep its key in its own
+transaction instead (:class:`RouteKeys`, the route listed in the service's
+``keyed_routes``): the key is taken by a transaction-scoped advisory lock and the
+answer stored by the statements that make it, committed together.
 """
 
 from __future__ import annotations
@@ -31,11 +37,12 @@ import structlog
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import decode_token
-from shared.db import Prebuilt, prebuild, read_connection
-from shared.errors import PROBLEM_MEDIA_TYPE, database_outage, problem_type
+from shared.db import Prebuilt, driver_connection, prebuild
+from shared.errors import PROBLEM_MEDIA_TYPE, ServiceError, database_outage, problem_type
 
 log = structlog.get_logger("jifen.idempotency")
 
@@ -135,14 +142,17 @@ def idempotency_table(metadata: MetaData) -> Table:
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, table: Table, ttl_hours: int = 48) -> None:
+    def __init__(self, app: ASGIApp, *, table: Table, ttl_hours: int = 48,
+                 keyed_routes: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.table = table
         self.ttl = timedelta(hours=ttl_hours)
         self._statements = _Statements.of(table)
+        self.keyed_routes = keyed_routes  # POST paths that keep their keys (RouteKeys)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if (scope["type"] != "http" or scope["method"] != "POST"
+                or scope["path"] in self.keyed_routes):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -161,7 +171,7 @@ class IdempotencyMiddleware:
             )
             return
         body = await _read_body(receive)
-        digest = _request_digest(scope, headers, body)
+        digest = request_digest(scope, headers, body)
         engine = scope["app"].state.engine
         owner: ClaimOwner | None = getattr(scope["app"].state, "claim_owner", None)
         try:
@@ -216,7 +226,7 @@ class IdempotencyMiddleware:
         expired, or held by a request whose process is gone; otherwise answer what
         holds it."""
         now = datetime.now(UTC)
-        conn, db = await read_connection(engine)
+        conn, db = await driver_connection(engine)
         try:
             row = await db.first(self._statements.claim, scope=caller, key=key, digest=digest,
                                  owner=owner,
@@ -250,15 +260,11 @@ class IdempotencyMiddleware:
                 "A request with this Idempotency-Key is still running; retry later",
             )
         else:
-            stored_headers = [
-                (k.encode("latin-1"), v.encode("latin-1")) for k, v in existing["response_headers"]
-            ]
-            stored_headers.append((b"idempotent-replayed", b"true"))
             await send(
                 {
                     "type": "http.response.start",
                     "status": existing["status_code"],
-                    "headers": stored_headers,
+                    "headers": _replayed_headers(existing["response_headers"]),
                 }
             )
             await send({"type": "http.response.body", "body": existing["response_body"] or b""})
@@ -295,7 +301,7 @@ class IdempotencyMiddleware:
         return captured
 
     async def _store(self, engine: Any, caller: str, key: str, captured: dict[str, Any]) -> None:
-        conn, db = await read_connection(engine)
+        conn, db = await driver_connection(engine)
         try:
             if captured["status"] >= 500:
                 await db.first(self._statements.forget, scope=caller, key=key)
@@ -356,7 +362,109 @@ class _Statements:
         return cls(prebuild(claim), prebuild(store), prebuild(forget))
 
 
-def _request_digest(scope: Scope, headers: dict[bytes, bytes], body: bytes) -> str:
+def _replayed_headers(stored: list[list[str]]) -> list[tuple[bytes, bytes]]:
+    out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored]
+    out.append((b"idempotent-replayed", b"true"))
+    return out
+
+
+class KeyInUse(ServiceError):
+    status, problem, title = 409, "idempotency-key-in-use", "Request in progress"
+
+
+class KeyReused(ServiceError):
+    status, problem = 422, "idempotency-key-reused"
+    title = "Idempotency-Key reused with a different request"
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A request's Idempotency-Key, for :class:`RouteKeys`."""
+
+    caller: str
+    key: str
+    digest: str
+    fresh: datetime  # answers stored before this have expired
+
+
+class RouteKeys:
+    """Idempotency-Key kept by a route in its own transaction on a
+    :class:`~shared.db.DriverConnection`, with the middleware's rules: :meth:`take`
+    first (in the transaction), the stored answer read by the route's next statement
+    (:meth:`lookup`, :meth:`stored`), and the answer stored by the transaction's last
+    statement (:meth:`store_params`) or by :meth:`store` after a rollback (a 4xx the
+    route answers). The key's advisory lock is held until the transaction ends, so a
+    second request with the key gets 409 meanwhile and the stored answer after."""
+
+    def __init__(self, table: Table) -> None:
+        name = table.name
+        self._lock = prebuild(text(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(:lock_key, 0)) AS taken"))
+        self.store_sql = prebuild(text(f"""
+            INSERT INTO {name} (scope, key, request_hash, state, status_code,
+                                response_headers, response_body)
+            VALUES (:scope, :key, :digest, 'done', :status, CAST(:headers AS jsonb), :body)
+            ON CONFLICT (scope, key) DO UPDATE SET
+                request_hash = excluded.request_hash, state = 'done',
+                status_code = excluded.status_code,
+                response_headers = excluded.response_headers,
+                response_body = excluded.response_body, created_at = now()
+            WHERE {name}.created_at < :fresh OR {name}.state <> 'done'"""))
+
+    @staticmethod
+    def keyed(scope: Scope, body: bytes, key: str | None, caller: str,
+              ttl_hours: int) -> Keyed | None:
+        """The request's key with the digest of the request as received."""
+        if not key:
+            return None
+        return Keyed(caller, key, request_digest(scope, dict(scope["headers"]), body),
+                     fresh=datetime.now(UTC) - timedelta(hours=ttl_hours))
+
+    async def take(self, db: Any, keyed: Keyed) -> None:
+        """Hold the key until the transaction ends; 409 while another request holds
+        it. Then read what it stored (:meth:`stored`): in a statement of its own, whose
+        snapshot sees what the last holder committed."""
+        row = await db.first(self._lock, lock_key=f"{keyed.caller}\x1f{keyed.key}")
+        if not row["taken"]:
+            raise KeyInUse("A request with this Idempotency-Key is still running; retry later")
+
+    def lookup(self, keyed: Keyed | None) -> dict[str, Any]:
+        """Parameters of the route's statement that reads the stored answer."""
+        if keyed is None:
+            return {"scope": None, "key": None, "fresh": None}
+        return {"scope": keyed.caller, "key": keyed.key, "fresh": keyed.fresh}
+
+    @staticmethod
+    def stored(keyed: Keyed, row: Any) -> Any | None:
+        """The stored answer in ``row`` (``request_hash``, ``status_code``,
+        ``response_headers``, ``response_body``) to replay, or None to go on; 422 when
+        the key was another request's."""
+        if row["request_hash"] is None:
+            return None
+        if row["request_hash"] != keyed.digest:
+            raise KeyReused("This key was already used for a different request body or path")
+        return row
+
+    def store_params(self, keyed: Keyed, status: int, headers: list[tuple[str, str]],
+                     body: bytes) -> dict[str, Any]:
+        return {"scope": keyed.caller, "key": keyed.key, "digest": keyed.digest,
+                "status": status, "headers": json.dumps(headers), "body": body,
+                "fresh": keyed.fresh}
+
+    async def store(self, db: Any, keyed: Keyed, status: int, headers: list[tuple[str, str]],
+                    body: bytes) -> None:
+        await db.first(self.store_sql, **self.store_params(keyed, status, headers, body))
+
+    @staticmethod
+    def replay(stored: Any) -> Response:
+        headers = _replayed_headers(stored["response_headers"])
+        response = Response(content=stored["response_body"] or b"",
+                            status_code=stored["status_code"])
+        response.raw_headers = headers
+        return response
+
+
+def request_digest(scope: Scope, headers: dict[bytes, bytes], body: bytes) -> str:
     """Hash of what makes two requests "the same". A multipart boundary is random
     per attempt, so it is taken out: a retried upload of the same file matches."""
     content_type = headers.get(b"content-type", b"")

@@ -54,7 +54,7 @@ def event_handlers(settings: Settings) -> dict[str, EventHandler]:
         **{event_type: partial(earning.apply, tz=settings.tz)
            for event_type in sorted(TRAINING_EVENT_TYPES)},
         HOLD_CAPTURE: partial(holds.capture, tz=settings.tz),
-        HOLD_RELEASE: holds.release,
+        HOLD_RELEASE: partial(holds.release, tz=settings.tz),
         OPENING_BALANCE: partial(history.apply_opening, tz=settings.tz),
         **forwarded_event_handlers(),
         ATTRITION_DIGEST: apply_attrition_digest,
@@ -62,10 +62,12 @@ def event_handlers(settings: Settings) -> dict[str, EventHandler]:
 
 
 def batch_event_handlers(settings: Settings) -> dict[str, BatchHandler]:
-    """Training facts earn many at a time (voids reverse one at a time)."""
+    """Training facts earn many at a time (voids reverse one at a time); the captures
+    of a batch confirm their spends together."""
     apply = partial(batch_earning.apply, tz=settings.tz)
-    return {event_type: apply for event_type in sorted(TRAINING_EVENT_TYPES)
-            if event_type != FACT_VOIDED}
+    return {**{event_type: apply for event_type in sorted(TRAINING_EVENT_TYPES)
+               if event_type != FACT_VOIDED},
+            HOLD_CAPTURE: partial(holds.capture_many, tz=settings.tz)}
 
 
 # The one service each event type is accepted from.

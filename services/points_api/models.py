@@ -214,12 +214,14 @@ class VoidedFact(Base):
                                                   server_default=func.now())
 
 
-HOLD_STATUSES = ("active", "captured", "released", "expired")
+HOLD_STATUSES = ("active", "spent", "captured", "released", "expired")
 
 
 class Hold(Base):
     """Points reserved by a redemption (two-phase: active, then captured into a spend
-    entry, or released / expired). While active its points count in ``account.held``."""
+    entry, or released / expired). While active its points count in ``account.held``.
+    A spend (no approval) is written at once: ``spent`` with its entry, ``captured``
+    when the redemption confirms it, or released / expired with the entry reversed."""
 
     __tablename__ = "hold"
 
@@ -238,9 +240,12 @@ class Hold(Base):
     __table_args__ = (
         CheckConstraint("points > 0", name="points_positive"),
         CheckConstraint(f"status IN {HOLD_STATUSES}", name="status_known"),
-        CheckConstraint("(status = 'captured') = (spend_entry_id IS NOT NULL)",
-                        name="captured_has_entry"),
-        Index("ix_hold_active_expiry", "expires_at", postgresql_where=text("status = 'active'")),
+        CheckConstraint("status NOT IN ('spent', 'captured') OR spend_entry_id IS NOT NULL",
+                        name="settled_spend_has_entry"),
+        CheckConstraint("status <> 'active' OR spend_entry_id IS NULL",
+                        name="active_has_no_entry"),
+        Index("ix_hold_unsettled_expiry", "expires_at",
+              postgresql_where=text("status IN ('active', 'spent')")),
     )
 
 

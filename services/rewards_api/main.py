@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox_destinations=outbox_destinations(settings),
         peers={"points": settings.points_url},
         background=[every(settings.sweep_interval_seconds, sweep)],
+        keyed_routes=["/rewards/v1/redemptions"],
     ))
 
 

@@ -13,6 +13,13 @@ an employee redeems (TigerBeetle's pending / post / void).
   ``expires_at`` releases itself and can no longer be captured.
 - ``GET /points/v1/internal/holds/{hold_id}`` (rewards_api) and
   ``GET /points/v1/holds/{hold_id}`` (HR, auditors) answer :class:`Hold`.
+- ``POST /points/v1/internal/spends`` (rewards_api) with :class:`HoldCreate` holds
+  and spends at once, for a redemption that needs no approval: the ``spend`` entry
+  is written and the hold is ``spent`` (idempotent on ``hold_id`` like a hold; 409
+  ``insufficient-points`` likewise). The redemption's :data:`HOLD_CAPTURE` event
+  confirms it (``captured``); a spend never confirmed by ``expires_at`` (its
+  redemption was not recorded) expires, and one released is given back: the spend
+  entry is then reversed.
 """
 
 from __future__ import annotations
@@ -26,14 +33,15 @@ from pydantic import BaseModel, Field
 HOLD_CAPTURE = "hold.capture"
 HOLD_RELEASE = "hold.release"
 
-HoldStatus = Literal["active", "captured", "released", "expired"]
+HoldStatus = Literal["active", "spent", "captured", "released", "expired"]
 
 
 class HoldCreate(BaseModel):
     hold_id: uuid.UUID = Field(description="The redemption id: one hold per redemption")
     employee_no: str
     points: int = Field(gt=0, le=10_000_000)
-    expires_at: datetime = Field(description="After this the hold releases itself")
+    expires_at: datetime = Field(description="After this the hold releases itself (a "
+                                             "spend not confirmed by then is given back)")
     reason: str = Field(
         max_length=500, description="Shown on the spend entry, e.g. 兑换 带薪假 1 天"
     )
@@ -48,7 +56,8 @@ class Hold(BaseModel):
     reason: str
     created_at: datetime
     settled_at: datetime | None = None
-    spend_entry_id: int | None = Field(None, description="The ledger entry a capture created")
+    spend_entry_id: int | None = Field(
+        None, description="The spend entry a capture (or a spend) created")
     spendable_after: int | None = Field(
         None, description="The employee's spendable balance after this hold was placed"
     )

@@ -1,14 +1,19 @@
-"""Faults: points_api down when a redemption is placed, rewards_api killed
-between the hold and its capture."""
+"""Faults: points_api down when a redemption is placed, rewards_api killed while
+points_api holds or spends."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from jifen.cli import main as jifen
+from tests.conftest import call_direct
 from tests.rewards_api.helpers import (
     HR,
     account,
@@ -18,7 +23,6 @@ from tests.rewards_api.helpers import (
     put_item,
     redeem,
     redemption,
-    settled_hold,
     synced_employee,
     wait_for,
 )
@@ -57,15 +61,16 @@ def _points_pid(stack) -> int:
     return proc.pid
 
 
-async def test_rewards_killed_between_hold_and_capture_completes_after_restart(gw, stack):
-    """points_api is frozen while the hold request is on its way; rewards_api is
-    killed with the redemption recorded as reserving; points_api then creates the
-    hold. After the restart the sweeper finds the hold and completes the
-    redemption."""
+async def test_rewards_killed_between_hold_and_its_outcome_completes_after_restart(gw, stack):
+    """The two-phase path (an item that needs approval): points_api is frozen while
+    the hold request is on its way; rewards_api is killed with the redemption
+    recorded as reserving; points_api then creates the hold. After the restart the
+    sweeper finds the hold and carries the redemption on to wait for approval."""
     since = datetime.now(UTC).isoformat()
     emp = await synced_employee(gw)
     await give_points(gw, emp["employee_no"], 100)
-    item = await put_item(gw, name="定制保温杯", cost_points=30, stock=2)
+    item = await put_item(gw, name="带薪假", kind="paid_leave", leave_days="1", cost_points=30,
+                          stock=2, requires_approval=True)
     points_pid = _points_pid(stack)
 
     async def reserving() -> list[dict]:
@@ -91,14 +96,110 @@ async def test_rewards_killed_between_hold_and_capture_completes_after_restart(g
         return found if found["status"] != "reserving" else None
 
     done = await wait_for(finished, within=90, interval=0.5, what="the sweeper")
-    assert done["status"] == "fulfilled"
-    await settled_hold(gw, made["id"], "captured")
-    assert (await account(gw, emp["employee_no"]))["balance"] == 70
+    assert done["status"] == "pending_approval"
+    assert (await hold(gw, made["id"]))["status"] == "active"
+    acct = await account(gw, emp["employee_no"])
+    assert (acct["balance"], acct["held"]) == (100, 30)
     stock = (await get_item(gw, item["code"]))["stock"]
-    assert (stock["remaining"], stock["reserved"], stock["issued"]) == (1, 0, 1)
+    assert (stock["remaining"], stock["reserved"], stock["issued"]) == (1, 1, 0)
     code = await asyncio.to_thread(jifen, [
         "reconcile",
         "--points-url", stack.database_url("points"),
         "--rewards-url", stack.database_url("rewards"),
         "--training-url", stack.database_url("training"), "--since", since, "--grace", "0"])
     assert code == 0
+
+
+async def _redeeming(stack) -> bool:
+    """A redemption's transaction is open in rewards_api: it holds its
+    Idempotency-Key's advisory lock (taken first, released at its end)."""
+    engine = create_async_engine(stack.database_url("rewards"))
+    try:
+        async with engine.connect() as conn:
+            return bool((await conn.execute(text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND d.datname = current_database()"))
+            ).scalar())
+    finally:
+        await engine.dispose()
+
+
+async def test_rewards_killed_while_the_spend_is_on_its_way_leaves_no_redemption(gw, stack):
+    """A redemption without approval: points_api is frozen while the spend request is
+    on its way, inside rewards_api's one transaction; rewards_api is killed, so that
+    transaction never commits, and points_api then spends. No redemption exists and
+    no stock or limit was taken; the spend stays unconfirmed (reconcile names it), and
+    points_api gives the points back when it expires (or when released)."""
+    since = datetime.now(UTC).isoformat()
+    emp = await synced_employee(gw)
+    no = emp["employee_no"]
+    await give_points(gw, no, 100)
+    item = await put_item(gw, name="定制保温杯", cost_points=30, stock=2,
+                          limit={"count": 1, "period": "month"})
+    points_pid = _points_pid(stack)
+
+    os.killpg(points_pid, signal.SIGSTOP)
+    try:
+        attempt = asyncio.create_task(redeem(gw, emp, item["code"]))
+        await wait_for(lambda: _redeeming(stack), within=10,
+                       what="rewards_api inside the redemption's transaction")
+        await asyncio.sleep(0.5)  # on to the spend request, in points_api's socket
+        stack.stop_service("rewards", sig=signal.SIGKILL)
+    finally:
+        os.killpg(points_pid, signal.SIGCONT)
+    answer = await attempt
+    assert answer.status_code >= 500  # the client saw the process die
+
+    async def spent() -> list[dict]:
+        r = await gw.get("/points/v1/holds", headers=HR, params={"employee_no": no})
+        return [h for h in r.json()["items"] if h["status"] == "spent"]
+
+    [orphan] = await wait_for(spent, within=10, what="the spend")
+    stack.start_service("rewards")
+    assert (await account(gw, no))["balance"] == 70
+    listed = await gw.get("/rewards/v1/redemptions", headers=HR, params={"employee_no": no})
+    assert listed.json()["items"] == []
+    stock = (await get_item(gw, item["code"]))["stock"]
+    assert (stock["remaining"], stock["reserved"], stock["issued"]) == (2, 0, 0)
+    seen = await gw.get(f"/rewards/v1/items/{item['code']}", headers=emp["headers"])
+    assert seen.json()["limit_remaining"] == 1
+    code = await asyncio.to_thread(jifen, [
+        "reconcile",
+        "--points-url", stack.database_url("points"),
+        "--rewards-url", stack.database_url("rewards"),
+        "--training-url", stack.database_url("training"), "--since", since, "--grace", "0"])
+    assert code == 1
+    # what the expiry does later (tests/points_api/holds), done now
+    release = {"event_id": str(uuid.uuid4()), "event_type": "hold.release",
+               "occurred_at": datetime.now(UTC).isoformat(), "producer": "rewards",
+               "payload": {"hold_id": orphan["hold_id"], "employee_no": no}}
+    done = await call_direct(gw, "POST", "/points/v1/internal/events", caller="rewards",
+                             json={"events": [release]})
+    assert done.json()["receipts"][0]["status"] == "applied", done.text
+    assert (await account(gw, no))["balance"] == 100
+
+
+async def test_a_second_request_with_the_key_while_the_first_runs_is_409(gw, stack):
+    emp = await synced_employee(gw)
+    await give_points(gw, emp["employee_no"], 100)
+    item = await put_item(gw, cost_points=30)
+    key = str(uuid.uuid4())
+    points_pid = _points_pid(stack)
+
+    os.killpg(points_pid, signal.SIGSTOP)
+    try:
+        first = asyncio.create_task(redeem(gw, emp, item["code"], key=key))
+        await wait_for(lambda: _redeeming(stack), within=10,
+                       what="the first request inside its transaction")
+        second = await redeem(gw, emp, item["code"], key=key)
+    finally:
+        os.killpg(points_pid, signal.SIGCONT)
+    made = await first
+    replay = await redeem(gw, emp, item["code"], key=key)
+
+    assert second.status_code == 409, second.text
+    assert second.json()["type"].endswith("/idempotency-key-in-use")
+    assert made.status_code == replay.status_code == 201, made.text
+    assert replay.json()["id"] == made.json()["id"]
+    assert replay.headers.get("idempotent-replayed") == "true"
+    assert (await account(gw, emp["employee_no"]))["balance"] == 70

@@ -140,6 +140,32 @@ async def test_not_enough_points_is_409_and_gives_everything_back(gw):
     assert (acct["balance"], acct["held"]) == (20, 0)
 
 
+async def test_a_refusal_is_replayed_for_its_key_and_a_key_is_the_callers(gw):
+    emp = await synced_employee(gw)
+    other = await synced_employee(gw)
+    await give_points(gw, emp["employee_no"], 20)
+    await give_points(gw, other["employee_no"], 50)
+    item = await put_item(gw, cost_points=30)
+    key = str(uuid.uuid4())
+
+    refused = await redeem(gw, emp, item["code"], key=key)
+    await give_points(gw, emp["employee_no"], 20)  # enough now, but the key was used
+    again = await redeem(gw, emp, item["code"], key=key)
+    missing = await redeem(gw, emp, "NO-SUCH-ITEM", key=(gone := str(uuid.uuid4())))
+    missing_again = await redeem(gw, emp, "NO-SUCH-ITEM", key=gone)
+    # the same key from another caller is another request
+    theirs = await redeem(gw, other, item["code"], key=key)
+
+    assert refused.status_code == again.status_code == 409
+    assert again.content == refused.content
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert problem(again) == "insufficient-points"
+    assert missing.status_code == missing_again.status_code == 404
+    assert missing_again.headers.get("idempotent-replayed") == "true"
+    assert theirs.status_code == 201, theirs.text
+    assert (await account(gw, emp["employee_no"]))["balance"] == 40
+
+
 async def test_redemptions_are_visible_to_the_employee_their_manager_and_hr(gw):
     emp = await synced_employee(gw)
     stranger = await synced_employee(gw)

@@ -122,7 +122,7 @@ async def test_a_code_is_never_given_twice_under_concurrency(gw):
                                      for i in range(25)])
 
     fulfilled = [r.json() for r in answers if r.status_code == 201]
-    assert len(fulfilled) == 10, [r.text for r in answers if r.status_code != 409][:3]
+    assert len(fulfilled) == 10, [r.text for r in answers][:3]
     assert all(r.json()["type"].endswith("/out-of-stock")
                for r in answers if r.status_code != 201)
     given = [f["voucher_code"] for f in fulfilled]

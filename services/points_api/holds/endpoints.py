@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
@@ -13,8 +13,8 @@ from services.points_api.holds.errors import HoldExpiryInvalid, HoldMismatch, Ho
 from services.points_api.holds.service import hold_out, holds
 from services.points_api.ledger.errors import InsufficientPoints
 from shared.auth import AuditReader
-from shared.contracts.holds import Hold, HoldCreate
-from shared.db import DBSession
+from shared.contracts.holds import Hold, HoldCreate, HoldStatus
+from shared.db import DBSession, DriverDB
 from shared.errors import problems
 from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -42,6 +42,25 @@ async def create_hold(body: HoldCreate, session: DBSession, _: FromRewards,
     return hold
 
 
+@internal_router.post("/spends", response_model=Hold, status_code=201,
+                      operation_id="spend_points",
+                      summary="Hold and spend points at once for a redemption without approval",
+                      responses={200: {"model": Hold, "description": "The spend (or hold) "
+                                                                     "already existed"},
+                                 **problems(InsufficientPoints, HoldMismatch,
+                                            HoldExpiryInvalid)})
+async def spend_points(body: HoldCreate, db: DriverDB, _: FromRewards,
+                       response: Response) -> Hold:
+    """Writes the ``spend`` entry at once and records the hold as ``spent``
+    (rewards_api only), in one statement. Spendable points must cover it, or
+    409 ``insufficient-points``. The redemption's ``hold.capture`` event confirms it
+    (``captured``); not confirmed by ``expires_at`` it expires and the points come
+    back. Idempotent on ``hold_id``: a retry answers the existing hold with 200."""
+    hold, created = await holds.spend(db, body)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return hold
+
+
 @router.get("/holds/{hold_id}", response_model=Hold, operation_id="get_hold",
             summary="Get a hold", responses=problems(HoldNotFound))
 async def get_hold(hold_id: HoldIdPath, session: DBSession, _: AuditReader) -> Hold:
@@ -63,7 +82,7 @@ async def get_hold_for_rewards(hold_id: HoldIdPath, session: DBSession,
 async def list_holds(
     session: DBSession, _: AuditReader, limit: Limit = 50, cursor: Cursor = None,
     employee_no: EmployeeNoQuery = None,
-    status_: Annotated[Literal["active", "captured", "released", "expired"] | None,
+    status_: Annotated[HoldStatus | None,
                        Query(alias="status")] = None,
 ) -> Page[Hold]:
     """Holds by id, filtered by employee and status (for reconciliation)."""

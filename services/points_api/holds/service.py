@@ -1,19 +1,25 @@
-"""Holds: the two-phase reservation behind redemptions (pending, then post or void).
+"""Holds: the two-phase reservation behind redemptions (pending, then post or void),
+and spends, which hold and post at once for redemptions that need no approval.
 
 Every step runs under the employee's account lock (the ledger's rule), so a hold
 can never be placed on points another request is spending at the same moment.
 Spendable = balance - held; a hold larger than that is refused. Capturing writes
 a ``spend`` entry (qualifying points untouched); releasing and expiring only
-give the held points back.
+give the held points back. A spend writes its entry at once and waits for the
+redemption's capture event to confirm it; released, or never confirmed by its
+expiry, its entry is reversed.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+import structlog
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.holds import repository as repo
@@ -21,9 +27,21 @@ from services.points_api.holds.errors import HoldExpiryInvalid, HoldMismatch, Ho
 from services.points_api.ledger import repository as ledger_repo
 from services.points_api.ledger.errors import InsufficientPoints
 from services.points_api.ledger.service import Posting, ledger
-from shared.consumer import RejectEvent
+from shared.consumer import RejectEvent, RetryLater
 from shared.contracts.events import EventEnvelope
 from shared.contracts.holds import Hold, HoldAction, HoldCreate
+from shared.db import DriverConnection
+
+log = structlog.get_logger("jifen.points.holds")
+
+
+def _hold_of(row: dict[str, Any], spendable_after: int | None) -> Hold:
+    """A hold from its row as JSON (the spend statement's answer)."""
+    return Hold.model_validate({**row, "spendable_after": spendable_after})
+
+
+def _sqlstate(exc: IntegrityError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
 
 
 def hold_out(row: Any, spendable_after: int | None = None) -> Hold:
@@ -74,6 +92,35 @@ class HoldService:
         account = await repo.move_held(session, data.employee_no, data.points)
         return hold_out(row, account.balance - account.held), True
 
+    async def spend(self, db: DriverConnection, data: HoldCreate) -> tuple[Hold, bool]:
+        """Hold and spend at once (one statement), or answer the hold already made
+        under this id (a retry)."""
+        if data.expires_at <= datetime.now(UTC):
+            raise HoldExpiryInvalid("expires_at is in the past")
+        params = {"hold_id": data.hold_id, "employee_no": data.employee_no,
+                  "points": data.points, "reason": data.reason, "expires_at": data.expires_at,
+                  "details": json.dumps({"hold_id": str(data.hold_id)})}
+        try:
+            row = await db.first(repo.SPEND, **params)
+        except IntegrityError as exc:
+            if _sqlstate(exc) != "23505":
+                raise
+            # the same spend was made meanwhile (a retry racing the first attempt)
+            row = await db.first(repo.SPEND, **params)
+        assert row is not None
+        if row["spent"] is not None:
+            return _hold_of(row["spent"], row["spendable_after"]), True
+        if row["prior"] is not None:
+            prior = row["prior"]
+            if (prior["employee_no"], prior["points"]) != (data.employee_no, data.points):
+                raise HoldMismatch(f"Hold {data.hold_id} is for {prior['points']} points of "
+                                   f"{prior['employee_no']}")
+            return _hold_of(prior, row["spendable"]), False
+        spendable = row["spendable"] or 0
+        raise InsufficientPoints(
+            f"{data.employee_no} can spend {spendable} points; {data.points} are needed",
+            spendable=spendable, required=data.points)
+
     async def get(self, session: AsyncSession, hold_id: uuid.UUID) -> Hold:
         row = await repo.get(session, hold_id)
         if row is None:
@@ -87,6 +134,11 @@ class HoldService:
         action, hold = await self._locked(session, envelope)
         if hold.status == "captured":
             return {"hold_id": str(hold.hold_id), "status": "captured"}
+        if hold.status == "spent":  # the redemption confirms its spend
+            await repo.settle(session, hold.hold_id, status="captured",
+                              spend_entry_id=hold.spend_entry_id)
+            return {"hold_id": str(hold.hold_id), "status": "captured",
+                    "spend_entry_id": hold.spend_entry_id}
         if hold.status != "active" or hold.expires_at <= datetime.now(UTC):
             raise RejectEvent(f"hold {hold.hold_id} is {hold.status}, it cannot be captured")
         await repo.move_held(session, hold.employee_no, -hold.points)
@@ -115,16 +167,59 @@ class HoldService:
             "balance": account.balance,
         }
 
-    async def release(self, session: AsyncSession, envelope: EventEnvelope) -> dict[str, Any]:
-        """hold.release: rejected, cancelled or expired redemption; points come back."""
+    async def release(self, session: AsyncSession, envelope: EventEnvelope, *,
+                      tz: tzinfo) -> dict[str, Any]:
+        """hold.release: rejected, cancelled or expired redemption, or a spend whose
+        redemption was not recorded; points come back."""
         _, hold = await self._locked(session, envelope)
         if hold.status in ("released", "expired"):
             return {"hold_id": str(hold.hold_id), "status": hold.status}
         if hold.status == "captured":
             raise RejectEvent(f"hold {hold.hold_id} was captured; it cannot be released")
-        await repo.move_held(session, hold.employee_no, -hold.points)
-        await repo.settle(session, hold.hold_id, status="released")
+        await self._give_back(session, hold, status="released", event_id=envelope.event_id,
+                              tz=tz)
         return {"hold_id": str(hold.hold_id), "status": "released"}
+
+    async def capture_many(self, session: AsyncSession, envelopes: list[EventEnvelope], *,
+                           tz: tzinfo) -> list[dict[str, Any] | Exception]:
+        """hold.capture for a batch, in one transaction: the spends the batch confirms
+        in one statement, any other capture (of a two-phase hold) one by one."""
+        actions: list[HoldAction | None] = []
+        for envelope in envelopes:
+            try:
+                actions.append(HoldAction.model_validate(envelope.payload))
+            except ValueError:
+                actions.append(None)
+        confirmed = set((await session.execute(repo.CONFIRM_SPENDS, {
+            "hold_ids": [a.hold_id for a in actions if a is not None]})).scalars())
+        out: list[dict[str, Any] | Exception] = []
+        for envelope, action in zip(envelopes, actions, strict=True):
+            if action is not None and action.hold_id in confirmed:
+                confirmed.discard(action.hold_id)  # a second capture in the batch is a retry
+                out.append({"hold_id": str(action.hold_id), "status": "captured"})
+                continue
+            try:
+                async with session.begin_nested():
+                    out.append(await self.capture(session, envelope, tz=tz))
+            except (RejectEvent, RetryLater) as exc:
+                out.append(exc)
+        return out
+
+    async def _give_back(self, session: AsyncSession, hold: Any, *, status: str,
+                         event_id: uuid.UUID | None, tz: tzinfo) -> None:
+        """Release or expire an active hold (its points held no more), or a spend never
+        confirmed (its entry reversed)."""
+        if hold.status == "active":
+            await repo.move_held(session, hold.employee_no, -hold.points)
+            await repo.settle(session, hold.hold_id, status=status)
+            return
+        await ledger.post(session, hold.employee_no, [Posting(
+            kind="reverse", amount=hold.points, qualifying_amount=0, category=None,
+            reason=f"{hold.reason}：未完成，积分退回", occurred_at=datetime.now(UTC),
+            source_event_id=event_id, reverses_entry_id=hold.spend_entry_id,
+            details={"hold_id": str(hold.hold_id)})], tz=tz)
+        await repo.settle(session, hold.hold_id, status=status,
+                          spend_entry_id=hold.spend_entry_id)
 
     async def _locked(
         self, session: AsyncSession, envelope: EventEnvelope
@@ -140,19 +235,24 @@ class HoldService:
         return action, hold
 
     async def expire_due(self, app: FastAPI) -> int:
-        """Release every active hold past its expiry. Safe on several replicas: each
-        hold is re-checked under the account lock, so it expires exactly once."""
+        """Release every active hold past its expiry, and give back every spend not
+        confirmed by then. Safe on several replicas: each hold is re-checked under the
+        account lock, so it expires exactly once."""
         expired = 0
+        tz = app.state.settings.tz
         async with app.state.sessionmaker() as session:
             due = await repo.due_for_expiry(session, now=datetime.now(UTC), limit=200)
         for hold_id, employee_no in due:
             async with app.state.sessionmaker() as session, session.begin():
                 await ledger_repo.lock_account(session, employee_no)
                 hold = await repo.get(session, hold_id, lock=True)
-                if hold is None or hold.status != "active" or hold.expires_at > datetime.now(UTC):
+                if (hold is None or hold.status not in ("active", "spent")
+                        or hold.expires_at > datetime.now(UTC)):
                     continue
-                await repo.move_held(session, employee_no, -hold.points)
-                await repo.settle(session, hold_id, status="expired")
+                if hold.status == "spent":
+                    log.warning("spend_not_confirmed", hold_id=str(hold_id),
+                                employee_no=employee_no, points=hold.points)
+                await self._give_back(session, hold, status="expired", event_id=None, tz=tz)
                 expired += 1
         return expired
 

@@ -22,7 +22,7 @@ from services.points_api.ledger.endpoints import EmployeeNoPath
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.ledger.periods import CompanyTZ
 from shared.auth import CurrentUser
-from shared.db import DBSession, ReadDB
+from shared.db import DBSession, DriverDB
 from shared.errors import BadCursor, problems
 from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit
@@ -44,7 +44,7 @@ ScopeValueQuery = Annotated[str | None, Query(
 @router.get("/leaderboards", response_model=Leaderboard, operation_id="get_leaderboard",
             summary="A leaderboard from the top",
             responses=problems(ScopeValueRequired, BadCursor))
-async def get_leaderboard(db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
+async def get_leaderboard(db: DriverDB, principal: CurrentUser, tz: CompanyTZ,
                           period: PeriodQuery = "month", at: AtQuery = None,
                           scope: ScopeQuery = "company", scope_value: ScopeValueQuery = None,
                           limit: Limit = 50, cursor: Cursor = None) -> Leaderboard:
@@ -61,7 +61,7 @@ async def get_leaderboard(db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
 @router.get("/leaderboards/me", response_model=MyRank, operation_id="get_my_rank",
             summary="An employee's rank with the k above and below",
             responses=problems(AccountNotFound, NotInScope))
-async def get_my_rank(db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
+async def get_my_rank(db: DriverDB, principal: CurrentUser, tz: CompanyTZ,
                       employee_no: Annotated[EmployeeNoQuery, Query(
                           description="Whose rank; the caller's own when left out")] = None,
                       k: Annotated[int, Query(ge=0, le=50, description="Rows above and below")]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.db import employee_copy
 from services.points_api.leaderboards.models import BoardPrivacy
-from shared.db import Prebuilt, ReadConnection, prebuild
+from shared.db import DriverConnection, Prebuilt, prebuild
 
 _privacy = BoardPrivacy.__table__
 _ROW = "t.employee_no, t.points, t.participation_points, t.outcome_points, t.growth_points"
@@ -69,7 +69,7 @@ ORDER BY t.points DESC, t.employee_no
 """
 
 
-async def top(db: ReadConnection, board: Board, *, limit: int,
+async def top(db: DriverConnection, board: Board, *, limit: int,
               after: tuple[int, str] | None = None) -> list[Any]:
     """The board from the top (or after ``(points, employee_no)``), best first."""
     return await db.all(board.prebuilt(_TOP), **board.params(), limit=limit,
@@ -145,7 +145,7 @@ FROM ({_AROUND}) AS a
 """
 
 
-async def around(db: ReadConnection, board: Board, *, employee_no: str, k: int,
+async def around(db: DriverConnection, board: Board, *, employee_no: str, k: int,
                  with_copy: bool = False) -> list[Any]:
     """Rows ``part`` = 'row' (the shown employees), 'higher' (``n`` rows above the
     highest shown points) and 'tie' (``n`` rows per points value within the shown
@@ -173,10 +173,10 @@ _DEPARTMENT = (
 _DEPARTMENT_SQL = prebuild(_DEPARTMENT)
 
 
-async def department_path(db: ReadConnection | AsyncSession, code: str) -> list[str] | None:
+async def department_path(db: DriverConnection | AsyncSession, code: str) -> list[str] | None:
     """The path from the root down to department ``code``, as some employee's copy
     knows it; None when no employee belongs to it or below it."""
-    if isinstance(db, ReadConnection):
+    if isinstance(db, DriverConnection):
         row = await db.first(_DEPARTMENT_SQL, code=code)
     else:
         row = (await db.execute(_DEPARTMENT, {"code": code})).mappings().one_or_none()
@@ -192,7 +192,7 @@ _COPY = prebuild(select(employee_copy).where(
     employee_copy.c.employee_no == bindparam("employee_no")))
 
 
-async def copy_of(db: ReadConnection, employee_no: str) -> Any | None:
+async def copy_of(db: DriverConnection, employee_no: str) -> Any | None:
     """points_api's copy of the employee, or None."""
     return await db.first(_COPY, employee_no=employee_no)
 
@@ -201,7 +201,7 @@ _HAS_ACCOUNT = prebuild(text("SELECT EXISTS (SELECT 1 FROM account "
                              "WHERE employee_no = :employee_no) AS found"))
 
 
-async def has_account(db: ReadConnection, employee_no: str) -> bool:
+async def has_account(db: DriverConnection, employee_no: str) -> bool:
     row = await db.first(_HAS_ACCOUNT, employee_no=employee_no)
     return bool(row and row["found"])
 

@@ -32,7 +32,7 @@ from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.ledger.periods import local_midnight, period_bounds, period_keys
 from services.points_api.ledger.schemas import CategoryPoints
 from shared.auth import Principal
-from shared.db import ReadConnection
+from shared.db import DriverConnection
 from shared.errors import BadCursor, FieldError, InvalidRequest
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -67,7 +67,7 @@ def board_row(row: Any, rank: int, *, principal: Principal, me: str | None = Non
 
 
 class LeaderboardService:
-    async def top(self, db: ReadConnection, *, period: PeriodKind, at: date | None,
+    async def top(self, db: DriverConnection, *, period: PeriodKind, at: date | None,
                   scope: Scope, scope_value: str | None, limit: int, cursor: str | None,
                   principal: Principal, tz: tzinfo) -> Leaderboard:
         """The board from the top, ``limit`` rows a page: one statement (two for a
@@ -91,7 +91,7 @@ class LeaderboardService:
                                      last_rank, position]) if more else None
         return Leaderboard(**window.model_dump(), items=items, next_cursor=next_cursor)
 
-    async def around(self, db: ReadConnection, employee_no: str, *, period: PeriodKind,
+    async def around(self, db: DriverConnection, employee_no: str, *, period: PeriodKind,
                      at: date | None, scope: Scope, scope_value: str | None, k: int,
                      principal: Principal, tz: tzinfo) -> MyRank:
         """The employee's rank with up to ``k`` rows above and below. ``scope_value``
@@ -159,7 +159,7 @@ class LeaderboardService:
                            scope=scope, scope_value=scope_value if scope in (
                                "department", "family") else None)
 
-    async def _board(self, db: ReadConnection, window: BoardWindow) -> repo.Board:
+    async def _board(self, db: DriverConnection, window: BoardWindow) -> repo.Board:
         if window.scope != "department":
             return repo.Board(window.period_key, window.scope, window.scope_value)
         assert window.scope_value is not None

@@ -21,7 +21,7 @@ from services.points_api.ledger.periods import month_key
 from services.points_api.ledger.schemas import Account, CategoryPoints, Entry
 from services.points_api.ledger.service import entry_out
 from shared.auth import Principal
-from shared.db import ReadConnection, RowAttributes
+from shared.db import DriverConnection, RowAttributes
 
 
 def _categories(row: Any | None) -> CategoryPoints:
@@ -49,7 +49,7 @@ def _copy_of(row: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 class AccountService:
-    async def get(self, db: ReadConnection, employee_no: str, *, principal: Principal,
+    async def get(self, db: DriverConnection, employee_no: str, *, principal: Principal,
                   tz: tzinfo) -> Account:
         """Balances, this month's points and rank, in one statement. An employee known
         to points_api but without entries yet has an account of zeros."""
@@ -72,7 +72,7 @@ class AccountService:
                                              growth=row["month_growth"] or 0),
             month_rank=1 + row["higher"], updated_at=row["updated_at"])
 
-    async def entries(self, db: ReadConnection, employee_no: str, *,
+    async def entries(self, db: DriverConnection, employee_no: str, *,
                       filters: repo.EntryFilters, principal: Principal, before_id: int | None,
                       limit: int) -> tuple[list[Entry], int | None]:
         """Newest first, with the reversal links of each entry, in one statement."""

@@ -34,7 +34,7 @@ from services.points_api.ledger.schemas import (
 from services.points_api.ledger.service import ledger
 from services.points_api.rules.schemas import Category
 from shared.auth import CurrentUser, HRAdmin
-from shared.db import DBSession, ReadDB
+from shared.db import DBSession, DriverDB
 from shared.errors import BadCursor, FieldError, problems
 from shared.identity import EmployeeNoPath  # noqa: F401 (re-exported)
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
@@ -53,7 +53,7 @@ TimeBound = Annotated[str | None, Query(
 @router.get("/accounts/{employee_no}", response_model=Account, operation_id="get_account",
             summary="An employee's balances, this month's points and rank",
             responses=problems(AccountNotFound))
-async def get_account(employee_no: EmployeeNoPath, db: ReadDB, principal: CurrentUser,
+async def get_account(employee_no: EmployeeNoPath, db: DriverDB, principal: CurrentUser,
                       tz: CompanyTZ) -> Account:
     """Spendable and held balance, qualifying points (all time, by category), and this
     month's points with the company rank. Employees read their own, managers those
@@ -65,7 +65,7 @@ async def get_account(employee_no: EmployeeNoPath, db: ReadDB, principal: Curren
                      operation_id="get_account_for_rewards",
                      summary="An employee's balances, for rewards_api",
                      responses=problems(AccountNotFound))
-async def get_account_for_rewards(employee_no: EmployeeNoPath, db: ReadDB,
+async def get_account_for_rewards(employee_no: EmployeeNoPath, db: DriverDB,
                                   caller: FromRewards, tz: CompanyTZ) -> Account:
     """The account as its owner sees it: the catalogue shows spendable points beside
     each cost."""
@@ -77,7 +77,7 @@ async def get_account_for_rewards(employee_no: EmployeeNoPath, db: ReadDB,
             responses=problems(AccountNotFound, BadCursor,
                                                          InvalidEntryFilter))
 async def list_account_entries(
-    employee_no: EmployeeNoPath, db: ReadDB, principal: CurrentUser, tz: CompanyTZ,
+    employee_no: EmployeeNoPath, db: DriverDB, principal: CurrentUser, tz: CompanyTZ,
     limit: Limit = 50, cursor: Cursor = None, category: Category | None = None,
     kind: EntryKind | None = None,
     period: Annotated[str | None, Query(pattern=PERIOD_PATTERN, examples=["M2026-11"],

@@ -226,7 +226,7 @@ async def add_many_period_totals(session: AsyncSession,
     await session.execute(_PERIODS, params)
 
 
-# -- the reads of one statement (shared.db.ReadConnection) ------------------------------------
+# -- the reads of one statement (shared.db.DriverConnection) ------------------------------------
 
 # The account, this month's total and rank, and the employee copy that decides who
 # sees them: one row whatever exists (columns NULL for what does not).

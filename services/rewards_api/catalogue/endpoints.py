@@ -19,7 +19,7 @@ from services.rewards_api.clients.points import PointsAPI
 from services.rewards_api.dependencies import CompanyTZ
 from services.rewards_api.errors import EmployeeNotFound
 from shared.auth import CurrentUser, HRAdmin
-from shared.db import DBSession, ReadDB
+from shared.db import DBSession, DriverDB
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
 from shared.identity import EMPLOYEE_NO_PATTERN, canonical_employee_no
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -73,7 +73,7 @@ async def unarchive_item(code: ItemCodePath, session: DBSession, principal: HRAd
             summary="Browse the catalogue",
             responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound, BadCursor)})
 async def list_items(
-    db: ReadDB, principal: CurrentUser, points: PointsAPI, tz: CompanyTZ,
+    db: DriverDB, principal: CurrentUser, points: PointsAPI, tz: CompanyTZ,
     limit: Limit = 50, cursor: Cursor = None, kind: schemas.ItemKind | None = None,
     archived: Annotated[bool | None, Query(description="HR view: archived or not")] = None,
     requires_approval: Annotated[bool | None, Query(description="HR view")] = None,

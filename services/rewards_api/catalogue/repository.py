@@ -26,7 +26,7 @@ async def get_item(session: AsyncSession, code: str, *, for_update: bool = False
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-# -- the catalogue page in one statement (shared.db.ReadConnection) --------------------------
+# -- the catalogue page in one statement (shared.db.DriverConnection) --------------------------
 
 # The whole catalogue, for HR, auditors and integrations (unused filters NULL).
 ITEMS_PAGE = prebuild(text("""

@@ -23,7 +23,7 @@ from services.rewards_api.clients.points import Balances, PointsClient
 from services.rewards_api.errors import EmployeeNotFound, PointsUnavailable
 from services.rewards_api.models import RewardItem
 from shared.auth import Principal
-from shared.db import ReadConnection, RowAttributes
+from shared.db import DriverConnection, RowAttributes
 from shared.errors import Forbidden
 
 
@@ -172,7 +172,7 @@ class CatalogueService:
             raise Forbidden("Only HR, auditors and integrations browse for someone else")
         return employee_no
 
-    async def page(self, db: ReadConnection, points: PointsClient, *, principal: Principal,
+    async def page(self, db: DriverConnection, points: PointsClient, *, principal: Principal,
                    employee_no: str | None, filters: repo.ItemFilters, after: str | None,
                    limit: int, tz: tzinfo) -> tuple[list[schemas.Item], str | None]:
         """A page of the catalogue, as :meth:`shopper` and :meth:`browse` make it, in one

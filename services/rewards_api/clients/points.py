@@ -1,5 +1,5 @@
-"""Typed client of points_api: balances for the catalogue, and the holds of
-redemptions (shared/contracts/holds.py)."""
+"""Typed client of points_api: balances for the catalogue, and the holds and
+spends of redemptions (shared/contracts/holds.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from shared.http import PeerClient
 
 # points_api's routes for rewards_api, reached directly (never through the gateway)
 HOLDS_PATH = "/points/v1/internal/holds"
+SPENDS_PATH = "/points/v1/internal/spends"
 ACCOUNT_PATH = "/points/v1/internal/accounts/{employee_no}"
 # transport failures after which the request certainly never reached points_api
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
@@ -63,6 +64,17 @@ class PointsClient(PeerClient):
         (the request may have been applied and its answer lost)."""
         try:
             data = await self._call("POST", HOLDS_PATH, json=hold.model_dump(mode="json"),
+                                    maybe_applied=True)
+        except httpx.HTTPStatusError as exc:
+            raise _refusal(exc.response) from exc
+        return Hold.model_validate(data)
+
+    async def spend(self, hold: HoldCreate) -> Hold:
+        """Hold and spend at once (idempotent on ``hold_id``), for a redemption without
+        approval; the redemption's capture event confirms it. Raises like
+        :meth:`create_hold`."""
+        try:
+            data = await self._call("POST", SPENDS_PATH, json=hold.model_dump(mode="json"),
                                     maybe_applied=True)
         except httpx.HTTPStatusError as exc:
             raise _refusal(exc.response) from exc

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response, status
 
 from services.rewards_api.catalogue.errors import ItemNotFound
 from services.rewards_api.catalogue.schemas import CODE_PATTERN
@@ -28,12 +28,13 @@ from services.rewards_api.redemptions.errors import (
     RedemptionNotPending,
     SelfApproval,
 )
-from services.rewards_api.redemptions.placing import placing
+from services.rewards_api.redemptions.instant import instant
 from services.rewards_api.redemptions.repository import RedemptionFilters
-from services.rewards_api.redemptions.service import present, reads, redemption_out
+from services.rewards_api.redemptions.service import present, reads
 from shared.auth import CurrentUser
-from shared.db import DBSession, ReadDB
+from shared.db import DBSession, DriverDB
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.idempotency import RouteKeys
 from shared.identity import EmployeeNoQuery
 from shared.outbox import after_commit_delivery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -56,31 +57,28 @@ IdempotencyKey = Annotated[str | None, Header(
                                     ItemNotAvailable, NotEligible, QuantityNotAllowed,
                                     LimitReached, OutOfStock, InsufficientPoints,
                                     PointsUnavailable)})
-async def create_redemption(body: schemas.RedemptionCreate, principal: CurrentUser,
-                            points: PointsAPI, sessionmaker: SessionMaker,
-                            settings: RewardsSettings, relay: Relay, response: Response,
+async def create_redemption(request: Request, body: schemas.RedemptionCreate,
+                            principal: CurrentUser, points: PointsAPI, db: DriverDB,
+                            sessionmaker: SessionMaker, settings: RewardsSettings, relay: Relay,
                             background: BackgroundTasks,
-                            idempotency_key: IdempotencyKey = None) -> schemas.Redemption:
+                            idempotency_key: IdempotencyKey = None) -> Response:
     """An employee redeems for themself; HR may redeem for any employee
     (``employee_no``). The item must be active and the employee eligible; the units
     count against the employee's limit and are taken from stock; then points_api
-    holds the points (409 ``insufficient-points`` when the spendable balance is too
+    spends the points (409 ``insufficient-points`` when the spendable balance is too
     small, 503 with Retry-After when points_api cannot be reached: in both cases
-    nothing stays reserved and nothing is charged). Items that need approval answer
-    ``pending_approval``; the others are fulfilled at once (``fulfilled``: points
-    spent, voucher code shown, leave or subsidy passed on)."""
-    placed = await placing.place(sessionmaker, points, principal=principal, data=body,
-                                 idempotency_key=idempotency_key, settings=settings)
-    if placed.outbox_ids:
+    nothing stays reserved and nothing is charged). Items that need approval only hold
+    the points and answer ``pending_approval``; the others are fulfilled at once
+    (``fulfilled``: points spent, voucher code shown, leave or subsidy passed on)."""
+    keyed = RouteKeys.keyed(request.scope, await request.body(), idempotency_key,
+                            principal.sub, settings.idempotency_ttl_hours)
+    response, outbox_ids = await instant.redeem(db, sessionmaker, points, request,
+                                                principal=principal, data=body, keyed=keyed,
+                                                settings=settings)
+    if outbox_ids:
         # the relay loop batches the captures of concurrent redemptions into one call
         background.add_task(relay.wake)
-    if not placed.created:
-        response.status_code = status.HTTP_200_OK
-    r = placed.redemption
-    if r.item_kind == "voucher" and principal.sub == r.employee_no:
-        async with sessionmaker() as session:
-            return await present(session, r, principal=principal)
-    return redemption_out(r, employee_name=placed.employee_name)
+    return response
 
 
 @router.post("/redemptions/{redemption_id}/approve", response_model=schemas.Redemption,
@@ -136,7 +134,7 @@ async def cancel_redemption(redemption_id: uuid.UUID, session: DBSession,
 @router.get("/redemptions/{redemption_id}", response_model=schemas.Redemption,
             operation_id="get_redemption", summary="Get a redemption",
             responses={**STANDARD_RESPONSES, **responses(RedemptionNotFound)})
-async def get_redemption(redemption_id: uuid.UUID, db: ReadDB,
+async def get_redemption(redemption_id: uuid.UUID, db: DriverDB,
                          principal: CurrentUser) -> schemas.Redemption:
     """Visible to the employee, the managers of their department, HR, auditors and
     integrations (others answer 404). The voucher code of a voucher redemption is

@@ -86,7 +86,7 @@ class PlacingService:
         if item is None:
             raise ItemNotFound(f"No reward item {data.item_code!r}")
         now = datetime.now(UTC)
-        await self._check(points, item, employee, data.quantity, now)
+        await self.check(points, item, employee, data.quantity, now)
         redemption = await self._reserve(sessionmaker, item, employee_no, data.quantity,
                                          principal=principal, idempotency_key=idempotency_key,
                                          settings=settings, now=now)
@@ -97,7 +97,7 @@ class PlacingService:
         placed.employee_name = employee["name"]
         return placed
 
-    async def _check(self, points: PointsClient, item: RewardItem,
+    async def check(self, points: PointsClient, item: Any,
                      employee: Mapping[str, Any], quantity: int, now: datetime) -> None:
         """What can be refused before anything is reserved."""
         reason = unavailability(item, now)

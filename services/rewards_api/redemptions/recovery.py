@@ -115,7 +115,8 @@ class Sweeper:
             if r is None or r.hold_check_due_at is None or r.hold_check_due_at > now:
                 return 0
             r.hold_checks += 1
-            if hold is not None and hold.status == "active":
+            if hold is not None and hold.status in ("active", "spent"):
+                # a hold, or a spend, whose redemption failed: its points come back
                 ids = await settlement.release_stray_hold(session, r)
                 r.hold_check_due_at = None
             elif hold is not None or now > r.hold_expires_at:

@@ -38,6 +38,110 @@ WHERE r.id = :redemption_id
 """))
 
 
+# -- a redemption without approval in one transaction (redemptions/instant.py) ----------
+
+# The item, the employee copy and the answer stored for the request's Idempotency-Key
+# (read once the key is held: see shared.idempotency.RouteKeys), one row (columns NULL
+# for what does not exist).
+OPENING = prebuild(text("""
+SELECT i.*, c.employee_no AS copy_no, c.name AS copy_name,
+       c.department_code AS copy_department, c.department_path AS copy_path,
+       c.job_role_family AS copy_family, c.status AS copy_status,
+       k.request_hash, k.status_code, k.response_headers, k.response_body
+FROM (SELECT 1) AS one
+LEFT JOIN reward_item i ON i.code = :item_code
+LEFT JOIN employee_copy c ON c.employee_no = :employee_no
+LEFT JOIN idempotency_key k ON k.scope = :scope AND k.key = :key AND k.state = 'done'
+     AND k.created_at >= :fresh
+"""))
+
+# Count units against the employee's limit (see consume_limit); a row when counted.
+CONSUME_LIMIT = prebuild(text("""
+INSERT INTO limit_usage (employee_no, item_code, period_key, used)
+VALUES (:employee_no, :item_code, :period_key, :quantity)
+ON CONFLICT (employee_no, item_code, period_key) DO UPDATE
+SET used = limit_usage.used + excluded.used, updated_at = now()
+WHERE limit_usage.used + excluded.used <= :limit
+RETURNING used
+"""))
+
+# Units issued at once (no reservation in between): a row when enough remained; else
+# the stock as it stands.
+ISSUE_STOCK = prebuild(text("""
+WITH issued AS (
+    UPDATE reward_item SET stock_remaining = stock_remaining - :quantity,
+                           stock_issued = stock_issued + :quantity
+    WHERE code = :item_code AND stock_remaining >= :quantity
+    RETURNING code)
+SELECT (SELECT count(*) FROM issued) AS issued, i.stock_total, i.stock_remaining
+FROM reward_item i WHERE i.code = :item_code
+"""))
+
+# What a refused redemption had taken, given back in its transaction.
+GIVE_BACK_LIMIT = prebuild(text("""
+UPDATE limit_usage SET used = used - :quantity, updated_at = now()
+WHERE employee_no = :employee_no AND item_code = :item_code AND period_key = :period_key
+"""))
+UNISSUE_STOCK = prebuild(text("""
+UPDATE reward_item SET stock_remaining = stock_remaining + :quantity,
+                       stock_issued = stock_issued - :quantity
+WHERE code = :item_code
+"""))
+
+# The oldest free voucher code, locked for the transaction (concurrent redemptions skip
+# it, see vouchers.repository.assign); RECORDED hands it to the redemption.
+PICK_VOUCHER = prebuild(text("""
+SELECT id, code FROM voucher_code
+WHERE item_code = :item_code AND redemption_id IS NULL
+ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+"""))
+
+# The redemption, its voucher code (``voucher_id``, picked by PICK_VOUCHER), its
+# integration events and its outbox rows (each list a JSON array of rows), and when
+# ``keyed`` the request's Idempotency-Key with its answer: one statement (the foreign
+# keys are checked at its end). Answers the outbox row ids.
+RECORDED = prebuild(text("""
+WITH r AS (
+    INSERT INTO redemption (id, employee_no, item_code, item_name, item_kind, quantity,
+        unit_cost_points, points, leave_days, subsidy_amount, requires_approval, status,
+        stock_tracked, limit_period_key, hold_expires_at, requested_by, idempotency_key,
+        decided_by, decided_at, decision_reason, fulfilled_at, failure_reason,
+        hold_check_due_at, hold_checks, created_at, updated_at)
+    SELECT id, employee_no, item_code, item_name, item_kind, quantity, unit_cost_points,
+        points, leave_days, subsidy_amount, requires_approval, status, stock_tracked,
+        limit_period_key, hold_expires_at, requested_by, idempotency_key, decided_by,
+        decided_at, decision_reason, fulfilled_at, failure_reason, hold_check_due_at,
+        hold_checks, created_at, updated_at
+    FROM jsonb_populate_record(NULL::redemption, CAST(:redemption AS jsonb))
+), voucher AS (
+    UPDATE voucher_code SET redemption_id = CAST(:redemption_id AS uuid), assigned_at = now()
+    WHERE id = CAST(:voucher_id AS bigint)
+), events AS (
+    INSERT INTO integration_event (event_id, event_type, redemption_id, employee_no,
+                                   payload, occurred_at)
+    SELECT event_id, event_type, redemption_id, employee_no, payload, occurred_at
+    FROM jsonb_populate_recordset(NULL::integration_event, CAST(:integration AS jsonb))
+), relayed AS (
+    INSERT INTO outbox_event (event_id, event_type, destination, payload, occurred_at,
+                              available_at)
+    SELECT event_id, event_type, destination, payload, occurred_at, occurred_at
+    FROM jsonb_populate_recordset(NULL::outbox_event, CAST(:outbox AS jsonb))
+    RETURNING id
+), answer AS (
+    INSERT INTO idempotency_key (scope, key, request_hash, state, status_code,
+                                 response_headers, response_body)
+    SELECT :scope, :key, :digest, 'done', :status, CAST(:headers AS jsonb), :body
+    WHERE CAST(:keyed AS boolean)
+    ON CONFLICT (scope, key) DO UPDATE SET
+        request_hash = excluded.request_hash, state = 'done',
+        status_code = excluded.status_code, response_headers = excluded.response_headers,
+        response_body = excluded.response_body, created_at = now()
+    WHERE idempotency_key.created_at < :fresh OR idempotency_key.state <> 'done'
+)
+SELECT coalesce(array_agg(id ORDER BY id), '{}') AS outbox_ids FROM relayed
+"""))
+
+
 async def by_key(session: AsyncSession, requested_by: str, key: str) -> Redemption | None:
     return (await session.execute(select(Redemption).where(
         Redemption.requested_by == requested_by, Redemption.idempotency_key == key))

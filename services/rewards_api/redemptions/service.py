@@ -15,7 +15,7 @@ from services.rewards_api.redemptions.access import can_read
 from services.rewards_api.redemptions.errors import RedemptionNotFound
 from services.rewards_api.vouchers import repository as voucher_repo
 from shared.auth import Principal
-from shared.db import ReadConnection, RowAttributes
+from shared.db import DriverConnection, RowAttributes
 
 
 def redemption_out(r: Redemption, *, employee_name: str | None = None,
@@ -37,7 +37,7 @@ async def present(session: AsyncSession, r: Redemption, *, principal: Principal
 
 
 class RedemptionReads:
-    async def get(self, db: ReadConnection, redemption_id: uuid.UUID, *,
+    async def get(self, db: DriverConnection, redemption_id: uuid.UUID, *,
                   principal: Principal) -> schemas.Redemption:
         """One statement: the redemption with its employee's copy and voucher code."""
         row = await db.first(repo.VIEW, redemption_id=redemption_id)

@@ -13,6 +13,7 @@ with its outbox rows, so that a change and the events it owes commit together.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,7 +79,7 @@ async def fulfil(session: AsyncSession, r: Redemption, *, settings: Any,
         await repo.issue_stock(session, r.item_code, r.quantity)
     if r.item_kind == "voucher" and await voucher_repo.assign(session, r.item_code, r.id) is None:
         raise VoucherPoolEmpty(f"no free voucher code of {r.item_code} for redemption {r.id}")
-    ids = await _hold_event(session, HOLD_CAPTURE, r, reason=f"兑换 {r.item_name} 已发放")
+    ids = await _hold_event(session, HOLD_CAPTURE, r, reason=capture_reason(r.item_name))
     ids += await _integration_events(session, r, settings=settings, now=now)
     await session.flush()
     return ids
@@ -127,21 +128,29 @@ async def _return_reservations(session: AsyncSession, r: Redemption) -> None:
         await repo.return_stock(session, r.item_code, r.quantity)
 
 
+def hold_action(r: Any, *, reason: str) -> dict[str, Any]:
+    """The payload of a hold.capture or hold.release event of redemption ``r``."""
+    return HoldAction(hold_id=r.id, employee_no=r.employee_no,
+                      reason=reason[:500]).model_dump(mode="json")
+
+
+def capture_reason(item_name: str) -> str:
+    return f"兑换 {item_name} 已发放"
+
+
 async def _hold_event(session: AsyncSession, event_type: str, r: Redemption, *,
                       reason: str) -> list[int]:
-    action = HoldAction(hold_id=r.id, employee_no=r.employee_no, reason=reason[:500])
     return await enqueue(session, kit_tables.outbox, event_type=event_type,
-                         payload=action.model_dump(mode="json"), destinations=[POINTS])
+                         payload=hold_action(r, reason=reason),
+                         destinations=[POINTS])
 
 
-async def _integration_events(session: AsyncSession, r: Redemption, *, settings: Any,
-                              now: datetime) -> list[int]:
-    """What fulfilment tells the outside world: ``redemption.fulfilled`` always,
-    and ``leave.granted`` for attendance, ``subsidy.granted`` for payroll or
-    ``voucher.issued`` (without the code, which only the employee sees). Recorded
-    in integration_event for integrators who poll, and sent to the webhook
-    dispatcher when it is enabled."""
-    employee = await employees.find(session, r.employee_no)
+def fulfilment_events(r: Any, employee: Mapping[str, Any] | None, *,
+                      now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """What fulfilment tells the outside world, as (event type, payload with its
+    ``event_id``): ``redemption.fulfilled`` always, and ``leave.granted`` for
+    attendance, ``subsidy.granted`` for payroll or ``voucher.issued`` (without the
+    code, which only the employee sees)."""
     common: dict[str, Any] = {
         "redemption_id": str(r.id), "employee_no": r.employee_no,
         "employee_name": employee["name"] if employee else None,
@@ -157,14 +166,22 @@ async def _integration_events(session: AsyncSession, r: Redemption, *, settings:
                                          "currency": "CNY", "granted_at": now.isoformat()}))
     elif r.item_kind == "voucher":
         events.append((VOUCHER_ISSUED, {**common, "issued_at": now.isoformat()}))
+    return [(event_type, {"event_id": str(uuid.uuid4()), **payload})
+            for event_type, payload in events]
+
+
+async def _integration_events(session: AsyncSession, r: Redemption, *, settings: Any,
+                              now: datetime) -> list[int]:
+    """:func:`fulfilment_events`, recorded in integration_event for integrators who
+    poll, and sent to the webhook dispatcher when it is enabled."""
+    employee = await employees.find(session, r.employee_no)
     destination = webhook_destination(settings)
     ids: list[int] = []
-    for event_type, payload in events:
-        event_id = uuid.uuid4()
-        payload = {"event_id": str(event_id), **payload}
-        session.add(IntegrationEvent(event_id=event_id, event_type=event_type,
-                                     redemption_id=r.id, employee_no=r.employee_no,
-                                     payload=payload, occurred_at=now))
+    for event_type, payload in fulfilment_events(r, employee, now=now):
+        session.add(IntegrationEvent(event_id=uuid.UUID(payload["event_id"]),
+                                     event_type=event_type, redemption_id=r.id,
+                                     employee_no=r.employee_no, payload=payload,
+                                     occurred_at=now))
         if destination is not None:
             ids += await enqueue(session, kit_tables.outbox, event_type=event_type,
                                  payload=payload, destinations=[destination], occurred_at=now)

@@ -20,7 +20,7 @@ from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from services.training_api.reports.params import company_today
 from shared.auth import CurrentUser, OrgWriter
-from shared.db import DBSession, ReadDB
+from shared.db import DBSession, DriverDB
 from shared.errors import STANDARD_RESPONSES, responses
 from shared.identity import EmployeeNoPath  # noqa: F401 (re-exported)
 from shared.outbox import after_commit_delivery
@@ -67,7 +67,7 @@ async def upsert_employee(
     responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)},
 )
 async def get_employee(
-    employee_no: EmployeeNoPath, db: ReadDB, principal: CurrentUser
+    employee_no: EmployeeNoPath, db: DriverDB, principal: CurrentUser
 ) -> schemas.Employee:
     """An employee reads only their own record, a manager the employees of their
     departments (with sub-departments); HR, auditors, assessors and integrations

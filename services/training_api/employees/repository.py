@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.models import Department, Employee, JobRole
-from shared.db import ReadConnection, prebuild
+from shared.db import DriverConnection, prebuild
 
 NEXT_VERSION = text("nextval('employee_version_seq')")
 SYNCED_FIELDS = ("name", "department_id", "job_role_id", "is_front_line", "hired_on", "status",
@@ -60,11 +60,11 @@ _GET_VIEW = _view().where(Employee.employee_no == bindparam("employee_no"))
 _GET_VIEW_SQL = prebuild(_GET_VIEW)
 
 
-async def get_view(db: AsyncSession | ReadConnection, employee_no: str
+async def get_view(db: AsyncSession | DriverConnection, employee_no: str
                    ) -> Mapping[str, Any] | None:
     """The employee with department and job role. On a read connection it is the
     request's only round trip to PostgreSQL."""
-    if isinstance(db, ReadConnection):
+    if isinstance(db, DriverConnection):
         return await db.first(_GET_VIEW_SQL, employee_no=employee_no)
     row = (await db.execute(_GET_VIEW, {"employee_no": employee_no})).one_or_none()
     return None if row is None else row._mapping

@@ -22,7 +22,7 @@ from services.training_api.employees.uploads import parse_upload
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.repository import OrgSnapshot, load_snapshot
 from shared.auth import Principal
-from shared.db import ReadConnection
+from shared.db import DriverConnection
 
 
 def _out(row: Any) -> schemas.Employee:
@@ -73,7 +73,7 @@ class EmployeeService:
         return _out(view), created, outbox_ids
 
     async def get(
-        self, db: ReadConnection | AsyncSession, employee_no: str, *, principal: Principal
+        self, db: DriverConnection | AsyncSession, employee_no: str, *, principal: Principal
     ) -> schemas.Employee:
         row = await repo.get_view(db, employee_no)
         if row is None or not _may_read(principal, row):

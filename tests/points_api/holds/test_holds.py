@@ -8,11 +8,17 @@ from tests.conftest import call_direct, service_headers
 from tests.points_api.event_factories import HR, account, deliver, new_employee
 
 HOLDS = "/points/v1/internal/holds"
+SPENDS = "/points/v1/internal/spends"
 
 
 async def place(gw, body: dict, **kwargs):
     """POST a hold as rewards_api does: straight to points_api, signed as rewards."""
     return await call_direct(gw, "POST", HOLDS, caller="rewards", json=body, **kwargs)
+
+
+async def spend(gw, body: dict):
+    """POST a spend as rewards_api does."""
+    return await call_direct(gw, "POST", SPENDS, caller="rewards", json=body)
 
 
 def envelope(event_type: str, payload: dict) -> dict:
@@ -125,3 +131,94 @@ async def test_only_rewards_api_places_holds_and_never_through_the_gateway(gw):
                           json=hold(no, 5))  # signed for another service
     assert r.status_code == 401
     assert (await account(gw, no))["held"] == 0
+
+
+# -- spends: hold and capture at once, confirmed by the redemption's capture -------------
+
+
+async def test_a_spend_takes_the_points_at_once_and_its_capture_confirms_it(gw):
+    no = await funded(gw, 100)
+    body = hold(no, 40)
+    r = await spend(gw, body)
+    assert r.status_code == 201, r.text
+    spent = r.json()
+    assert (spent["status"], spent["spendable_after"]) == ("spent", 60)
+    acct = await account(gw, no)
+    assert (acct["balance"], acct["held"], acct["qualifying_points"]) == (60, 0, 100)
+    entry = (await gw.get(f"/points/v1/entries/{spent['spend_entry_id']}", headers=HR)).json()
+    assert (entry["kind"], entry["points"], entry["reason"]) == ("spend", -40, "兑换 带薪假 1 天")
+
+    again = await spend(gw, body)
+    assert again.status_code == 200 and again.json()["spend_entry_id"] == spent["spend_entry_id"]
+    clash = await spend(gw, {**body, "points": 41})
+    assert clash.status_code == 409 and clash.json()["type"].endswith("/hold-mismatch")
+    # a hold of the same id is the same redemption: answered, never made twice
+    assert (await place(gw, body)).status_code == 200
+
+    action = {"hold_id": body["hold_id"], "employee_no": no}
+    receipts = await deliver(gw, envelope("hold.capture", action), envelope("hold.capture", action))
+    assert [r["status"] for r in receipts] == ["applied", "applied"]
+    assert [r["result"]["status"] for r in receipts] == ["captured", "captured"]
+    got = (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).json()
+    assert (got["status"], got["spend_entry_id"]) == ("captured", spent["spend_entry_id"])
+    assert (await account(gw, no))["balance"] == 60
+    late = await deliver(gw, envelope("hold.release", action))
+    assert late[0]["status"] == "failed" and late[0]["permanent"]
+
+
+async def test_a_spend_larger_than_spendable_is_refused_and_leaves_nothing(gw):
+    no = await funded(gw, 20)
+    await place(gw, hold(no, 5))
+    body = hold(no, 16)
+    r = await spend(gw, body)
+    assert r.status_code == 409 and r.json()["type"].endswith("/insufficient-points")
+    assert (r.json()["spendable"], r.json()["required"]) == (15, 16)
+    assert (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).status_code == 404
+    unknown = await spend(gw, hold("NOBODY-X", 1))
+    assert unknown.status_code == 409 and unknown.json()["spendable"] == 0
+    past = await spend(gw, hold(no, 1, seconds=-5))
+    assert past.status_code == 422
+
+
+async def test_a_released_spend_gives_the_points_back(gw):
+    no = await funded(gw, 50)
+    body = hold(no, 50)
+    spent = (await spend(gw, body)).json()
+    action = {"hold_id": body["hold_id"], "employee_no": no}
+    assert (await deliver(gw, envelope("hold.release", action)))[0]["status"] == "applied"
+    acct = await account(gw, no)
+    assert (acct["balance"], acct["held"], acct["qualifying_points"]) == (50, 0, 50)
+    got = (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).json()
+    assert got["status"] == "released"
+    entries = (await gw.get(f"/points/v1/accounts/{no}/entries", headers=HR)).json()["items"]
+    back = entries[0]
+    assert (back["kind"], back["points"], back["reverses_entry_id"]) == (
+        "reverse", 50, spent["spend_entry_id"])
+    capture = await deliver(gw, envelope("hold.capture", action))
+    assert capture[0]["status"] == "failed" and capture[0]["permanent"]
+
+
+async def test_a_spend_never_confirmed_expires_and_gives_the_points_back(gw):
+    no = await funded(gw, 30)
+    body = hold(no, 30, seconds=1)
+    await spend(gw, body)
+    for _ in range(100):
+        got = (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).json()
+        if got["status"] == "expired":
+            break
+        await asyncio.sleep(0.1)
+    assert got["status"] == "expired"
+    assert (await account(gw, no))["balance"] == 30
+
+
+async def test_fifty_concurrent_spends_never_overspend(gw):
+    no = await funded(gw, 100)
+    results = await asyncio.gather(*[spend(gw, hold(no, 10)) for _ in range(50)])
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(201) == 10 and codes.count(409) == 40
+    acct = await account(gw, no)
+    assert (acct["balance"], acct["held"]) == (0, 0)
+    r = await call_direct(gw, "POST", SPENDS, caller="training", json=hold(no, 5))
+    assert r.status_code == 403 and "rewards" in r.json()["detail"]
+    r = await gw.post(SPENDS, headers=HR, json=hold(no, 5))  # never through the gateway
+    assert r.status_code == 404

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import bindparam, column, select, table, text
 from sqlalchemy.exc import DBAPIError
 
-from shared.db import create_engine, make_sessionmaker, prebuild, read_connection
+from shared.db import create_engine, driver_connection, make_sessionmaker, prebuild
 
 _ITEMS = table("t", column("a"), column("b"))
 
@@ -36,7 +36,7 @@ def test_expanding_lists_are_refused():
 async def test_rows_errors_and_the_pool(stack):
     engine = create_engine(stack.database_url("points"), pool_size=1, max_overflow=0)
     try:
-        conn, db = await read_connection(engine)
+        conn, db = await driver_connection(engine)
         try:
             row = await db.first(prebuild(text(
                 "SELECT CAST(:n AS int) + 1 AS n, CAST('{\"k\": [1, 2]}' AS jsonb) AS doc")),
@@ -68,14 +68,14 @@ async def test_rows_errors_and_the_pool(stack):
                 await k.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         finally:
             await killer.dispose()
-        conn, db = await read_connection(engine)
+        conn, db = await driver_connection(engine)
         try:
             with pytest.raises(DBAPIError) as broken:
                 await db.first(prebuild(text("SELECT 3 AS n")))
             assert broken.value.connection_invalidated
         finally:
             await conn.close()
-        conn, db = await read_connection(engine)
+        conn, db = await driver_connection(engine)
         try:
             again = await db.first(prebuild(text("SELECT pg_backend_pid() AS pid")))
             assert again["pid"] != pid

@@ -1,0 +1,352 @@
+"""Redeeming: one rewards transaction and, without approval, one call to points_api.
+
+``POST /rewards/v1/redemptions`` runs in one transaction of prebuilt statements on
+a driver connection (shared.db.DriverConnection), which also holds the request's
+Idempotency-Key (shared.idempotency.RouteKeys): the key, the item and the employee
+copy are read, the limit counted and the stock issued, then points_api is asked
+for a ``spend`` (hold and capture at once, keyed by the redemption id), and one
+statement records the fulfilled redemption, its integration events, its outbox
+rows (the ``hold.capture`` that confirms the spend, the webhooks) and the stored
+answer. Locks taken before the call (the employee's limit counter, an item's stock
+row) are held while points_api answers, a few milliseconds; items without tracked
+stock have no shared row at all.
+
+Should the transaction not commit after points_api spent (the process dies, the
+database fails), no redemption exists and nothing confirms the spend: points_api
+gives the points back when the spend expires (``instant_hold_minutes``). When the
+answer to the spend is lost, or anything fails after it, the redemption is
+recorded as failed with a look for the spend due, and the sweeper releases it.
+
+Items that need approval take the two-phase path (placing.py), inside the same
+transaction's hold on the key.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from fastapi import Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.rewards_api import employees
+from services.rewards_api.catalogue.eligibility import period_key
+from services.rewards_api.catalogue.errors import ItemNotFound
+from services.rewards_api.clients.points import PointsClient
+from services.rewards_api.config import Settings
+from services.rewards_api.db import kit_tables
+from services.rewards_api.errors import InsufficientPoints, PointsUnavailable
+from services.rewards_api.redemptions import repository as repo
+from services.rewards_api.redemptions import settlement
+from services.rewards_api.redemptions.access import check_requester
+from services.rewards_api.redemptions.errors import LimitReached, OutOfStock
+from services.rewards_api.redemptions.placing import Placed, hold_reason, placing
+from services.rewards_api.redemptions.schemas import RedemptionCreate
+from services.rewards_api.redemptions.service import present, redemption_out
+from shared.auth import Principal
+from shared.contracts.holds import HOLD_CAPTURE, HoldCreate
+from shared.db import DriverConnection, RowAttributes
+from shared.errors import ServiceError, problem_response
+from shared.idempotency import Keyed, RouteKeys
+
+log = structlog.get_logger("jifen.rewards.redeem")
+
+keys = RouteKeys(kit_tables.idempotency)
+_JSON = "application/json"
+
+
+class Answer:
+    """The response of a redemption request: status, body and headers, as stored for
+    replays of its Idempotency-Key."""
+
+    def __init__(self, status: int, body: bytes, media_type: str = _JSON,
+                 headers: Mapping[str, str] | None = None) -> None:
+        self.status, self.body = status, body
+        self.headers = [("content-type", media_type), ("content-length", str(len(body))),
+                        *(headers or {}).items()]
+
+    def response(self) -> Response:
+        response = Response(content=self.body, status_code=self.status)
+        response.raw_headers = [(k.encode("latin-1"), v.encode("latin-1"))
+                                for k, v in self.headers]
+        return response
+
+
+def _employee(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    if row["copy_no"] is None:
+        return None
+    return {"employee_no": row["copy_no"], "name": row["copy_name"],
+            "department_code": row["copy_department"], "department_path": row["copy_path"],
+            "job_role_family": row["copy_family"], "status": row["copy_status"]}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+@dataclass
+class _Work:
+    """One redemption on its way, and what it has taken so far."""
+
+    redemption_id: uuid.UUID
+    employee_no: str
+    data: RedemptionCreate
+    principal: Principal
+    keyed: Keyed | None
+    now: datetime
+    expires: datetime  # of the spend, unless the redemption confirms it
+    item: Any = None
+    period: str | None = None
+    counted: bool = False  # against the employee's limit
+    stock_tracked: bool = False  # units issued
+    spending: bool = False  # points_api was asked: a spend may exist
+
+    def record(self) -> dict[str, Any]:
+        """The row of the redemption, fulfilled at once."""
+        item, quantity, stamp = self.item, self.data.quantity, self.now.isoformat()
+        return {
+            "id": str(self.redemption_id), "employee_no": self.employee_no,
+            "item_code": item.code, "item_name": item.name, "item_kind": item.kind,
+            "quantity": quantity, "unit_cost_points": item.cost_points,
+            "points": item.cost_points * quantity,
+            "leave_days": (item.leave_days * quantity if item.leave_days is not None
+                           else None),
+            "subsidy_amount": (item.subsidy_amount * quantity
+                               if item.subsidy_amount is not None else None),
+            "requires_approval": False, "status": "fulfilled",
+            "stock_tracked": self.stock_tracked, "limit_period_key": self.period,
+            "hold_expires_at": self.expires.isoformat(), "requested_by": self.principal.sub,
+            "idempotency_key": self.keyed.key if self.keyed else None, "decided_by": None,
+            "decided_at": None, "decision_reason": None, "fulfilled_at": stamp,
+            "failure_reason": None, "hold_check_due_at": None, "hold_checks": 0,
+            "created_at": stamp, "updated_at": stamp}
+
+    def failed(self, reason: str, may_exist: bool) -> dict[str, Any]:
+        """RECORDED's parameters for the redemption recorded as failed (nothing taken,
+        nothing relayed); with ``may_exist`` the sweeper looks for the spend."""
+        record = self.record()
+        record.update(status="failed", failure_reason=reason, fulfilled_at=None,
+                      stock_tracked=False, limit_period_key=None, idempotency_key=None,
+                      hold_check_due_at=((self.now + settlement.FIRST_HOLD_CHECK).isoformat()
+                                         if may_exist else None))
+        return {"redemption": _json(record), "redemption_id": self.redemption_id,
+                "voucher_id": None, "integration": "[]", "outbox": "[]"}
+
+
+class InstantRedemptions:
+    async def redeem(self, db: DriverConnection, sessionmaker: async_sessionmaker[AsyncSession],
+                     points: PointsClient, request: Request, *, principal: Principal,
+                     data: RedemptionCreate, keyed: Keyed | None,
+                     settings: Settings) -> tuple[Response, list[int]]:
+        """The answer to the request and the outbox rows it left for the relay. A
+        refusal is answered from the same transaction (what it had taken given back,
+        a failed redemption recorded when points_api was asked), its answer stored for
+        the key while the key is still held."""
+        employee_no = data.employee_no or principal.sub
+        check_requester(principal, employee_no)
+        work = _Work(redemption_id=uuid.uuid4(), employee_no=employee_no, data=data,
+                     principal=principal, keyed=keyed, now=datetime.now(UTC),
+                     expires=datetime.now(UTC) + timedelta(
+                         minutes=settings.instant_hold_minutes))
+        try:
+            async with db.transaction():
+                if keyed is not None:
+                    await keys.take(db, keyed)
+                try:
+                    answer, ids = await self._redeem(db, sessionmaker, points, work, settings)
+                except ServiceError as exc:
+                    if exc.status >= 500 and not work.spending:
+                        raise
+                    answer, ids = await self._refused(db, request, exc, work), []
+        except BaseException:
+            if work.spending:  # the spend may exist: look for it and give it back
+                await self._fail_quietly(db, work)
+            raise
+        return answer.response(), ids
+
+    async def _redeem(self, db: DriverConnection, sessionmaker: async_sessionmaker[AsyncSession],
+                      points: PointsClient, work: _Work,
+                      settings: Settings) -> tuple[Answer, list[int]]:
+        data, keyed = work.data, work.keyed
+        row = await db.first(repo.OPENING, item_code=data.item_code,
+                             employee_no=work.employee_no, **keys.lookup(keyed))
+        assert row is not None
+        if keyed is not None and (stored := keys.stored(keyed, row)) is not None:
+            return _Replay(stored), []
+        if row["code"] is None:
+            raise ItemNotFound(f"No reward item {data.item_code!r}")
+        employee = _employee(row)
+        if employee is None:
+            raise employees.not_found(work.employee_no)
+        item = work.item = RowAttributes(row)
+        await placing.check(points, item, employee, data.quantity, work.now)
+        if item.requires_approval:
+            return await self._two_phase(db, sessionmaker, points, work, settings, employee)
+        if item.limit_period and item.limit_count:
+            work.period = period_key(item.limit_period, work.now, settings.tz)
+            await self._count(db, work)
+        await self._issue(db, work)
+        work.spending = True
+        await points.spend(HoldCreate(
+            hold_id=work.redemption_id, employee_no=work.employee_no,
+            points=item.cost_points * data.quantity, expires_at=work.expires,
+            reason=hold_reason(item.name, data.quantity)))
+        voucher = None
+        if item.kind == "voucher":
+            voucher = await db.first(repo.PICK_VOUCHER, item_code=item.code)
+            if voucher is None:
+                raise settlement.VoucherPoolEmpty(
+                    f"no free voucher code of {item.code} for {work.redemption_id}")
+        record = work.record()
+        out = redemption_out(RowAttributes(record), employee_name=employee["name"],
+                             voucher_code=voucher["code"] if voucher is not None
+                             and work.principal.sub == work.employee_no else None)
+        answer = Answer(201, out.model_dump_json().encode())
+        ids = await self._record(db, record, employee, keyed, answer,
+                                 voucher_id=voucher["id"] if voucher else None,
+                                 settings=settings, now=work.now)
+        return answer, ids
+
+    async def _count(self, db: DriverConnection, work: _Work) -> None:
+        item, quantity = work.item, work.data.quantity
+        counted = quantity <= item.limit_count and await db.first(
+            repo.CONSUME_LIMIT, employee_no=work.employee_no, item_code=item.code,
+            period_key=work.period, quantity=quantity, limit=item.limit_count)
+        if not counted:
+            raise LimitReached(f"{work.employee_no} may redeem {item.limit_count} of "
+                               f"{item.name} per {item.limit_period}")
+        work.counted = True
+
+    async def _issue(self, db: DriverConnection, work: _Work) -> None:
+        """Issue the units of an item with tracked stock (an unlimited item is left
+        untouched)."""
+        item, quantity = work.item, work.data.quantity
+        if item.stock_total is None:
+            return
+        row = await db.first(repo.ISSUE_STOCK, item_code=item.code, quantity=quantity)
+        if row is not None and row["issued"]:
+            work.stock_tracked = True
+            return
+        if row is not None and row["stock_total"] is None:  # made unlimited meanwhile
+            return
+        left = row["stock_remaining"] if row is not None else 0
+        raise OutOfStock(f"{item.name}: {left} left, {quantity} asked for")
+
+    async def _record(self, db: DriverConnection, record: dict[str, Any],
+                      employee: Mapping[str, Any], keyed: Keyed | None, answer: Answer, *,
+                      voucher_id: int | None, settings: Settings, now: datetime) -> list[int]:
+        r = RowAttributes(record)
+        events = settlement.fulfilment_events(r, employee, now=now)
+        destination = settlement.webhook_destination(settings)
+        outbox = [{"event_id": str(uuid.uuid4()), "event_type": HOLD_CAPTURE,
+                   "destination": settlement.POINTS, "occurred_at": now.isoformat(),
+                   "payload": settlement.hold_action(
+                       r, reason=settlement.capture_reason(r.item_name))}]
+        if destination is not None:
+            outbox += [{"event_id": payload["event_id"], "event_type": event_type,
+                        "destination": destination, "payload": payload,
+                        "occurred_at": now.isoformat()} for event_type, payload in events]
+        integration = [{"event_id": payload["event_id"], "event_type": event_type,
+                        "redemption_id": str(r.id), "employee_no": r.employee_no,
+                        "payload": payload, "occurred_at": now.isoformat()}
+                       for event_type, payload in events]
+        row = await db.first(repo.RECORDED, redemption=_json(record), redemption_id=r.id,
+                             voucher_id=voucher_id, integration=_json(integration),
+                             outbox=_json(outbox), **_answer_params(keyed, answer))
+        return list(row["outbox_ids"]) if row is not None else []
+
+    async def _two_phase(self, db: DriverConnection,
+                         sessionmaker: async_sessionmaker[AsyncSession],
+                         points: PointsClient, work: _Work, settings: Settings,
+                         employee: Mapping[str, Any]) -> tuple[Answer, list[int]]:
+        """An item that needs approval: placing.py's transactions and hold, while this
+        transaction holds the key; their answer is stored with it."""
+        keyed = work.keyed
+        placed: Placed = await placing.place(
+            sessionmaker, points, principal=work.principal, data=work.data,
+            idempotency_key=keyed.key if keyed else None, settings=settings)
+        r = placed.redemption
+        if r.item_kind == "voucher" and work.principal.sub == r.employee_no:
+            async with sessionmaker() as session:
+                out = await present(session, r, principal=work.principal)
+        else:
+            out = redemption_out(r, employee_name=placed.employee_name or employee["name"])
+        answer = Answer(201 if placed.created else 200, out.model_dump_json().encode())
+        if keyed is not None:
+            await keys.store(db, keyed, answer.status, answer.headers, answer.body)
+        return answer, placed.outbox_ids
+
+    async def _refused(self, db: DriverConnection, request: Request, exc: ServiceError,
+                       work: _Work) -> Answer:
+        """A refusal, in the transaction: the limit and stock it took given back; when
+        points_api was asked (it refused, or could not be reached), the redemption
+        recorded as failed, with a look for a spend that may exist after all; a 4xx
+        answer stored for the key (a 5xx is not: a retry runs again)."""
+        if work.counted:
+            await db.first(repo.GIVE_BACK_LIMIT, employee_no=work.employee_no,
+                           item_code=work.item.code, period_key=work.period,
+                           quantity=work.data.quantity)
+        if work.stock_tracked:
+            await db.first(repo.UNISSUE_STOCK, item_code=work.item.code,
+                           quantity=work.data.quantity)
+        if work.spending:
+            exc.extra["redemption_id"] = str(work.redemption_id)
+        answer = _problem(request, exc)
+        stored = work.keyed if answer.status < 500 else None
+        if work.spending:
+            may_exist = not isinstance(exc, InsufficientPoints) and not (
+                isinstance(exc, PointsUnavailable) and not exc.maybe_created)
+            reason = ("insufficient-points" if isinstance(exc, InsufficientPoints)
+                      else "points-unavailable")
+            await db.first(repo.RECORDED, **work.failed(reason, may_exist),
+                           **_answer_params(stored, answer))
+        elif stored is not None:
+            await keys.store(db, stored, answer.status, answer.headers, answer.body)
+        return answer
+
+    async def _fail_quietly(self, db: DriverConnection, work: _Work) -> None:
+        """Record the redemption as failed, with a look for the spend due (the sweeper
+        gives it back), after the transaction did not commit."""
+        try:
+            await db.first(repo.RECORDED, **work.failed("points-unavailable", True),
+                           **_answer_params(None, None))
+        except Exception as exc:  # the spend expires at points_api and comes back
+            log.warning("redemption_failure_not_recorded",
+                        redemption_id=str(work.redemption_id), error=repr(exc))
+
+
+class _Replay(Answer):
+    """A stored answer, replayed for its Idempotency-Key."""
+
+    def __init__(self, stored: Any) -> None:
+        self.stored = stored
+
+    def response(self) -> Response:
+        return RouteKeys.replay(self.stored)
+
+
+def _answer_params(keyed: Keyed | None, answer: Answer | None) -> dict[str, Any]:
+    """RECORDED's parameters for the stored answer (none without a key)."""
+    if keyed is None or answer is None:
+        return {"keyed": False, **dict.fromkeys(
+            ("scope", "key", "digest", "status", "headers", "body", "fresh"))}
+    return {"keyed": True, **keys.store_params(keyed, answer.status, answer.headers,
+                                               answer.body)}
+
+
+def _problem(request: Request, exc: ServiceError) -> Answer:
+    """What the problem handlers answer for ``exc``, as an :class:`Answer`."""
+    response = problem_response(request, status=exc.status, slug=exc.problem, title=exc.title,
+                                detail=exc.detail, errors=exc.errors, headers=exc.headers,
+                                extra=exc.extra or None)
+    headers = {k: v for k, v in response.headers.items()
+               if k.lower() not in ("content-type", "content-length")}
+    return Answer(exc.status, bytes(response.body), response.media_type or _JSON, headers)
+
+
+instant = InstantRedemptions()
