@@ -13,6 +13,8 @@ class Settings(ServiceSettings):
     import_max_bytes: int = 20 * 1024 * 1024
     # parsing an upload runs in a child process, stopped after this long (422)
     import_parse_seconds: float = 30.0
+    # employee and KPI files with more data rows than this run as jobs (202 + status URL)
+    import_sync_max_rows: int = Field(default=10_000, ge=0)
     # how often the colleague signals of the recommendations are rebuilt
     recommendation_refresh_seconds: float = 900
     # early warning: fewer leavers than this in the training window or the held-out

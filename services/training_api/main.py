@@ -12,14 +12,17 @@ from services.training_api.config import Settings
 from services.training_api.courses.endpoints import router as courses_router
 from services.training_api.db import kit_tables
 from services.training_api.employees.endpoints import router as employees_router
+from services.training_api.employees.service import EMPLOYEE_IMPORT
 from services.training_api.exam_attempts.endpoints import router as exam_attempts_router
 from services.training_api.facts.endpoints import router as facts_router
 from services.training_api.feedback.endpoints import router as feedback_router
 from services.training_api.history.endpoints import router as history_router
 from services.training_api.history.job import run_history_import
 from services.training_api.history.repository import JOB_KIND as HISTORY_IMPORT
+from services.training_api.import_jobs.service import handler as import_job
 from services.training_api.interactions.endpoints import router as interactions_router
 from services.training_api.kpis.endpoints import router as kpis_router
+from services.training_api.kpis.service import KPI_IMPORT
 from services.training_api.notes.endpoints import router as notes_router
 from services.training_api.org.endpoints import router as org_router
 from services.training_api.plans.endpoints import router as plans_router
@@ -57,7 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background=[every(settings.recommendation_refresh_seconds, recommendation_model.refresh),
                     *([every(settings.attrition_poll_seconds, weekly_digest)]
                       if settings.attrition_poll_seconds > 0 else [])],
-        jobs={HISTORY_IMPORT: run_history_import},
+        jobs={HISTORY_IMPORT: run_history_import,
+              EMPLOYEE_IMPORT.kind: import_job(EMPLOYEE_IMPORT),
+              KPI_IMPORT.kind: import_job(KPI_IMPORT)},
     ))
 
 

@@ -73,6 +73,11 @@ async def test_import_employees_with_progress(stack, gw, tmp_path):
     assert f"upload 员工.csv: {path.stat().st_size} B/{path.stat().st_size} B in " in done.stderr
     again = run("import-employees", str(path), "--url", stack.gateway_url, "--dry-run")
     assert "3 unchanged" in again.stdout and "dry run" in again.stdout
+    # as a job (what a file of more than 10,000 rows becomes): followed to its report
+    job = run("import-employees", str(path), "--url", stack.gateway_url, "--async")
+    assert job.returncode == 1, job.stderr
+    assert "3 unchanged, 1 rejected" in job.stdout and "line 5" in job.stdout
+    assert "employee rows written: 4/4 rows in " in job.stderr
 
 
 HEAVY = ("fastapi", "sqlalchemy", "httpx", "pydantic", "asyncpg", "rich", "matplotlib")

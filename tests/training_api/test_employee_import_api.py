@@ -1,13 +1,16 @@
 """Bulk import through the gateway: Excel's encodings, dry runs, rejected rows,
-10,000 rows in one request, Idempotency-Key."""
+10,000 rows in one request, larger files (or async=true) as jobs, Idempotency-Key."""
 
 import asyncio
 import io
+import uuid
 
 import openpyxl
 import pytest
 
+from tests.conftest import auth
 from tests.factories import create_org, uid
+from tests.training_api.import_jobs import follow_job
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +162,85 @@ async def test_same_key_while_running_is_409(gw, hr, org):
     assert (await first).status_code == 200
     assert second.status_code == 409
     assert second.json()["type"].endswith("/idempotency-key-in-use")
+
+
+async def test_async_import_runs_as_a_job_with_the_same_report(gw, hr, org):
+    dept, role = org["department"]["code"], org["role"]["code"]
+    a, b = uid("J"), uid("J")
+    content = csv_bytes([[a, "孙丽", dept, role], [b, "钱进", "NO-SUCH-DEPT", role]],
+                        header=["employee_no", "name", "department_code", "job_role_code"])
+    headers = {**hr, "Idempotency-Key": uid("key-")}
+    accepted = await gw.post("/training/v1/employee-imports", headers=headers,
+                             params={"async": "true"},
+                             files={"file": ("two.csv", content, "text/csv")})
+    replayed = await gw.post("/training/v1/employee-imports", headers=headers,
+                             params={"async": "true"},
+                             files={"file": ("two.csv", content, "text/csv")})
+    assert replayed.status_code == 202 and replayed.json()["id"] == accepted.json()["id"]
+    job = await follow_job(gw, hr, accepted)
+    assert (job["status"], job["error"], job["filename"]) == ("done", None, "two.csv")
+    assert job["progress"] == {"phase": "done", "rows_total": 2, "rows_done": 2,
+                               "percent": 100.0}
+    report = job["report"]
+    assert (report["total_rows"], report["created"], report["dry_run"]) == (2, 1, False)
+    assert report["rejected"] == [
+        {"line": 3, "employee_no": b, "reason": "unknown department_code 'NO-SUCH-DEPT'"}]
+    assert (await gw.get(f"/training/v1/employees/{a}", headers=hr)).json()["name"] == "孙丽"
+    # the same file in the request answers the same report (the rows are there now)
+    sync = await upload(gw, hr, content, "two.csv")
+    assert sync.status_code == 200
+    assert {**sync.json(), "created": 1, "unchanged": 0} == report
+
+
+async def test_a_file_above_the_row_threshold_becomes_a_job(gw, hr, org):
+    """IMPORT_SYNC_MAX_ROWS is 10,000: the ten-thousand-row file above answers in the
+    request, one row more is a job."""
+    prefix = uid("T")
+    rows = [[f"{prefix}{i:05d}", "阈值", org["department"]["code"], org["role"]["code"]]
+            for i in range(10_001)]
+    content = csv_bytes(rows, header=["employee_no", "name", "department_code",
+                                      "job_role_code"])
+    accepted = await upload(gw, hr, content, "big.csv", dry_run=True)
+    job = await follow_job(gw, hr, accepted)
+    assert job["status"] == "done", job["error"]
+    assert (job["report"]["total_rows"], job["report"]["created"]) == (10_001, 10_001)
+    assert job["dry_run"] and job["progress"]["rows_total"] == 10_001
+    r = await gw.get(f"/training/v1/employees/{prefix}00000", headers=hr)
+    assert r.status_code == 404  # a dry run writes nothing
+
+
+async def test_an_unreadable_file_is_refused_before_any_job(gw, hr):
+    r = await gw.post("/training/v1/employee-imports", headers=hr, params={"async": "true"},
+                      files={"file": ("x.csv", "名字,年龄\n张三,3\n".encode(), "text/csv")})
+    assert r.status_code == 422 and r.json()["type"].endswith("/import-file-rejected")
+
+
+async def test_import_jobs_are_read_by_staff_only(gw, hr, org):
+    content = csv_bytes([[uid("R"), "周琳", org["department"]["code"], org["role"]["code"]]],
+                        header=["employee_no", "name", "department_code", "job_role_code"])
+    job = await follow_job(gw, hr, await gw.post(
+        "/training/v1/employee-imports", headers=hr, params={"async": "true"},
+        files={"file": ("one.csv", content, "text/csv")}))
+    status = job["links"]["status"]
+    for who in ("auditor", "integration"):
+        assert (await gw.get(status, headers=auth("X1", who))).status_code == 200
+    for who in ("employee", "manager", "assessor"):
+        r = await gw.get(status, headers=auth("E1", who))
+        assert r.status_code == 403 and r.json()["type"].endswith("/forbidden")
+    assert (await gw.get(status)).status_code == 401
+    missing = await gw.get(f"/training/v1/employee-imports/{uuid.uuid4()}", headers=hr)
+    assert missing.status_code == 404
+    assert missing.json()["type"].endswith("/import-job-not-found")
+    # an employee import is no KPI import
+    other = await gw.get(f"/training/v1/kpi-imports/{job['id']}", headers=hr)
+    assert other.status_code == 404
+    bad = await gw.get("/training/v1/employee-imports/not-a-uuid", headers=hr)
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith(
+        "application/problem+json")
+    refused = await gw.post("/training/v1/employee-imports", headers=auth("E1", "employee"),
+                            params={"async": "true"},
+                            files={"file": ("one.csv", content, "text/csv")})
+    assert refused.status_code == 403
+    wrong = await gw.post("/training/v1/employee-imports", headers=hr, params={"async": "maybe"},
+                          files={"file": ("one.csv", content, "text/csv")})
+    assert wrong.status_code == 422

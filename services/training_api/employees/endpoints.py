@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse
 
 from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
@@ -16,10 +18,11 @@ from services.training_api.employees.errors import (
 )
 from services.training_api.employees.repository import EmployeeFilters
 from services.training_api.employees.service import employees
+from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from services.training_api.reports.params import company_today
-from shared.auth import CurrentUser, OrgWriter
+from shared.auth import CurrentUser, OrgWriter, PrivilegedReader
 from shared.db import DBSession, DriverDB
 from shared.errors import STANDARD_RESPONSES, responses
 from shared.identity import EmployeeNoPath  # noqa: F401 (re-exported)
@@ -118,28 +121,59 @@ async def list_employees(
     response_model=schemas.ImportReport,
     operation_id="import_employees",
     summary="Bulk import employees from CSV or XLSX",
-    responses={**STANDARD_RESPONSES,
+    responses={202: {"model": schemas.EmployeeImportJob,
+                     "description": "A large file (or async=true): queued as a job; poll "
+                                    "links.status (also in Location)"},
+               **STANDARD_RESPONSES,
                **responses(ImportFileRejected, ImportTooLarge, ImportTooSlow)},
 )
 async def import_employees(
     file: UploadFile,
     session: DBSession,
-    _: OrgWriter,
+    principal: OrgWriter,
     request: Request,
     background: BackgroundTasks,
     dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
-) -> schemas.ImportReport:
+    as_job: Annotated[bool, Query(alias="async", description=(
+        "Run as a job whatever the file's size: 202 and a status URL"))] = False,
+) -> Any:
     """Upload a file as Excel exports it (CSV in UTF-8 with or without BOM or
     GB18030/GBK, or XLSX), with English or Chinese headers (docs/employee-import.md).
     Valid rows are upserted idempotently; every rejected row is listed with its
-    line number and reason. With ``dry_run=true`` nothing is written."""
-    limit = request.app.state.settings.import_max_bytes
+    line number and reason. With ``dry_run=true`` nothing is written.
+
+    A file of up to ``IMPORT_SYNC_MAX_ROWS`` (10,000) data rows is written in the
+    request and answered with the report (200). A larger one, or any file sent with
+    ``async=true``, is answered with 202 and the job: poll ``links.status`` until
+    ``status`` is ``done`` (its ``report`` is the same report) or ``failed``. A file
+    that cannot be read is refused in the request either way."""
+    settings = request.app.state.settings
+    limit = settings.import_max_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise ImportTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
-    report, outbox_ids = await employees.import_file(
+    outcome = await employees.import_upload(
         session, content=content, filename=file.filename or "upload", dry_run=dry_run,
-        today=company_today(request),
-        parse_seconds=request.app.state.settings.import_parse_seconds)
-    background.add_task(after_commit_delivery(request.app.state.relay, outbox_ids))
-    return report
+        as_job=as_job, actor=principal.sub, today=company_today(request), settings=settings)
+    if outcome.job is not None:
+        background.add_task(request.app.state.jobs.wake)  # after the commit: start at once
+        return JSONResponse(outcome.job.model_dump(mode="json"), status_code=202,
+                            headers={"Location": outcome.job.links.status})
+    background.add_task(after_commit_delivery(request.app.state.relay, outcome.outbox_ids))
+    return outcome.report
+
+
+@router.get(
+    "/employee-imports/{import_id}",
+    response_model=schemas.EmployeeImportJob,
+    operation_id="get_employee_import",
+    summary="An employee import running as a job",
+    responses={**STANDARD_RESPONSES, **responses(ImportJobNotFound)},
+)
+async def get_employee_import(import_id: uuid.UUID, session: DBSession,
+                              _: PrivilegedReader) -> schemas.EmployeeImportJob:
+    """Status and progress (rows written of the rows read) of an import answered
+    with 202; once ``done``, its ``report``, the same as a synchronous import's;
+    once ``failed``, the ``error`` (nothing was written). HR, auditors and
+    integrations."""
+    return await employees.import_job(session, import_id)

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from services.training_api.import_jobs.schemas import ImportJob
 from services.training_api.org.schemas import Code, RoleFamily
 from shared.contracts.base import ReadSchema, Schema, VisibleText
 from shared.identity import EmployeeNo  # noqa: F401 (re-exported; canonical form)
@@ -71,3 +72,10 @@ class ImportReport(ReadSchema):
     unchanged: int
     rejected: list[RejectedRow]
     ignored_columns: list[str] = []
+
+
+class EmployeeImportJob(ImportJob):
+    """An employee import running as a job (202 from ``POST /employee-imports``)."""
+
+    report: ImportReport | None = Field(
+        description="Once done: the report the synchronous import answers with")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.training_api.config import Settings
 from services.training_api.employees import repository as repo
 from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
@@ -15,14 +19,18 @@ from services.training_api.employees.errors import (
 )
 from services.training_api.employees.importing import (
     ImportRow,
+    ParsedFile,
     parse_employee_file,
 )
 from services.training_api.employees.publishing import publisher
 from services.training_api.employees.uploads import parse_upload
+from services.training_api.import_jobs import service as import_jobs
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.repository import OrgSnapshot, load_snapshot
 from shared.auth import Principal
 from shared.db import DriverConnection
+
+WRITE_CHUNK = 2000  # rows per upsert statement, and per step of a job's progress
 
 
 def _out(row: Any) -> schemas.Employee:
@@ -114,14 +122,36 @@ class EmployeeService:
             return repo.EmployeeFilters(department_paths=paths or ["/\x01none/"])
         return repo.EmployeeFilters(employee_nos=[principal.sub])
 
-    async def import_file(
+    async def import_upload(
         self, session: AsyncSession, *, content: bytes, filename: str, dry_run: bool,
-        today: date, parse_seconds: float
-    ) -> tuple[schemas.ImportReport, list[int]]:
-        """Bulk upsert from a CSV/XLSX export; every rejected row is reported with its line.
-        The file is read off the event loop within ``parse_seconds``."""
+        as_job: bool, actor: str, today: date, settings: Settings
+    ) -> ImportOutcome:
+        """Read the file off the event loop within the parse budget; write its rows now,
+        or, with more than ``import_sync_max_rows`` of them or when asked, queue it as a
+        job (services/training_api/import_jobs)."""
         parsed = await parse_upload(parse_employee_file, content, filename,
-                                    seconds=parse_seconds)
+                                    seconds=settings.import_parse_seconds)
+        if import_jobs.runs_as_job(asked=as_job, rows=parsed.total_rows,
+                                   sync_max_rows=settings.import_sync_max_rows):
+            job = await import_jobs.start(session, EMPLOYEE_IMPORT, content=content,
+                                          filename=filename, dry_run=dry_run, actor=actor,
+                                          today=today, rows_total=len(parsed.rows))
+            return ImportOutcome(job=schemas.EmployeeImportJob(**job))
+        report, outbox_ids = await self.import_rows(session, parsed, dry_run=dry_run,
+                                                    today=today)
+        return ImportOutcome(report=report, outbox_ids=outbox_ids)
+
+    async def import_job(self, session: AsyncSession, job_id: uuid.UUID
+                         ) -> schemas.EmployeeImportJob:
+        return schemas.EmployeeImportJob(**await import_jobs.get(session, EMPLOYEE_IMPORT,
+                                                                 job_id))
+
+    async def import_rows(
+        self, session: AsyncSession, parsed: ParsedFile, *, dry_run: bool, today: date,
+        progress: Callable[[int], Awaitable[None]] | None = None
+    ) -> tuple[schemas.ImportReport, list[int]]:
+        """Bulk upsert of a parsed file; every rejected row is reported with its line.
+        ``progress`` hears how many rows are written as the chunks go."""
         snapshot = await load_snapshot(session)
         rejected = [
             schemas.RejectedRow(line=e.line, employee_no=e.employee_no, reason=e.reason)
@@ -148,7 +178,11 @@ class EmployeeService:
         )
         outbox_ids: list[int] = []
         if not dry_run and valid:
-            written = await repo.bulk_upsert(session, valid)
+            written = []
+            for start in range(0, len(valid), WRITE_CHUNK):
+                written += await repo.bulk_upsert(session, valid[start:start + WRITE_CHUNK])
+                if progress is not None:
+                    await progress(min(start + WRITE_CHUNK, len(valid)))
             outbox_ids = await publisher.publish(session, written, snapshot)
         report = schemas.ImportReport(
             dry_run=dry_run,
@@ -162,6 +196,16 @@ class EmployeeService:
             ignored_columns=list(getattr(parsed, "ignored_columns", []) or []),
         )
         return report, outbox_ids
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """An import written in the request (its report and the outbox rows to deliver
+    after commit) or queued as a job."""
+
+    report: schemas.ImportReport | None = None
+    outbox_ids: list[int] = field(default_factory=list)
+    job: schemas.EmployeeImportJob | None = None
 
 
 def _resolve(row: ImportRow, snapshot: OrgSnapshot) -> tuple[dict[str, Any], str | None]:
@@ -197,3 +241,14 @@ async def _with_leaving_days(session: AsyncSession, rows: list[dict[str, Any]], 
 
 
 employees = EmployeeService()
+
+
+async def _write_import(session: AsyncSession, parsed: ParsedFile, writing: import_jobs.Writing
+                        ) -> tuple[schemas.ImportReport, list[int]]:
+    return await employees.import_rows(session, parsed, dry_run=writing.dry_run,
+                                       today=writing.today, progress=writing.progress)
+
+
+EMPLOYEE_IMPORT = import_jobs.ImportKind(
+    kind="employee_import", base="/training/v1/employee-imports", parse=parse_employee_file,
+    write=_write_import)

@@ -3,12 +3,24 @@ dates, and the report of KPIs beside training metrics before and after a pilot."
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
+from fastapi.responses import JSONResponse
 
 from services.training_api.employees.errors import ImportTooSlow
+from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.kpis import schemas, tables
 from services.training_api.kpis.errors import (
     KpiFileRejected,
@@ -28,10 +40,11 @@ from services.training_api.reports.params import (
     DepartmentScope,
     Last12Months,
     ReportReader,
+    company_today,
 )
 from services.training_api.reports.period import MONTH_PATTERN, parse_month
 from services.training_api.reports.scope import resolve_scope
-from shared.auth import CurrentUser, HRAdmin, OrgWriter
+from shared.auth import CurrentUser, HRAdmin, OrgWriter, PrivilegedReader
 from shared.db import DBSession
 from shared.errors import problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
@@ -90,23 +103,51 @@ async def list_department_kpis(code: DeptCode, session: DBSession, principal: Re
 
 @router.post("/kpi-imports", response_model=schemas.KpiImportReport,
              operation_id="import_department_kpis", summary="Import monthly figures from a file",
-             responses=problems(KpiFileRejected, KpiFileTooLarge, ImportTooSlow))
+             responses={202: {"model": schemas.KpiImportJob,
+                              "description": "A large file (or async=true): queued as a job; "
+                                             "poll links.status (also in Location)"},
+                        **problems(KpiFileRejected, KpiFileTooLarge, ImportTooSlow)})
 async def import_department_kpis(
     file: UploadFile, request: Request, session: DBSession, principal: OrgWriter,
+    background: BackgroundTasks,
     dry_run: Annotated[bool, Query(description="Validate and report only")] = False,
-) -> schemas.KpiImportReport:
+    as_job: Annotated[bool, Query(alias="async", description=(
+        "Run as a job whatever the file's size: 202 and a status URL"))] = False,
+) -> Any:
     """A CSV (UTF-8 with or without BOM, or GB18030/GBK) or XLSX with the columns
     部门编码 (department_code), 月份 (month: 2026-03, 2026/3, 2026年3月) and any of 次品率
     (defect_rate), 技能原因次品占比 (skill_defect_share), 生产效率 (efficiency), in percent
     (a trailing % is accepted). Valid rows replace the month's figures; every rejected
-    row is reported with its line. HR and integrations."""
-    limit = request.app.state.settings.import_max_bytes
+    row is reported with its line. HR and integrations.
+
+    Up to ``IMPORT_SYNC_MAX_ROWS`` (10,000) data rows are written in the request
+    (200 and the report); a larger file, or any file sent with ``async=true``, is
+    answered with 202 and the job: poll ``links.status`` until it is ``done`` (with
+    the same report) or ``failed``."""
+    settings = request.app.state.settings
+    limit = settings.import_max_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise KpiFileTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
-    return await kpis.import_file(session, content=content, filename=file.filename or "upload",
-                                  dry_run=dry_run, actor=principal.sub,
-                                  parse_seconds=request.app.state.settings.import_parse_seconds)
+    outcome = await kpis.import_upload(
+        session, content=content, filename=file.filename or "upload", dry_run=dry_run,
+        as_job=as_job, actor=principal.sub, today=company_today(request), settings=settings)
+    if isinstance(outcome, schemas.KpiImportJob):
+        background.add_task(request.app.state.jobs.wake)  # after the commit: start at once
+        return JSONResponse(outcome.model_dump(mode="json"), status_code=202,
+                            headers={"Location": outcome.links.status})
+    return outcome
+
+
+@router.get("/kpi-imports/{import_id}", response_model=schemas.KpiImportJob,
+            operation_id="get_kpi_import", summary="A KPI import running as a job",
+            responses=problems(ImportJobNotFound))
+async def get_kpi_import(import_id: uuid.UUID, session: DBSession,
+                         _: PrivilegedReader) -> schemas.KpiImportJob:
+    """Status and progress of a KPI import answered with 202; once ``done`` its
+    ``report``, once ``failed`` the ``error`` (nothing was written). HR, auditors and
+    integrations."""
+    return await kpis.import_job(session, import_id)
 
 
 @router.put("/departments/{code}/pilot", response_model=schemas.Pilot,

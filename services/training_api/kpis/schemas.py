@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from services.training_api.facts.schemas import scaled
+from services.training_api.import_jobs.schemas import ImportJob
 from services.training_api.reports.schemas import PeriodOut
 from shared.contracts.base import ReadSchema, Schema
 
@@ -59,6 +60,13 @@ class KpiImportReport(ReadSchema):
     created: int
     updated: int
     rejected: list[RejectedKpiRow]
+
+
+class KpiImportJob(ImportJob):
+    """A KPI import running as a job (202 from ``POST /kpi-imports``)."""
+
+    report: KpiImportReport | None = Field(
+        description="Once done: the report the synchronous import answers with")
 
 
 class PilotUpsert(Schema):

@@ -4,17 +4,21 @@ figures beside the department's training metrics, before and after the pilot."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from statistics import mean
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.training_api.config import Settings
 from services.training_api.employees.uploads import parse_upload
+from services.training_api.import_jobs import service as import_jobs
 from services.training_api.kpis import repository as repo
 from services.training_api.kpis import schemas
 from services.training_api.kpis.errors import KpiNotFound, PilotNotFound
-from services.training_api.kpis.importing import parse_kpi_file
+from services.training_api.kpis.importing import ParsedKpis, parse_kpi_file
 from services.training_api.kpis.models import DepartmentKpi
 from services.training_api.models import Department
 from services.training_api.org import repository as org_repo
@@ -25,6 +29,8 @@ from services.training_api.reports import repository as metrics_repo
 from services.training_api.reports.period import Period, local_midnight, next_month
 from services.training_api.reports.scope import ReportScope, population
 from services.training_api.reports.service import period_out, rate
+
+WRITE_CHUNK = 2000  # rows per upsert, and per step of a job's progress
 
 
 def _kpi_out(kpi: DepartmentKpi, dept: Department) -> schemas.Kpi:
@@ -68,12 +74,29 @@ class KpiService:
         return [_kpi_out(k, dept) for k in await repo.kpis_between(session, dept.id, first,
                                                                      last)]
 
-    async def import_file(self, session: AsyncSession, *, content: bytes, filename: str,
-                          dry_run: bool, actor: str,
-                          parse_seconds: float) -> schemas.KpiImportReport:
-        """Upsert every valid row; report every rejected one with its line. The file is
-        read off the event loop within ``parse_seconds``."""
-        parsed = await parse_upload(parse_kpi_file, content, filename, seconds=parse_seconds)
+    async def import_upload(self, session: AsyncSession, *, content: bytes, filename: str,
+                            dry_run: bool, as_job: bool, actor: str, today: date,
+                            settings: Settings) -> schemas.KpiImportReport | schemas.KpiImportJob:
+        """Read the file off the event loop within the parse budget; write its rows now,
+        or, with more than ``import_sync_max_rows`` of them or when asked, queue it as a
+        job (services/training_api/import_jobs)."""
+        parsed = await parse_upload(parse_kpi_file, content, filename,
+                                    seconds=settings.import_parse_seconds)
+        if import_jobs.runs_as_job(asked=as_job, rows=parsed.total_rows,
+                                   sync_max_rows=settings.import_sync_max_rows):
+            return schemas.KpiImportJob(**await import_jobs.start(
+                session, KPI_IMPORT, content=content, filename=filename, dry_run=dry_run,
+                actor=actor, today=today, rows_total=len(parsed.rows)))
+        return await self.import_rows(session, parsed, dry_run=dry_run, actor=actor)
+
+    async def import_job(self, session: AsyncSession, job_id: uuid.UUID
+                         ) -> schemas.KpiImportJob:
+        return schemas.KpiImportJob(**await import_jobs.get(session, KPI_IMPORT, job_id))
+
+    async def import_rows(self, session: AsyncSession, parsed: ParsedKpis, *, dry_run: bool,
+                          actor: str, progress: Callable[[int], Awaitable[None]] | None = None
+                          ) -> schemas.KpiImportReport:
+        """Upsert every valid row; report every rejected one with its line."""
         ids = await repo.department_ids(session)
         rejected = [schemas.RejectedKpiRow(line=e.line, department_code=e.department_code,
                                            month=e.month, reason=e.reason)
@@ -93,7 +116,11 @@ class KpiService:
                           "source": "import", "updated_by": actor}  # a later line wins
         existing = await repo.existing_months(session, list(valid))
         if not dry_run and valid:
-            await repo.upsert_kpis(session, list(valid.values()))
+            rows = list(valid.values())
+            for start in range(0, len(rows), WRITE_CHUNK):
+                await repo.upsert_kpis(session, rows[start:start + WRITE_CHUNK])
+                if progress is not None:
+                    await progress(min(start + WRITE_CHUNK, len(rows)))
         rejected.sort(key=lambda r: r.line)
         return schemas.KpiImportReport(
             dry_run=dry_run, encoding=parsed.encoding, total_rows=parsed.total_rows,
@@ -211,3 +238,15 @@ def _change(before: schemas.PhaseAverages | None,
 kpis = KpiService()
 pilots = PilotService()
 kpi_report = KpiReportService()
+
+
+async def _write_import(session: AsyncSession, parsed: ParsedKpis, writing: import_jobs.Writing
+                        ) -> tuple[schemas.KpiImportReport, list[int]]:
+    report = await kpis.import_rows(session, parsed, dry_run=writing.dry_run,
+                                    actor=writing.actor, progress=writing.progress)
+    return report, []  # figures publish no events
+
+
+KPI_IMPORT = import_jobs.ImportKind(
+    kind="kpi_import", base="/training/v1/kpi-imports", parse=parse_kpi_file,
+    write=_write_import)

@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import auth
 from tests.factories import create_department
+from tests.training_api.import_jobs import follow_job
 from tests.training_api.records import assert_problem
 from tests.training_api.reports.small_plant import Plant, months_back, small_plant
 
@@ -126,3 +127,17 @@ async def test_kpis_import_from_an_excel_csv_in_gbk(gw, hr):
 async def test_the_kpi_report_needs_a_department(gw, hr):
     assert_problem(await gw.get("/training/v1/reports/production-kpis", headers=hr), 422,
                    "department-required")
+
+
+async def test_a_kpi_import_runs_as_a_job_when_asked(gw, hr):
+    dept = (await create_department(gw, name="涂装车间"))["code"]
+    content = f"部门编码,月份,次品率\n{dept},2026-02,2.5\nNOPE,2026-02,1\n".encode()
+    accepted = await gw.post("/training/v1/kpi-imports", headers=ERP, params={"async": "true"},
+                             files={"file": ("kpi.csv", content, "text/csv")})
+    job = await follow_job(gw, ERP, accepted)
+    assert (job["status"], job["created_by"]) == ("done", "erp")
+    assert (job["report"]["created"], [x["line"] for x in job["report"]["rejected"]]) == (1, [3])
+    listed = (await gw.get(f"/training/v1/departments/{dept}/kpis", headers=hr)).json()
+    assert [(k["month"], k["defect_rate"]) for k in listed] == [("2026-02", "2.5000")]
+    assert (await gw.get(job["links"]["status"],
+                         headers=auth("E1", "employee"))).status_code == 403
