@@ -125,10 +125,10 @@ def service_token_env() -> dict[str, str]:
 
 
 def default_token() -> str:
-    """A development hr_admin token (subject ``jifen-cli``) for commands run without
+    """A development hr_admin token (subject ``JIFEN-CLI``) for commands run without
     --token."""
     from shared.tokens import mint_token
 
     secret, issuer, audience = token_settings()
-    return mint_token(secret=secret, sub="jifen-cli", roles=["hr_admin"], issuer=issuer,
+    return mint_token(secret=secret, sub="JIFEN-CLI", roles=["hr_admin"], issuer=issuer,
                       audience=audience, ttl_seconds=3600)

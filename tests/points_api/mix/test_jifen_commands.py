@@ -58,7 +58,7 @@ async def test_mix_targets_set_show_and_history(stack, capsys, tmp_path):
     history = json.loads(capsys.readouterr().out)
 
     assert shown == again
-    assert "(命令行设置)" in shown and "jifen-cli" in shown
+    assert "(命令行设置)" in shown and "JIFEN-CLI" in shown
     assert "  成果积分  50% ± 5" in shown
     assert "  技能应用  <= 30%  (skill_application.confirmed)" in shown
     assert history[0]["note"] == "命令行设置"
