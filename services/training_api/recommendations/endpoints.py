@@ -23,6 +23,8 @@ from shared.errors import STANDARD_RESPONSES, responses
 
 router = APIRouter(prefix="/training/v1", tags=["recommendations"])
 RecLimit = Annotated[int, Query(ge=1, le=50, description="How many courses (1-50)")]
+HomeLimit = Annotated[int, Query(ge=1, le=10, description="How many recommended courses "
+                                                          "(1-10)")]
 
 
 @router.get("/employees/{employee_no}/recommendations", response_model=schemas.Recommendations,
@@ -39,6 +41,25 @@ async def get_recommendations(employee_no: EmployeeNoPath, session: DBSession,
     today = datetime.now(request.app.state.settings.tz).date()
     return await recommendations.for_employee(session, employee_no, principal=principal,
                                               limit=limit, today=today)
+
+
+@router.get("/employees/{employee_no}/home", response_model=schemas.Home,
+            operation_id="get_employee_home", summary="The employee's home screen (mobile)",
+            responses={**STANDARD_RESPONSES, **responses(EmployeeNotVisible)})
+async def get_employee_home(employee_no: EmployeeNoPath, session: DBSession,
+                            principal: CurrentUser, request: Request,
+                            limit: HomeLimit = 3) -> schemas.Home:
+    """One call for what the app's home screen shows from training's side: the top
+    ``limit`` (1-10) recommended courses with their reasons (推荐课程; counted as shown
+    when the employee reads them), the courses of training plans that apply and are
+    not completed, soonest due first, the five latest training records, and the
+    paths of the points account (我的积分) and the reward catalogue (积分兑换商城) to
+    call next. Readable by the employee themself, managers of their department and
+    HR; others get 404."""
+    settings = request.app.state.settings
+    return await recommendations.home(session, employee_no, principal=principal, limit=limit,
+                                      today=datetime.now(settings.tz).date(),
+                                      tz=str(settings.tz))
 
 
 @router.post("/employees/{employee_no}/recommendations/{code}/dismiss",

@@ -97,11 +97,13 @@ def evaluate(h: History, *, cutoff: date, horizon_days: int = 90, seed: int = 7,
     methods: dict[str, list[Score]] = defaultdict(list)
     rng = random.Random(seed)
     todo = [p for p in h.people if targets.get(p.employee_no)]
+    by_code = {c.code: c for c in h.courses}
     for i, person in enumerate(todo):
         learner, wanted = learners[person.employee_no], targets[person.employee_no]
         role = signals.get(person.job_role, RoleSignals())
         ranked = [s.course.code for s in rank(h.courses, learner, role, h.weights,
-                                              skill_names=h.skill_names, limit=K)]
+                                              skill_names=h.skill_names, limit=K,
+                                              by_code=by_code)]
         methods["ranker"].append(_score(ranked, wanted))
         open_ = [c.code for c in h.courses if may_take(c, learner)]
         popular = sorted(open_, key=lambda c: (-role.popularity.get(c, 0.0), c))[:K]

@@ -103,3 +103,16 @@ class RecommendationModelRun(Base):
 
     __table_args__ = (CheckConstraint("status IN ('running', 'ready', 'failed')",
                                       name="status_known"),)
+
+
+class RecommendationCatalogueVersion(Base):
+    """One row: bumped by a trigger on every statement that changes a course, what it
+    teaches or needs, or a skill (migration 0013). A replica keeps the catalogue in
+    memory while the version it read it at is still current."""
+
+    __tablename__ = "recommendation_catalogue_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -114,20 +114,26 @@ def may_take(course: CourseInfo, learner: Learner) -> bool:
 
 def rank(courses: list[CourseInfo], learner: Learner, role: RoleSignals, weights: Weights, *,
          skill_names: Mapping[str, str], limit: int,
-         demand: Mapping[str, tuple[float, str]] | None = None) -> list[Scored]:
-    """The ``limit`` best courses the learner may take, with their reasons."""
+         demand: Mapping[str, tuple[float, str]] | None = None,
+         by_code: Mapping[str, CourseInfo] | None = None) -> list[Scored]:
+    """The ``limit`` best courses the learner may take, with their reasons.
+    ``by_code`` indexes ``courses`` (a caller ranking many learners builds it once)."""
+    by_code = by_code if by_code is not None else {c.code: c for c in courses}
     item = _item_scores(learner, role)
-    path = _Path(_record_shares(learner), _studied(courses, learner),
-                 {c.code: c.teaches for c in courses})
+    path = _Path(_record_shares(learner), _studied(by_code, learner), by_code)
+    weight = [(f, getattr(weights, f)) for f in FACTORS]
     scored = []
-    for course in courses:
+    for course in courses:  # numbers only: the reasons are written for the picked few
         if not may_take(course, learner):
             continue
-        factors, reasons = _factors(course, learner, role, item, path, skill_names, demand)
-        total = sum(getattr(weights, f) * v for f, v in factors.items())
-        scored.append(Scored(course, total, factors, reasons))
+        factors, _ = _factors(course, learner, role, item, path, skill_names, demand,
+                              explain=False)
+        scored.append(Scored(course, sum(w * factors[f] for f, w in weight), factors, []))
     scored.sort(key=lambda s: (-s.score, s.course.code))
     picked = diversify(scored, weights.diversity, limit)
+    for s in picked:
+        _, s.reasons = _factors(s.course, learner, role, item, path, skill_names, demand,
+                                explain=True)
     if not learner.completed and not learner.levels:
         for s in picked:
             s.reasons.append(Reason("no_history", "你还没有培训记录，先看同岗位和全厂常学的课程"))
@@ -135,16 +141,26 @@ def rank(courses: list[CourseInfo], learner: Learner, role: RoleSignals, weights
 
 
 def diversify(scored: list[Scored], diversity: float, limit: int) -> list[Scored]:
-    """Greedy re-rank: each pick lowers the score of courses sharing its skills."""
+    """Greedy re-rank of ``scored`` (best first): each pick lowers the score of courses
+    sharing its skills. A course's adjusted score is at most its score, so the scan
+    for each pick stops at the first course that cannot beat the best found."""
     pool, out = list(scored), []
     seen: dict[str, int] = {}
+
+    def adjusted(s: Scored) -> float:
+        overlap = max((seen.get(k, 0) for k in s.course.teaches), default=0)
+        return s.score * (1 - diversity) ** overlap
+
     while pool and len(out) < limit:
-        def adjusted(s: Scored) -> float:
-            overlap = max((seen.get(k, 0) for k in s.course.teaches), default=0)
-            return s.score * (1 - diversity) ** overlap
-        best = max(pool, key=adjusted)  # max keeps the first of equals: score order
-        pool.remove(best)
-        best.score = adjusted(best)
+        best_at, best_value = 0, adjusted(pool[0])
+        for i in range(1, len(pool)):
+            if pool[i].score <= best_value:
+                break  # the first of equals wins: score order
+            value = adjusted(pool[i])
+            if value > best_value:
+                best_at, best_value = i, value
+        best = pool.pop(best_at)
+        best.score = best_value
         out.append(best)
         for k in best.course.teaches:
             seen[k] = seen.get(k, 0) + 1
@@ -158,17 +174,17 @@ class _Path:
 
     shares: Mapping[str, float]
     studied: Mapping[str, int]
-    teaches: Mapping[str, Mapping[str, int]]
+    courses: Mapping[str, CourseInfo]
 
 
-def _studied(courses: list[CourseInfo], learner: Learner) -> dict[str, int]:
+def _studied(by_code: Mapping[str, CourseInfo], learner: Learner) -> dict[str, int]:
     """skill -> the higher of the level proven and the highest level taught by a course
     the learner completed: the level a next course builds on."""
     out = dict(learner.levels)
-    for course in courses:
-        if course.code in learner.completed:
-            for skill, level in course.teaches.items():
-                out[skill] = max(out.get(skill, 0), level)
+    for code in learner.completed:
+        course = by_code.get(code)
+        for skill, level in (course.teaches.items() if course else ()):
+            out[skill] = max(out.get(skill, 0), level)
     return out
 
 
@@ -190,9 +206,10 @@ def _item_scores(learner: Learner, role: RoleSignals) -> dict[str, float]:
 
 def _factors(course: CourseInfo, learner: Learner, role: RoleSignals, item: dict[str, float],
              path: _Path, names: Mapping[str, str],
-             demand: Mapping[str, tuple[float, str]] | None,
+             demand: Mapping[str, tuple[float, str]] | None, *, explain: bool,
              ) -> tuple[dict[str, float], list[Reason]]:
-    reasons: list[Reason] = []
+    """Each factor's value, and (``explain``) the reasons that say why."""
+    reasons: list[Reason] | None = [] if explain else None
     gap = _gap(course, learner, names, reasons)
     progression = _progression(course, learner, path, names, reasons)
     colleagues = _colleagues(course, learner, role, item, reasons)
@@ -201,15 +218,16 @@ def _factors(course: CourseInfo, learner: Learner, role: RoleSignals, item: dict
     wanted = 0.0
     if demand and course.code in demand:
         wanted, text = demand[course.code]
-        reasons.append(Reason("demand", text))
-    if not reasons and popularity > 0:
+        if reasons is not None:
+            reasons.append(Reason("demand", text))
+    if reasons is not None and not reasons and popularity > 0:
         reasons.append(Reason("popular", "同岗位同事常学的课程"))
     return ({"gap": gap, "progression": progression, "colleagues": colleagues, "plan": plan,
-             "popularity": popularity, "demand": wanted}, reasons)
+             "popularity": popularity, "demand": wanted}, reasons or [])
 
 
 def _gap(course: CourseInfo, learner: Learner, names: Mapping[str, str],
-         reasons: list[Reason]) -> float:
+         reasons: list[Reason] | None) -> float:
     """The largest share of a required level this course would close."""
     best, said = 0.0, None
     for skill, taught in course.teaches.items():
@@ -218,7 +236,7 @@ def _gap(course: CourseInfo, learner: Learner, names: Mapping[str, str],
             closes = (min(taught, need) - have) / need
             if closes > best:
                 best, said = closes, (skill, need, have)
-    if said:
+    if said and reasons is not None:
         skill, need, have = said
         name = names.get(skill, skill)
         reasons.append(Reason("gap", f"岗位要求 {name} {need} 级，当前 {have} 级"))
@@ -226,7 +244,7 @@ def _gap(course: CourseInfo, learner: Learner, names: Mapping[str, str],
 
 
 def _progression(course: CourseInfo, learner: Learner, path: _Path,
-                 names: Mapping[str, str], reasons: list[Reason]) -> float:
+                 names: Mapping[str, str], reasons: list[Reason] | None) -> float:
     """The next level of a skill the learner's records come from (less for a bigger
     jump or a course of the skill at or below the level studied), a course building
     on such a skill (its prerequisite courses teach it or it requires a level of it),
@@ -241,41 +259,43 @@ def _progression(course: CourseInfo, learner: Learner, path: _Path,
                 best, said, ahead = value, skill, taught > studied
     built_on = set(course.prerequisite_skills)
     for before in course.prerequisites:
-        built_on.update(path.teaches.get(before, {}))
+        course_before = path.courses.get(before)
+        built_on.update(course_before.teaches if course_before else {})
     for skill in built_on - set(course.teaches):
         value = path.shares.get(skill, 0.0) * BUILDS_ON
         if value > best:
             best, said, ahead = value, skill, True
-    after = [p for p in course.prerequisites if p in learner.completed]
-    if said:
+    after = any(p in learner.completed for p in course.prerequisites)
+    if reasons is not None and said:
         percent, name = round(path.shares[said] * 100), names.get(said, said)
         source = f"你的积分主要来自 {name}（{percent}% 的培训记录）" \
             if path.shares[said] >= max(path.shares.values()) else \
             f"你的培训记录中 {percent}% 来自 {name}"
         reasons.append(Reason("progression", source + ("，进阶课程" if ahead else "，同类课程")))
-    elif after:
+    elif reasons is not None and after:
         reasons.append(Reason("progression", "你已完成先修课程，这是它的进阶课程"))
     return max(best, SUCCESSOR if after else 0.0)
 
 
 def _colleagues(course: CourseInfo, learner: Learner, role: RoleSignals,
-                item: dict[str, float], reasons: list[Reason]) -> float:
+                item: dict[str, float], reasons: list[Reason] | None) -> float:
     share = role.achiever_share.get(course.code, 0.0)
     similar = item.get(course.code, 0.0)
-    if share >= SHARE_WORTH_SAYING and role.achievers > 0:
+    if reasons is not None and share >= SHARE_WORTH_SAYING and role.achievers > 0:
         reasons.append(Reason("colleagues", f"同岗位达标的同事中 {round(share * 100)}% 学过"))
-    elif similar >= 0.5:
+    elif reasons is not None and similar >= 0.5:
         reasons.append(Reason("colleagues", "学过你已学课程的同事也常学这门课"))
     return 0.6 * share + 0.4 * similar
 
 
-def _plan(course: CourseInfo, learner: Learner, reasons: list[Reason]) -> float:
+def _plan(course: CourseInfo, learner: Learner, reasons: list[Reason] | None) -> float:
     """Sooner deadlines weigh more: 1 when due within two weeks or overdue."""
     due = learner.plans.get(course.code)
     if due is None:
         return 0.0
     days = (due.due_on - learner.today).days
-    reasons.append(Reason("plan", f"培训计划 {due.plan_name} 要求，截止 "
-                                  f"{due.due_on.month}月{due.due_on.day}日"
-                                  + ("（已逾期）" if days < 0 else "")))
+    if reasons is not None:
+        overdue = "（已逾期）" if days < 0 else ""
+        reasons.append(Reason("plan", f"培训计划 {due.plan_name} 要求，截止 "
+                                      f"{due.due_on.month}月{due.due_on.day}日{overdue}"))
     return 1.0 if days <= 14 else max(0.2, 14 / days)

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, text, union_all
+from sqlalchemy import (
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,22 +24,14 @@ from services.training_api.courses.models import (
 )
 from services.training_api.facts.models import (
     CourseCompletion,
-    EmployeeSkill,
-    SkillApplication,
 )
-from services.training_api.models import Department, Employee, JobRole, JobRoleSkill, Skill
-from services.training_api.plans.models import (
-    TrainingPlan,
-    TrainingPlanCourse,
-    TrainingPlanMember,
-)
+from services.training_api.models import Department, Employee, JobRole, Skill
 from services.training_api.recommendations.models import (
     RecommendationDismissal,
     RecommendationModelRun,
     RecommendationNeighbour,
     RecommendationRoleSignal,
     RecommendationSetting,
-    RecommendationShown,
 )
 from services.training_api.recommendations.ranker import CourseInfo, PlanDue
 
@@ -49,21 +45,57 @@ class Who:
     job_role_code: str
     family: str
     course_formats: list[str]
+    name: str
+    department_code: str
 
 
 async def who(session: AsyncSession, employee_no: str) -> Who | None:
     row = (await session.execute(
         select(Employee.employee_no, Employee.department_id, Department.path, JobRole.id,
-               JobRole.code, JobRole.family, JobRole.course_formats)
+               JobRole.code, JobRole.family, JobRole.course_formats, Employee.name,
+               Department.code)
         .join(Department, Department.id == Employee.department_id)
         .join(JobRole, JobRole.id == Employee.job_role_id)
         .where(Employee.employee_no == employee_no))).one_or_none()
     return Who(*row) if row is not None else None
 
 
+@dataclass(frozen=True)
+class Context:
+    """What one request needs before anything else, read in one round trip: the
+    employee, the catalogue's version, the latest ready colleague model, HR's
+    settings (None: the defaults)."""
+
+    who: Who
+    catalogue_version: int
+    run_id: int | None
+    built_at: datetime | None
+    settings: dict[str, Any] | None
+
+
+CONTEXT = text("""
+SELECT e.employee_no, e.department_id, d.path, r.id, r.code, r.family, r.course_formats,
+       e.name, d.code, (SELECT version FROM recommendation_catalogue_version WHERE id = 1),
+       run.id, run.finished_at, (SELECT "values" FROM recommendation_setting WHERE id = 1)
+FROM employee e JOIN department d ON d.id = e.department_id
+JOIN job_role r ON r.id = e.job_role_id
+LEFT JOIN LATERAL (SELECT id, finished_at FROM recommendation_model_run
+                   WHERE status = 'ready' ORDER BY id DESC LIMIT 1) run ON true
+WHERE e.employee_no = :no
+""")
+
+
+async def context(session: AsyncSession, employee_no: str) -> Context | None:
+    row = (await session.execute(CONTEXT, {"no": employee_no})).one_or_none()
+    if row is None:
+        return None
+    *who, version, run_id, built_at, values = row
+    return Context(Who(*who), int(version or 0), run_id, built_at, values)
+
+
 async def catalogue(session: AsyncSession) -> list[CourseInfo]:
-    """Every course that is not archived, with what it teaches and needs first: read
-    on every request, so an archived course disappears at once."""
+    """Every course that is not archived, with what it teaches and needs first (kept
+    in memory by version, see memory.py)."""
     teaches = (select(func.jsonb_object_agg(Skill.code, CourseSkill.level))
                .select_from(CourseSkill).join(Skill, Skill.id == CourseSkill.skill_id)
                .where(CourseSkill.course_id == Course.id).scalar_subquery())
@@ -85,12 +117,10 @@ async def catalogue(session: AsyncSession) -> list[CourseInfo]:
             for code, title, fmt, taught, pre, need, roles, fams in rows.all()]
 
 
-async def required(session: AsyncSession, job_role_id: int) -> dict[str, int]:
-    rows = await session.execute(
-        select(Skill.code, JobRoleSkill.level).select_from(JobRoleSkill)
-        .join(Skill, Skill.id == JobRoleSkill.skill_id)
-        .where(JobRoleSkill.job_role_id == job_role_id))
-    return dict(rows.all())
+async def course_current(session: AsyncSession, code: str) -> bool:
+    """A course of the catalogue that is not archived."""
+    return bool(await session.scalar(select(Course.id).where(
+        Course.code == code, Course.archived_at.is_(None))))
 
 
 def _standing_completions(employee_no: str) -> Any:
@@ -103,60 +133,162 @@ async def completed(session: AsyncSession, employee_no: str) -> set[str]:
     return set((await session.execute(_standing_completions(employee_no))).scalars())
 
 
-async def record_skills(session: AsyncSession, employee_no: str) -> dict[str, int]:
-    """skill -> the employee's standing records that earned points in it: completions
-    of courses teaching it, proofs of it, confirmed applications of it."""
-    done = _standing_completions(employee_no).subquery()
-    taught = (select(Skill.code.label("skill")).select_from(done)
-              .join(Course, Course.code == done.c.course_code)
-              .join(CourseSkill, CourseSkill.course_id == Course.id)
-              .join(Skill, Skill.id == CourseSkill.skill_id))
-    proven = select(EmployeeSkill.skill_code).where(EmployeeSkill.employee_no == employee_no)
-    applied = select(SkillApplication.skill_code).where(
-        SkillApplication.employee_no == employee_no, SkillApplication.status == "confirmed",
-        SkillApplication.voided_at.is_(None), SkillApplication.skill_code.is_not(None))
-    every = union_all(taught, proven, applied).subquery()
-    rows = await session.execute(select(every.c.skill, func.count()).group_by(every.c.skill))
-    return {skill: int(n) for skill, n in rows.all()}
+@dataclass(frozen=True)
+class Facts:
+    """One employee as the ranker needs them (see ``ranker.Learner``)."""
+
+    required: dict[str, int]
+    levels: dict[str, int]
+    completed: set[str]
+    record_skills: dict[str, int]  # skill -> standing records that earned points in it
+    dismissed: set[str]
+    plans: dict[str, PlanDue]  # course -> the earliest-due plan
 
 
-async def dismissed(session: AsyncSession, employee_no: str) -> set[str]:
-    return set((await session.execute(
-        select(RecommendationDismissal.course_code)
-        .where(RecommendationDismissal.employee_no == employee_no))).scalars())
+# the plan ``p`` (its department ``pd``) applies to employee :no of role :role in the
+# department at :path: their role or any, their department's subtree or anywhere, a
+# list naming them
+PLAN_APPLIES = """
+  (p.job_role_id IS NULL OR p.job_role_id = :role)
+  AND (p.department_id IS NULL OR starts_with(:path, pd.path))
+  AND (NOT p.by_list OR EXISTS (SELECT 1 FROM training_plan_member m
+                                WHERE m.plan_id = p.id AND m.employee_no = :no))"""
+
+# One round trip, rows tagged by kind. Records per skill: completions of courses
+# teaching it, proofs of it, confirmed applications of it. Plans: those that apply to
+# the employee (their role or any, their department's subtree or anywhere, a list
+# naming them) due from :oldest on (older overdue plans are HR's matter).
+LEARNER_FACTS = text("""
+WITH done AS (
+  SELECT cc.course_code FROM training_fact f JOIN course_completion cc ON cc.id = f.id
+  WHERE f.employee_no = :no AND f.voided_at IS NULL
+)
+SELECT 'required' AS kind, s.code AS key, jrs.level::int AS n, NULL::text AS name,
+       NULL::date AS day
+FROM job_role_skill jrs JOIN skill s ON s.id = jrs.skill_id WHERE jrs.job_role_id = :role
+UNION ALL
+SELECT 'level', skill_code, max(level)::int, NULL, NULL FROM employee_skill
+WHERE employee_no = :no GROUP BY skill_code
+UNION ALL
+SELECT 'done', course_code, NULL, NULL, NULL FROM done
+UNION ALL
+SELECT 'record', skill, count(*)::int, NULL, NULL FROM (
+  SELECT s.code AS skill FROM done JOIN course c ON c.code = done.course_code
+  JOIN course_skill cs ON cs.course_id = c.id JOIN skill s ON s.id = cs.skill_id
+  UNION ALL
+  SELECT skill_code FROM employee_skill WHERE employee_no = :no
+  UNION ALL
+  SELECT sa.skill_code FROM training_fact f JOIN skill_application sa ON sa.id = f.id
+  WHERE f.employee_no = :no AND f.voided_at IS NULL AND sa.status = 'confirmed'
+    AND sa.skill_code IS NOT NULL
+) records GROUP BY skill
+UNION ALL
+SELECT 'dismissed', course_code, NULL, NULL, NULL FROM recommendation_dismissal
+WHERE employee_no = :no
+UNION ALL
+SELECT 'plan', pc.course_code, NULL, p.name, p.due_on
+FROM training_plan_course pc JOIN training_plan p ON p.id = pc.plan_id
+LEFT JOIN department pd ON pd.id = p.department_id
+WHERE p.due_on >= :oldest AND """ + PLAN_APPLIES + """
+""")
 
 
-async def plan_courses(session: AsyncSession, w: Who, *, today: date) -> dict[str, PlanDue]:
-    """course -> the earliest-due plan that applies to the employee and is due from
-    90 days ago on (older overdue plans are HR's matter, not a recommendation)."""
-    dept = Department.__table__.alias("plan_department")
-    applies = and_(
-        or_(TrainingPlan.job_role_id.is_(None), TrainingPlan.job_role_id == w.job_role_id),
-        or_(TrainingPlan.department_id.is_(None),
-            literal(w.department_path).startswith(dept.c.path)),
-        or_(~TrainingPlan.by_list, TrainingPlan.id.in_(
-            select(TrainingPlanMember.plan_id)
-            .where(TrainingPlanMember.employee_no == w.employee_no))))
-    rows = await session.execute(
-        select(TrainingPlanCourse.course_code, TrainingPlan.name, TrainingPlan.due_on)
-        .join(TrainingPlan, TrainingPlan.id == TrainingPlanCourse.plan_id)
-        .outerjoin(dept, dept.c.id == TrainingPlan.department_id)
-        .where(applies, TrainingPlan.due_on >= date.fromordinal(today.toordinal() - 90))
-        .order_by(TrainingPlan.due_on.desc()))
-    return {code: PlanDue(name, due) for code, name, due in rows.all()}  # earliest wins
+PLAN_ITEMS = text("""
+SELECT p.name, pc.course_code, c.title, p.due_on
+FROM training_plan_course pc JOIN training_plan p ON p.id = pc.plan_id
+JOIN course c ON c.code = pc.course_code
+LEFT JOIN department pd ON pd.id = p.department_id
+WHERE p.due_on >= :oldest AND """ + PLAN_APPLIES + """
+  AND NOT EXISTS (
+    SELECT 1 FROM training_fact f JOIN course_completion cc ON cc.id = f.id
+    WHERE f.employee_no = :no AND cc.course_code = pc.course_code AND f.voided_at IS NULL
+      AND (p.starts_on IS NULL OR f.occurred_at >= timezone(:tz, p.starts_on::timestamp)))
+ORDER BY p.due_on, p.name, pc.course_code
+LIMIT :limit
+""")
+
+
+async def plan_items(session: AsyncSession, w: Who, *, today: date, tz: str,
+                     limit: int) -> list[tuple[str, str, str, date]]:
+    """(plan, course, title, due) of the plans that apply to the employee, due from 90
+    days ago on, whose course they have not completed since the plan started (as the
+    plan report counts), soonest first."""
+    rows = await session.execute(PLAN_ITEMS, {
+        "no": w.employee_no, "role": w.job_role_id, "path": w.department_path, "tz": tz,
+        "oldest": date.fromordinal(today.toordinal() - 90), "limit": limit})
+    return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+
+RECENT_RECORDS = text("""
+SELECT f.id, f.fact_type, f.occurred_at,
+  CASE f.fact_type
+    WHEN 'course_completion' THEN '完成课程 ' || coalesce(c.title, cc.course_code)
+    WHEN 'live_interaction' THEN '直播' || CASE li.kind WHEN 'speak' THEN '发言' ELSE '提问' END
+                                 || coalesce(' ' || lc.title, '')
+    WHEN 'study_note' THEN '学习笔记《' || sn.title || '》'
+    WHEN 'exam_attempt' THEN '考试 ' || coalesce(x.title, ea.exam_code) || ' ' || ea.score
+                             || ' 分' || CASE WHEN ea.passed THEN '（通过）' ELSE '（未通过）' END
+    WHEN 'practical_assessment' THEN '实操考核 ' || coalesce(ps.name, pa.skill_code) || ' '
+                                     || pa.level || ' 级'
+                                     || CASE WHEN pa.passed THEN '合格' ELSE '未通过' END
+    WHEN 'skill_application' THEN '技能应用 ' || coalesce(aps.name || ' ', '')
+                                  || CASE sa.status WHEN 'confirmed' THEN '（已确认）'
+                                                    WHEN 'rejected' THEN '（未通过）'
+                                                    ELSE '（待确认）' END
+    WHEN 'skill_level' THEN '技能等级 ' || coalesce(ls.name, sl.skill_code) || ' ' || sl.level
+                            || ' 级'
+    ELSE f.fact_type
+  END
+FROM training_fact f
+LEFT JOIN course_completion cc ON cc.id = f.id LEFT JOIN course c ON c.code = cc.course_code
+LEFT JOIN live_interaction li ON li.id = f.id LEFT JOIN course lc ON lc.code = li.course_code
+LEFT JOIN study_note sn ON sn.id = f.id
+LEFT JOIN exam_attempt ea ON ea.id = f.id LEFT JOIN exam x ON x.code = ea.exam_code
+LEFT JOIN practical_assessment pa ON pa.id = f.id LEFT JOIN skill ps ON ps.code = pa.skill_code
+LEFT JOIN skill_application sa ON sa.id = f.id LEFT JOIN skill aps ON aps.code = sa.skill_code
+LEFT JOIN skill_level_record sl ON sl.id = f.id LEFT JOIN skill ls ON ls.code = sl.skill_code
+WHERE f.employee_no = :no AND f.voided_at IS NULL
+ORDER BY f.occurred_at DESC, f.id DESC
+LIMIT :limit
+""")
+
+
+async def recent_records(session: AsyncSession, employee_no: str, *,
+                         limit: int) -> list[tuple[Any, str, datetime, str]]:
+    """(id, fact type, when, a line in Chinese) of the latest standing records."""
+    rows = await session.execute(RECENT_RECORDS, {"no": employee_no, "limit": limit})
+    return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+
+async def learner_facts(session: AsyncSession, w: Who, *, today: date) -> Facts:
+    """Everything about one employee the ranker reads, in one round trip."""
+    rows = (await session.execute(LEARNER_FACTS, {
+        "no": w.employee_no, "role": w.job_role_id, "path": w.department_path,
+        "oldest": date.fromordinal(today.toordinal() - 90)})).all()
+    facts = Facts({}, {}, set(), {}, set(), {})
+    numbers = {"required": facts.required, "level": facts.levels, "record": facts.record_skills}
+    for kind, key, n, name, day in sorted(rows, key=lambda r: r.day or date.min, reverse=True):
+        if kind in numbers:
+            numbers[kind][key] = int(n)
+        elif kind in ("done", "dismissed"):
+            (facts.completed if kind == "done" else facts.dismissed).add(key)
+        else:
+            facts.plans[key] = PlanDue(name, day)  # latest due first: the earliest wins
+    return facts
 
 
 async def role_signal(session: AsyncSession, role_code: str) -> RecommendationRoleSignal | None:
     return await session.get(RecommendationRoleSignal, role_code)
 
 
-async def neighbours_of(session: AsyncSession, codes: Sequence[str]) -> dict[str, dict[str, float]]:
-    if not codes:
-        return {}
+async def all_neighbours(session: AsyncSession) -> dict[str, dict[str, float]]:
     rows = await session.execute(select(RecommendationNeighbour.course_code,
-                                        RecommendationNeighbour.neighbours)
-                                 .where(RecommendationNeighbour.course_code.in_(list(codes))))
-    return dict(rows.all())
+                                        RecommendationNeighbour.neighbours))
+    return dict(rows.tuples().all())
+
+
+async def all_skill_names(session: AsyncSession) -> dict[str, str]:
+    return dict((await session.execute(select(Skill.code, Skill.name))).tuples().all())
 
 
 async def settings_row(session: AsyncSession) -> RecommendationSetting | None:
@@ -181,18 +313,24 @@ async def undismiss(session: AsyncSession, employee_no: str, course_code: str) -
         RecommendationDismissal.course_code == course_code))
 
 
+MARK_SHOWN = text("""
+INSERT INTO recommendation_shown (employee_no, course_code, first_shown_at, last_shown_at,
+                                  times, reasons)
+SELECT :no, shown.code, :at, :at, 1, string_to_array(shown.kinds, ',')
+FROM unnest(CAST(:codes AS text[]), CAST(:kinds AS text[])) AS shown(code, kinds)
+ON CONFLICT (employee_no, course_code) DO UPDATE
+SET last_shown_at = excluded.last_shown_at, times = recommendation_shown.times + 1,
+    reasons = excluded.reasons
+""")
+
+
 async def mark_shown(session: AsyncSession, employee_no: str,
                      shown: Sequence[tuple[str, list[str]]], at: datetime) -> None:
     """Remember what the employee was shown (course, reason kinds), in one statement."""
-    if not shown:
-        return
-    stmt = insert(RecommendationShown).values([
-        {"employee_no": employee_no, "course_code": code, "first_shown_at": at,
-         "last_shown_at": at, "times": 1, "reasons": kinds} for code, kinds in shown])
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=["employee_no", "course_code"],
-        set_={"last_shown_at": stmt.excluded.last_shown_at,
-              "times": RecommendationShown.times + 1, "reasons": stmt.excluded.reasons}))
+    if shown:
+        await session.execute(MARK_SHOWN, {
+            "no": employee_no, "at": at, "codes": [code for code, _ in shown],
+            "kinds": [",".join(kinds) for _, kinds in shown]})
 
 
 # the model build's advisory lock (two int4 keys: pg_locks shows them as classid, objid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,16 +13,14 @@ from services.training_api.facts import repository as facts_repo
 from services.training_api.recommendations import repository as repo
 from services.training_api.recommendations import schemas
 from services.training_api.recommendations.errors import EmployeeNotVisible, NotRecommendable
+from services.training_api.recommendations.memory import memory
 from services.training_api.recommendations.model import INTERRUPTED
 from services.training_api.recommendations.ranker import (
     Learner,
-    RoleSignals,
     Scored,
     Weights,
     rank,
 )
-from services.training_api.reports.repository import skill_names
-from services.training_api.skill_records import repository as skill_repo
 from shared.auth import Principal
 
 
@@ -43,7 +41,11 @@ class NoDemand:
 async def visible(session: AsyncSession, employee_no: str, principal: Principal) -> repo.Who:
     """The employee themself, managers of their department (with sub-departments)
     and HR; everyone else gets the same 404 as for an unknown employee."""
-    who = await repo.who(session, employee_no)
+    return await _allowed(session, await repo.who(session, employee_no), employee_no, principal)
+
+
+async def _allowed(session: AsyncSession, who: repo.Who | None, employee_no: str,
+                   principal: Principal) -> repo.Who:
     if who is not None:
         if principal.sub == employee_no or principal.has("hr_admin"):
             return who
@@ -52,6 +54,10 @@ async def visible(session: AsyncSession, employee_no: str, principal: Principal)
             if any(who.department_path.startswith(p) for p in paths):
                 return who
     raise EmployeeNotVisible(f"No employee {employee_no!r} visible to you")
+
+
+def _settings(values: dict[str, Any] | None) -> schemas.RecommendationSettingsUpdate:
+    return schemas.RecommendationSettingsUpdate(**(values or {}))
 
 
 async def current_settings(session: AsyncSession) -> schemas.RecommendationSettings:
@@ -80,6 +86,9 @@ async def model_status(session: AsyncSession, refresh_seconds: float) -> schemas
         completions=ready.completions if ready else None, refresh_seconds=refresh_seconds)
 
 
+PLAN_ITEMS, RECENT_RECORDS = 20, 5
+
+
 class RecommendationService:
     demand: DemandSource = NoDemand()
 
@@ -88,45 +97,63 @@ class RecommendationService:
                            today: date) -> schemas.Recommendations:
         """The ranked list; what the employee themself is shown is remembered for the
         uptake report (others looking do not count as shown)."""
-        who = await visible(session, employee_no, principal)
-        settings = await current_settings(session)
+        ctx = await repo.context(session, employee_no)
+        who = await _allowed(session, ctx.who if ctx else None, employee_no, principal)
+        assert ctx is not None
+        settings = _settings(ctx.settings)
         learner = await self._learner(session, who, today)
-        role = await self._role(session, who, learner)
-        courses = await repo.catalogue(session)
-        names = await skill_names(session, {s for c in courses for s in c.teaches})
+        catalogue = await memory.catalogue(session, ctx.catalogue_version)
+        role = await memory.role(session, ctx.run_id, who.job_role_code)
         demand = await self.demand.for_employee(session, employee_no)
         weights = Weights(**settings.weights.model_dump(), diversity=settings.diversity)
-        ranked = rank(courses, learner, role, weights, skill_names=names, limit=limit,
-                      demand=demand)
+        ranked = rank(catalogue.courses, learner, role, weights,
+                      skill_names=catalogue.skill_names, limit=limit, demand=demand,
+                      by_code=catalogue.by_code)
         now = datetime.now(UTC)
         if principal.sub == employee_no:
             await repo.mark_shown(session, employee_no,
                                   [(s.course.code, [r.kind for r in s.reasons]) for s in ranked],
                                   now)
-        run = await repo.last_run(session, ready=True)
         return schemas.Recommendations(
             employee_no=employee_no, job_role_code=who.job_role_code, generated_at=now,
-            model_built_at=run.finished_at if run else None,
-            items=[_out(i, s) for i, s in enumerate(ranked, 1)])
+            model_built_at=ctx.built_at, items=[_out(i, s) for i, s in enumerate(ranked, 1)])
+
+    async def home(self, session: AsyncSession, employee_no: str, *, principal: Principal,
+                   limit: int, today: date, tz: str) -> schemas.Home:
+        """What the app's home screen shows from training's side: the top
+        recommendations (shown, when the employee reads them), plan courses due, the
+        latest records, and the calls for the points and the mall."""
+        recs = await self.for_employee(session, employee_no, principal=principal,
+                                       limit=limit, today=today)
+        who = await repo.who(session, employee_no)
+        assert who is not None  # for_employee answered 404 otherwise
+        items = await repo.plan_items(session, who, today=today, tz=tz, limit=PLAN_ITEMS)
+        records = await repo.recent_records(session, employee_no, limit=RECENT_RECORDS)
+        return schemas.Home(
+            employee_no=employee_no, name=who.name, department_code=who.department_code,
+            job_role_code=who.job_role_code, generated_at=recs.generated_at,
+            model_built_at=recs.model_built_at, recommendations=recs.items,
+            plan_items=[schemas.PlanItem(plan_name=plan, course_code=code, course_title=title,
+                                         due_on=due, overdue=due < today)
+                        for plan, code, title, due in items],
+            recent_records=[schemas.RecentRecord(id=str(i), fact_type=kind, occurred_at=at,
+                                                 summary=summary)
+                            for i, kind, at, summary in records],
+            links=schemas.HomeLinks(
+                points=f"/points/v1/accounts/{employee_no}",
+                points_entries=f"/points/v1/accounts/{employee_no}/entries",
+                mall="/rewards/v1/items",
+                recommendations=f"/training/v1/employees/{employee_no}/recommendations",
+                skills=f"/training/v1/employees/{employee_no}/skills"))
 
     async def _learner(self, session: AsyncSession, who: repo.Who, today: date) -> Learner:
+        facts = await repo.learner_facts(session, who, today=today)
         return Learner(
             employee_no=who.employee_no, job_role=who.job_role_code, family=who.family,
-            course_formats=frozenset(who.course_formats),
-            required=await repo.required(session, who.job_role_id),
-            levels=await skill_repo.current_levels(session, who.employee_no),
-            completed=frozenset(await repo.completed(session, who.employee_no)),
-            record_skills=await repo.record_skills(session, who.employee_no),
-            dismissed=frozenset(await repo.dismissed(session, who.employee_no)),
-            plans=await repo.plan_courses(session, who, today=today), today=today)
-
-    async def _role(self, session: AsyncSession, who: repo.Who, learner: Learner) -> RoleSignals:
-        row = await repo.role_signal(session, who.job_role_code)
-        similar = await repo.neighbours_of(session, sorted(learner.completed))
-        if row is None:
-            return RoleSignals(neighbours=similar)
-        return RoleSignals(achievers=row.achievers, achiever_share=row.achiever_share,
-                           popularity=row.popularity, neighbours=similar)
+            course_formats=frozenset(who.course_formats), required=facts.required,
+            levels=facts.levels, completed=frozenset(facts.completed),
+            record_skills=facts.record_skills, dismissed=frozenset(facts.dismissed),
+            plans=facts.plans, today=today)
 
     async def dismiss(self, session: AsyncSession, employee_no: str, course_code: str, *,
                       principal: Principal, dismissed: bool) -> schemas.Dismissal:
@@ -134,7 +161,7 @@ class RecommendationService:
         if principal.sub != employee_no:
             raise EmployeeNotVisible(f"No employee {employee_no!r} visible to you")
         await visible(session, employee_no, principal)
-        if not any(c.code == course_code for c in await repo.catalogue(session)):
+        if not await repo.course_current(session, course_code):
             raise NotRecommendable(f"No current course {course_code!r}")
         if dismissed:
             await repo.dismiss(session, employee_no, course_code)

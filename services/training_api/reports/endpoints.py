@@ -9,6 +9,9 @@ from fastapi import APIRouter, Query, Request
 from services.training_api.clients.points_analytics import PointsAnalytics
 from services.training_api.org.errors import DepartmentNotFound
 from services.training_api.org.schemas import CODE_PATTERN
+from services.training_api.recommendations.schemas import UptakeReport
+from services.training_api.recommendations.service import current_settings
+from services.training_api.recommendations.uptake import uptake
 from services.training_api.reports import schemas, tables
 from services.training_api.reports.errors import (
     DepartmentRequired,
@@ -167,3 +170,24 @@ async def report_pilot_comparison(request: Request, session: DBSession, scope: S
     if wants_csv(request, format):
         return csv_response(tables.pilot_comparison(report))
     return report
+
+
+@router.get("/recommendation-uptake", response_model=UptakeReport,
+            operation_id="report_recommendation_uptake",
+            summary="Recommendations shown and taken, and participation of those who took one",
+            responses=report_responses())
+async def recommendation_uptake(request: Request, session: DBSession, scope: Scope,
+                                period: MonthPeriod, group_by: GroupByQuery = None,
+                                format: Format = None) -> Any:  # noqa: A002
+    """Recommendations (employee x course) first shown to the employee themself in the
+    period, how many were taken (a standing completion between being shown and HR's
+    ``taken_within_days`` after the last showing) and the taken rate, per group and
+    per reason; and the participation of the employees who took one, who were shown
+    some and took none, and who were shown none (records per head with and without
+    the completions that took a recommendation). Default period: the current month.
+    Readable by HR and auditors for any scope, by managers for their departments."""
+    settings = await current_settings(session)
+    report = await uptake(session, scope=scope, period=period, group_by=group_by,
+                          taken_within_days=settings.taken_within_days)
+    return csv_response(tables.uptake(report)) if wants_csv(request, format) else report
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from services.training_api.recommendations.schemas import UptakeReport
 from services.training_api.reports import schemas
 from shared.export import CsvTable, file_name
 
@@ -91,3 +92,28 @@ def pilot_comparison(report: Any) -> CsvTable:
             for label, g in (("试点部门", report.pilot), ("非试点部门", report.rest))]
     return CsvTable(file_name("pilot-comparison", report.period.key or "custom",
                               report.scope.department_code), header, rows)
+
+
+def uptake(report: UptakeReport) -> CsvTable:
+    """Groups and the total, then one row per reason and one per participation cohort
+    (the columns that do not apply to a row are empty)."""
+    header = ["期间", "起始日", "截止日", "范围部门", "维度", "代码", "名称", "在职人数",
+              "看到推荐人数", "推荐数", "采纳数", "采纳率", "采纳人数", "待定数", "参训人数",
+              "参与率", "人均培训记录", "人均其他培训记录"]
+    head = _period_cells(report.period) + [report.scope.department_code or ""]
+    blank = [""] * 4
+
+    def group(kind: str, g: Any) -> list[Any]:
+        return head + [kind, g.key, g.label, g.employees, g.employees_shown, g.shown, g.taken,
+                       g.taken_rate, g.employees_took, g.open, *blank]
+
+    rows = [group(report.group_by or "全部", g) for g in report.groups]
+    rows.append(group("合计", report.total))
+    rows += [head + ["理由", r.kind, r.label, "", "", r.shown, r.taken, r.taken_rate, "", "",
+                     *blank] for r in report.by_reason]
+    rows += [head + ["参与", c.cohort, c.label, c.employees, "", "", "", "", "", "",
+                     c.participating, c.participation_rate, c.records_per_head,
+                     c.other_records_per_head] for c in report.participation]
+    return CsvTable(file_name("recommendation-uptake", report.period.key or "custom",
+                              report.scope.department_code), header, rows)
+

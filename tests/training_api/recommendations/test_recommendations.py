@@ -163,3 +163,28 @@ async def test_hr_reads_changes_and_refreshes_the_model(gw):
     assert r.status_code == 200 and r.json()["refresh_seconds"] > 0
     assert_problem(await gw.post("/training/v1/recommendation-model/refresh",
                                  headers=auth("X", "employee")), 403)
+
+
+async def test_catalogue_changes_count_from_the_next_request(gw):
+    """Replicas keep the catalogue in memory while its version stays the same: a new
+    prerequisite, a renamed skill and a new course all show in the next answer."""
+    org = await create_org(gw)
+    skill = org["skill"]["code"]
+    no = (await new_employee(gw, org=org))["employee_no"]
+    course = await create_course(gw, title="设备点检", skills=[(skill, 2)])
+    first = {i["course_code"]: i for i in (await _recs(gw, no, limit=50))["items"]}
+    assert course["code"] in first
+    r = await gw.put(f"/training/v1/skills/{skill}", headers=HR, json={"name": "设备点检技能"})
+    assert r.status_code in (200, 201), r.text
+    texts = [x["text"] for x in {i["course_code"]: i for i in (
+        await _recs(gw, no, limit=50))["items"]}[course["code"]]["reasons"]]
+    assert "岗位要求 设备点检技能 2 级，当前 0 级" in texts, texts
+    before = await create_course(gw, title="点检入门")
+    r = await gw.get(f"/training/v1/courses/{course['code']}", headers=HR)
+    body = {k: r.json()[k] for k in ("title", "format", "difficulty", "class_hours")}
+    r = await gw.put(f"/training/v1/courses/{course['code']}", headers=HR, json={
+        **body, "teaches": [{"skill_code": skill, "level": 2}],
+        "prerequisites": [before["code"]]})
+    assert r.status_code == 200, r.text
+    codes = [i["course_code"] for i in (await _recs(gw, no, limit=50))["items"]]
+    assert before["code"] in codes and course["code"] not in codes
