@@ -17,7 +17,7 @@ TITLES = {
     "production-kpis": "生产指标", "satisfaction": "培训满意度",
     "survey-results": "问卷结果", "survey-text": "问卷文字回答", "feedback": "意见反馈",
     "points-mix": "积分结构", "what-if": "规则模拟 每人积分", "attrition-risk": "流失风险预警",
-    "training-demand": "月度培训需求预测",
+    "training-demand": "月度培训需求预测", "recommendation-uptake": "推荐课程采纳",
 }
 GROUP_WORDS = {"department": "部门", "family": "岗位族", "job_role": "岗位",
                "front_line": "一线", "pilot": "试点", None: "范围"}
@@ -320,6 +320,30 @@ def training_demand(doc: dict[str, Any]) -> list[Table]:
                           o["naive_mase"], o["method_mape"], o["naive_mape"]]])]
 
 
+def recommendation_uptake(doc: dict[str, Any]) -> list[Table]:
+    """Shown and taken per group (合计 last), per reason, and participation by what
+    employees did with what they were shown."""
+    def row(g: dict[str, Any], label: str | None = None) -> list[Any]:
+        return [label or g["label"], g["key"] if label is None else "", g["employees"],
+                g["employees_shown"], g["shown"], g["taken"], _rate(g["taken_rate"]),
+                g["employees_took"], g["open"]]
+
+    groups = Table(title("recommendation-uptake", doc),
+                   [GROUP_WORDS.get(doc.get("group_by"), "分组"), "代码", "在职人数",
+                    "看到推荐人数", "推荐数", "采纳数", "采纳率", "采纳人数", "待定数"],
+                   [row(g) for g in doc["groups"]], [row(doc["total"], "合计")],
+                   notes=[f"推荐后 {doc['taken_within_days']} 天内完成计为采纳"])
+    reasons = Table("按推荐理由", ["理由", "代码", "推荐数", "采纳数", "采纳率"],
+                    [[r["label"], r["kind"], r["shown"], r["taken"], _rate(r["taken_rate"])]
+                     for r in doc["by_reason"]])
+    cohorts = Table("参与情况", ["人群", "人数", "参训人数", "参与率", "人均培训记录",
+                                 "人均其他培训记录"],
+                    [[c["label"], c["employees"], c["participating"],
+                      _rate(c["participation_rate"]), c["records_per_head"],
+                      c["other_records_per_head"]] for c in doc["participation"]])
+    return [groups, reasons, cohorts]
+
+
 VIEWS: dict[str, Callable[[dict[str, Any]], list[Table]]] = {
     "participation": participation, "skill-attainment": skill_attainment,
     "time-to-competency": time_to_competency, "effectiveness": effectiveness,
@@ -327,6 +351,7 @@ VIEWS: dict[str, Callable[[dict[str, Any]], list[Table]]] = {
     "production-kpis": production_kpis, "satisfaction": satisfaction,
     "survey-results": survey_results, "points-mix": points_mix,
     "attrition-risk": attrition_risk, "training-demand": training_demand,
+    "recommendation-uptake": recommendation_uptake,
 }
 
 

@@ -40,6 +40,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("mix-targets", "read or set the target mix the points-mix report checks"),
     Command("what-if", "replay a rule-set version over past events; apply the difference"),
     Command("demo", "load the sample plant (1,500 employees, a year of training)"),
+    Command("recommend", "an employee's recommended courses with their reasons"),
+    Command("evaluate", "measure the recommendations against simple baselines (offline)"),
     Command("reconcile", "check balances against entries, holds against redemptions, stock "
                          "against reservations"),
     Command("backup", "back up the three databases (pg_dump, manifest, checksums)"),

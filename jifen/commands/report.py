@@ -70,6 +70,9 @@ REPORTS: dict[str, Report] = {
                               "beside the naive forecast's (--param by=skill, horizon=6)",
                               refuses=("period", "from_", "to", "family", "front_line",
                                        "group_by")),
+    "recommendation-uptake": Report("/training/v1/reports/recommendation-uptake",
+                                    "recommendations shown and taken, by group and reason; "
+                                    "participation of those who took one"),
     "what-if": Report("/points/v1/simulations/{simulation}/employees",
                       "a rule what-if per employee, actual vs simulated (--simulation; "
                       "`jifen what-if` starts one)", is_list=True,
