@@ -200,7 +200,9 @@ class OutboxRelay:
         self._in_flight: set[asyncio.Task[list[Delivery]]] = set()
         self._wake = asyncio.Event()
         self._delivered: set[int] = set()  # delivered by their producer, not marked yet
+        self._unmarked: set[int] = set()  # the same, until their mark has committed
         self._marking: asyncio.Task[None] | None = None
+        self._lanes: dict[str, _Lanes] = {}
 
     # -- delivery -------------------------------------------------------------------
 
@@ -208,9 +210,17 @@ class OutboxRelay:
         self, row_ids: list[int], *, timeout: float | None = None  # noqa: ASYNC109
     ) -> list[Delivery]:
         """Deliver these rows at once (after the producer committed). Rows another
-        replica already holds are skipped; they are delivered by that replica."""
+        replica already holds are skipped; they are delivered by that replica. Rows
+        this process delivered and has not marked yet are answered as the consumer
+        answers a redelivery (``duplicate``), without another call."""
         if not row_ids:
             return []
+        known = [i for i in row_ids if i in self._unmarked]
+        if known:
+            return [Delivery(row_id=i, event_id=uuid.UUID(int=0), destination="",
+                             delivered=True, response={"status": "duplicate"})
+                    for i in known] + await self.deliver_now(
+                [i for i in row_ids if i not in self._unmarked], timeout=timeout)
         # Past the budget the delivery is left to finish on its own, never cancelled:
         # cancelling an in-flight httpx request can leak its connection-pool slot.
         task = asyncio.create_task(self._deliver(row_ids=row_ids))
@@ -226,33 +236,42 @@ class OutboxRelay:
     ) -> list[Delivery]:
         """Deliver events their producer has just committed (written with
         ``delivered_by_caller``), from memory: no transaction to read and lock them.
+
+        The events of requests that deliver at the same moment travel together: while
+        ``DELIVERY_LANES`` calls to a consumer are on their way, new events wait, and
+        the next call takes every event waiting (up to ``outbox_batch_size``), which
+        the consumer applies as one batch. With nothing on its way an event goes at
+        once, so a quiet system adds no wait; a busy one makes fewer, larger calls.
+
         Delivered rows are marked in the next batch of marks (:meth:`_mark_delivered`),
         well within the grace the relay loop gives them; a row that fails, or whose
         mark is lost with the process, is delivered again by the loop, which the
-        consumer answers as a duplicate."""
+        consumer answers as a duplicate. Past ``timeout`` the caller stops waiting;
+        the delivery itself carries on."""
         if not events:
             return []
-        task = asyncio.create_task(self._send(events))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-        done, _ = await asyncio.wait({task}, timeout=timeout)
-        return task.result() if done else []
+        waiting = [self._lane(event.destination).submit(event) for event in events]
+        done, _ = await asyncio.wait(waiting, timeout=timeout)
+        if len(done) < len(waiting):
+            return [w.result() for w in waiting if w in done]
+        return [w.result() for w in waiting]
 
-    async def _send(self, events: list[OutboxEvent]) -> list[Delivery]:
-        by_destination: dict[str, list[dict[str, Any]]] = {}
-        for event in events:
-            by_destination.setdefault(event.destination, []).append(event.as_row())
-        out: list[Delivery] = []
-        for dest, rows in by_destination.items():
-            deliveries = await self._post_batch(dest, rows)
-            delivered = [d.row_id for d in deliveries if d.delivered]
-            if delivered:
-                OUTBOX_DELIVERED.labels(self.service, dest).inc(len(delivered))
-                self._delivered.update(delivered)
-                if self._marking is None or self._marking.done():
-                    self._marking = asyncio.create_task(self._mark_delivered())
-            out.extend(deliveries)
-        return out
+    def _lane(self, destination: str) -> _Lanes:
+        lanes = self._lanes.get(destination)
+        if lanes is None:
+            lanes = self._lanes[destination] = _Lanes(self, destination)
+        return lanes
+
+    async def _send_batch(self, dest: str, events: list[OutboxEvent]) -> list[Delivery]:
+        deliveries = await self._post_batch(dest, [event.as_row() for event in events])
+        delivered = [d.row_id for d in deliveries if d.delivered]
+        if delivered:
+            OUTBOX_DELIVERED.labels(self.service, dest).inc(len(delivered))
+            self._delivered.update(delivered)
+            self._unmarked.update(delivered)
+            if self._marking is None or self._marking.done():
+                self._marking = asyncio.create_task(self._mark_delivered())
+        return deliveries
 
     async def _mark_delivered(self) -> None:
         """One UPDATE for every row delivered by its producer since the last one."""
@@ -268,6 +287,7 @@ class OutboxRelay:
                                 last_error=None))
             except Exception as exc:  # the loop delivers them again; consumers dedupe
                 log.info("outbox_mark_failed", rows=len(ids), error=repr(exc))
+            self._unmarked.difference_update(ids)
 
     async def deliver_pending(self) -> int:
         """One pass of the relay loop: deliver what is due. Returns rows delivered."""
@@ -404,8 +424,10 @@ class OutboxRelay:
         self._wake.set()
 
     async def stop(self) -> None:
-        if self._in_flight:  # deliveries past their caller's budget: let them finish
-            await asyncio.wait(set(self._in_flight), timeout=5)
+        in_flight = {*self._in_flight, *(t for lanes in self._lanes.values()
+                                         for t in lanes.sending)}
+        if in_flight:  # deliveries past their caller's budget: let them finish
+            await asyncio.wait(in_flight, timeout=5)
         if self._marking is not None:
             await asyncio.wait({self._marking}, timeout=5)
         if self._task is not None:
@@ -467,6 +489,51 @@ class OutboxRelay:
             stmt.values(dead_at=None, attempts=0, available_at=func.now())
         )
         return result.rowcount or 0
+
+
+# calls on their way to one consumer at once from the producer's own deliveries
+DELIVERY_LANES = 2
+
+
+class _Lanes:
+    """The producer's own deliveries to one destination (see
+    :meth:`OutboxRelay.deliver_events`): events wait while ``DELIVERY_LANES`` calls are
+    on their way, then leave together in the next call."""
+
+    def __init__(self, relay: OutboxRelay, destination: str) -> None:
+        self.relay, self.destination = relay, destination
+        self.waiting: list[tuple[OutboxEvent, asyncio.Future[Delivery]]] = []
+        self.sending: set[asyncio.Task[None]] = set()
+
+    def submit(self, event: OutboxEvent) -> asyncio.Future[Delivery]:
+        future: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
+        self.waiting.append((event, future))
+        self._pump()
+        return future
+
+    def _pump(self) -> None:
+        size = self.relay.settings.outbox_batch_size
+        while self.waiting and len(self.sending) < DELIVERY_LANES:
+            batch, self.waiting = self.waiting[:size], self.waiting[size:]
+            task = asyncio.create_task(self._send(batch))
+            self.sending.add(task)
+            task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self.sending.discard(task)
+        self._pump()
+
+    async def _send(self, batch: list[tuple[OutboxEvent, asyncio.Future[Delivery]]]) -> None:
+        events = [event for event, _ in batch]
+        try:
+            deliveries = await self.relay._send_batch(self.destination, events)
+        except Exception as exc:  # the relay loop delivers them later
+            deliveries = [Delivery(row_id=e.row_id, event_id=e.event_id,
+                                   destination=self.destination, delivered=False,
+                                   error=repr(exc)[:500]) for e in events]
+        for (_, future), delivery in zip(batch, deliveries, strict=True):
+            if not future.done():
+                future.set_result(delivery)
 
 
 def after_commit_delivery(relay: OutboxRelay, row_ids: list[int]):

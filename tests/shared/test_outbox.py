@@ -2,6 +2,7 @@
 several relays never deliver a row twice, dead letters visible and retryable."""
 
 import asyncio
+import json
 import time
 import uuid
 from collections import Counter
@@ -9,13 +10,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import MetaData, select, text
+from sqlalchemy import MetaData, func, select, text
 
 from services.training_api.config import Settings
 from services.training_api.db import kit_tables
 from shared.db import create_engine, make_sessionmaker
 from shared.http import make_peer_client
-from shared.outbox import OutboxRelay, enqueue, outbox_table
+from shared.outbox import DELIVERY_LANES, OutboxRelay, enqueue, enqueue_events, outbox_table
 from tests.conftest import call_direct
 from tests.factories import create_employee, create_org, uid
 
@@ -241,3 +242,42 @@ async def test_the_relay_loop_leaves_a_fresh_row_to_the_producer_delivering_it(
     async with training_db() as session:
         rows = dict((await session.execute(select(t.c.id, t.c.delivered_at))).all())
     assert rows[mine] is not None and rows[other] is not None
+
+
+async def test_deliveries_at_the_same_moment_travel_together(stack, training_db):
+    """Events their producers deliver at the same moment leave in a few calls, not one
+    each: while DELIVERY_LANES calls are on their way the others wait and go together.
+    Each caller still gets its own event's receipt, and the rows are marked delivered."""
+    settings = Settings()
+    t = outbox_table(MetaData(schema="lanes_test"))
+    async with training_db() as session, session.begin():
+        await session.execute(text("DROP SCHEMA IF EXISTS lanes_test CASCADE"))
+        await session.execute(text("CREATE SCHEMA lanes_test"))
+        await session.run_sync(lambda s: t.metadata.create_all(s.connection()))
+    nos = [uid("LN") for _ in range(12)]
+    async with training_db() as session, session.begin():
+        events = await enqueue_events(session, t, event_type="employee.upserted",
+                                      payload=[facts(no, 1) for no in nos],
+                                      destinations=["points"], delivered_by_caller=True)
+    calls: list[int] = []
+
+    async def count(request: httpx.Request) -> None:
+        calls.append(len(json.loads(request.content)["events"]))
+
+    client = make_peer_client(settings, stack.direct_url("points"), audience="points")
+    client.event_hooks["request"].append(count)
+    relay = OutboxRelay(service="training", table=t, sessionmaker=training_db,
+                        settings=settings,
+                        destinations={"points": (client, "/points/v1/internal/events")})
+    try:
+        answers = await asyncio.gather(*[relay.deliver_events([e], timeout=30) for e in events])
+        await relay.stop()  # lets the batched mark of the delivered rows finish
+    finally:
+        await client.aclose()
+    assert [a[0].row_id for a in answers] == [e.row_id for e in events]
+    assert all(a[0].delivered and a[0].response["status"] == "applied" for a in answers)
+    assert sum(calls) == len(events) and len(calls) <= DELIVERY_LANES + 1 < len(events)
+    async with training_db() as session:
+        marked = (await session.execute(
+            select(func.count()).select_from(t).where(t.c.delivered_at.is_not(None)))).scalar()
+    assert marked == len(events)

@@ -8,20 +8,26 @@ copy that decides who may see them comes in the same round trip.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.points_api import employee_copies
 from services.points_api.ledger import repository as repo
-from services.points_api.ledger.errors import AccountNotFound, EntryNotFound
+from services.points_api.ledger.errors import AccountNotFound, EntryNotFound, FactPointsNotFound
 from services.points_api.ledger.periods import month_key
-from services.points_api.ledger.schemas import Account, CategoryPoints, Entry
+from services.points_api.ledger.schemas import Account, CategoryPoints, Entry, FactPoints
 from services.points_api.ledger.service import entry_out
 from shared.auth import Principal
-from shared.db import DriverConnection, RowAttributes
+from shared.contracts.points import AwardedEntry
+from shared.db import DriverConnection, RowAttributes, driver_connection
+
+# how often a long poll for a fact's points looks again
+FACT_POLL_SECONDS = 0.2
 
 
 def _categories(row: Any | None) -> CategoryPoints:
@@ -85,6 +91,36 @@ class AccountService:
         found = [r for r in rows if r["id"] is not None]
         items = [entry_out(RowAttributes(r), r["reversed_by_entry_id"]) for r in found[:limit]]
         return items, (items[-1].id if len(found) > limit else None)
+
+    async def fact_points(self, engine: AsyncEngine, fact_id: str, *, principal: Principal,
+                          tz: tzinfo, wait: float = 0.0) -> FactPoints:
+        """The points of one training fact (one statement), waiting up to ``wait``
+        seconds for its event to be applied (a pooled connection only for each look).
+        A fact not applied yet answers ``pending`` and says nothing else; an applied
+        one follows the account's visibility (404 for others)."""
+        deadline = time.monotonic() + wait
+        while True:
+            month = month_key(datetime.now(UTC), tz)
+            conn, db = await driver_connection(engine)
+            try:
+                row = await db.first(repo.FACT_POINTS, fact_id=fact_id, month=month)
+            finally:
+                await conn.close()
+            if row is not None or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(min(FACT_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+        if row is None:
+            return FactPoints(fact_id=fact_id, status="pending")
+        no = row["employee_no"]
+        if not may_see(principal, no, _copy_of(row), has_account=row["balance"] is not None):
+            raise FactPointsNotFound(f"No points of fact {fact_id} visible to you")
+        awarded = [AwardedEntry.model_validate(a) for a in row["awarded"]]
+        return FactPoints(
+            fact_id=fact_id, status="applied", employee_no=no, awarded=awarded,
+            total_points=sum(a.points for a in awarded),
+            balance=(row["balance"] or 0) - (row["held"] or 0),
+            qualifying_points=row["qualifying"] or 0, month_points=row["month_points"] or 0,
+            month_rank=1 + row["higher"])
 
     async def entry(self, session: AsyncSession, entry_id: int, *,
                     principal: Principal) -> Entry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from services.points_api.ledger.accounts import accounts
 from services.points_api.ledger.errors import (
@@ -13,6 +13,7 @@ from services.points_api.ledger.errors import (
     EntryAlreadyReversed,
     EntryIsReversal,
     EntryNotFound,
+    FactPointsNotFound,
     InsufficientPoints,
     InvalidEntryFilter,
     SelfAdjustment,
@@ -29,6 +30,7 @@ from services.points_api.ledger.schemas import (
     AdjustmentCreate,
     Entry,
     EntryKind,
+    FactPoints,
     ReversalCreate,
 )
 from services.points_api.ledger.service import ledger
@@ -94,6 +96,26 @@ async def list_account_entries(
                                          principal=principal,
                                          before_id=decode_id_cursor(cursor), limit=limit)
     return Page(items=items, next_cursor=encode_id_cursor(last))
+
+
+@router.get("/facts/{fact_id}/points", response_model=FactPoints,
+            operation_id="get_fact_points", summary="The points of one training fact",
+            responses=problems(FactPointsNotFound))
+async def get_fact_points(
+    fact_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$",
+                                 description="The id of the training record")],
+    request: Request, principal: CurrentUser, tz: CompanyTZ,
+    wait: Annotated[float, Query(ge=0, le=20, description=(
+        "Seconds to wait for the fact's event to be applied before answering "
+        "pending (a long poll)"))] = 0,
+) -> FactPoints:
+    """The outcome URL of a recording answered ``pending``: ``applied`` with the
+    entries the fact earned and the employee's balance, month points and rank as
+    they are now, or ``pending`` while points_api has not taken its event (``wait``
+    holds the answer until it has, or the time is up). Same visibility as the
+    account."""
+    return await accounts.fact_points(request.app.state.engine, fact_id, principal=principal,
+                                      tz=tz, wait=wait)
 
 
 @router.get("/entries/{entry_id}", response_model=Entry, operation_id="get_entry",

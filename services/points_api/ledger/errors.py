@@ -27,3 +27,7 @@ class SelfAdjustment(Forbidden):
 
 class InvalidEntryFilter(InvalidRequest):
     problem, title = "invalid-filter", "A filter value is not valid"
+
+
+class FactPointsNotFound(NotFound):
+    problem, title = "fact-points-not-found", "No points of this fact visible to you"

@@ -270,6 +270,30 @@ ORDER BY e.id DESC
 """))
 
 
+# The points of one training fact, once its event was applied: the employee, the copy
+# that decides who sees them, the fact's earned entries, the account and this month's
+# total and rank as they are now. No row while the event has not been applied.
+FACT_POINTS = prebuild(text("""
+SELECT l.employee_no, c.employee_no AS copy_no, c.department_path, c.department_code,
+       a.balance, a.held, a.qualifying, t.points AS month_points,
+       (SELECT count(*) FROM period_total r
+        WHERE r.period = :month AND r.employee_no <> l.employee_no
+          AND r.points > coalesce(t.points, 0)) AS higher,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'entry_id', e.id, 'rule_id', e.rule_id,
+                   'rule_set_version', e.rule_set_version, 'points', e.amount,
+                   'category', coalesce(e.category, ''), 'reason', e.reason) ORDER BY e.id),
+               '[]')
+        FROM ledger_entry e WHERE e.source_fact_id = :fact_id AND e.kind = 'earn') AS awarded
+FROM training_event_log l
+LEFT JOIN employee_copy c ON c.employee_no = l.employee_no
+LEFT JOIN account a ON a.employee_no = l.employee_no
+LEFT JOIN period_total t ON t.period = :month AND t.employee_no = l.employee_no
+WHERE l.fact_id = :fact_id AND l.event_type <> 'fact.voided'
+ORDER BY l.seq LIMIT 1
+"""))
+
+
 async def get_period_total(session: AsyncSession, employee_no: str, period: str) -> Any | None:
     return (await session.execute(select(_period).where(
         _period.c.period == period, _period.c.employee_no == employee_no))).one_or_none()

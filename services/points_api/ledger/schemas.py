@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.points_api.rules.schemas import Category
 from shared.contracts.base import Schema
+from shared.contracts.points import AwardedEntry
 
 EntryKind = Literal["earn", "reverse", "adjust", "spend", "opening"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -84,3 +85,20 @@ class AdjustmentCreate(Schema):
 
 class ReversalCreate(Schema):
     reason: Reason = Field(examples=["重复录入"])
+
+
+class FactPoints(BaseModel):
+    """What points_api made of one training fact: the outcome URL of a recording that
+    answered ``pending``."""
+
+    fact_id: str
+    status: Literal["pending", "applied"] = Field(description=(
+        "pending: points_api has not taken the fact's event yet (or knows no such fact); "
+        "applied: it has, and ``awarded`` lists what it earned (empty when no rule paid)"))
+    employee_no: str | None = None
+    awarded: list[AwardedEntry] = Field(default_factory=list)
+    total_points: int = 0
+    balance: int | None = Field(None, description="Spendable balance now")
+    qualifying_points: int | None = Field(None, description="Qualifying points now")
+    month_points: int | None = Field(None, description="Qualifying points this month, now")
+    month_rank: int | None = Field(None, description="Company rank this month, now")

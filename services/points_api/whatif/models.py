@@ -49,6 +49,8 @@ class TrainingEventLog(Base):
 
     __table_args__ = (
         Index("ix_training_event_log_occurred", "occurred_at"),
+        # the outcome of one fact (ledger/outcomes.py)
+        Index("ix_training_event_log_fact", "fact_id"),
     )
 
 

@@ -10,9 +10,11 @@ from fastapi import Request, Response, status
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.training_api.facts import repository as repo
 from services.training_api.facts.schemas import PointsFeedback
 from services.training_api.facts.service import Change
 from shared.contracts.points import PointsOutcome
+from shared.contracts.training_events import FACT_VOIDED
 from shared.outbox import OutboxRelay
 
 log = structlog.get_logger("jifen.training.feedback")
@@ -46,8 +48,20 @@ async def commit_and_deliver(session: AsyncSession, request: Request,
     for delivery in deliveries:
         if delivery.delivered and delivery.response is not None:
             return _from_receipt(delivery.response)
+    if change.outbox_ids and not deliveries and await repo.event_delivered(
+            session, change.outbox_ids[0]):
+        # a replay whose event was delivered (and marked) between its look and now
+        return PointsFeedback(status="awarded")
     relay.wake()
-    return PointsFeedback(status="pending")
+    return PointsFeedback(status="pending", outcome_url=outcome_url(change))
+
+
+def outcome_url(change: Change[Any]) -> str | None:
+    """Where the points of a fact answered ``pending`` can be read later (points_api);
+    None for a change whose event is not the fact's own (a void)."""
+    if any(e.event_type == FACT_VOIDED for e in change.events):
+        return None
+    return f"/points/v1/facts/{change.fact.id}/points"
 
 
 def _from_receipt(receipt: dict[str, Any]) -> PointsFeedback:

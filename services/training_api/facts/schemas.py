@@ -53,9 +53,13 @@ class PointsFeedback(ReadSchema):
     status: Literal["awarded", "pending", "none"] = Field(description=(
         "awarded: points_api has taken the event (outcome holds its result when that "
         "happened during this request; null on a replay of an earlier request). "
-        "pending: points_api did not answer in time; the points follow shortly. "
+        "pending: points_api did not answer in time; the points follow shortly "
+        "(``outcome_url`` tells them). "
         "none: this action earns no points (no event, or no rule takes it)."))
     outcome: PointsOutcome | None = None
+    outcome_url: str | None = Field(None, description=(
+        "With pending, for a new record: where its points can be read once points_api "
+        "has taken it (GET, through the gateway; ``?wait=10`` waits for them up to 10 s)"))
 
 
 class WithPoints(ReadSchema):

@@ -93,7 +93,8 @@ async def test_replay_reports_points_taken_without_paying_twice(gw):
     assert first.json()["points"]["status"] == "awarded"
     replay = await gw.post("/training/v1/course-completions", headers=LMS, json=body)
     assert replay.status_code == 200
-    assert replay.json()["points"] == {"status": "awarded", "outcome": None}
+    assert replay.json()["points"] == {"status": "awarded", "outcome": None,
+                                       "outcome_url": None}
     assert (await account(gw, no))["balance"] == 25
 
 
@@ -111,17 +112,29 @@ async def test_points_api_down_means_pending_then_delivered(gw, hr, stack):
         r = await gw.post("/training/v1/course-completions", headers=LMS, json={
             "employee_no": no, "course_code": course["code"], "completed_at": ago()})
         assert r.status_code == 201, r.text
-        assert r.json()["points"] == {"status": "pending", "outcome": None}
+        fact_id = r.json()["id"]
+        assert r.json()["points"] == {"status": "pending", "outcome": None,
+                                      "outcome_url": f"/points/v1/facts/{fact_id}/points"}
         r = await gw.post(f"/training/v1/skill-applications/{app['id']}/confirm", headers=hr,
                           json={"points": 80})
         assert_problem(r, 503, "dependency-unavailable")
         assert int(r.headers["retry-after"]) > 0
     finally:
         await asyncio.to_thread(stack.start_service, "points")
-    deadline = asyncio.get_running_loop().time() + 30
-    while (await account(gw, no))["balance"] != 30:
+    # the outcome URL waits for the points (a long poll), then shows them
+    deadline = asyncio.get_running_loop().time() + 60
+    while (outcome := (await gw.get(f"/points/v1/facts/{fact_id}/points", headers=hr,
+                                    params={"wait": 10})).json())["status"] == "pending":
         assert asyncio.get_running_loop().time() < deadline, "the pending points never arrived"
-        await asyncio.sleep(0.2)
+    assert (outcome["employee_no"], outcome["total_points"], outcome["balance"]) == (no, 30, 30)
+    assert [a["points"] for a in outcome["awarded"]] == [30]
+    assert (await account(gw, no))["balance"] == 30
+    mine = await gw.get(f"/points/v1/facts/{fact_id}/points", headers=auth(no, "employee"))
+    assert mine.json()["status"] == "applied"
+    other = await gw.get(f"/points/v1/facts/{fact_id}/points", headers=auth("E-OTHER", "employee"))
+    assert other.status_code == 404
+    unknown = await gw.get("/points/v1/facts/no-such-fact/points", headers=hr)
+    assert unknown.json() == {**unknown.json(), "status": "pending", "employee_no": None}
     r = await gw.post(f"/training/v1/skill-applications/{app['id']}/confirm", headers=hr,
                       json={"points": 80})
     assert r.status_code == 200, r.text

@@ -56,7 +56,7 @@ async def test_submitted_application_waits_for_a_decision(gw, team):
     app = await submit(gw, team["worker"], submitted_at=ago(hours=3))
     assert app["status"] == "submitted" and app["decided_at"] is None
     assert app["summary"] == "改进焊接夹具定位，返工减少" and app["metric_after"] == "1.1000"
-    assert app["points"] == {"status": "none", "outcome": None}
+    assert app["points"] == {"status": "none", "outcome": None, "outcome_url": None}
 
 
 async def test_nobody_confirms_their_own(gw, team):
