@@ -71,7 +71,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, committed once after the endpoint returns
-    (rolled back on any error). Services never commit."""
+    (rolled back on any error). Services never commit. What the request's state
+    lists as ``before_commit`` runs in the transaction, just before its commit (the
+    Idempotency-Key marks itself applied with the work it guards)."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
@@ -81,6 +83,8 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             if session.in_transaction():
+                for hook in getattr(request.state, "before_commit", ()):
+                    await hook(session)
                 await session.commit()
 
 

@@ -15,6 +15,14 @@ live process stays taken. A claim made while the process holds no lock (its
 database connection was lost and is not back yet) names no owner and is taken
 to have died after :data:`ABANDONED_AFTER`, as every claim was before.
 
+A takeover must not carry out again what the first request did: the request's
+database session marks the claim ``applied`` in the transaction that commits its
+work (``before_commit`` in the request's state, run by shared.db's session). A
+claim whose process died after that commit and before its answer was stored is
+never run again; the key answers 409 ``idempotency-key-answer-lost`` (the work
+stands, read the resource to see it). Routes that write outside the request's
+session keep their keys themselves (:class:`RouteKeys`).
+
 The middleware claims the key before the request and stores the answer after it,
 one autocommitted statement each. A hot route can keep its key in its own
 transaction instead (:class:`RouteKeys`, the route listed in the service's
@@ -28,6 +36,7 @@ import asyncio
 import hashlib
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +46,7 @@ import structlog
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -131,7 +141,7 @@ def idempotency_table(metadata: MetaData) -> Table:
         Column("scope", String(200), primary_key=True),
         Column("key", String(200), primary_key=True),
         Column("request_hash", String(64), nullable=False),
-        Column("state", String(10), nullable=False),  # running | done
+        Column("state", String(10), nullable=False),  # running | applied | done
         # the ClaimOwner key of the process running the request (NULL: none known)
         Column("owner", Integer),
         Column("status_code", Integer),
@@ -186,6 +196,8 @@ class IdempotencyMiddleware:
         if not claimed:
             await self._answer_existing(send, existing, digest)
             return
+        scope.setdefault("state", {}).setdefault("before_commit", []).append(
+            self._mark_applied(caller, key))
         # the answer is stored before the client sees it, so a retry that follows
         # the response at once finds it replayable rather than "in progress"
         try:
@@ -202,6 +214,12 @@ class IdempotencyMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": bytes(captured["body"])})
+
+    def _mark_applied(self, caller: str, key: str) -> Callable[[AsyncSession], Awaitable[Any]]:
+        async def mark_applied(session: AsyncSession) -> None:
+            await session.execute(self._statements.applied, {"scope": caller, "key": key})
+
+        return mark_applied
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
         auth = headers.get(b"authorization", b"").decode("latin-1")
@@ -250,6 +268,16 @@ class IdempotencyMiddleware:
                 "idempotency-key-reused",
                 "Idempotency-Key reused with a different request",
                 "This key was already used for a different request body or path",
+            )
+        elif existing["state"] == "applied" and not existing["alive"]:
+            await _problem(
+                send,
+                409,
+                "idempotency-key-answer-lost",
+                "Request carried out, answer lost",
+                "The request with this Idempotency-Key was carried out, but its process "
+                "stopped before its answer was kept; it is not carried out again. Read the "
+                "resource to see its outcome",
             )
         elif existing["state"] != "done":
             await _problem(
@@ -329,6 +357,7 @@ class _Statements:
     claim: Prebuilt
     store: Prebuilt
     forget: Prebuilt
+    applied: Any  # run on the request's session, in its transaction
 
     @classmethod
     def of(cls, t: Table) -> _Statements:
@@ -351,15 +380,27 @@ class _Statements:
                        ELSE NOT EXISTS ({owner_alive}) END)
                 RETURNING key)
             SELECT (SELECT key FROM claimed) AS claimed, t.request_hash, t.state,
-                   t.status_code, t.response_headers, t.response_body
+                   t.status_code, t.response_headers, t.response_body,
+                   CASE WHEN t.owner IS NULL THEN t.created_at >= :abandoned
+                        ELSE EXISTS ({owner_alive.replace(f"{name}.owner", "t.owner")})
+                   END AS alive
             FROM (SELECT 1) AS one
             LEFT JOIN {name} t ON t.scope = :scope AND t.key = :key""")
         store = text(f"""
             UPDATE {name} SET state = 'done', status_code = :status,
                    response_headers = CAST(:headers AS jsonb), response_body = :body
             WHERE scope = :scope AND key = :key""")
-        forget = text(f"DELETE FROM {name} WHERE scope = :scope AND key = :key")
-        return cls(prebuild(claim), prebuild(store), prebuild(forget))
+        # a 5xx: the key is free again, unless the work was committed (then no process
+        # owns it, OWNER 0 holding no lock: its answer is lost at once)
+        forget = text(f"""
+            WITH gone AS (DELETE FROM {name}
+                          WHERE scope = :scope AND key = :key AND state = 'running')
+            UPDATE {name} SET owner = 0
+            WHERE scope = :scope AND key = :key AND state = 'applied'""")
+        applied = text(f"""
+            UPDATE {name} SET state = 'applied'
+            WHERE scope = :scope AND key = :key AND state = 'running'""")
+        return cls(prebuild(claim), prebuild(store), prebuild(forget), applied)
 
 
 def _replayed_headers(stored: list[list[str]]) -> list[tuple[bytes, bytes]]:

@@ -3,10 +3,13 @@ middleware and claim owner on the service's database) for a request that never e
 so that a test can kill it with SIGKILL mid-request.
 
     python -m tests.shared.claim_holder DATABASE_URL PATH BODY TOKEN KEY [--no-owner]
+                                        [--applied]
 
 prints ``running`` once the request holds the key, then waits to be killed. With
 ``--no-owner`` the process holds no owner lock, as one whose database connection
-was lost does."""
+was lost does; with ``--applied`` the request commits its (empty) work the way a
+request's session does, the claim marked applied with it, before it hangs: a process
+that died between its commit and storing its answer."""
 
 from __future__ import annotations
 
@@ -16,11 +19,12 @@ from types import SimpleNamespace
 
 from services.points_api.config import Settings
 from services.points_api.db import kit_tables
-from shared.db import create_engine
+from shared.db import create_engine, make_sessionmaker
 from shared.idempotency import ClaimOwner, IdempotencyMiddleware
 
 
-async def main(url: str, path: str, body: bytes, token: str, key: str, *, owned: bool) -> int:
+async def main(url: str, path: str, body: bytes, token: str, key: str, *, owned: bool,
+               applied: bool) -> int:
     engine = create_engine(url, pool_size=1, max_overflow=0)
     owner = None
     if owned:
@@ -29,6 +33,10 @@ async def main(url: str, path: str, body: bytes, token: str, key: str, *, owned:
         assert owner.key is not None, "no owner lock"
 
     async def never_ending(scope, receive, send) -> None:  # noqa: ARG001
+        if applied:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                for hook in scope["state"]["before_commit"]:
+                    await hook(session)
         print("running", flush=True)
         await asyncio.Event().wait()
 
@@ -60,4 +68,5 @@ async def main(url: str, path: str, body: bytes, token: str, key: str, *, owned:
 if __name__ == "__main__":
     url, path, body, token, key = sys.argv[1:6]
     sys.exit(asyncio.run(main(url, path, body.encode(), token, key,
-                              owned="--no-owner" not in sys.argv[6:])))
+                              owned="--no-owner" not in sys.argv[6:],
+                              applied="--applied" in sys.argv[6:])))

@@ -1,7 +1,7 @@
 """An Idempotency-Key is held as long as the process running its request lives:
 a live request keeps answering 409 however long it runs, and the key of a request
 whose process was killed (SIGKILL, mid-request) is usable again at once, not after
-a timeout."""
+a timeout, unless that request had committed its work: then it is never run again."""
 
 from __future__ import annotations
 
@@ -24,11 +24,12 @@ from tests.points_api.event_factories import all_entries, new_employee
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def hold_key(stack, path: str, body: bytes, token: str, key: str, *, owned: bool = True
-             ) -> subprocess.Popen[str]:
+def hold_key(stack, path: str, body: bytes, token: str, key: str, *, owned: bool = True,
+             applied: bool = False) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.shared.claim_holder", stack.database_url("points"), path,
-         body.decode(), token, key, *([] if owned else ["--no-owner"])],
+         body.decode(), token, key, *([] if owned else ["--no-owner"]),
+         *(["--applied"] if applied else [])],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen = []
     for line in proc.stdout:  # log lines first, then "running" once the key is held
@@ -96,3 +97,25 @@ async def test_an_ownerless_claim_is_taken_over_after_two_minutes(stack, gw):
     await age_claim(stack, key, minutes=3)
     r = await gw.post(path, headers=headers, content=body)
     assert r.status_code == 201, r.text
+
+
+async def test_a_request_that_committed_before_its_process_died_is_not_run_again(stack, gw):
+    no = (await new_employee(gw))["employee_no"]
+    path = f"/points/v1/accounts/{no}/adjustments"
+    body = json.dumps({"points": 9, "category": "participation", "reason": "补录"}).encode()
+    token, key = make_token("HR-IDEM", "hr_admin"), str(uuid.uuid4())
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key,
+               "Content-Type": "application/json"}
+    holder = await asyncio.to_thread(hold_key, stack, path, body, token, key, applied=True)
+    busy = await gw.post(path, headers=headers, content=body)
+    assert busy.json()["type"].endswith("/idempotency-key-in-use")  # its owner lives
+    os.kill(holder.pid, signal.SIGKILL)
+    await asyncio.to_thread(holder.wait)
+    deadline = time.monotonic() + 60
+    while (r := await gw.post(path, headers=headers, content=body)).json()["type"].endswith(
+            "/idempotency-key-in-use"):
+        assert time.monotonic() < deadline, "the dead owner's key stayed blocked"
+        await asyncio.sleep(0.2)
+    assert r.status_code == 409, r.text
+    assert r.json()["type"].endswith("/idempotency-key-answer-lost")
+    assert await all_entries(gw, no) == []  # the retry did not adjust (again)
