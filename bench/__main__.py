@@ -21,6 +21,7 @@ from bench import (
     leaderboard,
     redemptions,
     service_auth,
+    supervision,
     whatif,
 )
 from bench.harness import WRK_CONNECTIONS, WRK_SECONDS, bench_stack
@@ -29,7 +30,8 @@ BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "redemptions": redemptions.run,
               "leaderboard": leaderboard.run, "dashboard": dashboard.run,
               "whatif": whatif.run, "backup": backup.run,
-              "history": history.run, "service_auth": service_auth.run}
+              "history": history.run, "service_auth": service_auth.run,
+              "supervision": supervision.run}
 # measured in-process: no system is started for them alone
 STANDALONE = {"service_auth"}
 
