@@ -208,7 +208,9 @@ class Stack:
             start_new_session=True,
         )
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Every process answers its readiness and the gateway answers. The deadline is
+        generous: on a loaded machine a start (imports, pools) takes long."""
         deadline = time.monotonic() + timeout
         pending = {(p.service, p.port) for p in self.processes if p.proc is not None}
         with httpx.Client(timeout=2) as client:

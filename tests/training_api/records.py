@@ -82,7 +82,7 @@ async def new_skill(gw: httpx.AsyncClient, name: str = "设备点检") -> str:
 
 
 async def wait_for_points_copy(gw: httpx.AsyncClient, employee_no: str,
-                               within: float = 15) -> None:
+                               within: float = 60) -> None:
     """Until points_api holds the employee (their employee.upserted event arrived)."""
     deadline = asyncio.get_running_loop().time() + within
     while True:

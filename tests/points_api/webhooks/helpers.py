@@ -36,7 +36,7 @@ async def deliveries(gw: httpx.AsyncClient, sub_id: str, **params: Any) -> list[
 
 
 async def delivery_of(gw: httpx.AsyncClient, sub_id: str, event_id: uuid.UUID | str,
-                      *, status: str | None = None, within: float = 15) -> dict[str, Any]:
+                      *, status: str | None = None, within: float = 90) -> dict[str, Any]:
     """The delivery of an event to a subscription, with its attempts, once it has
     ``status`` (any status when None)."""
     deadline = time.monotonic() + within
