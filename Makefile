@@ -30,8 +30,9 @@ run: $(STAMP) ## start PostgreSQL, the three services and the gateway on :8080 (
 demo: $(STAMP) ## load the sample plant (1,500 employees, a year of training) into `make run`
 	$(BIN)/jifen demo
 
-test: $(STAMP) ## run the whole test suite (starts its own database, services and nginx)
+test: $(STAMP) ## type-check, then run the whole test suite (starts its own database, services and nginx)
 	@scripts/system-packages.sh nginx docker-compose zsh
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(STAMP) ## run the benchmarks and print their figures (see docs/benchmarks.md)
@@ -41,8 +42,9 @@ bench: $(STAMP) ## run the benchmarks and print their figures (see docs/benchmar
 openapi: $(STAMP) ## export openapi/*.json from the code
 	$(BIN)/jifen openapi
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff and the type checker (mypy, configured in pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean-data: ## delete the local database and logs under var/ (asks nothing: be sure)
 	rm -rf var/

@@ -199,7 +199,7 @@ async def wait_for_points(loader: Loader, staff: list[Employee], within: float =
 async def load_applications(loader: Loader, applications: list[tuple[str, dict[str, Any], int]],
                             secret: tuple[str, str, str]) -> None:
     """Employees submit skill applications from the app; HR confirms them with points."""
-    from shared.auth import mint_token
+    from shared.tokens import mint_token
 
     key, issuer, audience = secret
 

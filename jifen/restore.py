@@ -26,7 +26,8 @@ import asyncpg
 
 from jifen import pgtools, schema
 from jifen.backup import FORMAT, MANIFEST, sha256_of, table_counts
-from jifen.pgtools import SERVICES, Target, ToolError
+from jifen.config import SERVICES
+from jifen.pgtools import Target, ToolError
 
 # Events delivered this long before the earliest snapshot are queued again: a
 # delivery is marked at the start of its transaction, which may be this much

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from jifen.devdb import LocalPostgres
-from shared.settings import DEFAULT_PORTS
+from shared.defaults import DEFAULT_PORTS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("training", "points", "rewards")

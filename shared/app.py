@@ -4,7 +4,7 @@ problem handlers, request context, idempotency, health and metrics."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +54,7 @@ class ServiceSpec:
     peers: dict[str, str] = field(default_factory=dict)  # name -> base URL for typed clients
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     # long-running jobs (e.g. expiring holds), started after startup, cancelled at shutdown
-    background: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    background: Sequence[Callable[[FastAPI], Coroutine[Any, Any, None]]] = ()
     # POST paths that keep their Idempotency-Key in their own transaction
     # (shared.idempotency.RouteKeys): the middleware leaves them alone
     keyed_routes: Sequence[str] = ()
@@ -68,7 +68,7 @@ class ServiceSpec:
 
 def every(
     seconds: float, job: Callable[[FastAPI], Awaitable[Any]]
-) -> Callable[[FastAPI], Awaitable[None]]:
+) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
     """A background job that runs ``job`` every ``seconds`` and survives its errors
     (a database restart must not stop it)."""
 
@@ -88,7 +88,7 @@ def every(
     return loop
 
 
-def _warm(connections: int) -> Callable[[FastAPI], Awaitable[None]]:
+def _warm(connections: int) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
     """Fill the pool while the service already answers (a restart under load must not
     wait for dozens of PostgreSQL logins before it is ready)."""
 

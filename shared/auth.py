@@ -8,6 +8,7 @@ for managers, ``departments``. Algorithms are fixed by configuration, and
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -134,7 +135,7 @@ async def current_principal(
     return principal
 
 
-def require_roles(*roles: str):
+def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """Dependency factory: the caller must hold at least one of ``roles``."""
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

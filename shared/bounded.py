@@ -59,4 +59,5 @@ async def run_bounded(func: Callable[..., T], *args: Any, seconds: float) -> T:
         receiver.close()
     if kind == "error":
         raise value
-    return value
+    result: T = value
+    return result

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import asyncpg
 from fastapi import Depends, Request
@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -91,7 +92,8 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 DBSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 
 
-_DIALECT = asyncpg_dialect.dialect()
+# SQLAlchemy declares no types on its dialect classes
+_DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,11 @@ class Prebuilt:
         return [params[name] if name in params else self.defaults[name] for name in self.names]
 
 
-def prebuild(statement: Executable) -> Prebuilt:
+def prebuild(statement: ClauseElement) -> Prebuilt:
     """Compile a Core statement (or ``text()`` with named parameters) for
     :class:`DriverConnection`. Lists go in as one array parameter (``= ANY(:codes)``),
     never as an expanding ``IN``."""
-    compiled = statement.compile(dialect=_DIALECT)
+    compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
     sql = str(compiled)
     if "__[POSTCOMPILE_" in sql:
         raise ValueError("expanding parameters cannot be prebuilt; use = ANY(:param)")
@@ -163,7 +165,9 @@ class DriverConnection:
 
     async def all(self, statement: Prebuilt, **params: Any) -> list[asyncpg.Record]:
         try:
-            return await self._driver.fetch(statement.sql, *statement.args(params))
+            rows: list[asyncpg.Record] = await self._driver.fetch(
+                statement.sql, *statement.args(params))
+            return rows
         except Exception as exc:
             raise await self._failure(statement.sql, exc) from exc
 

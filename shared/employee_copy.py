@@ -73,14 +73,14 @@ async def apply_employee_upserted(
         "status": facts.status,
         "version": facts.version,
     }
-    stmt = insert(table).values(values)
-    stmt = stmt.on_conflict_do_update(
+    new = insert(table).values(values)
+    stmt = new.on_conflict_do_update(
         index_elements=[table.c.employee_no],
         set_={
-            **{k: stmt.excluded[k] for k in values if k != "employee_no"},
+            **{k: new.excluded[k] for k in values if k != "employee_no"},
             "synced_at": func.now(),
         },
-        where=table.c.version < stmt.excluded.version,
+        where=table.c.version < new.excluded.version,
     ).returning(table.c.version)
     applied = (await session.execute(stmt)).scalar_one_or_none()
     return {"employee_no": facts.employee_no, "version": facts.version, "stale": applied is None}

@@ -278,7 +278,9 @@ def database_outage(exc: BaseException) -> bool:
     connection to be had. Such errors surface as different types from asyncpg,
     SQLAlchemy and the socket layer, so one check serves every route."""
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        exc = cause
         seen.add(id(exc))
         if isinstance(exc, _OUTAGE_TYPES):
             return True
@@ -288,7 +290,7 @@ def database_outage(exc: BaseException) -> bool:
             return True
         if isinstance(exc, OSError | asyncio.TimeoutError) and _raised_in(exc, _DATABASE_MODULES):
             return True
-        exc = exc.__cause__ or exc.__context__
+        cause = exc.__cause__ or exc.__context__
     return False
 
 

@@ -32,7 +32,7 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 class CsvTable:
     filename: str
     header: list[str]
-    rows: list[Sequence[Any]] = field(default_factory=list)
+    rows: Sequence[Sequence[Any]] = field(default_factory=list)
 
 
 def wants_csv(request: Request, fmt: str | None) -> bool:

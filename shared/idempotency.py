@@ -36,7 +36,7 @@ import asyncio
 import hashlib
 import json
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -540,7 +540,7 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 async def _problem(send: Send, status: int, slug: str, title: str, detail: str,
-                   headers: list[tuple[bytes, bytes]] = ()) -> None:
+                   headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps(
         {"type": problem_type(slug), "title": title, "status": status, "detail": detail}
     ).encode()

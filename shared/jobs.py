@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from sqlalchemy import (
@@ -42,6 +42,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = structlog.get_logger("jifen.jobs")
@@ -112,9 +113,9 @@ class Job:
         LeaseLost when this runner no longer holds the job."""
         self.progress.update(progress)
         t = self.table
-        result = await session.execute(
+        result = cast(CursorResult[Any], await session.execute(
             update(t).where(t.c.id == self.id, t.c.lease_id == self.lease_id)
-            .values(progress=self.progress, heartbeat_at=func.now()))
+            .values(progress=self.progress, heartbeat_at=func.now())))
         if result.rowcount == 0:
             raise LeaseLost(f"job {self.id} was taken over by another runner")
 
@@ -125,7 +126,7 @@ class Job:
             await self.checkpoint(session, **progress)
 
 
-Handler = Callable[[Job], Awaitable[dict[str, Any]]]
+Handler = Callable[[Job], Coroutine[Any, Any, dict[str, Any]]]
 
 
 async def enqueue_job(session: AsyncSession, table: Table, *, kind: str, params: dict[str, Any],
@@ -257,7 +258,7 @@ class JobRunner:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
                 async with self.sessionmaker() as session, session.begin():
-                    held = (await session.execute(
+                    held = cast(CursorResult[Any], await session.execute(
                         update(t).where(t.c.id == job.id, t.c.lease_id == job.lease_id)
                         .values(locked_until=func.now() + self.lease, heartbeat_at=func.now())
                     )).rowcount

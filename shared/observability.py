@@ -113,7 +113,7 @@ class RequestContextMiddleware:
                 )
             structlog.contextvars.reset_contextvars(**tokens)
 
-    def _histogram(self, method: str, route: str, status: int):
+    def _histogram(self, method: str, route: str, status: int) -> Histogram:
         # labelled children are cached: labels() costs a lock and a dict build per call
         key = (method, route, status)
         child = self._children.get(key)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import structlog
@@ -38,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope
@@ -485,9 +487,9 @@ class OutboxRelay:
         stmt = update(t).where(t.c.dead_at.is_not(None))
         if row_ids:
             stmt = stmt.where(t.c.id.in_(row_ids))
-        result = await session.execute(
+        result = cast(CursorResult[Any], await session.execute(
             stmt.values(dead_at=None, attempts=0, available_at=func.now())
-        )
+        ))
         return result.rowcount or 0
 
 
@@ -536,7 +538,9 @@ class _Lanes:
                 future.set_result(delivery)
 
 
-def after_commit_delivery(relay: OutboxRelay, row_ids: list[int]):
+def after_commit_delivery(
+    relay: OutboxRelay, row_ids: list[int]
+) -> Callable[[], Awaitable[None]]:
     """A background task (run after the response's transaction committed) that
     delivers small batches at once and wakes the relay loop for large ones."""
 

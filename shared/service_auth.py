@@ -29,7 +29,7 @@ import base64
 import functools
 import hashlib
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Annotated, Any
 
 import httpx
@@ -182,7 +182,7 @@ class ServiceCredentials(httpx.Auth):
 _bearer = HTTPBearer(auto_error=False, description="A service token (services only)")
 
 
-def service_caller(*allowed: str):
+def service_caller(*allowed: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency factory: the caller must be one of the services ``allowed``.
     Yields a Principal with the ``service`` role, which no user token carries."""
 
@@ -206,9 +206,10 @@ def service_caller(*allowed: str):
     return dependency
 
 
-def ServiceCaller(*allowed: str) -> Any:  # noqa: N802 - reads like the Annotated aliases
-    """``caller: ServiceCaller("rewards")`` in a route's signature."""
-    return Annotated[Principal, Depends(service_caller(*allowed))]
+# ``caller: FromRewards`` in a route's signature: only that service may call the route.
+FromTraining = Annotated[Principal, Depends(service_caller("training"))]
+FromPoints = Annotated[Principal, Depends(service_caller("points"))]
+FromRewards = Annotated[Principal, Depends(service_caller("rewards"))]
 
 
 def caller_name(principal: Principal) -> str:

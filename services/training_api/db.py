@@ -1,3 +1,6 @@
+from typing import ClassVar
+
+from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.app import KitTables
@@ -12,6 +15,9 @@ metadata = make_metadata()
 
 class Base(DeclarativeBase):
     metadata = metadata
+    # every model here maps one table (none maps a join or a select), so that
+    # ``Model.__table__`` is typed for insert(), update() and delete()
+    __table__: ClassVar[Table]
 
 
 kit_tables = KitTables(outbox=outbox_table(metadata),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -36,7 +38,7 @@ class PointsOutcome(BaseModel):
 class ConfirmerRangeQuery(BaseModel):
     event_type: str
     employee_no: str
-    payload: dict = Field(default_factory=dict)
+    payload: dict[str, Any] = Field(default_factory=dict)
 
 
 class ConfirmerRange(BaseModel):

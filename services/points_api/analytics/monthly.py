@@ -26,11 +26,10 @@ from shared.contracts.base import ReadSchema
 from shared.db import DBSession
 from shared.errors import BadCursor, FieldError, InvalidRequest, problems
 from shared.pagination import Cursor, Page, decode_cursor, encode_cursor
-from shared.service_auth import ServiceCaller
+from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"],
                    include_in_schema=False)
-FromTraining = ServiceCaller("training")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 120
 

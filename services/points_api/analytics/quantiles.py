@@ -25,11 +25,10 @@ from services.points_api.models import PeriodTotal
 from shared.contracts.base import ReadSchema
 from shared.db import DBSession
 from shared.errors import FieldError, InvalidRequest, problems
-from shared.service_auth import ServiceCaller
+from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"],
                    include_in_schema=False)
-FromTraining = ServiceCaller("training")
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
 _period = PeriodTotal.__table__
 _copy = employee_copy

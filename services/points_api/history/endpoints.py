@@ -9,10 +9,9 @@ from services.points_api.history.service import history
 from shared.contracts.history import HistoryPoints, HistoryPointsQuery
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES
-from shared.service_auth import ServiceCaller
+from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1", tags=["internal"], include_in_schema=False)
-FromTraining = ServiceCaller("training")
 
 
 @router.post("/internal/history-points", response_model=HistoryPoints,

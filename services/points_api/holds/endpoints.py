@@ -18,12 +18,11 @@ from shared.db import DBSession, DriverDB
 from shared.errors import problems
 from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from shared.service_auth import ServiceCaller
+from shared.service_auth import FromRewards
 
 router = APIRouter(prefix="/points/v1", tags=["holds"])
 internal_router = APIRouter(prefix="/points/v1/internal", tags=["internal"],
                             include_in_schema=False)
-FromRewards = ServiceCaller("rewards")
 HoldIdPath = Annotated[uuid.UUID, Path(description="The redemption id the hold belongs to")]
 
 

@@ -18,13 +18,12 @@ from services.points_api.leaderboards.schemas import (
     Scope,
 )
 from services.points_api.leaderboards.service import leaderboards
-from services.points_api.ledger.endpoints import EmployeeNoPath
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.ledger.periods import CompanyTZ
 from shared.auth import CurrentUser
 from shared.db import DBSession, DriverDB
 from shared.errors import BadCursor, problems
-from shared.identity import EmployeeNoQuery
+from shared.identity import EmployeeNoPath, EmployeeNoQuery
 from shared.pagination import Cursor, Limit
 
 router = APIRouter(prefix="/points/v1", tags=["leaderboards"])

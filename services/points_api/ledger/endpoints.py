@@ -38,14 +38,13 @@ from services.points_api.rules.schemas import Category
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession, DriverDB
 from shared.errors import BadCursor, FieldError, problems
-from shared.identity import EmployeeNoPath  # noqa: F401 (re-exported)
+from shared.identity import EmployeeNoPath
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
-from shared.service_auth import ServiceCaller
+from shared.service_auth import FromRewards
 
 router = APIRouter(prefix="/points/v1", tags=["ledger"])
 internal_router = APIRouter(prefix="/points/v1/internal", tags=["internal"],
                             include_in_schema=False)
-FromRewards = ServiceCaller("rewards")
 EntryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 TimeBound = Annotated[str | None, Query(
     max_length=40, description="A date (YYYY-MM-DD, in the company's time zone) or an "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.points_api.ledger.endpoints import EmployeeNoPath
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.notifications.schemas import (
     Notification,
@@ -15,6 +14,7 @@ from services.points_api.notifications.service import notifications
 from shared.auth import CurrentUser
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
+from shared.identity import EmployeeNoPath
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
 
 router = APIRouter(prefix="/points/v1", tags=["notifications"])

@@ -34,10 +34,9 @@ from shared.contracts.points import ConfirmerRange, ConfirmerRangeQuery
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
-from shared.service_auth import ServiceCaller
+from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1")
-FromTraining = ServiceCaller("training")
 TAG = "rule-sets"
 VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Rule set version")]
 

@@ -36,12 +36,7 @@ from services.points_api.rules.engine import (
     evaluate,
     history_needs,
 )
-from services.points_api.rules.history import (  # noqa: F401 (BEFORE_LOG, PriorEntry re-exported)
-    BEFORE_LOG,
-    EmployeeHistory,
-    PriorEntry,
-    SimulatedAward,
-)
+from services.points_api.rules.history import EmployeeHistory, PriorEntry, SimulatedAward
 from services.points_api.rules.schemas import Award, RuleSet
 from shared.contracts.training_events import (
     FACT_VOIDED,

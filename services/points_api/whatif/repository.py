@@ -31,12 +31,13 @@ from sqlalchemy.sql.selectable import CTE
 from services.points_api.db import employee_copy
 from services.points_api.incentives.models import StreakQualification
 from services.points_api.models import Account, LedgerEntry, PeriodTotal, VoidedFact
+from services.points_api.rules.history import BEFORE_LOG, PriorEntry
 from services.points_api.whatif.models import (
     RuleSimulation,
     RuleSimulationEmployee,
     TrainingEventLog,
 )
-from services.points_api.whatif.replay import BEFORE_LOG, LoggedEvent, PriorEntry
+from services.points_api.whatif.replay import LoggedEvent
 from shared.contracts.training_events import FACT_VOIDED
 
 _log = TrainingEventLog.__table__

@@ -12,6 +12,7 @@ it ran is reported failed once its heartbeat is older than ``STALE_AFTER``.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -203,7 +204,7 @@ class WhatIfService:
 
     async def employees(self, session: AsyncSession, simulation_id: uuid.UUID, *, order: str,
                         changed_only: bool, milestones_only: bool, cursor: str | None,
-                        limit: int | None) -> tuple[list[EmployeeComparison], str | None]:
+                        limit: int | None) -> tuple[builtins.list[EmployeeComparison], str | None]:
         """The per-employee comparison, a page at a time (``limit`` None: all of it)."""
         await self.get(session, simulation_id)
         stmt = repo.employee_results(simulation_id, order=order, changed_only=changed_only,
@@ -287,7 +288,7 @@ class WhatIfService:
 
     async def _simulate(self, sessionmaker: async_sessionmaker[AsyncSession],
                         simulation_id: uuid.UUID, *, tz: tzinfo, phases: _Phases,
-                        ) -> tuple[SimulationSummary, list[dict[str, Any]]]:
+                        ) -> tuple[SimulationSummary, builtins.list[dict[str, Any]]]:
         async with sessionmaker() as session:
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             with phases("count"):

@@ -6,6 +6,7 @@ the service keeps answering meanwhile."""
 from __future__ import annotations
 
 import asyncio
+import builtins
 import functools
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -129,7 +130,7 @@ class RiskRunService:
                                   finished_at=datetime.now(UTC))
 
     async def _history(self, app: FastAPI, since: date,
-                       as_of: date) -> dict[str, list[tuple[Any, ...]]]:
+                       as_of: date) -> dict[str, builtins.list[tuple[Any, ...]]]:
         """The rows the indicators are computed from (see ranking.COLUMNS)."""
         tz: tzinfo = app.state.settings.tz
         start = local_midnight(since, tz)

@@ -3,6 +3,7 @@ values) and the exams that belong to them."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,7 +103,9 @@ class CourseService:
         if missing:
             raise UnknownJobRole(f"Unknown job role code(s): {', '.join(missing)}")
 
-    async def _out(self, session: AsyncSession, courses: list[Course]) -> list[schemas.Course]:
+    async def _out(
+        self, session: AsyncSession, courses: builtins.list[Course]
+    ) -> builtins.list[schemas.Course]:
         skills = await repo.course_skills(session, [c.id for c in courses])
         before, levels_before = await repo.prerequisites(session, [c.id for c in courses])
         return [schemas.Course(

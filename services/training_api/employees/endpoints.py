@@ -25,7 +25,7 @@ from services.training_api.reports.params import company_today
 from shared.auth import CurrentUser, OrgWriter, PrivilegedReader
 from shared.db import DBSession, DriverDB
 from shared.errors import STANDARD_RESPONSES, responses
-from shared.identity import EmployeeNoPath  # noqa: F401 (re-exported)
+from shared.identity import EmployeeNoPath
 from shared.outbox import after_commit_delivery
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 

@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 from services.training_api.import_jobs.schemas import ImportJob
 from services.training_api.org.schemas import Code, RoleFamily
 from shared.contracts.base import ReadSchema, Schema, VisibleText
-from shared.identity import EmployeeNo  # noqa: F401 (re-exported; canonical form)
+from shared.identity import EmployeeNo
 
 Status = Literal["active", "left"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ class EmployeeService:
     async def import_rows(
         self, session: AsyncSession, parsed: ParsedFile, *, dry_run: bool, today: date,
         progress: Callable[[int], Awaitable[None]] | None = None
-    ) -> tuple[schemas.ImportReport, list[int]]:
+    ) -> tuple[schemas.ImportReport, builtins.list[int]]:
         """Bulk upsert of a parsed file; every rejected row is reported with its line.
         ``progress`` hears how many rows are written as the chunks go."""
         snapshot = await load_snapshot(session)

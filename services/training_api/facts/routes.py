@@ -68,7 +68,8 @@ def add_fact_routes(
     async def get_fact(fact_id: uuid.UUID, session: DBSession, principal: CurrentUser) -> Any:
         return await service.get(session, fact_id, principal=principal)
 
-    @router.get(path, response_model=Page[read], operation_id=f"list_{plural}",
+    @router.get(path, response_model=Page[read],  # type: ignore[valid-type]
+                operation_id=f"list_{plural}",
                 summary=f"List {service.label.lower()}",
                 description=f"{service.label}, newest first (by time of occurrence), filtered by "
                             "employee, time range (``from`` inclusive, ``to`` exclusive) and "

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
-from services.training_api.employees.schemas import EmployeeNo
 from shared.contracts.base import ReadSchema, Schema
 from shared.contracts.points import PointsOutcome
+from shared.identity import EmployeeNo
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 # Devices' clocks run a little ahead; a time further ahead than this is a mistake.

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from services.training_api.employees.schemas import EmployeeNo
 from shared.contracts.base import ReadSchema, Schema
+from shared.identity import EmployeeNo
 
 Topic = Literal["rules", "courses", "rewards", "other"]
 FeedbackStatus = Literal["open", "closed"]

@@ -3,6 +3,7 @@ tagged and closed by HR. Closing is final; tags can change at any time."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,7 +76,7 @@ class FeedbackService:
         items = [_out(r) for r in rows[:limit]]
         return items, (items[-1].id if len(rows) > limit else None)
 
-    async def tag(self, session: AsyncSession, feedback_id: int, tags: list[str], *,
+    async def tag(self, session: AsyncSession, feedback_id: int, tags: builtins.list[str], *,
                   actor: str) -> schemas.Feedback:
         fb = await self._lock(session, feedback_id)
         fb.tags, fb.tagged_by = tags, actor

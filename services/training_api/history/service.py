@@ -4,6 +4,7 @@ progress, its rejected rows and its reconciliation report."""
 from __future__ import annotations
 
 import asyncio
+import builtins
 import uuid
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -144,7 +145,7 @@ class HistoryImportService:
             if last is not None else None
 
     async def rejected(self, session: AsyncSession, job_id: uuid.UUID, *, cursor: str | None,
-                       limit: int | None) -> tuple[list[RejectedRow], str | None]:
+                       limit: int | None) -> tuple[builtins.list[RejectedRow], str | None]:
         await self.get(session, job_id)
         after = _line_cursor(cursor)
         rows = await repo.rejected_rows(session, job_id, after=after,

@@ -3,6 +3,8 @@ job roles and their competency model."""
 
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,8 +100,8 @@ class DepartmentService:
         return await self._out(session, rows), (rows[-1].path if more else None)
 
     async def _out(
-        self, session: AsyncSession, depts: list[Department]
-    ) -> list[schemas.Department]:
+        self, session: AsyncSession, depts: builtins.list[Department]
+    ) -> builtins.list[schemas.Department]:
         parents = await repo.department_codes_by_id(
             session, {d.parent_id for d in depts if d.parent_id is not None}
         )
@@ -183,7 +185,9 @@ class JobRoleService:
         rows = rows[:limit]
         return await self._out(session, rows), (rows[-1].code if more else None)
 
-    async def _out(self, session: AsyncSession, roles: list[JobRole]) -> list[schemas.JobRole]:
+    async def _out(
+        self, session: AsyncSession, roles: builtins.list[JobRole]
+    ) -> builtins.list[schemas.JobRole]:
         skills = await repo.required_skills(session, [r.id for r in roles])
         return [
             schemas.JobRole(

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from services.training_api.employees.schemas import EmployeeNo
 from services.training_api.org.schemas import Code
 from services.training_api.reports.schemas import PeriodOut, ScopeOut
 from shared.contracts.base import ReadSchema, Schema
+from shared.identity import EmployeeNo
 
 PlanName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 PlanDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]

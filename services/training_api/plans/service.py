@@ -4,6 +4,7 @@ who is behind are computed from the standing course completions."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import date, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,7 +113,7 @@ class PlanService:
                                    total=totals_out(totals), plans=out)
 
     async def progress_by_group(self, session: AsyncSession, *, scope: ReportScope,
-                                group_by: GroupBy, period: Period) -> list[repo.Progress]:
+                                group_by: GroupBy, period: Period) -> builtins.list[repo.Progress]:
         """Assignments of the plans due in the period, per group of the population."""
         pop = population(scope, group_by=group_by)
         rows = await repo.list_plans(session, after=None, limit=10_000,
@@ -127,7 +128,7 @@ class PlanService:
 
     async def behind(self, session: AsyncSession, code: str, *, scope: ReportScope,
                      tz: tzinfo, today: date, after: str | None,
-                     limit: int) -> tuple[list[schemas.BehindEmployee], str | None]:
+                     limit: int) -> tuple[builtins.list[schemas.BehindEmployee], str | None]:
         """Employees the plan applies to who have not completed every course."""
         plan = await self._find(session, code)
         view = (await repo.views(session, [plan]))[0]

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from services.training_api.courses.endpoints import CodePath
-from services.training_api.employees.endpoints import EmployeeNoPath
 from services.training_api.recommendations import model, schemas
 from services.training_api.recommendations import repository as repo
 from services.training_api.recommendations.errors import EmployeeNotVisible, NotRecommendable
@@ -20,6 +19,7 @@ from services.training_api.recommendations.service import (
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES, responses
+from shared.identity import EmployeeNoPath
 
 router = APIRouter(prefix="/training/v1", tags=["recommendations"])
 RecLimit = Annotated[int, Query(ge=1, le=50, description="How many courses (1-50)")]

@@ -5,7 +5,7 @@ the training plans with the day each was set up."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from jifen import demo_plant as dp
 from services.training_api.recommendations.evaluation import (
@@ -28,7 +28,7 @@ def catalogue() -> list[CourseInfo]:
 
 
 def history(seed: int, today: date, count: int = 1500) -> History:
-    timeline = dp.Timeline(today=today, tz=dp.timezone.utc)
+    timeline = dp.Timeline(today=today, tz=UTC)
     plant = dp.plant(seed, timeline, count=count)
     roles = {code: RoleModel({s: dp.ROLE_LEVEL for s in required})
              for code, (_, _, required, _) in dp.ROLES.items()}

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.training_api.employees.endpoints import EmployeeNoPath
 from services.training_api.employees.errors import EmployeeNotFound
 from services.training_api.skill_records import schemas
 from services.training_api.skill_records.service import skill_records
 from shared.auth import CurrentUser
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES, responses
-from shared.service_auth import ServiceCaller
+from shared.identity import EmployeeNoPath
+from shared.service_auth import FromPoints
 
 router = APIRouter(prefix="/training/v1", tags=["skill records"])
 internal_router = APIRouter(prefix="/training/v1/internal", tags=["internal"],
                             include_in_schema=False)
-FromPoints = ServiceCaller("points")
 
 
 @router.get("/employees/{employee_no}/skills", response_model=schemas.EmployeeSkills,

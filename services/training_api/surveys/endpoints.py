@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from services.training_api.employees.endpoints import EmployeeNoPath
 from services.training_api.employees.errors import EmployeeNotFound
 from services.training_api.facts.errors import EmployeeLeft, UnknownEmployee
 from services.training_api.org.errors import DepartmentNotFound, UnknownDepartment
@@ -38,6 +37,7 @@ from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
+from shared.identity import EmployeeNoPath
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/training/v1", tags=["surveys"])

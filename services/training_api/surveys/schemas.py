@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from services.training_api.employees.schemas import EmployeeNo
 from services.training_api.org.schemas import Code, RoleFamily
 from services.training_api.reports.schemas import PeriodOut, ScopeOut
 from shared.contracts.base import ReadSchema, Schema
+from shared.identity import EmployeeNo
 
 SurveyKind = Literal["satisfaction", "training_needs", "general"]
 QuestionKind = Literal["single_choice", "scale", "text"]

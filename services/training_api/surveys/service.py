@@ -4,6 +4,7 @@ preferences (format, length, time of day)."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import UTC, datetime
 from typing import Any
 
@@ -151,7 +152,9 @@ class SurveyService:
             await session.refresh(survey)
         return (await self.out(session, [survey]))[0]
 
-    async def out(self, session: AsyncSession, surveys: list[Survey]) -> list[schemas.Survey]:
+    async def out(
+        self, session: AsyncSession, surveys: builtins.list[Survey]
+    ) -> builtins.list[schemas.Survey]:
         ids = [s.id for s in surveys]
         questions = await repo.questions(session, ids)
         counts = await repo.response_counts(session, ids)
@@ -228,8 +231,8 @@ class SurveyService:
         return employee_no, answered_at
 
     async def _set_preferences(self, session: AsyncSession, employee_no: str, survey: Survey,
-                               answered_at: datetime, answers: list[schemas.AnswerIn],
-                               questions: dict[int, SurveyQuestion]) -> list[str]:
+                               answered_at: datetime, answers: builtins.list[schemas.AnswerIn],
+                               questions: dict[int, SurveyQuestion]) -> builtins.list[str]:
         """The latest training-needs answer of each preference wins."""
         chosen = {questions[a.question].preference: (a.choice, questions[a.question])
                   for a in answers if questions[a.question].preference and a.choice}

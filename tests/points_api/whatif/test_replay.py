@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.points_api.rules.defaults import default_rule_set
+from services.points_api.rules.history import BEFORE_LOG, PriorEntry
 from services.points_api.rules.schemas import (
     ConfirmerRangeAward,
     FixedAward,
@@ -20,7 +21,7 @@ from services.points_api.rules.schemas import (
     RuleSet,
     StreakCondition,
 )
-from services.points_api.whatif.replay import BEFORE_LOG, LoggedEvent, PriorEntry, Replay
+from services.points_api.whatif.replay import LoggedEvent, Replay
 from services.points_api.whatif.service import _adjustments
 
 TZ = ZoneInfo("Asia/Shanghai")
