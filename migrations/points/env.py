@@ -1,4 +1,4 @@
-import services.points_api.models  # noqa: F401  (registers every table on the metadata)
+import services.points_api.all_models  # noqa: F401  (registers every table on the metadata)
 from services.points_api.config import Settings
 from services.points_api.db import metadata
 from shared.migrations_env import run

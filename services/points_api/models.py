@@ -247,14 +247,3 @@ class Hold(Base):
         Index("ix_hold_unsettled_expiry", "expires_at",
               postgresql_where=text("status IN ('active', 'spent')")),
     )
-
-
-# Imported last so that alembic sees every table on this metadata.
-from services.points_api.honours import models as honour_models  # noqa: E402, F401
-from services.points_api.incentives import models as incentive_models  # noqa: E402, F401
-from services.points_api.leaderboards import models as leaderboard_models  # noqa: E402, F401
-from services.points_api.milestones import models as milestone_models  # noqa: E402, F401
-from services.points_api.mix import models as mix_models  # noqa: E402, F401
-from services.points_api.notifications import models as notification_models  # noqa: E402, F401
-from services.points_api.webhooks import models as webhook_models  # noqa: E402, F401
-from services.points_api.whatif import models as whatif_models  # noqa: E402, F401

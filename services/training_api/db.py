@@ -1,7 +1,8 @@
+from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Table
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, Table, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.app import KitTables
 from shared.db import make_metadata
@@ -18,6 +19,14 @@ class Base(DeclarativeBase):
     # every model here maps one table (none maps a join or a select), so that
     # ``Model.__table__`` is typed for insert(), update() and delete()
     __table__: ClassVar[Table]
+
+
+class TimestampMixin:
+    """``created_at`` and ``updated_at``, kept by the database."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
 
 
 kit_tables = KitTables(outbox=outbox_table(metadata),

@@ -3,27 +3,25 @@ their competency model, employees)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     Sequence,
     SmallInteger,
     String,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.training_api.db import Base
+from services.training_api.db import Base, TimestampMixin
 
 ROLE_FAMILIES = ("production", "technical", "quality", "management", "logistics", "other")
 EMPLOYEE_STATUSES = ("active", "left")
@@ -33,10 +31,6 @@ EMPLOYEE_STATUSES = ("active", "left")
 employee_version_seq = Sequence("employee_version_seq", metadata=Base.metadata)
 
 
-class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
-                                                 onupdate=func.now())
 
 
 class Department(TimestampMixin, Base):
@@ -121,18 +115,3 @@ class Employee(TimestampMixin, Base):
         CheckConstraint(f"status IN {EMPLOYEE_STATUSES}", name="status_known"),
         CheckConstraint("left_on IS NULL OR status = 'left'", name="left_on_only_when_left"),
     )
-
-
-# The course catalogue and the training facts keep their tables next to their code;
-# importing the modules here registers those tables on the metadata (alembic, tests).
-import services.training_api.attrition.models  # noqa: E402, F401
-import services.training_api.changes.models  # noqa: E402, F401
-import services.training_api.courses.models  # noqa: E402, F401
-import services.training_api.facts.models  # noqa: E402, F401
-import services.training_api.feedback.models  # noqa: E402, F401
-import services.training_api.history.models  # noqa: E402, F401
-import services.training_api.kpis.models  # noqa: E402, F401
-import services.training_api.plans.models  # noqa: E402, F401
-import services.training_api.recommendations.models  # noqa: E402, F401
-import services.training_api.reports.models  # noqa: E402, F401
-import services.training_api.surveys.models  # noqa: E402, F401

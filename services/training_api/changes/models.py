@@ -19,8 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.training_api.db import Base
-from services.training_api.models import TimestampMixin
+from services.training_api.db import Base, TimestampMixin
 
 CHANGE_KINDS = ("equipment", "process", "product_line")
 

@@ -20,8 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.training_api.db import Base
-from services.training_api.models import TimestampMixin
+from services.training_api.db import Base, TimestampMixin
 
 COURSE_FORMATS = ("online", "offline", "live", "practical")
 COURSE_DIFFICULTIES = ("basic", "intermediate", "advanced")

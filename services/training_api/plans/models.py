@@ -8,8 +8,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.training_api.db import Base
-from services.training_api.models import TimestampMixin
+from services.training_api.db import Base, TimestampMixin
 
 
 class TrainingPlan(TimestampMixin, Base):

@@ -25,8 +25,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.training_api.db import Base
-from services.training_api.models import TimestampMixin
+from services.training_api.db import Base, TimestampMixin
 
 SURVEY_KINDS = ("satisfaction", "training_needs", "general")
 QUESTION_KINDS = ("single_choice", "scale", "text")
