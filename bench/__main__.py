@@ -15,6 +15,7 @@ import psutil
 from bench import (
     backup,
     dashboard,
+    demand,
     earning,
     employees,
     history,
@@ -31,9 +32,9 @@ BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "leaderboard": leaderboard.run, "dashboard": dashboard.run,
               "whatif": whatif.run, "backup": backup.run,
               "history": history.run, "service_auth": service_auth.run,
-              "supervision": supervision.run}
+              "supervision": supervision.run, "demand": demand.run}
 # measured in-process: no system is started for them alone
-STANDALONE = {"service_auth"}
+STANDALONE = {"service_auth", "demand"}
 
 
 def machine_state() -> str:

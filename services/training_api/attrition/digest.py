@@ -2,8 +2,8 @@
 then for each department that has managers a digest of its subtree's high-risk
 employees, those new since its previous digest sent to points_api (through the
 outbox) for the managers' notification feed and the webhooks. Safe on several
-replicas: an advisory lock, one system run per week, one digest per department
-and week (a unique constraint)."""
+replicas: an advisory lock, one run at a time and one finished per week, one
+digest per department and week (a unique constraint)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from services.training_api.attrition import repository as repo
 from services.training_api.attrition.models import AttritionRun
 from services.training_api.attrition.service import STALE_AFTER, risk_runs
 from services.training_api.db import kit_tables
-from services.training_api.reports.period import local_midnight
 from shared.contracts.digests import ATTRITION_DIGEST, AttritionDigestEvent, DigestEmployee
 from shared.outbox import enqueue
 
@@ -29,16 +28,17 @@ def iso_week(day: date) -> str:
 
 
 async def weekly_digest(app: FastAPI, *, today: date | None = None) -> None:
-    """This week's run if none has finished since Monday, then the digests."""
+    """This week's run if none has finished since Monday (a failed one, an empty plant's
+    at first start, points_api down, is tried again at the next check: the week's
+    digests wait for a finished run), then the digests."""
     settings = app.state.settings
     today = today or datetime.now(UTC).astimezone(settings.tz).date()
     monday = today - timedelta(days=today.weekday())
     async with app.state.sessionmaker() as session:
         run = await repo.latest_done(session)
-        started = await repo.started_since(session, SYSTEM, local_midnight(monday, settings.tz))
         busy = await repo.running(session, since=datetime.now(UTC) - STALE_AFTER)
     if run is None or run.as_of < monday:
-        if not started and busy is None:
+        if busy is None:
             await risk_runs.start(app, horizon=settings.attrition_horizon_months, actor=SYSTEM)
         return
     async with app.state.sessionmaker() as session, session.begin():
@@ -46,14 +46,16 @@ async def weekly_digest(app: FastAPI, *, today: date | None = None) -> None:
 
 
 async def send_digests(session: AsyncSession, run: AttritionRun, *, week: str) -> list[int]:
-    """One digest per department with managers; an event for those with new names.
-    Returns the outbox rows."""
+    """One digest per department with managers (its subtree's high-risk employees, less
+    the department's own heads); an event for those with new names. Returns the outbox
+    rows."""
     flagged = await repo.high_risk(session, run.id)
     names = await repo.employee_names(session, [no for no, _ in flagged])
     reasons = await repo.reasons(session, run.id, [no for no, _ in flagged])
     outbox: list[int] = []
     for code, path, managers in await repo.departments_with_managers(session):
-        mine = [no for no, p in flagged if p.startswith(path)]
+        # never a head about themself or a fellow head of the same department
+        mine = [no for no, p in flagged if p.startswith(path) and no not in managers]
         before = await repo.previous_digest(session, code, week)
         new = [no for no in mine if before is None or no not in before.high_risk]
         digest_id = await repo.insert_digest(session, {

@@ -66,8 +66,9 @@ def label(panel: pd.DataFrame, horizon: int) -> pd.Series:
 
 
 def known(panel: pd.DataFrame, horizon: int, as_of: date) -> pd.Series:
-    """Snapshots whose outcome window has ended by ``as_of``."""
-    return panel["snapshot"].map(lambda d: add_months(d, horizon) <= as_of)
+    """Snapshots whose outcome window has ended by ``as_of`` (booleans even when there
+    are none: an empty mask of objects would select columns instead of rows)."""
+    return panel["snapshot"].map(lambda d: add_months(d, horizon) <= as_of).astype(bool)
 
 
 def precision_at(scores: np.ndarray, y: np.ndarray, share: float = TOP_SHARE) -> float | None:

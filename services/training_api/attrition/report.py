@@ -30,6 +30,17 @@ def _after_rank(cursor: str | None) -> int | None:
     return values[0]
 
 
+async def hidden_from(session: AsyncSession, principal: Principal,
+                      scope: ReportScope) -> list[str]:
+    """Whom a reader never sees in the ranking: themself, whatever their role, and for a
+    manager also the other heads of the department they read (their peers); heads of
+    its sub-departments report to them and stay."""
+    hidden = {principal.sub}
+    if not principal.has("hr_admin", "auditor") and scope.department_code is not None:
+        hidden.update(await repo.department_heads(session, scope.department_code))
+    return sorted(hidden)
+
+
 class RiskReportService:
     async def report(self, session: AsyncSession, *, scope: ReportScope, principal: Principal,
                      level: str | None, cursor: str | None, limit: int | None, fmt: str,
@@ -42,7 +53,8 @@ class RiskReportService:
                             "runs (HR) or wait for the weekly run")
         rows = await repo.scores_page(session, run.id, path=scope.department_path, level=level,
                                       after_rank=_after_rank(cursor),
-                                      limit=None if limit is None else limit + 1)
+                                      limit=None if limit is None else limit + 1,
+                                      hidden=await hidden_from(session, principal, scope))
         page = rows if limit is None else rows[:limit]
         names = await repo.employee_names(session, [r.employee_no for r in page])
         items = [_item(r, names.get(r.employee_no)) for r in page]

@@ -114,12 +114,6 @@ async def running(session: AsyncSession, *, since: datetime) -> AttritionRun | N
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def started_since(session: AsyncSession, actor: str, since: datetime) -> bool:
-    stmt = select(AttritionRun.id).where(AttritionRun.requested_by == actor,
-                                         AttritionRun.started_at >= since).limit(1)
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
-
-
 async def insert_run(session: AsyncSession, **values: Any) -> AttritionRun:
     run = AttritionRun(**values)
     session.add(run)
@@ -155,8 +149,11 @@ async def insert_scores(session: AsyncSession, rows: list[dict[str, Any]]) -> No
         await session.execute(insert(AttritionScore), rows[start:start + 2000])
 
 
-def _scores(run_id: uuid.UUID, path: str | None, level: str | None) -> Select[Any]:
+def _scores(run_id: uuid.UUID, path: str | None, level: str | None,
+            hidden: list[str]) -> Select[Any]:
     stmt = select(AttritionScore).where(AttritionScore.run_id == run_id)
+    if hidden:
+        stmt = stmt.where(AttritionScore.employee_no.not_in(hidden))
     if path is not None:
         stmt = stmt.where(AttritionScore.department_path.startswith(path, autoescape=True))
     if level is not None:
@@ -165,9 +162,10 @@ def _scores(run_id: uuid.UUID, path: str | None, level: str | None) -> Select[An
 
 
 async def scores_page(session: AsyncSession, run_id: uuid.UUID, *, path: str | None,
-                      level: str | None, after_rank: int | None,
-                      limit: int | None) -> list[AttritionScore]:
-    stmt = _scores(run_id, path, level).order_by(AttritionScore.rank)
+                      level: str | None, after_rank: int | None, limit: int | None,
+                      hidden: list[str]) -> list[AttritionScore]:
+    """The run's ranking within ``path``, without the employees in ``hidden``."""
+    stmt = _scores(run_id, path, level, hidden).order_by(AttritionScore.rank)
     if after_rank is not None:
         stmt = stmt.where(AttritionScore.rank > after_rank)
     if limit is not None:
@@ -205,6 +203,12 @@ async def high_risk(session: AsyncSession, run_id: uuid.UUID) -> list[tuple[str,
         .where(AttritionScore.run_id == run_id, AttritionScore.level == "high")
         .order_by(AttritionScore.rank))
     return [(no, path) for no, path in rows.all()]
+
+
+async def department_heads(session: AsyncSession, code: str) -> list[str]:
+    """The employee numbers of a department's heads (manager_employee_nos)."""
+    found = await session.scalar(select(Department.manager_nos).where(Department.code == code))
+    return list(found or [])
 
 
 async def departments_with_managers(session: AsyncSession) -> list[tuple[str, str, list[str]]]:

@@ -1,17 +1,14 @@
 """Risk runs: gather the history, compute the indicators, validate and score, store
 the ranking with its reasons and the model card. A run is a background job (202
-and a status URL with progress); its heavy work runs in a worker thread so that
-the service keeps answering meanwhile."""
+and a status URL with progress); its heavy work runs in a worker process of its own
+(services/training_api/workers.py) so that the service keeps answering meanwhile."""
 
 from __future__ import annotations
 
 import asyncio
 import builtins
-import functools
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from multiprocessing import get_context
 from typing import Any
 
 import structlog
@@ -24,6 +21,7 @@ from services.training_api.attrition.errors import RunInProgress, RunNotFound
 from services.training_api.attrition.months import add_months
 from services.training_api.clients.points_analytics import PointsHistoryClient
 from services.training_api.reports.period import local_midnight
+from services.training_api.workers import in_worker
 
 log = structlog.get_logger("jifen.attrition")
 HISTORY_MONTHS = 36  # snapshots of at most the last three years are learned from
@@ -114,13 +112,11 @@ class RiskRunService:
         first = add_months(as_of, -HISTORY_MONTHS)
         raw = await self._history(app, first - timedelta(days=LOOKBACK_DAYS), as_of)
         await self._progress(maker, run_id, "计算每月指标、验证模型并排名", 40)
-        work = functools.partial(
-            rank, raw, horizon=horizon, as_of=as_of, floor=first,
+        result = await in_worker(
+            "attrition", rank, raw, horizon=horizon, as_of=as_of, floor=first,
             min_train_leavers=settings.attrition_min_train_leavers,
             min_holdout_leavers=settings.attrition_min_holdout_leavers,
             share=settings.attrition_high_risk_share)
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-            result = await asyncio.get_running_loop().run_in_executor(pool, work)
         await self._progress(maker, run_id, "保存排名与原因", 90)
         async with maker() as session, session.begin():
             await repo.insert_scores(session, [{**row, "run_id": run_id}

@@ -3,19 +3,16 @@ forecast of the next months and its backtest error beside the naive forecast's."
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, tzinfo
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.changes import repository as repo
 from services.training_api.changes import schemas
+from services.training_api.changes.compute import demand_forecasts
 from services.training_api.reports.period import local_midnight, next_month
 from services.training_api.reports.scope import ReportScope
-
-if TYPE_CHECKING:  # statsmodels is imported on the first report: the service starts faster
-    from services.training_api.changes import demand
+from services.training_api.workers import in_worker
 
 HISTORY_MONTHS = 36
 
@@ -46,22 +43,11 @@ async def demand_report(session: AsyncSession, *, by: str, scope: ReportScope, h
     for code, name, month, n in rows:
         counts.setdefault(code, {})[month] = n
         names[code] = name
-    from services.training_api.changes import demand
-
-    series = await asyncio.to_thread(_forecasts, counts, keys, horizon)
+    series, overall = await in_worker("forecast", demand_forecasts, counts, keys, horizon)
     items = [schemas.DemandSeries(
         code=code, name=names[code], history={k: counts[code].get(k, 0) for k in keys},
-        method=found.method, forecast=dict(zip(ahead, found.values, strict=True)),
-        backtest=found.backtest) for code, found in sorted(series.items())]
+        method=found["method"], forecast=dict(zip(ahead, found["values"], strict=True)),
+        backtest=found["backtest"]) for code, found in sorted(series.items())]
     return schemas.DemandReport(
         by=by, department_code=scope.department_code, months_of_history=len(keys),
-        horizon_months=horizon, series=items,
-        overall=demand.total_errors([i.backtest for i in items]))
-
-
-def _forecasts(counts: dict[str, dict[str, int]], keys: list[str],
-               horizon: int) -> dict[str, demand.Forecast]:
-    from services.training_api.changes import demand
-
-    return {code: demand.forecast([float(by_month.get(k, 0)) for k in keys], horizon)
-            for code, by_month in counts.items()}
+        horizon_months=horizon, series=items, overall=overall)

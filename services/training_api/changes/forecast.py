@@ -5,62 +5,33 @@ projects, a warning below the target share, and the proposed boost."""
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.changes import repository as repo
 from services.training_api.changes import schemas
+from services.training_api.changes.compute import readiness_projection
 from services.training_api.changes.service import boost_rule, changes, weeks_between
-
-if TYPE_CHECKING:  # statsmodels is imported on the first forecast: the service starts faster
-    from services.training_api.changes import readiness
+from services.training_api.workers import in_worker
 
 SELF_PACED = ("online",)  # formats without classes: seats, no sessions
 DEFAULT_FACTOR = "1.5"
 
 
-async def attainment_curves(session: AsyncSession, skills: list[tuple[str, int]], *,
-                            now: datetime) -> dict[tuple[str, str], readiness.Attainment]:
-    """(role, skill) -> time from first course to proof at the level: the role's own
-    learners when there are enough, else the skill's, else every required skill's."""
-    pairs: dict[str, list[tuple[str, float, bool]]] = {}
-    for code, level in skills:
-        pairs[code] = [(role, ((reached or now) - started).total_seconds() / 86400,
-                        reached is not None)
-                       for _, role, started, reached in await repo.learners(session, code,
-                                                                            level)]
-    from services.training_api.changes import readiness
-
-    everyone = [(d, p) for rows in pairs.values() for _, d, p in rows]
-    fallback = readiness.attainment(everyone, "all")
-    out: dict[tuple[str, str], readiness.Attainment] = {}
-    for code, rows in pairs.items():
-        by_role: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-        for role, days, proven in rows:
-            by_role[role].append((days, proven))
-        skill = readiness.attainment([(d, p) for _, d, p in rows], "skill")
-        for role, durations in by_role.items():
-            own = readiness.attainment(durations, "role_skill")
-            out[(role, code)] = own if own.learners >= readiness.MIN_LEARNERS and own.proven \
-                else skill if skill.learners >= readiness.MIN_LEARNERS and skill.proven \
-                else fallback
-        out[("*", code)] = skill if skill.learners >= readiness.MIN_LEARNERS and skill.proven \
-            else fallback
-    return out
-
-
-def _history(fit: readiness.Attainment) -> dict[str, Any]:
-    return {"basis": fit.basis, "learners": fit.learners, "proven": fit.proven,
-            "median_days": fit.median_days}
+async def learning_history(session: AsyncSession, skills: list[tuple[str, int]], *,
+                           now: datetime) -> dict[str, list[tuple[str, float, bool]]]:
+    """Per required skill, everyone who took a course teaching it (first completion)
+    and had not proven it before: (role, days from then to the proof or to now,
+    proven)."""
+    return {code: [(role, ((reached or now) - started).total_seconds() / 86400,
+                    reached is not None)
+                   for _, role, started, reached in await repo.learners(session, code, level)]
+            for code, level in skills}
 
 
 async def forecast(session: AsyncSession, code: str, *, today: date, tz: tzinfo,
                    class_size: int) -> schemas.Forecast:
-    from services.training_api.changes import readiness
-
     change = await changes.get(session, code)
     model = await repo.get(session, code)
     assert model is not None
@@ -69,10 +40,9 @@ async def forecast(session: AsyncSession, code: str, *, today: date, tz: tzinfo,
     required = [(s.skill_code, s.level) for s in change.required_skills]
     held = await repo.levels(session, nos, [c for c, _ in required])
     now = datetime.now(UTC)
-    curves = await attainment_curves(session, required, now=now)
+    pairs = await learning_history(session, required, now=now)
     names = await repo.skill_names(session, [c for c, _ in required])
     weeks = weeks_between(today, change.go_live_on)
-    learners: list[readiness.Learner] = []
     skills_out, courses_out, boost_courses = [], [], []
     missing: dict[str, list[str]] = {code: [] for code, _ in required}
     for person in people:
@@ -98,16 +68,17 @@ async def forecast(session: AsyncSession, code: str, *, today: date, tz: tzinfo,
         skills_out.append(schemas.SkillNeed(
             skill_code=skill, skill_name=names.get(skill, skill), level=level,
             employees_below=len(below), started=sum(1 for no in below if no in begun),
-            courses=[t[0] for t in teaching], history=_history(curves[("*", skill)])))
+            courses=[t[0] for t in teaching], history={}))
     roles = {p.employee_no: p.job_role_code for p in people}
-    for no in dict.fromkeys(no for below in missing.values() for no in below):
-        learners.append(readiness.Learner([
-            ((now - started_of[skill][no]).total_seconds() / 86400
-             if no in started_of.get(skill, {}) else None,
-             curves.get((roles[no], skill), curves[("*", skill)]))
-            for skill, _ in required if no in missing[skill]]))
+    learners = [[(roles[no], skill, (now - started_of[skill][no]).total_seconds() / 86400
+                  if no in started_of.get(skill, {}) else None)
+                 for skill, _ in required if no in missing[skill]]
+                for no in dict.fromkeys(no for below in missing.values() for no in below)]
     ready = len(people) - len(learners)
-    points = readiness.curve(ready, learners, len(people), weeks)
+    history, points = await in_worker("forecast", readiness_projection, pairs, learners,
+                                      ready=ready, total=len(people), weeks=weeks)
+    for need in skills_out:
+        need.history = history[need.skill_code]
     projected = points[-1]
     return schemas.Forecast(
         change=change, as_of=today, weeks_to_go_live=weeks, class_size=class_size,

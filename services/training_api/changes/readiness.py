@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from statsmodels.duration.survfunc import SurvfuncRight
@@ -82,3 +83,43 @@ def curve(ready: int, learners: list[Learner], total: int, weeks: int) -> list[f
             expected += chance
         out.append(round(expected / total, 4))
     return out
+
+
+def curves(pairs: dict[str, list[tuple[str, float, bool]]]) -> dict[tuple[str, str], Attainment]:
+    """(role, skill) -> time from the first course to the proof at the level, from each
+    skill's learners as (role, days, proven): the role's own learners when there are
+    enough and one proved it, else the skill's, else every required skill's; ("*", skill)
+    is the skill's curve for roles without learners."""
+    everyone = [(d, p) for rows in pairs.values() for _, d, p in rows]
+    fallback = attainment(everyone, "all")
+
+    def enough(fit: Attainment) -> bool:
+        return fit.learners >= MIN_LEARNERS and fit.proven > 0
+
+    out: dict[tuple[str, str], Attainment] = {}
+    for code, rows in pairs.items():
+        by_role: dict[str, list[tuple[float, bool]]] = {}
+        for role, days, proven in rows:
+            by_role.setdefault(role, []).append((days, proven))
+        skill = attainment([(d, p) for _, d, p in rows], "skill")
+        for role, durations in by_role.items():
+            own = attainment(durations, "role_skill")
+            out[(role, code)] = own if enough(own) else skill if enough(skill) else fallback
+        out[("*", code)] = skill if enough(skill) else fallback
+    return out
+
+
+def project(pairs: dict[str, list[tuple[str, float, bool]]],
+            learners: list[list[tuple[str, str, float | None]]], *, ready: int, total: int,
+            weeks: int) -> tuple[dict[str, dict[str, Any]], list[float]]:
+    """The forecast's numeric part, from plain data (it runs in a worker process): per
+    skill the history its curve comes from (basis, learners, proven, median days), and
+    the readiness curve of ``learners``, each a list of (role, skill, days already spent
+    or None)."""
+    fits = curves(pairs)
+    history = {code: {"basis": fit.basis, "learners": fit.learners, "proven": fit.proven,
+                      "median_days": fit.median_days}
+               for (role, code), fit in fits.items() if role == "*"}
+    people = [Learner([(spent, fits.get((role, skill), fits[("*", skill)]))
+                       for role, skill, spent in missing]) for missing in learners]
+    return history, curve(ready, people, total, weeks)

@@ -127,11 +127,14 @@ class DemandSeries(ReadSchema):
     code: str
     name: str
     history: dict[str, int] = Field(description="YYYY-MM -> completions")
-    method: str
+    method: str = Field(description=(
+        "The method that forecasts the series: holt_winters, simple_smoothing, "
+        "seasonal_naive or naive"))
     forecast: dict[str, float]
     backtest: dict[str, Any] = Field(description=(
-        "origins, forecasts_checked, and MAPE (%) and MASE of the method and of the naive "
-        "forecast"))
+        "origins, forecasts_checked; candidates: MAPE (%) and MASE of each method tried; "
+        "method: the chosen one's; naive: the naive forecast's; chosen_by: backtest or "
+        "history_length"))
 
 
 class DemandReport(ReadSchema):

@@ -12,10 +12,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-from implicit.nearest_neighbours import CosineRecommender
-from scipy.sparse import csr_matrix
-
 from services.training_api.recommendations.ranker import RoleSignals
 
 NEIGHBOURS = 20  # similar courses kept per course
@@ -32,6 +28,12 @@ def neighbours(completions: Mapping[str, Iterable[str]],
                k: int = NEIGHBOURS) -> dict[str, dict[str, float]]:
     """course -> {similar course: cosine similarity}, the ``k`` most similar, from the
     employees x courses matrix of completions."""
+    # imported here, not at the top: they take seconds to load, and the service
+    # should answer before the first model build needs them
+    import numpy as np
+    from implicit.nearest_neighbours import CosineRecommender
+    from scipy.sparse import csr_matrix
+
     codes = sorted({c for done in completions.values() for c in done})
     if len(codes) < 2:
         return {}

@@ -43,21 +43,27 @@ async def complete(gw, no: str, course: str, *days: int) -> None:
 @pytest.fixture(scope="module")
 async def team(gw) -> dict[str, Any]:
     """D: fading A (no training for 120 days after two courses before, a plan overdue,
-    unhappy and unwilling in the survey), steady B, steady but unwilling C, manager M;
-    L trained and left 20 days ago."""
-    manager = uid("M")
+    unhappy and unwilling in the survey), steady B, steady but unwilling C, its heads M
+    (fading as A) and H; L trained and left 20 days ago."""
+    manager, head = uid("M"), uid("H")
     dept = (await create_department(gw, name="热处理车间"))["code"]
     await ok(gw.put(f"/training/v1/departments/{dept}", headers=HR, json={
-        "name": "热处理车间", "manager_employee_nos": [manager]}))
+        "name": "热处理车间", "manager_employee_nos": [manager, head]}))
     role = (await ok(gw.put(f"/training/v1/job-roles/{uid('R')}", headers=HR,
                             json={"name": "热处理工", "family": "production"})))["code"]
     course = (await create_course(gw, title="热处理工艺"))["code"]
     safety = (await create_course(gw, title="热处理安全"))["code"]
     people = {key: uid(f"{key}-") for key in ("A", "B", "C", "L")}
-    for key, no in {**people, "M": manager}.items():
+    for key, no in {**people, "M": manager, "H": head}.items():
         await create_employee(gw, employee_no=no, department=dept, role=role,
                               name=f"员工{key}", hired_on="2023-01-01")
+    # six more at work elsewhere: the top 10% of the eleven holds two, A and M
+    elsewhere = (await create_department(gw, name="装配车间"))["code"]
+    for i in range(6):
+        await create_employee(gw, employee_no=uid(f"F{i}-"), department=elsewhere, role=role,
+                              name=f"员工F{i}", hired_on="2023-01-01")
     await complete(gw, people["A"], course, 150, 120)
+    await complete(gw, manager, course, 150, 120)
     await complete(gw, people["B"], course, 70, 40, 10)
     await complete(gw, people["C"], course, 65, 35, 5)
     await complete(gw, people["L"], course, 200, 100)
@@ -65,12 +71,12 @@ async def team(gw) -> dict[str, Any]:
     await complete(gw, people["B"], safety, 50)
     await ok(gw.put(f"/training/v1/training-plans/{uid('P')}", headers=HR, json={
         "name": "热处理安全", "course_codes": [safety],
-        "employee_nos": [people["A"], people["B"]], "due_on": days_ago(30)[:10]}))
-    await _survey(gw, dept, people)
+        "employee_nos": [people["A"], people["B"], manager], "due_on": days_ago(30)[:10]}))
+    await _survey(gw, dept, {**people, "M": manager})
     await ok(gw.put(f"/training/v1/employees/{people['L']}", headers=HR, json={
         "name": "员工L", "department_code": dept, "job_role_code": role,
         "hired_on": "2023-01-01", "status": "left", "left_on": days_ago(20)[:10]}))
-    return {"dept": dept, "manager": manager, **people}
+    return {"dept": dept, "manager": manager, "head": head, **people}
 
 
 async def _survey(gw, dept: str, people: dict[str, str]) -> None:
@@ -82,7 +88,7 @@ async def _survey(gw, dept: str, people: dict[str, str]) -> None:
             {"code": "satisfaction", "kind": "scale", "text": "满意度"},
             {"code": "continue", "kind": "single_choice", "text": "是否愿意继续参加培训？",
              "options": [{"value": "yes", "label": "愿意"}, {"value": "no", "label": "不愿意"}]}]}))
-    for key, scale, choice in (("A", 1, "no"), ("B", 4, "yes"), ("C", 4, "no")):
+    for key, scale, choice in (("A", 1, "no"), ("B", 4, "yes"), ("C", 4, "no"), ("M", 1, "no")):
         await ok(gw.post(f"/training/v1/surveys/{code}/responses", headers=HR, json={
             "employee_no": people[key], "answered_at": days_ago(20),
             "answers": [{"question": 1, "scale": scale}, {"question": 2, "choice": choice}]}))
@@ -126,7 +132,8 @@ async def test_the_report_ranks_with_reasons_in_chinese(gw, team, run):
     body = r.json()
     assert body["run"]["id"] == run["id"] and body["run"]["model_card"]["method"] == "rules"
     ranked = {i["employee_no"]: i for i in body["items"]}
-    assert set(ranked) == {team[k] for k in ("A", "B", "C", "manager")}  # L left
+    assert set(ranked) == {team[k] for k in ("A", "B", "C", "manager", "head")}  # L left
+    assert ranked[team["manager"]]["level"] == "high"  # as fading as A
     first = body["items"][0]
     assert first["employee_no"] == team["A"] and first["level"] == "high"
     texts = [reason["text"] for reason in first["reasons"]]
@@ -157,6 +164,13 @@ async def test_only_hr_auditors_and_own_managers_read_it_and_every_read_is_audit
     text = r.content.decode("utf-8-sig")
     assert text.startswith("排名,工号,姓名") and "已 120 天未参加任何培训" in text
     assert "参与度下降规则" in text
+    # never themself, never a fellow head of the department: A, B and C
+    assert team["manager"] not in text and team["head"] not in text and team["A"] in text
+    shown = (await gw.get(REPORT, headers=own)).json()["items"]
+    assert {i["employee_no"] for i in shown} == {team[k] for k in ("A", "B", "C")}
+    as_hr = (await gw.get(REPORT, headers=auth(team["B"], "hr_admin"),
+                          params={"department": team["dept"]})).json()["items"]
+    assert team["B"] not in {i["employee_no"] for i in as_hr} and len(as_hr) == 4
     assert (await gw.get(REPORT, headers=AUDITOR, params={"department": team["dept"]})
             ).status_code == 200
     other = auth("M-OTHER", "manager", departments=(uid("D"),))
@@ -170,9 +184,10 @@ async def test_only_hr_auditors_and_own_managers_read_it_and_every_read_is_audit
 
     reads = (await gw.get(f"{REPORT}/reads", headers=AUDITOR, params={"limit": 50})).json()
     mine = [x for x in reads["items"] if x["reader"] == team["manager"]]
-    assert mine and mine[0]["format"] == "csv" and mine[0]["roles"] == ["manager"]
-    assert mine[0]["department_code"] == team["dept"] and mine[0]["employees_shown"] == 4
-    assert mine[0]["run_id"] == run["id"] and mine[0]["request_id"]
+    assert [x["format"] for x in mine] == ["json", "csv"]  # newest first
+    assert mine[1]["roles"] == ["manager"] and mine[1]["employees_shown"] == 3
+    assert mine[1]["department_code"] == team["dept"]
+    assert mine[1]["run_id"] == run["id"] and mine[1]["request_id"]
     assert any(x["reader"] == "AUD01" for x in reads["items"])
     assert_problem(await gw.get(f"{REPORT}/reads", headers=own), 403)
 
@@ -190,7 +205,8 @@ async def test_the_weekly_digest_reaches_the_managers_feed(gw, stack, team, run)
     digests = (await gw.get("/training/v1/attrition-risk/digests", headers=HR)).json()
     ours = [d for d in digests["items"] if d["department_code"] == team["dept"]]
     assert len(ours) == 1 and team["A"] in ours[0]["new"] and ours[0]["managers"] == [
-        team["manager"]]
+        team["manager"], team["head"]]
+    assert team["manager"] not in ours[0]["high_risk"]  # high, but a head of it
     feed_url = f"/points/v1/accounts/{team['manager']}/notifications"
     deadline = asyncio.get_running_loop().time() + 30
     while True:
@@ -204,6 +220,40 @@ async def test_the_weekly_digest_reaches_the_managers_feed(gw, stack, team, run)
         await asyncio.sleep(0.2)
     assert len(found) == 1 and found[0]["title"].startswith("热处理车间：本周新增")
     assert "员工A（" in found[0]["body"] and team["A"] in found[0]["data"]["employee_nos"]
+
+
+async def test_a_failed_weekly_run_is_started_again_at_the_next_check(stack, run,
+                                                                   monkeypatch):
+    """The first check of a week may meet an empty database (a first start) or points_api
+    down: its run fails, and the week's run must not be given up for it."""
+    from sqlalchemy import delete
+
+    from services.training_api.attrition import digest
+    from services.training_api.attrition.models import AttritionRun
+
+    engine = create_engine(stack.database_url("training"), pool_size=2, max_overflow=0)
+    app = SimpleNamespace(state=SimpleNamespace(
+        sessionmaker=make_sessionmaker(engine),
+        settings=Settings(database_url=stack.database_url("training"))))
+    later = datetime.now(UTC) + timedelta(days=400)  # a week no run has finished in
+    started: list[str] = []
+
+    async def start(app: Any, *, horizon: int, actor: str) -> None:
+        started.append(actor)
+
+    monkeypatch.setattr(digest.risk_runs, "start", start)
+    failed = AttritionRun(status="failed", horizon_months=3, as_of=later.date(),
+                          requested_by=digest.SYSTEM, started_at=later, heartbeat_at=later,
+                          finished_at=later, error="points_api unavailable")
+    try:
+        async with app.state.sessionmaker() as session, session.begin():
+            session.add(failed)
+        await weekly_digest(app, today=later.date())
+        assert started == [digest.SYSTEM]
+    finally:
+        async with app.state.sessionmaker() as session, session.begin():
+            await session.execute(delete(AttritionRun).where(AttritionRun.id == failed.id))
+        await engine.dispose()
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "status"), [

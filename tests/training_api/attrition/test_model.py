@@ -109,3 +109,18 @@ def test_indicators_of_one_employee():
     # E2 left on 20 May: in no snapshot after it; E3 left on an unknown day: in none
     assert set(panel["employee_no"]) == {"E1"}
     assert model.label(panel, 3).sum() == 0
+
+
+def test_a_plant_without_history_is_ranked_by_the_rules_not_failed():
+    """The first weekly run meets an empty database (or one with employees and no
+    training yet): the run ends with the rules and says why, instead of failing."""
+    from services.training_api.attrition.ranking import rank
+
+    limits = {"min_train_leavers": 30, "min_holdout_leavers": 10, "share": 0.1}
+    empty = rank({}, horizon=3, as_of=TODAY, floor=date(2023, 12, 5), **limits)
+    assert empty["method"] == "rules" and empty["rows"] == []
+    assert "离职样本不足" in empty["card"]["refused"]
+    assert empty["card"]["training_window"] is None
+    staff = {"employees": [("E1", "D", "/D/", date(2024, 1, 1), None, "active")]}
+    found = rank(staff, horizon=3, as_of=TODAY, floor=date(2023, 12, 5), **limits)
+    assert found["method"] == "rules" and [r["employee_no"] for r in found["rows"]] == ["E1"]

@@ -6,6 +6,7 @@ input."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -128,13 +129,33 @@ async def test_the_demand_report_shows_its_backtest_beside_the_forecast(gw, plan
     body = r.json()
     (series,) = [s for s in body["series"] if s["code"] == plant["course"]]
     assert sum(series["history"].values()) == 6 and len(series["forecast"]) == 3
-    assert set(series["backtest"]) == {"origins", "forecasts_checked", "method", "naive"}
+    assert set(series["backtest"]) == {"origins", "forecasts_checked", "method", "naive",
+                                       "candidates", "chosen_by"}
+    # under seven months of history: nothing to backtest on, the method of the length
+    assert series["backtest"]["chosen_by"] == "history_length"
     assert body["overall"]["series"] == len(body["series"])
     by_skill = (await gw.get("/training/v1/reports/training-demand", headers=HR, params={
         "department": plant["dept"], "by": "skill", "horizon": 2})).json()
     assert [s["code"] for s in by_skill["series"]] == [plant["skill"]]
     own = auth("MGR", "manager", departments=(plant["dept"],))
     assert (await gw.get("/training/v1/reports/training-demand", headers=own)).status_code == 200
+
+
+def mapped_files(pid: int) -> str:
+    """What a process has loaded: its memory map (a compiled module shows there)."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+async def test_the_numeric_work_runs_outside_the_service_process(stack, gw, plant, change):
+    """The Kaplan-Meier curves and the smoothing run in a worker process: statsmodels
+    is never loaded into training_api's own process, so its requests never wait for
+    them."""
+    for path, params in ((f"/training/v1/changes/{change}/forecast", {}),
+                         ("/training/v1/reports/training-demand", {"by": "skill"})):
+        assert (await gw.get(path, headers=HR, params=params)).status_code == 200
+    (service,) = [p for p in stack.processes if p.service == "training"]
+    assert service.proc is not None
+    assert "/statsmodels/" not in mapped_files(service.proc.pid)
 
 
 async def test_who_may_do_what(gw, plant, change):

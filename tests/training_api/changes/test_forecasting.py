@@ -24,14 +24,41 @@ def test_a_long_seasonal_history_is_smoothed_with_its_season_and_beats_naive():
     assert test["origins"] == 4 and test["forecasts_checked"] == 3 + 3 + 2 + 1
     assert test["method"]["mase"] < test["naive"]["mase"]
     assert test["method"]["mape"] < test["naive"]["mape"]
+    assert set(test["candidates"]) == {"naive", "seasonal_naive", "simple_smoothing",
+                                       "holt_winters"}
+    assert all(test["method"]["mase"] <= c["mase"] for c in test["candidates"].values())
+
+
+def test_the_method_with_the_smaller_backtest_error_forecasts_each_series():
+    rng = np.random.default_rng(0)
+    level = [max(0.0, v) for v in rng.normal(30, 6, 15)]  # noise around a level
+    found = demand.forecast(level, horizon=3)
+    test = found.backtest
+    assert found.method == "simple_smoothing" and test["chosen_by"] == "backtest"
+    assert set(test["candidates"]) == {"naive", "simple_smoothing"}
+    assert test["method"] == test["candidates"]["simple_smoothing"]
+    assert test["method"]["mase"] < test["naive"]["mase"]
+
+    rng = np.random.default_rng(3)
+    walk = [max(0.0, v) for v in 30 + np.cumsum(rng.normal(0, 5, 14))]  # a random walk
+    found = demand.forecast(walk, horizon=3)
+    test = found.backtest
+    assert found.method == "naive" and found.values == [round(walk[-1], 1)] * 3
+    assert test["method"] == test["naive"]
+    assert test["candidates"]["simple_smoothing"]["mase"] > test["naive"]["mase"]
+
+    seasonal = demand.forecast(seasonal_series(20), horizon=3)  # a year behind every origin
+    assert seasonal.method == "seasonal_naive"
+    assert set(seasonal.backtest["candidates"]) == {"naive", "seasonal_naive",
+                                                    "simple_smoothing"}
 
 
 def test_shorter_histories_fall_back_as_documented():
-    assert demand.forecast(seasonal_series(12), horizon=2).method == "simple_smoothing"
     assert demand.forecast([3, 5, 4], horizon=2).method == "naive"
+    assert demand.forecast([3, 5, 4], horizon=2).backtest["chosen_by"] == "history_length"
     assert demand.forecast([3, 5, 4], horizon=2).values == [4.0, 4.0]
     flat = demand.forecast([0.0] * 14 + [5.0] * 0, horizon=3)
-    assert flat.method == "seasonal_naive" and flat.values == [0.0, 0.0, 0.0]
+    assert flat.method == "naive" and flat.values == [0.0, 0.0, 0.0]
     assert flat.backtest["method"]["mape"] is None  # no month had completions
     assert demand.seasonal_naive(np.arange(13.0), 2).tolist() == [1.0, 2.0]
 

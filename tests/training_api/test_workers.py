@@ -1,0 +1,51 @@
+"""The worker processes numeric work runs in (services/training_api/workers.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from services.training_api import workers
+
+
+async def test_the_forecast_worker_stays_and_a_dead_one_is_replaced():
+    first = await workers.in_worker("forecast", os.getpid)
+    assert first != os.getpid() and await workers.in_worker("forecast", os.getpid) == first
+    with pytest.raises(ValueError):  # the function's own error, raised here
+        await workers.in_worker("forecast", int, "not a number")
+    with pytest.raises(BrokenProcessPool):
+        await workers.in_worker("forecast", os.kill, first, signal.SIGKILL)
+    second = await workers.in_worker("forecast", os.getpid)
+    assert second not in (first, os.getpid())
+
+
+async def test_a_risk_run_gets_a_process_of_its_own():
+    first = await workers.in_worker("attrition", os.getpid)
+    assert await workers.in_worker("attrition", os.getpid) not in (first, os.getpid())
+
+
+def test_the_worker_ends_with_the_service_process():
+    code = ("import asyncio, os\n"
+            "from services.training_api.workers import in_worker\n"
+            "print(asyncio.run(in_worker('forecast', os.getpid)), flush=True)\n"
+            "import time; time.sleep(600)\n")
+    service = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert service.stdout is not None
+    worker = int(service.stdout.readline())
+    service.kill()
+    service.wait()
+    deadline = time.monotonic() + 60  # a bound on the wait, not a measure
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    pytest.fail("the worker outlived the service process")
