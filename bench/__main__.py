@@ -20,6 +20,7 @@ from bench import (
     employees,
     history,
     leaderboard,
+    recommendations,
     redemptions,
     service_auth,
     supervision,
@@ -32,7 +33,8 @@ BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "leaderboard": leaderboard.run, "dashboard": dashboard.run,
               "whatif": whatif.run, "backup": backup.run,
               "history": history.run, "service_auth": service_auth.run,
-              "supervision": supervision.run, "demand": demand.run}
+              "supervision": supervision.run, "demand": demand.run,
+              "recommendations": recommendations.run}
 # measured in-process: no system is started for them alone
 STANDALONE = {"service_auth", "demand"}
 

@@ -141,6 +141,7 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     matched: int  # responses whose body contained BENCH_MATCH
+    p95_ms: float = float("nan")
 
 
 @dataclass
@@ -208,22 +209,26 @@ def _parse(out: str) -> WrkResult:
     value, unit = float(done.group(2)), done.group(3)
     seconds = value / 1000 if unit == "ms" else value * 60 if unit == "m" else value
     matched = re.search(r"bench matched (\d+)", out)
+    p95 = re.search(r"bench p95 (\d+)", out)
     return WrkResult(
         requests=int(done.group(1)), seconds=seconds,
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        p50_ms=ms("50%"), p99_ms=ms("99%"), matched=int(matched.group(1)) if matched else 0)
+        p50_ms=ms("50%"), p99_ms=ms("99%"), matched=int(matched.group(1)) if matched else 0,
+        p95_ms=int(p95.group(1)) / 1000 if p95 else float("nan"))
 
 
 def measure(label: str, url: str, *, roots: dict[str, list[int]], script: str,
             expect: int, env: dict[str, str] | None = None,
             headers: dict[str, str] | None = None,
-            settle: Callable[[], None] | None = None) -> Run:
+            settle: Callable[[], None] | None = None,
+            connections: int = WRK_CONNECTIONS) -> Run:
     """A wrk run and the CPU its requests cost each process group. ``settle`` waits
     for work the requests left behind (events still in an outbox), which belongs to
     them, before the second CPU reading."""
     idle = idle_rates(roots)
     before, started = cpu_seconds(roots), time.monotonic()
-    result = wrk(url, script=script, expect=expect, env=env, headers=headers)
+    result = wrk(url, script=script, expect=expect, env=env, headers=headers,
+                 connections=connections)
     if settle is not None:
         settle()
     after, elapsed = cpu_seconds(roots), time.monotonic() - started

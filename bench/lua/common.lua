@@ -5,8 +5,8 @@
 -- BENCH_RUN (hex digits unique to this run), BENCH_MATCH (optional: count the answers
 -- whose body contains it), BENCH_TOKENS (optional: bearer tokens separated by commas,
 -- used in turn, so that the load comes from as many clients as there are tokens).
--- done() prints "bench unexpected N ..." and "bench matched N" for bench/harness.py,
--- which fails the run when N > 0.
+-- done() prints "bench unexpected N ...", "bench matched N" and "bench p95 MICROSECONDS"
+-- for bench/harness.py, which fails the run when N > 0.
 
 local threads = {}
 thread_no = 0      -- set per thread by setup(); global, so that thread:set reaches it
@@ -68,4 +68,5 @@ function done(summary, latency, requests)
   end
   io.write(string.format("bench unexpected %d%s\n", bad, first))
   io.write(string.format("bench matched %d\n", hits))
+  io.write(string.format("bench p95 %d\n", latency:percentile(95)))
 end
