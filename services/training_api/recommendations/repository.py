@@ -284,11 +284,12 @@ async def role_signal(session: AsyncSession, role_code: str) -> RecommendationRo
 async def all_neighbours(session: AsyncSession) -> dict[str, dict[str, float]]:
     rows = await session.execute(select(RecommendationNeighbour.course_code,
                                         RecommendationNeighbour.neighbours))
-    return dict(rows.tuples().all())
+    return {code: n for code, n in rows.all()}
 
 
 async def all_skill_names(session: AsyncSession) -> dict[str, str]:
-    return dict((await session.execute(select(Skill.code, Skill.name))).tuples().all())
+    rows = await session.execute(select(Skill.code, Skill.name))
+    return {code: name for code, name in rows.all()}
 
 
 async def settings_row(session: AsyncSession) -> RecommendationSetting | None:
