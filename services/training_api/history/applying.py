@@ -34,6 +34,7 @@ from services.training_api.practicals.service import practicals
 from services.training_api.skill_levels.schemas import SkillLevelCreate
 from services.training_api.skill_levels.service import skill_levels
 from shared.auth import Principal
+from shared.identity import canonical_employee_no
 
 KIND_SERVICES: dict[str, FactKind[Any, Any]] = {
     "course": completions, "exam": exam_attempts, "practical": practicals,
@@ -110,6 +111,16 @@ def fact_data(row: HistoryRow) -> BaseModel:
                             held_since=row.occurred_at)
 
 
+def _about_the_importer(row: HistoryRow, ctx: ImportContext) -> str | None:
+    """Nobody pays themselves: a record about the importer would earn them points
+    (replay) or post their opening balance (opening), as a recording about yourself
+    or an adjustment of your own account would; another HR administrator imports it."""
+    if row.employee_no == canonical_employee_no(ctx.importer):
+        return ("a record about yourself, the importer: records about yourself are "
+                "imported by another HR administrator")
+    return None
+
+
 def _after_cut_over(row: HistoryRow, ctx: ImportContext) -> str | None:
     if ctx.mode == "opening" and row.occurred_at.date() > ctx.cut_over:
         return (f"dated {row.occurred_at.date().isoformat()}, after the cut-over date "
@@ -126,7 +137,8 @@ async def apply_chunk(session: AsyncSession, rows: list[HistoryRow], *, ctx: Imp
     await catalogue.add_employees(session, {r.employee_no for r in rows})
     valid = []
     for row in rows:
-        problem = catalogue.problem(row) or _after_cut_over(row, ctx)
+        problem = (catalogue.problem(row) or _about_the_importer(row, ctx)
+                   or _after_cut_over(row, ctx))
         if problem:
             result.rejected.append(RowError(row.line, row.legacy_id, row.employee_no, problem))
         else:

@@ -33,6 +33,7 @@ from services.training_api.employees.importing import (
     _xlsx_records,
     data_records,
 )
+from shared.identity import canonical_employee_no
 
 MAX_ROWS = 200_000
 LEGACY_ID_MAX_LENGTH = 100
@@ -366,7 +367,7 @@ def _moment_from_text(text: str) -> datetime:
 
 
 def _parse_employee_no(value: Any, **_: Any) -> str:
-    return _parse_code(value, kind="employee_no")
+    return canonical_employee_no(_parse_code(value, kind="employee_no"))
 
 
 def _parse_code_cell(value: Any) -> str:

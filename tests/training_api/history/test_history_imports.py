@@ -228,3 +228,31 @@ async def test_imports_are_listed_newest_first(gw):
     page2 = await gw.get(IMPORTS, headers=HR,
                          params={"limit": 1, "cursor": r.json()["next_cursor"]})
     assert page2.json()["items"][0]["id"] == first["id"]
+
+
+async def test_nobody_imports_their_own_history(gw):
+    """An HR administrator's import rejects the rows about themselves, in either mode
+    and however their number is written (they would earn or open their own points);
+    another HR administrator imports them."""
+    p = await history_plant(gw)
+    e0, e1 = p["employees"]
+    x = p["prefix"]
+    rows = [[f"{x}-1", e0.lower(), "课程完成", "2021-03-05", p["course"], "", "", "", "", "",
+             100000, ""],
+            [f"{x}-2", e1, "课程完成", "2021-03-05", p["course"], "", "", "", "", "", 16, ""]]
+    myself = auth(e0.lower(), "hr_admin")
+    for mode, cut_over in (("opening", "2025-12-31"), ("replay", None)):
+        params = {"mode": mode, **({"cut_over": cut_over} if cut_over else {})}
+        r = await start(gw, csv_file(rows[:1]), headers=myself, **params)
+        assert r.status_code == 202, r.text
+        job = await finished(gw, r.json())
+        assert job["status"] == "done", job["error"]
+        assert (job["counts"]["created"], job["counts"]["rejected"]) == (0, 1), mode
+        rejected = (await gw.get(job["links"]["rejected_rows"], headers=HR)).json()["items"]
+        assert rejected[0]["employee_no"] == e0
+        assert "about yourself, the importer" in rejected[0]["reason"]
+    assert await entries(gw, e0) == []
+    # another HR administrator imports them; a number in lower case is the employee's
+    job = await run_import(gw, csv_file(rows), mode="opening", cut_over="2025-12-31")
+    assert (job["counts"]["created"], job["counts"]["rejected"]) == (2, 0)
+    assert [e["points"] for e in await entries(gw, e0)] == [100000]
