@@ -29,7 +29,8 @@ def bomb() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("path", ["/training/v1/employee-imports", "/training/v1/kpi-imports"])
+@pytest.mark.parametrize("path", ["/training/v1/employee-imports", "/training/v1/kpi-imports",
+                                  "/training/v1/history-imports"])
 async def test_a_workbook_that_expands_too_much_is_refused_at_once(gw, path):
     content = bomb()
     assert len(content) < 200_000

@@ -58,7 +58,8 @@ async def start_history_import(
     job = await history_imports.start(
         session, content=content, filename=file.filename or "upload", mode=mode,
         cut_over_on=cut_over, dry_run=dry_run, actor=principal.sub,
-        tz=request.app.state.settings.tz)
+        tz=request.app.state.settings.tz,
+        parse_seconds=request.app.state.settings.import_parse_seconds)
     response.headers["Location"] = job.links["status"]
     background.add_task(request.app.state.jobs.wake)  # after the commit: start at once
     return job

@@ -3,7 +3,6 @@ progress, its rejected rows and its reconciliation report."""
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import uuid
 from datetime import date, datetime, tzinfo
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.db import kit_tables
 from services.training_api.employees.errors import ImportFileRejected
-from services.training_api.employees.importing import ImportFileError
+from services.training_api.employees.uploads import parse_upload
 from services.training_api.history import repository as repo
 from services.training_api.history.errors import (
     HistoryImportNotFound,
@@ -52,11 +51,7 @@ def _check_options(mode: str, cut_over_on: date | None, *, today: date) -> None:
             FieldError(pointer="#/cut_over", detail="must be today or earlier")])
 
 
-def _check_header(content: bytes, filename: str, mode: str) -> None:
-    try:
-        columns = read_header(content, filename)
-    except ImportFileError as exc:
-        raise ImportFileRejected(str(exc)) from exc
+def _check_columns(columns: Any, mode: str) -> None:
     if mode == "opening" and "points" not in columns:
         raise ImportFileRejected("opening balances are the legacy points of the records: the "
                                  "file needs a points column (积分, points)")
@@ -111,11 +106,14 @@ def _counts(progress: dict[str, Any]) -> Counts:
 class HistoryImportService:
     async def start(self, session: AsyncSession, *, content: bytes, filename: str, mode: str,
                     cut_over_on: date | None, dry_run: bool, actor: str,
-                    tz: tzinfo) -> HistoryImport:
-        """Check the options and the header, store the file and queue the job."""
+                    tz: tzinfo, parse_seconds: float) -> HistoryImport:
+        """Check the options and the header (read in a child process within
+        ``parse_seconds``, as every upload is: a workbook that expands too far is 413),
+        store the file and queue the job."""
         today = datetime.now(tz).date()
         _check_options(mode, cut_over_on, today=today)
-        await asyncio.to_thread(_check_header, content, filename, mode)
+        _check_columns(await parse_upload(read_header, content, filename,
+                                          seconds=parse_seconds), mode)
         params = {"mode": mode, "dry_run": dry_run, "filename": filename,
                   "cut_over_on": cut_over_on.isoformat() if cut_over_on else None,
                   "today": today.isoformat()}
