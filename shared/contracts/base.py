@@ -25,7 +25,9 @@ def visible_text(value: str) -> str:
     """Refuse invisible format characters in a name people see: bidirectional
     overrides (U+202E turns "张伟" into something that reads differently on a
     leaderboard), zero-width characters, a byte-order mark, and control
-    characters. Free text (notes, feedback) may keep them; names may not."""
+    characters. Free text (a note's body, feedback) may keep them; names and titles
+    people see (employees, departments, courses, plans, surveys, rules, honours,
+    reward items) may not."""
     for char in value:
         if unicodedata.category(char) in ("Cf", "Cc"):
             raise ValueError(f"must not contain the invisible character U+{ord(char):04X} "

@@ -4,13 +4,14 @@ import base64
 import json
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
 from shared.settings import DEV_JWT_SECRET
 from tests.conftest import auth
-from tests.factories import create_org, uid
+from tests.factories import create_employee, create_org, uid
 
 URL = "/training/v1/departments"
 
@@ -208,3 +209,48 @@ async def test_display_names_refuse_invisible_characters(gw, hr):
     r = await gw.put(f"/training/v1/departments/{uid('D')}", headers=hr,
                      json={"name": "焊装\u2066车间"})
     assert r.status_code == 422
+
+
+async def test_titles_people_see_refuse_invisible_characters(gw, hr):
+    """Course, exam, plan, survey, note, rule, honour and points-mix titles are shown
+    to employees as names are: a bidi override or a zero-width character is 422 with
+    the field named, like a name's."""
+    org = await create_org(gw)
+    employee = await create_employee(gw, department=org["department"]["code"],
+                                     role=org["role"]["code"])
+    no, bad = employee["employee_no"], "设备\u202e操作"
+    today = datetime.now(UTC)
+    rule = (await gw.get("/points/v1/rule-sets/1", headers=hr)).json()["rules"][0]
+    honours = (await gw.get("/points/v1/honours/settings", headers=hr)).json()
+    mix = {"categories": {"participation": {"target_percent": 35, "tolerance_percent": 5},
+                          "outcome": {"target_percent": 55, "tolerance_percent": 5},
+                          "growth": {"target_percent": 10, "tolerance_percent": 3}},
+           "sources": [{"label": bad, "rule_ids": ["practical.passed"], "min_percent": 20}]}
+    sends = [
+        ("PUT", f"/training/v1/courses/{uid('C')}", hr, "#/title", {
+            "title": bad, "format": "online", "difficulty": "basic", "class_hours": "2",
+            "teaches": [], "tags": []}),
+        ("PUT", f"/training/v1/exams/{uid('X')}", hr, "#/title", {
+            "course_code": uid("C"), "title": "\u200b结业考试", "pass_score": 60}),
+        ("PUT", f"/training/v1/training-plans/{uid('PL')}", hr, "#/name", {
+            "name": "\ufeff补训计划", "course_codes": [uid("C")], "employee_nos": [no],
+            "due_on": (today + timedelta(days=30)).date().isoformat()}),
+        ("PUT", f"/training/v1/surveys/{uid('SV')}", hr, "#/title", {
+            "title": bad, "kind": "satisfaction", "opens_at": today.isoformat(),
+            "audience": {"department_code": org["department"]["code"]},
+            "questions": [{"code": "fairness", "kind": "scale", "text": "满意度"}]}),
+        ("POST", "/training/v1/notes", auth(no, "employee"), "#/title", {
+            "employee_no": no, "title": bad, "body": "步骤",
+            "shared_at": (today - timedelta(minutes=5)).isoformat()}),
+        ("POST", "/points/v1/rule-sets", hr, "#/rules/0/name", {
+            "rules": [{**rule, "name": bad}]}),
+        ("PUT", "/points/v1/honours/settings", hr, "#/monthly/title", {
+            **honours, "monthly": {**honours["monthly"], "title": bad}}),
+        ("PUT", "/points/v1/points-mix/targets", hr, "#/sources/0/label", mix),
+    ]
+    for method, path, headers, pointer, body in sends:
+        r = await gw.request(method, path, headers=headers, json=body)
+        assert r.status_code == 422, (path, r.text)
+        errors = r.json()["errors"]
+        assert [e["pointer"] for e in errors] == [pointer], (path, errors)
+        assert "invisible character U+" in errors[0]["detail"], path

@@ -11,11 +11,12 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from services.points_api.rules.schemas import RULE_ID_PATTERN, Category
-from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.base import ReadSchema, Schema, VisibleText
 
 Percent = Annotated[int, Field(ge=0, le=100)]
 RuleId = Annotated[str, StringConstraints(pattern=RULE_ID_PATTERN)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+                 VisibleText]
 Status = Literal["ok", "below", "above"]
 
 

@@ -19,7 +19,7 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
 
-from shared.contracts.base import Schema
+from shared.contracts.base import Schema, VisibleText
 from shared.contracts.training_events import CourseDifficulty, CourseFormat
 
 RULE_ID_PATTERN = r"^[a-z0-9_.-]{1,64}$"
@@ -149,7 +149,7 @@ class StreakCondition(Schema):
 
 class Rule(Schema):
     id: str = Field(pattern=RULE_ID_PATTERN, description="Stable code, kept across versions")
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, VisibleText] = Field(min_length=1, max_length=200)
     event_type: str
     category: Category
     filters: RuleFilters = Field(default_factory=RuleFilters)

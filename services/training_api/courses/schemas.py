@@ -7,10 +7,11 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from services.training_api.org.schemas import Code, RoleFamily
-from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.base import ReadSchema, Schema, VisibleText
 from shared.contracts.training_events import CourseDifficulty, CourseFormat
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 VisibleText]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 CoursePoints = Annotated[int, Field(ge=0, le=100_000)]
 ClassHours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
-from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.base import ReadSchema, Schema, VisibleText
 from shared.contracts.points import PointsOutcome
 from shared.identity import EmployeeNo
 
@@ -44,7 +44,8 @@ def scaled(places: int) -> AfterValidator:
 # stored in UTC, so that a response echoes what a later read returns
 OccurredAt = Annotated[AwareDatetime, AfterValidator(_plausible_time)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                     VisibleText]
 
 
 class PointsFeedback(ReadSchema):

@@ -7,10 +7,11 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from services.training_api.org.schemas import Code
 from services.training_api.reports.schemas import PeriodOut, ScopeOut
-from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.base import ReadSchema, Schema, VisibleText
 from shared.identity import EmployeeNo
 
-PlanName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+PlanName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                    VisibleText]
 PlanDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 
 

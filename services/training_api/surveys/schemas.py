@@ -7,14 +7,15 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from services.training_api.org.schemas import Code, RoleFamily
 from services.training_api.reports.schemas import PeriodOut, ScopeOut
-from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.base import ReadSchema, Schema, VisibleText
 from shared.identity import EmployeeNo
 
 SurveyKind = Literal["satisfaction", "training_needs", "general"]
 QuestionKind = Literal["single_choice", "scale", "text"]
 Preference = Literal["format", "length", "time_of_day"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 VisibleText]
 OptionValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
 
 
