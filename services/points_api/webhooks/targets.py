@@ -116,9 +116,12 @@ def _checked(host: str, addresses: Iterable[IPAddress], allowed: Sequence[Networ
     for address in addresses:
         reason = refusal(address, allowed)
         if reason is not None:
-            shown = host if host == str(address) else f"{host} ({address})"
-            raise TargetRefused(f"{shown} is not a public address ({reason}); webhooks go to "
-                                "public addresses or to ranges the operator allows")
+            # a name's answer is not repeated: the check must not tell a subscriber
+            # what the internal network's names resolve to
+            shown = (f"{host} is not a public address" if host == str(address)
+                     else f"{host} resolves to an address that is not public")
+            raise TargetRefused(f"{shown} ({reason}); webhooks go to public addresses or to "
+                                "ranges the operator allows")
     return addresses[0]
 
 

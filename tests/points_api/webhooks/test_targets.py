@@ -48,6 +48,17 @@ async def test_inward_addresses_are_refused_in_every_spelling(gw, stack, url):
     assert [e["pointer"] for e in r.json()["errors"]] == ["#/url"]
 
 
+async def test_a_refused_name_does_not_tell_what_it_resolves_to(gw):
+    """The answer names the kind of address, not the address: subscribing is no way to
+    look up the internal network's names."""
+    r = await gw.post(WEBHOOKS, headers=HR, json={"url": "http://localhost:9/",
+                                                  "event_types": ["*"]})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert "localhost resolves to an address that is not public (loopback)" in detail
+    assert "127.0.0.1" not in detail and "::1" not in detail
+
+
 async def test_a_name_that_does_not_resolve_cannot_be_judged_and_is_refused(gw):
     r = await gw.post(WEBHOOKS, headers=HR, json={
         "url": "http://metadata.google.internal/computeMetadata/v1/", "event_types": ["*"]})
@@ -97,8 +108,9 @@ async def test_each_delivery_checks_the_address_again(gw, points_db, receivers):
 ])
 async def test_every_address_a_name_resolves_to_must_be_public(monkeypatch, answers, reason):
     monkeypatch.setattr(socket, "getaddrinfo", _resolver(answers))
-    with pytest.raises(TargetRefused, match=reason):
+    with pytest.raises(TargetRefused, match=reason) as refused:
         await vet("https://hooks.example.com/in", allowed=[], within=2)
+    assert not any(address in str(refused.value) for address in answers)
 
 
 async def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch):
