@@ -305,18 +305,21 @@ def attrition_risk(doc: dict[str, Any]) -> list[Table]:
 
 
 def training_demand(doc: dict[str, Any]) -> list[Table]:
-    """Each series' forecast beside its backtest and the naive forecast's."""
+    """Each series' forecast, the onboarding of planned hires over the forecast months,
+    its backtest and the naive forecast's."""
     months = list(doc["series"][0]["forecast"]) if doc["series"] else []
     rows = [[s["code"], s["name"], s["method"], *[s["forecast"][m] for m in months],
-             s["backtest"]["method"]["mase"], s["backtest"]["naive"]["mase"],
-             s["backtest"]["method"]["mape"], s["backtest"]["naive"]["mape"]]
+             sum(s.get("onboarding", {}).values()), s["backtest"]["method"]["mase"],
+             s["backtest"]["naive"]["mase"], s["backtest"]["method"]["mape"],
+             s["backtest"]["naive"]["mape"]]
             for s in doc["series"]]
     o = doc["overall"]
     return [Table(f"{TITLES['training-demand']} · {doc.get('department_code') or '全公司'} · "
                   f"按{'课程' if doc['by'] == 'course' else '技能'} · 历史 "
                   f"{doc['months_of_history']} 个月",
-                  ["代码", "名称", "方法", *months, "MASE", "朴素MASE", "MAPE%", "朴素MAPE%"],
-                  rows, [["平均", None, None, *[None] * len(months), o["method_mase"],
+                  ["代码", "名称", "方法", *months, "新员工入职", "MASE", "朴素MASE", "MAPE%",
+                   "朴素MAPE%"],
+                  rows, [["平均", None, None, *[None] * len(months), None, o["method_mase"],
                           o["naive_mase"], o["method_mape"], o["naive_mape"]]])]
 
 

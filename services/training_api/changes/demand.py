@@ -117,7 +117,7 @@ def candidates(history: np.ndarray) -> dict[str, Callable[[np.ndarray, int], np.
     out: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {"naive": naive}
     if shortest >= SEASON:
         out["seasonal_naive"] = seasonal_naive
-    if np.ptp(history) > 0:
+    if len(history) and np.ptp(history) > 0:
         out["simple_smoothing"] = simple_smoothing
         if shortest >= MIN_SEASONAL:
             out["holt_winters"] = holt_winters

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.training_api.changes import repository as repo
 from services.training_api.changes import schemas
 from services.training_api.changes.compute import demand_forecasts
+from services.training_api.changes.hires import onboarding
 from services.training_api.reports.period import local_midnight, next_month
 from services.training_api.reports.scope import ReportScope
 from services.training_api.workers import in_worker
@@ -27,7 +28,8 @@ def _months(first: date, count: int) -> list[date]:
 async def demand_report(session: AsyncSession, *, by: str, scope: ReportScope, horizon: int,
                         today: date, tz: tzinfo) -> schemas.DemandReport:
     """History: the complete months up to the last (at most 36, from the first month
-    with a completion); forecast: the current month and the ones after it."""
+    with a completion); forecast: the current month and the ones after it; onboarding:
+    the planned hires starting in those months who will need the skill or course."""
     this_month = today.replace(day=1)
     first = date(this_month.year - HISTORY_MONTHS // 12, this_month.month, 1)
     rows = await repo.monthly_completions(
@@ -43,11 +45,23 @@ async def demand_report(session: AsyncSession, *, by: str, scope: ReportScope, h
     for code, name, month, n in rows:
         counts.setdefault(code, {})[month] = n
         names[code] = name
+    hires, hire_names, planned = await onboarding(
+        session, by=by, months=_months(this_month, horizon),
+        department_path=scope.department_path)
+    for code, name in hire_names.items():  # a skill or course new hires need, never taken
+        counts.setdefault(code, {})
+        names.setdefault(code, name)
     series, overall = await in_worker("forecast", demand_forecasts, counts, keys, horizon)
-    items = [schemas.DemandSeries(
-        code=code, name=names[code], history={k: counts[code].get(k, 0) for k in keys},
-        method=found["method"], forecast=dict(zip(ahead, found["values"], strict=True)),
-        backtest=found["backtest"]) for code, found in sorted(series.items())]
+    items = []
+    for code, found in sorted(series.items()):
+        joining = {k: hires.get(code, {}).get(k, 0) for k in ahead}
+        items.append(schemas.DemandSeries(
+            code=code, name=names[code], history={k: counts[code].get(k, 0) for k in keys},
+            method=found["method"], forecast=dict(zip(ahead, found["values"], strict=True)),
+            onboarding=joining,
+            total={k: round(v + joining[k], 1) for k, v in zip(ahead, found["values"],
+                                                                 strict=True)},
+            backtest=found["backtest"]))
     return schemas.DemandReport(
         by=by, department_code=scope.department_code, months_of_history=len(keys),
-        horizon_months=horizon, series=items, overall=overall)
+        horizon_months=horizon, series=items, planned_hires=planned, overall=overall)

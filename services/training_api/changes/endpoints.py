@@ -9,8 +9,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from services.training_api.changes import schemas
 from services.training_api.changes.demand_report import demand_report
-from services.training_api.changes.errors import ChangeNotFound, NothingToBoost, UnknownReference
+from services.training_api.changes.errors import (
+    ChangeNotFound,
+    NothingToBoost,
+    PlannedHireNotFound,
+    UnknownReference,
+)
 from services.training_api.changes.forecast import forecast, needing_page
+from services.training_api.changes.hires import planned
 from services.training_api.changes.incentive import propose_draft
 from services.training_api.changes.service import changes
 from services.training_api.clients.points_rules import DraftRefused, RuleSets
@@ -25,6 +31,8 @@ from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/training/v1", tags=["training demand"])
 ChangeCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The change's code")]
+HireCode = Annotated[str, Path(pattern=CODE_PATTERN, description=(
+    "The planned hire's code in the HR suite (its requisition)"))]
 Reader = Annotated[Principal, Depends(require_roles("hr_admin", "auditor", "integration"))]
 Planner = Annotated[Principal, Depends(require_roles("hr_admin", "auditor"))]
 
@@ -139,3 +147,55 @@ async def report_training_demand(
     return await demand_report(session, by=by, scope=scope, horizon=horizon,
                                today=company_today(request), tz=request.app.state.settings.tz)
 
+
+
+@router.put("/planned-hires/{code}", response_model=schemas.PlannedHire,
+            operation_id="upsert_planned_hire",
+            summary="Record hires the HR suite plans (a requisition)",
+            responses={201: {"model": schemas.PlannedHire, "description": "Created"},
+                       **problems(UnknownReference)})
+async def upsert_planned_hire(code: HireCode, body: schemas.PlannedHireUpsert,
+                              session: DBSession, principal: OrgWriter,
+                              response: Response) -> schemas.PlannedHire:
+    """Idempotent upsert by code (201 created, 200 replaced): how many of a job role
+    start in a department in a month. HR and integrations. The department and the role
+    must exist (409 ``unknown-reference``). Their onboarding (every skill of the role's
+    competency model) is counted in the training-demand report's forecast months."""
+    hire, created = await planned.upsert(session, code, body, actor=principal.sub)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return hire
+
+
+@router.get("/planned-hires/{code}", response_model=schemas.PlannedHire,
+            operation_id="get_planned_hire", summary="A planned hire",
+            responses=problems(PlannedHireNotFound))
+async def get_planned_hire(code: HireCode, session: DBSession, _: Reader) -> schemas.PlannedHire:
+    """HR, auditors and integrations."""
+    return await planned.get(session, code)
+
+
+@router.delete("/planned-hires/{code}", status_code=status.HTTP_204_NO_CONTENT,
+               operation_id="delete_planned_hire", summary="Withdraw a planned hire",
+               responses=problems(PlannedHireNotFound))
+async def delete_planned_hire(code: HireCode, session: DBSession, _: OrgWriter) -> Response:
+    """A requisition withdrawn in the HR suite (or send it with ``headcount`` 0). HR and
+    integrations; an unknown code is 404."""
+    await planned.delete(session, code)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/planned-hires", response_model=Page[schemas.PlannedHire],
+            operation_id="list_planned_hires", summary="Planned hires, by code",
+            responses=problems(BadCursor))
+async def list_planned_hires(
+    session: DBSession, _: Reader, limit: Limit = 50, cursor: Cursor = None,
+    department_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
+    job_role_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
+    since: Annotated[str | None, Query(pattern=schemas.HIRE_MONTH_PATTERN, description=(
+        "Only those starting in this month (YYYY-MM) or later"))] = None,
+) -> Page[schemas.PlannedHire]:
+    """HR, auditors and integrations; paginated by code."""
+    items, last = await planned.list(session, after=_cursor(cursor), limit=limit,
+                                      department_code=department_code,
+                                      job_role_code=job_role_code, since=since)
+    return Page(items=items, next_cursor=encode_cursor([last]) if last else None)

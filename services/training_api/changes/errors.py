@@ -6,8 +6,12 @@ class ChangeNotFound(NotFound):
 
 
 class UnknownReference(Conflict):
-    problem, title = "unknown-reference", "The change names something that does not exist"
+    problem, title = "unknown-reference", "The request names something that does not exist"
 
 
 class NothingToBoost(Conflict):
     problem, title = "nothing-to-boost", "No course closes this change's gap"
+
+
+class PlannedHireNotFound(NotFound):
+    problem, title = "planned-hire-not-found", "No such planned hire"

@@ -59,3 +59,25 @@ class TrainingChangeSkill(Base):
     level: Mapped[int] = mapped_column(SmallInteger)
 
     __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
+
+
+class PlannedHire(TimestampMixin, Base):
+    """Hires the HR suite plans (a requisition): how many of a job role start in a
+    department in a month. Their onboarding is part of the training demand."""
+
+    __tablename__ = "planned_hire"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    department_code: Mapped[str] = mapped_column(
+        ForeignKey("department.code", ondelete="RESTRICT", onupdate="CASCADE"), index=True)
+    job_role_code: Mapped[str] = mapped_column(
+        ForeignKey("job_role.code", ondelete="RESTRICT", onupdate="CASCADE"), index=True)
+    month_on: Mapped[date] = mapped_column(Date, index=True)  # the month's first day
+    headcount: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("headcount BETWEEN 0 AND 10000", name="headcount_range"),
+        CheckConstraint("EXTRACT(DAY FROM month_on) = 1", name="month_first_day"),
+    )

@@ -5,17 +5,17 @@ took at this plant, and monthly completions for the demand forecast."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select
+from sqlalchemy import and_, delete, false, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.training_api.changes.models import TrainingChange, TrainingChangeSkill
+from services.training_api.changes.models import PlannedHire, TrainingChange, TrainingChangeSkill
 from services.training_api.courses.models import Course, CourseSkill
 from services.training_api.facts.models import CourseCompletion, EmployeeSkill, TrainingFact
-from services.training_api.models import Department, Employee, JobRole, Skill
+from services.training_api.models import Department, Employee, JobRole, JobRoleSkill, Skill
 
 
 async def get(session: AsyncSession, code: str, *,
@@ -188,3 +188,69 @@ async def monthly_completions(session: AsyncSession, *, by: str, since: datetime
     rows = await session.execute(select(key, name, month, func.count()).select_from(joined)
                                  .where(and_(*conditions)).group_by(key, name, month))
     return [(code, title, m, int(n)) for code, title, m, n in rows.all()]
+
+
+# -- planned hires ----------------------------------------------------------------------
+
+async def upsert_hire(session: AsyncSession, code: str,
+                      values: dict[str, Any]) -> tuple[PlannedHire, bool]:
+    """Insert or replace by code in one statement (two replicas may race); whether it
+    was created."""
+    stmt: Any = insert(PlannedHire).values(code=code, **values).on_conflict_do_update(
+        index_elements=[PlannedHire.code], set_={**values, "updated_at": func.now()},
+    ).returning(PlannedHire.id, literal_column("xmax = 0"))
+    hire_id, created = (await session.execute(stmt)).one()
+    hire = await session.get(PlannedHire, hire_id, populate_existing=True)
+    assert hire is not None
+    return hire, bool(created)
+
+
+async def get_hire(session: AsyncSession, code: str) -> PlannedHire | None:
+    return (await session.execute(select(PlannedHire).where(PlannedHire.code == code))
+            ).scalar_one_or_none()
+
+
+async def delete_hire(session: AsyncSession, code: str) -> bool:
+    found = await session.execute(delete(PlannedHire).where(PlannedHire.code == code)
+                                  .returning(PlannedHire.id))
+    return found.scalar_one_or_none() is not None
+
+
+async def hires_page(session: AsyncSession, *, after: str | None, limit: int,
+                     department_code: str | None, job_role_code: str | None,
+                     since: date | None) -> list[PlannedHire]:
+    stmt = select(PlannedHire).order_by(PlannedHire.code).limit(limit)
+    for column, value in ((PlannedHire.department_code, department_code),
+                          (PlannedHire.job_role_code, job_role_code)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if since is not None:
+        stmt = stmt.where(PlannedHire.month_on >= since)
+    if after is not None:
+        stmt = stmt.where(PlannedHire.code > after)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def planned_hires(session: AsyncSession, *, first: date, last: date,
+                        department_path: str | None) -> list[tuple[date, int, str]]:
+    """(month, head count, job role) of the planned hires starting from ``first`` to
+    ``last`` (first days of months) in the department subtree, if one is given."""
+    stmt = select(PlannedHire.month_on, PlannedHire.headcount, PlannedHire.job_role_code).where(
+        PlannedHire.month_on.between(first, last), PlannedHire.headcount > 0)
+    if department_path is not None:
+        stmt = stmt.join(Department, Department.code == PlannedHire.department_code).where(
+            Department.path.startswith(department_path, autoescape=True))
+    return [(m, n, role) for m, n, role in (await session.execute(stmt)).all()]
+
+
+async def role_skills(session: AsyncSession,
+                      roles: list[str]) -> list[tuple[str, str, str, int]]:
+    """(job role, skill code, skill name, level) of the competency models of ``roles``."""
+    if not roles:
+        return []
+    rows = await session.execute(
+        select(JobRole.code, Skill.code, Skill.name, JobRoleSkill.level)
+        .join(JobRoleSkill, JobRoleSkill.job_role_id == JobRole.id)
+        .join(Skill, Skill.id == JobRoleSkill.skill_id).where(JobRole.code.in_(roles)))
+    return [(role, code, name, int(level)) for role, code, name, level in rows.all()]
+

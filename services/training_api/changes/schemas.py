@@ -127,6 +127,10 @@ class DemandSeries(ReadSchema):
     code: str
     name: str
     history: dict[str, int] = Field(description="YYYY-MM -> completions")
+    onboarding: dict[str, int] = Field(description=(
+        "YYYY-MM -> planned hires starting that month whose job role requires it (by "
+        "skill) or who take it for such a skill (by course)"))
+    total: dict[str, float] = Field(description="YYYY-MM -> forecast plus onboarding")
     method: str = Field(description=(
         "The method that forecasts the series: holt_winters, simple_smoothing, "
         "seasonal_naive or naive"))
@@ -143,4 +147,28 @@ class DemandReport(ReadSchema):
     months_of_history: int
     horizon_months: int
     series: list[DemandSeries]
+    planned_hires: int = Field(description=(
+        "Planned hires in the scope starting in the forecast months"))
     overall: dict[str, Any] = Field(description="Mean errors over every series")
+
+
+HIRE_MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
+
+
+class PlannedHireUpsert(Schema):
+    department_code: Code
+    job_role_code: Code
+    month: str = Field(pattern=HIRE_MONTH_PATTERN, examples=["2027-03"],
+                       description="The month they start, YYYY-MM")
+    headcount: int = Field(ge=0, le=10000, description="How many (0: none any more)")
+
+
+class PlannedHire(ReadSchema):
+    code: str
+    department_code: str
+    job_role_code: str
+    month: str
+    headcount: int
+    updated_by: str
+    created_at: datetime
+    updated_at: datetime
