@@ -423,11 +423,21 @@ CHANGE = ("AP-CHG-LINE2", {
     "target_share": "0.9", "description": "二号线引入新设备，生产操作工须在上线前掌握新设备操作"})
 
 
+# the HR suite's requisition: operators joining 机加工二车间 next month
+PLANNED_HIRE = ("AP-REQ-MACH2", {"department_code": "AP-MACH2", "job_role_code": "AP-R-OP",
+                                 "headcount": 12})
+
+
 async def change_forecast(loader: Loader, t: Timeline) -> str:
-    """New equipment 60 days from now: its forecast, and the demand forecast's errors."""
+    """New equipment 60 days from now and a requisition for next month: the change's
+    forecast, and the demand forecast's errors and onboarding."""
     code, body = CHANGE
     await loader.send("PUT", f"/training/v1/changes/{code}", json={
         **body, "go_live_on": (t.today + timedelta(days=60)).isoformat()})
+    next_month = (t.today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    hire, fields = PLANNED_HIRE
+    await loader.send("PUT", f"/training/v1/planned-hires/{hire}",
+                      json={**fields, "month": f"{next_month:%Y-%m}"})
     found = (await loader.client.get(f"/training/v1/changes/{code}/forecast",
                                      headers=loader.headers)).json()
     demand = (await loader.client.get("/training/v1/reports/training-demand",
@@ -453,6 +463,9 @@ def change_summary(found: dict[str, Any], demand: dict[str, Any]) -> str:
     lines.append(f"  月度培训需求预测（按课程，{overall.get('series')} 个序列）回测：MASE "
                  f"{overall.get('method_mase')}（朴素预测 {overall.get('naive_mase')}），MAPE "
                  f"{overall.get('method_mape')}%（朴素预测 {overall.get('naive_mape')}%）")
+    onboarding = sum(sum(s.get("onboarding", {}).values()) for s in demand.get("series", []))
+    lines.append(f"  计划招聘 {demand.get('planned_hires', 0)} 人，入职培训需求 {onboarding} "
+                 "人次（按课程，预测月份内）")
     return "\n".join(lines)
 
 
