@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from services.points_api.ledger.errors import SelfAdjustment
 from services.points_api.ledger.periods import CompanyTZ
 from services.points_api.mix.errors import DepartmentNotFound
 from services.points_api.rules.endpoints import VersionPath
@@ -115,7 +116,7 @@ async def list_simulation_employees(
              operation_id="apply_simulation", summary="Pay the simulated difference",
              responses=problems(SimulationNotFound, SimulationNotFinished,
                                 SimulationAlreadyApplied, SimulationOverlapsApplied,
-                                SimulationIncomplete))
+                                SimulationIncomplete, SelfAdjustment))
 async def apply_simulation(simulation_id: SimulationPath, body: SimulationApply,
                            session: DBSession, principal: HRAdmin,
                            tz: CompanyTZ) -> Simulation:
@@ -128,7 +129,9 @@ async def apply_simulation(simulation_id: SimulationPath, body: SimulationApply,
     than the account holds (``details.shortfall``). Refused with 409
     ``simulation-overlaps-applied`` when another applied simulation of an overlapping
     window already paid some of these employees, and with 409 ``simulation-incomplete``
-    when events of the window could not be read."""
+    when events of the window could not be read. 403 ``self-adjustment`` when the
+    simulation changes the applier's own account (another HR administrator applies
+    it)."""
     return await what_if.apply(session, simulation_id, body, actor=principal.sub, tz=tz)
 
 

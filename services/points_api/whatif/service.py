@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.points_api.db import employee_copy
 from services.points_api.ledger import repository as ledger_repo
+from services.points_api.ledger.errors import SelfAdjustment
 from services.points_api.ledger.periods import month_key, parse_bound, period_bounds
 from services.points_api.ledger.service import Posting, ledger
 from services.points_api.milestones import repository as milestone_repo
@@ -385,7 +386,9 @@ class WhatIfService:
         changes, dated now. The simulation row is locked and marked in the same
         transaction, so a second apply (even a concurrent one) is refused and pays
         nothing. Points already spent stay spent: a negative difference takes no more
-        than the account holds and records the rest as ``details.shortfall``."""
+        than the account holds and records the rest as ``details.shortfall``. A
+        simulation that changes the applier's own account is theirs to leave: 403
+        ``self-adjustment``, as for an adjustment of their own account."""
         sim = await repo.get_simulation(session, simulation_id, lock=True)
         if sim is None:
             raise SimulationNotFound(f"No simulation {simulation_id}")
@@ -411,6 +414,11 @@ class WhatIfService:
         window = (f"{sim.window_from.astimezone(tz).date().isoformat()} – "
                   f"{(sim.window_to.astimezone(tz) - timedelta(microseconds=1)).date()}")
         changed = await repo.changed_employees(session, simulation_id)
+        if any(row.employee_no == actor for row in changed):
+            # the difference is an adjustment, and nobody adjusts their own account
+            raise SelfAdjustment(
+                f"The simulation changes the points of {actor}, your own account; another "
+                "HR administrator applies it. Nothing was applied")
         accounts = await ledger_repo.lock_accounts(session, [r.employee_no for r in changed])
         postings = {row.employee_no: _adjustments(row, accounts[row.employee_no], sim=sim,
                                                   window=window, reason=data.reason,

@@ -221,6 +221,26 @@ async def test_applying_the_difference_twice_applies_it_once(gw):
         assert entry["details"]["rule_set_version"] == version
 
 
+async def test_nobody_applies_a_difference_to_their_own_account(gw):
+    """Applying pays adjustments: an HR administrator whose own account the simulation
+    changes is refused (403 self-adjustment, whatever the case of their token) and
+    nothing is paid; another HR administrator applies it."""
+    h = await history(gw)
+    version = await draft(gw, {"practical.passed": {"award": {"kind": "fixed", "points": 40}}})
+    sim = await simulate(gw, version, {**WINDOW, "department": h["department"]})
+    before = await account(gw, h["a"])
+    body = {"reason": "实操考核分值调整为 40，补发 3 月差额"}
+    mine = await gw.post(f"/points/v1/simulations/{sim['id']}/apply",
+                         headers=auth(h["a"].lower(), "hr_admin"), json=body)
+    assert mine.status_code == 403, mine.text
+    assert mine.json()["type"].endswith("/self-adjustment")
+    assert (await account(gw, h["a"]))["balance"] == before["balance"]
+    assert (await finished(gw, sim["id"]))["application"] is None
+    applied = await gw.post(f"/points/v1/simulations/{sim['id']}/apply", headers=HR, json=body)
+    assert applied.status_code == 200, applied.text
+    assert (await account(gw, h["a"]))["balance"] == before["balance"] + 10
+
+
 async def test_concurrent_applies_pay_once(gw):
     h = await history(gw)
     version = await draft(gw, {"practical.passed": {"award": {"kind": "fixed", "points": 40}}})
