@@ -4,6 +4,7 @@ forecast of the next months and its backtest error beside the naive forecast's."
 from __future__ import annotations
 
 from datetime import date, tzinfo
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,16 +53,20 @@ async def demand_report(session: AsyncSession, *, by: str, scope: ReportScope, h
         counts.setdefault(code, {})
         names.setdefault(code, name)
     series, overall = await in_worker("forecast", demand_forecasts, counts, keys, horizon)
-    items = []
-    for code, found in sorted(series.items()):
-        joining = {k: hires.get(code, {}).get(k, 0) for k in ahead}
-        items.append(schemas.DemandSeries(
-            code=code, name=names[code], history={k: counts[code].get(k, 0) for k in keys},
-            method=found["method"], forecast=dict(zip(ahead, found["values"], strict=True)),
-            onboarding=joining,
-            total={k: round(v + joining[k], 1) for k, v in zip(ahead, found["values"],
-                                                                 strict=True)},
-            backtest=found["backtest"]))
+    items = [_series(code, names[code], {k: counts[code].get(k, 0) for k in keys}, found,
+                     {k: hires.get(code, {}).get(k, 0) for k in ahead})
+             for code, found in sorted(series.items())]
     return schemas.DemandReport(
         by=by, department_code=scope.department_code, months_of_history=len(keys),
         horizon_months=horizon, series=items, planned_hires=planned, overall=overall)
+
+
+def _series(code: str, name: str, history: dict[str, int], found: dict[str, Any],
+            joining: dict[str, int]) -> schemas.DemandSeries:
+    """One series: its history, the forecast of the months ``joining`` names, the
+    onboarding and their sum."""
+    forecast = dict(zip(joining, found["values"], strict=True))
+    return schemas.DemandSeries(
+        code=code, name=name, history=history, method=found["method"], forecast=forecast,
+        onboarding=joining, total={k: round(v + joining[k], 1) for k, v in forecast.items()},
+        backtest=found["backtest"])
