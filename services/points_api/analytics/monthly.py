@@ -9,7 +9,6 @@ only, never through the gateway."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -26,11 +25,11 @@ from shared.contracts.base import ReadSchema
 from shared.db import DBSession
 from shared.errors import BadCursor, FieldError, InvalidRequest, problems
 from shared.pagination import Cursor, Page, decode_cursor, encode_cursor
+from shared.periods import MONTH, keys_of_months, month_count
 from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"],
                    include_in_schema=False)
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 120
 
 
@@ -49,15 +48,11 @@ def _month_keys(first: str, last: str) -> list[str]:
         if not MONTH.match(value):
             raise InvalidRequest(f"{name} {value!r} is not a month", errors=[FieldError(
                 pointer=f"#/query/{name}", detail="use YYYY-MM")])
-    year, month = int(first[:4]), int(first[5:])
-    keys: list[str] = []
-    while f"{year:04d}-{month:02d}" <= last and len(keys) <= MAX_MONTHS:
-        keys.append(f"M{year:04d}-{month:02d}")
-        year, month = year + month // 12, month % 12 + 1
-    if not keys or len(keys) > MAX_MONTHS:
+    start, end = (int(first[:4]), int(first[5:])), (int(last[:4]), int(last[5:]))
+    if not 1 <= month_count(start, end) <= MAX_MONTHS:
         raise InvalidRequest(f"from..to must hold 1 to {MAX_MONTHS} months", errors=[
             FieldError(pointer="#/query/to", detail=f"1 to {MAX_MONTHS} months after from")])
-    return keys
+    return keys_of_months(start, end)
 
 
 async def monthly_points(session: AsyncSession, keys: list[str], *, after: str | None,

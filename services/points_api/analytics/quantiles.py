@@ -20,11 +20,11 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.db import employee_copy
-from services.points_api.ledger.periods import PERIOD_PATTERN
 from services.points_api.models import PeriodTotal
 from shared.contracts.base import ReadSchema
 from shared.db import DBSession
 from shared.errors import FieldError, InvalidRequest, problems
+from shared.periods import PERIOD_PATTERN
 from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"],

@@ -9,13 +9,13 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 
 from services.points_api.incentives.schemas import StreakSummary
 from shared.contracts.base import Schema, VisibleText
+from shared.periods import MONTH_PATTERN
 
 HonourKind = Literal["monthly", "yearly"]
 HonourScope = Literal["company", "department"]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
                  VisibleText]
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 YEAR_PATTERN = r"^\d{4}$"
 
 

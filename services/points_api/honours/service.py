@@ -48,6 +48,7 @@ from services.points_api.notifications.service import notifications
 from services.points_api.webhooks.event_types import HONOUR_AWARDED
 from services.points_api.webhooks.publish import publish
 from shared.auth import Principal
+from shared.periods import key_of_month, month_of_key
 
 HONOUR_NAMESPACE = uuid.UUID("3d9a7f10-2c6b-4e85-a4d1-8f0b6c2e5a37")
 SYSTEM = "system:honours"
@@ -237,8 +238,8 @@ class HonourService:
         return entries[0].id
 
     def _next_month(self, key: str) -> str:
-        year, month = int(key[1:5]), int(key[6:8])
-        return f"M{year + month // 12:04d}-{month % 12 + 1:02d}"
+        year, month = month_of_key(key)
+        return key_of_month(year + month // 12, month % 12 + 1)
 
     def _entry(self, row: Any, principal: Principal) -> HonourEntry:
         hidden = bool(row.hide_name)

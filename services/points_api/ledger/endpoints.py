@@ -19,7 +19,6 @@ from services.points_api.ledger.errors import (
     SelfAdjustment,
 )
 from services.points_api.ledger.periods import (
-    PERIOD_PATTERN,
     CompanyTZ,
     parse_bound,
     period_bounds,
@@ -40,6 +39,7 @@ from shared.db import DBSession, DriverDB
 from shared.errors import BadCursor, FieldError, problems
 from shared.identity import EmployeeNoPath
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
+from shared.periods import PERIOD_PATTERN
 from shared.service_auth import FromRewards
 
 router = APIRouter(prefix="/points/v1", tags=["ledger"])

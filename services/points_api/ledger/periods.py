@@ -6,33 +6,37 @@ Asia/Shanghai), not UTC: an entry at 2026-11-30T17:00Z counts in December.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
-ALL_TIME = "ALL"
-PERIOD_PATTERN = r"^(M\d{4}-(0[1-9]|1[0-2])|Q\d{4}-[1-4]|Y\d{4}|ALL)$"
-_PERIOD = re.compile(PERIOD_PATTERN)
+from shared.periods import (
+    ALL_TIME,
+    PERIOD,
+    key_of_month,
+    key_of_quarter,
+    key_of_year,
+)
 
 
 def month_key(moment: datetime, tz: tzinfo) -> str:
     local = moment.astimezone(tz)
-    return f"M{local.year:04d}-{local.month:02d}"
+    return key_of_month(local.year, local.month)
 
 
 def period_keys(moment: datetime, tz: tzinfo) -> list[str]:
     """Every period an entry at ``moment`` counts in: month, quarter, year, all time."""
     local = moment.astimezone(tz)
     quarter = (local.month - 1) // 3 + 1
-    return [month_key(moment, tz), f"Q{local.year:04d}-{quarter}", f"Y{local.year:04d}", ALL_TIME]
+    return [key_of_month(local.year, local.month), key_of_quarter(local.year, quarter),
+            key_of_year(local.year), ALL_TIME]
 
 
 def period_bounds(key: str, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
     """[start, end) of a period key in UTC; (None, None) for all time."""
-    if not _PERIOD.match(key):
+    if not PERIOD.match(key):
         raise ValueError(f"not a period: {key!r} (use M2026-11, Q2026-4, Y2026 or ALL)")
     if key == ALL_TIME:
         return None, None

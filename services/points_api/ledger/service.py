@@ -29,11 +29,12 @@ from services.points_api.ledger.errors import (
     InsufficientPoints,
     SelfAdjustment,
 )
-from services.points_api.ledger.periods import ALL_TIME, month_key, period_keys
+from services.points_api.ledger.periods import month_key, period_keys
 from services.points_api.ledger.schemas import AdjustmentCreate, Entry, ReversalCreate
 from shared.contracts.points import AwardedEntry, PointsOutcome
 from shared.contracts.training_events import FactVoided
 from shared.identity import canonical_employee_no
+from shared.periods import ALL_TIME
 
 
 @dataclass

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from services.points_api.milestones.schemas import Criterion
+from shared.periods import keys_of_months, month_of_key
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,9 @@ class Facts:
 
 def trailing_months(month: str, count: int) -> list[str]:
     """``count`` month keys ending with ``month`` (``M2026-11``), newest first."""
-    year, number = int(month[1:5]), int(month[6:8])
-    keys = []
-    for _ in range(count):
-        keys.append(f"M{year:04d}-{number:02d}")
-        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
-    return keys
+    year, number = month_of_key(month)
+    first = year * 12 + number - 1 - (count - 1)
+    return keys_of_months((first // 12, first % 12 + 1), (year, number))[::-1]
 
 
 def window_points(facts: Facts, window_months: int | None) -> int:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from services.points_api.ledger.periods import PERIOD_PATTERN, CompanyTZ
+from services.points_api.ledger.periods import CompanyTZ
 from services.points_api.mix import tables
 from services.points_api.mix.errors import DepartmentNotFound, InvalidPeriod, InvalidTargets
 from services.points_api.mix.repository import MixScope
@@ -17,6 +17,7 @@ from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
+from shared.periods import PERIOD_PATTERN
 
 router = APIRouter(prefix="/points/v1", tags=["points mix"])
 

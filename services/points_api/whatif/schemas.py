@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from services.points_api.ledger.periods import PERIOD_PATTERN
 from shared.contracts.base import ReadSchema, Schema
+from shared.periods import PERIOD_PATTERN
 
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
 SimulationStatus = Literal["running", "done", "failed"]

@@ -66,6 +66,7 @@ from services.points_api.whatif.schemas import (
 )
 from shared.errors import BadCursor, FieldError
 from shared.pagination import decode_cursor, encode_cursor
+from shared.periods import keys_of_months
 
 log = structlog.get_logger("jifen.points.whatif")
 
@@ -577,8 +578,7 @@ def _adjustments(row: Any, account: Any, *, sim: Any, window: str, reason: str,
 def _months(start: datetime, end: datetime, tz: tzinfo) -> list[str]:
     """Month keys of the company calendar that [start, end) touches."""
     first, last = start.astimezone(tz), (end - timedelta(microseconds=1)).astimezone(tz)
-    return [f"M{i // 12:04d}-{i % 12 + 1:02d}"
-            for i in range(first.year * 12 + first.month - 1, last.year * 12 + last.month)]
+    return keys_of_months((first.year, first.month), (last.year, last.month))
 
 
 what_if = WhatIfService()

@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from services.rewards_api.models import RewardItem
+from shared.periods import key_of_month, key_of_quarter, key_of_year
 
 
 def unavailability(item: RewardItem, now: datetime) -> str | None:
@@ -50,9 +51,9 @@ def period_key(period: str, moment: datetime, tz: tzinfo) -> str:
     ``M2026-11``, ``Q2026-4`` or ``Y2026``."""
     local = moment.astimezone(tz)
     if period == "month":
-        return f"M{local.year:04d}-{local.month:02d}"
+        return key_of_month(local.year, local.month)
     if period == "quarter":
-        return f"Q{local.year:04d}-{(local.month - 1) // 3 + 1}"
+        return key_of_quarter(local.year, (local.month - 1) // 3 + 1)
     if period == "year":
-        return f"Y{local.year:04d}"
+        return key_of_year(local.year)
     raise ValueError(f"unknown limit period {period!r}")

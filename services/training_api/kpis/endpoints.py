@@ -42,12 +42,13 @@ from services.training_api.reports.params import (
     ReportReader,
     company_today,
 )
-from services.training_api.reports.period import MONTH_PATTERN, parse_month
+from services.training_api.reports.period import parse_month
 from services.training_api.reports.scope import resolve_scope
 from shared.auth import CurrentUser, HRAdmin, OrgWriter, PrivilegedReader
 from shared.db import DBSession
 from shared.errors import problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
+from shared.periods import MONTH_PATTERN
 
 router = APIRouter(prefix="/training/v1", tags=["production KPIs"])
 DeptCode = Annotated[str, Path(pattern=CODE_PATTERN, description="Department code")]

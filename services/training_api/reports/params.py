@@ -17,6 +17,7 @@ from services.training_api.reports.scope import REPORT_READERS, ReportScope, res
 from shared.auth import Principal, require_roles
 from shared.db import DBSession
 from shared.errors import FieldError
+from shared.periods import PERIOD_PATTERN
 
 ReportReader = Annotated[Principal, Depends(require_roles(*REPORT_READERS))]
 DepartmentQuery = Annotated[str | None, Query(
@@ -34,7 +35,7 @@ def period_param(default: periods.DefaultPeriod) -> Callable[..., periods.Period
     def dependency(
         request: Request,
         period: Annotated[str | None, Query(
-            pattern=periods.PERIOD_PATTERN, examples=["M2026-03"],
+            pattern=PERIOD_PATTERN, examples=["M2026-03"],
             description=f"M2026-03, Q2026-1, Y2026 or ALL (default: {default.value})")] = None,
         first_day: Annotated[date | None, Query(
             alias="from", description="First day (YYYY-MM-DD, company calendar), "

@@ -4,14 +4,19 @@ of days. Pure functions: dates in, UTC bounds out."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
 
-PERIOD_PATTERN = r"^(M\d{4}-(0[1-9]|1[0-2])|Q\d{4}-[1-4]|Y\d{4}|ALL)$"
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-_PERIOD = re.compile(PERIOD_PATTERN)
+from shared.periods import (
+    ALL_TIME,
+    MONTH,
+    PERIOD,
+    key_of_month,
+    key_of_year,
+    keys_of_months,
+)
+
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
@@ -63,7 +68,8 @@ class Period:
         if self.first_day.day != 1 or next_month(self.last_day).replace(day=1) != \
                 self.last_day + timedelta(days=1):
             return None
-        return [f"M{m.year:04d}-{m.month:02d}" for m in self.months()]
+        return keys_of_months((self.first_day.year, self.first_day.month),
+                              (self.last_day.year, self.last_day.month))
 
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:
@@ -74,17 +80,11 @@ def next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def month_period(month: date, tz: tzinfo) -> Period:
-    first = month.replace(day=1)
-    return Period(first, next_month(first) - timedelta(days=1), tz,
-                  f"M{first.year:04d}-{first.month:02d}")
-
-
 def from_key(key: str, tz: tzinfo, *, today: date) -> Period:
     """The period of a points_api period key; ``ALL`` runs from 2000 to today."""
-    if not _PERIOD.match(key):
+    if not PERIOD.match(key):
         raise ValueError(f"{key!r} is not a period: use M2026-03, Q2026-1, Y2026 or ALL")
-    if key == "ALL":
+    if key == ALL_TIME:
         return Period(EARLIEST, today, tz, key)
     year = int(key[1:5])
     if key[0] == "M":
@@ -101,11 +101,11 @@ def from_key(key: str, tz: tzinfo, *, today: date) -> Period:
 
 def default_period(default: DefaultPeriod, tz: tzinfo, *, today: date) -> Period:
     if default is DefaultPeriod.MONTH:
-        return from_key(f"M{today.year:04d}-{today.month:02d}", tz, today=today)
+        return from_key(key_of_month(today.year, today.month), tz, today=today)
     if default is DefaultPeriod.YEAR:
-        return from_key(f"Y{today.year:04d}", tz, today=today)
+        return from_key(key_of_year(today.year), tz, today=today)
     if default is DefaultPeriod.ALL:
-        return from_key("ALL", tz, today=today)
+        return from_key(ALL_TIME, tz, today=today)
     first = today.replace(day=1)
     for _ in range(11):
         first = (first - timedelta(days=1)).replace(day=1)
@@ -135,6 +135,6 @@ def resolve(key: str | None, first: date | None, last: date | None, tz: tzinfo, 
 
 def parse_month(text: str) -> date:
     """``2026-03`` -> 2026-03-01."""
-    if not re.match(MONTH_PATTERN, text):
+    if not MONTH.match(text):
         raise ValueError(f"{text!r} is not a month (YYYY-MM)")
     return date(int(text[:4]), int(text[5:7]), 1)
