@@ -24,7 +24,7 @@ from services.points_api.models import PeriodTotal
 from shared.contracts.base import ReadSchema
 from shared.db import DBSession
 from shared.errors import BadCursor, FieldError, InvalidRequest, problems
-from shared.pagination import Cursor, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Page, decode_keyset, encode_cursor, text_key
 from shared.periods import MONTH, keys_of_months, month_count
 from shared.service_auth import FromTraining
 
@@ -98,9 +98,7 @@ async def get_monthly_points(
     promotion eligibility or were granted a certification. Called by training_api for
     its attrition-risk indicators."""
     keys = _month_keys(first, last)
-    after = decode_cursor(cursor, arity=1)
-    if after is not None and not isinstance(after[0], str):
-        raise BadCursor("The cursor does not belong to this list")
+    after = decode_keyset(cursor, text_key)
     items, last_no = await monthly_points(session, keys, after=after[0] if after else None,
                                           limit=limit, tz=tz)
     return Page(items=items, next_cursor=encode_cursor([last_no]) if last_no else None)

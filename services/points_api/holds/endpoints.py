@@ -17,7 +17,14 @@ from shared.contracts.holds import Hold, HoldCreate, HoldStatus
 from shared.db import DBSession, DriverDB
 from shared.errors import problems
 from shared.identity import EmployeeNoQuery
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    uuid_key,
+)
 from shared.service_auth import FromRewards
 
 router = APIRouter(prefix="/points/v1", tags=["holds"])
@@ -85,9 +92,9 @@ async def list_holds(
                        Query(alias="status")] = None,
 ) -> Page[Hold]:
     """Holds by id, filtered by employee and status (for reconciliation)."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, uuid_key)
     rows = await repo.list_holds(session, employee_no=employee_no, status=status_,
-                                 after=after[0] if after else None, limit=limit + 1)
+                                 after=str(after[0]) if after else None, limit=limit + 1)
     items = [hold_out(r) for r in rows[:limit]]
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor([str(items[-1].hold_id)]) if more else None)

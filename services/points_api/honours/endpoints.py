@@ -26,10 +26,11 @@ from shared.pagination import (
     Cursor,
     Limit,
     Page,
-    decode_cursor,
     decode_id_cursor,
+    decode_keyset,
     encode_cursor,
     encode_id_cursor,
+    int_key,
 )
 
 router = APIRouter(prefix="/points/v1", tags=["honours"])
@@ -101,9 +102,9 @@ async def list_honours(
 
 
 def _offset(cursor: str | None) -> int:
-    values = decode_cursor(cursor, arity=1)
+    values = decode_keyset(cursor, int_key)
     if values is None:
         return 0
-    if not isinstance(values[0], int) or not 0 < values[0] < 2**31:
+    if not 0 < values[0] < 2**31:
         raise BadCursor("The cursor does not belong to this list")
     return values[0]

@@ -35,10 +35,11 @@ from shared.pagination import (
     Cursor,
     Limit,
     Page,
-    decode_cursor,
     decode_id_cursor,
+    decode_keyset,
     encode_cursor,
     encode_id_cursor,
+    text_key,
 )
 
 router = APIRouter(prefix="/points/v1")
@@ -50,9 +51,7 @@ CREATED = {201: {"description": "Created"}}
 
 
 def _after(cursor: str | None) -> str | None:
-    values = decode_cursor(cursor, arity=1)
-    if values is not None and not isinstance(values[0], str):
-        raise BadCursor("The cursor does not belong to this list")
+    values = decode_keyset(cursor, text_key)
     return values[0] if values else None
 
 

@@ -35,8 +35,14 @@ from services.points_api.webhooks.schemas import (
 from services.points_api.webhooks.signing import new_secret, secret_hint
 from services.points_api.webhooks.targets import TargetRefused, TargetUnresolved, vet
 from shared.auth import Principal
-from shared.errors import BadCursor
-from shared.pagination import Page, decode_cursor, decode_id_cursor, encode_cursor
+from shared.pagination import (
+    Page,
+    datetime_key,
+    decode_id_cursor,
+    decode_keyset,
+    encode_cursor,
+    uuid_key,
+)
 
 
 def subscription_out(row: Any) -> WebhookSubscription:
@@ -58,13 +64,7 @@ def _still_valid(moment: datetime | None) -> datetime | None:
 
 
 def _subscription_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    after = decode_cursor(cursor, arity=2)
-    if after is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1]))
-    except ValueError as exc:
-        raise BadCursor("The cursor does not belong to this list") from exc
+    return decode_keyset(cursor, datetime_key, uuid_key)
 
 
 def delivery_out(row: Any) -> WebhookDelivery:

@@ -271,9 +271,10 @@ def employee_results(simulation_id: uuid.UUID, *, order: str, changed_only: bool
     return stmt.order_by(c.employee_no)
 
 
-def after_position(stmt: Select[Any], *, order: str, last: list[Any]) -> Select[Any]:
+def after_position(stmt: Select[Any], *, order: str,
+                   last: tuple[str] | tuple[int, str]) -> Select[Any]:
     c = _sim_employee.c
-    if order == "gain":
+    if order == "gain" and len(last) == 2:
         difference, employee_no = last
         return stmt.where(or_(c.difference < difference,
                               and_(c.difference == difference, c.employee_no > employee_no)))

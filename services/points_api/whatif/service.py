@@ -64,8 +64,15 @@ from services.points_api.whatif.schemas import (
     SimulationSummary,
     Window,
 )
-from shared.errors import BadCursor, FieldError
-from shared.pagination import decode_cursor, encode_cursor
+from shared.errors import FieldError
+from shared.pagination import (
+    bigint_key,
+    datetime_key,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+    uuid_key,
+)
 from shared.periods import keys_of_months
 
 log = structlog.get_logger("jifen.points.whatif")
@@ -134,10 +141,6 @@ def _out(row: Any, *, now: datetime) -> Simulation:
         application=application)
 
 
-def _bigint(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63
-
-
 def _mix(by_category: dict[str, int]) -> Mix:
     total = sum(by_category.values())
     return Mix(total=total, by_category=dict(by_category),
@@ -190,13 +193,7 @@ class WhatIfService:
 
     async def list(self, session: AsyncSession, *, cursor: str | None,
                    limit: int) -> tuple[list[Simulation], str | None]:
-        after = None
-        values = decode_cursor(cursor, arity=2)
-        if values is not None:
-            try:
-                after = (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
-            except (TypeError, ValueError) as exc:
-                raise BadCursor("The cursor does not belong to this list") from exc
+        after = decode_keyset(cursor, datetime_key, uuid_key)
         rows = await repo.list_simulations(session, after=after, limit=limit + 1)
         now = datetime.now(UTC)
         items = [_out(r, now=now) for r in rows[:limit]]
@@ -211,11 +208,10 @@ class WhatIfService:
         await self.get(session, simulation_id)
         stmt = repo.employee_results(simulation_id, order=order, changed_only=changed_only,
                                      milestones_only=milestones_only)
-        arity = 1 if order == "employee_no" else 2
-        last = decode_cursor(cursor, arity=arity)
+        last: tuple[str] | tuple[int, str] | None = (
+            decode_keyset(cursor, text_key) if order == "employee_no"
+            else decode_keyset(cursor, bigint_key, text_key))
         if last is not None:
-            if (arity == 2 and not _bigint(last[0])) or not isinstance(last[-1], str):
-                raise BadCursor("The cursor does not belong to this list")
             stmt = repo.after_position(stmt, order=order, last=last)
         if limit is not None:
             stmt = stmt.limit(limit + 1)
@@ -235,7 +231,7 @@ class WhatIfService:
         next_cursor = None
         if limit is not None and len(rows) > limit:
             tail = page[-1]
-            next_cursor = encode_cursor([tail.employee_no] if arity == 1
+            next_cursor = encode_cursor([tail.employee_no] if order == "employee_no"
                                         else [tail.difference, tail.employee_no])
         return items, next_cursor
 

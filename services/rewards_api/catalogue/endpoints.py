@@ -22,7 +22,14 @@ from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession, DriverDB
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
 from shared.identity import EMPLOYEE_NO_PATTERN, canonical_employee_no
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+)
 
 router = APIRouter(prefix="/rewards/v1", tags=["catalogue"])
 ItemCodePath = Annotated[str, Path(pattern=schemas.CODE_PATTERN, description="Item code")]
@@ -86,7 +93,7 @@ async def list_items(
     HR, auditors and integrations see every item, filtered by ``kind``,
     ``archived`` and ``requires_approval``, or the catalogue of ``employee_no``.
     Ordered by item code."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     filters = ItemFilters(kind=kind, archived=archived, requires_approval=requires_approval)
     items, last = await catalogue.page(db, points, principal=principal, employee_no=employee_no,
                                        filters=filters, after=after[0] if after else None,

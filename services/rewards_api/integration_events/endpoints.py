@@ -12,7 +12,14 @@ from shared.auth import Principal, require_roles
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
 from shared.identity import EmployeeNoQuery
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    int_key,
+)
 
 router = APIRouter(prefix="/rewards/v1", tags=["integration"])
 IntegrationReader = Annotated[Principal, Depends(require_roles("hr_admin", "integration",
@@ -33,10 +40,8 @@ async def list_integration_events(
 ) -> Page[IntegrationEvent]:
     """HR, integrations and auditors. Oldest first. ``event_id`` is unique per
     event: apply each once."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, int_key)
     if after is not None:
-        if not isinstance(after[0], int) or isinstance(after[0], bool):
-            raise BadCursor("The cursor does not belong to this list")
         after_id = max(after[0], after_id or 0)
     rows = await repo.list_after(session, after_id=after_id, event_type=event_type,
                                  employee_no=employee_no, limit=limit + 1)

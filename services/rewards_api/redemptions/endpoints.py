@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response, status
@@ -37,7 +36,15 @@ from shared.errors import STANDARD_RESPONSES, BadCursor, responses
 from shared.idempotency import RouteKeys
 from shared.identity import EmployeeNoQuery
 from shared.outbox import after_commit_delivery
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    datetime_key,
+    decode_keyset,
+    encode_cursor,
+    uuid_key,
+)
 
 router = APIRouter(prefix="/rewards/v1", tags=["redemptions"])
 IdempotencyKey = Annotated[str | None, Header(
@@ -154,13 +161,7 @@ async def list_redemptions(
     """Newest first. Employees see their own, managers also those of their
     departments (sub-departments included), HR, auditors and integrations all.
     Filters: ``status``, ``item_code``, ``employee_no``."""
-    after = decode_cursor(cursor, arity=2)
-    position = None
-    if after is not None:
-        try:
-            position = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (TypeError, ValueError) as exc:
-            raise BadCursor("The cursor does not belong to this list") from exc
+    position = decode_keyset(cursor, datetime_key, uuid_key)
     filters = RedemptionFilters(status=status_, item_code=item_code, employee_no=employee_no)
     items, last = await reads.list(session, filters, principal=principal, after=position,
                                    limit=limit)

@@ -4,7 +4,6 @@ with reasons and the model card, its audit trail and the weekly digests."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -24,8 +23,9 @@ from shared.pagination import (
     Cursor,
     Limit,
     Page,
-    decode_cursor,
+    datetime_key,
     decode_id_cursor,
+    decode_keyset,
     encode_cursor,
 )
 
@@ -57,13 +57,8 @@ async def start_attrition_run(body: schemas.RiskRunCreate, request: Request, res
 async def list_attrition_runs(session: DBSession, _: AuditReader, limit: Limit = 20,
                               cursor: Cursor = None) -> Page[schemas.RiskRun]:
     """HR and auditors: every run with its status and, once done, its model card."""
-    after = decode_cursor(cursor, arity=1)
-    before = None
-    if after is not None:
-        try:
-            before = datetime.fromisoformat(str(after[0]))
-        except ValueError as exc:
-            raise BadCursor("The cursor does not belong to this list") from exc
+    after = decode_keyset(cursor, datetime_key)
+    before = after[0] if after else None
     items, last = await risk_runs.list(session, before=before, limit=limit)
     return Page(items=items, next_cursor=encode_cursor([last.isoformat()]) if last else None)
 

@@ -14,20 +14,15 @@ from services.training_api.attrition.errors import NotScored
 from services.training_api.attrition.service import run_out
 from services.training_api.reports.scope import ReportScope
 from shared.auth import Principal
-from shared.errors import BadCursor
 from shared.export import CsvTable, file_name
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_keyset, encode_cursor, int_key
 
 LEVEL_WORDS = {"high": "高", "medium": "中", "low": "低"}
 
 
 def _after_rank(cursor: str | None) -> int | None:
-    values = decode_cursor(cursor, arity=1)
-    if values is None:
-        return None
-    if not isinstance(values[0], int) or isinstance(values[0], bool) or values[0] < 0:
-        raise BadCursor("The cursor does not belong to this list")
-    return values[0]
+    values = decode_keyset(cursor, int_key)
+    return values[0] if values else None
 
 
 async def hidden_from(session: AsyncSession, principal: Principal,

@@ -27,7 +27,14 @@ from services.training_api.reports.params import DepartmentScope, company_today
 from shared.auth import HRAdmin, OrgWriter, Principal, require_roles
 from shared.db import DBSession
 from shared.errors import BadCursor, DependencyUnavailable, problems
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+)
 
 router = APIRouter(prefix="/training/v1", tags=["training demand"])
 ChangeCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The change's code")]
@@ -38,9 +45,7 @@ Planner = Annotated[Principal, Depends(require_roles("hr_admin", "auditor"))]
 
 
 def _cursor(cursor: str | None) -> str | None:
-    values = decode_cursor(cursor, arity=1)
-    if values is not None and not isinstance(values[0], str):
-        raise BadCursor("The cursor does not belong to this list")
+    values = decode_keyset(cursor, text_key)
     return values[0] if values else None
 
 

@@ -21,7 +21,14 @@ from shared.auth import CurrentUser, OrgWriter
 from shared.contracts.training_events import CourseDifficulty, CourseFormat
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES, responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+)
 
 router = APIRouter(prefix="/training/v1", tags=["courses"])
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Course or exam code")]
@@ -67,7 +74,7 @@ async def list_courses(
                         Query(description="Only archived (true) or current (false)")] = None,
 ) -> Page[schemas.Course]:
     """Courses ordered by code, filtered by tag, format, difficulty and archived state."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     filters = CourseFilters(tag=tag, format=format, difficulty=difficulty, archived=archived)
     items, last = await courses.list(session, filters, after=after[0] if after else None,
                                      limit=limit)
@@ -113,7 +120,7 @@ async def list_exams(
     course_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
 ) -> Page[schemas.Exam]:
     """Exams ordered by code, optionally of one course."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     items, last = await exams.list(session, course_code=course_code,
                                    after=after[0] if after else None, limit=limit)
     return Page(items=items, next_cursor=encode_cursor([last]) if last else None)

@@ -27,7 +27,14 @@ from shared.db import DBSession, DriverDB
 from shared.errors import STANDARD_RESPONSES, responses
 from shared.identity import EmployeeNoPath
 from shared.outbox import after_commit_delivery
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+)
 
 router = APIRouter(prefix="/training/v1", tags=["employees"])
 
@@ -102,7 +109,7 @@ async def list_employees(
     """Employees ordered by employee number, filtered by department (with its
     sub-departments), job role, role family, front-line flag and status. The
     caller sees only what they may read (see get_employee)."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     filters = EmployeeFilters(
         department=department,
         job_role=job_role,

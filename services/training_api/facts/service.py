@@ -32,9 +32,9 @@ from services.training_api.facts.schemas import FactCreate
 from services.training_api.skill_records import repository as skill_repo
 from shared.auth import Principal
 from shared.contracts.training_events import FactVoided, TrainingEventPayload
-from shared.errors import BadCursor, ServiceError
+from shared.errors import ServiceError
 from shared.outbox import OutboxEvent, enqueue_events, outbox_rows
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import datetime_key, decode_keyset, encode_cursor, uuid_key
 
 F = TypeVar("F", bound=TrainingFact)
 C = TypeVar("C", bound=FactCreate)
@@ -114,16 +114,6 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
-
-
-def _decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    values = decode_cursor(cursor, arity=2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
-    except (TypeError, ValueError) as exc:
-        raise BadCursor("The cursor does not belong to this list") from exc
 
 
 class FactKind(ABC, Generic[F, C]):
@@ -251,10 +241,10 @@ class FactKind(ABC, Generic[F, C]):
                    limit: int) -> tuple[list[F], str | None]:
         """Newest first; the caller sees only the records they may read."""
         scope = await access.read_scope(session, principal)
+        after = decode_keyset(cursor, datetime_key, uuid_key)
         rows = await repo.list_facts(
             session, self.model, filters, everyone=scope.everyone, own=scope.employee_no,
-            department_paths=scope.department_paths, after=_decode_cursor(cursor),
-            limit=limit + 1)
+            department_paths=scope.department_paths, after=after, limit=limit + 1)
         if len(rows) <= limit:
             return rows, None
         last = rows[limit - 1]

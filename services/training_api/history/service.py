@@ -31,9 +31,16 @@ from services.training_api.history.schemas import (
     Report,
     Totals,
 )
-from shared.errors import BadCursor, FieldError
+from shared.errors import FieldError
 from shared.jobs import enqueue_job
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import (
+    datetime_key,
+    decode_keyset,
+    encode_cursor,
+    int_key,
+    text_key,
+    uuid_key,
+)
 
 BASE = "/training/v1/history-imports"
 
@@ -129,14 +136,8 @@ class HistoryImportService:
 
     async def list(self, session: AsyncSession, *, cursor: str | None,
                    limit: int) -> tuple[list[HistoryImport], str | None]:
-        after = decode_cursor(cursor, arity=2)
-        position = None
-        if after is not None:
-            try:
-                position = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-            except (TypeError, ValueError):
-                raise BadCursor("The cursor does not belong to this list") from None
-        rows = await repo.list_jobs(session, after=position, limit=limit + 1)
+        after = decode_keyset(cursor, datetime_key, uuid_key)
+        rows = await repo.list_jobs(session, after=after, limit=limit + 1)
         items = [_out(r) for r in rows[:limit]]
         last = rows[limit - 1] if len(rows) > limit else None
         return items, encode_cursor([last["created_at"].isoformat(), str(last["id"])]) \
@@ -161,8 +162,8 @@ class HistoryImportService:
         if job.status != "done" or job.totals is None:
             raise HistoryReportNotReady(f"History import {job_id} is {job.status} "
                                         f"({job.progress.phase}); the report follows at its end")
-        values = decode_cursor(cursor, arity=1)
-        after = str(values[0]) if values else None
+        values = decode_keyset(cursor, text_key)
+        after = values[0] if values else None
         rows = await repo.reconciliation(session, job_id, after=after,
                                          limit=None if limit is None else limit + 1)
         page = rows if limit is None else rows[:limit]
@@ -175,13 +176,7 @@ class HistoryImportService:
 
 
 def _line_cursor(cursor: str | None) -> tuple[int, int] | None:
-    values = decode_cursor(cursor, arity=2)
-    if values is None:
-        return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63
-               for v in values):
-        raise BadCursor("The cursor does not belong to this list")
-    return values[0], values[1]
+    return decode_keyset(cursor, int_key, int_key)
 
 
 def _employee(row: Any, name: str | None) -> EmployeeReconciliation:

@@ -20,7 +20,14 @@ from services.training_api.org.service import departments, job_roles, skills
 from shared.auth import CurrentUser, OrgWriter
 from shared.db import DBSession
 from shared.errors import STANDARD_RESPONSES, responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+)
 
 router = APIRouter(prefix="/training/v1")
 CodePath = Annotated[
@@ -85,7 +92,7 @@ async def list_departments(
 ) -> Page[schemas.Department]:
     """All departments in tree order: every department follows its parent,
     siblings sorted by code (``path`` lists the codes from the root)."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     items, last = await departments.list(
         session, after_path=after[0] if after else None, limit=limit
     )
@@ -134,7 +141,7 @@ async def list_skills(
     session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[schemas.Skill]:
     """Skills ordered by code."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     rows = await repo.list_skills(session, after=after[0] if after else None, limit=limit + 1)
     items = [schemas.Skill.model_validate(s) for s in rows[:limit]]
     return Page(
@@ -196,6 +203,6 @@ async def list_job_roles(
     session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[schemas.JobRole]:
     """Job roles ordered by code, each with its competency model."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     items, last = await job_roles.list(session, after=after[0] if after else None, limit=limit)
     return Page(items=items, next_cursor=encode_cursor([last]) if last else None)

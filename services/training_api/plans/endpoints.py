@@ -24,7 +24,14 @@ from shared.auth import HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+)
 
 router = APIRouter(prefix="/training/v1", tags=["training plans"])
 PlanCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The plan's code")]
@@ -67,7 +74,7 @@ async def list_training_plans(
     due_to: Annotated[date | None, Query(description="Due on or before this day")] = None,
 ) -> Page[schemas.TrainingPlan]:
     """Plans ordered by code, optionally by due date. HR, auditors and managers."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     items, last = await plans.list(session, after=after[0] if after else None, limit=limit,
                                    due_from=due_from, due_to=due_to)
     return Page(items=items, next_cursor=encode_cursor([last]) if last else None)
@@ -108,7 +115,7 @@ async def list_training_plan_behind(request: Request, code: PlanCode, session: D
             everyone.extend(items)
             if after is None:
                 return csv_response(tables.behind(code, everyone))
-    after_values = decode_cursor(cursor, arity=1)
+    after_values = decode_keyset(cursor, text_key)
     items, last = await plans.behind(session, code, scope=scope, tz=tz, today=today,
                                      after=after_values[0] if after_values else None,
                                      limit=limit)

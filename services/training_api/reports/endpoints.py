@@ -32,7 +32,14 @@ from services.training_api.reports.service import metrics
 from shared.db import DBSession
 from shared.errors import BadCursor, DependencyUnavailable, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+)
 
 router = APIRouter(prefix="/training/v1/reports", tags=["reports"])
 REPORT_PROBLEMS = (InvalidPeriod, DepartmentRequired, NotYourDepartment, DepartmentNotFound)
@@ -93,7 +100,7 @@ async def skill_gaps(request: Request, session: DBSession, scope: Scope, period:
     if wants_csv(request, format):
         everyone = await _all_lacking(session, scope, period, skill)
         return csv_response(tables.lacking(everyone, skill))
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     items, last = await metrics.lacking(session, scope=scope, period=period, skill_code=skill,
                                         after=after[0] if after else None, limit=limit)
     return Page(items=items, next_cursor=encode_cursor([last]) if last else None)

@@ -38,7 +38,14 @@ from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.identity import EmployeeNoPath
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    decode_keyset,
+    encode_cursor,
+    text_key,
+)
 
 router = APIRouter(prefix="/training/v1", tags=["surveys"])
 SurveyCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The survey's code")]
@@ -79,7 +86,7 @@ async def list_surveys(
 ) -> Page[schemas.Survey]:
     """Surveys by code. HR, auditors, managers and integrations see all; an employee sees
     the surveys addressed to them (``status=open``: the ones they can answer now)."""
-    after = decode_cursor(cursor, arity=1)
+    after = decode_keyset(cursor, text_key)
     items, last = await surveys.list(session, principal=principal,
                                      after=after[0] if after else None, limit=limit,
                                      kind=kind, status=survey_status)
