@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from services.points_api.ledger.periods import CompanyTZ
-from services.points_api.mix import tables
+from services.points_api.mix import csv_tables
 from services.points_api.mix.errors import DepartmentNotFound, InvalidPeriod, InvalidTargets
 from services.points_api.mix.repository import MixScope
 from services.points_api.mix.schemas import PointsMixReport, Targets, TargetsUpdate
@@ -56,7 +56,7 @@ async def report_points_mix(
     report = await points_mix.report(
         session, period=period, tz=tz,
         scope=MixScope(department=department, family=family, front_line=front_line))
-    return csv_response(tables.points_mix(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.points_mix(report)) if wants_csv(request, format) else report
 
 
 @router.get("/points-mix/targets", response_model=Targets,

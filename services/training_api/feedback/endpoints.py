@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from services.training_api.facts.errors import ClientIdConflict, EmployeeLeft, UnknownEmployee
-from services.training_api.feedback import schemas, tables
+from services.training_api.feedback import csv_tables, schemas
 from services.training_api.feedback.errors import (
     FeedbackClosed,
     FeedbackForOthers,
@@ -89,7 +89,7 @@ async def list_feedback(
             items, before = await feedback.list(session, filters, before=before, limit=5000)
             everyone.extend(items)
             if before is None:
-                return csv_response(tables.feedback_list(everyone, tz))
+                return csv_response(csv_tables.feedback_list(everyone, tz))
     items, last = await feedback.list(session, filters, before=decode_id_cursor(cursor),
                                       limit=limit)
     return Page(items=items, next_cursor=encode_id_cursor(last))

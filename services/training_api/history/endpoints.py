@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
 
 from services.training_api.employees.errors import ImportFileRejected, ImportTooLarge
-from services.training_api.history import tables
+from services.training_api.history import csv_tables
 from services.training_api.history.errors import (
     HistoryImportNotFound,
     HistoryImportOptions,
@@ -98,7 +98,7 @@ async def list_rejected_rows(import_id: uuid.UUID, session: DBSession, _: Privil
     all of them as one file."""
     if wants_csv(request, format):
         rows, _ = await history_imports.rejected(session, import_id, cursor=None, limit=None)
-        return csv_response(tables.rejected(import_id, rows))
+        return csv_response(csv_tables.rejected(import_id, rows))
     items, next_cursor = await history_imports.rejected(session, import_id, cursor=cursor,
                                                         limit=limit)
     return Page(items=items, next_cursor=next_cursor)
@@ -118,5 +118,5 @@ async def get_report(import_id: uuid.UUID, session: DBSession, _: PrivilegedRead
     BOM, for Excel). 409 ``history-report-not-ready`` until the import is done."""
     if wants_csv(request, format):
         report = await history_imports.report(session, import_id, cursor=None, limit=None)
-        return csv_response(tables.report(report))
+        return csv_response(csv_tables.report(report))
     return await history_imports.report(session, import_id, cursor=cursor, limit=limit)

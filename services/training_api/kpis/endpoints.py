@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from services.training_api.employees.errors import ImportTooSlow
 from services.training_api.import_jobs.errors import ImportJobNotFound
-from services.training_api.kpis import schemas, tables
+from services.training_api.kpis import csv_tables, schemas
 from services.training_api.kpis.errors import (
     KpiFileRejected,
     KpiFileTooLarge,
@@ -199,4 +199,4 @@ async def report_production_kpis(
         raise DepartmentRequired("Name the department with ?department=")
     report = await kpi_report.report(session, scope=scope, period=period,
                                      pilot_start=pilot_start)
-    return csv_response(tables.report(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.report(report)) if wants_csv(request, format) else report

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from services.training_api.courses.errors import UnknownCourse
 from services.training_api.org.errors import DepartmentNotFound, UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN
-from services.training_api.plans import schemas, tables
+from services.training_api.plans import csv_tables, schemas
 from services.training_api.plans.errors import PlanNotFound, UnknownEmployees
 from services.training_api.plans.service import plans
 from services.training_api.reports.errors import (
@@ -93,7 +93,7 @@ async def report_training_plans(request: Request, session: DBSession, scope: Sco
     Readable by HR and auditors for any scope, by managers for their departments."""
     report = await plans.report(session, scope=scope, period=period,
                                 today=company_today(request))
-    return csv_response(tables.report(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.report(report)) if wants_csv(request, format) else report
 
 
 @router.get("/training-plans/{code}/behind", response_model=Page[schemas.BehindEmployee],
@@ -114,7 +114,7 @@ async def list_training_plan_behind(request: Request, code: PlanCode, session: D
                                               today=today, after=after, limit=5000)
             everyone.extend(items)
             if after is None:
-                return csv_response(tables.behind(code, everyone))
+                return csv_response(csv_tables.behind(code, everyone))
     after_values = decode_keyset(cursor, text_key)
     items, last = await plans.behind(session, code, scope=scope, tz=tz, today=today,
                                      after=after_values[0] if after_values else None,

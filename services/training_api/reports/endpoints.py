@@ -12,7 +12,7 @@ from services.training_api.org.schemas import CODE_PATTERN
 from services.training_api.recommendations.schemas import UptakeReport
 from services.training_api.recommendations.service import current_settings
 from services.training_api.recommendations.uptake import uptake
-from services.training_api.reports import schemas, tables
+from services.training_api.reports import csv_tables, schemas
 from services.training_api.reports.errors import (
     DepartmentRequired,
     InvalidPeriod,
@@ -65,7 +65,7 @@ async def participation(request: Request, session: DBSession, scope: Scope,
     Readable by HR and auditors for any scope, by managers for their departments."""
     report = await metrics.participation(session, scope=scope, period=period,
                                          group_by=group_by)
-    return csv_response(tables.participation(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.participation(report)) if wants_csv(request, format) else report
 
 
 @router.get("/skill-attainment", response_model=schemas.AttainmentReport,
@@ -81,7 +81,7 @@ async def skill_attainment(request: Request, session: DBSession, scope: Scope,
     month.
     Readable by HR and auditors for any scope, by managers for their departments."""
     report = await metrics.attainment(session, scope=scope, period=period, group_by=group_by)
-    return csv_response(tables.attainment(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.attainment(report)) if wants_csv(request, format) else report
 
 
 @router.get("/skill-gaps", response_model=Page[schemas.LackingEmployee],
@@ -99,7 +99,7 @@ async def skill_gaps(request: Request, session: DBSession, scope: Scope, period:
     Readable by HR and auditors for any scope, by managers for their departments."""
     if wants_csv(request, format):
         everyone = await _all_lacking(session, scope, period, skill)
-        return csv_response(tables.lacking(everyone, skill))
+        return csv_response(csv_tables.lacking(everyone, skill))
     after = decode_keyset(cursor, text_key)
     items, last = await metrics.lacking(session, scope=scope, period=period, skill_code=skill,
                                         after=after[0] if after else None, limit=limit)
@@ -132,7 +132,7 @@ async def time_to_competency(request: Request, session: DBSession, scope: Scope,
     Readable by HR and auditors for any scope, by managers for their departments."""
     report = await metrics.time_to_competency(session, scope=scope, period=period)
     if wants_csv(request, format):
-        return csv_response(tables.time_to_competency(report))
+        return csv_response(csv_tables.time_to_competency(report))
     return report
 
 
@@ -156,7 +156,7 @@ async def effectiveness(request: Request, session: DBSession, scope: Scope,
     Readable by HR and auditors for any scope, by managers for their departments."""
     report = await metrics.effectiveness(session, scope=scope, period=period,
                                          fraction=fraction, points=points_api)
-    return csv_response(tables.effectiveness(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.effectiveness(report)) if wants_csv(request, format) else report
 
 
 @router.get("/pilot-comparison", response_model=schemas.PilotComparison,
@@ -175,7 +175,7 @@ async def report_pilot_comparison(request: Request, session: DBSession, scope: S
     report = await pilot_comparison.compare(session, scope=scope, period=period,
                                             points=points_api)
     if wants_csv(request, format):
-        return csv_response(tables.pilot_comparison(report))
+        return csv_response(csv_tables.pilot_comparison(report))
     return report
 
 
@@ -196,5 +196,5 @@ async def recommendation_uptake(request: Request, session: DBSession, scope: Sco
     settings = await current_settings(session)
     report = await uptake(session, scope=scope, period=period, group_by=group_by,
                           taken_within_days=settings.taken_within_days)
-    return csv_response(tables.uptake(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.uptake(report)) if wants_csv(request, format) else report
 

@@ -17,7 +17,3 @@ class DepartmentRequired(ServiceError):
 
 class NotYourDepartment(Forbidden):
     problem, title = "not-your-department", "The department is not one you manage"
-
-
-class InvalidGrouping(ServiceError):
-    status, problem, title = 422, "invalid-grouping", "This report cannot be grouped that way"

@@ -21,7 +21,7 @@ from services.training_api.reports.params import (
     DepartmentScope,
     Last12Months,
 )
-from services.training_api.surveys import schemas, tables
+from services.training_api.surveys import csv_tables, schemas
 from services.training_api.surveys.errors import (
     AlreadyAnswered,
     AnsweringForOthers,
@@ -134,7 +134,7 @@ async def get_survey_results(request: Request, code: SurveyCode, session: DBSess
     answers); the same per sub-department of the scope. HR and auditors read any scope,
     managers their departments."""
     report = await results.results(session, code, scope=scope, period=period)
-    return csv_response(tables.results(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.results(report)) if wants_csv(request, format) else report
 
 
 @router.get("/surveys/{code}/text-answers", response_model=Page[schemas.TextAnswer],
@@ -156,7 +156,7 @@ async def list_survey_text_answers(
                                                       cursor=after, limit=5000)
             everyone.extend(items)
             if after is None:
-                return csv_response(tables.text_answers(code, everyone))
+                return csv_response(csv_tables.text_answers(code, everyone))
     items, last = await results.text_answers(session, code, scope=scope, period=period,
                                              question=question, cursor=cursor, limit=limit)
     return Page(items=items, next_cursor=last)
@@ -183,7 +183,7 @@ async def report_satisfaction(
     report = await results.satisfaction(session, scope=scope, period=period,
                                         granularity=granularity, kind=survey_kind,
                                         question_code=question_code)
-    return csv_response(tables.satisfaction(report)) if wants_csv(request, format) else report
+    return csv_response(csv_tables.satisfaction(report)) if wants_csv(request, format) else report
 
 
 @router.get("/employees/{employee_no}/preferences", response_model=schemas.EmployeePreferences,

@@ -4,6 +4,7 @@ of a category or named source outside its band carries the alert and what to do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from services.points_api.mix.assessment import CATEGORY_LABELS
@@ -16,7 +17,7 @@ HEADER = ["期间", "起始日", "截止日", "范围部门", "岗位族", "一�
 STATUS_LABELS = {"ok": "正常", "below": "偏低", "above": "偏高"}
 
 
-def _alert_cells(alerts: dict[tuple[str, str], Alert], kind: str, subject: str) -> list[str]:
+def _alert_cells(alerts: Mapping[tuple[Any, str], Alert], kind: str, subject: str) -> list[str]:
     alert = alerts.get((kind, subject))
     return [alert.message, alert.suggestion] if alert else ["", ""]
 
