@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.db import employee_copy
-from services.points_api.ledger.periods import CompanyTZ
+from services.points_api.dependencies import CompanyTZ
 from services.points_api.milestones.models import CertificationGrant, PositionEligibility
 from services.points_api.models import PeriodTotal
 from shared.contracts.base import ReadSchema

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.points_api.dependencies import CompanyTZ
 from services.points_api.honours.errors import PeriodNotClosed
 from services.points_api.honours.schemas import (
     HonourEntry,
@@ -17,7 +18,6 @@ from services.points_api.honours.schemas import (
     HonourSettings,
 )
 from services.points_api.honours.service import honours
-from services.points_api.ledger.periods import CompanyTZ
 from shared.auth import AuditReader, CurrentUser, HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems

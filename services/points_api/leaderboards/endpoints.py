@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.points_api.dependencies import CompanyTZ
 from services.points_api.leaderboards.errors import NotInScope, ScopeValueRequired
 from services.points_api.leaderboards.schemas import (
     Leaderboard,
@@ -19,7 +20,6 @@ from services.points_api.leaderboards.schemas import (
 )
 from services.points_api.leaderboards.service import leaderboards
 from services.points_api.ledger.errors import AccountNotFound
-from services.points_api.ledger.periods import CompanyTZ
 from shared.auth import CurrentUser
 from shared.db import DBSession, DriverDB
 from shared.errors import BadCursor, problems

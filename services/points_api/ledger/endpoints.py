@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 
+from services.points_api.dependencies import CompanyTZ
 from services.points_api.ledger.accounts import accounts
 from services.points_api.ledger.errors import (
     AccountNotFound,
@@ -19,7 +20,6 @@ from services.points_api.ledger.errors import (
     SelfAdjustment,
 )
 from services.points_api.ledger.periods import (
-    CompanyTZ,
     parse_bound,
     period_bounds,
 )

@@ -7,10 +7,6 @@ Asia/Shanghai), not UTC: an entry at 2026-11-30T17:00Z counts in December.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Annotated
-from zoneinfo import ZoneInfo
-
-from fastapi import Depends, Request
 
 from shared.periods import (
     ALL_TIME,
@@ -71,10 +67,3 @@ def parse_bound(value: str, tz: tzinfo, *, upper: bool) -> datetime:
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or an RFC 3339 time "
                          "within the years 1-9999") from exc
-
-
-def company_tz(request: Request) -> ZoneInfo:
-    return request.app.state.settings.tz
-
-
-CompanyTZ = Annotated[ZoneInfo, Depends(company_tz)]

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from services.points_api.dependencies import CompanyTZ
 from services.points_api.ledger.errors import AccountNotFound
-from services.points_api.ledger.periods import CompanyTZ
 from services.points_api.milestones.catalogue import certifications, positions
 from services.points_api.milestones.errors import (
     CertificationNotFound,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from services.points_api.ledger.periods import CompanyTZ
+from services.points_api.dependencies import CompanyTZ
 from services.points_api.mix import csv_tables
 from services.points_api.mix.errors import DepartmentNotFound, InvalidPeriod, InvalidTargets
 from services.points_api.mix.repository import MixScope

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from services.points_api.dependencies import CompanyTZ
 from services.points_api.ledger.errors import SelfAdjustment
-from services.points_api.ledger.periods import CompanyTZ
 from services.points_api.mix.errors import DepartmentNotFound
 from services.points_api.rules.endpoints import VersionPath
 from services.points_api.rules.errors import RuleSetInvalid, RuleSetNotFound

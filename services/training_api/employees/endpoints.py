@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from services.training_api.dependencies import CompanyToday, Jobs, Relay, TrainingSettings
 from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
     EmployeeNoMismatch,
@@ -21,7 +22,6 @@ from services.training_api.employees.service import employees
 from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
-from services.training_api.reports.params import company_today
 from shared.auth import CurrentUser, OrgWriter, PrivilegedReader
 from shared.db import DBSession, DriverDB
 from shared.errors import STANDARD_RESPONSES, responses
@@ -56,16 +56,17 @@ async def upsert_employee(
     session: DBSession,
     _: OrgWriter,
     response: Response,
-    request: Request,
+    today: CompanyToday,
+    relay: Relay,
     background: BackgroundTasks,
 ) -> schemas.Employee:
     """Idempotent upsert by employee number (201 when created, 200 otherwise).
     A change is published to points_api and rewards_api through the outbox; an
     unchanged employee is not re-published."""
     employee, created, outbox_ids = await employees.upsert(session, employee_no, data=body,
-                                                           today=company_today(request))
+                                                           today=today)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    background.add_task(after_commit_delivery(request.app.state.relay, outbox_ids))
+    background.add_task(after_commit_delivery(relay, outbox_ids))
     return employee
 
 
@@ -138,7 +139,10 @@ async def import_employees(
     file: UploadFile,
     session: DBSession,
     principal: OrgWriter,
-    request: Request,
+    settings: TrainingSettings,
+    today: CompanyToday,
+    relay: Relay,
+    jobs: Jobs,
     background: BackgroundTasks,
     dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
     as_job: Annotated[bool, Query(alias="async", description=(
@@ -154,19 +158,18 @@ async def import_employees(
     ``async=true``, is answered with 202 and the job: poll ``links.status`` until
     ``status`` is ``done`` (its ``report`` is the same report) or ``failed``. A file
     that cannot be read is refused in the request either way."""
-    settings = request.app.state.settings
     limit = settings.import_max_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise ImportTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
     outcome = await employees.import_upload(
         session, content=content, filename=file.filename or "upload", dry_run=dry_run,
-        as_job=as_job, actor=principal.sub, today=company_today(request), settings=settings)
+        as_job=as_job, actor=principal.sub, today=today, settings=settings)
     if outcome.job is not None:
-        background.add_task(request.app.state.jobs.wake)  # after the commit: start at once
+        background.add_task(jobs.wake)  # after the commit: start at once
         return JSONResponse(outcome.job.model_dump(mode="json"), status_code=202,
                             headers={"Location": outcome.job.links.status})
-    background.add_task(after_commit_delivery(request.app.state.relay, outcome.outbox_ids))
+    background.add_task(after_commit_delivery(relay, outcome.outbox_ids))
     return outcome.report
 
 

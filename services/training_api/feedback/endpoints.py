@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from services.training_api.dependencies import CompanyTZ
 from services.training_api.facts.errors import ClientIdConflict, EmployeeLeft, UnknownEmployee
 from services.training_api.feedback import csv_tables, schemas
 from services.training_api.feedback.errors import (
@@ -53,7 +54,7 @@ async def submit_feedback(body: schemas.FeedbackCreate, session: DBSession,
             summary="List feedback",
             responses={**CSV_RESPONSE, **problems(BadCursor, DepartmentNotFound)})
 async def list_feedback(
-    request: Request, session: DBSession, _: AuditReader, limit: Limit = 50,
+    request: Request, session: DBSession, _: AuditReader, tz: CompanyTZ, limit: Limit = 50,
     cursor: Cursor = None,
     feedback_status: Annotated[schemas.FeedbackStatus | None, Query(alias="status")] = None,
     topic: schemas.Topic | None = None,
@@ -71,7 +72,6 @@ async def list_feedback(
     """Newest first, filtered by status, topic, tag, department (with sub-departments),
     employee and the days filed (company calendar). HR and auditors. Paginated; the CSV
     holds every match."""
-    tz = request.app.state.settings.tz
     path = None
     if department is not None:
         dept = await org_repo.get_department(session, department)

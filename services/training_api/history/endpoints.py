@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
 
+from services.training_api.dependencies import Jobs, TrainingSettings
 from services.training_api.employees.errors import ImportFileRejected, ImportTooLarge
 from services.training_api.history import csv_tables
 from services.training_api.history.errors import (
@@ -32,8 +33,8 @@ router = APIRouter(prefix="/training/v1", tags=["history-imports"])
     responses={**STANDARD_RESPONSES,
                **responses(ImportFileRejected, ImportTooLarge, HistoryImportOptions)})
 async def start_history_import(
-    file: UploadFile, session: DBSession, principal: OrgWriter, request: Request,
-    response: Response, background: BackgroundTasks,
+    file: UploadFile, session: DBSession, principal: OrgWriter, settings: TrainingSettings,
+    jobs: Jobs, response: Response, background: BackgroundTasks,
     mode: Annotated[Mode, Query(description=(
         "replay: every record becomes a training fact and earns points under the rule set "
         "in force at its date. opening: records are kept (reports, skills) but earn "
@@ -50,7 +51,7 @@ async def start_history_import(
     ``failed``), then read the report. Legacy ids make it idempotent: the same file
     again changes nothing, a corrected file replaces what changed (the replaced
     fact is voided and its points reversed by compensating entries)."""
-    limit = request.app.state.settings.import_max_bytes
+    limit = settings.import_max_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise ImportTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB; split it into "
@@ -58,10 +59,9 @@ async def start_history_import(
     job = await history_imports.start(
         session, content=content, filename=file.filename or "upload", mode=mode,
         cut_over_on=cut_over, dry_run=dry_run, actor=principal.sub,
-        tz=request.app.state.settings.tz,
-        parse_seconds=request.app.state.settings.import_parse_seconds)
+        tz=settings.tz, parse_seconds=settings.import_parse_seconds)
     response.headers["Location"] = job.links["status"]
-    background.add_task(request.app.state.jobs.wake)  # after the commit: start at once
+    background.add_task(jobs.wake)  # after the commit: start at once
     return job
 
 

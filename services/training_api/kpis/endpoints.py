@@ -19,6 +19,7 @@ from fastapi import (
 )
 from fastapi.responses import JSONResponse
 
+from services.training_api.dependencies import CompanyToday, Jobs, TrainingSettings
 from services.training_api.employees.errors import ImportTooSlow
 from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.kpis import csv_tables, schemas
@@ -40,7 +41,6 @@ from services.training_api.reports.params import (
     DepartmentScope,
     Last12Months,
     ReportReader,
-    company_today,
 )
 from services.training_api.reports.period import parse_month
 from services.training_api.reports.scope import resolve_scope
@@ -109,8 +109,8 @@ async def list_department_kpis(code: DeptCode, session: DBSession, principal: Re
                                              "poll links.status (also in Location)"},
                         **problems(KpiFileRejected, KpiFileTooLarge, ImportTooSlow)})
 async def import_department_kpis(
-    file: UploadFile, request: Request, session: DBSession, principal: OrgWriter,
-    background: BackgroundTasks,
+    file: UploadFile, session: DBSession, principal: OrgWriter, settings: TrainingSettings,
+    today: CompanyToday, jobs: Jobs, background: BackgroundTasks,
     dry_run: Annotated[bool, Query(description="Validate and report only")] = False,
     as_job: Annotated[bool, Query(alias="async", description=(
         "Run as a job whatever the file's size: 202 and a status URL"))] = False,
@@ -125,16 +125,15 @@ async def import_department_kpis(
     (200 and the report); a larger file, or any file sent with ``async=true``, is
     answered with 202 and the job: poll ``links.status`` until it is ``done`` (with
     the same report) or ``failed``."""
-    settings = request.app.state.settings
     limit = settings.import_max_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise KpiFileTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
     outcome = await kpis.import_upload(
         session, content=content, filename=file.filename or "upload", dry_run=dry_run,
-        as_job=as_job, actor=principal.sub, today=company_today(request), settings=settings)
+        as_job=as_job, actor=principal.sub, today=today, settings=settings)
     if isinstance(outcome, schemas.KpiImportJob):
-        background.add_task(request.app.state.jobs.wake)  # after the commit: start at once
+        background.add_task(jobs.wake)  # after the commit: start at once
         return JSONResponse(outcome.model_dump(mode="json"), status_code=202,
                             headers={"Location": outcome.links.status})
     return outcome

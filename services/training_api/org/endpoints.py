@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Path, Response, status
 
+from services.training_api.dependencies import Relay
 from services.training_api.org import repository as repo
 from services.training_api.org import schemas
 from services.training_api.org.errors import (
@@ -54,7 +55,7 @@ async def upsert_department(
     session: DBSession,
     _: OrgWriter,
     response: Response,
-    request: Request,
+    relay: Relay,
     background: BackgroundTasks,
 ) -> schemas.Department:
     """Idempotent upsert by department code. Moving a department (a new parent)
@@ -62,7 +63,7 @@ async def upsert_department(
     one of its descendants is refused with 409 ``department-cycle``."""
     dept, created = await departments.upsert(session, code, data=body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    background.add_task(request.app.state.relay.wake)
+    background.add_task(relay.wake)
     return dept
 
 
@@ -167,14 +168,14 @@ async def upsert_job_role(
     session: DBSession,
     _: OrgWriter,
     response: Response,
-    request: Request,
+    relay: Relay,
     background: BackgroundTasks,
 ) -> schemas.JobRole:
     """Idempotent upsert by role code. ``required_skills`` replaces the role's
     competency model; every skill must exist (409 ``unknown-skill``)."""
     role, created = await job_roles.upsert(session, code, data=body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    background.add_task(request.app.state.relay.wake)
+    background.add_task(relay.wake)
     return role
 
 

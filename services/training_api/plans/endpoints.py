@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from services.training_api.courses.errors import UnknownCourse
+from services.training_api.dependencies import CompanyToday, CompanyTZ
 from services.training_api.org.errors import DepartmentNotFound, UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN
 from services.training_api.plans import csv_tables, schemas
@@ -19,7 +20,7 @@ from services.training_api.reports.errors import (
     InvalidPeriod,
     NotYourDepartment,
 )
-from services.training_api.reports.params import ReportReader, Scope, YearPeriod, company_today
+from services.training_api.reports.params import ReportReader, Scope, YearPeriod
 from shared.auth import HRAdmin
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
@@ -85,14 +86,14 @@ async def list_training_plans(
             responses={**CSV_RESPONSE, **problems(InvalidPeriod, *SCOPE_PROBLEMS)},
             tags=["reports"])
 async def report_training_plans(request: Request, session: DBSession, scope: Scope,
-                                period: YearPeriod, format: Format = None) -> Any:  # noqa: A002
+                                period: YearPeriod, today: CompanyToday,
+                                format: Format = None) -> Any:  # noqa: A002
     """Plans due in the period (default: the current year). Completion rate (计划完成率) =
     assignments (employee x plan) completed / assignments, where a plan applies to the
     active employees of its target hired by its due date, within the report's scope;
     ``on_time_rate`` counts completions by the end of the due date. Per plan, per course.
     Readable by HR and auditors for any scope, by managers for their departments."""
-    report = await plans.report(session, scope=scope, period=period,
-                                today=company_today(request))
+    report = await plans.report(session, scope=scope, period=period, today=today)
     return csv_response(csv_tables.report(report)) if wants_csv(request, format) else report
 
 
@@ -100,13 +101,13 @@ async def report_training_plans(request: Request, session: DBSession, scope: Sco
             operation_id="list_training_plan_behind", summary="Who is behind on a plan",
             responses={**CSV_RESPONSE, **problems(PlanNotFound, BadCursor, *SCOPE_PROBLEMS)})
 async def list_training_plan_behind(request: Request, code: PlanCode, session: DBSession,
-                                    scope: Scope, limit: Limit = 50, cursor: Cursor = None,
+                                    scope: Scope, tz: CompanyTZ, today: CompanyToday,
+                                    limit: Limit = 50, cursor: Cursor = None,
                                     format: Format = None) -> Any:  # noqa: A002
     """Employees the plan applies to (within the scope) who have not completed every
     course, by employee number, with the missing courses and whether the due date has
     passed. Paginated; the CSV holds every row. Readable by HR and auditors, and by
     managers for their departments."""
-    today, tz = company_today(request), request.app.state.settings.tz
     if wants_csv(request, format):
         everyone, after = [], None
         while True:

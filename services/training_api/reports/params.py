@@ -4,11 +4,12 @@ No postponed annotations here: FastAPI reads the parameters of the dependency th
 :func:`period_param` makes at runtime, and they refer to its arguments."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from services.training_api.dependencies import company_today
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from services.training_api.reports import period as periods
 from services.training_api.reports.errors import InvalidPeriod
@@ -23,10 +24,6 @@ ReportReader = Annotated[Principal, Depends(require_roles(*REPORT_READERS))]
 DepartmentQuery = Annotated[str | None, Query(
     pattern=CODE_PATTERN, description="Department code; its sub-departments are included. "
                                       "Managers must stay within their departments.")]
-
-
-def company_today(request: Request) -> date:
-    return datetime.now(UTC).astimezone(request.app.state.settings.tz).date()
 
 
 def period_param(default: periods.DefaultPeriod) -> Callable[..., periods.Period]:
