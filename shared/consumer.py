@@ -44,8 +44,8 @@ BatchHandler = Callable[
 
 
 async def consume(
-    sessionmaker: Any, processed: Table, batch: EventBatch, handlers: dict[str, EventHandler],
-    batch_handlers: dict[str, BatchHandler] | None = None, *, caller: str | None = None,
+    sessionmaker: Any, processed: Table, batch: EventBatch, handlers: Mapping[str, EventHandler],
+    batch_handlers: Mapping[str, BatchHandler] | None = None, *, caller: str | None = None,
     producers: Mapping[str, str] | None = None,
 ) -> EventBatchReceipt:
     """Apply a batch in order. Consecutive events whose type has a batch handler go to
@@ -72,7 +72,7 @@ async def consume(
 
 
 def _batchable_run(events: list[EventEnvelope],
-                   batch_handlers: dict[str, BatchHandler]) -> list[EventEnvelope]:
+                   batch_handlers: Mapping[str, BatchHandler]) -> list[EventEnvelope]:
     """The events at the head of the list that one batch handler takes."""
     handler = batch_handlers.get(events[0].event_type)
     if handler is None:
@@ -87,7 +87,7 @@ def _batchable_run(events: list[EventEnvelope],
 
 async def _consume_together(
     sessionmaker: Any, processed: Table, run: list[EventEnvelope], handler: BatchHandler,
-    handlers: dict[str, EventHandler],
+    handlers: Mapping[str, EventHandler],
 ) -> list[EventReceipt]:
     """One transaction for the run: claim every event, apply the new ones together,
     take back the claims of those that were not applied. Should anything fail, the
@@ -138,7 +138,8 @@ def _failure(envelope: EventEnvelope, error: Exception) -> EventReceipt:
 
 
 async def _consume_one(
-    sessionmaker: Any, processed: Table, envelope: EventEnvelope, handlers: dict[str, EventHandler]
+    sessionmaker: Any, processed: Table, envelope: EventEnvelope,
+    handlers: Mapping[str, EventHandler],
 ) -> EventReceipt:
     handler = handlers.get(envelope.event_type)
     if handler is None:
@@ -170,8 +171,8 @@ async def _consume_one(
     return EventReceipt(event_id=envelope.event_id, status="applied", result=result)
 
 
-def events_router(service: str, processed: Table, handlers: dict[str, EventHandler],
-                  batch_handlers: dict[str, BatchHandler] | None = None, *,
+def events_router(service: str, processed: Table, handlers: Mapping[str, EventHandler],
+                  batch_handlers: Mapping[str, BatchHandler] | None = None, *,
                   producers: Mapping[str, str]) -> APIRouter:
     """The intake route. ``batch_handlers``: event types applied many at a time (see
     :func:`consume`); ``handlers`` must handle them one at a time too. ``producers``

@@ -13,19 +13,22 @@ from shared.outbox import OutboxRelay
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _tz(request: Request) -> ZoneInfo:
-    return request.app.state.settings.tz
+    return _settings(request).tz
 
 
 def _relay(request: Request) -> OutboxRelay:
-    return request.app.state.relay
+    relay: OutboxRelay = request.app.state.relay
+    return relay
 
 
 def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    return request.app.state.sessionmaker
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return sessionmaker
 
 
 RewardsSettings = Annotated[Settings, Depends(_settings)]

@@ -13,9 +13,10 @@ from services.rewards_api.errors import EmployeeNotFound
 
 
 async def find(session: AsyncSession, employee_no: str) -> Mapping[str, Any] | None:
-    return (await session.execute(
+    row = (await session.execute(
         select(employee_copy).where(employee_copy.c.employee_no == employee_no))
     ).mappings().one_or_none()
+    return None if row is None else dict(row)
 
 
 async def get(session: AsyncSession, employee_no: str) -> Mapping[str, Any]:

@@ -8,10 +8,11 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from services.rewards_api.models import RewardItem
+from shared.db import RowAttributes
 from shared.periods import key_of_month, key_of_quarter, key_of_year
 
 
-def unavailability(item: RewardItem, now: datetime) -> str | None:
+def unavailability(item: RewardItem | RowAttributes, now: datetime) -> str | None:
     """Why the item cannot be redeemed at ``now`` regardless of who asks, or None."""
     if item.archived_at is not None:
         return f"{item.name} is no longer offered"
@@ -27,7 +28,7 @@ def employee_departments(employee: Mapping[str, Any]) -> set[str]:
     return {*employee["department_path"], employee["department_code"]}
 
 
-def ineligibility(item: RewardItem, employee: Mapping[str, Any],
+def ineligibility(item: RewardItem | RowAttributes, employee: Mapping[str, Any],
                   qualifying_points: int | None) -> str | None:
     """Why this employee may not redeem the item, or None. ``qualifying_points`` is
     only needed (and only consulted) when the item has a minimum."""

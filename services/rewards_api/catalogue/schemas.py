@@ -42,7 +42,8 @@ class ItemUpsert(Schema):
     name: Name = Field(examples=["带薪假 1 天"])
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     kind: ItemKind
-    leave_days: Decimal | None = Field(
+    # pydantic declares multiple_of a float; a Decimal keeps the half-day check exact
+    leave_days: Decimal | None = Field(  # type: ignore[call-overload]
         None, gt=0, le=365, multiple_of=Decimal("0.5"), max_digits=4, decimal_places=1,
         description="Days of paid leave per unit (paid_leave only)", examples=["1"])
     subsidy_amount: Decimal | None = Field(

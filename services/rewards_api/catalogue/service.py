@@ -48,7 +48,8 @@ class Shopper:
     balances: Balances | None
 
 
-def item_out(item: RewardItem, *, now: datetime | None = None, shopper: Shopper | None = None,
+def item_out(item: RewardItem | RowAttributes, *, now: datetime | None = None,
+             shopper: Shopper | None = None,
              used: int | None = None) -> schemas.Item:
     now = now or datetime.now(UTC)
     in_stock = item.stock_remaining is None or item.stock_remaining > 0

@@ -105,7 +105,8 @@ class PointsClient(PeerClient):
                                     maybe_created=maybe_applied,
                                     retry_after=_retry_after(resp))
         resp.raise_for_status()
-        return resp.json()
+        answer: dict[str, Any] = resp.json()
+        return answer
 
 
 def _refusal(resp: httpx.Response) -> Exception:

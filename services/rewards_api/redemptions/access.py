@@ -9,6 +9,7 @@ from services.rewards_api.catalogue.eligibility import employee_departments
 from services.rewards_api.models import Redemption
 from services.rewards_api.redemptions.errors import NotApprover, NotYourRedemption, SelfApproval
 from shared.auth import Principal
+from shared.db import RowAttributes
 
 
 def manages(principal: Principal, employee: Mapping[str, Any] | None) -> bool:
@@ -17,7 +18,8 @@ def manages(principal: Principal, employee: Mapping[str, Any] | None) -> bool:
             and bool(set(principal.departments) & employee_departments(employee)))
 
 
-def can_read(principal: Principal, r: Redemption, employee: Mapping[str, Any] | None) -> bool:
+def can_read(principal: Principal, r: Redemption | RowAttributes,
+             employee: Mapping[str, Any] | None) -> bool:
     return (principal.is_privileged_reader or principal.sub == r.employee_no
             or manages(principal, employee))
 

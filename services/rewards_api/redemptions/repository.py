@@ -276,12 +276,12 @@ async def consume_limit(session: AsyncSession, *, employee_no: str, item_code: s
     one employee are counted one after the other."""
     if quantity > limit:
         return False
-    stmt = insert(LimitUsage).values(employee_no=employee_no, item_code=item_code,
-                                     period_key=period_key, used=quantity)
-    stmt = stmt.on_conflict_do_update(
+    new = insert(LimitUsage).values(employee_no=employee_no, item_code=item_code,
+                                    period_key=period_key, used=quantity)
+    stmt = new.on_conflict_do_update(
         index_elements=[LimitUsage.employee_no, LimitUsage.item_code, LimitUsage.period_key],
-        set_={"used": LimitUsage.used + stmt.excluded.used, "updated_at": func.now()},
-        where=LimitUsage.used + stmt.excluded.used <= limit,
+        set_={"used": LimitUsage.used + new.excluded.used, "updated_at": func.now()},
+        where=LimitUsage.used + new.excluded.used <= limit,
     ).returning(LimitUsage.used)
     return (await session.execute(stmt)).scalar_one_or_none() is not None
 

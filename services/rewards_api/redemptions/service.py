@@ -18,7 +18,7 @@ from shared.auth import Principal
 from shared.db import DriverConnection, RowAttributes
 
 
-def redemption_out(r: Redemption, *, employee_name: str | None = None,
+def redemption_out(r: Redemption | RowAttributes, *, employee_name: str | None = None,
                    voucher_code: str | None = None) -> schemas.Redemption:
     out = schemas.Redemption.model_validate(r)
     out.employee_name, out.voucher_code = employee_name, voucher_code

@@ -58,4 +58,5 @@ async def codes_of(session: AsyncSession, redemption_ids: list[uuid.UUID]
         return {}
     rows = await session.execute(select(VoucherCode.redemption_id, VoucherCode.code)
                                  .where(VoucherCode.redemption_id.in_(redemption_ids)))
-    return dict(rows.tuples().all())
+    return {redemption_id: code for redemption_id, code in rows.tuples()
+            if redemption_id is not None}
