@@ -14,6 +14,7 @@ import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 NAMING_CONVENTION = {
@@ -64,6 +65,14 @@ async def warm_pool(engine: AsyncEngine, connections: int) -> None:
     finally:
         for conn in held:
             await conn.close()
+
+
+async def rowcount(session: AsyncSession, statement: Executable,
+                   params: Mapping[str, Any] | None = None) -> int:
+    """Run an INSERT, UPDATE or DELETE in the session's transaction and answer how
+    many rows it wrote."""
+    result = cast(CursorResult[Any], await session.execute(statement, params))
+    return result.rowcount
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import structlog
 from sqlalchemy import (
@@ -42,8 +42,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import rowcount
 
 log = structlog.get_logger("jifen.jobs")
 
@@ -113,10 +114,9 @@ class Job:
         LeaseLost when this runner no longer holds the job."""
         self.progress.update(progress)
         t = self.table
-        result = cast(CursorResult[Any], await session.execute(
-            update(t).where(t.c.id == self.id, t.c.lease_id == self.lease_id)
-            .values(progress=self.progress, heartbeat_at=func.now())))
-        if result.rowcount == 0:
+        if not await rowcount(session, update(t).where(
+                t.c.id == self.id, t.c.lease_id == self.lease_id)
+                .values(progress=self.progress, heartbeat_at=func.now())):
             raise LeaseLost(f"job {self.id} was taken over by another runner")
 
     async def report(self, **progress: Any) -> None:
@@ -258,10 +258,9 @@ class JobRunner:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
                 async with self.sessionmaker() as session, session.begin():
-                    held = cast(CursorResult[Any], await session.execute(
-                        update(t).where(t.c.id == job.id, t.c.lease_id == job.lease_id)
-                        .values(locked_until=func.now() + self.lease, heartbeat_at=func.now())
-                    )).rowcount
+                    held = await rowcount(session, update(t).where(
+                        t.c.id == job.id, t.c.lease_id == job.lease_id)
+                        .values(locked_until=func.now() + self.lease, heartbeat_at=func.now()))
             except Exception as exc:  # the database is away: try again next beat
                 log.warning("job_heartbeat_failed", job_id=str(job.id), error=repr(exc))
                 continue

@@ -83,7 +83,8 @@ async def has_ranked(session: AsyncSession, period: str) -> bool:
 
 async def insert_run(session: AsyncSession, *, kind: str, period: str, actor: str) -> int:
     stmt = insert(_run).values(kind=kind, period=period, requested_by=actor).returning(_run.c.id)
-    return (await session.execute(stmt)).scalar_one()
+    run_id: int = (await session.execute(stmt)).scalar_one()
+    return run_id
 
 
 async def finish_run(session: AsyncSession, run_id: int, *, awarded: int, bonus: int) -> None:
@@ -96,7 +97,8 @@ async def insert_honour(session: AsyncSession, values: dict[str, Any]) -> int | 
     stmt = (insert(_honour).values(values).on_conflict_do_nothing(
         index_elements=["kind", "period", "scope", "scope_value", "employee_no"])
         .returning(_honour.c.id))
-    return (await session.execute(stmt)).scalar_one_or_none()
+    honour_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return honour_id
 
 
 async def set_entry(session: AsyncSession, honour_id: int, entry_id: int) -> None:

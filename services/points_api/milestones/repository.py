@@ -33,8 +33,8 @@ _sweep = MilestoneSweep.__table__
 async def upsert(session: AsyncSession, table: Any, code: str, values: dict[str, Any],
                  actor: str) -> tuple[Any, bool]:
     """Create or replace by code; (row, created)."""
-    stmt = insert(table).values(code=code, **values, created_by=actor, updated_by=actor)
-    stmt = stmt.on_conflict_do_update(
+    new = insert(table).values(code=code, **values, created_by=actor, updated_by=actor)
+    stmt = new.on_conflict_do_update(
         index_elements=[table.c.code],
         set_={**values, "updated_by": actor, "updated_at": func.now()},
     ).returning(*table.c, literal_column("xmax = 0").label("created"))
@@ -128,7 +128,8 @@ async def insert_grant(session: AsyncSession, values: dict[str, Any]) -> int | N
     stmt = (insert(_grant).values(values)
             .on_conflict_do_nothing(index_elements=["certification_code", "employee_no"])
             .returning(_grant.c.id))
-    return (await session.execute(stmt)).scalar_one_or_none()
+    grant_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return grant_id
 
 
 async def get_grant(session: AsyncSession, grant_id: int, *, lock: bool = False) -> Any | None:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.notifications.models import Notification
+from shared.db import rowcount
 
 _note = Notification.__table__
 
@@ -37,7 +38,7 @@ async def mark_read(session: AsyncSession, employee_no: str, ids: list[int] | No
             .values(read_at=func.now()))
     if ids is not None:
         stmt = stmt.where(_note.c.id.in_(ids))
-    return (await session.execute(stmt)).rowcount
+    return await rowcount(session, stmt)
 
 
 _RANK_CHANGES = text("""
@@ -67,6 +68,5 @@ async def add_rank_changes(session: AsyncSession, *, period: str, previous: str,
                            shown: str, label: str) -> int:
     """One ``rank_changed`` notification per employee ranked in ``period`` (company
     board), comparing with ``previous``; a second call adds nothing."""
-    result = await session.execute(_RANK_CHANGES, {"period": period, "previous": previous,
+    return await rowcount(session, _RANK_CHANGES, {"period": period, "previous": previous,
                                                    "shown": shown, "label": label})
-    return result.rowcount

@@ -146,6 +146,7 @@ class WebhookDispatcher:
         was taken over (it ran out) still logs its attempt and a success, but leaves
         the schedule to the new holder."""
         row = await repo.get_delivery_row(session, claim.id, lock=True)
+        assert row is not None, "a claimed delivery is never deleted"
         attempt_no = row.attempts + 1
         await repo.insert_attempt(session, {
             "delivery_id": claim.id, "attempt_no": attempt_no,

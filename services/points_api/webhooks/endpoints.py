@@ -42,7 +42,8 @@ WebhookReader = Annotated[Principal, Depends(require_roles("hr_admin", "integrat
 
 
 def _webhook_settings(request: Request) -> WebhookSettings:
-    return request.app.state.webhook_settings
+    settings: WebhookSettings = request.app.state.webhook_settings
+    return settings
 
 
 Config = Annotated[WebhookSettings, Depends(_webhook_settings)]

@@ -14,7 +14,7 @@ from services.points_api.webhooks.event_types import EVENT_TYPES
 from services.points_api.webhooks.signing import plain_json
 
 
-async def publish(session: AsyncSession, *, event_type: str, payload: dict,
+async def publish(session: AsyncSession, *, event_type: str, payload: dict[str, Any],
                   occurred_at: datetime | None = None, event_id: uuid.UUID | None = None) -> int:
     """Record an outgoing event and one delivery per active subscription whose
     event types include ``event_type`` (or ``*``). Returns the number of deliveries.

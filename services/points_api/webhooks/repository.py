@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, any_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, any_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from services.points_api.webhooks.models import (
     WebhookEvent,
     WebhookSubscription,
 )
+from shared.db import rowcount
 
 _sub = WebhookSubscription.__table__
 _event = WebhookEvent.__table__
@@ -86,7 +87,7 @@ async def fan_out(session: AsyncSession, *, event_id: uuid.UUID, event_type: str
                   subscription_id: uuid.UUID | None = None) -> int:
     """One delivery per active subscription to ``event_type`` (or to ``*``), or to the
     one subscription given. Returns how many were created."""
-    cond = _sub.c.active
+    cond: ColumnElement[bool] = _sub.c.active
     if subscription_id is None:
         cond = and_(cond, _sub.c.event_types.overlap(_types_array(event_type)))
     else:
@@ -94,7 +95,7 @@ async def fan_out(session: AsyncSession, *, event_id: uuid.UUID, event_type: str
     source = select(literal(event_id, PG_UUID(as_uuid=True)), _sub.c.id).where(cond)
     stmt = (insert(_delivery).from_select(["event_id", "subscription_id"], source)
             .on_conflict_do_nothing())
-    return (await session.execute(stmt)).rowcount or 0
+    return await rowcount(session, stmt)
 
 
 async def insert_events(session: AsyncSession, *, event_type: str,
@@ -120,7 +121,7 @@ async def fan_out_many(session: AsyncSession, *, event_ids: list[uuid.UUID],
         _sub.c.active, _sub.c.event_types.overlap(_types_array(event_type)))
     stmt = (insert(_delivery).from_select(["event_id", "subscription_id"], source)
             .on_conflict_do_nothing())
-    return (await session.execute(stmt)).rowcount or 0
+    return await rowcount(session, stmt)
 
 
 # -- delivery worker --------------------------------------------------------------------

@@ -61,4 +61,6 @@ def _jsonable(value: Any) -> Any:
 def plain_json(payload: dict[str, Any]) -> dict[str, Any]:
     """A payload made of JSON types only: times as ISO 8601, UUIDs and Decimals as
     strings (exact amounts must not pass through floats)."""
-    return json.loads(json.dumps(payload, default=_jsonable, ensure_ascii=False))
+    plain: dict[str, Any] = json.loads(json.dumps(payload, default=_jsonable,
+                                                  ensure_ascii=False))
+    return plain
