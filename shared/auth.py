@@ -18,11 +18,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
 from shared.identity import canonical_employee_no
-from shared.tokens import ROLES, mint_token  # noqa: F401 (mint_token re-exported)
+from shared.tokens import ROLES, Role
+from shared.tokens import mint_token as mint_token  # re-exported for the tests and the CLI
 
-# A calling service proves who it is with its own key (shared/service_auth.py), and
-# gets this role only from there: a "service" role in a user token is ignored.
-SERVICE_ROLE = "service"
 # The longest a user token may still be valid for (jifen token signs 8 h by default).
 MAX_TOKEN_LIFETIME_SECONDS = 31 * 86400
 
@@ -45,7 +43,7 @@ class Principal:
     @property
     def is_privileged_reader(self) -> bool:
         """HR, auditors, integrations and services read every record."""
-        return self.has("hr_admin", "auditor", "integration", SERVICE_ROLE)
+        return self.has(Role.HR_ADMIN, Role.AUDITOR, Role.INTEGRATION, Role.SERVICE)
 
 
 _VERIFIED: dict[tuple[str, ...], tuple[Principal, float]] = {}
@@ -97,7 +95,7 @@ def _verify(
         raise Unauthorized("The token's departments claim must be a list")
     granted = frozenset(r for r in roles if r in ROLES)
     sub = str(claims["sub"])
-    if granted - {"integration"}:  # a person: the subject is their employee number
+    if granted - {Role.INTEGRATION}:  # a person: the subject is their employee number
         sub = canonical_employee_no(sub)
     principal = Principal(sub=sub, roles=granted,
                           departments=tuple(str(d) for d in departments))
@@ -148,13 +146,14 @@ def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
-HRAdmin = Annotated[Principal, Depends(require_roles("hr_admin"))]
-OrgWriter = Annotated[Principal, Depends(require_roles("hr_admin", "integration"))]
+HRAdmin = Annotated[Principal, Depends(require_roles(Role.HR_ADMIN))]
+OrgWriter = Annotated[Principal, Depends(require_roles(Role.HR_ADMIN, Role.INTEGRATION))]
 PrivilegedReader = Annotated[
-    Principal, Depends(require_roles("hr_admin", "auditor", "integration"))
+    Principal, Depends(require_roles(Role.HR_ADMIN, Role.AUDITOR, Role.INTEGRATION))
 ]
 StaffReader = Annotated[
     Principal,
-    Depends(require_roles("hr_admin", "auditor", "integration", "manager", "assessor")),
+    Depends(require_roles(Role.HR_ADMIN, Role.AUDITOR, Role.INTEGRATION, Role.MANAGER,
+                          Role.ASSESSOR)),
 ]
-AuditReader = Annotated[Principal, Depends(require_roles("hr_admin", "auditor"))]
+AuditReader = Annotated[Principal, Depends(require_roles(Role.HR_ADMIN, Role.AUDITOR))]

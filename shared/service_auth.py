@@ -42,8 +42,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.auth import SERVICE_ROLE, Principal
+from shared.auth import Principal
 from shared.errors import Forbidden, Unauthorized
+from shared.tokens import Role
 
 SERVICES = ("training", "points", "rewards")
 ALGORITHM = "EdDSA"
@@ -198,7 +199,7 @@ def service_caller(*allowed: str) -> Callable[..., Awaitable[Principal]]:
         if caller not in allowed:
             raise Forbidden(f"Service {caller!r} may not call this route; "
                             f"only {', '.join(allowed)}")
-        principal = Principal(sub=f"service:{caller}", roles=frozenset({SERVICE_ROLE}))
+        principal = Principal(sub=f"service:{caller}", roles=frozenset({Role.SERVICE}))
         request.state.principal = principal
         return principal
 

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from enum import StrEnum
 
 import jwt
 
-# The roles a user token can carry. ``service`` is not one of them: services sign
-# their calls to each other with keys of their own (shared/service_auth.py).
-ROLES = ("employee", "manager", "assessor", "hr_admin", "auditor", "integration")
+
+class Role(StrEnum):
+    """Who a caller is, as tokens name it (API.md's roles)."""
+
+    EMPLOYEE = "employee"
+    MANAGER = "manager"
+    ASSESSOR = "assessor"
+    HR_ADMIN = "hr_admin"
+    AUDITOR = "auditor"
+    INTEGRATION = "integration"
+    # A calling service proves who it is with its own key (shared/service_auth.py) and
+    # gets this role only from there: a "service" role in a user token is ignored.
+    SERVICE = "service"
+
+
+# The roles a user token can carry: every one but ``service``.
+ROLES = tuple(role.value for role in Role if role is not Role.SERVICE)
 
 
 def mint_token(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -38,14 +39,23 @@ from services.rewards_api.db import Base
 
 ITEM_KINDS = ("paid_leave", "subsidy", "health_check", "voucher", "gift")
 LIMIT_PERIODS = ("month", "quarter", "year")
-# reserving: stock reserved, points hold asked for; pending_approval: hold active,
-# waiting for the manager; fulfilled: hold captured (through the outbox); the rest
-# are final states in which stock and limit were given back.
-REDEMPTION_STATUSES = ("reserving", "pending_approval", "fulfilled", "rejected", "cancelled",
-                       "expired", "failed")
-LIVE_STATUSES = ("reserving", "pending_approval")
-# statuses whose quantity counts against the per-employee limit
-COUNTED_STATUSES = ("reserving", "pending_approval", "fulfilled")
+
+
+class RedemptionStatus(StrEnum):
+    """reserving: stock reserved, points hold asked for; pending_approval: hold active,
+    waiting for the manager; fulfilled: hold captured (through the outbox); the rest
+    are final states in which stock and limit were given back."""
+
+    RESERVING = "reserving"
+    PENDING_APPROVAL = "pending_approval"
+    FULFILLED = "fulfilled"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+REDEMPTION_STATUSES = tuple(status.value for status in RedemptionStatus)
 
 
 class RewardItem(Base):

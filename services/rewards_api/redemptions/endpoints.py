@@ -12,6 +12,7 @@ from services.rewards_api.catalogue.schemas import CODE_PATTERN
 from services.rewards_api.clients.points import PointsAPI
 from services.rewards_api.dependencies import Relay, RewardsSettings, SessionMaker
 from services.rewards_api.errors import EmployeeNotFound, InsufficientPoints, PointsUnavailable
+from services.rewards_api.models import RedemptionStatus
 from services.rewards_api.redemptions import schemas
 from services.rewards_api.redemptions.decisions import decisions
 from services.rewards_api.redemptions.errors import (
@@ -154,7 +155,7 @@ async def get_redemption(redemption_id: uuid.UUID, db: DriverDB,
             responses={**STANDARD_RESPONSES, **responses(BadCursor)})
 async def list_redemptions(
     session: DBSession, principal: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
-    status_: Annotated[schemas.RedemptionStatus | None, Query(alias="status")] = None,
+    status_: Annotated[RedemptionStatus | None, Query(alias="status")] = None,
     item_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     employee_no: EmployeeNoQuery = None,
 ) -> Page[schemas.Redemption]:

@@ -3,17 +3,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from services.rewards_api.catalogue.schemas import Code, ItemKind
+from services.rewards_api.models import RedemptionStatus
 from shared.contracts.base import ReadSchema, Schema
 from shared.identity import EmployeeNo
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-RedemptionStatus = Literal["reserving", "pending_approval", "fulfilled", "rejected", "cancelled",
-                           "expired", "failed"]
 MAX_QUANTITY = 100
 
 
