@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,8 @@ TIMEOUT = 60  # seconds a request may take on a loaded machine
 
 
 def start(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`jifen run` until it says it is up; its output is read by a thread of its own,
+    so a start that hangs silently fails after the deadline instead of blocking."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "jifen.cli", "run"],
         cwd=ROOT,
@@ -31,14 +34,25 @@ def start(env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    up = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                up.set()
+                return  # stop() reads the rest
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     deadline = time.monotonic() + 300  # a loaded machine starts slowly
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "Press Ctrl-C" in line:
-            return proc
-        if time.monotonic() > deadline:
+    while not up.wait(0.5):
+        if not reader.is_alive() or time.monotonic() > deadline:
             break
+    if up.is_set():
+        return proc
     proc.kill()
     raise AssertionError("jifen run did not come up:\n" + "".join(lines))
 
@@ -47,7 +61,7 @@ def stop(proc: subprocess.Popen[str]) -> str:
     children = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=180)
-    assert proc.returncode == 0
+    assert proc.returncode == 0, out[-3000:]
     _, alive = psutil.wait_procs(children, timeout=30)
     alive = [c for c in alive if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"left running: {alive}"
