@@ -13,9 +13,11 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from jifen.stack import Stack, StackConfig
 from shared.auth import mint_token
+from shared.db import create_engine
 from shared.service_auth import DEV_SERVICE_KEYS, mint_service_token
 from shared.settings import DEV_JWT_SECRET
 
@@ -181,6 +183,50 @@ async def gw(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the gateway, as a user's curl would talk to it."""
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def engines(stack: Stack) -> AsyncIterator[dict[str, AsyncEngine]]:
+    """An engine on each service's database, for tests that call a service's code
+    directly, without HTTP."""
+    made = {name: create_engine(stack.database_url(name), pool_size=2, max_overflow=2)
+            for name in ("training", "points", "rewards")}
+    yield made
+    for engine in made.values():
+        await engine.dispose()
+
+
+async def _rolled_back(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back when the test ends: the
+    test sees its own writes, no other test does. The code under test may flush
+    (and commit a savepoint), as services do; nothing reaches the database."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        session = AsyncSession(bind=conn, expire_on_commit=False, autoflush=False,
+                               join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            await session.close()
+            await outer.rollback()
+
+
+@pytest.fixture
+async def training_db(engines: dict[str, AsyncEngine]) -> AsyncIterator[AsyncSession]:
+    async for session in _rolled_back(engines["training"]):
+        yield session
+
+
+@pytest.fixture
+async def points_db(engines: dict[str, AsyncEngine]) -> AsyncIterator[AsyncSession]:
+    async for session in _rolled_back(engines["points"]):
+        yield session
+
+
+@pytest.fixture
+async def rewards_db(engines: dict[str, AsyncEngine]) -> AsyncIterator[AsyncSession]:
+    async for session in _rolled_back(engines["rewards"]):
+        yield session
 
 
 @pytest.fixture(scope="session")
