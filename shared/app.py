@@ -26,6 +26,7 @@ from shared.jobs import Handler, JobRunner
 from shared.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from shared.outbox import OutboxRelay
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.settings import ServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 log = structlog.get_logger("jifen.app")
@@ -46,7 +47,7 @@ class ServiceSpec:
     name: str  # training | points | rewards
     title: str
     description: str
-    settings: Any
+    settings: ServiceSettings
     tables: KitTables
     routers: Sequence[APIRouter]
     # destination name -> (peer base URL, event path on that peer)
@@ -115,13 +116,15 @@ def migrations_head(service: str) -> str | None:
 
 def create_service_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
+    pool_size = settings.db_pool_size
+    assert pool_size is not None, "ServiceSettings fills in the pool size"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json_logs=settings.log_json)
         engine = create_engine(
             settings.database_url,
-            pool_size=settings.db_pool_size,
+            pool_size=pool_size,
             max_overflow=settings.db_max_overflow,
             application_name=f"jifen-{spec.name}",
         )
@@ -154,7 +157,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         app.state.jobs = _job_runner(spec, app)
         tasks = [
             asyncio.create_task(job(app), name=getattr(job, "__name__", "job"))
-            for job in [_warm(settings.db_pool_size), *spec.background]
+            for job in [_warm(pool_size), *spec.background]
         ]
         log.info("started", service=spec.name, environment=settings.environment)
         try:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from shared.errors import DependencyUnavailable
 from shared.service_auth import ServiceCredentials
+from shared.settings import ServiceSettings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -38,14 +39,15 @@ class PeerTransport(AiohttpTransport):
             raise
 
 
-def peer_limits(settings: Any) -> httpx.Limits:
+def peer_limits(settings: ServiceSettings) -> httpx.Limits:
     """Keep-alive connections for as many calls at once as the service serves
     requests, so that a full load never reconnects."""
     return httpx.Limits(max_connections=settings.concurrency * 2,
                         max_keepalive_connections=settings.concurrency, keepalive_expiry=4.0)
 
 
-def make_peer_client(settings: Any, base_url: str, *, audience: str) -> httpx.AsyncClient:
+def make_peer_client(settings: ServiceSettings, base_url: str, *,
+                     audience: str) -> httpx.AsyncClient:
     """A client of the peer ``audience`` (its service name) at ``base_url``."""
     limits = peer_limits(settings)
     return httpx.AsyncClient(

@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_FAILED
+from shared.settings import ServiceSettings
 
 log = structlog.get_logger("jifen.outbox")
 
@@ -190,7 +191,7 @@ class OutboxRelay:
         table: Table,
         sessionmaker: async_sessionmaker[AsyncSession],
         destinations: dict[str, tuple[httpx.AsyncClient, str]],
-        settings: Any,
+        settings: ServiceSettings,
     ) -> None:
         """``destinations`` maps a destination name to (client, path) for its event endpoint."""
         self.service = service

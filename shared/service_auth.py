@@ -30,7 +30,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import jwt
@@ -45,6 +45,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared.auth import Principal
 from shared.errors import Forbidden, Unauthorized
 from shared.tokens import Role
+
+if TYPE_CHECKING:  # shared.settings imports this module
+    from shared.settings import ServiceSettings
 
 SERVICES = ("training", "points", "rewards")
 ALGORITHM = "EdDSA"
@@ -163,7 +166,7 @@ class ServiceCredentials(httpx.Auth):
     """Signs each request to ``audience`` as this service; the token is re-minted
     before it expires."""
 
-    def __init__(self, settings: Any, audience: str) -> None:
+    def __init__(self, settings: ServiceSettings, audience: str) -> None:
         self.settings = settings
         self.audience = audience
         self._token = ""
