@@ -42,6 +42,9 @@ WRK_THREADS = 2
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 # seconds of idle CPU measured before each run (see idle_rates)
 IDLE_SECONDS = 3.0
+# a directory: each load run also samples every service process with py-spy (see
+# profiling); its CPU figures are then not to be quoted
+PROFILE_DIR = os.environ.get("BENCH_PROFILE")
 _LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 
@@ -227,14 +230,42 @@ def measure(label: str, url: str, *, roots: dict[str, list[int]], script: str,
     them, before the second CPU reading."""
     idle = idle_rates(roots)
     before, started = cpu_seconds(roots), time.monotonic()
-    result = wrk(url, script=script, expect=expect, env=env, headers=headers,
-                 connections=connections)
+    with profiling(label, roots):
+        result = wrk(url, script=script, expect=expect, env=env, headers=headers,
+                     connections=connections)
     if settle is not None:
         settle()
     after, elapsed = cpu_seconds(roots), time.monotonic() - started
     per_request = {g: max(after[g] - before[g] - idle[g] * elapsed, 0.0) * 1e6
                    / max(result.requests, 1) for g in roots}
     return Run(label, result, per_request)
+
+
+@contextlib.contextmanager
+def profiling(label: str, roots: dict[str, list[int]]) -> Iterator[None]:
+    """With BENCH_PROFILE set, py-spy samples each service process of ``roots`` while
+    the block runs, without pausing it, into ``<label>.<service>.<pid>.txt`` there
+    (collapsed stacks; ``python -m bench.profile FILE`` tells where the time went)."""
+    if not PROFILE_DIR:
+        yield
+        return
+    out = Path(PROFILE_DIR)
+    out.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-")[:60]
+    spies = [subprocess.Popen(
+        [shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}"
+                      f"{os.environ.get('PATH', '')}") or "py-spy",
+         "record", "--nonblocking", "-r", "100", "-f", "raw",
+         "-p", str(pid), "-o", str(out / f"{name}.{group}.{pid}.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for group, pids in roots.items() if group in SERVICES for pid in pids]
+    try:
+        yield
+    finally:
+        for spy in spies:
+            spy.send_signal(2)  # py-spy writes its file on SIGINT
+        for spy in spies:
+            spy.wait(timeout=60)
 
 
 def idle_rates(roots: dict[str, list[int]], seconds: float = IDLE_SECONDS) -> dict[str, float]:

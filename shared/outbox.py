@@ -426,6 +426,12 @@ class OutboxRelay:
     def wake(self) -> None:
         self._wake.set()
 
+    async def wake_after_response(self) -> None:
+        """:meth:`wake` as a response's background task: a plain function would run in
+        a worker thread (a thread hop per request), where the loop's event must not be
+        set."""
+        self.wake()
+
     async def stop(self) -> None:
         in_flight = {*self._in_flight, *(t for lanes in self._lanes.values()
                                          for t in lanes.sending)}

@@ -1,5 +1,7 @@
 """Request dependencies of points_api's routers, typed: its settings and the
-company's time zone, which decides the month, quarter and year an entry counts in."""
+company's time zone, which decides the month, quarter and year an entry counts in.
+Each dependency is a coroutine: FastAPI runs a plain function in its thread pool,
+a thread hop per request for reading an attribute."""
 
 from __future__ import annotations
 
@@ -11,13 +13,14 @@ from fastapi import Depends, Request
 from services.points_api.config import Settings
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _tz(request: Request) -> ZoneInfo:
-    return _settings(request).tz
+async def _tz(request: Request) -> ZoneInfo:
+    settings: Settings = request.app.state.settings
+    return settings.tz
 
 
 PointsSettings = Annotated[Settings, Depends(_settings)]

@@ -1,4 +1,6 @@
-"""Request dependencies every rewards_api router uses."""
+"""Request dependencies every rewards_api router uses.
+Each dependency is a coroutine: FastAPI runs a plain function in its thread pool,
+a thread hop per request for reading an attribute."""
 
 from __future__ import annotations
 
@@ -12,21 +14,22 @@ from services.rewards_api.config import Settings
 from shared.outbox import OutboxRelay
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _tz(request: Request) -> ZoneInfo:
-    return _settings(request).tz
+async def _tz(request: Request) -> ZoneInfo:
+    settings: Settings = request.app.state.settings
+    return settings.tz
 
 
-def _relay(request: Request) -> OutboxRelay:
+async def _relay(request: Request) -> OutboxRelay:
     relay: OutboxRelay = request.app.state.relay
     return relay
 
 
-def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+async def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return sessionmaker
 

@@ -1,5 +1,7 @@
 """Request dependencies of training_api's routers, typed: what the kit keeps on the
-app (settings, outbox relay, job runner) and the company's calendar."""
+app (settings, outbox relay, job runner) and the company's calendar.
+Each dependency is a coroutine: FastAPI runs a plain function in its thread pool,
+a thread hop per request for reading an attribute."""
 
 from __future__ import annotations
 
@@ -14,31 +16,37 @@ from shared.jobs import JobRunner
 from shared.outbox import OutboxRelay
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _tz(request: Request) -> ZoneInfo:
-    return _settings(request).tz
+async def _tz(request: Request) -> ZoneInfo:
+    settings: Settings = request.app.state.settings
+    return settings.tz
 
 
 def company_today(request: Request) -> date:
-    return datetime.now(UTC).astimezone(_tz(request)).date()
+    settings: Settings = request.app.state.settings
+    return datetime.now(UTC).astimezone(settings.tz).date()
 
 
-def _relay(request: Request) -> OutboxRelay:
+async def _today(request: Request) -> date:
+    return company_today(request)
+
+
+async def _relay(request: Request) -> OutboxRelay:
     relay: OutboxRelay = request.app.state.relay
     return relay
 
 
-def _jobs(request: Request) -> JobRunner:
+async def _jobs(request: Request) -> JobRunner:
     runner: JobRunner = request.app.state.jobs  # training_api has jobs, so a runner
     return runner
 
 
 TrainingSettings = Annotated[Settings, Depends(_settings)]
 CompanyTZ = Annotated[ZoneInfo, Depends(_tz)]
-CompanyToday = Annotated[date, Depends(company_today)]  # today on the company's calendar
+CompanyToday = Annotated[date, Depends(_today)]  # today on the company's calendar
 Relay = Annotated[OutboxRelay, Depends(_relay)]
 Jobs = Annotated[JobRunner, Depends(_jobs)]

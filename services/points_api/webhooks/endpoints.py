@@ -41,7 +41,7 @@ WebhookManager = Annotated[Principal, Depends(require_roles("hr_admin", "integra
 WebhookReader = Annotated[Principal, Depends(require_roles("hr_admin", "integration", "auditor"))]
 
 
-def _webhook_settings(request: Request) -> WebhookSettings:
+async def _webhook_settings(request: Request) -> WebhookSettings:
     settings: WebhookSettings = request.app.state.webhook_settings
     return settings
 

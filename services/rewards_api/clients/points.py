@@ -147,7 +147,7 @@ def _retry_after(resp: httpx.Response) -> int:
         return 5
 
 
-def get_points_client(request: Request) -> PointsClient:
+async def get_points_client(request: Request) -> PointsClient:
     return PointsClient(request.app.state.peers["points"])
 
 

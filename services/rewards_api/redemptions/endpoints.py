@@ -85,7 +85,7 @@ async def create_redemption(request: Request, body: schemas.RedemptionCreate,
                                                 settings=settings)
     if outbox_ids:
         # the relay loop batches the captures of concurrent redemptions into one call
-        background.add_task(relay.wake)
+        background.add_task(relay.wake_after_response)
     return response
 
 

@@ -50,7 +50,7 @@ class PointsClient(PeerClient):
         return result
 
 
-def get_points_client(request: Request) -> PointsClient:
+async def get_points_client(request: Request) -> PointsClient:
     return PointsClient(request.app.state.peers["points"])
 
 

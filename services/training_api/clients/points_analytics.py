@@ -98,7 +98,7 @@ class PointsHistoryClient(PointsAnalyticsClient):
             cursor = page.next_cursor
 
 
-def get_points_analytics(request: Request) -> PointsAnalyticsClient:
+async def get_points_analytics(request: Request) -> PointsAnalyticsClient:
     return PointsAnalyticsClient(request.app.state.peers["points"])
 
 

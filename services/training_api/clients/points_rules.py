@@ -53,7 +53,7 @@ class RuleSetsClient(PeerClient):
                                 json={"rules": rules, "note": note})
 
 
-def get_rule_sets(request: Request) -> RuleSetsClient:
+async def get_rule_sets(request: Request) -> RuleSetsClient:
     return RuleSetsClient(request.app.state.peers["points"])
 
 

@@ -16,7 +16,7 @@ from services.training_api.org.schemas import CODE_PATTERN
 router = APIRouter(prefix="/training/v1", tags=["course completions"])
 
 
-def completion_filters(
+async def completion_filters(
     course_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
 ) -> dict[str, Any]:
     return {"course_code": course_code}

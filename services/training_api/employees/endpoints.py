@@ -166,7 +166,7 @@ async def import_employees(
         session, content=content, filename=file.filename or "upload", dry_run=dry_run,
         as_job=as_job, actor=principal.sub, today=today, settings=settings)
     if outcome.job is not None:
-        background.add_task(jobs.wake)  # after the commit: start at once
+        background.add_task(jobs.wake_after_response)  # start after the commit
         return JSONResponse(outcome.job.model_dump(mode="json"), status_code=202,
                             headers={"Location": outcome.job.links.status})
     background.add_task(after_commit_delivery(relay, outcome.outbox_ids))

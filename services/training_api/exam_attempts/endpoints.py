@@ -15,7 +15,7 @@ from services.training_api.org.schemas import CODE_PATTERN
 router = APIRouter(prefix="/training/v1", tags=["exam attempts"])
 
 
-def attempt_filters(
+async def attempt_filters(
     exam_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     passed: bool | None = None,
 ) -> dict[str, Any]:

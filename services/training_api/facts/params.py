@@ -11,7 +11,7 @@ from services.training_api.facts.repository import FactFilters
 from shared.identity import EMPLOYEE_NO_PATTERN, EmployeeNoQuery  # noqa: F401
 
 
-def fact_filters(
+async def fact_filters(
     employee_no: EmployeeNoQuery = None,
     occurred_from: Annotated[AwareDatetime | None, Query(
         alias="from", description="Occurred at or after (RFC 3339 with offset, e.g. "

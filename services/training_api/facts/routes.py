@@ -7,7 +7,7 @@ parameter types at runtime, and here they are the arguments of the factory.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -34,7 +34,7 @@ READ_ACCESS = ("Employees read their own records, managers those of their depart
                "the caller may not read answer 404.")
 
 
-def no_extra_filters() -> dict[str, Any]:
+async def no_extra_filters() -> dict[str, Any]:
     return {}
 
 
@@ -43,7 +43,7 @@ def add_fact_routes(
     create: type[BaseModel], read: type[BaseModel], recorded: type[BaseModel],
     record_summary: str, record_doc: str, read_doc: str = READ_ACCESS,
     problems: tuple[type[ServiceError], ...] = (), record_verb: str = "record",
-    extra_filters: Callable[..., dict[str, Any]] = no_extra_filters,
+    extra_filters: Callable[..., Awaitable[dict[str, Any]]] = no_extra_filters,
 ) -> None:
     """``noun``/``plural`` name the operations (``record_<noun>``, ``get_<noun>``,
     ``list_<plural>``); ``extra_filters`` is a dependency returning the kind's own

@@ -15,7 +15,7 @@ from services.training_api.org.schemas import CODE_PATTERN
 router = APIRouter(prefix="/training/v1", tags=["live interactions"])
 
 
-def interaction_filters(
+async def interaction_filters(
     course_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     kind: schemas.InteractionKind | None = None,
 ) -> dict[str, Any]:

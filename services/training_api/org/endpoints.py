@@ -63,7 +63,7 @@ async def upsert_department(
     one of its descendants is refused with 409 ``department-cycle``."""
     dept, created = await departments.upsert(session, code, data=body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    background.add_task(relay.wake)
+    background.add_task(relay.wake_after_response)
     return dept
 
 
@@ -175,7 +175,7 @@ async def upsert_job_role(
     competency model; every skill must exist (409 ``unknown-skill``)."""
     role, created = await job_roles.upsert(session, code, data=body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    background.add_task(relay.wake)
+    background.add_task(relay.wake_after_response)
     return role
 
 

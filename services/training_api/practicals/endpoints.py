@@ -15,7 +15,7 @@ from services.training_api.practicals.service import practicals
 router = APIRouter(prefix="/training/v1", tags=["practical assessments"])
 
 
-def practical_filters(
+async def practical_filters(
     skill_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     passed: bool | None = None,
 ) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 No postponed annotations here: FastAPI reads the parameters of the dependency that
 :func:`period_param` makes at runtime, and they refer to its arguments."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
@@ -26,10 +26,10 @@ DepartmentQuery = Annotated[str | None, Query(
                                       "Managers must stay within their departments.")]
 
 
-def period_param(default: periods.DefaultPeriod) -> Callable[..., periods.Period]:
+def period_param(default: periods.DefaultPeriod) -> Callable[..., Awaitable[periods.Period]]:
     """A dependency reading ``period`` or ``from``/``to``; without them, ``default``."""
 
-    def dependency(
+    async def dependency(
         request: Request,
         period: Annotated[str | None, Query(
             pattern=PERIOD_PATTERN, examples=["M2026-03"],

@@ -37,7 +37,7 @@ DECISION_PROBLEMS = (FactNotFound, SelfConfirmation, NotYourDepartment, AlreadyD
                      FactIsVoided, EmployeeLeft)
 
 
-def application_filters(
+async def application_filters(
     status: schemas.ApplicationStatus | None = None,
     skill_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
 ) -> dict[str, Any]:

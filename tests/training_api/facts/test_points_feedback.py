@@ -140,3 +140,40 @@ async def test_points_api_down_means_pending_then_delivered(gw, hr, stack):
     assert r.status_code == 200, r.text
     assert r.json()["points"]["status"] == "awarded", r.text
     assert r.json()["points"]["outcome"]["total_points"] == 80, r.text
+
+
+async def test_recordings_at_the_same_moment_each_get_their_own_points_once(gw):
+    """A small version of the earning benchmark: recordings sent together travel to
+    points_api together, yet each answer tells its own record's points, and a replay
+    sent alongside pays nothing more. A record answered pending tells them at its
+    outcome URL."""
+    emps = [await new_employee(gw) for _ in range(4)]
+    for emp in emps:
+        await wait_for_points_copy(gw, emp["employee_no"])
+    courses = [await create_course(gw, title=f"课程{i}", points=10 + i) for i in range(3)]
+    bodies = [{"employee_no": emp["employee_no"], "course_code": c["code"],
+               "completed_at": ago(), "client_id": client_id()}
+              for emp in emps for c in courses]
+    answers = await asyncio.gather(*[
+        gw.post("/training/v1/course-completions", headers=LMS, json=body)
+        for body in [*bodies, *bodies[:4]]])
+    assert sorted(r.status_code for r in answers) == [200] * 4 + [201] * 12
+    records = {r.json()["id"]: r.json() for r in answers}
+    assert len(records) == len(bodies)
+    for record in records.values():
+        points = record["points"]
+        if points["status"] == "pending":
+            while points["status"] == "pending":
+                points = (await gw.get(points["outcome_url"], params={"wait": 10},
+                                       headers=auth("HR001", "hr_admin"))).json()
+            awarded = points["awarded"]
+        else:
+            assert points["status"] == "awarded", points
+            if points["outcome"] is None:  # a replay answered after its original
+                continue
+            awarded = points["outcome"]["awarded"]
+            assert points["outcome"]["employee_no"] == record["employee_no"]
+        course = next(c for c in courses if c["code"] == record["course_code"])
+        assert [a["points"] for a in awarded] == [int(course["points"])], (record, points)
+    for emp in emps:
+        assert (await account(gw, emp["employee_no"]))["balance"] == 10 + 11 + 12
