@@ -52,6 +52,9 @@ async def demand_report(session: AsyncSession, *, by: str, scope: ReportScope, h
     for code, name in hire_names.items():  # a skill or course new hires need, never taken
         counts.setdefault(code, {})
         names.setdefault(code, name)
+    # the report only reads (its endpoint is a GET): the connection goes back to the
+    # pool while the requests queued for the forecast worker wait their turn
+    await session.close()
     series, overall = await in_worker("forecast", demand_forecasts, counts, keys, horizon)
     items = [_series(code, names[code], {k: counts[code].get(k, 0) for k in keys}, found,
                      {k: hires.get(code, {}).get(k, 0) for k in ahead})
