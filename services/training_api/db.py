@@ -29,7 +29,9 @@ class TimestampMixin:
                                                  onupdate=func.now())
 
 
+# durable jobs: history imports, employee and KPI imports (shared/jobs.py)
+jobs = job_table(metadata)
 kit_tables = KitTables(outbox=outbox_table(metadata),
                        processed_event=processed_event_table(metadata),
                        idempotency=idempotency_table(metadata),
-                       job=job_table(metadata))
+                       job=jobs)

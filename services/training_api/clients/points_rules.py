@@ -32,9 +32,10 @@ class CallerAuth(httpx.Auth):
 class RuleSetsClient(PeerClient):
     peer_name = "points_api"
 
-    async def _call(self, method: str, path: str, authorization: str, **kwargs: Any) -> Any:
+    async def _call(self, method: str, path: str, authorization: str,
+                    **kwargs: Any) -> dict[str, Any]:
         try:
-            return await self._request(method, path, auth=CallerAuth(authorization), **kwargs)
+            answer = await self._request(method, path, auth=CallerAuth(authorization), **kwargs)
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code in (401, 403):
                 raise DependencyUnavailable(
@@ -43,6 +44,8 @@ class RuleSetsClient(PeerClient):
             raise DraftRefused(exc.response.json().get("detail", exc.response.text[:500])
                                if exc.response.headers.get("content-type", "").endswith("json")
                                else exc.response.text[:500]) from exc
+        assert isinstance(answer, dict), "points_api answers rule sets as JSON objects"
+        return answer
 
     async def active(self, authorization: str) -> dict[str, Any]:
         return await self._call("GET", "/points/v1/rule-sets/active", authorization)

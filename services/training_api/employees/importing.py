@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -180,7 +180,7 @@ def _decode(content: bytes) -> tuple[str, str]:
 
 # --- records: (line, cells) from CSV and XLSX ----------------------------------
 
-def _csv_records(text: str) -> Iterator[tuple[int, Sequence[Any]]]:
+def _csv_records(text: str) -> Generator[tuple[int, Sequence[Any]]]:
     text = text.removeprefix("\ufeff")
     delimiter, has_sep_line = _sniff_delimiter(text)
     # strict: an unclosed quote must not silently swallow the rest of the file into one cell
@@ -212,7 +212,7 @@ def _sniff_delimiter(text: str) -> tuple[str, bool]:
     return (best if counts[best] else ","), False
 
 
-def _xlsx_records(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+def _xlsx_records(content: bytes) -> Generator[tuple[int, Sequence[Any]]]:
     from openpyxl import load_workbook  # only XLSX imports pay for loading openpyxl
 
     _check_expanded_size(content)

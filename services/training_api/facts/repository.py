@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, false, literal_column, null, or_, select, tuple_
+from sqlalchemy import ColumnClause, bindparam, false, literal_column, null, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,13 +120,13 @@ async def event_delivered(session: AsyncSession, outbox_id: int) -> bool:
 
 
 def _identity(model: type[TrainingFact]) -> str:
-    return model.__mapper__.polymorphic_identity
+    return str(model.__mapper__.polymorphic_identity)
 
 
 # -- recording: the fact, its kind's row and its event in one statement -------------------
 
 _FACT_SET_LATER = ("event_outbox_id", "voided_at", "voided_by", "void_reason")
-_OUTBOX_ID = literal_column("nextval('outbox_event_id_seq')")
+_OUTBOX_ID: ColumnClause[int] = literal_column("nextval('outbox_event_id_seq')")
 
 
 def _fact_columns(model: type[TrainingFact]) -> tuple[list[str], list[str]]:
@@ -177,7 +177,8 @@ async def insert_fact(session: AsyncSession, fact: TrainingFact,
     row = (await session.execute(_record_statement(model, outbox is not None), params)).first()
     if row is None:
         return False
-    return row.event_outbox_id
+    outbox_id: int | None = row.event_outbox_id
+    return outbox_id
 
 
 def _value(fact: TrainingFact, column: Any) -> Any:

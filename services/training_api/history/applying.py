@@ -202,7 +202,8 @@ async def record_fact(session: AsyncSession, row: HistoryRow, ctx: ImportContext
         session, data, employee=employee, principal=assessor, digest=content_hash(data),
         legacy_id=row.legacy_id, earns=ctx.mode == "replay", recorded_by=ctx.importer)
     result.outbox_ids += [e.row_id for e in change.events]
-    return change.fact.id
+    fact_id: uuid.UUID = change.fact.id
+    return fact_id
 
 
 def _record_row(row: HistoryRow, ctx: ImportContext, fact_id: uuid.UUID, fact_hash: str, *,

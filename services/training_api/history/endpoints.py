@@ -97,7 +97,8 @@ async def list_rejected_rows(import_id: uuid.UUID, session: DBSession, _: Privil
     problems has one item per problem), in file order as found; ``format=csv`` for
     all of them as one file."""
     if wants_csv(request, format):
-        rows, _ = await history_imports.rejected(session, import_id, cursor=None, limit=None)
+        rows, _more = await history_imports.rejected(session, import_id, cursor=None,
+                                                     limit=None)
         return csv_response(csv_tables.rejected(import_id, rows))
     items, next_cursor = await history_imports.rejected(session, import_id, cursor=cursor,
                                                         limit=limit)

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.courses.models import Course, Exam
-from services.training_api.db import kit_tables
+from services.training_api.db import jobs, kit_tables
 from services.training_api.facts.models import TrainingFact
 from services.training_api.facts.repository import EmployeeRef
 from services.training_api.history.models import (
@@ -22,7 +22,7 @@ from services.training_api.history.models import (
 from services.training_api.models import Department, Employee, JobRole, Skill
 
 JOB_KIND = "history_import"
-_job = kit_tables.job
+_job = jobs
 _outbox = kit_tables.outbox
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.training_api.db import kit_tables
+from services.training_api.db import jobs
 from services.training_api.employees.errors import ImportFileRejected
 from services.training_api.employees.uploads import parse_upload
 from services.training_api.history import repository as repo
@@ -124,7 +124,7 @@ class HistoryImportService:
         params = {"mode": mode, "dry_run": dry_run, "filename": filename,
                   "cut_over_on": cut_over_on.isoformat() if cut_over_on else None,
                   "today": today.isoformat()}
-        job_id = await enqueue_job(session, kit_tables.job, kind=repo.JOB_KIND, params=params,
+        job_id = await enqueue_job(session, jobs, kind=repo.JOB_KIND, params=params,
                                    created_by=actor, input_bytes=content, input_name=filename)
         return await self.get(session, job_id)
 

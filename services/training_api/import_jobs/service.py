@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.training_api.db import kit_tables
+from services.training_api.db import jobs
 from services.training_api.employees.uploads import parse_upload
 from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.import_jobs.schemas import ImportJobProgress
@@ -33,7 +33,7 @@ from shared.jobs import Handler, Job, JobFailed, enqueue_job
 from shared.outbox import after_commit_delivery
 
 Report = TypeVar("Report", bound=BaseModel)
-_job = kit_tables.job
+_job = jobs
 READING_PERCENT = 5.0  # of the bar, for reading the file; writing takes the rest
 
 

@@ -84,7 +84,10 @@ def _parse(records: Iterable[tuple[int, Sequence[Any]]], encoding: str) -> Parse
         if total > MAX_ROWS:
             raise ImportFileError(f"more than {MAX_ROWS} rows; split the file")
         parsed = _row(line, cells, columns)
-        (rows if isinstance(parsed, KpiRow) else errors).append(parsed)
+        if isinstance(parsed, KpiRow):
+            rows.append(parsed)
+        else:
+            errors.append(parsed)
     if columns is None:
         raise ImportFileError("the file has no header line")
     return ParsedKpis(rows, errors, total, encoding)
@@ -152,5 +155,6 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d")
+        day: str = value.strftime("%Y-%m-%d")
+        return day
     return str(value).strip()
