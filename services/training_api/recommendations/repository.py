@@ -339,7 +339,8 @@ LOCK_CLASS, LOCK_KEY = 0x4A46, 12
 
 
 async def last_run(session: AsyncSession, *, ready: bool) -> RecommendationModelRun | None:
-    stmt = select(RecommendationModelRun).order_by(RecommendationModelRun.id.desc()).limit(1)
+    stmt = (select(RecommendationModelRun).order_by(RecommendationModelRun.id.desc()).limit(1)
+            .execution_options(populate_existing=True))
     if ready:
         stmt = stmt.where(RecommendationModelRun.status == "ready")
     return (await session.execute(stmt)).scalar_one_or_none()

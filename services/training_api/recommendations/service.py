@@ -72,10 +72,18 @@ async def model_status(session: AsyncSession, refresh_seconds: float) -> schemas
     """The latest build as it is: a ``running`` row whose build no longer holds the lock
     (its process stopped) reads failed."""
     latest = await repo.last_run(session, ready=False)
+    interrupted = False
+    if latest is not None and latest.status == "running" \
+            and not await repo.build_running(session):
+        # a build that ends commits its outcome before it lets go of the lock, so a
+        # build that finished between the two reads shows its outcome when read again
+        latest = await repo.last_run(session, ready=False)
+        interrupted = latest is not None and latest.status == "running" \
+            and not await repo.build_running(session)
     ready = latest if latest is not None and latest.status == "ready" else \
         await repo.last_run(session, ready=True)
     state, error = (latest.status, latest.error) if latest else ("never", None)
-    if state == "running" and not await repo.build_running(session):
+    if interrupted:
         state, error = "failed", INTERRUPTED
     progress = {"running": latest.progress if latest else None, "ready": 1.0}.get(state)
     return schemas.ModelStatus(
