@@ -10,7 +10,7 @@ rewards_api): a peer cannot post another's events.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -40,7 +40,7 @@ class RejectEvent(Exception):
 # A handler of many events in one transaction (already claimed): for each, its
 # result, or the RetryLater/RejectEvent that kept it from being applied.
 BatchHandler = Callable[
-    [AsyncSession, list[EventEnvelope]], Awaitable[list["dict[str, Any] | Exception"]]]
+    [AsyncSession, list[EventEnvelope]], Awaitable[Sequence["dict[str, Any] | Exception"]]]
 
 
 async def consume(

@@ -6,12 +6,13 @@ for an earlier run under it)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
 
+from services.points_api.config import Settings
 from services.points_api.honours.service import SYSTEM, due_periods, honours
 from services.points_api.incentives.service import streaks
 from services.points_api.ledger.periods import month_key
@@ -33,9 +34,10 @@ async def close_periods(app: FastAPI, *, now: datetime | None = None) -> None:
         await streaks.compute(session, month_key(datetime.now(UTC), tz), tz=tz, only_new=True)
 
 
-def growth_jobs(settings: Any) -> list[Callable[[FastAPI], Awaitable[None]]]:
+def growth_jobs(settings: Settings) -> list[Callable[[FastAPI], Coroutine[Any, Any, None]]]:
     """The background jobs of growth: closing periods and the milestone sweep (a
     poll interval of 0 turns one off)."""
-    jobs = [(settings.honours_poll_seconds, close_periods),
-            (settings.milestone_sweep_seconds, sweep_milestones)]
+    jobs: list[tuple[float, Callable[[FastAPI], Awaitable[Any]]]] = [
+        (settings.honours_poll_seconds, close_periods),
+        (settings.milestone_sweep_seconds, sweep_milestones)]
     return [every(seconds, job) for seconds, job in jobs if seconds > 0]

@@ -235,7 +235,8 @@ class HonourService:
                      "scope": winner.scope, "scope_value": winner.scope_value})], tz=tz)
         await repo.set_entry(session, honour_id, entries[0].id)
         await milestones.check(session, winner.employee_no, tz=tz)
-        return entries[0].id
+        entry_id: int = entries[0].id
+        return entry_id
 
     def _next_month(self, key: str) -> str:
         year, month = month_of_key(key)

@@ -74,4 +74,4 @@ async def effective_within(session: AsyncSession, start: datetime, end: datetime
     stmt = (select(RuleSetRecord.effective_at).distinct()
             .where(RuleSetRecord.status == "published", RuleSetRecord.effective_at >= start,
                    RuleSetRecord.effective_at < end))
-    return list((await session.execute(stmt)).scalars())
+    return [at for at in (await session.execute(stmt)).scalars() if at is not None]

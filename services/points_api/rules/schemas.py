@@ -51,12 +51,15 @@ class FixedAward(Schema):
     points: int = Field(ge=0)
 
 
+_DEFAULT_RATES: dict[CourseDifficulty, int] = {"basic": 5, "intermediate": 8, "advanced": 10}
+
+
 class PerClassHourAward(Schema):
     """Class hours times the rate of the course's difficulty, rounded half up."""
 
     kind: Literal["per_class_hour"] = "per_class_hour"
     rates: dict[CourseDifficulty, NonNegativeInt] = Field(
-        default_factory=lambda: {"basic": 5, "intermediate": 8, "advanced": 10})
+        default_factory=lambda: dict(_DEFAULT_RATES))
 
 
 class CourseValueAward(Schema):
@@ -226,7 +229,8 @@ class Evaluation(BaseModel):
 class CapUsage(NamedTuple):
     """What a cap counter already holds in the current window."""
 
-    count: int = 0
+    # a field named as tuple's count() method: read as usage.count, never called
+    count: int = 0  # type: ignore[assignment]
     points: int = 0
 
 

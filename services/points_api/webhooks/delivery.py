@@ -14,7 +14,7 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -199,7 +199,9 @@ def make_client(settings: WebhookSettings) -> httpx.AsyncClient:
 dispatcher = WebhookDispatcher()
 
 
-def webhook_startup(settings: WebhookSettings) -> Callable[[FastAPI], Awaitable[None]]:
+def webhook_startup(
+    settings: WebhookSettings,
+) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
     """Startup hook: the settings the endpoints and the worker read."""
 
     async def install_webhook_settings(app: FastAPI) -> None:
@@ -208,7 +210,9 @@ def webhook_startup(settings: WebhookSettings) -> Callable[[FastAPI], Awaitable[
     return install_webhook_settings
 
 
-def webhook_delivery_job(settings: WebhookSettings) -> Callable[[FastAPI], Awaitable[None]]:
+def webhook_delivery_job(
+    settings: WebhookSettings,
+) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
     """Background job: the delivery worker, with an HTTP client of its own that is
     closed when the job is cancelled at shutdown."""
     loop = every(settings.poll_seconds, dispatcher.run)

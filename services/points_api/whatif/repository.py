@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Select,
     and_,
     cast,
@@ -117,7 +118,7 @@ async def prior_entries(session: AsyncSession, window: CTE, *, start: datetime, 
     e = _entry.alias("e")
     reversal = _entry.alias("r")
     written, reversed_by = _log.alias("written"), _log.alias("reversed_by")
-    wanted = [e.c.dedupe_key.is_not(None)]
+    wanted: list[ColumnElement[bool]] = [e.c.dedupe_key.is_not(None)]
     if capped:
         wanted.append(and_(e.c.kind == "earn", e.c.rule_id.in_(capped),
                            e.c.occurred_at >= start - CAP_MARGIN,
