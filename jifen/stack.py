@@ -127,7 +127,11 @@ class Stack:
 
     def start(self, *, progress: bool = True) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        say = print if progress else (lambda *a, **k: None)
+
+        def say(line: str) -> None:
+            if progress:  # flushed: a log file or a pipe sees each step as it starts
+                print(line, flush=True)
+
         if len(self.config.database_urls) < len(SERVICES):
             say(
                 f"• PostgreSQL (embedded) on 127.0.0.1:{self.config.pg_port}, "

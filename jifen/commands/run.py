@@ -8,6 +8,10 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jifen.stack import Stack
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,12 +37,26 @@ def run(args: argparse.Namespace) -> int:
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C at any moment, during the start too, stops what was started so far
     try:
-        stack.start()
-    except Exception as exc:
-        print(f"\njifen run: {exc}", file=sys.stderr)
+        try:
+            stack.start()
+        except Exception as exc:
+            print(f"\njifen run: {exc}", file=sys.stderr)
+            return 1
+        _announce(stack)
+        supervisor = Supervisor(stack, log=lambda line: print(line, flush=True))
+        supervisor.run(lambda: stopping)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping…", flush=True)
         stack.stop()
-        return 1
+        print("Stopped.", flush=True)
+    return 0
+
+
+def _announce(stack: Stack) -> None:
     gw = stack.gateway_url
     print(
         f"""
@@ -55,13 +73,3 @@ A process that crashes is restarted by itself.
 Press Ctrl-C to stop everything (the data is kept for the next run).""",
         flush=True,
     )
-    supervisor = Supervisor(stack, log=lambda line: print(line, flush=True))
-    try:
-        supervisor.run(lambda: stopping)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("\nStopping…", flush=True)
-        stack.stop()
-        print("Stopped.")
-    return 0

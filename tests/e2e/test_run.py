@@ -4,6 +4,7 @@ the first."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -23,9 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60  # seconds a request may take on a loaded machine
 
 
-def start(env: dict[str, str]) -> subprocess.Popen[str]:
-    """`jifen run` until it says it is up; its output is read by a thread of its own,
-    so a start that hangs silently fails after the deadline instead of blocking."""
+def start(env: dict[str, str], *, until: str = "Press Ctrl-C") -> subprocess.Popen[str]:
+    """`jifen run` until it prints ``until`` (by default: it is up); its output is read
+    by a thread of its own, so a start that hangs silently fails after the deadline
+    instead of blocking."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "jifen.cli", "run"],
         cwd=ROOT,
@@ -41,7 +43,7 @@ def start(env: dict[str, str]) -> subprocess.Popen[str]:
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line)
-            if "Press Ctrl-C" in line:
+            if until in line:
                 up.set()
                 return  # stop() reads the rest
 
@@ -54,7 +56,8 @@ def start(env: dict[str, str]) -> subprocess.Popen[str]:
     if up.is_set():
         return proc
     proc.kill()
-    raise AssertionError("jifen run did not come up:\n" + "".join(lines))
+    raise AssertionError(f"jifen run did not print {until!r} (exit code {proc.wait()}):\n"
+                         + "".join(lines))
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
@@ -80,19 +83,35 @@ def wait_for(check, within: float) -> bool:
     return False
 
 
-def test_run_restarts_a_crash_stops_cleanly_and_keeps_data(tmp_path):
-    gateway = free_port()
-    secret = "run-test-" + os.urandom(16).hex()
-    env = {
+def run_env(tmp_path: Path, **more: str) -> dict[str, str]:
+    return {
         **os.environ,
         "JIFEN_DATA_DIR": str(tmp_path / "var"),
         "JIFEN_PG_PORT": str(free_port()),
-        "JIFEN_GATEWAY_PORT": str(gateway),
+        "JIFEN_GATEWAY_PORT": str(free_port()),
         "JIFEN_TRAINING_PORT": str(free_port()),
         "JIFEN_POINTS_PORT": str(free_port()),
         "JIFEN_REWARDS_PORT": str(free_port()),
-        "JIFEN_JWT_SECRET": secret,  # what the CLI signs with: the services take it too
+        **more,
     }
+
+
+def test_ctrl_c_during_the_start_stops_what_was_started(tmp_path):
+    """Interrupted while it migrates (PostgreSQL is up, nothing else yet), jifen run
+    stops PostgreSQL and exits cleanly instead of leaving it running."""
+    env = run_env(tmp_path)
+    proc = start(env, until="• migrations")
+    out = stop(proc)
+    assert "Stopped." in out
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", int(env["JIFEN_PG_PORT"]))) != 0, out
+
+
+def test_run_restarts_a_crash_stops_cleanly_and_keeps_data(tmp_path):
+    secret = "run-test-" + os.urandom(16).hex()
+    # what the CLI signs with: the services take it too
+    env = run_env(tmp_path, JIFEN_JWT_SECRET=secret)
+    gateway = env["JIFEN_GATEWAY_PORT"]
     hr = {"Authorization": "Bearer " + mint_token(
         secret=secret, sub="HR001", roles=["hr_admin"], issuer="jifen", audience="jifen",
         ttl_seconds=600)}
