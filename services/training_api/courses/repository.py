@@ -122,12 +122,12 @@ async def prerequisites(session: AsyncSession, course_ids: list[int]
         .where(CoursePrerequisite.course_id.in_(course_ids)).order_by(Course.code))
     for course_id, code in rows.all():
         courses[course_id].append(code)
-    rows = await session.execute(
+    skill_rows = await session.execute(
         select(CoursePrerequisiteSkill.course_id, Skill.code, Skill.name,
                CoursePrerequisiteSkill.level)
         .join(Skill, Skill.id == CoursePrerequisiteSkill.skill_id)
         .where(CoursePrerequisiteSkill.course_id.in_(course_ids)).order_by(Skill.code))
-    for course_id, code, name, level in rows.all():
+    for course_id, code, name, level in skill_rows.all():
         skills[course_id].append((code, name, level))
     return courses, skills
 

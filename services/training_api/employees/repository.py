@@ -127,14 +127,14 @@ async def bulk_upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> list
     (no new version, no event). Returns the written rows."""
     written: list[Any] = []
     for start in range(0, len(rows), 2000):
-        stmt = insert(Employee).values(rows[start : start + 2000])
+        new = insert(Employee).values(rows[start : start + 2000])
         changed = func.row(*[getattr(Employee, f) for f in SYNCED_FIELDS]).is_distinct_from(
-            func.row(*[getattr(stmt.excluded, f) for f in SYNCED_FIELDS])
+            func.row(*[getattr(new.excluded, f) for f in SYNCED_FIELDS])
         )
-        stmt = stmt.on_conflict_do_update(
+        stmt = new.on_conflict_do_update(
             index_elements=[Employee.employee_no],
             set_={
-                **{f: getattr(stmt.excluded, f) for f in SYNCED_FIELDS},
+                **{f: getattr(new.excluded, f) for f in SYNCED_FIELDS},
                 "version": NEXT_VERSION,
                 "updated_at": func.now(),
             },
@@ -186,5 +186,5 @@ async def known_leaving_days(session: AsyncSession, nos: list[str]) -> dict[str,
     for start in range(0, len(nos), 5000):
         rows = await session.execute(select(Employee.employee_no, Employee.left_on).where(
             Employee.employee_no.in_(nos[start:start + 5000]), Employee.left_on.is_not(None)))
-        out.update({no: day for no, day in rows.all()})
+        out.update({no: day for no, day in rows.all() if day is not None})
     return out

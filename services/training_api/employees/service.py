@@ -50,7 +50,7 @@ def _may_read(principal: Principal, row: Any) -> bool:
         codes = set(row["department_path"].split("/"))
         if codes.intersection(principal.departments):
             return True
-    return row["employee_no"] == principal.sub
+    return bool(row["employee_no"] == principal.sub)
 
 
 class EmployeeService:

@@ -24,7 +24,7 @@ class FeedbackFilters:
     created_to: datetime | None = None
 
 
-def _view() -> Select[Any]:
+def _view() -> Select[Feedback, str, str, str]:
     return (select(Feedback, Employee.name, Department.code, Department.name)
             .join(Employee, Employee.employee_no == Feedback.employee_no)
             .join(Department, Department.id == Feedback.department_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import Boolean, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,13 +19,13 @@ async def upsert_kpis(session: AsyncSession, rows: list[dict[str, Any]]) -> list
     """Insert or replace figures; returns, per row, whether it was inserted."""
     inserted: list[bool] = []
     for start in range(0, len(rows), 2000):
-        stmt = insert(DepartmentKpi).values(rows[start:start + 2000])
-        stmt = stmt.on_conflict_do_update(
+        new = insert(DepartmentKpi).values(rows[start:start + 2000])
+        stmt = new.on_conflict_do_update(
             index_elements=[DepartmentKpi.department_id, DepartmentKpi.month],
-            set_={**{f: getattr(stmt.excluded, f) for f in KPI_FIELDS},
-                  "source": stmt.excluded.source, "updated_by": stmt.excluded.updated_by,
+            set_={**{f: getattr(new.excluded, f) for f in KPI_FIELDS},
+                  "source": new.excluded.source, "updated_by": new.excluded.updated_by,
                   "updated_at": func.now()},
-        ).returning(literal_column("xmax = 0"))
+        ).returning(literal_column("xmax = 0", Boolean))
         inserted.extend(bool(v) for v in (await session.execute(stmt)).scalars())
     return inserted
 
