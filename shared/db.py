@@ -79,11 +79,21 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+async def commit_request(session: AsyncSession, request: Request) -> None:
+    """Commit the request's work. What the request's state lists as ``before_commit``
+    runs first, once, in the same transaction (the Idempotency-Key marks itself
+    applied with the work it guards). An endpoint that must commit before it answers
+    (training_api's recordings) commits with this, never with ``session.commit()``."""
+    hooks = getattr(request.state, "before_commit", None) or []
+    request.state.before_commit = []
+    for hook in hooks:
+        await hook(session)
+    await session.commit()
+
+
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, committed once after the endpoint returns
-    (rolled back on any error). Services never commit. What the request's state
-    lists as ``before_commit`` runs in the transaction, just before its commit (the
-    Idempotency-Key marks itself applied with the work it guards)."""
+    (rolled back on any error) by :func:`commit_request`. Services never commit."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
@@ -93,9 +103,7 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             if session.in_transaction():
-                for hook in getattr(request.state, "before_commit", ()):
-                    await hook(session)
-                await session.commit()
+                await commit_request(session, request)
 
 
 DBSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]

@@ -17,9 +17,11 @@ import asyncio
 import sys
 from types import SimpleNamespace
 
+from starlette.requests import Request
+
 from services.points_api.config import Settings
 from services.points_api.db import kit_tables
-from shared.db import create_engine, make_sessionmaker
+from shared.db import commit_request, create_engine, make_sessionmaker
 from shared.idempotency import ClaimOwner, IdempotencyMiddleware
 
 
@@ -34,9 +36,8 @@ async def main(url: str, path: str, body: bytes, token: str, key: str, *, owned:
 
     async def never_ending(scope, receive, send) -> None:  # noqa: ARG001
         if applied:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                for hook in scope["state"]["before_commit"]:
-                    await hook(session)
+            async with make_sessionmaker(engine)() as session:
+                await commit_request(session, Request(scope))
         print("running", flush=True)
         await asyncio.Event().wait()
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -20,6 +21,8 @@ from sqlalchemy import text
 from shared.db import create_engine
 from tests.conftest import make_token
 from tests.points_api.event_factories import all_entries, new_employee
+from tests.training_api.records import create_course
+from tests.training_api.records import new_employee as new_training_employee
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,3 +122,39 @@ async def test_a_request_that_committed_before_its_process_died_is_not_run_again
     assert r.status_code == 409, r.text
     assert r.json()["type"].endswith("/idempotency-key-answer-lost")
     assert await all_entries(gw, no) == []  # the retry did not adjust (again)
+
+
+async def test_a_recording_marks_its_key_applied_in_the_commit_before_it_delivers(stack, gw):
+    """training_api's recordings commit before they answer, then hand their event to
+    points_api: the key is marked applied by that commit, so a process that dies while
+    delivering is never asked to record the fact a second time. Seen from the
+    database while points_api is stopped (SIGSTOP: the delivery waits its budget)."""
+    no = (await new_training_employee(gw))["employee_no"]
+    course = (await create_course(gw, class_hours="2"))["code"]
+    headers = {"Authorization": f"Bearer {make_token('HR001', 'hr_admin')}"}
+    seen = text("SELECT k.state, (SELECT count(*) FROM training_fact f WHERE f.employee_no = "
+                ":no AND f.occurred_at = :at) AS facts FROM idempotency_key k WHERE k.key = :key")
+    points = next(p for p in stack.processes if p.service == "points")
+    engine = create_engine(stack.database_url("training"), pool_size=1, max_overflow=0)
+    states: list[str] = []
+    os.kill(points.proc.pid, signal.SIGSTOP)
+    try:
+        for attempt in range(5):  # until one look falls between the commit and the answer
+            key, at = str(uuid.uuid4()), datetime.now(UTC) - timedelta(minutes=10 + attempt)
+            recording = asyncio.create_task(gw.post(
+                "/training/v1/course-completions", headers={**headers, "Idempotency-Key": key},
+                json={"employee_no": no, "course_code": course, "completed_at": at.isoformat()}))
+            while not recording.done():
+                async with engine.connect() as conn:
+                    row = (await conn.execute(seen, {"no": no, "at": at, "key": key})).first()
+                if row is not None and row.facts and row.state != "done":
+                    states.append(row.state)
+                await asyncio.sleep(0.01)
+            assert (await recording).status_code == 201
+            if states:
+                break
+    finally:
+        os.kill(points.proc.pid, signal.SIGCONT)
+        await engine.dispose()
+    assert states, "no look fell between the commit and the stored answer"
+    assert set(states) == {"applied"}, states  # never "running" once the fact is there

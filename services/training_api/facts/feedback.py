@@ -15,6 +15,7 @@ from services.training_api.facts.schemas import PointsFeedback
 from services.training_api.facts.service import Change
 from shared.contracts.points import PointsOutcome
 from shared.contracts.training_events import FACT_VOIDED
+from shared.db import commit_request
 from shared.outbox import OutboxRelay
 
 log = structlog.get_logger("jifen.training.feedback")
@@ -32,7 +33,7 @@ async def commit_and_deliver(session: AsyncSession, request: Request,
     is not delivered within the budget stays in the outbox and the relay loop
     delivers it later.
     """
-    await session.commit()
+    await commit_request(session, request)  # the Idempotency-Key is marked applied with it
     if not change.events and not change.outbox_ids:
         return PointsFeedback(status="awarded" if change.delivered_before else "none")
     relay: OutboxRelay = request.app.state.relay
