@@ -26,6 +26,7 @@ from bench.harness import (
     measure,
     quiesce,
     ratio_lines,
+    settle_start,
     stack_roots,
     wait_for_copies,
 )
@@ -154,6 +155,7 @@ def feedback_budget(stack: Stack, seconds: str | None) -> None:
         stack.config.extra_env["TRAINING_FEEDBACK_BUDGET_SECONDS"] = seconds
     stack.stop_service("training")
     stack.start_service("training")
+    settle_start({"training": stack_roots(stack, "training")["training"]})
 
 
 def run(stack: Stack) -> list[str]:

@@ -278,6 +278,18 @@ def idle_rates(roots: dict[str, list[int]], seconds: float = IDLE_SECONDS) -> di
     return {g: (after[g] - before[g]) / seconds for g in roots}
 
 
+def settle_start(roots: dict[str, list[int]], *, busy: float = 0.05,
+                 timeout: float = 120) -> None:
+    """Wait until freshly started processes have done their start-up work (models
+    built, workers spawned): until no group uses more than ``busy`` of a core over a
+    second, or ``timeout``. Idle CPU measured during start-up would be taken off the
+    run as if it were idle."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if max(idle_rates(roots, 1.0).values()) <= busy:
+            return
+
+
 def ratio_lines(name: str, ours: Run, baseline: Run, goal: float) -> list[str]:
     """Requests/s and CPU per request of ``ours`` as a share of the baseline's."""
     rps = ours.wrk.requests_per_second / baseline.wrk.requests_per_second

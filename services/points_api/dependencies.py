@@ -1,7 +1,5 @@
 """Request dependencies of points_api's routers, typed: its settings and the
-company's time zone, which decides the month, quarter and year an entry counts in.
-Each dependency is a coroutine: FastAPI runs a plain function in its thread pool,
-a thread hop per request for reading an attribute."""
+company's time zone, which decides the month, quarter and year an entry counts in."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Request dependencies every rewards_api router uses.
-Each dependency is a coroutine: FastAPI runs a plain function in its thread pool,
-a thread hop per request for reading an attribute."""
+"""Request dependencies every rewards_api router uses."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """Request dependencies of training_api's routers, typed: what the kit keeps on the
-app (settings, outbox relay, job runner) and the company's calendar.
-Each dependency is a coroutine: FastAPI runs a plain function in its thread pool,
-a thread hop per request for reading an attribute."""
+app (settings, outbox relay, job runner) and the company's calendar."""
 
 from __future__ import annotations
 

@@ -63,6 +63,16 @@ def batch(*events: tuple[uuid.UUID, dict]) -> dict:
     }
 
 
+async def outbox_in_schema(training_db, schema: str):
+    """An outbox table of its own, in a fresh schema: no relay of the stack sees it."""
+    t = outbox_table(MetaData(schema=schema))
+    async with training_db() as session, session.begin():
+        await session.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        await session.execute(text(f"CREATE SCHEMA {schema}"))
+        await session.run_sync(lambda s: t.metadata.create_all(s.connection()))
+    return t
+
+
 async def test_points_down_during_sync_then_catches_up(stack, gw, hr):
     org = await create_org(gw)
     stack.stop_service("points")
@@ -126,11 +136,7 @@ async def test_two_relays_never_deliver_a_row_twice(stack, training_db):
     """Two relays drain one outbox (a table of its own, so the running service's
     relay stays out of the count): every row is POSTed exactly once."""
     settings = Settings(outbox_batch_size=25)
-    t = outbox_table(MetaData(schema="relay_test"))
-    async with training_db() as session, session.begin():
-        await session.execute(text("DROP SCHEMA IF EXISTS relay_test CASCADE"))
-        await session.execute(text("CREATE SCHEMA relay_test"))
-        await session.run_sync(lambda s: t.metadata.create_all(s.connection()))
+    t = await outbox_in_schema(training_db, "relay_test")
     posted: Counter[str] = Counter()
 
     async def count(request: httpx.Request) -> None:
@@ -216,11 +222,7 @@ async def test_the_relay_loop_leaves_a_fresh_row_to_the_producer_delivering_it(
     the points: the relay loop must not take that row in between (deliver_now would
     find nothing, and the answer would say pending). It takes over after the grace."""
     settings = Settings()
-    t = outbox_table(MetaData(schema="grace_test"))
-    async with training_db() as session, session.begin():
-        await session.execute(text("DROP SCHEMA IF EXISTS grace_test CASCADE"))
-        await session.execute(text("CREATE SCHEMA grace_test"))
-        await session.run_sync(lambda s: t.metadata.create_all(s.connection()))
+    t = await outbox_in_schema(training_db, "grace_test")
     no = uid("GR")
     async with training_db() as session, session.begin():
         (mine,) = await enqueue(session, t, event_type="employee.upserted",
@@ -249,11 +251,7 @@ async def test_deliveries_at_the_same_moment_travel_together(stack, training_db)
     each: while DELIVERY_LANES calls are on their way the others wait and go together.
     Each caller still gets its own event's receipt, and the rows are marked delivered."""
     settings = Settings()
-    t = outbox_table(MetaData(schema="lanes_test"))
-    async with training_db() as session, session.begin():
-        await session.execute(text("DROP SCHEMA IF EXISTS lanes_test CASCADE"))
-        await session.execute(text("CREATE SCHEMA lanes_test"))
-        await session.run_sync(lambda s: t.metadata.create_all(s.connection()))
+    t = await outbox_in_schema(training_db, "lanes_test")
     nos = [uid("LN") for _ in range(12)]
     async with training_db() as session, session.begin():
         events = await enqueue_events(session, t, event_type="employee.upserted",
