@@ -128,8 +128,8 @@ def run(stack: Stack) -> list[str]:
         f"every fact paid exactly once: {figures['facts']} facts, "
         f"{figures['points']:,} points, the last {figures['all_paid']:.1f} s after the kill",
         f"{KEYED_ADJUSTMENTS} adjustments in flight at the kill, retried with their "
-        f"Idempotency-Keys: all answered once points_api was back "
-        f"(+{figures['keys_free']:.1f} s; {figures['answers_lost']} 409 "
+        f"Idempotency-Keys: all answered once points_api was back, the last "
+        f"{figures['keys_free']:.1f} s after the kill ({figures['answers_lost']} 409 "
         "idempotency-key-answer-lost, carried out before the kill), each paid once",
         "jifen reconcile --since the burst: clean",
     ]
@@ -170,7 +170,7 @@ async def _scenario(stack: Stack) -> dict:
             "pending": statuses.count("pending"), "burst": burst,
             "down": ready_at - killed_at,
             "facts": len(paid), "points": sum(p for _, p in paid.values()),
-            "all_paid": all_paid_at - killed_at, "keys_free": keys_free_at - ready_at,
+            "all_paid": all_paid_at - killed_at, "keys_free": keys_free_at - killed_at,
             "answers_lost": answers_lost}
 
 
