@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.db import employee_copy
-from services.points_api.dependencies import CompanyTZ
 from services.points_api.milestones.models import CertificationGrant, PositionEligibility
 from services.points_api.models import PeriodTotal
 from shared.contracts.base import ReadSchema
 from shared.db import DBSession
+from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, FieldError, InvalidRequest, problems
 from shared.pagination import Cursor, Page, decode_keyset, encode_cursor, text_key
 from shared.periods import MONTH, keys_of_months, month_count

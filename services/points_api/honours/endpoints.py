@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.points_api.dependencies import CompanyTZ
 from services.points_api.honours.errors import PeriodNotClosed
 from services.points_api.honours.schemas import (
     HonourEntry,
@@ -20,6 +19,7 @@ from services.points_api.honours.schemas import (
 from services.points_api.honours.service import honours
 from shared.auth import AuditReader, CurrentUser, HRAdmin
 from shared.db import DBSession
+from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.identity import EmployeeNoQuery
 from shared.pagination import (

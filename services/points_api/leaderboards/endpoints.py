@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.points_api.dependencies import CompanyTZ
 from services.points_api.leaderboards.errors import NotInScope, ScopeValueRequired
 from services.points_api.leaderboards.schemas import (
     Leaderboard,
@@ -22,6 +21,7 @@ from services.points_api.leaderboards.service import leaderboards
 from services.points_api.ledger.errors import AccountNotFound
 from shared.auth import CurrentUser
 from shared.db import DBSession, DriverDB
+from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.identity import EmployeeNoPath, EmployeeNoQuery
 from shared.pagination import Cursor, Limit

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 
-from services.points_api.dependencies import CompanyTZ
 from services.points_api.ledger.accounts import accounts
 from services.points_api.ledger.errors import (
     AccountNotFound,
@@ -36,6 +35,7 @@ from services.points_api.ledger.service import ledger
 from services.points_api.rules.schemas import Category
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession, DriverDB
+from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, FieldError, problems
 from shared.identity import EmployeeNoPath
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from services.points_api.dependencies import CompanyTZ
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.milestones.catalogue import certifications, positions
 from services.points_api.milestones.errors import (
@@ -29,6 +28,7 @@ from services.points_api.milestones.schemas import (
 from services.points_api.milestones.service import milestones
 from shared.auth import AuditReader, CurrentUser, HRAdmin
 from shared.db import DBSession
+from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.identity import EmployeeNoPath, EmployeeNoQuery
 from shared.pagination import (

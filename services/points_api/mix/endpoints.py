@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from services.points_api.dependencies import CompanyTZ
 from services.points_api.mix import csv_tables
 from services.points_api.mix.errors import DepartmentNotFound, InvalidPeriod, InvalidTargets
 from services.points_api.mix.repository import MixScope
@@ -14,6 +13,7 @@ from services.points_api.mix.schemas import PointsMixReport, Targets, TargetsUpd
 from services.points_api.mix.service import points_mix
 from shared.auth import AuditReader, HRAdmin
 from shared.db import DBSession
+from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor

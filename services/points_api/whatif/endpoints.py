@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from services.points_api.dependencies import CompanyTZ
 from services.points_api.ledger.errors import SelfAdjustment
 from services.points_api.mix.errors import DepartmentNotFound
 from services.points_api.rules.endpoints import VersionPath
@@ -30,6 +29,7 @@ from services.points_api.whatif.schemas import (
 from services.points_api.whatif.service import what_if
 from shared.auth import AuditReader, HRAdmin
 from shared.db import DBSession
+from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, CsvTable, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page

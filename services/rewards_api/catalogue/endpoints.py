@@ -16,10 +16,10 @@ from services.rewards_api.catalogue.errors import (
 from services.rewards_api.catalogue.repository import ItemFilters
 from services.rewards_api.catalogue.service import catalogue, item_out
 from services.rewards_api.clients.points import PointsAPI
-from services.rewards_api.dependencies import CompanyTZ
 from services.rewards_api.errors import EmployeeNotFound
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession, DriverDB
+from shared.dependencies import CompanyTZ
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
 from shared.identity import EMPLOYEE_NO_PATTERN, canonical_employee_no
 from shared.pagination import (

@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
 from services.rewards_api.catalogue.errors import ItemNotFound
 from services.rewards_api.catalogue.schemas import CODE_PATTERN
 from services.rewards_api.clients.points import PointsAPI
-from services.rewards_api.dependencies import Relay, RewardsSettings, SessionMaker
+from services.rewards_api.dependencies import RewardsSettings
 from services.rewards_api.errors import EmployeeNotFound, InsufficientPoints, PointsUnavailable
 from services.rewards_api.models import RedemptionStatus
 from services.rewards_api.redemptions import schemas
@@ -33,6 +33,7 @@ from services.rewards_api.redemptions.repository import RedemptionFilters
 from services.rewards_api.redemptions.service import present, reads
 from shared.auth import CurrentUser
 from shared.db import DBSession, DriverDB
+from shared.dependencies import Relay, SessionMaker
 from shared.errors import STANDARD_RESPONSES, BadCursor, responses
 from shared.idempotency import RouteKeys
 from shared.identity import EmployeeNoQuery

@@ -20,13 +20,13 @@ from services.training_api.changes.hires import planned
 from services.training_api.changes.incentive import propose_draft
 from services.training_api.changes.service import changes
 from services.training_api.clients.points_rules import DraftRefused, RuleSets
-from services.training_api.dependencies import company_today
 from services.training_api.org.errors import DepartmentNotFound
 from services.training_api.org.schemas import CODE_PATTERN
 from services.training_api.reports.errors import DepartmentRequired, NotYourDepartment
 from services.training_api.reports.params import DepartmentScope
 from shared.auth import HRAdmin, OrgWriter, Principal, require_roles
 from shared.db import DBSession
+from shared.dependencies import company_today
 from shared.errors import BadCursor, DependencyUnavailable, problems
 from shared.pagination import (
     Cursor,

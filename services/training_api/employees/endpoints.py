@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
-from services.training_api.dependencies import CompanyToday, Jobs, Relay, TrainingSettings
+from services.training_api.dependencies import TrainingSettings
 from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
     EmployeeNoMismatch,
@@ -24,6 +24,7 @@ from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from shared.auth import CurrentUser, OrgWriter, PrivilegedReader
 from shared.db import DBSession, DriverDB
+from shared.dependencies import CompanyToday, Jobs, Relay
 from shared.errors import STANDARD_RESPONSES, responses
 from shared.identity import EmployeeNoPath
 from shared.outbox import after_commit_delivery

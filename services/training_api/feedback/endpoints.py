@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from services.training_api.dependencies import CompanyTZ
 from services.training_api.facts.errors import ClientIdConflict, EmployeeLeft, UnknownEmployee
 from services.training_api.feedback import csv_tables, schemas
 from services.training_api.feedback.errors import (
@@ -23,6 +22,7 @@ from services.training_api.org.schemas import CODE_PATTERN
 from services.training_api.reports.period import local_midnight
 from shared.auth import AuditReader, CurrentUser, HRAdmin
 from shared.db import DBSession
+from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.identity import EmployeeNoQuery

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
 
-from services.training_api.dependencies import Jobs, TrainingSettings
+from services.training_api.dependencies import TrainingSettings
 from services.training_api.employees.errors import ImportFileRejected, ImportTooLarge
 from services.training_api.history import csv_tables
 from services.training_api.history.errors import (
@@ -20,6 +20,7 @@ from services.training_api.history.schemas import HistoryImport, Mode, RejectedR
 from services.training_api.history.service import history_imports
 from shared.auth import OrgWriter, PrivilegedReader
 from shared.db import DBSession
+from shared.dependencies import Jobs
 from shared.errors import STANDARD_RESPONSES, responses
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page

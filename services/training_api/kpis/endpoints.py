@@ -19,7 +19,7 @@ from fastapi import (
 )
 from fastapi.responses import JSONResponse
 
-from services.training_api.dependencies import CompanyToday, Jobs, TrainingSettings
+from services.training_api.dependencies import TrainingSettings
 from services.training_api.employees.errors import ImportTooSlow
 from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.kpis import csv_tables, schemas
@@ -46,6 +46,7 @@ from services.training_api.reports.period import parse_month
 from services.training_api.reports.scope import resolve_scope
 from shared.auth import CurrentUser, HRAdmin, OrgWriter, PrivilegedReader
 from shared.db import DBSession
+from shared.dependencies import CompanyToday, Jobs
 from shared.errors import problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.periods import MONTH_PATTERN

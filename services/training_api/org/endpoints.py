@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Response, status
 
-from services.training_api.dependencies import Relay
 from services.training_api.org import repository as repo
 from services.training_api.org import schemas
 from services.training_api.org.errors import (
@@ -20,6 +19,7 @@ from services.training_api.org.errors import (
 from services.training_api.org.service import departments, job_roles, skills
 from shared.auth import CurrentUser, OrgWriter
 from shared.db import DBSession
+from shared.dependencies import Relay
 from shared.errors import STANDARD_RESPONSES, responses
 from shared.pagination import (
     Cursor,

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from services.training_api.courses.errors import UnknownCourse
-from services.training_api.dependencies import CompanyToday, CompanyTZ
 from services.training_api.org.errors import DepartmentNotFound, UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN
 from services.training_api.plans import csv_tables, schemas
@@ -23,6 +22,7 @@ from services.training_api.reports.errors import (
 from services.training_api.reports.params import ReportReader, Scope, YearPeriod
 from shared.auth import HRAdmin
 from shared.db import DBSession
+from shared.dependencies import CompanyToday, CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import (

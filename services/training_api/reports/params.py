@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from services.training_api.dependencies import company_today
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from services.training_api.reports import period as periods
 from services.training_api.reports.errors import InvalidPeriod
@@ -17,6 +16,7 @@ from services.training_api.reports.repository import give_report_memory
 from services.training_api.reports.scope import REPORT_READERS, ReportScope, resolve_scope
 from shared.auth import Principal, require_roles
 from shared.db import DBSession
+from shared.dependencies import company_today
 from shared.errors import FieldError
 from shared.periods import PERIOD_PATTERN
 
