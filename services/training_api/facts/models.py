@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -67,7 +68,8 @@ class TrainingFact(Base):
     void_reason: Mapped[str | None] = mapped_column(String(500))
 
     __mapper_args__ = {"polymorphic_on": "fact_type"}
-    __table_args__ = (
+    # each kind's table has constraints of its own (joined table inheritance)
+    __table_args__: tuple[Any, ...] = (
         UniqueConstraint("fact_type", "client_id"),
         CheckConstraint(f"fact_type IN {FACT_TYPES}", name="fact_type_known"),
         CheckConstraint("(voided_at IS NULL) = (voided_by IS NULL) "

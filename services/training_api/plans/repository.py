@@ -82,9 +82,12 @@ async def views(session: AsyncSession, plans: Sequence[TrainingPlan]) -> list[Pl
     ids = [p.id for p in plans]
     if not ids:
         return []
-    roles = dict((await session.execute(select(JobRole.id, JobRole.code))).tuples().all())
-    depts = dict((await session.execute(select(Department.id, Department.code).where(
-        Department.id.in_([p.department_id for p in plans if p.department_id])))).tuples().all())
+    roles: dict[int | None, str] = dict(
+        (await session.execute(select(JobRole.id, JobRole.code))).tuples().all())
+    depts: dict[int | None, str] = dict((await session.execute(
+        select(Department.id, Department.code).where(
+            Department.id.in_([p.department_id for p in plans if p.department_id]))
+    )).tuples().all())
     courses: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
     for plan_id, code, title in (await session.execute(
             select(TrainingPlanCourse.plan_id, Course.code, Course.title)
@@ -122,8 +125,10 @@ async def targets(session: AsyncSession, plans: Sequence[TrainingPlan],
                   tz: tzinfo) -> list[PlanTarget]:
     if not plans:
         return []
-    paths = dict((await session.execute(select(Department.id, Department.path).where(
-        Department.id.in_([p.department_id for p in plans if p.department_id])))).tuples().all())
+    paths: dict[int | None, str] = dict((await session.execute(
+        select(Department.id, Department.path).where(
+            Department.id.in_([p.department_id for p in plans if p.department_id]))
+    )).tuples().all())
     courses: dict[int, list[str]] = {p.id: [] for p in plans}
     for plan_id, code in (await session.execute(
             select(TrainingPlanCourse.plan_id, TrainingPlanCourse.course_code).where(

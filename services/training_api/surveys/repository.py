@@ -54,7 +54,7 @@ async def response_counts(session: AsyncSession, survey_ids: list[int]) -> dict[
     return {i: int(n) for i, n in rows.tuples()}
 
 
-async def department_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+async def department_codes(session: AsyncSession, ids: set[int]) -> dict[int | None, str]:
     if not ids:
         return {}
     rows = await session.execute(select(Department.id, Department.code).where(
@@ -92,7 +92,7 @@ async def department_path(session: AsyncSession, department_id: int | None) -> s
 
 
 async def preferences_for_update(session: AsyncSession,
-                                 employee_no: str) -> EmployeePreference | None:
+                                 employee_no: str) -> EmployeePreference:
     await session.execute(insert(EmployeePreference).values(employee_no=employee_no)
                           .on_conflict_do_nothing(index_elements=["employee_no"]))
     return (await session.execute(select(EmployeePreference).where(

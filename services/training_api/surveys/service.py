@@ -234,8 +234,8 @@ class SurveyService:
                                answered_at: datetime, answers: builtins.list[schemas.AnswerIn],
                                questions: dict[int, SurveyQuestion]) -> builtins.list[str]:
         """The latest training-needs answer of each preference wins."""
-        chosen = {questions[a.question].preference: (a.choice, questions[a.question])
-                  for a in answers if questions[a.question].preference and a.choice}
+        chosen = {preference: (a.choice, questions[a.question]) for a in answers
+                  if (preference := questions[a.question].preference) and a.choice}
         if survey.kind != "training_needs" or not chosen:
             return []
         row = await repo.preferences_for_update(session, employee_no)
