@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Generic, TypeVar
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.milestones import repository as repo
@@ -19,35 +20,37 @@ from services.points_api.milestones.schemas import (
 from services.points_api.milestones.service import milestones
 from shared.errors import NotFound
 
+S = TypeVar("S", Position, Certification)
 
-class _Catalogue:
-    table: Any
-    model: type[Position] | type[Certification]
+
+class _Catalogue(Generic[S]):
+    table: Table
+    model: type[S]
     not_found: type[NotFound]
 
     async def upsert(self, session: AsyncSession, code: str, *,
                      data: PositionUpsert | CertificationUpsert,
-                     actor: str) -> tuple[Any, bool]:
+                     actor: str) -> tuple[S, bool]:
         """Create or replace by code (the whole definition); (item, created)."""
         values = data.model_dump()
         row, created = await repo.upsert(session, self.table, code, values, actor)
         milestones.forget_catalogue()
         return self.model.model_validate(row, from_attributes=True), created
 
-    async def get(self, session: AsyncSession, code: str) -> Any:
+    async def get(self, session: AsyncSession, code: str) -> S:
         row = await repo.get(session, self.table, code)
         if row is None:
             raise self.not_found(f"No {self.table.name.replace('_', ' ')} {code!r}")
         return self.model.model_validate(row, from_attributes=True)
 
     async def list(self, session: AsyncSession, *, active: bool | None, after: str | None,
-                   limit: int) -> tuple[list[Any], str | None]:
+                   limit: int) -> tuple[list[S], str | None]:
         rows = await repo.list_all(session, self.table, active=active, after=after,
                                    limit=limit + 1)
         items = [self.model.model_validate(r, from_attributes=True) for r in rows[:limit]]
         return items, (items[-1].code if len(rows) > limit else None)
 
-    async def archive(self, session: AsyncSession, code: str, *, actor: str) -> Any:
+    async def archive(self, session: AsyncSession, code: str, *, actor: str) -> S:
         """Inactive from now on: no new grants or eligibility; what was granted stays."""
         row = await repo.archive(session, self.table, code, actor)
         milestones.forget_catalogue()
@@ -56,13 +59,13 @@ class _Catalogue:
         return self.model.model_validate(row, from_attributes=True)
 
 
-class PositionCatalogue(_Catalogue):
+class PositionCatalogue(_Catalogue[Position]):
     table = PromotionPosition.__table__
     model = Position
     not_found = PositionNotFound
 
 
-class CertificationCatalogue(_Catalogue):
+class CertificationCatalogue(_Catalogue[Certification]):
     table = CertificationRecord.__table__
     model = Certification
     not_found = CertificationNotFound

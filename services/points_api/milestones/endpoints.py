@@ -3,7 +3,7 @@ certifications, and revoking a grant."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
@@ -47,7 +47,7 @@ CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$", examples=["TE
 CodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
 ActiveQuery = Annotated[bool | None, Query(description="Only active (true) or archived (false)")]
 GrantIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
-CREATED = {201: {"description": "Created"}}
+CREATED: dict[int | str, dict[str, Any]] = {201: {"description": "Created"}}
 
 
 def _after(cursor: str | None) -> str | None:
