@@ -122,7 +122,9 @@ async def scope_quantiles(session: AsyncSession, periods: list[str], *, fraction
         fraction=fraction, top=_set(*row[5:8]), bottom=_set(*row[8:11]))
 
 
-def _set(nos: list[str] | None, low: Any, high: Any) -> PointsSet:
+def _set(nos: Any, low: Any, high: Any) -> PointsSet:
+    """The employees of one end of the ranking (an array, or NULL when nobody) and
+    their lowest and highest points."""
     return PointsSet(employee_nos=list(nos or []),
                      min_points=None if low is None else int(low),
                      max_points=None if high is None else int(high))
