@@ -120,7 +120,7 @@ class FactKind(ABC, Generic[F, C]):
     """Base of the service of one kind of fact; subclasses say who records it and
     implement :meth:`build`."""
 
-    model: ClassVar[type[TrainingFact]]
+    model: type[F]  # set by each kind (a class attribute)
     label: ClassVar[str]                   # e.g. "Course completions", for messages
     recorders: ClassVar[tuple[str, ...]]   # roles that record it for anyone
     self_service: ClassVar[bool] = False   # the employee records their own
