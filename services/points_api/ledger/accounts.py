@@ -117,7 +117,7 @@ class AccountService:
         awarded = [AwardedEntry.model_validate(a) for a in row["awarded"]]
         return FactPoints(
             fact_id=fact_id, status="applied", employee_no=no, awarded=awarded,
-            total_points=sum(a.points for a in awarded),
+            total_points=sum(a.points for a in awarded), reversed_points=row["reversed"],
             balance=(row["balance"] or 0) - (row["held"] or 0),
             qualifying_points=row["qualifying"] or 0, month_points=row["month_points"] or 0,
             month_rank=1 + row["higher"])

@@ -271,8 +271,9 @@ ORDER BY e.id DESC
 
 
 # The points of one training fact, once its event was applied: the employee, the copy
-# that decides who sees them, the fact's earned entries, the account and this month's
-# total and rank as they are now. No row while the event has not been applied.
+# that decides who sees them, the fact's earned entries and what reversals took back
+# since, the account and this month's total and rank as they are now. No row while
+# the event has not been applied.
 FACT_POINTS = prebuild(text("""
 SELECT l.employee_no, c.employee_no AS copy_no, c.department_path, c.department_code,
        a.balance, a.held, a.qualifying, t.points AS month_points,
@@ -284,7 +285,10 @@ SELECT l.employee_no, c.employee_no AS copy_no, c.department_path, c.department_
                    'rule_set_version', e.rule_set_version, 'points', e.amount,
                    'category', coalesce(e.category, ''), 'reason', e.reason) ORDER BY e.id),
                '[]')
-        FROM ledger_entry e WHERE e.source_fact_id = :fact_id AND e.kind = 'earn') AS awarded
+        FROM ledger_entry e WHERE e.source_fact_id = :fact_id AND e.kind = 'earn') AS awarded,
+       (SELECT coalesce(sum(r.amount), 0) FROM ledger_entry e
+        JOIN ledger_entry r ON r.reverses_entry_id = e.id
+        WHERE e.source_fact_id = :fact_id AND e.kind = 'earn') AS reversed
 FROM training_event_log l
 LEFT JOIN employee_copy c ON c.employee_no = l.employee_no
 LEFT JOIN account a ON a.employee_no = l.employee_no

@@ -98,6 +98,9 @@ class FactPoints(BaseModel):
     employee_no: str | None = None
     awarded: list[AwardedEntry] = Field(default_factory=list)
     total_points: int = 0
+    reversed_points: int = Field(0, description=(
+        "What reversals have taken back of them since (negative): the record voided, "
+        "or an entry reversed by HR"))
     balance: int | None = Field(None, description="Spendable balance now")
     qualifying_points: int | None = Field(None, description="Qualifying points now")
     month_points: int | None = Field(None, description="Qualifying points this month, now")

@@ -9,7 +9,7 @@ import uuid
 
 from tests.conftest import auth
 from tests.factories import create_department
-from tests.points_api.event_factories import HR, course, earn, new_employee, send
+from tests.points_api.event_factories import HR, course, earn, fact, new_employee, send
 
 
 def url(fact_id: str) -> str:
@@ -31,7 +31,22 @@ async def test_an_applied_fact_shows_what_it_earned_and_the_account_now(gw):
         a["entry_id"] for a in outcome["awarded"]]
     assert body["total_points"] == sum(a["points"] for a in outcome["awarded"]) > 0
     assert body["balance"] == body["total_points"] == body["month_points"]
+    assert body["reversed_points"] == 0
     assert body["month_rank"] >= 1
+
+
+async def test_a_voided_fact_shows_what_was_taken_back(gw):
+    emp = await new_employee(gw)
+    no = emp["employee_no"]
+    payload = course(no)
+    earned = (await earn(gw, "course.completed", payload))["total_points"]
+    await earn(gw, "fact.voided", fact(no, voided_fact_id=payload["fact_id"], reason="录入错误"))
+
+    body = (await gw.get(url(payload["fact_id"]), headers=HR)).json()
+
+    assert body["status"] == "applied"
+    assert (body["total_points"], body["reversed_points"], body["balance"]) == (
+        earned, -earned, 0)
 
 
 async def test_an_unknown_or_unapplied_fact_is_pending_and_says_nothing_else(gw):
