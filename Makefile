@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run demo test bench openapi lint clean-data
+.PHONY: help venv run demo test fuzz bench openapi lint clean-data
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -34,6 +34,14 @@ test: $(STAMP) ## type-check, then run the whole test suite (starts its own data
 	@scripts/system-packages.sh nginx docker-compose zsh
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+fuzz: $(STAMP) ## fuzz the OpenAPI documents through the gateway: 25 examples per operation (FUZZ_SEED=n repeats a run)
+	@scripts/system-packages.sh nginx
+	@seed=$${FUZZ_SEED:-$$RANDOM$$RANDOM}; echo "fuzz seed $$seed (FUZZ_SEED=$$seed make fuzz repeats it)"; \
+	  JIFEN_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} JIFEN_FUZZ_SEED=$$seed \
+	  JIFEN_FUZZ_PHASES=examples,coverage,fuzzing,stateful JIFEN_FUZZ_ROLES=hr_admin,employee \
+	  JIFEN_FUZZ_TIMING=1 \
+	  $(BIN)/pytest tests/test_fuzz.py -p no:cacheprovider
 
 bench: $(STAMP) ## run the benchmarks and print their figures (see docs/benchmarks.md)
 	@scripts/system-packages.sh nginx wrk

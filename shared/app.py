@@ -12,20 +12,24 @@ from typing import Annotated, Any
 
 import httpx
 import structlog
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Table, select, text
 
 from shared.auth import AuditReader, HRAdmin
+from shared.contracts.fields import RowId
 from shared.db import DBSession, create_engine, make_sessionmaker, warm_pool
-from shared.errors import Forbidden, Problem, Unauthorized, install_problem_handlers, responses
+from shared.errors import install_problem_handlers
 from shared.http import make_peer_client
 from shared.idempotency import ClaimOwner, IdempotencyMiddleware
 from shared.jobs import Handler, JobRunner
 from shared.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from shared.openapi import install_openapi
 from shared.outbox import OutboxRelay
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_cursor
+from shared.routing import APIRouter, CheckedRoute, DocumentChecks
 from shared.settings import ServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -150,6 +154,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             settings=settings,
         )
         app.state.migrations_head = migrations_head(spec.name)
+        app.state.request_checks.warm(app)  # the OpenAPI document the requests are checked by
         for hook in spec.on_startup:
             await hook(app)
         if settings.outbox_enabled and spec.outbox_destinations:
@@ -182,12 +187,13 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         openapi_url=f"{spec.prefix}/openapi.json",
         docs_url=f"{spec.prefix}/docs",
         redoc_url=None,
-        responses={422: {"model": Problem, "description": "The request is not valid"}},
         separate_input_output_schemas=False,
     )
     app.state.settings = settings
     app.state.spec = spec
+    app.state.request_checks = DocumentChecks()
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(
         IdempotencyMiddleware,
         table=spec.tables.idempotency,
@@ -195,8 +201,12 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         keyed_routes=frozenset(spec.keyed_routes),
     )
     app.add_middleware(RequestContextMiddleware, service=spec.name)
-    app.include_router(_operations_router(spec))
-    for router in spec.routers:
+    for router in (_operations_router(spec), *spec.routers):
+        unchecked = [r.path for r in router.routes
+                     if isinstance(r, APIRoute) and not isinstance(r, CheckedRoute)]
+        if unchecked:
+            raise TypeError(f"routes {unchecked} bypass the OpenAPI request check: "
+                            "build their router with shared.routing.APIRouter")
         app.include_router(router)
     return app
 
@@ -271,7 +281,8 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         operation_id=f"{spec.name}_readyz",
         summary="Ready to serve",
         response_model=Health,
-        responses={503: {"model": Problem, "description": "Not ready"}},
+        responses={503: {"description": "Not ready: the database is unreachable or its schema "
+                              "is not at the migrations' head"}},
     )
     async def readyz(request: Request) -> Any:
         """200 when the database answers and its schema is at the migrations' head."""
@@ -314,7 +325,6 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         response_model=OutboxReport,
         operation_id=f"{spec.name}_get_outbox",
         summary="Outbox backlog and dead letters",
-        responses=responses(Unauthorized, Forbidden),
     )
     async def outbox_report(
         request: Request,
@@ -328,10 +338,10 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         relay: OutboxRelay = request.app.state.relay
         stats = await relay.stats(session)
         t = spec.tables.outbox
-        after = decode_cursor(cursor, arity=1)
+        after = decode_id_cursor(cursor)
         stmt = select(t).where(t.c.dead_at.is_not(None)).order_by(t.c.id.desc()).limit(limit + 1)
         if after is not None:
-            stmt = stmt.where(t.c.id < int(after[0]))
+            stmt = stmt.where(t.c.id < after)
         rows = (await session.execute(stmt)).mappings().all()
         items = [DeadLetter.model_validate(dict(r)) for r in rows[:limit]]
         next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
@@ -343,13 +353,12 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         response_model=RetryResult,
         operation_id=f"{spec.name}_retry_dead_letters",
         summary="Requeue dead-lettered events",
-        responses=responses(Unauthorized, Forbidden),
     )
     async def retry_dead(
         request: Request,
         session: DBSession,
         _: HRAdmin,
-        ids: Annotated[list[int] | None, Query(description="Only these rows")] = None,
+        ids: Annotated[list[RowId] | None, Query(description="Only these rows")] = None,
     ) -> RetryResult:
         """Puts dead letters (all, or the given ids) back in the delivery queue."""
         count = await request.app.state.relay.retry_dead(session, ids)

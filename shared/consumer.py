@@ -14,14 +14,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope, EventReceipt
-from shared.errors import Forbidden, Unauthorized, responses
 from shared.inbox import claim_event, claim_events, unclaim_events
+from shared.routing import APIRouter
 from shared.service_auth import caller_name, service_caller
 
 log = structlog.get_logger("jifen.consumer")
@@ -188,7 +188,6 @@ def events_router(service: str, processed: Table, handlers: Mapping[str, EventHa
         response_model=EventBatchReceipt,
         operation_id=f"{service}_receive_events",
         summary="Receive events from peers",
-        responses=responses(Unauthorized, Forbidden),
     )
     async def receive_events(
         request: Request, batch: EventBatch, caller: Principal = Depends(producer)

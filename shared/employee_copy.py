@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     BigInteger,
@@ -27,8 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import AuditReader
 from shared.consumer import RejectEvent
 from shared.contracts.events import EmployeeFacts, EventEnvelope
-from shared.errors import Forbidden, NotFound, Unauthorized, responses
+from shared.errors import NotFound, problems
 from shared.identity import EmployeeNoPath
+from shared.routing import APIRouter
 
 
 def employee_copy_table(metadata: MetaData) -> Table:
@@ -111,7 +112,7 @@ def employee_copy_router(service: str, table: Table) -> APIRouter:
         response_model=EmployeeCopy,
         operation_id=f"{service}_get_employee_copy",
         summary="This service's copy of an employee's facts",
-        responses=responses(Unauthorized, Forbidden, NotFound),
+        responses=problems(NotFound),
     )
     async def get_employee_copy(
         request: Request,

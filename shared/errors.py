@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 PROBLEM_BASE = "https://jifen.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -88,8 +89,17 @@ class InvalidRequest(ServiceError):
     status, problem, title = 422, "validation-error", "The request is not valid"
 
 
+class UnsupportedMediaType(ServiceError):
+    status, problem, title = (415, "unsupported-media-type",
+                              "The body's Content-Type is not read here")
+
+
 class BadCursor(ServiceError):
-    status, problem, title = 400, "invalid-cursor", "The pagination cursor is not valid"
+    """A cursor names a page of one list, as an id names a resource: one this API did
+    not make for this list names nothing, hence 404 (a well-formed string is all the
+    schema can promise)."""
+
+    status, problem, title = 404, "invalid-cursor", "The pagination cursor is not valid"
 
 
 class DependencyUnavailable(ServiceError):
@@ -128,6 +138,19 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def allowed_methods(request: Request) -> str:
+    """The Allow header of a 405: the methods the app's OpenAPI document lists for the
+    request's path (Starlette names only those of the first route on the path)."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {m.upper() for m in item if m in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
 def pointer_for(loc: tuple[Any, ...] | list[Any]) -> str:
     """JSON pointer for a pydantic error location (body fields drop the 'body' root)."""
     parts = list(loc)
@@ -138,26 +161,17 @@ def pointer_for(loc: tuple[Any, ...] | list[Any]) -> str:
     return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entry for an endpoint: documents the problems it can return."""
+def problems(*errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for an endpoint: the business problems it can return, one entry per
+    status listing every reason. The kit adds what every operation can answer (401, 403,
+    the gateway's statuses...) and the problem+json content (:mod:`shared.openapi`)."""
     out: dict[int | str, dict[str, Any]] = {}
     for err in errors:
-        entry = out.setdefault(
-            err.status,
-            {
-                "model": Problem,
-                "description": err.title,
-                "content": {
-                    PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
-                },
-            },
-        )
+        entry = out.setdefault(err.status, {"description": err.title})
         if err.title not in entry["description"]:
             entry["description"] += f"; {err.title}"
     return out
 
-
-STANDARD_RESPONSES = responses(Unauthorized, Forbidden, InvalidRequest)
 
 # asyncpg's SQLSTATE classes that mean "the client sent a value the database cannot take"
 _DATA_ERROR_CLASSES = ("22",)
@@ -197,13 +211,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
             exc.status_code, "http-error"
         )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return problem_response(
             request,
             status=exc.status_code,
             slug=slug,
             title=str(exc.detail),
             detail=str(exc.detail),
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     @app.exception_handler(DBAPIError)
@@ -330,8 +347,3 @@ def _first_line(exc: BaseException) -> str:
     # asyncpg wraps messages as "<class 'asyncpg...'>: message"
     return line.split(">: ", 1)[-1][:300]
 
-
-def problems(*errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for an endpoint: the problems every endpoint may answer (401, 403,
-    422) and its own, merged per status so that a 409 or 422 lists every reason."""
-    return responses(Unauthorized, Forbidden, InvalidRequest, *errors)

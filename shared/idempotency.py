@@ -1,7 +1,7 @@
 """Idempotency-Key for every POST, as API.md specifies.
 
 Same key and same request: the stored response is replayed (with
-``Idempotent-Replayed: true``). Same key, different request: 422. Same key
+``Idempotent-Replayed: true``). Same key, different request: 409. Same key
 while the first request still runs: 409. Keys are scoped to the caller (the
 verified token subject) and kept ``idempotency_ttl_hours``. 5xx answers are
 not stored, so a retry after a crash runs again.
@@ -262,9 +262,11 @@ class IdempotencyMiddleware:
                 send, 409, "idempotency-key-in-use", "Request in progress", "Retry in a moment"
             )
         elif existing["request_hash"] != digest:
+            # 409, not 422: the request itself is well-formed; what conflicts is the state
+            # the key is bound to (the earlier request), as with a key still in use.
             await _problem(
                 send,
-                422,
+                409,
                 "idempotency-key-reused",
                 "Idempotency-Key reused with a different request",
                 "This key was already used for a different request body or path",
@@ -414,7 +416,7 @@ class KeyInUse(ServiceError):
 
 
 class KeyReused(ServiceError):
-    status, problem = 422, "idempotency-key-reused"
+    status, problem = 409, "idempotency-key-reused"
     title = "Idempotency-Key reused with a different request"
 
 

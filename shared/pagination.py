@@ -35,8 +35,9 @@ def encode_cursor(values: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str | None, *, arity: int) -> list[Any] | None:
-    """Decode a cursor made by :func:`encode_cursor`; a tampered one is a 400 problem."""
-    if cursor is None:
+    """Decode a cursor made by :func:`encode_cursor`; a tampered one is a 404 problem
+    (:class:`BadCursor`). An empty cursor (``?cursor=``) is the first page."""
+    if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -51,11 +52,14 @@ def decode_cursor(cursor: str | None, *, arity: int) -> list[Any] | None:
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 500)")]
-Cursor = Annotated[str | None, Query(max_length=2000, description="Opaque cursor from next_cursor")]
+Cursor = Annotated[str | None, Query(
+    max_length=2000, pattern=r"^[A-Za-z0-9_-]*$",
+    description="Opaque cursor from next_cursor (empty: the first page)")]
 
 
 def decode_id_cursor(cursor: str | None) -> int | None:
-    """The id a list of integer ids continues after; a cursor that is not ours is a 400."""
+    """The id a list of integer ids continues after; a cursor not made by the list is
+    BadCursor (404)."""
     values = decode_cursor(cursor, arity=1)
     if values is None:
         return None
@@ -114,7 +118,8 @@ def decode_keyset(cursor: str | None, k1: CursorKey[K1], k2: CursorKey[K2],
 def decode_keyset(cursor: str | None, *keys: CursorKey[Any]) -> tuple[Any, ...] | None:
     """The typed position a keyset list continues after (None without a cursor), e.g.
     ``decode_keyset(cursor, datetime_key, uuid_key)`` for (created_at, id). A cursor
-    whose values are not of these types is a 400 problem, never a failed query."""
+    whose values are not of these types is a 404 problem (:class:`BadCursor`), never a
+    failed query."""
     values = decode_cursor(cursor, arity=len(keys))
     if values is None:
         return None

@@ -8,11 +8,30 @@ from __future__ import annotations
 
 import re
 
+from shared.contracts.fields import FIRST_YEAR, LAST_YEAR, year_pattern
+
 ALL_TIME = "ALL"
-PERIOD_PATTERN = r"^(M\d{4}-(0[1-9]|1[0-2])|Q\d{4}-[1-4]|Y\d{4}|ALL)$"
+_MONTH = "(0[1-9]|1[0-2])"
+
+
+def month_pattern(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
+    """``YYYY-MM`` within the years."""
+    return f"^{year_pattern(first, last)}-{_MONTH}$"
+
+
+def period_pattern(first: int = FIRST_YEAR, last: int = LAST_YEAR, *,
+                   all_time: bool = True) -> str:
+    """Period keys within the years: ``M2026-03``, ``Q2026-1``, ``Y2026`` (and ``ALL``)."""
+    year = year_pattern(first, last)
+    return f"^(M{year}-{_MONTH}|Q{year}-[1-4]|Y{year}{'|ALL' if all_time else ''})$"
+
+
+# The years 2000-2100, as every date the API takes: a key the schema admits is one a
+# date can hold (M0000-01 would be a 500 deep inside).
+PERIOD_PATTERN = period_pattern()
 PERIOD = re.compile(PERIOD_PATTERN)
 # a month as people write it in queries and paths: 2026-11
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = month_pattern()
 MONTH = re.compile(MONTH_PATTERN)
 
 YearMonth = tuple[int, int]

@@ -155,6 +155,12 @@ def stop_stack(s: Stack, base: Path) -> None:
     shutil.rmtree(base, ignore_errors=True)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fuzz tests write random data as HR (rule sets, settings, adjustments): they
+    run after every other test of the session, which shares one stack."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The whole system, one replica of each service."""

@@ -3,15 +3,75 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
+NO_NUL = r"^[^\x00]*$"
+
+
+def _say_no_nul(schema: dict[str, Any]) -> None:
+    """Write into the schema what pydantic checks that its schema leaves out: the NUL
+    rule on every string without a pattern of its own (the patterns of codes and texts
+    already leave NUL out), and that a dict with constrained keys (``patternProperties``)
+    takes no other keys."""
+    for node in schema.get("properties", {}).values():
+        _no_nul_in(node)
+
+
+def _no_nul_in(node: Any) -> None:
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(node):
+        node["pattern"] = NO_NUL
+    if "patternProperties" in node:
+        node.setdefault("additionalProperties", False)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in node.get(key, []):
+            _no_nul_in(sub)
+    for key in ("items", "additionalProperties"):
+        _no_nul_in(node.get(key))
+    for sub in node.get("patternProperties", {}).values():
+        _no_nul_in(sub)
+
+
+def schema_extra(extra: dict[str, Any] | Callable[[dict[str, Any]], None]
+                 ) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` for a Schema subclass: its own additions (constraints
+    across fields, such as ``oneOf``) on top of the NUL rule, which a plain
+    ``json_schema_extra`` would replace."""
+
+    def apply(schema: dict[str, Any]) -> None:
+        _say_no_nul(schema)
+        if callable(extra):
+            extra(schema)
+        else:
+            schema.update(extra)
+
+    return apply
+
+
+def given(name: str) -> dict[str, Any]:
+    """JSON Schema: property ``name`` is present and not null."""
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
+def any_given(*names: str) -> dict[str, Any]:
+    return {"anyOf": [given(n) for n in names]}
+
+
+def not_together(*names: str) -> dict[str, Any]:
+    return {"not": {"allOf": [given(n) for n in names]}}
+
 
 class Schema(BaseModel):
-    """Request bodies reject unknown fields and NUL characters (PostgreSQL cannot store them)."""
+    """Request bodies reject unknown fields and NUL characters (PostgreSQL cannot store
+    them); both are in their JSON Schema, so that clients and the OpenAPI request check
+    (shared.routing) know."""
 
-    model_config = ConfigDict(extra="forbid", from_attributes=True)
+    model_config = ConfigDict(extra="forbid", from_attributes=True,
+                              json_schema_extra=_say_no_nul)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -78,9 +78,8 @@ async def test_invalid_items_are_refused_with_the_field_named(gw):
         item_body(stock=-1),
         item_body(kind="lottery"),
         item_body(limit={"count": 1, "period": "week"}),
-        item_body(active_from="2026-06-01T00:00:00+08:00",
-                  active_until="2026-05-01T00:00:00+08:00"),
         item_body(active_from="2026-06-01T00:00:00"),                  # no offset
+        item_body(active_from="0001-01-01T00:00:00+08:00"),            # before year 0 in UTC
         item_body(name="保温杯\x00"),
         item_body(name="   "),
         item_body(colour="red"),
@@ -92,6 +91,10 @@ async def test_invalid_items_are_refused_with_the_field_named(gw):
         assert r.status_code == 422, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["errors"], r.text
+    reversed_window = await gw.put(f"/rewards/v1/items/{code}", headers=HR, json=item_body(
+        active_from="2026-06-01T00:00:00+08:00", active_until="2026-05-01T00:00:00+08:00"))
+    assert reversed_window.status_code == 409  # well-formed, but never redeemable
+    assert reversed_window.json()["type"].endswith("/empty-active-window")
     bad_code = await gw.put("/rewards/v1/items/has%20space", headers=HR, json=item_body())
     assert bad_code.status_code == 422
     assert (await gw.get(f"/rewards/v1/items/{code}", headers=HR)).status_code == 404
@@ -213,7 +216,7 @@ async def test_hr_list_pages_and_filters(gw):
     assert made  # the filter found gifts made here among others
 
     bad = await gw.get("/rewards/v1/items", headers=HR, params={"cursor": "not-a-cursor"})
-    assert bad.status_code == 400
+    assert bad.status_code == 404
     assert bad.json()["type"].endswith("/invalid-cursor")
     unknown_kind = await gw.get("/rewards/v1/items", headers=HR, params={"kind": "lottery"})
     assert unknown_kind.status_code == 422

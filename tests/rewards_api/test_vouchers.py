@@ -55,7 +55,7 @@ async def test_csv_import_in_gbk_with_a_header_and_bad_lines(gw):
     prefix = uid("G")
     text = f"券码\r\n{prefix}-甲\r\n\r\n{prefix}-乙,备注\r\n{'X' * 201}\r\n{prefix}-甲\r\n"
 
-    r = await gw.post(f"/rewards/v1/items/{item['code']}/vouchers", headers=HR,
+    r = await gw.post(f"/rewards/v1/items/{item['code']}/voucher-files", headers=HR,
                       files={"file": ("codes.csv", text.encode("gbk"), "text/csv")})
 
     assert r.status_code == 200, r.text
@@ -65,12 +65,13 @@ async def test_csv_import_in_gbk_with_a_header_and_bad_lines(gw):
     assert report["duplicates"] == [{"code": f"{prefix}-甲", "line": 6,
                                      "reason": "repeated_in_upload"}]
 
-    plain = await gw.post(f"/rewards/v1/items/{item['code']}/vouchers",
-                          headers={**HR, "Content-Type": "text/csv"},
-                          content=f"\ufeff{prefix}-丙\n{prefix}-乙\n".encode())
+    # a text part (what a generated client sends) does as well as a file part
+    plain = await gw.post(f"/rewards/v1/items/{item['code']}/voucher-files", headers=HR,
+                          files={"file": (None, f"\ufeff{prefix}-丙\n{prefix}-乙\n\x00\n")})
     assert plain.status_code == 200, plain.text
     assert plain.json()["added"] == 1
     assert plain.json()["pool"]["total"] == 3
+    assert [r["line"] for r in plain.json()["rejected"]] == [3]
 
 
 async def test_import_is_refused_for_the_wrong_item_caller_or_body(gw):
@@ -84,8 +85,12 @@ async def test_import_is_refused_for_the_wrong_item_caller_or_body(gw):
     control = await import_json(gw, item["code"], ["A\x00B"])
     xml = await gw.post(f"/rewards/v1/items/{item['code']}/vouchers",
                         headers={**HR, "Content-Type": "application/xml"}, content=b"<codes/>")
-    no_file = await gw.post(f"/rewards/v1/items/{item['code']}/vouchers", headers=HR,
+    csv_as_json = await gw.post(f"/rewards/v1/items/{item['code']}/vouchers", headers=HR,
+                                files={"file": ("x.csv", b"A-1", "text/csv")})
+    no_file = await gw.post(f"/rewards/v1/items/{item['code']}/voucher-files", headers=HR,
                             files={"other": ("x.csv", b"A-1", "text/csv")})
+    not_text = await gw.post(f"/rewards/v1/items/{item['code']}/voucher-files", headers=HR,
+                             files={"file": ("x.csv", b"\xff\xfe\x00\x81", "text/csv")})
 
     assert not_voucher.status_code == 409
     assert not_voucher.json()["type"].endswith("/not-a-voucher-item")
@@ -93,7 +98,10 @@ async def test_import_is_refused_for_the_wrong_item_caller_or_body(gw):
     assert employee.status_code == 403
     assert empty.status_code == control.status_code == no_file.status_code == 422
     assert control.json()["errors"][0]["pointer"] == "#/codes/0"
-    assert xml.status_code == 415
+    assert xml.status_code == csv_as_json.status_code == 415
+    assert xml.json()["type"].endswith("/unsupported-media-type")
+    assert not_text.status_code == 422
+    assert not_text.json()["type"].endswith("/voucher-file-rejected")
     assert (await get_item(gw, item["code"]))["stock"]["total"] == 0
 
 

@@ -17,6 +17,7 @@ from services.training_api.db import kit_tables
 from shared.db import create_engine, make_sessionmaker
 from shared.http import make_peer_client
 from shared.outbox import DELIVERY_LANES, OutboxRelay, enqueue, enqueue_events, outbox_table
+from shared.pagination import encode_cursor
 from tests.conftest import call_direct
 from tests.factories import create_employee, create_org, uid
 
@@ -279,3 +280,15 @@ async def test_deliveries_at_the_same_moment_travel_together(stack, training_db)
         marked = (await session.execute(
             select(func.count()).select_from(t).where(t.c.delivered_at.is_not(None)))).scalar()
     assert marked == len(events)
+
+
+@pytest.mark.parametrize("service", ["training", "points", "rewards"])
+@pytest.mark.parametrize("values", [["x"], [0], [2**63], [1.5], [True], [None], [1, 2]])
+async def test_a_dead_letter_cursor_not_made_by_the_list_is_a_problem(gw, hr, service, values):
+    """The cursor is opaque but only base64 JSON: one that holds anything but a row id
+    names no page of the dead letters (404 invalid-cursor), never a server error."""
+    r = await gw.get(f"/{service}/v1/admin/outbox", headers=hr,
+                     params={"cursor": encode_cursor(values)})
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["type"].endswith("/invalid-cursor")

@@ -82,12 +82,14 @@ async def test_xlsx_import(gw, hr, org):
     assert (r.json()["encoding"], r.json()["created"]) == ("xlsx", 3)
 
 
-async def test_unreadable_file_is_a_problem(gw, hr):
-    r = await upload(gw, hr, b"\xd0\xcf\x11\xe0 old excel", "employees.xls")
-    assert r.status_code == 422
-    assert r.headers["content-type"].startswith("application/problem+json")
-    r = await upload(gw, hr, "名字,年龄\n张三,3\n".encode(), "x.csv")
-    assert r.status_code == 422 and "employee_no" in r.json()["detail"]
+async def test_an_unreadable_file_is_reported_as_line_0_and_imports_nothing(gw, hr):
+    old_excel = await upload(gw, hr, b"\xd0\xcf\x11\xe0 old excel", "employees.xls")
+    no_columns = await upload(gw, hr, "名字,年龄\n张三,3\n".encode(), "x.csv")
+    for r in (old_excel, no_columns):
+        assert r.status_code == 200, r.text
+        assert (r.json()["total_rows"], r.json()["created"]) == (0, 0)
+        assert [row["line"] for row in r.json()["rejected"]] == [0]
+    assert "employee_no" in no_columns.json()["rejected"][0]["reason"]
 
 
 async def test_ten_thousand_rows_in_one_request(gw, hr, org):
@@ -144,7 +146,7 @@ async def test_idempotency_key_replays_and_guards(gw, hr, org):
         header=["employee_no", "name", "department_code", "job_role_code"],
     )
     different = await upload(gw, {**hr, **key}, other, "one.csv")
-    assert different.status_code == 422
+    assert different.status_code == 409
     assert different.json()["type"].endswith("/idempotency-key-reused")
 
 
@@ -209,10 +211,13 @@ async def test_a_file_above_the_row_threshold_becomes_a_job(gw, hr, org):
     assert r.status_code == 404  # a dry run writes nothing
 
 
-async def test_an_unreadable_file_is_refused_before_any_job(gw, hr):
+async def test_an_unreadable_file_is_reported_before_any_job(gw, hr):
     r = await gw.post("/training/v1/employee-imports", headers=hr, params={"async": "true"},
                       files={"file": ("x.csv", "名字,年龄\n张三,3\n".encode(), "text/csv")})
-    assert r.status_code == 422 and r.json()["type"].endswith("/import-file-rejected")
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["total_rows"] == 0 and report["created"] == 0
+    assert [row["line"] for row in report["rejected"]] == [0]
 
 
 async def test_import_jobs_are_read_by_staff_only(gw, hr, org):

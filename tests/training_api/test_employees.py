@@ -42,7 +42,7 @@ async def test_body_and_path_numbers_must_agree(gw, hr, org):
             "job_role_code": org["role"]["code"],
         },
     )
-    assert r.status_code == 422
+    assert r.status_code == 409
     assert r.json()["type"].endswith("/employee-no-mismatch")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, FieldError, InvalidRequest, problems
 from shared.pagination import Cursor, Page, decode_keyset, encode_cursor, text_key
 from shared.periods import MONTH, keys_of_months, month_count
+from shared.routing import APIRouter
 from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"],

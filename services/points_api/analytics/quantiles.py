@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import Field
 from sqlalchemy import BigInteger, Select, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -23,8 +23,9 @@ from services.points_api.db import employee_copy
 from services.points_api.models import PeriodTotal
 from shared.contracts.base import ReadSchema
 from shared.db import DBSession
-from shared.errors import FieldError, InvalidRequest, problems
+from shared.errors import FieldError, InvalidRequest
 from shared.periods import PERIOD_PATTERN
+from shared.routing import APIRouter
 from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1/internal/analytics", tags=["internal"],
@@ -131,8 +132,7 @@ def _set(nos: Any, low: Any, high: Any) -> PointsSet:
 
 
 @router.get("/quantiles", response_model=ScopeQuantiles, operation_id="get_scope_quantiles",
-            summary="Points of a scope of employees and its top and bottom fraction",
-            responses=problems())
+            summary="Points of a scope of employees and its top and bottom fraction")
 async def get_scope_quantiles(
     session: DBSession, _: FromTraining,
     period: Annotated[list[str], Query(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from services.points_api.holds import repository as repo
 from services.points_api.holds.errors import HoldExpiryInvalid, HoldMismatch, HoldNotFound
@@ -25,6 +25,7 @@ from shared.pagination import (
     encode_cursor,
     uuid_key,
 )
+from shared.routing import APIRouter
 from shared.service_auth import FromRewards
 
 router = APIRouter(prefix="/points/v1", tags=["holds"])
@@ -84,7 +85,7 @@ async def get_hold_for_rewards(hold_id: HoldIdPath, session: DBSession,
 
 
 @router.get("/holds", response_model=Page[Hold], operation_id="list_holds",
-            summary="List holds", responses=problems())
+            summary="List holds")
 async def list_holds(
     session: DBSession, _: AuditReader, limit: Limit = 50, cursor: Cursor = None,
     employee_no: EmployeeNoQuery = None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from services.points_api.honours.errors import PeriodNotClosed
+from services.points_api.honours.errors import InvalidBands, PeriodNotClosed
 from services.points_api.honours.schemas import (
     HonourEntry,
     HonourKind,
@@ -32,13 +32,13 @@ from shared.pagination import (
     encode_id_cursor,
     int_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/points/v1", tags=["honours"])
 
 
 @router.get("/honours/settings", response_model=HonourSettings,
-            operation_id="get_honour_settings", summary="How honours are awarded",
-            responses=problems())
+            operation_id="get_honour_settings", summary="How honours are awarded")
 async def get_honour_settings(session: DBSession, _: AuditReader) -> HonourSettings:
     """The monthly TOP N (rank bands and their bonus points, department boards) and
     the yearly top percent (title, bonus). Defaults until HR changes them: rank 1
@@ -48,10 +48,11 @@ async def get_honour_settings(session: DBSession, _: AuditReader) -> HonourSetti
 
 @router.put("/honours/settings", response_model=HonourSettings,
             operation_id="put_honour_settings", summary="Change how honours are awarded",
-            responses=problems())
+            responses=problems(InvalidBands))
 async def put_honour_settings(body: HonourSettings, session: DBSession,
                               principal: HRAdmin) -> HonourSettings:
-    """HR only. Applies to runs from now on; honours already awarded stay."""
+    """HR only. Applies to runs from now on; honours already awarded stay. Bands that
+    end before they start or overlap are 409 ``invalid-bands``."""
     return await honours.save_settings(session, body, actor=principal.sub)
 
 

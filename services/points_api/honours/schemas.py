@@ -5,18 +5,27 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from services.points_api.incentives.schemas import StreakSummary
-from shared.contracts.base import Schema, VisibleText
+from shared.contracts.base import Schema, schema_extra
+from shared.contracts.fields import decimal, name, year_pattern
 from shared.periods import MONTH_PATTERN
 
 HonourKind = Literal["monthly", "yearly"]
 HonourScope = Literal["company", "department"]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-                 VisibleText]
-YEAR_PATTERN = r"^\d{4}$"
+Title = Annotated[str, name(100)]
+TopPercent = Annotated[Decimal, decimal(places=2, gt=0, le=100)]
+# the years of the ledger's period keys (shared.periods)
+YEAR_PATTERN = f"^{year_pattern()}$"
 
 
 class RankBand(Schema):
@@ -33,16 +42,16 @@ def _default_bands() -> list[RankBand]:
             RankBand(from_rank=4, to_rank=10, points=30)]
 
 
-def _check_bands(bands: list[RankBand]) -> list[RankBand]:
-    ordered = sorted(bands, key=lambda band: band.from_rank)
-    for band in ordered:
-        if band.from_rank > band.to_rank:
-            raise ValueError(f"band {band.from_rank}-{band.to_rank} ends before it starts")
-    for low, high in zip(ordered, ordered[1:], strict=False):
-        if high.from_rank <= low.to_rank:
-            raise ValueError(f"bands {low.from_rank}-{low.to_rank} and "
-                             f"{high.from_rank}-{high.to_rank} overlap")
-    return ordered
+def band_problems(bands: list[RankBand]) -> list[str]:
+    """What is wrong with a list of bands (ordered by from_rank): the schema cannot say
+    that a band must not end before it starts or overlap another, so the service
+    answers these with 409 invalid-bands."""
+    problems = [f"band {b.from_rank}-{b.to_rank} ends before it starts"
+                for b in bands if b.from_rank > b.to_rank]
+    problems += [f"bands {low.from_rank}-{low.to_rank} and {high.from_rank}-{high.to_rank} "
+                 "overlap" for low, high in zip(bands, bands[1:], strict=False)
+                 if high.from_rank <= low.to_rank]
+    return problems
 
 
 class MonthlyHonours(Schema):
@@ -62,8 +71,8 @@ class MonthlyHonours(Schema):
 
     @field_validator("bands", "department_bands")
     @classmethod
-    def _bands(cls, value: list[RankBand] | None) -> list[RankBand] | None:
-        return None if value is None else _check_bands(value)
+    def _ordered(cls, value: list[RankBand] | None) -> list[RankBand] | None:
+        return None if value is None else sorted(value, key=lambda band: band.from_rank)
 
 
 class YearlyHonours(Schema):
@@ -71,7 +80,7 @@ class YearlyHonours(Schema):
 
     enabled: bool = True
     title: Title = "年度优秀员工"
-    top_percent: Decimal = Field(default=Decimal(10), gt=0, le=100, decimal_places=2)
+    top_percent: TopPercent = Decimal(10)
     bonus_points: int = Field(default=0, ge=0, le=1_000_000)
 
 
@@ -81,9 +90,15 @@ class HonourSettings(Schema):
 
 
 class HonourRunCreate(Schema):
+    # the shape of the period follows the kind
+    model_config = ConfigDict(json_schema_extra=schema_extra({"oneOf": [
+        {"properties": {"kind": {"const": "monthly"}, "period": {"pattern": MONTH_PATTERN}}},
+        {"properties": {"kind": {"const": "yearly"}, "period": {"pattern": YEAR_PATTERN}}},
+    ]}))
+
     kind: HonourKind
     period: str = Field(description="2026-10 (monthly) or 2026 (yearly); a closed period",
-                        examples=["2026-10"])
+                        pattern=f"{MONTH_PATTERN}|{YEAR_PATTERN}", examples=["2026-10"])
     dry_run: bool = Field(default=False, description="Show what it would award; change nothing")
 
     @model_validator(mode="after")
@@ -92,8 +107,6 @@ class HonourRunCreate(Schema):
         if not re.match(pattern, self.period):
             raise ValueError(f"period of a {self.kind} run looks like "
                              f"{'2026-10' if self.kind == 'monthly' else '2026'}")
-        if not 1900 <= int(self.period[:4]) <= 9998:
-            raise ValueError("period must lie in the years 1900-9998")
         return self
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.honours import repository as repo
-from services.points_api.honours.errors import PeriodNotClosed
+from services.points_api.honours.errors import InvalidBands, PeriodNotClosed
 from services.points_api.honours.schemas import (
     HonourEntry,
     HonourRun,
@@ -35,6 +35,7 @@ from services.points_api.honours.schemas import (
     MonthlyHonours,
     RankBand,
     YearlyHonours,
+    band_problems,
 )
 from services.points_api.incentives.service import previous_month, streaks
 from services.points_api.leaderboards import repository as board_repo
@@ -48,6 +49,7 @@ from services.points_api.notifications.service import notifications
 from services.points_api.webhooks.event_types import HONOUR_AWARDED
 from services.points_api.webhooks.publish import publish
 from shared.auth import Principal
+from shared.errors import FieldError
 from shared.periods import key_of_month, month_of_key
 
 HONOUR_NAMESPACE = uuid.UUID("3d9a7f10-2c6b-4e85-a4d1-8f0b6c2e5a37")
@@ -78,6 +80,11 @@ class HonourService:
 
     async def save_settings(self, session: AsyncSession, data: HonourSettings, *,
                             actor: str) -> HonourSettings:
+        errors = [FieldError(pointer=f"#/monthly/{name}", detail=problem)
+                  for name in ("bands", "department_bands")
+                  for problem in band_problems(getattr(data.monthly, name) or [])]
+        if errors:
+            raise InvalidBands("; ".join(e.detail for e in errors), errors=errors)
         for kind in ("monthly", "yearly"):
             config = getattr(data, kind).model_dump(mode="json")
             await repo.save_settings(session, kind, config, actor)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from services.points_api.leaderboards.errors import NotInScope, ScopeValueRequired
 from services.points_api.leaderboards.schemas import (
@@ -17,19 +17,21 @@ from services.points_api.leaderboards.schemas import (
     PrivacyUpdate,
     Scope,
 )
-from services.points_api.leaderboards.service import leaderboards
+from services.points_api.leaderboards.service import MAX_YEAR, MIN_YEAR, leaderboards
 from services.points_api.ledger.errors import AccountNotFound
 from shared.auth import CurrentUser
+from shared.contracts.fields import day
 from shared.db import DBSession, DriverDB
 from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.identity import EmployeeNoPath, EmployeeNoQuery
 from shared.pagination import Cursor, Limit
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/points/v1", tags=["leaderboards"])
 
 PeriodQuery = Annotated[PeriodKind, Query(description="month, quarter, year or all (time)")]
-AtQuery = Annotated[date | None, Query(
+AtQuery = Annotated[Annotated[date, day(MIN_YEAR, MAX_YEAR)] | None, Query(
     description="A day in the period (company time zone); today when left out",
     examples=["2026-11-15"])]
 ScopeQuery = Annotated[Scope, Query(

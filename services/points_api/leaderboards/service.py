@@ -71,11 +71,19 @@ class LeaderboardService:
                   scope: Scope, scope_value: str | None, limit: int, cursor: str | None,
                   principal: Principal, tz: tzinfo) -> Leaderboard:
         """The board from the top, ``limit`` rows a page: one statement (two for a
-        department's board, whose subtree is looked up first)."""
-        window = self._window(period, at, scope, scope_value, tz)
+        department's board, whose subtree is looked up first). For department and family
+        boards ``scope_value`` defaults to the caller's own department or family."""
         if scope in ("department", "family") and scope_value is None:
-            raise ScopeValueRequired(f"scope={scope} needs scope_value", errors=[FieldError(
-                pointer="#/query/scope_value", detail=f"required for scope={scope}")])
+            copy = await repo.copy_of(db, principal.sub)
+            own = None if copy is None else (
+                copy["job_role_family"] if scope == "family" else copy["department_code"])
+            if own is None:
+                raise ScopeValueRequired(
+                    f"scope={scope} needs scope_value: {principal.sub} has no {scope} of "
+                    "their own", errors=[FieldError(pointer="#/query/scope_value",
+                                                    detail=f"required for scope={scope}")])
+            scope_value = own
+        window = self._window(period, at, scope, scope_value, tz)
         board = await self._board(db, window)
         after, last_rank, position = _decode_board_cursor(cursor)
         rows = await repo.top(db, board, limit=limit + 1, after=after)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import Path, Query, Request, status
 
 from services.points_api.ledger.accounts import accounts
 from services.points_api.ledger.errors import (
@@ -34,22 +34,27 @@ from services.points_api.ledger.schemas import (
 from services.points_api.ledger.service import ledger
 from services.points_api.rules.schemas import Category
 from shared.auth import CurrentUser, HRAdmin
+from shared.contracts.fields import MAX_ID, DayOrTime
 from shared.db import DBSession, DriverDB
 from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, FieldError, problems
 from shared.identity import EmployeeNoPath
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
 from shared.periods import PERIOD_PATTERN
+from shared.routing import APIRouter
 from shared.service_auth import FromRewards
 
 router = APIRouter(prefix="/points/v1", tags=["ledger"])
 internal_router = APIRouter(prefix="/points/v1/internal", tags=["internal"],
                             include_in_schema=False)
-EntryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
-TimeBound = Annotated[str | None, Query(
-    max_length=40, description="A date (YYYY-MM-DD, in the company's time zone) or an "
-                               "RFC 3339 time")]
+EntryIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+TimeBound = Annotated[DayOrTime | None, Query(
+    description="A date (YYYY-MM-DD, in the company's time zone) or an RFC 3339 time with "
+                "its offset")]
 
+
+# A long poll answers within the 10 s a client may wait for any answer; it polls again.
+MAX_WAIT = 8
 
 @router.get("/accounts/{employee_no}", response_model=Account, operation_id="get_account",
             summary="An employee's balances, this month's points and rank",
@@ -104,9 +109,9 @@ async def get_fact_points(
     fact_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$",
                                  description="The id of the training record")],
     request: Request, principal: CurrentUser, tz: CompanyTZ,
-    wait: Annotated[float, Query(ge=0, le=20, description=(
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT, description=(
         "Seconds to wait for the fact's event to be applied before answering "
-        "pending (a long poll)"))] = 0,
+        "pending (a long poll; at most 8, so that every answer comes within 10 s)"))] = 0,
 ) -> FactPoints:
     """The outcome URL of a recording answered ``pending``: ``applied`` with the
     entries the fact earned and the employee's balance, month points and rank as

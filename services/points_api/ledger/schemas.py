@@ -4,14 +4,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from services.points_api.rules.schemas import Category
 from shared.contracts.base import Schema
+from shared.contracts.fields import text
 from shared.contracts.points import AwardedEntry
 
 EntryKind = Literal["earn", "reverse", "adjust", "spend", "opening"]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reason = Annotated[str, text(500)]
 MAX_ADJUSTMENT = 1_000_000
 
 
@@ -70,6 +71,7 @@ class Entry(BaseModel):
 
 class AdjustmentCreate(Schema):
     points: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT,
+                        json_schema_extra={"not": {"const": 0}},
                         description="Points to add (positive) or take away (negative); not 0")
     category: Category
     reason: Reason = Field(description="Why, for the audit trail and the employee",

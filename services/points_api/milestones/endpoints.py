@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.milestones.catalogue import certifications, positions
@@ -27,6 +27,7 @@ from services.points_api.milestones.schemas import (
 )
 from services.points_api.milestones.service import milestones
 from shared.auth import AuditReader, CurrentUser, HRAdmin
+from shared.contracts.fields import MAX_ID
 from shared.db import DBSession
 from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
@@ -41,12 +42,13 @@ from shared.pagination import (
     encode_id_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/points/v1")
 CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$", examples=["TEAM-LEADER"])]
 CodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
 ActiveQuery = Annotated[bool | None, Query(description="Only active (true) or archived (false)")]
-GrantIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+GrantIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 CREATED: dict[int | str, dict[str, Any]] = {201: {"description": "Created"}}
 
 
@@ -60,7 +62,7 @@ def _after(cursor: str | None) -> str | None:
 
 @router.put("/positions/{code}", response_model=Position, tags=["positions"],
             operation_id="put_position", summary="Create or replace a position's criteria",
-            responses={**CREATED, **problems()})
+            responses={**CREATED})
 async def put_position(code: CodePath, body: PositionUpsert, session: DBSession,
                        principal: HRAdmin, response: Response) -> Position:
     """HR only. What it takes to be eligible for promotion to a position (e.g. 生产组长:
@@ -104,7 +106,7 @@ async def archive_position(code: CodePath, session: DBSession, principal: HRAdmi
 
 @router.put("/certifications/{code}", response_model=Certification, tags=["certifications"],
             operation_id="put_certification", summary="Create or replace a certification",
-            responses={**CREATED, **problems()})
+            responses={**CREATED})
 async def put_certification(code: CodePath, body: CertificationUpsert, session: DBSession,
                             principal: HRAdmin, response: Response) -> Certification:
     """HR only. A certification (e.g. 高级设备操作员): qualifying points (lifetime or a

@@ -6,13 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from shared.contracts.base import Schema, VisibleText
+from shared.contracts.base import Schema
+from shared.contracts.fields import decimal, name, text
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                 VisibleText]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Name = Annotated[str, name(200)]
+RaisePercent = Annotated[Decimal, decimal(places=2, ge=5, le=10)]
+Text = Annotated[str, text(2000, min_length=0)]
+Reason = Annotated[str, text(500)]
 GrantStatus = Literal["active", "revoked", "expired"]
 CriterionStatus = Literal["met", "missing", "unknown"]
 
@@ -44,8 +45,8 @@ class CertificationUpsert(_CriteriaIn):
 
     name: Name = Field(examples=["高级设备操作员"])
     description: Text | None = None
-    salary_raise_percent: Decimal = Field(ge=5, le=10, max_digits=4, decimal_places=2,
-                                          examples=["8"], description="Raise payroll applies")
+    salary_raise_percent: RaisePercent = Field(
+        examples=["8"], description="Raise payroll applies")
     validity_months: int | None = Field(default=None, ge=1, le=600, examples=[24],
                                         description="How long a grant is valid; null: no end")
 

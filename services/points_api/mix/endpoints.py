@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from services.points_api.mix import csv_tables
 from services.points_api.mix.errors import DepartmentNotFound, InvalidPeriod, InvalidTargets
@@ -18,6 +18,7 @@ from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
 from shared.periods import PERIOD_PATTERN
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/points/v1", tags=["points mix"])
 
@@ -60,8 +61,7 @@ async def report_points_mix(
 
 
 @router.get("/points-mix/targets", response_model=Targets,
-            operation_id="get_points_mix_targets", summary="The target mix in force",
-            responses=problems())
+            operation_id="get_points_mix_targets", summary="The target mix in force")
 async def get_points_mix_targets(session: DBSession, _: AuditReader) -> Targets:
     """Each category's target share of the points and its tolerance, and the named
     sources with their least and/or most share; who set them and when

@@ -1,7 +1,10 @@
-from shared.errors import InvalidRequest, NotFound
+from shared.errors import Conflict, InvalidRequest, NotFound
 
 
-class InvalidTargets(InvalidRequest):
+class InvalidTargets(Conflict):
+    """Well-formed targets that do not fit together (not adding up to 100, a least
+    share above the most, a label or rule named twice): what the schema cannot say."""
+
     problem, title = "invalid-targets", "The target mix is not valid"
 
 

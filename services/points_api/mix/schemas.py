@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from services.points_api.rules.schemas import RULE_ID_PATTERN, Category
-from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.contracts.base import ReadSchema, Schema, any_given, schema_extra
+from shared.contracts.fields import name
 
 Percent = Annotated[int, Field(ge=0, le=100)]
 RuleId = Annotated[str, StringConstraints(pattern=RULE_ID_PATTERN)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
-                 VisibleText]
+Label = Annotated[str, name(50)]
 Status = Literal["ok", "below", "above"]
 
 
@@ -34,6 +34,9 @@ class CategoryTargets(Schema):
 
 
 class SourceTarget(Schema):
+    model_config = ConfigDict(json_schema_extra=schema_extra(
+        any_given("min_percent", "max_percent")))
+
     label: Label = Field(examples=["实操任务"], description="What HR calls this source")
     rule_ids: list[RuleId] = Field(min_length=1, max_length=50, examples=[["practical.passed"]],
                                    description="The rules whose points make up the source")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.notifications.schemas import (
     Notification,
@@ -16,6 +14,7 @@ from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.identity import EmployeeNoPath
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/points/v1", tags=["notifications"])
 

@@ -3,14 +3,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts.base import Schema
+from shared.contracts.base import Schema, given, schema_extra
+from shared.contracts.fields import MAX_ID
 
 NotificationKind = Literal["points_gained", "points_reversed", "rank_changed",
                            "eligibility_reached", "certification_granted",
                            "certification_revoked", "honour_won", "attrition_risk_digest"]
-NotificationId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+NotificationId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Notification(BaseModel):
@@ -27,7 +28,11 @@ class Notification(BaseModel):
 
 
 class NotificationsRead(Schema):
-    """Mark as read the given ``ids``, or ``all`` of the employee's notifications."""
+    """Mark as read the given ``ids``, or ``all`` of the employee's notifications (one
+    or the other)."""
+
+    model_config = ConfigDict(json_schema_extra=schema_extra({"oneOf": [
+        given("ids"), {"required": ["all"], "properties": {"all": {"const": True}}}]}))
 
     ids: list[NotificationId] | None = Field(default=None, max_length=500)
     all: bool = False

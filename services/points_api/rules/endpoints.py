@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
-from pydantic import AwareDatetime
+from fastapi import Path, Query, status
 
 from services.points_api.rules.errors import (
     EffectiveInPast,
@@ -30,10 +29,12 @@ from services.points_api.rules.schemas import (
 )
 from services.points_api.rules.service import rule_sets
 from shared.auth import AuditReader, HRAdmin
+from shared.contracts.fields import Timestamp
 from shared.contracts.points import ConfirmerRange, ConfirmerRangeQuery
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
+from shared.routing import APIRouter
 from shared.service_auth import FromTraining
 
 router = APIRouter(prefix="/points/v1")
@@ -61,7 +62,7 @@ async def list_rule_sets(session: DBSession, _: AuditReader, limit: Limit = 50,
             responses=problems(NoActiveRuleSet))
 async def get_active_rule_set(
     session: DBSession, _: AuditReader,
-    at: Annotated[AwareDatetime | None, Query(description="RFC 3339 time; now when left out")]
+    at: Annotated[Timestamp | None, Query(description="RFC 3339 time; now when left out")]
     = None,
 ) -> RuleSetDetail:
     """The published version with the latest effective time at or before ``at``: the
@@ -69,7 +70,7 @@ async def get_active_rule_set(
     return await rule_sets.active(session, at=at or datetime.now(UTC))
 
 
-@router.get("/rule-sets/{version}", response_model=RuleSetDetail, tags=[TAG],
+@router.get("/rule-sets/{version:int}", response_model=RuleSetDetail, tags=[TAG],
             operation_id="get_rule_set", summary="Get a rule set version with its rules",
             responses=problems(RuleSetNotFound))
 async def get_rule_set(version: VersionPath, session: DBSession,
@@ -90,7 +91,7 @@ async def create_rule_set(body: RuleSetCreate, session: DBSession,
     return await rule_sets.create(session, data=body, actor=principal.sub)
 
 
-@router.put("/rule-sets/{version}", response_model=RuleSetDetail, tags=[TAG],
+@router.put("/rule-sets/{version:int}", response_model=RuleSetDetail, tags=[TAG],
             operation_id="update_rule_set", summary="Edit a draft",
             responses=problems(RuleSetNotFound, RuleSetPublished))
 async def update_rule_set(version: VersionPath, body: RuleSetUpdate, session: DBSession,
@@ -101,7 +102,7 @@ async def update_rule_set(version: VersionPath, body: RuleSetUpdate, session: DB
     return await rule_sets.update(session, version, data=body)
 
 
-@router.post("/rule-sets/{version}/validate", response_model=RuleSetValidation, tags=[TAG],
+@router.post("/rule-sets/{version:int}/validate", response_model=RuleSetValidation, tags=[TAG],
              operation_id="validate_rule_set", summary="List a version's problems",
              responses=problems(RuleSetNotFound))
 async def validate_rule_set(version: VersionPath, session: DBSession,
@@ -112,7 +113,7 @@ async def validate_rule_set(version: VersionPath, session: DBSession,
     return await rule_sets.validate(session, version)
 
 
-@router.post("/rule-sets/{version}/publish", response_model=RuleSetDetail, tags=[TAG],
+@router.post("/rule-sets/{version:int}/publish", response_model=RuleSetDetail, tags=[TAG],
              operation_id="publish_rule_set", summary="Publish a draft with an effective time",
              responses=problems(
                  RuleSetNotFound, RuleSetPublished, RuleSetInvalid, EffectiveInPast))

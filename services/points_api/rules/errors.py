@@ -1,4 +1,4 @@
-from shared.errors import Conflict, InvalidRequest, NotFound
+from shared.errors import Conflict, NotFound
 
 
 class RuleSetNotFound(NotFound):
@@ -21,7 +21,7 @@ class RuleSetInvalid(Conflict):
     problem, title = "rule-set-invalid", "The rule set has problems; fix them before publishing"
 
 
-class EffectiveInPast(InvalidRequest):
+class EffectiveInPast(Conflict):
     problem, title = "effective-at-in-past", "A rule set cannot take effect in the past"
 
 

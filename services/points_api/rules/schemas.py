@@ -15,14 +15,20 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
-from shared.contracts.base import Schema, VisibleText
+from shared.contracts.base import Schema, not_together, schema_extra
+from shared.contracts.fields import Timestamp, decimal
+from shared.contracts.fields import name as visible_name
 from shared.contracts.training_events import CourseDifficulty, CourseFormat
 
 RULE_ID_PATTERN = r"^[a-z0-9_.-]{1,64}$"
+# signed: validate_rule_set reports a factor that is not positive
+Factor = Annotated[Decimal, decimal(places=6)]
+RuleName = Annotated[str, visible_name(200)]
+TopPercent = Annotated[Decimal, decimal(places=2, gt=0, le=100)]
 
 Category = Literal["participation", "outcome", "growth"]
 CapPeriod = Literal["day", "week", "month"]
@@ -46,7 +52,20 @@ class RuleFilters(Schema):
         default_factory=dict, description='Payload fields that must equal, e.g. {"kind": "speak"}')
 
 
-class FixedAward(Schema):
+def _kind_required(schema: dict[str, Any]) -> None:
+    required = schema.setdefault("required", [])
+    if "kind" not in required:
+        required.insert(0, "kind")
+
+
+class _AwardSchema(Schema):
+    """An award kind. ``kind`` tags the union, so a request must send it (the schema
+    says so); Python code building the defaults may leave it out."""
+
+    model_config = ConfigDict(json_schema_extra=schema_extra(_kind_required))
+
+
+class FixedAward(_AwardSchema):
     kind: Literal["fixed"] = "fixed"
     points: int = Field(ge=0)
 
@@ -54,7 +73,7 @@ class FixedAward(Schema):
 _DEFAULT_RATES: dict[CourseDifficulty, int] = {"basic": 5, "intermediate": 8, "advanced": 10}
 
 
-class PerClassHourAward(Schema):
+class PerClassHourAward(_AwardSchema):
     """Class hours times the rate of the course's difficulty, rounded half up."""
 
     kind: Literal["per_class_hour"] = "per_class_hour"
@@ -62,13 +81,13 @@ class PerClassHourAward(Schema):
         default_factory=lambda: dict(_DEFAULT_RATES))
 
 
-class CourseValueAward(Schema):
+class CourseValueAward(_AwardSchema):
     """The course's own points value; the rule does not match a course without one."""
 
     kind: Literal["course_value"] = "course_value"
 
 
-class CourseRoleValueAward(Schema):
+class CourseRoleValueAward(_AwardSchema):
     """The course's value for the employee's job role, else for the role's family.
 
     The rule does not match when the course names neither.
@@ -82,7 +101,7 @@ class ScoreBand(Schema):
     points: int = Field(ge=0)
 
 
-class ScoreBandsAward(Schema):
+class ScoreBandsAward(_AwardSchema):
     """Points of the highest band the score reaches; bands listed from the highest down.
 
     With ``best_result`` a retake only tops up to its better band: the award is the
@@ -94,7 +113,7 @@ class ScoreBandsAward(Schema):
     best_result: bool = True
 
 
-class ConfirmerRangeAward(Schema):
+class ConfirmerRangeAward(_AwardSchema):
     """The points the confirming manager chose, which must lie in the range."""
 
     kind: Literal["confirmer_range"] = "confirmer_range"
@@ -102,7 +121,7 @@ class ConfirmerRangeAward(Schema):
     max_points: int = Field(ge=0)
 
 
-class MultiplierAward(Schema):
+class MultiplierAward(_AwardSchema):
     """Awards nothing itself: scales what the targeted rules award for the same event.
 
     Without targets it scales every other matched rule; ``target_categories`` and
@@ -110,7 +129,7 @@ class MultiplierAward(Schema):
     """
 
     kind: Literal["multiplier"] = "multiplier"
-    factor: Decimal
+    factor: Factor
     target_categories: list[Category] | None = None
     target_rule_ids: list[str] | None = None
 
@@ -146,13 +165,13 @@ class StreakCondition(Schema):
     computed when a month closes (the honours job) and kept per employee and month.
     """
 
-    top_percent: Decimal = Field(gt=0, le=100, examples=["10"])
+    top_percent: TopPercent = Field(examples=["10"])
     months: int = Field(ge=1, le=24, description="Consecutive closed months", examples=[3])
 
 
 class Rule(Schema):
     id: str = Field(pattern=RULE_ID_PATTERN, description="Stable code, kept across versions")
-    name: Annotated[str, VisibleText] = Field(min_length=1, max_length=200)
+    name: RuleName
     event_type: str
     category: Category
     filters: RuleFilters = Field(default_factory=RuleFilters)
@@ -161,8 +180,8 @@ class Rule(Schema):
     exclusive_group: str | None = Field(
         default=None, description="Of a group's matching rules only the lowest priority applies")
     priority: int = Field(default=100, description="Lower wins within an exclusive group")
-    active_from: AwareDatetime | None = None
-    active_until: AwareDatetime | None = Field(default=None, description="Exclusive")
+    active_from: Timestamp | None = None
+    active_until: Timestamp | None = Field(default=None, description="Exclusive")
     streak: StreakCondition | None = Field(
         default=None, description="Multipliers only: apply only to employees on this streak "
                                   "in the month of the event")
@@ -242,7 +261,10 @@ RuleList = Annotated[list[Rule], Field(max_length=1000)]
 
 
 class RuleSetCreate(Schema):
-    """A new draft: a copy of ``copy_from``'s rules, the given ``rules``, or empty."""
+    """A new draft: a copy of ``copy_from``'s rules, the given ``rules`` (not both), or
+    empty."""
+
+    model_config = ConfigDict(json_schema_extra=schema_extra(not_together("copy_from", "rules")))
 
     copy_from: int | None = Field(default=None, ge=1, le=2**31 - 1,
                                   description="Version whose rules the draft starts from")
@@ -258,9 +280,9 @@ class RuleSetUpdate(Schema):
 
 
 class RuleSetPublish(Schema):
-    effective_at: AwareDatetime | None = Field(
+    effective_at: Timestamp | None = Field(
         default=None, description="When the version starts to apply (RFC 3339 with offset); "
-                                  "now when left out. Must not lie in the past.")
+                                  "now when left out. In the past: 409 effective-at-in-past.")
 
 
 class RuleSetSummary(BaseModel):

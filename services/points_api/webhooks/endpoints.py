@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import Body, Depends, Path, Query, Request
 
 from services.points_api.webhooks.config import WebhookSettings
 from services.points_api.webhooks.errors import (
@@ -31,9 +31,11 @@ from services.points_api.webhooks.schemas import (
 )
 from services.points_api.webhooks.service import webhooks
 from shared.auth import Principal, require_roles
+from shared.contracts.fields import MAX_ID
 from shared.db import DBSession
 from shared.errors import BadCursor, problems
 from shared.pagination import Cursor, Limit, Page
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/points/v1", tags=["webhooks"])
 
@@ -48,13 +50,12 @@ async def _webhook_settings(request: Request) -> WebhookSettings:
 
 Config = Annotated[WebhookSettings, Depends(_webhook_settings)]
 SubscriptionIdPath = Annotated[uuid.UUID, Path(description="The subscription's id")]
-DeliveryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The delivery's id")]
+DeliveryIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The delivery's id")]
 EventTypeFilter = Annotated[str | None, Query(max_length=64, examples=["leave.granted"])]
 
 
 @router.get("/webhook-event-types", response_model=list[WebhookEventType],
-            operation_id="list_webhook_event_types", summary="Event types webhooks can receive",
-            responses=problems())
+            operation_id="list_webhook_event_types", summary="Event types webhooks can receive")
 async def list_webhook_event_types(_: WebhookReader) -> list[WebhookEventType]:
     """Every event type a subscription can name (or ``*`` for all), with the service
     it comes from."""

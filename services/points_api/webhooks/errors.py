@@ -27,7 +27,11 @@ class UnknownEventType(ValueError):
 
 
 class WebhookTargetForbidden(ServiceError):
-    status, problem, title = 422, "webhook-target-forbidden", "Webhooks cannot go to this address"
+    """403, not 422: the URL is well-formed (the schema's pattern says what a URL must
+    look like); where it leads, judged at run time against the network and the
+    allow-list, is what the policy refuses."""
+
+    status, problem, title = 403, "webhook-target-forbidden", "Webhooks cannot go to this address"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, errors=[FieldError(pointer="#/url", detail=detail)])

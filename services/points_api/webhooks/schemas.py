@@ -5,10 +5,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic.json_schema import SkipJsonSchema
 
 from services.points_api.webhooks.event_types import ANY, EVENT_TYPES
 from shared.contracts.base import Schema
+from shared.contracts.fields import range_pattern, text
 
 DeliveryStatus = Literal["pending", "delivered", "dead"]
 MAX_URL_LENGTH = 2000
@@ -42,17 +44,33 @@ def _check_event_types(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+# What _check_url accepts, as the schema says it: http(s), a host name or IPv4 address,
+# a port in range, a path and query without blanks, control characters or a fragment.
+_BLANKS = r"\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = rf"({_OCTET}\.){{3}}{_OCTET}"
+_H = r"[0-9A-Fa-f]{1,4}"
+# the usual spellings of an IPv6 address (full, compressed, IPv4 at the end)
+_IPV6 = (rf"({_H}:){{7}}{_H}|({_H}:){{1,7}}:|({_H}:){{1,6}}:{_H}|({_H}:){{1,5}}(:{_H}){{1,2}}"
+         rf"|({_H}:){{1,4}}(:{_H}){{1,3}}|({_H}:){{1,3}}(:{_H}){{1,4}}"
+         rf"|({_H}:){{1,2}}(:{_H}){{1,5}}|{_H}:(:{_H}){{1,6}}|:((:{_H}){{1,7}}|:)"
+         rf"|::([Ff]{{4}}(:0{{1,4}})?:)?{_IPV4}|({_H}:){{1,4}}:{_IPV4}")
+URL_PATTERN = (rf"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[({_IPV6})\])"
+               rf"(:{range_pattern(0, 65535)})?([/?][^{_BLANKS}#]*)?$")
 WebhookUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH),
+    str, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH, pattern=URL_PATTERN),
     AfterValidator(_check_url),
     Field(examples=["https://hr.example.com/hooks/jifen"],
           description="http or https; no credentials in the URL")]
+# The values are data (event_types.py), so the type is a string whose schema lists
+# them; _check_event_types refuses the others.
+EventType = Annotated[str, WithJsonSchema({"type": "string", "enum": [*EVENT_TYPES, ANY]})]
 EventTypes = Annotated[
-    list[Annotated[str, StringConstraints(max_length=64)]],
+    list[EventType],
     Field(min_length=1, max_length=50, examples=[["certification.granted", "leave.granted"]],
           description="Event types to receive, or [\"*\"] for all of them"),
     AfterValidator(_check_event_types)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Description = Annotated[str, text(500, min_length=0)]
 
 
 class WebhookSubscriptionCreate(Schema):
@@ -63,20 +81,13 @@ class WebhookSubscriptionCreate(Schema):
 
 
 class WebhookSubscriptionUpdate(Schema):
-    """Fields to change; absent fields keep their value."""
+    """Fields to change; absent fields keep their value. Only ``description`` may be
+    null (to clear it); the others are left out to keep them."""
 
-    url: WebhookUrl | None = None
-    event_types: EventTypes | None = None
+    url: WebhookUrl | SkipJsonSchema[None] = None
+    event_types: EventTypes | SkipJsonSchema[None] = None
     description: Description | None = None
-    active: bool | None = None
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> WebhookSubscriptionUpdate:
-        nulls = [f for f in ("url", "event_types", "active")
-                 if f in self.model_fields_set and getattr(self, f) is None]
-        if nulls:
-            raise ValueError(f"{', '.join(nulls)} cannot be null; leave it out to keep it")
-        return self
+    active: bool | SkipJsonSchema[None] = None
 
 
 class SecretRotation(Schema):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 
 from services.points_api.ledger.errors import SelfAdjustment
 from services.points_api.mix.errors import DepartmentNotFound
@@ -33,6 +33,7 @@ from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, CsvTable, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/points/v1", tags=["what-if"])
 SimulationPath = Annotated[uuid.UUID, Path(description="Simulation id")]
@@ -40,7 +41,7 @@ Order = Literal["employee_no", "gain", "loss"]
 CATEGORY_WORDS = {"participation": "参与分", "outcome": "成果分", "growth": "成长分"}
 
 
-@router.post("/rule-sets/{version}/simulations", response_model=Simulation,
+@router.post("/rule-sets/{version:int}/simulations", response_model=Simulation,
              status_code=status.HTTP_202_ACCEPTED, operation_id="simulate_rule_set",
              summary="Replay a rule-set version over past events",
              responses=problems(RuleSetNotFound, RuleSetInvalid, InvalidSimulationWindow,

@@ -1,11 +1,13 @@
-from shared.errors import Conflict, InvalidRequest, NotFound
+from shared.errors import Conflict, NotFound
 
 
 class SimulationNotFound(NotFound):
     problem, title = "simulation-not-found", "No such rule simulation"
 
 
-class InvalidSimulationWindow(InvalidRequest):
+class InvalidSimulationWindow(Conflict):
+    """A window the schema admits but the replay cannot take: reversed or too long."""
+
     problem, title = "invalid-simulation-window", "The simulation window is not usable"
 
 

@@ -7,27 +7,37 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
-from shared.contracts.base import ReadSchema, Schema
-from shared.periods import PERIOD_PATTERN
+from shared.contracts.base import ReadSchema, Schema, schema_extra
+from shared.contracts.fields import DayOrTime, text
+from shared.periods import period_pattern
 
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
 SimulationStatus = Literal["running", "done", "failed"]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-TimeBound = Annotated[str, StringConstraints(max_length=40)]
+Reason = Annotated[str, text(500)]
 
+
+Period = Annotated[str, StringConstraints(pattern=period_pattern(all_time=False))]
 
 class SimulationCreate(Schema):
     """The window of past events to replay: a ``period`` of the company calendar, or
-    ``from`` (inclusive) and ``to`` (exclusive; a date includes that whole day)."""
+    ``from`` (inclusive) and ``to`` (exclusive; a date includes that whole day), one or
+    the other (the schema's ``oneOf``)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra=schema_extra({"oneOf": [
+        {"required": ["period"], "not": {"anyOf": [{"required": ["from"]},
+                                                   {"required": ["to"]}]}},
+        {"required": ["from", "to"], "not": {"required": ["period"]}},
+    ]}))
 
-    period: str | None = Field(default=None, pattern=PERIOD_PATTERN, examples=["M2026-10"],
-                               description="M2026-10, Q2026-3 or Y2026")
-    from_: TimeBound | None = Field(default=None, alias="from", examples=["2026-10-01"],
-                                    description="A date (company time zone) or RFC 3339 time")
-    to: TimeBound | None = Field(default=None, examples=["2026-10-31"])
+    # optional but never null: absent is how a window says it does not use the field
+    period: Period | SkipJsonSchema[None] = Field(
+        default=None, examples=["M2026-10"], description="M2026-10, Q2026-3 or Y2026")
+    from_: DayOrTime | SkipJsonSchema[None] = Field(
+        default=None, alias="from", examples=["2026-10-01"],
+        description="A date (company time zone) or RFC 3339 time")
+    to: DayOrTime | SkipJsonSchema[None] = Field(default=None, examples=["2026-10-31"])
     department: str | None = Field(default=None, pattern=CODE_PATTERN, description=(
         "Only employees of this department and its sub-departments; everyone when absent"))
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 from pydantic import AfterValidator
 
 from services.rewards_api.catalogue import schemas
 from services.rewards_api.catalogue.errors import (
+    EmptyActiveWindow,
     ItemKindImmutable,
     ItemNotFound,
     StockBelowCommitted,
@@ -20,7 +21,7 @@ from services.rewards_api.errors import EmployeeNotFound
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession, DriverDB
 from shared.dependencies import CompanyTZ
-from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.errors import BadCursor, problems
 from shared.identity import EMPLOYEE_NO_PATTERN, canonical_employee_no
 from shared.pagination import (
     Cursor,
@@ -30,6 +31,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/rewards/v1", tags=["catalogue"])
 ItemCodePath = Annotated[str, Path(pattern=schemas.CODE_PATTERN, description="Item code")]
@@ -42,7 +44,7 @@ ForEmployee = Annotated[str | None, Query(
 @router.put("/items/{code}", response_model=schemas.Item, operation_id="upsert_reward_item",
             summary="Create or update a catalogue item",
             responses={201: {"model": schemas.Item, "description": "Created"},
-                       **STANDARD_RESPONSES, **responses(ItemKindImmutable, StockBelowCommitted)})
+                       **problems(ItemKindImmutable, StockBelowCommitted, EmptyActiveWindow)})
 async def upsert_item(code: ItemCodePath, body: schemas.ItemUpsert, session: DBSession,
                       principal: HRAdmin, response: Response) -> schemas.Item:
     """HR only. Idempotent upsert by item code (201 when created). ``stock`` is the
@@ -57,7 +59,7 @@ async def upsert_item(code: ItemCodePath, body: schemas.ItemUpsert, session: DBS
 
 @router.post("/items/{code}/archive", response_model=schemas.Item,
              operation_id="archive_reward_item", summary="Take an item out of the catalogue",
-             responses={**STANDARD_RESPONSES, **responses(ItemNotFound)})
+             responses=problems(ItemNotFound))
 async def archive_item(code: ItemCodePath, session: DBSession, principal: HRAdmin
                        ) -> schemas.Item:
     """HR only. The item disappears from the employees' catalogue and can no longer
@@ -68,7 +70,7 @@ async def archive_item(code: ItemCodePath, session: DBSession, principal: HRAdmi
 
 @router.post("/items/{code}/unarchive", response_model=schemas.Item,
              operation_id="unarchive_reward_item", summary="Put an archived item back",
-             responses={**STANDARD_RESPONSES, **responses(ItemNotFound)})
+             responses=problems(ItemNotFound))
 async def unarchive_item(code: ItemCodePath, session: DBSession, principal: HRAdmin
                          ) -> schemas.Item:
     """HR only. The item returns to the catalogue (within its active window)."""
@@ -78,7 +80,7 @@ async def unarchive_item(code: ItemCodePath, session: DBSession, principal: HRAd
 
 @router.get("/items", response_model=Page[schemas.Item], operation_id="list_reward_items",
             summary="Browse the catalogue",
-            responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound, BadCursor)})
+            responses=problems(EmployeeNotFound, BadCursor))
 async def list_items(
     db: DriverDB, principal: CurrentUser, points: PointsAPI, tz: CompanyTZ,
     limit: Limit = 50, cursor: Cursor = None, kind: schemas.ItemKind | None = None,
@@ -103,7 +105,7 @@ async def list_items(
 
 @router.get("/items/{code}", response_model=schemas.Item, operation_id="get_reward_item",
             summary="Get a catalogue item",
-            responses={**STANDARD_RESPONSES, **responses(ItemNotFound, EmployeeNotFound)})
+            responses=problems(ItemNotFound, EmployeeNotFound))
 async def get_item(code: ItemCodePath, session: DBSession, principal: CurrentUser,
                    points: PointsAPI, tz: CompanyTZ, employee_no: ForEmployee = None
                    ) -> schemas.Item:

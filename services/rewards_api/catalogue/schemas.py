@@ -4,14 +4,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
-from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.fields import Timestamp, decimal, name
 
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                 VisibleText]
+Name = Annotated[str, name(200)]
 ItemKind = Literal["paid_leave", "subsidy", "health_check", "voucher", "gift"]
 LimitPeriod = Literal["month", "quarter", "year"]
 RoleFamily = Literal["production", "technical", "quality", "management", "logistics", "other"]
@@ -38,42 +38,64 @@ class Eligibility(Schema):
         description="Departments whose employees may redeem; sub-departments included")
 
 
-class ItemUpsert(Schema):
+LeaveDays = Annotated[Decimal, decimal(places=1, gt=0, le=365, step="0.5")]
+SubsidyAmount = Annotated[Decimal, decimal(places=2, gt=0, le=9_999_999_999)]
+class _ItemFields(Schema):
+    """What every kind of item has. The kinds below say which of ``leave_days``,
+    ``subsidy_amount`` and ``stock`` they take, so that the schema (a union tagged by
+    ``kind``) states exactly what is accepted."""
+
     name: Name = Field(examples=["带薪假 1 天"])
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    kind: ItemKind
-    # pydantic declares multiple_of a float; a Decimal keeps the half-day check exact
-    leave_days: Decimal | None = Field(  # type: ignore[call-overload]
-        None, gt=0, le=365, multiple_of=Decimal("0.5"), max_digits=4, decimal_places=1,
-        description="Days of paid leave per unit (paid_leave only)", examples=["1"])
-    subsidy_amount: Decimal | None = Field(
-        None, gt=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2,
-        description="Yuan per unit, paid with the salary (subsidy only)", examples=["500.00"])
     cost_points: int = Field(ge=1, le=MAX_COST, examples=[200])
-    stock: int | None = Field(
-        None, ge=0, le=MAX_STOCK,
-        description="Units made available in total, redeemed ones included; null for "
-                    "unlimited. Voucher items take their stock from the imported code pool "
-                    "and must leave this null")
     limit: Limit | None = Field(None, description="Per-employee limit; null for none")
     eligibility: Eligibility = Field(default_factory=Eligibility)
     requires_approval: bool = Field(
         False, description="The manager of the employee's department (or HR) must approve")
-    active_from: AwareDatetime | None = Field(None, description="Redeemable from this time")
-    active_until: AwareDatetime | None = Field(None, description="Redeemable until this time")
+    active_from: Timestamp | None = Field(None, description="Redeemable from this time")
+    active_until: Timestamp | None = Field(
+        None, description="Redeemable until this time; must be after active_from (409 "
+                          "empty-active-window)")
 
-    @model_validator(mode="after")
-    def _kind_fields(self) -> ItemUpsert:
-        if (self.kind == "paid_leave") != (self.leave_days is not None):
-            raise ValueError("leave_days is required for paid_leave items and only for them")
-        if (self.kind == "subsidy") != (self.subsidy_amount is not None):
-            raise ValueError("subsidy_amount is required for subsidy items and only for them")
-        if self.kind == "voucher" and self.stock is not None:
-            raise ValueError("a voucher item's stock is its code pool: leave stock null and "
-                             "import codes with POST /rewards/v1/items/{code}/vouchers")
-        if (self.active_from and self.active_until and self.active_until <= self.active_from):
-            raise ValueError("active_until must be after active_from")
-        return self
+
+Stock_ = Annotated[int | None, Field(
+    None, ge=0, le=MAX_STOCK,
+    description="Units made available in total, redeemed ones included; null for unlimited")]
+
+
+class PaidLeaveItem(_ItemFields):
+    kind: Literal["paid_leave"]
+    leave_days: LeaveDays = Field(description="Days of paid leave per unit", examples=["1"])
+    subsidy_amount: None = None
+    stock: Stock_ = None
+
+
+class SubsidyItem(_ItemFields):
+    kind: Literal["subsidy"]
+    leave_days: None = None
+    subsidy_amount: SubsidyAmount = Field(
+        description="Yuan per unit, paid with the salary", examples=["500.00"])
+    stock: Stock_ = None
+
+
+class VoucherItem(_ItemFields):
+    """Its stock is its pool of codes (POST /rewards/v1/items/{code}/vouchers)."""
+
+    kind: Literal["voucher"]
+    leave_days: None = None
+    subsidy_amount: None = None
+    stock: None = None
+
+
+class GoodsItem(_ItemFields):
+    kind: Literal["health_check", "gift"]
+    leave_days: None = None
+    subsidy_amount: None = None
+    stock: Stock_ = None
+
+
+ItemUpsert = Annotated[PaidLeaveItem | SubsidyItem | VoucherItem | GoodsItem,
+                       Field(discriminator="kind")]
 
 
 class Stock(ReadSchema):

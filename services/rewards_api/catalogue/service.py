@@ -15,6 +15,7 @@ from services.rewards_api.catalogue import repository as repo
 from services.rewards_api.catalogue import schemas
 from services.rewards_api.catalogue.eligibility import ineligibility, period_key, unavailability
 from services.rewards_api.catalogue.errors import (
+    EmptyActiveWindow,
     ItemKindImmutable,
     ItemNotFound,
     StockBelowCommitted,
@@ -77,6 +78,10 @@ def item_out(item: RewardItem | RowAttributes, *, now: datetime | None = None,
 
 
 def _apply(item: RewardItem, data: schemas.ItemUpsert, actor: str) -> None:
+    if data.active_from and data.active_until and data.active_until <= data.active_from:
+        raise EmptyActiveWindow(f"{data.active_until.isoformat()} is not after "
+                                f"{data.active_from.isoformat()}: the item would never be "
+                                "redeemable")
     item.name, item.description, item.kind = data.name, data.description, data.kind
     item.leave_days, item.subsidy_amount = data.leave_days, data.subsidy_amount
     item.cost_points = data.cost_points

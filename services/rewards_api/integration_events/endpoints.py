@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from services.rewards_api.integration_events import repository as repo
 from services.rewards_api.integration_events.schemas import IntegrationEvent, IntegrationEventType
 from shared.auth import Principal, require_roles
+from shared.contracts.fields import MAX_ID
 from shared.db import DBSession
-from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.errors import BadCursor, problems
 from shared.identity import EmployeeNoQuery
 from shared.pagination import (
     Cursor,
@@ -20,6 +21,7 @@ from shared.pagination import (
     encode_cursor,
     int_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/rewards/v1", tags=["integration"])
 IntegrationReader = Annotated[Principal, Depends(require_roles("hr_admin", "integration",
@@ -29,13 +31,13 @@ IntegrationReader = Annotated[Principal, Depends(require_roles("hr_admin", "inte
 @router.get("/integration-events", response_model=Page[IntegrationEvent],
             operation_id="list_integration_events",
             summary="Fulfilment events for attendance and payroll",
-            responses={**STANDARD_RESPONSES, **responses(BadCursor)})
+            responses=problems(BadCursor))
 async def list_integration_events(
     session: DBSession, _: IntegrationReader, limit: Limit = 50, cursor: Cursor = None,
     event_type: IntegrationEventType | None = None,
     employee_no: EmployeeNoQuery = None,
     after_id: Annotated[int | None, Query(
-        ge=0, le=2**63 - 1, description="Only events after this id: keep the last id you "
+        ge=0, le=MAX_ID, description="Only events after this id: keep the last id you "
                                         "applied and poll with it for what is new")] = None,
 ) -> Page[IntegrationEvent]:
     """HR, integrations and auditors. Oldest first. ``event_id`` is unique per

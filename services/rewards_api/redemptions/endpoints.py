@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response, status
+from fastapi import BackgroundTasks, Header, Query, Request, Response, status
 
 from services.rewards_api.catalogue.errors import ItemNotFound
 from services.rewards_api.catalogue.schemas import CODE_PATTERN
@@ -34,7 +34,7 @@ from services.rewards_api.redemptions.service import present, reads
 from shared.auth import CurrentUser
 from shared.db import DBSession, DriverDB
 from shared.dependencies import Relay, SessionMaker
-from shared.errors import STANDARD_RESPONSES, BadCursor, responses
+from shared.errors import BadCursor, problems
 from shared.idempotency import RouteKeys
 from shared.identity import EmployeeNoQuery
 from shared.outbox import after_commit_delivery
@@ -47,6 +47,7 @@ from shared.pagination import (
     encode_cursor,
     uuid_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/rewards/v1", tags=["redemptions"])
 IdempotencyKey = Annotated[str | None, Header(
@@ -61,8 +62,7 @@ IdempotencyKey = Annotated[str | None, Header(
              responses={200: {"model": schemas.Redemption,
                               "description": "The redemption made earlier with this "
                                              "Idempotency-Key"},
-                        **STANDARD_RESPONSES,
-                        **responses(ItemNotFound, EmployeeNotFound, NotYourRedemption,
+                        **problems(ItemNotFound, EmployeeNotFound, NotYourRedemption,
                                     ItemNotAvailable, NotEligible, QuantityNotAllowed,
                                     LimitReached, OutOfStock, InsufficientPoints,
                                     PointsUnavailable)})
@@ -92,9 +92,8 @@ async def create_redemption(request: Request, body: schemas.RedemptionCreate,
 
 @router.post("/redemptions/{redemption_id}/approve", response_model=schemas.Redemption,
              operation_id="approve_redemption", summary="Approve a pending redemption",
-             responses={**STANDARD_RESPONSES,
-                        **responses(RedemptionNotFound, SelfApproval, NotApprover,
-                                    RedemptionNotPending, ApprovalWindowClosed)})
+             responses=problems(RedemptionNotFound, SelfApproval, NotApprover,
+                                    RedemptionNotPending, ApprovalWindowClosed))
 async def approve_redemption(redemption_id: uuid.UUID, session: DBSession,
                              principal: CurrentUser, settings: RewardsSettings, relay: Relay,
                              background: BackgroundTasks, body: schemas.Approval | None = None
@@ -110,9 +109,8 @@ async def approve_redemption(redemption_id: uuid.UUID, session: DBSession,
 
 @router.post("/redemptions/{redemption_id}/reject", response_model=schemas.Redemption,
              operation_id="reject_redemption", summary="Reject a pending redemption",
-             responses={**STANDARD_RESPONSES,
-                        **responses(RedemptionNotFound, SelfApproval, NotApprover,
-                                    RedemptionNotPending)})
+             responses=problems(RedemptionNotFound, SelfApproval, NotApprover,
+                                    RedemptionNotPending))
 async def reject_redemption(redemption_id: uuid.UUID, body: schemas.Rejection,
                             session: DBSession, principal: CurrentUser, relay: Relay,
                             background: BackgroundTasks) -> schemas.Redemption:
@@ -126,9 +124,8 @@ async def reject_redemption(redemption_id: uuid.UUID, body: schemas.Rejection,
 
 @router.post("/redemptions/{redemption_id}/cancel", response_model=schemas.Redemption,
              operation_id="cancel_redemption", summary="Cancel a pending redemption",
-             responses={**STANDARD_RESPONSES,
-                        **responses(RedemptionNotFound, NotYourRedemption,
-                                    RedemptionNotPending)})
+             responses=problems(RedemptionNotFound, NotYourRedemption,
+                                    RedemptionNotPending))
 async def cancel_redemption(redemption_id: uuid.UUID, session: DBSession,
                             principal: CurrentUser, relay: Relay, background: BackgroundTasks,
                             body: schemas.Cancellation | None = None) -> schemas.Redemption:
@@ -142,7 +139,7 @@ async def cancel_redemption(redemption_id: uuid.UUID, session: DBSession,
 
 @router.get("/redemptions/{redemption_id}", response_model=schemas.Redemption,
             operation_id="get_redemption", summary="Get a redemption",
-            responses={**STANDARD_RESPONSES, **responses(RedemptionNotFound)})
+            responses=problems(RedemptionNotFound))
 async def get_redemption(redemption_id: uuid.UUID, db: DriverDB,
                          principal: CurrentUser) -> schemas.Redemption:
     """Visible to the employee, the managers of their department, HR, auditors and
@@ -153,7 +150,7 @@ async def get_redemption(redemption_id: uuid.UUID, db: DriverDB,
 
 @router.get("/redemptions", response_model=Page[schemas.Redemption],
             operation_id="list_redemptions", summary="List redemptions",
-            responses={**STANDARD_RESPONSES, **responses(BadCursor)})
+            responses=problems(BadCursor))
 async def list_redemptions(
     session: DBSession, principal: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
     status_: Annotated[RedemptionStatus | None, Query(alias="status")] = None,

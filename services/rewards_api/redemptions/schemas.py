@@ -5,14 +5,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from services.rewards_api.catalogue.schemas import Code, ItemKind
 from services.rewards_api.models import RedemptionStatus
 from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.fields import text
 from shared.identity import EmployeeNo
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reason = Annotated[str, text(500)]
 MAX_QUANTITY = 100
 
 

@@ -12,6 +12,3 @@ class VoucherFileRejected(ServiceError):
 class VoucherImportTooLarge(ServiceError):
     status, problem, title = 413, "voucher-import-too-large", "Too many voucher codes at once"
 
-
-class UnsupportedImportType(ServiceError):
-    status, problem, title = 415, "unsupported-media-type", "Send JSON, a CSV file or text/csv"

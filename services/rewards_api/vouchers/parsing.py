@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
 
 from services.rewards_api.vouchers.errors import VoucherFileRejected
@@ -26,22 +25,23 @@ def decode(content: bytes) -> str:
 
 def parse_codes(text: str) -> tuple[list[tuple[int, str]], list[RejectedCode]]:
     """(line, code) for each code in the first column, and the lines refused.
-    Blank lines and a header line are skipped."""
+    Blank lines and a header line are skipped. Each line is read on its own, so that
+    a broken line (a stray quote, a NUL) is refused alone, not the whole file."""
     codes: list[tuple[int, str]] = []
     rejected: list[RejectedCode] = []
-    reader = csv.reader(io.StringIO(text))
-    try:
-        for row in reader:
-            line = reader.line_num
-            value = row[0].strip() if row else ""
-            if not value or (line == 1 and value.lower() in HEADER_NAMES):
-                continue
-            if len(value) > MAX_CODE_LENGTH:
-                rejected.append(RejectedCode(line=line, detail="longer than 200 characters"))
-            elif _CONTROL.search(value):
-                rejected.append(RejectedCode(line=line, detail="holds control characters"))
-            else:
-                codes.append((line, value))
-    except csv.Error as exc:
-        raise VoucherFileRejected(f"line {reader.line_num}: {exc}") from exc
+    for line, raw in enumerate(text.splitlines(), start=1):
+        try:
+            row = next(csv.reader([raw]), [])
+        except csv.Error as exc:
+            rejected.append(RejectedCode(line=line, detail=f"not a CSV line: {exc}"))
+            continue
+        value = row[0].strip() if row else ""
+        if not value or (line == 1 and value.lower() in HEADER_NAMES):
+            continue
+        if len(value) > MAX_CODE_LENGTH:
+            rejected.append(RejectedCode(line=line, detail="longer than 200 characters"))
+        elif _CONTROL.search(value):
+            rejected.append(RejectedCode(line=line, detail="holds control characters"))
+        else:
+            codes.append((line, value))
     return codes, rejected

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.fields import text
 
 # printable text without control characters; surrounding blanks are dropped
-VoucherCodeText = Annotated[str, StringConstraints(
-    strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+VoucherCodeText = Annotated[str, text(200, exclude=r"\x00-\x1f\x7f")]
 
 
 class VoucherImport(Schema):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 
 from services.training_api.attrition import schemas
 from services.training_api.attrition.errors import NotScored, RunInProgress, RunNotFound
@@ -28,6 +28,7 @@ from shared.pagination import (
     decode_keyset,
     encode_cursor,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["early warning"])
 RunPath = Annotated[uuid.UUID, Path(description="Risk run id")]

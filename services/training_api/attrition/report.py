@@ -81,7 +81,7 @@ def _item(score: Any, found: tuple[str, str, str] | None) -> schemas.RiskEmploye
     return schemas.RiskEmployee(
         rank=score.rank, employee_no=score.employee_no, name=name, department_code=dept,
         department_name=dept_name, level=score.level, risk=score.risk, flags=score.flags,
-        reasons=[schemas.Reason(**r) for r in score.reasons], indicators=score.indicators)
+        reasons=[schemas.RiskReason(**r) for r in score.reasons], indicators=score.indicators)
 
 
 def table(report: schemas.RiskReport) -> CsvTable:

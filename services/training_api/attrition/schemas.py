@@ -35,7 +35,7 @@ class RiskRun(ReadSchema):
         "period against the rule and the rules, thresholds, date (done runs only)"))
 
 
-class Reason(ReadSchema):
+class RiskReason(ReadSchema):
     indicator: str
     text: str = Field(description="In Chinese, with the employee's value and the typical one")
     contribution: float | None = Field(description=(
@@ -52,7 +52,7 @@ class RiskEmployee(ReadSchema):
     level: RiskLevel
     risk: float | None = Field(description="Probability of leaving within the horizon (model)")
     flags: int | None = Field(description="Engagement-drop rules flagged (rules)")
-    reasons: list[Reason]
+    reasons: list[RiskReason]
     indicators: dict[str, float]
 
 

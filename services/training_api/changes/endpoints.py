@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 
 from services.training_api.changes import schemas
 from services.training_api.changes.demand_report import demand_report
@@ -36,6 +36,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["training demand"])
 ChangeCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The change's code")]

@@ -2,33 +2,31 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from services.training_api.org.schemas import Code, Name
+from services.training_api.org.schemas import Code, Name, RequiredSkill
 from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.fields import Day, decimal
+from shared.periods import MONTH_PATTERN
 
+Share = Annotated[Decimal, decimal(places=4, gt=0, le=1)]
+Factor = Annotated[Decimal, decimal(places=2, gt=1, le=5)]
 ChangeKind = Literal["equipment", "process", "product_line"]
-
-
-class RequiredSkill(Schema):
-    skill_code: Code
-    level: int = Field(ge=1, le=5)
 
 
 class ChangeUpsert(Schema):
     name: Name = Field(examples=["五轴加工中心上线"])
     kind: ChangeKind = Field(description="equipment, process or product_line")
-    go_live_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
+    go_live_on: Day
     required_skills: list[RequiredSkill] = Field(min_length=1, max_length=50)
     department_codes: list[Code] = Field(default_factory=list, max_length=100, description=(
         "Affected departments, sub-departments included; empty: every department"))
     job_role_codes: list[Code] = Field(default_factory=list, max_length=100, description=(
         "Affected job roles; empty: every role in the departments"))
-    target_share: Decimal = Field(Decimal("0.9"), gt=0, le=1, max_digits=5, decimal_places=4,
-                                  description="Share of the affected who must be ready at "
-                                              "go-live (default 0.9)")
+    target_share: Share = Field(Decimal("0.9"), description=(
+        "Share of the affected who must be ready at go-live (default 0.9)"))
     description: str | None = Field(None, max_length=2000)
 
 
@@ -111,8 +109,8 @@ class NeedingEmployee(ReadSchema):
 
 
 class IncentiveDraftCreate(Schema):
-    factor: Decimal = Field(Decimal("1.5"), gt=1, le=5, max_digits=4, decimal_places=2,
-                            description="Multiplier of the courses' participation points")
+    factor: Factor = Field(Decimal("1.5"), description=(
+        "Multiplier of the courses' participation points"))
 
 
 class IncentiveDraft(ReadSchema):
@@ -152,7 +150,7 @@ class DemandReport(ReadSchema):
     overall: dict[str, Any] = Field(description="Mean errors over every series")
 
 
-HIRE_MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
+HIRE_MONTH_PATTERN = MONTH_PATTERN
 
 
 class PlannedHireUpsert(Schema):

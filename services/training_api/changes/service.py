@@ -15,13 +15,14 @@ from services.training_api.changes import schemas
 from services.training_api.changes.errors import ChangeNotFound, UnknownReference
 from services.training_api.changes.models import TrainingChange
 from services.training_api.models import Department, JobRole, Skill
+from services.training_api.org.schemas import RequiredSkill
 from shared.errors import FieldError
 
 
 def _out(change: TrainingChange, skills: list[tuple[str, int]]) -> schemas.Change:
     return schemas.Change(
         code=change.code, name=change.name, kind=change.kind, go_live_on=change.go_live_on,
-        required_skills=[schemas.RequiredSkill(skill_code=c, level=lvl) for c, lvl in skills],
+        required_skills=[RequiredSkill(skill_code=c, level=lvl) for c, lvl in skills],
         department_codes=list(change.department_codes), job_role_codes=list(change.job_role_codes),
         target_share=float(change.target_share), description=change.description,
         updated_by=change.updated_by, created_at=change.created_at,

@@ -57,7 +57,10 @@ class PointsAnalyticsClient(PeerClient):
                            hired_by: date | None = None) -> ScopePoints:
         """Only employees hired by ``hired_by`` (or without a hire date) count. Raises
         DependencyUnavailable (503 with Retry-After) when points_api is down
-        or cannot answer."""
+        or cannot answer. No periods (an empty report period): nobody, no points."""
+        if not periods:
+            return ScopePoints(periods=[], employees=0, total_points=0, fraction=fraction,
+                               top=PointsSet(employee_nos=[]), bottom=PointsSet(employee_nos=[]))
         params: list[tuple[str, str]] = [("period", p) for p in periods]
         params.append(("fraction", str(fraction)))
         for name, value in (("department", department), ("family", family),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from services.training_api.completions import schemas
 from services.training_api.completions.errors import HoursExceedClassHours
@@ -12,6 +12,7 @@ from services.training_api.completions.service import completions
 from services.training_api.courses.errors import CourseArchived, UnknownCourse
 from services.training_api.facts.routes import add_fact_routes
 from services.training_api.org.schemas import CODE_PATTERN
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["course completions"])
 
@@ -26,7 +27,7 @@ add_fact_routes(
     router, path="/course-completions", noun="course_completion", plural="course_completions",
     service=completions, create=schemas.CourseCompletionCreate, read=schemas.CourseCompletion,
     recorded=schemas.CourseCompletionRecorded, extra_filters=completion_filters,
-    problems=(UnknownCourse, CourseArchived, HoursExceedClassHours),
+    record_problems=(UnknownCourse, CourseArchived, HoursExceedClassHours),
     record_summary="Record a course completion",
     record_doc=(
         "An employee completed a course (完成课程). Recorded by ``hr_admin``, "

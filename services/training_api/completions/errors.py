@@ -1,6 +1,8 @@
-from shared.errors import ServiceError
+from shared.errors import Conflict
 
 
-class HoursExceedClassHours(ServiceError):
-    status, problem = 422, "hours-exceed-class-hours"
+class HoursExceedClassHours(Conflict):
+    """The bound is the course's class hours, which the schema does not know."""
+
+    problem = "hours-exceed-class-hours"
     title = "More hours attended than the course has"

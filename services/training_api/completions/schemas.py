@@ -11,16 +11,17 @@ from services.training_api.facts.schemas import (
     FactRead,
     OccurredAt,
     WithPoints,
-    scaled,
 )
 from services.training_api.org.schemas import Code
+from shared.contracts.fields import decimal
+
+HoursAttended = Annotated[Decimal, decimal(places=2, ge=0, le=1000, scaled=True)]
 
 
 class CourseCompletionCreate(FactCreate):
     course_code: Code = Field(examples=["EQ-101"])
     completed_at: OccurredAt = Field(examples=["2025-03-12T16:30:00+08:00"])
-    hours_attended: Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2),
-                              scaled(2)] | None = Field(
+    hours_attended: HoursAttended | None = Field(
         None, description="Class hours attended; at most the course's class hours")
 
 

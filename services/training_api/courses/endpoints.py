@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from services.training_api.courses import schemas
 from services.training_api.courses.errors import (
@@ -20,7 +20,7 @@ from services.training_api.org.schemas import CODE_PATTERN
 from shared.auth import CurrentUser, OrgWriter
 from shared.contracts.training_events import CourseDifficulty, CourseFormat
 from shared.db import DBSession
-from shared.errors import STANDARD_RESPONSES, responses
+from shared.errors import problems
 from shared.pagination import (
     Cursor,
     Limit,
@@ -29,6 +29,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["courses"])
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Course or exam code")]
@@ -37,9 +38,8 @@ CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Course or exam
 @router.put("/courses/{code}", response_model=schemas.Course, operation_id="upsert_course",
             summary="Create or update a course",
             responses={201: {"model": schemas.Course, "description": "Created"},
-                       **STANDARD_RESPONSES,
-                       **responses(UnknownSkill, UnknownJobRole, UnknownCourse,
-                                   PrerequisiteCycle)})
+                       **problems(UnknownSkill, UnknownJobRole, UnknownCourse,
+                                  PrerequisiteCycle)})
 async def upsert_course(code: CodePath, body: schemas.CourseUpsert, session: DBSession,
                         _: OrgWriter, response: Response) -> schemas.Course:
     """Idempotent upsert by course code (201 when created, 200 otherwise), by HR or
@@ -57,14 +57,14 @@ async def upsert_course(code: CodePath, body: schemas.CourseUpsert, session: DBS
 
 
 @router.get("/courses/{code}", response_model=schemas.Course, operation_id="get_course",
-            summary="Get a course", responses={**STANDARD_RESPONSES, **responses(CourseNotFound)})
+            summary="Get a course", responses=problems(CourseNotFound))
 async def get_course(code: CodePath, session: DBSession, _: CurrentUser) -> schemas.Course:
     """One course with the skills it teaches, archived or not."""
     return await courses.get(session, code)
 
 
 @router.get("/courses", response_model=Page[schemas.Course], operation_id="list_courses",
-            summary="List courses", responses=STANDARD_RESPONSES)
+            summary="List courses")
 async def list_courses(
     session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
@@ -83,7 +83,7 @@ async def list_courses(
 
 @router.post("/courses/{code}/archive", response_model=schemas.Course,
              operation_id="archive_course", summary="Archive a course",
-             responses={**STANDARD_RESPONSES, **responses(CourseNotFound)})
+             responses=problems(CourseNotFound))
 async def archive_course(code: CodePath, session: DBSession,
                          principal: OrgWriter) -> schemas.Course:
     """Courses are archived, never deleted: the course and its records stay readable,
@@ -95,7 +95,7 @@ async def archive_course(code: CodePath, session: DBSession,
 @router.put("/exams/{code}", response_model=schemas.Exam, operation_id="upsert_exam",
             summary="Create or update an exam",
             responses={201: {"model": schemas.Exam, "description": "Created"},
-                       **STANDARD_RESPONSES, **responses(UnknownCourse)})
+                       **problems(UnknownCourse)})
 async def upsert_exam(code: CodePath, body: schemas.ExamUpsert, session: DBSession,
                       _: OrgWriter, response: Response) -> schemas.Exam:
     """Idempotent upsert by exam code. The exam belongs to a course (409
@@ -107,14 +107,14 @@ async def upsert_exam(code: CodePath, body: schemas.ExamUpsert, session: DBSessi
 
 
 @router.get("/exams/{code}", response_model=schemas.Exam, operation_id="get_exam",
-            summary="Get an exam", responses={**STANDARD_RESPONSES, **responses(ExamNotFound)})
+            summary="Get an exam", responses=problems(ExamNotFound))
 async def get_exam(code: CodePath, session: DBSession, _: CurrentUser) -> schemas.Exam:
     """One exam with its course and pass score."""
     return await exams.get(session, code)
 
 
 @router.get("/exams", response_model=Page[schemas.Exam], operation_id="list_exams",
-            summary="List exams", responses=STANDARD_RESPONSES)
+            summary="List exams")
 async def list_exams(
     session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None,
     course_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,

@@ -21,5 +21,9 @@ class UnknownExam(Conflict):
     problem, title = "unknown-exam", "The referenced exam does not exist"
 
 
+class SkillListedTwice(Conflict):
+    problem, title = "skill-listed-twice", "A course lists a skill twice"
+
+
 class PrerequisiteCycle(Conflict):
     problem, title = "prerequisite-cycle", "Course prerequisites would form a cycle"

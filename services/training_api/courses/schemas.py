@@ -4,17 +4,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from services.training_api.org.schemas import Code, RoleFamily
-from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.contracts.base import ReadSchema, Schema, schema_extra
+from shared.contracts.fields import decimal, name, text
 from shared.contracts.training_events import CourseDifficulty, CourseFormat
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                 VisibleText]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Title = Annotated[str, name(200)]
+Tag = Annotated[str, text(50)]
 CoursePoints = Annotated[int, Field(ge=0, le=100_000)]
-ClassHours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
+ClassHours = Annotated[Decimal, decimal(places=2, gt=0, le=1000)]
 SkillLevel = Annotated[int, Field(ge=1, le=5, description="Skill level, 1 (basic) to 5 (expert)")]
 
 
@@ -24,6 +24,12 @@ class TaughtSkill(Schema):
 
 
 class CourseUpsert(Schema):
+    # the skills taught come as teaches or as skill_codes, not both (a skill listed
+    # twice in a list is 409 skill-listed-twice: the schema cannot say "by code")
+    model_config = ConfigDict(json_schema_extra=schema_extra({"not": {
+        "required": ["teaches", "skill_codes"],
+        "properties": {"teaches": {"minItems": 1}, "skill_codes": {"minItems": 1}}}}))
+
     title: Title = Field(examples=["设备操作基础"])
     format: CourseFormat
     difficulty: CourseDifficulty
@@ -71,10 +77,6 @@ class CourseUpsert(Schema):
     def _one_way_to_say_skills(self) -> CourseUpsert:
         if self.teaches and self.skill_codes:
             raise ValueError("give teaches or skill_codes, not both")
-        for name in ("teaches", "prerequisite_skills"):
-            listed = getattr(self, name)
-            if len({t.skill_code for t in listed}) != len(listed):
-                raise ValueError(f"{name} names a skill twice")
         if self.skill_codes:
             self.teaches = [TaughtSkill(skill_code=c) for c in self.skill_codes]
             self.skill_codes = []

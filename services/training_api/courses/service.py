@@ -14,11 +14,13 @@ from services.training_api.courses.errors import (
     CourseNotFound,
     ExamNotFound,
     PrerequisiteCycle,
+    SkillListedTwice,
     UnknownCourse,
 )
 from services.training_api.courses.models import Course, Exam
 from services.training_api.org import repository as org_repo
 from services.training_api.org.errors import UnknownJobRole, UnknownSkill
+from shared.errors import FieldError
 
 
 class CourseService:
@@ -27,6 +29,11 @@ class CourseService:
         """Create or update a course and replace the skills it teaches and its
         prerequisites. Archiving is its own action: an upsert neither archives nor
         restores."""
+        for name in ("teaches", "prerequisite_skills"):
+            codes = [t.skill_code for t in getattr(data, name)]
+            if len(set(codes)) != len(codes):
+                raise SkillListedTwice(f"{name} names a skill twice", errors=[FieldError(
+                    pointer=f"#/{name}", detail="names a skill twice")])
         taught = {t.skill_code: t.level for t in data.teaches}
         needed = {t.skill_code: t.level for t in data.prerequisite_skills}
         skills = await org_repo.skills_by_code(session, set(taught) | set(needed))

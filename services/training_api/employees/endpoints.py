@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Response, UploadFile, status
+from fastapi import BackgroundTasks, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from services.training_api.dependencies import TrainingSettings
@@ -13,7 +13,6 @@ from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
     EmployeeNoMismatch,
     EmployeeNotFound,
-    ImportFileRejected,
     ImportTooLarge,
     ImportTooSlow,
 )
@@ -25,7 +24,7 @@ from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from shared.auth import CurrentUser, OrgWriter, PrivilegedReader
 from shared.db import DBSession, DriverDB
 from shared.dependencies import CompanyToday, Jobs, Relay
-from shared.errors import STANDARD_RESPONSES, responses
+from shared.errors import problems
 from shared.identity import EmployeeNoPath
 from shared.outbox import after_commit_delivery
 from shared.pagination import (
@@ -36,6 +35,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["employees"])
 
@@ -47,8 +47,7 @@ router = APIRouter(prefix="/training/v1", tags=["employees"])
     summary="Create or update an employee",
     responses={
         201: {"model": schemas.Employee, "description": "Created"},
-        **STANDARD_RESPONSES,
-        **responses(UnknownDepartment, UnknownJobRole, EmployeeNoMismatch),
+        **problems(UnknownDepartment, UnknownJobRole, EmployeeNoMismatch),
     },
 )
 async def upsert_employee(
@@ -76,7 +75,7 @@ async def upsert_employee(
     response_model=schemas.Employee,
     operation_id="get_employee",
     summary="Get an employee",
-    responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)},
+    responses=problems(EmployeeNotFound),
 )
 async def get_employee(
     employee_no: EmployeeNoPath, db: DriverDB, principal: CurrentUser
@@ -92,7 +91,6 @@ async def get_employee(
     response_model=Page[schemas.Employee],
     operation_id="list_employees",
     summary="List employees",
-    responses=STANDARD_RESPONSES,
 )
 async def list_employees(
     session: DBSession,
@@ -133,8 +131,7 @@ async def list_employees(
     responses={202: {"model": schemas.EmployeeImportJob,
                      "description": "A large file (or async=true): queued as a job; poll "
                                     "links.status (also in Location)"},
-               **STANDARD_RESPONSES,
-               **responses(ImportFileRejected, ImportTooLarge, ImportTooSlow)},
+               **problems(ImportTooLarge, ImportTooSlow)},
 )
 async def import_employees(
     file: UploadFile,
@@ -179,7 +176,7 @@ async def import_employees(
     response_model=schemas.EmployeeImportJob,
     operation_id="get_employee_import",
     summary="An employee import running as a job",
-    responses={**STANDARD_RESPONSES, **responses(ImportJobNotFound)},
+    responses=problems(ImportJobNotFound),
 )
 async def get_employee_import(import_id: uuid.UUID, session: DBSession,
                               _: PrivilegedReader) -> schemas.EmployeeImportJob:

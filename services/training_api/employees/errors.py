@@ -1,16 +1,17 @@
-from shared.errors import InvalidRequest, NotFound, ServiceError
+from shared.errors import Conflict, NotFound, ServiceError
 
 
 class EmployeeNotFound(NotFound):
     problem, title = "employee-not-found", "Employee not found"
 
 
-class EmployeeNoMismatch(InvalidRequest):
+class EmployeeNoMismatch(Conflict):
     problem, title = "employee-no-mismatch", "employee_no in the body differs from the path"
 
 
-class ImportFileRejected(ServiceError):
-    status, problem, title = 422, "import-file-rejected", "The import file cannot be read"
+class LeftBeforeHired(Conflict):
+    problem, title = "left-before-hired", "left_on is before hired_on"
+
 
 
 class ImportTooSlow(ServiceError):

@@ -3,28 +3,40 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from services.training_api.import_jobs.schemas import ImportJob
 from services.training_api.org.schemas import Code, RoleFamily
-from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.contracts.base import ReadSchema, Schema, schema_extra
+from shared.contracts.fields import day, name
 from shared.identity import EmployeeNo
 
 Status = Literal["active", "left"]
 
 
+PersonName = Annotated[str, name(100)]
+
+HireDate = Annotated[date, day(1950, 2100)]
+
+
 class EmployeeUpsert(Schema):
+    """A left_on before hired_on is 409 left-before-hired (the schema cannot compare)."""
+
+    # left_on goes with status left only
+    model_config = ConfigDict(json_schema_extra=schema_extra({"anyOf": [
+        {"required": ["status"], "properties": {"status": {"const": "left"}}},
+        {"properties": {"left_on": {"type": "null"}}}]}))
+
     employee_no: EmployeeNo | None = Field(
         None, description="Optional; when given it must equal the employee number in the path"
     )
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-                    VisibleText] = Field(examples=["张伟"])
+    name: PersonName = Field(examples=["张伟"])
     department_code: Code
     job_role_code: Code
     is_front_line: bool = Field(False, description="Front-line operator (一线员工)")
-    hired_on: date | None = Field(None, ge=date(1950, 1, 1), le=date(2100, 12, 31))
+    hired_on: HireDate | None = None
     status: Status = "active"
-    left_on: date | None = Field(None, ge=date(1950, 1, 1), le=date(2100, 12, 31), description=(
+    left_on: HireDate | None = Field(None, description=(
         "Last working day, with status left only; a leaver sent without one keeps the day "
         "already known, or gets the day the directory learned it"))
 
@@ -32,9 +44,6 @@ class EmployeeUpsert(Schema):
     def _left_on_fits(self) -> EmployeeUpsert:
         if self.left_on is not None and self.status != "left":
             raise ValueError("left_on is given only with status left")
-        if self.left_on is not None and self.hired_on is not None and \
-                self.left_on < self.hired_on:
-            raise ValueError("left_on is before hired_on")
         return self
 
 
@@ -57,7 +66,8 @@ class Employee(ReadSchema):
 
 
 class RejectedRow(ReadSchema):
-    line: int = Field(description="Line of the file where the row starts (the header is line 1)")
+    line: int = Field(description="Line of the file where the row starts (the header is line "
+                                  "1); 0: the file as a whole could not be read")
     employee_no: str | None
     reason: str
 

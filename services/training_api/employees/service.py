@@ -17,19 +17,22 @@ from services.training_api.employees import schemas
 from services.training_api.employees.errors import (
     EmployeeNoMismatch,
     EmployeeNotFound,
+    LeftBeforeHired,
 )
 from services.training_api.employees.importing import (
+    ImportFileError,
     ImportRow,
     ParsedFile,
     parse_employee_file,
 )
 from services.training_api.employees.publishing import publisher
-from services.training_api.employees.uploads import parse_upload
+from services.training_api.employees.uploads import parse_upload, unreadable_report
 from services.training_api.import_jobs import service as import_jobs
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.repository import OrgSnapshot, load_snapshot
 from shared.auth import Principal
 from shared.db import DriverConnection
+from shared.errors import FieldError
 
 WRITE_CHUNK = 2000  # rows per upsert statement, and per step of a job's progress
 
@@ -64,6 +67,11 @@ class EmployeeService:
             raise EmployeeNoMismatch(
                 f"Path says {employee_no!r} but the body says {data.employee_no!r}"
             )
+        if data.left_on is not None and data.hired_on is not None and \
+                data.left_on < data.hired_on:
+            raise LeftBeforeHired(f"left_on {data.left_on} is before hired_on {data.hired_on}",
+                                  errors=[FieldError(pointer="#/left_on",
+                                                     detail="before hired_on")])
         snapshot = await load_snapshot(session)
         dept = snapshot.departments.get(data.department_code)
         if dept is None:
@@ -129,9 +137,16 @@ class EmployeeService:
     ) -> ImportOutcome:
         """Read the file off the event loop within the parse budget; write its rows now,
         or, with more than ``import_sync_max_rows`` of them or when asked, queue it as a
-        job (services/training_api/import_jobs)."""
-        parsed = await parse_upload(parse_employee_file, content, filename,
-                                    seconds=settings.import_parse_seconds)
+        job (services/training_api/import_jobs). A file that cannot be read as one (empty,
+        not CSV/XLSX, no header) is reported as line 0 with nothing imported: the upload
+        itself was well-formed, which is all the schema can say of a file's content."""
+        try:
+            parsed = await parse_upload(parse_employee_file, content, filename,
+                                        seconds=settings.import_parse_seconds)
+        except ImportFileError as exc:
+            return ImportOutcome(report=unreadable_report(
+                schemas.ImportReport, schemas.RejectedRow, dry_run=dry_run, reason=str(exc),
+                employee_no=None))
         if import_jobs.runs_as_job(asked=as_job, rows=parsed.total_rows,
                                    sync_max_rows=settings.import_sync_max_rows):
             job = await import_jobs.start(session, EMPLOYEE_IMPORT, content=content,

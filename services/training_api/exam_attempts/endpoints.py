@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from services.training_api.courses.errors import UnknownExam
 from services.training_api.exam_attempts import schemas
 from services.training_api.exam_attempts.service import exam_attempts
 from services.training_api.facts.routes import add_fact_routes
 from services.training_api.org.schemas import CODE_PATTERN
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["exam attempts"])
 
@@ -26,7 +27,7 @@ add_fact_routes(
     router, path="/exam-attempts", noun="exam_attempt", plural="exam_attempts",
     service=exam_attempts, create=schemas.ExamAttemptCreate, read=schemas.ExamAttempt,
     recorded=schemas.ExamAttemptRecorded, extra_filters=attempt_filters,
-    problems=(UnknownExam,),
+    record_problems=(UnknownExam,),
     record_summary="Record an exam attempt",
     record_doc=(
         "An employee's score (0-100) in an exam. Recorded by ``assessor``, ``hr_admin`` or "

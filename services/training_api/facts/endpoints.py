@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from services.training_api.facts.errors import FactAlreadyVoided, FactNotFound
 from services.training_api.facts.feedback import respond
@@ -12,14 +12,15 @@ from services.training_api.facts.schemas import VoidedFact, VoidRequest
 from services.training_api.facts.service import voiding
 from shared.auth import HRAdmin
 from shared.db import DBSession
-from shared.errors import STANDARD_RESPONSES, responses
+from shared.errors import problems
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["training records"])
 
 
 @router.post("/facts/{fact_id}/void", response_model=VoidedFact, operation_id="void_fact",
              summary="Void a training record entered by mistake",
-             responses={**STANDARD_RESPONSES, **responses(FactNotFound, FactAlreadyVoided)})
+             responses=problems(FactNotFound, FactAlreadyVoided))
 async def void_fact(fact_id: uuid.UUID, body: VoidRequest, session: DBSession,
                     principal: HRAdmin, request: Request, response: Response) -> VoidedFact:
     """HR voids any training record (completion, interaction, note, exam attempt,

@@ -17,6 +17,10 @@ class ClientIdConflict(Conflict):
     problem, title = "client-id-conflict", "This client_id was already used for other content"
 
 
+class OccurredInFuture(Conflict):
+    problem, title = "occurred-in-future", "The time of the record lies in the future"
+
+
 class FactAlreadyVoided(Conflict):
     problem, title = "fact-already-voided", "The record was already voided"
 

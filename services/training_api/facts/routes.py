@@ -10,13 +10,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 
 from services.training_api.facts.errors import (
     ClientIdConflict,
     EmployeeLeft,
     FactNotFound,
+    OccurredInFuture,
     SelfRecording,
     UnknownEmployee,
 )
@@ -25,10 +26,12 @@ from services.training_api.facts.params import FactQuery
 from services.training_api.facts.service import FactKind
 from shared.auth import CurrentUser
 from shared.db import DBSession
-from shared.errors import STANDARD_RESPONSES, BadCursor, ServiceError, responses
+from shared.errors import BadCursor, ServiceError, problems
 from shared.pagination import Cursor, Limit, Page
+from shared.routing import APIRouter
 
-RECORDING_PROBLEMS = (UnknownEmployee, EmployeeLeft, ClientIdConflict, SelfRecording)
+RECORDING_PROBLEMS = (UnknownEmployee, EmployeeLeft, ClientIdConflict, SelfRecording,
+                      OccurredInFuture)
 READ_ACCESS = ("Employees read their own records, managers those of their departments (with "
                "sub-departments); HR, auditors, assessors and integrations read all. Records "
                "the caller may not read answer 404.")
@@ -42,7 +45,7 @@ def add_fact_routes(
     router: APIRouter, *, path: str, noun: str, plural: str, service: FactKind[Any, Any],
     create: type[BaseModel], read: type[BaseModel], recorded: type[BaseModel],
     record_summary: str, record_doc: str, read_doc: str = READ_ACCESS,
-    problems: tuple[type[ServiceError], ...] = (), record_verb: str = "record",
+    record_problems: tuple[type[ServiceError], ...] = (), record_verb: str = "record",
     extra_filters: Callable[..., Awaitable[dict[str, Any]]] = no_extra_filters,
 ) -> None:
     """``noun``/``plural`` name the operations (``record_<noun>``, ``get_<noun>``,
@@ -55,7 +58,7 @@ def add_fact_routes(
                  responses={200: {"model": recorded,
                                   "description": "Replay: the record already stored under this "
                                                  "client_id, with the same content"},
-                            **STANDARD_RESPONSES, **responses(*RECORDING_PROBLEMS, *problems)})
+                            **problems(*RECORDING_PROBLEMS, *record_problems)})
     async def record_fact(body: create,  # type: ignore[valid-type]
                           session: DBSession, principal: CurrentUser, request: Request,
                           response: Response) -> Any:
@@ -64,7 +67,7 @@ def add_fact_routes(
 
     @router.get(f"{path}/{{fact_id}}", response_model=read, operation_id=f"get_{noun}",
                 summary=f"Get one {service.label.lower()[:-1]}", description=read_doc,
-                responses={**STANDARD_RESPONSES, **responses(FactNotFound)})
+                responses=problems(FactNotFound))
     async def get_fact(fact_id: uuid.UUID, session: DBSession, principal: CurrentUser) -> Any:
         return await service.get(session, fact_id, principal=principal)
 
@@ -74,7 +77,7 @@ def add_fact_routes(
                 description=f"{service.label}, newest first (by time of occurrence), filtered by "
                             "employee, time range (``from`` inclusive, ``to`` exclusive) and "
                             "voided state. " + read_doc,
-                responses={**STANDARD_RESPONSES, **responses(BadCursor)})
+                responses=problems(BadCursor))
     async def list_facts(session: DBSession, principal: CurrentUser, filters: FactQuery,
                          extra: Annotated[dict[str, Any], Depends(extra_filters)],
                          limit: Limit = 50, cursor: Cursor = None) -> Any:

@@ -4,48 +4,27 @@ voiding, and the points feedback of a recording response."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field
 
-from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.fields import name, text, timestamp
 from shared.contracts.points import PointsOutcome
 from shared.identity import EmployeeNo
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-# Devices' clocks run a little ahead; a time further ahead than this is a mistake.
-CLOCK_SKEW = timedelta(minutes=5)
 
-
-def _plausible_time(value: datetime) -> datetime:
-    if value < EARLIEST:
-        raise ValueError("must be in the year 2000 or later")
-    if value > datetime.now(UTC) + CLOCK_SKEW:
-        raise ValueError("must not lie in the future")
+def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def scaled(places: int) -> AfterValidator:
-    """Decimals as the database stores them, so that a response echoes what a read
-    returns. Put it after the field's digit limits, which keep quantize in range."""
-    exponent = Decimal(1).scaleb(-places)
-
-    def quantize(value: Decimal) -> Decimal:
-        try:
-            return value.quantize(exponent)
-        except InvalidOperation as exc:
-            raise ValueError("too many digits") from exc
-
-    return AfterValidator(quantize)
-
-
 # stored in UTC, so that a response echoes what a later read returns
-OccurredAt = Annotated[AwareDatetime, AfterValidator(_plausible_time)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                     VisibleText]
+# (not in the future either: FactKind.record answers 409 occurred-in-future, as the
+# schema cannot say "before now")
+OccurredAt = Annotated[Annotated[AwareDatetime, timestamp()], AfterValidator(_utc)]
+Reason = Annotated[str, text(500)]
+ShortText = Annotated[str, name(200)]
 
 
 class PointsFeedback(ReadSchema):
@@ -60,7 +39,7 @@ class PointsFeedback(ReadSchema):
     outcome: PointsOutcome | None = None
     outcome_url: str | None = Field(None, description=(
         "With pending, for a new record: where its points can be read once points_api "
-        "has taken it (GET, through the gateway; ``?wait=10`` waits for them up to 10 s)"))
+        "has taken it (GET, through the gateway; ``?wait=8`` waits for them up to 8 s)"))
 
 
 class WithPoints(ReadSchema):

@@ -9,7 +9,7 @@ import json
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -25,6 +25,7 @@ from services.training_api.facts.errors import (
     FactAlreadyVoided,
     FactIsVoided,
     FactNotFound,
+    OccurredInFuture,
     UnknownEmployee,
 )
 from services.training_api.facts.models import TrainingFact
@@ -40,6 +41,8 @@ F = TypeVar("F", bound=TrainingFact)
 C = TypeVar("C", bound=FactCreate)
 
 DESTINATIONS = ["points"]
+# Devices' clocks run a little ahead; a time further ahead than this is a mistake.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass
@@ -149,6 +152,9 @@ class FactKind(ABC, Generic[F, C]):
             employee = await active_employee(session, data.employee_no)
             built = await self.build(session, fact_id, data, employee=employee,
                                      principal=principal)
+            if built.fact.occurred_at > datetime.now(UTC) + CLOCK_SKEW:
+                raise OccurredInFuture(f"{built.fact.occurred_at.isoformat()} is later than "
+                                       "now; record what has happened")
         except ServiceError:
             # a replay answers what was stored, even if the employee left since
             if (existing := await self._stored(session, data.client_id)) is not None:

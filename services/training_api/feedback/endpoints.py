@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 
 from services.training_api.facts.errors import ClientIdConflict, EmployeeLeft, UnknownEmployee
 from services.training_api.feedback import csv_tables, schemas
@@ -21,15 +21,17 @@ from services.training_api.org.errors import DepartmentNotFound
 from services.training_api.org.schemas import CODE_PATTERN
 from services.training_api.reports.period import local_midnight
 from shared.auth import AuditReader, CurrentUser, HRAdmin
+from shared.contracts.fields import MAX_ID
 from shared.db import DBSession
 from shared.dependencies import CompanyTZ
 from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["feedback"])
-FeedbackId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+FeedbackId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/feedback", response_model=schemas.Feedback, status_code=status.HTTP_201_CREATED,

@@ -4,23 +4,26 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, field_validator
 
 from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.fields import text
 from shared.identity import EmployeeNo
 
 Topic = Literal["rules", "courses", "rewards", "other"]
 FeedbackStatus = Literal["open", "closed"]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Tag = Annotated[str, text(50)]
 
+
+Subject = Annotated[str, text(200)]
+FeedbackText = Annotated[str, text(5000)]
+Resolution = Annotated[str, text(2000)]
 
 class FeedbackCreate(Schema):
     topic: Topic = Field(description="rules (积分规则), courses (课程), rewards (兑换) or other")
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=200)] | None = Field(
+    subject: Subject | None = Field(
         None, examples=["质量管控进阶"], description="What it is about: a course, a rule...")
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                           max_length=5000)] = Field(
+    text: FeedbackText = Field(
         examples=["课程时间太长，希望拆成几节 15 分钟的短课"])
     client_id: uuid.UUID | None = Field(None, description=(
         "Optional id made by the app: the same feedback sent again answers 200 with the "
@@ -41,8 +44,7 @@ class FeedbackTags(Schema):
 
 
 class FeedbackClose(Schema):
-    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                 max_length=2000)] = Field(
+    resolution: Resolution = Field(
         examples=["已将课程拆分为 3 节短课，下月上线"])
 
 

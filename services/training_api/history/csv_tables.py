@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.training_api.history.schemas import RejectedRow, Report
+from services.training_api.history.schemas import RejectedRecord, Report
 from shared.export import CsvTable, file_name
 
 CATEGORY_LABELS = {"participation": "参与度", "outcome": "成果", "growth": "成长"}
 
 
-def rejected(import_id: uuid.UUID, rows: list[RejectedRow]) -> CsvTable:
+def rejected(import_id: uuid.UUID, rows: list[RejectedRecord]) -> CsvTable:
     return CsvTable(file_name("history-import-rejected", str(import_id)[:8]),
                     ["行号", "原系统编号", "工号", "原因"],
                     [[r.line, r.legacy_id, r.employee_no, r.reason] for r in rows])

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
+from fastapi import BackgroundTasks, Query, Request, Response, UploadFile, status
 
 from services.training_api.dependencies import TrainingSettings
-from services.training_api.employees.errors import ImportFileRejected, ImportTooLarge
+from services.training_api.employees.errors import ImportTooLarge
 from services.training_api.history import csv_tables
 from services.training_api.history.errors import (
     HistoryImportNotFound,
     HistoryImportOptions,
     HistoryReportNotReady,
 )
-from services.training_api.history.schemas import HistoryImport, Mode, RejectedRow, Report
+from services.training_api.history.schemas import HistoryImport, Mode, RejectedRecord, Report
 from services.training_api.history.service import history_imports
 from shared.auth import OrgWriter, PrivilegedReader
+from shared.contracts.fields import Day
 from shared.db import DBSession
 from shared.dependencies import Jobs
-from shared.errors import STANDARD_RESPONSES, responses
+from shared.errors import problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["history-imports"])
 
@@ -31,8 +32,7 @@ router = APIRouter(prefix="/training/v1", tags=["history-imports"])
 @router.post(
     "/history-imports", response_model=HistoryImport, status_code=status.HTTP_202_ACCEPTED,
     operation_id="start_history_import", summary="Import training history from a legacy system",
-    responses={**STANDARD_RESPONSES,
-               **responses(ImportFileRejected, ImportTooLarge, HistoryImportOptions)})
+    responses=problems(ImportTooLarge, HistoryImportOptions))
 async def start_history_import(
     file: UploadFile, session: DBSession, principal: OrgWriter, settings: TrainingSettings,
     jobs: Jobs, response: Response, background: BackgroundTasks,
@@ -41,7 +41,7 @@ async def start_history_import(
         "in force at its date. opening: records are kept (reports, skills) but earn "
         "nothing; each employee's legacy points up to cut_over are posted as opening "
         "balances by category"))] = "replay",
-    cut_over: Annotated[date | None, Query(description=(
+    cut_over: Annotated[Day | None, Query(description=(
         "The cut-over date of opening balances (mode=opening only)"))] = None,
     dry_run: Annotated[bool, Query(description="Check and count only; write nothing")] = False,
 ) -> HistoryImport:
@@ -67,8 +67,7 @@ async def start_history_import(
 
 
 @router.get("/history-imports", response_model=Page[HistoryImport],
-            operation_id="list_history_imports", summary="List history imports",
-            responses=STANDARD_RESPONSES)
+            operation_id="list_history_imports", summary="List history imports")
 async def list_history_imports(session: DBSession, _: PrivilegedReader, limit: Limit = 50,
                                cursor: Cursor = None) -> Page[HistoryImport]:
     """Newest first."""
@@ -78,7 +77,7 @@ async def list_history_imports(session: DBSession, _: PrivilegedReader, limit: L
 
 @router.get("/history-imports/{import_id}", response_model=HistoryImport,
             operation_id="get_history_import", summary="A history import and its progress",
-            responses={**STANDARD_RESPONSES, **responses(HistoryImportNotFound)})
+            responses=problems(HistoryImportNotFound))
 async def get_history_import(import_id: uuid.UUID, session: DBSession,
                              _: PrivilegedReader) -> HistoryImport:
     """Status, phase and progress (rows, events applied by points_api, percent, rows
@@ -86,11 +85,10 @@ async def get_history_import(import_id: uuid.UUID, session: DBSession,
     return await history_imports.get(session, import_id)
 
 
-@router.get("/history-imports/{import_id}/rejected-rows", response_model=Page[RejectedRow],
+@router.get("/history-imports/{import_id}/rejected-rows", response_model=Page[RejectedRecord],
             operation_id="list_history_import_rejected_rows",
             summary="Rows a history import rejected",
-            responses={**STANDARD_RESPONSES, **CSV_RESPONSE,
-                       **responses(HistoryImportNotFound)})
+            responses={**CSV_RESPONSE, **problems(HistoryImportNotFound)})
 async def list_rejected_rows(import_id: uuid.UUID, session: DBSession, _: PrivilegedReader,
                              request: Request, limit: Limit = 50, cursor: Cursor = None,
                              format: Format = None) -> Any:  # noqa: A002
@@ -109,8 +107,7 @@ async def list_rejected_rows(import_id: uuid.UUID, session: DBSession, _: Privil
 @router.get("/history-imports/{import_id}/report", response_model=Report,
             operation_id="get_history_import_report",
             summary="The reconciliation of a history import",
-            responses={**STANDARD_RESPONSES, **CSV_RESPONSE,
-                       **responses(HistoryImportNotFound, HistoryReportNotReady)})
+            responses={**CSV_RESPONSE, **problems(HistoryImportNotFound, HistoryReportNotReady)})
 async def get_report(import_id: uuid.UUID, session: DBSession, _: PrivilegedReader,
                      request: Request, limit: Limit = 50, cursor: Cursor = None,
                      format: Format = None) -> Any:  # noqa: A002

@@ -1,11 +1,14 @@
-from shared.errors import Conflict, InvalidRequest, NotFound
+from shared.errors import Conflict, NotFound
 
 
 class HistoryImportNotFound(NotFound):
     problem, title = "history-import-not-found", "History import not found"
 
 
-class HistoryImportOptions(InvalidRequest):
+class HistoryImportOptions(Conflict):
+    """mode and cut_over contradict each other, or the cut-over lies ahead: what one
+    parameter's schema cannot say of another."""
+
     problem, title = "history-import-options", "The import options do not fit together"
 
 

@@ -168,6 +168,12 @@ async def get_job(session: AsyncSession, job_id: uuid.UUID) -> Any:
         .where(_job.c.id == job_id, _job.c.kind == JOB_KIND))).mappings().one_or_none()
 
 
+async def fail_job(session: AsyncSession, job_id: uuid.UUID, error: str) -> None:
+    """A job that ends before it starts (its file cannot be read): nobody will run it."""
+    await session.execute(update(_job).where(_job.c.id == job_id).values(
+        status="failed", error=error, finished_at=func.now()))
+
+
 async def list_jobs(session: AsyncSession, *, after: tuple[Any, Any] | None,
                     limit: int) -> list[Any]:
     stmt = (select(*[c for c in _job.c if c.name != "input"]).where(_job.c.kind == JOB_KIND)

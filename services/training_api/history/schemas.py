@@ -71,7 +71,7 @@ class HistoryImport(BaseModel):
     links: dict[str, str] = Field(description="status, rejected_rows, report, report_csv")
 
 
-class RejectedRow(BaseModel):
+class RejectedRecord(BaseModel):
     line: int
     legacy_id: str | None
     employee_no: str | None

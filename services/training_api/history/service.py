@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.db import jobs
-from services.training_api.employees.errors import ImportFileRejected
+from services.training_api.employees.importing import ImportFileError
 from services.training_api.employees.uploads import parse_upload
 from services.training_api.history import repository as repo
 from services.training_api.history.errors import (
@@ -27,7 +27,7 @@ from services.training_api.history.schemas import (
     EmployeeReconciliation,
     HistoryImport,
     Progress,
-    RejectedRow,
+    RejectedRecord,
     Report,
     Totals,
 )
@@ -58,10 +58,11 @@ def _check_options(mode: str, cut_over_on: date | None, *, today: date) -> None:
             FieldError(pointer="#/cut_over", detail="must be today or earlier")])
 
 
-def _check_columns(columns: Any, mode: str) -> None:
+def _header_problem(columns: Any, mode: str) -> str | None:
     if mode == "opening" and "points" not in columns:
-        raise ImportFileRejected("opening balances are the legacy points of the records: the "
-                                 "file needs a points column (积分, points)")
+        return ("opening balances are the legacy points of the records: the file needs a "
+                "points column (积分, points)")
+    return None
 
 
 def _progress(row: Any) -> Progress:
@@ -114,18 +115,26 @@ class HistoryImportService:
     async def start(self, session: AsyncSession, *, content: bytes, filename: str, mode: str,
                     cut_over_on: date | None, dry_run: bool, actor: str,
                     tz: tzinfo, parse_seconds: float) -> HistoryImport:
-        """Check the options and the header (read in a child process within
-        ``parse_seconds``, as every upload is: a workbook that expands too far is 413),
-        store the file and queue the job."""
+        """Check the options (409 when they do not fit together) and the header (read in a
+        child process within ``parse_seconds``, as every upload is: a workbook that
+        expands too far is 413), store the file and queue the job. A file whose header
+        cannot be read is a job that failed at once, with the reason as its error: the
+        upload itself was well-formed, which is all the schema can say of a file's
+        content."""
         today = datetime.now(tz).date()
         _check_options(mode, cut_over_on, today=today)
-        _check_columns(await parse_upload(read_header, content, filename,
-                                          seconds=parse_seconds), mode)
+        try:
+            problem = _header_problem(await parse_upload(read_header, content, filename,
+                                                         seconds=parse_seconds), mode)
+        except ImportFileError as exc:
+            problem = str(exc)
         params = {"mode": mode, "dry_run": dry_run, "filename": filename,
                   "cut_over_on": cut_over_on.isoformat() if cut_over_on else None,
                   "today": today.isoformat()}
         job_id = await enqueue_job(session, jobs, kind=repo.JOB_KIND, params=params,
                                    created_by=actor, input_bytes=content, input_name=filename)
+        if problem is not None:
+            await repo.fail_job(session, job_id, problem)
         return await self.get(session, job_id)
 
     async def get(self, session: AsyncSession, job_id: uuid.UUID) -> HistoryImport:
@@ -144,14 +153,14 @@ class HistoryImportService:
             if last is not None else None
 
     async def rejected(self, session: AsyncSession, job_id: uuid.UUID, *, cursor: str | None,
-                       limit: int | None) -> tuple[builtins.list[RejectedRow], str | None]:
+                       limit: int | None) -> tuple[builtins.list[RejectedRecord], str | None]:
         await self.get(session, job_id)
         after = _line_cursor(cursor)
         rows = await repo.rejected_rows(session, job_id, after=after,
                                         limit=None if limit is None else limit + 1)
         page = rows if limit is None else rows[:limit]
         more = limit is not None and len(rows) > limit
-        return ([RejectedRow(line=r.line, legacy_id=r.legacy_id, employee_no=r.employee_no,
+        return ([RejectedRecord(line=r.line, legacy_id=r.legacy_id, employee_no=r.employee_no,
                              reason=r.reason) for r in page],
                 encode_cursor([page[-1].line, page[-1].id]) if more else None)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from services.training_api.courses.errors import UnknownCourse
 from services.training_api.facts.routes import add_fact_routes
 from services.training_api.interactions import schemas
 from services.training_api.interactions.service import interactions
 from services.training_api.org.schemas import CODE_PATTERN
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["live interactions"])
 
@@ -26,7 +27,7 @@ add_fact_routes(
     router, path="/live-interactions", noun="live_interaction", plural="live_interactions",
     service=interactions, create=schemas.LiveInteractionCreate, read=schemas.LiveInteraction,
     recorded=schemas.LiveInteractionRecorded, extra_filters=interaction_filters,
-    problems=(UnknownCourse,),
+    record_problems=(UnknownCourse,),
     record_summary="Record a live-class interaction",
     record_doc=(
         "An employee spoke or asked a question in a live class. Recorded by "

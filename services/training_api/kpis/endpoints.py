@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import (
-    APIRouter,
     BackgroundTasks,
     Path,
     Query,
@@ -24,7 +23,6 @@ from services.training_api.employees.errors import ImportTooSlow
 from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.kpis import csv_tables, schemas
 from services.training_api.kpis.errors import (
-    KpiFileRejected,
     KpiFileTooLarge,
     KpiNotFound,
     PilotNotFound,
@@ -50,6 +48,7 @@ from shared.dependencies import CompanyToday, Jobs
 from shared.errors import problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.periods import MONTH_PATTERN
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["production KPIs"])
 DeptCode = Annotated[str, Path(pattern=CODE_PATTERN, description="Department code")]
@@ -108,7 +107,7 @@ async def list_department_kpis(code: DeptCode, session: DBSession, principal: Re
              responses={202: {"model": schemas.KpiImportJob,
                               "description": "A large file (or async=true): queued as a job; "
                                              "poll links.status (also in Location)"},
-                        **problems(KpiFileRejected, KpiFileTooLarge, ImportTooSlow)})
+                        **problems(KpiFileTooLarge, ImportTooSlow)})
 async def import_department_kpis(
     file: UploadFile, session: DBSession, principal: OrgWriter, settings: TrainingSettings,
     today: CompanyToday, jobs: Jobs, background: BackgroundTasks,

@@ -9,9 +9,5 @@ class PilotNotFound(NotFound):
     problem, title = "pilot-not-found", "The department has no pilot start date"
 
 
-class KpiFileRejected(ServiceError):
-    status, problem, title = 422, "import-file-rejected", "The import file cannot be read"
-
-
 class KpiFileTooLarge(ServiceError):
     status, problem, title = 413, "import-too-large", "The import file is too large"

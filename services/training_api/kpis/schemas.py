@@ -4,20 +4,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from services.training_api.facts.schemas import scaled
 from services.training_api.import_jobs.schemas import ImportJob
 from services.training_api.reports.schemas import PeriodOut
-from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.base import ReadSchema, Schema, any_given, schema_extra
+from shared.contracts.fields import Day, decimal, text
 
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4,
-                                   allow_inf_nan=False), scaled(4)]
-Efficiency = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=4,
-                                      allow_inf_nan=False), scaled(4)]
+Percent = Annotated[Decimal, decimal(places=4, ge=0, le=100, scaled=True)]
+Efficiency = Annotated[Decimal, decimal(places=4, ge=0, le=1000, scaled=True)]
 
+
+KpiNote = Annotated[str, text(500, min_length=0)]
 
 class KpiUpsert(Schema):
+    model_config = ConfigDict(json_schema_extra=schema_extra(
+        any_given("defect_rate", "skill_defect_share", "efficiency")))
+
     defect_rate: Percent | None = Field(None, examples=["1.2"], description=(
         "Defective units per 100 produced (1.2 = 1.2%)"))
     skill_defect_share: Percent | None = Field(None, examples=["40"], description=(
@@ -70,9 +73,8 @@ class KpiImportJob(ImportJob):
 
 
 class PilotUpsert(Schema):
-    started_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31),
-                             description="First day of the pilot (试点)")
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = \
+    started_on: Day = Field(description="First day of the pilot (试点)")
+    note: KpiNote | None = \
         Field(None, examples=["积分体系试点：机加工一车间"])
 
 

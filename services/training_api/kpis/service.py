@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.config import Settings
-from services.training_api.employees.uploads import parse_upload
+from services.training_api.employees.importing import ImportFileError
+from services.training_api.employees.uploads import parse_upload, unreadable_report
 from services.training_api.import_jobs import service as import_jobs
 from services.training_api.kpis import repository as repo
 from services.training_api.kpis import schemas
@@ -79,9 +80,15 @@ class KpiService:
                             settings: Settings) -> schemas.KpiImportReport | schemas.KpiImportJob:
         """Read the file off the event loop within the parse budget; write its rows now,
         or, with more than ``import_sync_max_rows`` of them or when asked, queue it as a
-        job (services/training_api/import_jobs)."""
-        parsed = await parse_upload(parse_kpi_file, content, filename,
-                                    seconds=settings.import_parse_seconds)
+        job (services/training_api/import_jobs). A file that cannot be read as one is
+        reported as line 0 with nothing imported (as the employee import does)."""
+        try:
+            parsed = await parse_upload(parse_kpi_file, content, filename,
+                                        seconds=settings.import_parse_seconds)
+        except ImportFileError as exc:
+            return unreadable_report(schemas.KpiImportReport, schemas.RejectedKpiRow,
+                                     dry_run=dry_run, reason=str(exc), department_code=None,
+                                     month=None)
         if import_jobs.runs_as_job(asked=as_job, rows=parsed.total_rows,
                                    sync_max_rows=settings.import_sync_max_rows):
             return schemas.KpiImportJob(**await import_jobs.start(
@@ -175,12 +182,16 @@ class KpiReportService:
         started = pilot_start or await repo.nearest_pilot_start(session,
                                                                  scope.department_path)
         months = [repo_month(m, period) for m in period.months()]
-        pop = population(scope)
-        participation = await metrics_repo.monthly_participation(
-            session, pop, months=months, timezone=str(period.tz))
-        attainment = await metrics_repo.monthly_attainment(session, pop, months=months)
-        kpis = {k.month: k for k in await repo.kpis_between(
-            session, dept.id, period.months()[0], period.months()[-1])}
+        participation: list[Any] = []
+        attainment: list[Any] = []
+        kpis: dict[date, Any] = {}
+        if months:  # an empty period (a reversed range) has no month to show
+            pop = population(scope)
+            participation = await metrics_repo.monthly_participation(
+                session, pop, months=months, timezone=str(period.tz))
+            attainment = await metrics_repo.monthly_attainment(session, pop, months=months)
+            kpis = {k.month: k for k in await repo.kpis_between(
+                session, dept.id, period.months()[0], period.months()[-1])}
         rows = []
         for first, part, att in zip(period.months(), participation, attainment, strict=True):
             kpi = kpis.get(first)

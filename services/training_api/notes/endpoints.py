@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from services.training_api.facts.errors import EmployeeLeft, FactIsVoided, FactNotFound
 from services.training_api.facts.feedback import respond
@@ -16,7 +16,8 @@ from services.training_api.notes.errors import AlreadyReviewed, SelfReview
 from services.training_api.notes.service import notes
 from shared.auth import Principal, require_roles
 from shared.db import DBSession
-from shared.errors import STANDARD_RESPONSES, responses
+from shared.errors import problems
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["study notes"])
 Reviewer = Annotated[Principal, Depends(require_roles("assessor", "hr_admin"))]
@@ -36,9 +37,8 @@ add_fact_routes(
 
 @router.post("/notes/{note_id}/review", response_model=schemas.StudyNoteRecorded,
              operation_id="review_note", summary="Review a study note",
-             responses={**STANDARD_RESPONSES,
-                        **responses(FactNotFound, SelfReview, AlreadyReviewed, FactIsVoided,
-                                    EmployeeLeft)})
+             responses=problems(FactNotFound, SelfReview, AlreadyReviewed, FactIsVoided,
+                                    EmployeeLeft))
 async def review_note(note_id: uuid.UUID, body: schemas.NoteReview, session: DBSession,
                       principal: Reviewer, request: Request,
                       response: Response) -> schemas.StudyNoteRecorded:

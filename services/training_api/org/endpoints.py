@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Response, status
+from fastapi import BackgroundTasks, Path, Response, status
 
 from services.training_api.org import repository as repo
 from services.training_api.org import schemas
@@ -20,7 +20,7 @@ from services.training_api.org.service import departments, job_roles, skills
 from shared.auth import CurrentUser, OrgWriter
 from shared.db import DBSession
 from shared.dependencies import Relay
-from shared.errors import STANDARD_RESPONSES, responses
+from shared.errors import problems
 from shared.pagination import (
     Cursor,
     Limit,
@@ -29,6 +29,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1")
 CodePath = Annotated[
@@ -45,8 +46,7 @@ CodePath = Annotated[
     status_code=200,
     responses={
         201: {"model": schemas.Department, "description": "Created"},
-        **STANDARD_RESPONSES,
-        **responses(UnknownDepartment, DepartmentCycle),
+        **problems(UnknownDepartment, DepartmentCycle),
     },
 )
 async def upsert_department(
@@ -73,7 +73,7 @@ async def upsert_department(
     tags=["organisation"],
     operation_id="get_department",
     summary="Get a department",
-    responses={**STANDARD_RESPONSES, **responses(DepartmentNotFound)},
+    responses=problems(DepartmentNotFound),
 )
 async def get_department(code: CodePath, session: DBSession, _: CurrentUser) -> schemas.Department:
     """One department with its path from the root."""
@@ -86,7 +86,6 @@ async def get_department(code: CodePath, session: DBSession, _: CurrentUser) -> 
     tags=["organisation"],
     operation_id="list_departments",
     summary="List departments in tree order",
-    responses=STANDARD_RESPONSES,
 )
 async def list_departments(
     session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None
@@ -106,7 +105,7 @@ async def list_departments(
     tags=["organisation"],
     operation_id="upsert_skill",
     summary="Create or update a skill",
-    responses={201: {"model": schemas.Skill, "description": "Created"}, **STANDARD_RESPONSES},
+    responses={201: {"model": schemas.Skill, "description": "Created"}},
 )
 async def upsert_skill(
     code: CodePath, body: schemas.SkillUpsert, session: DBSession, _: OrgWriter, response: Response
@@ -123,7 +122,7 @@ async def upsert_skill(
     tags=["organisation"],
     operation_id="get_skill",
     summary="Get a skill",
-    responses={**STANDARD_RESPONSES, **responses(SkillNotFound)},
+    responses=problems(SkillNotFound),
 )
 async def get_skill(code: CodePath, session: DBSession, _: CurrentUser) -> schemas.Skill:
     """One skill."""
@@ -136,7 +135,6 @@ async def get_skill(code: CodePath, session: DBSession, _: CurrentUser) -> schem
     tags=["organisation"],
     operation_id="list_skills",
     summary="List skills",
-    responses=STANDARD_RESPONSES,
 )
 async def list_skills(
     session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None
@@ -158,8 +156,7 @@ async def list_skills(
     summary="Create or update a job role and its competency model",
     responses={
         201: {"model": schemas.JobRole, "description": "Created"},
-        **STANDARD_RESPONSES,
-        **responses(UnknownSkill),
+        **problems(UnknownSkill),
     },
 )
 async def upsert_job_role(
@@ -185,7 +182,7 @@ async def upsert_job_role(
     tags=["organisation"],
     operation_id="get_job_role",
     summary="Get a job role",
-    responses={**STANDARD_RESPONSES, **responses(JobRoleNotFound)},
+    responses=problems(JobRoleNotFound),
 )
 async def get_job_role(code: CodePath, session: DBSession, _: CurrentUser) -> schemas.JobRole:
     """One job role with its required skills and levels."""
@@ -198,7 +195,6 @@ async def get_job_role(code: CodePath, session: DBSession, _: CurrentUser) -> sc
     tags=["organisation"],
     operation_id="list_job_roles",
     summary="List job roles",
-    responses=STANDARD_RESPONSES,
 )
 async def list_job_roles(
     session: DBSession, _: CurrentUser, limit: Limit = 50, cursor: Cursor = None

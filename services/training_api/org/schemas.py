@@ -5,13 +5,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.contracts.base import ReadSchema, Schema
+from shared.contracts.fields import name
 from shared.contracts.training_events import CourseFormat
 
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                 VisibleText]
+Name = Annotated[str, name(200)]
 RoleFamily = Literal["production", "technical", "quality", "management", "logistics", "other"]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 
 from services.training_api.courses.errors import UnknownCourse
 from services.training_api.org.errors import DepartmentNotFound, UnknownDepartment, UnknownJobRole
@@ -33,6 +33,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["training plans"])
 PlanCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The plan's code")]

@@ -3,19 +3,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from services.training_api.org.schemas import Code
 from services.training_api.reports.schemas import PeriodOut, ScopeOut
-from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.contracts.base import ReadSchema, Schema, any_given, given, schema_extra
+from shared.contracts.fields import Day, name
 from shared.identity import EmployeeNo
 
-PlanName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                    VisibleText]
-PlanDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+PlanName = Annotated[str, name(200)]
+PlanDate = Day
 
 
 class TrainingPlanUpsert(Schema):
+    # exactly these employees, or a job role and/or a department
+    model_config = ConfigDict(json_schema_extra=schema_extra({"oneOf": [
+        given("employee_nos"), any_given("job_role_code", "department_code")]}))
+
     name: PlanName = Field(examples=["2026年新设备操作培训计划"])
     course_codes: list[Code] = Field(min_length=1, max_length=50,
                                      description="The required courses")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from services.training_api.facts.routes import add_fact_routes
 from services.training_api.org.errors import UnknownSkill
 from services.training_api.org.schemas import CODE_PATTERN
 from services.training_api.practicals import schemas
 from services.training_api.practicals.service import practicals
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["practical assessments"])
 
@@ -27,7 +28,7 @@ add_fact_routes(
     plural="practical_assessments", service=practicals,
     create=schemas.PracticalAssessmentCreate, read=schemas.PracticalAssessment,
     recorded=schemas.PracticalAssessmentRecorded, extra_filters=practical_filters,
-    problems=(UnknownSkill,),
+    record_problems=(UnknownSkill,),
     record_summary="Record a practical skill assessment",
     record_doc=(
         "The result (pass or fail) of a practical assessment of one skill, such as "

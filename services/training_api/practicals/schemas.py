@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from services.training_api.facts.schemas import FactCreate, FactRead, OccurredAt, WithPoints
 from services.training_api.org.schemas import Code
+from shared.contracts.fields import text
 
+Remarks = Annotated[str, text(2000, min_length=0)]
 
 class PracticalAssessmentCreate(FactCreate):
     skill_code: Code = Field(description="The skill assessed, e.g. equipment set-up")
@@ -15,7 +17,7 @@ class PracticalAssessmentCreate(FactCreate):
     level: int = Field(1, ge=1, le=5, description="The skill level (1-5) the assessment "
                        "checked; a pass proves the employee has reached it")
     assessed_at: OccurredAt
-    remarks: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = \
+    remarks: Remarks | None = \
         Field(None, examples=["换模时间 12 分钟，符合标准"])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 
 from services.training_api.courses.endpoints import CodePath
 from services.training_api.recommendations import model, schemas
@@ -18,8 +18,9 @@ from services.training_api.recommendations.service import (
 )
 from shared.auth import CurrentUser, HRAdmin
 from shared.db import DBSession
-from shared.errors import STANDARD_RESPONSES, responses
+from shared.errors import problems
 from shared.identity import EmployeeNoPath
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["recommendations"])
 RecLimit = Annotated[int, Query(ge=1, le=50, description="How many courses (1-50)")]
@@ -29,7 +30,7 @@ HomeLimit = Annotated[int, Query(ge=1, le=10, description="How many recommended 
 
 @router.get("/employees/{employee_no}/recommendations", response_model=schemas.Recommendations,
             operation_id="get_recommendations", summary="An employee's recommended courses",
-            responses={**STANDARD_RESPONSES, **responses(EmployeeNotVisible)})
+            responses=problems(EmployeeNotVisible))
 async def get_recommendations(employee_no: EmployeeNoPath, session: DBSession,
                               principal: CurrentUser, request: Request,
                               limit: RecLimit = 5) -> schemas.Recommendations:
@@ -45,7 +46,7 @@ async def get_recommendations(employee_no: EmployeeNoPath, session: DBSession,
 
 @router.get("/employees/{employee_no}/home", response_model=schemas.Home,
             operation_id="get_employee_home", summary="The employee's home screen (mobile)",
-            responses={**STANDARD_RESPONSES, **responses(EmployeeNotVisible)})
+            responses=problems(EmployeeNotVisible))
 async def get_employee_home(employee_no: EmployeeNoPath, session: DBSession,
                             principal: CurrentUser, request: Request,
                             limit: HomeLimit = 3) -> schemas.Home:
@@ -65,7 +66,7 @@ async def get_employee_home(employee_no: EmployeeNoPath, session: DBSession,
 @router.post("/employees/{employee_no}/recommendations/{code}/dismiss",
              response_model=schemas.Dismissal, operation_id="dismiss_recommendation",
              summary="Dismiss a recommended course (不感兴趣)",
-             responses={**STANDARD_RESPONSES, **responses(EmployeeNotVisible, NotRecommendable)})
+             responses=problems(EmployeeNotVisible, NotRecommendable))
 async def dismiss_recommendation(employee_no: EmployeeNoPath, code: CodePath,
                                  session: DBSession, principal: CurrentUser
                                  ) -> schemas.Dismissal:
@@ -78,7 +79,7 @@ async def dismiss_recommendation(employee_no: EmployeeNoPath, code: CodePath,
 @router.post("/employees/{employee_no}/recommendations/{code}/undismiss",
              response_model=schemas.Dismissal, operation_id="undismiss_recommendation",
              summary="Take back a dismissal",
-             responses={**STANDARD_RESPONSES, **responses(EmployeeNotVisible, NotRecommendable)})
+             responses=problems(EmployeeNotVisible, NotRecommendable))
 async def undismiss_recommendation(employee_no: EmployeeNoPath, code: CodePath,
                                    session: DBSession, principal: CurrentUser
                                    ) -> schemas.Dismissal:
@@ -88,8 +89,7 @@ async def undismiss_recommendation(employee_no: EmployeeNoPath, code: CodePath,
 
 
 @router.get("/recommendation-settings", response_model=schemas.RecommendationSettings,
-            operation_id="get_recommendation_settings", summary="The ranker's weights",
-            responses=STANDARD_RESPONSES)
+            operation_id="get_recommendation_settings", summary="The ranker's weights")
 async def get_recommendation_settings(session: DBSession,
                                       _: HRAdmin) -> schemas.RecommendationSettings:
     """The weights of the five factors (and the demand hook), the diversity, and the
@@ -98,8 +98,7 @@ async def get_recommendation_settings(session: DBSession,
 
 
 @router.put("/recommendation-settings", response_model=schemas.RecommendationSettings,
-            operation_id="put_recommendation_settings", summary="Change the ranker's weights",
-            responses=STANDARD_RESPONSES)
+            operation_id="put_recommendation_settings", summary="Change the ranker's weights")
 async def put_recommendation_settings(body: schemas.RecommendationSettingsUpdate,
                                       session: DBSession,
                                       principal: HRAdmin) -> schemas.RecommendationSettings:
@@ -111,8 +110,7 @@ async def put_recommendation_settings(body: schemas.RecommendationSettingsUpdate
 
 
 @router.get("/recommendation-model", response_model=schemas.ModelStatus,
-            operation_id="get_recommendation_model", summary="How fresh the colleague model is",
-            responses=STANDARD_RESPONSES)
+            operation_id="get_recommendation_model", summary="How fresh the colleague model is")
 async def get_recommendation_model(session: DBSession, request: Request,
                                    _: HRAdmin) -> schemas.ModelStatus:
     """The latest build of the colleague signals (what colleagues in each role took,
@@ -124,7 +122,7 @@ async def get_recommendation_model(session: DBSession, request: Request,
 
 @router.post("/recommendation-model/refresh", response_model=schemas.ModelStatus,
              status_code=status.HTTP_202_ACCEPTED, operation_id="refresh_recommendation_model",
-             summary="Rebuild the colleague model now", responses=STANDARD_RESPONSES)
+             summary="Rebuild the colleague model now")
 async def refresh_recommendation_model(request: Request, response: Response, session: DBSession,
                                        _: HRAdmin) -> schemas.ModelStatus:
     """Starts a build (committed as running before this answers) and finishes it in the

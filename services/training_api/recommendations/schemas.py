@@ -42,7 +42,7 @@ class RecommendationSettings(RecommendationSettingsUpdate, ReadSchema):
     updated_at: datetime | None
 
 
-class Reason(ReadSchema):
+class RecommendationReason(ReadSchema):
     kind: str = Field(description="gap, progression, colleagues, plan, demand, popular, "
                                   "no_history")
     text: str = Field(examples=["岗位要求 设备故障排查 2 级，当前 0 级"])
@@ -55,7 +55,7 @@ class Recommendation(ReadSchema):
     format: str
     score: float = Field(description="Weighted sum of the factors after the diversity re-rank")
     factors: dict[str, float] = Field(description="Each factor, 0-1, before weighting")
-    reasons: list[Reason]
+    reasons: list[RecommendationReason]
 
 
 class Recommendations(ReadSchema):

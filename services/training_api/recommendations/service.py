@@ -183,7 +183,7 @@ def _out(rank_no: int, s: Scored) -> schemas.Recommendation:
     return schemas.Recommendation(
         rank=rank_no, course_code=s.course.code, title=s.course.title, format=s.course.format,
         score=round(s.score, 4), factors={k: round(v, 4) for k, v in s.factors.items()},
-        reasons=[schemas.Reason(kind=r.kind, text=r.text) for r in s.reasons])
+        reasons=[schemas.RecommendationReason(kind=r.kind, text=r.text) for r in s.reasons])
 
 
 recommendations = RecommendationService()

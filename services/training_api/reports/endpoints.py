@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from services.training_api.clients.points_analytics import PointsAnalytics
 from services.training_api.org.errors import DepartmentNotFound
@@ -17,7 +17,6 @@ from services.training_api.reports.errors import (
     DepartmentRequired,
     InvalidPeriod,
     NotYourDepartment,
-    PeriodNotWholeMonths,
 )
 from services.training_api.reports.params import (
     AllTimePeriod,
@@ -40,6 +39,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1/reports", tags=["reports"])
 REPORT_PROBLEMS = (InvalidPeriod, DepartmentRequired, NotYourDepartment, DepartmentNotFound)
@@ -139,7 +139,7 @@ async def time_to_competency(request: Request, session: DBSession, scope: Scope,
 @router.get("/effectiveness", response_model=schemas.EffectivenessReport,
             operation_id="report_effectiveness",
             summary="Skill attainment of the top 20% by points against the bottom 20%",
-            responses=report_responses(PeriodNotWholeMonths, DependencyUnavailable))
+            responses=report_responses(DependencyUnavailable))
 async def effectiveness(request: Request, session: DBSession, scope: Scope,
                         period: AllTimePeriod, points_api: PointsAnalytics,
                         fraction: Annotated[float, Query(
@@ -150,9 +150,10 @@ async def effectiveness(request: Request, session: DBSession, scope: Scope,
     the top and bottom ``fraction`` (floor(employees x fraction), at least one each from
     two employees on); this report
     measures each set's skill attainment at the period's end. ``difference`` = top rate
-    - bottom rate; ``relative_difference`` = top rate / bottom rate - 1. The period must
-    be whole months (points are totalled per month); default ALL. 503 with Retry-After
-    when points_api cannot answer.
+    - bottom rate; ``relative_difference`` = top rate / bottom rate - 1. Points are
+    totalled per month, so a custom range is widened to the whole months it touches (the
+    answer's ``period`` says which); default ALL. 503 with Retry-After when points_api
+    cannot answer.
     Readable by HR and auditors for any scope, by managers for their departments."""
     report = await metrics.effectiveness(session, scope=scope, period=period,
                                          fraction=fraction, points=points_api)

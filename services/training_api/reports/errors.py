@@ -1,18 +1,15 @@
-from shared.errors import Forbidden, ServiceError
+from shared.errors import Conflict, Forbidden, ServiceError
 
 
 class InvalidPeriod(ServiceError):
     status, problem, title = 422, "invalid-period", "The report period is not valid"
 
 
-class PeriodNotWholeMonths(ServiceError):
-    status, problem = 422, "period-not-whole-months"
-    title = "Points are totalled per month: the period must consist of whole months"
+class DepartmentRequired(Conflict):
+    """A well-formed request whose answer depends on who asks: a caller without one
+    department of their own must name it."""
 
-
-class DepartmentRequired(ServiceError):
-    status, problem = 422, "department-required"
-    title = "Name one of your departments with ?department="
+    problem, title = "department-required", "Name one of your departments with ?department="
 
 
 class NotYourDepartment(Forbidden):

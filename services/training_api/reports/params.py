@@ -4,7 +4,6 @@ No postponed annotations here: FastAPI reads the parameters of the dependency th
 :func:`period_param` makes at runtime, and they refer to its arguments."""
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -15,6 +14,7 @@ from services.training_api.reports.errors import InvalidPeriod
 from services.training_api.reports.repository import give_report_memory
 from services.training_api.reports.scope import REPORT_READERS, ReportScope, resolve_scope
 from shared.auth import Principal, require_roles
+from shared.contracts.fields import Day
 from shared.db import DBSession
 from shared.dependencies import company_today
 from shared.errors import FieldError
@@ -34,10 +34,10 @@ def period_param(default: periods.DefaultPeriod) -> Callable[..., Awaitable[peri
         period: Annotated[str | None, Query(
             pattern=PERIOD_PATTERN, examples=["M2026-03"],
             description=f"M2026-03, Q2026-1, Y2026 or ALL (default: {default.value})")] = None,
-        first_day: Annotated[date | None, Query(
+        first_day: Annotated[Day | None, Query(
             alias="from", description="First day (YYYY-MM-DD, company calendar), "
                                       "instead of period")] = None,
-        last_day: Annotated[date | None, Query(
+        last_day: Annotated[Day | None, Query(
             alias="to", description="Last day, included (default: today)")] = None,
     ) -> periods.Period:
         try:

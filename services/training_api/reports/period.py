@@ -52,6 +52,18 @@ class Period:
     def label(self) -> str:
         return self.key or f"{self.first_day.isoformat()}..{self.last_day.isoformat()}"
 
+    @property
+    def is_empty(self) -> bool:
+        return self.last_day < self.first_day
+
+    def whole_months(self) -> Period:
+        """The period widened to the whole months it touches (itself when it is
+        empty or already whole months)."""
+        if self.is_empty or self.points_periods() is not None:
+            return self
+        last = next_month(self.last_day.replace(day=1)) - timedelta(days=1)
+        return Period(self.first_day.replace(day=1), last, self.tz)
+
     def months(self) -> list[date]:
         """First days of the months the period touches, in order."""
         out, month = [], self.first_day.replace(day=1)
@@ -61,12 +73,15 @@ class Period:
         return out
 
     def points_periods(self) -> list[str] | None:
-        """The points_api period keys whose totals add up to this period, or None when
-        the period does not consist of whole months."""
+        """The points_api period keys whose totals add up to this period (the fewest:
+        whole years and quarters as such), or None when the period does not consist of
+        whole months."""
         if self.key is not None:
             return [self.key]
-        if self.first_day.day != 1 or next_month(self.last_day).replace(day=1) != \
-                self.last_day + timedelta(days=1):
+        if self.is_empty:
+            return []
+        end = self.last_day + timedelta(days=1)
+        if self.first_day.day != 1 or end.day != 1:
             return None
         return keys_of_months((self.first_day.year, self.first_day.month),
                               (self.last_day.year, self.last_day.month))
@@ -114,20 +129,22 @@ def default_period(default: DefaultPeriod, tz: tzinfo, *, today: date) -> Period
 
 def resolve(key: str | None, first: date | None, last: date | None, tz: tzinfo, *,
             today: date, default: DefaultPeriod) -> Period:
-    """A period from ``period`` or from ``from``/``to`` (days, both included). A missing
-    ``from`` is the first day of the default period, a missing ``to`` today. Raises
-    ValueError with a message for the caller."""
+    """The days of ``period`` that lie within ``from``/``to`` (days, both included): like
+    any filters, they combine. Without ``period``, a missing ``from`` is the first day
+    of the default period and a missing ``to`` today; with it, a missing bound does not
+    narrow. A reversed or disjoint range is an empty period, in which nothing counts.
+    Raises ValueError with a message for the caller."""
     if key is not None:
-        if first is not None or last is not None:
-            raise ValueError("give either period or from/to, not both")
-        return from_key(key, tz, today=today)
+        base = from_key(key, tz, today=today)
+        lo = max(base.first_day, first or base.first_day)
+        hi = min(base.last_day, last or base.last_day)
+        whole = (lo, hi) == (base.first_day, base.last_day)
+        return base if whole else Period(lo, hi, tz)
     fallback = default_period(default, tz, today=today)
     if first is None and last is None:
         return fallback
     first = first or fallback.first_day
     last = last or max(today, first)
-    if last < first:
-        raise ValueError(f"to ({last}) is before from ({first})")
     if first < EARLIEST or last > LATEST:
         raise ValueError(f"dates must lie between {EARLIEST} and {LATEST}")
     return Period(first, last, tz)

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.training_api.clients.points_analytics import PointsAnalyticsClient, PointsSet
 from services.training_api.reports import repository as repo
 from services.training_api.reports import schemas
-from services.training_api.reports.errors import PeriodNotWholeMonths
 from services.training_api.reports.period import Period
 from services.training_api.reports.scope import (
     GroupBy,
@@ -121,11 +120,9 @@ class MetricsService:
                             points: PointsAnalyticsClient) -> schemas.EffectivenessReport:
         """Ask points_api for the top and bottom ``fraction`` of the scope by qualifying
         points in the period, then measure each set's skill attainment here."""
+        period = period.whole_months()  # points are totalled per month
         keys = period.points_periods()
-        if keys is None:
-            raise PeriodNotWholeMonths(
-                f"{period.label}: use a month, quarter, year, ALL, or from/to spanning whole "
-                "months")
+        assert keys is not None
         answer = await points.scope_points(
             keys, fraction=fraction, department=scope.department_code, family=scope.family,
             is_front_line=scope.front_line, hired_by=period.last_day)

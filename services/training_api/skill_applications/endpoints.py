@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from services.training_api.clients.points import PointsAPI
 from services.training_api.facts.errors import (
@@ -29,7 +29,8 @@ from services.training_api.skill_applications.errors import (
 from services.training_api.skill_applications.service import skill_applications
 from shared.auth import Principal, require_roles
 from shared.db import DBSession
-from shared.errors import STANDARD_RESPONSES, DependencyUnavailable, responses
+from shared.errors import DependencyUnavailable, problems
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["skill applications"])
 Decider = Annotated[Principal, Depends(require_roles("manager", "hr_admin"))]
@@ -48,7 +49,7 @@ add_fact_routes(
     router, path="/skill-applications", noun="skill_application", plural="skill_applications",
     record_verb="submit", service=skill_applications, create=schemas.SkillApplicationCreate,
     read=schemas.SkillApplication, recorded=schemas.SkillApplicationRecorded,
-    extra_filters=application_filters, problems=(UnknownSkill,),
+    extra_filters=application_filters, record_problems=(UnknownSkill,),
     record_summary="Submit a skill application",
     record_doc=(
         "An employee applied a skill in production (lower defect rate, higher efficiency) "
@@ -63,9 +64,8 @@ add_fact_routes(
 @router.post("/skill-applications/{application_id}/confirm",
              response_model=schemas.SkillApplicationRecorded,
              operation_id="confirm_skill_application", summary="Confirm a skill application",
-             responses={**STANDARD_RESPONSES,
-                        **responses(*DECISION_PROBLEMS, NoConfirmationRule, PointsOutOfRange,
-                                    DependencyUnavailable)})
+             responses=problems(*DECISION_PROBLEMS, NoConfirmationRule, PointsOutOfRange,
+                                    DependencyUnavailable))
 async def confirm_skill_application(
     application_id: uuid.UUID, body: schemas.SkillApplicationConfirm, session: DBSession,
     principal: Decider, points_api: PointsAPI, request: Request, response: Response,
@@ -84,7 +84,7 @@ async def confirm_skill_application(
 @router.post("/skill-applications/{application_id}/reject",
              response_model=schemas.SkillApplicationRecorded,
              operation_id="reject_skill_application", summary="Reject a skill application",
-             responses={**STANDARD_RESPONSES, **responses(*DECISION_PROBLEMS)})
+             responses=problems(*DECISION_PROBLEMS))
 async def reject_skill_application(
     application_id: uuid.UUID, body: schemas.SkillApplicationReject, session: DBSession,
     principal: Decider, request: Request, response: Response,

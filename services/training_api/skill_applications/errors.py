@@ -1,4 +1,4 @@
-from shared.errors import Conflict, Forbidden, ServiceError
+from shared.errors import Conflict, Forbidden
 
 
 class SelfConfirmation(Forbidden):
@@ -13,5 +13,7 @@ class NoConfirmationRule(Conflict):
     problem, title = "no-confirmation-rule", "No points rule applies to this skill application"
 
 
-class PointsOutOfRange(ServiceError):
-    status, problem, title = 422, "points-out-of-range", "The points lie outside the rule's range"
+class PointsOutOfRange(Conflict):
+    """The range is the rule's in force (points_api's), not the schema's."""
+
+    problem, title = "points-out-of-range", "The points lie outside the rule's range"

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from services.training_api.facts.schemas import (
     FactCreate,
@@ -12,28 +12,28 @@ from services.training_api.facts.schemas import (
     OccurredAt,
     Reason,
     WithPoints,
-    scaled,
 )
 from services.training_api.org.schemas import Code
 from shared.contracts.base import Schema
+from shared.contracts.fields import decimal, text
 
-MetricValue = Annotated[Decimal, Field(max_digits=18, decimal_places=4, allow_inf_nan=False),
-                        scaled(4)]
+MetricValue = Annotated[Decimal, decimal(places=4, scaled=True)]
 ApplicationStatus = Literal["submitted", "confirmed", "rejected"]
 
 
+Summary = Annotated[str, text(2000)]
+MetricName = Annotated[str, text(100)]
+WorkOrderRef = Annotated[str, text(100)]
+
 class SkillApplicationCreate(FactCreate):
     skill_code: Code | None = Field(None, description="The skill applied, when there is one")
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=2000)] = Field(
+    summary: Summary = Field(
         description="What was done", examples=["优化焊接夹具定位，减少返工"])
-    metric_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=100)] = Field(
+    metric_name: MetricName = Field(
         examples=["焊接不良率(%)"])
     metric_before: MetricValue = Field(examples=["3.2"])
     metric_after: MetricValue = Field(examples=["1.1"])
-    work_order_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                     max_length=100)] | None = Field(
+    work_order_ref: WorkOrderRef | None = Field(
         None, examples=["WO-2025-0312"])
     submitted_at: OccurredAt | None = Field(
         None, description="When it was submitted on the device; now when omitted")

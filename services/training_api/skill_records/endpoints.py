@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from services.training_api.employees.errors import EmployeeNotFound
 from services.training_api.skill_records import schemas
 from services.training_api.skill_records.service import skill_records
 from shared.auth import CurrentUser
 from shared.db import DBSession
-from shared.errors import STANDARD_RESPONSES, responses
+from shared.errors import problems
 from shared.identity import EmployeeNoPath
+from shared.routing import APIRouter
 from shared.service_auth import FromPoints
 
 router = APIRouter(prefix="/training/v1", tags=["skill records"])
@@ -20,7 +19,7 @@ internal_router = APIRouter(prefix="/training/v1/internal", tags=["internal"],
 
 @router.get("/employees/{employee_no}/skills", response_model=schemas.EmployeeSkills,
             operation_id="get_employee_skills", summary="An employee's skills and gaps",
-            responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)})
+            responses=problems(EmployeeNotFound))
 async def get_employee_skills(employee_no: EmployeeNoPath, session: DBSession,
                               principal: CurrentUser) -> schemas.EmployeeSkills:
     """The skills the employee holds (each with the records that prove it: passed
@@ -34,7 +33,7 @@ async def get_employee_skills(employee_no: EmployeeNoPath, session: DBSession,
 @internal_router.get("/employees/{employee_no}/skills", response_model=schemas.EmployeeSkills,
                      operation_id="get_employee_skills_for_points",
                      summary="An employee's skills, for points_api",
-                     responses={**STANDARD_RESPONSES, **responses(EmployeeNotFound)})
+                     responses=problems(EmployeeNotFound))
 async def get_employee_skills_for_points(employee_no: EmployeeNoPath, session: DBSession,
                                          caller: FromPoints) -> schemas.EmployeeSkills:
     """The same answer, for points_api's certification checks (points_api only)."""

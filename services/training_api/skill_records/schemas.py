@@ -24,7 +24,9 @@ class HeldSkill(ReadSchema):
     proofs: list[SkillProof]
 
 
-class RequiredSkill(ReadSchema):
+class SkillStanding(ReadSchema):
+    """A skill the employee's role requires, with where the employee stands."""
+
     skill_code: str
     skill_name: str
     level: int = Field(description="Level the role requires, 1-5")
@@ -37,7 +39,7 @@ class EmployeeSkills(ReadSchema):
     job_role_code: str
     job_role_name: str
     skills: list[HeldSkill] = Field(description="Skills held, by code")
-    required: list[RequiredSkill] = Field(description="The role's competency model")
-    gaps: list[RequiredSkill] = Field(
+    required: list[SkillStanding] = Field(description="The role's competency model")
+    gaps: list[SkillStanding] = Field(
         description="Required skills not held at the required level yet (a role requiring "
                     "level 2 is not met by level 1)")

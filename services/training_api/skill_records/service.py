@@ -28,7 +28,7 @@ class SkillRecordService:
         role = await org_repo.get_job_role(session, employee.job_role_code)
         assert role is not None  # the foreign key guarantees it
         levels = {code: skill.level for code, skill in held.items()}
-        required = [schemas.RequiredSkill(skill_code=code, skill_name=name, level=level,
+        required = [schemas.SkillStanding(skill_code=code, skill_name=name, level=level,
                                           current_level=levels.get(code, 0),
                                           held=levels.get(code, 0) >= level)
                     for code, name, level in (await org_repo.required_skills(

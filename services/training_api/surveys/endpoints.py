@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 
 from services.training_api.employees.errors import EmployeeNotFound
 from services.training_api.facts.errors import EmployeeLeft, UnknownEmployee
@@ -26,6 +26,7 @@ from services.training_api.surveys.errors import (
     AlreadyAnswered,
     AnsweringForOthers,
     InvalidAnswers,
+    InvalidSurvey,
     NotInAudience,
     SurveyHasResponses,
     SurveyNotFound,
@@ -46,6 +47,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
+from shared.routing import APIRouter
 
 router = APIRouter(prefix="/training/v1", tags=["surveys"])
 SurveyCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The survey's code")]
@@ -55,7 +57,7 @@ SCOPE_PROBLEMS = (InvalidPeriod, DepartmentRequired, NotYourDepartment, Departme
 @router.put("/surveys/{code}", response_model=schemas.Survey, operation_id="upsert_survey",
             summary="Create or update a survey",
             responses={201: {"model": schemas.Survey, "description": "Created"},
-                       **problems(UnknownDepartment, SurveyHasResponses)})
+                       **problems(UnknownDepartment, SurveyHasResponses, InvalidSurvey)})
 async def upsert_survey(code: SurveyCode, body: schemas.SurveyUpsert, session: DBSession,
                         principal: HRAdmin, response: Response) -> schemas.Survey:
     """HR defines a questionnaire: single-choice, scale (1-5) and free-text questions in

@@ -1,4 +1,4 @@
-from shared.errors import Conflict, Forbidden, NotFound, ServiceError
+from shared.errors import Conflict, Forbidden, NotFound
 
 
 class SurveyNotFound(NotFound):
@@ -21,8 +21,14 @@ class NotInAudience(Forbidden):
     problem, title = "not-in-audience", "The survey is not addressed to this employee"
 
 
-class InvalidAnswers(ServiceError):
-    status, problem, title = 422, "invalid-answers", "The answers do not fit the questions"
+class InvalidAnswers(Conflict):
+    """Answers are judged against the survey's questions, which the schema does not know."""
+
+    problem, title = "invalid-answers", "The answers do not fit the questions"
+
+
+class InvalidSurvey(Conflict):
+    problem, title = "invalid-survey", "The survey does not hold together"
 
 
 class AnsweringForOthers(Forbidden):

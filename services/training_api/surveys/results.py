@@ -132,7 +132,7 @@ def _encode(response_id: int, question_id: int) -> str:
 
 
 def _decode(cursor: str | None) -> tuple[int, int] | None:
-    if cursor is None:
+    if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()

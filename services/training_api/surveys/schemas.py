@@ -3,21 +3,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from services.training_api.org.schemas import Code, RoleFamily
 from services.training_api.reports.schemas import PeriodOut, ScopeOut
-from shared.contracts.base import ReadSchema, Schema, VisibleText
+from shared.contracts.base import ReadSchema, Schema, schema_extra
+from shared.contracts.fields import Timestamp, name, text
+from shared.errors import FieldError
 from shared.identity import EmployeeNo
 
 SurveyKind = Literal["satisfaction", "training_needs", "general"]
 QuestionKind = Literal["single_choice", "scale", "text"]
 Preference = Literal["format", "length", "time_of_day"]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                 VisibleText]
+Text = Annotated[str, text(500)]
+Label = Annotated[str, name(200)]
 OptionValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
 
+
+AnswerText = Annotated[str, text(5000)]
 
 class Option(Schema):
     value: OptionValue = Field(examples=["online"], description="What answers send and store")
@@ -25,6 +28,14 @@ class Option(Schema):
 
 
 class QuestionIn(Schema):
+    # options go with single_choice questions only, as does a preference
+    model_config = ConfigDict(json_schema_extra=schema_extra({"oneOf": [
+        {"properties": {"kind": {"const": "single_choice"}, "options": {"minItems": 2}},
+         "required": ["options"]},
+        {"properties": {"kind": {"enum": ["scale", "text"]}, "options": {"maxItems": 0},
+                        "preference": {"type": "null"}}},
+    ]}))
+
     code: Code | None = Field(None, examples=["fairness"], description=(
         "Optional stable key, e.g. fairness or willingness: the satisfaction report can "
         "follow one question across surveys"))
@@ -40,9 +51,8 @@ class QuestionIn(Schema):
     @model_validator(mode="after")
     def _fits_kind(self) -> QuestionIn:
         if self.kind == "single_choice":
-            values = [o.value for o in self.options]
-            if len(values) < 2 or len(set(values)) != len(values):
-                raise ValueError("a single_choice question needs two or more distinct options")
+            if len(self.options) < 2:
+                raise ValueError("a single_choice question needs two or more options")
         elif self.options:
             raise ValueError(f"a {self.kind} question has no options")
         if self.preference is not None and self.kind != "single_choice":
@@ -57,26 +67,48 @@ class Audience(Schema):
 
 
 class SurveyUpsert(Schema):
+    """Well-formed surveys the schema cannot judge (closing before opening, an option
+    value or question code used twice) are 409 invalid-survey."""
+
+    # only training_needs surveys have questions that set preferences
+    model_config = ConfigDict(json_schema_extra=schema_extra({"anyOf": [
+        {"properties": {"kind": {"const": "training_needs"}}},
+        {"properties": {"questions": {"items": {"properties": {
+            "preference": {"type": "null"}}}}}},
+    ]}))
+
     title: Label = Field(examples=["2026年第三季度培训满意度调查"])
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     kind: SurveyKind = Field(description=(
         "satisfaction (its scale answers feed the satisfaction report), training_needs "
         "(its preference questions set employees' preferences) or general"))
-    opens_at: AwareDatetime | None = Field(None, description="Default: when it is created")
-    closes_at: AwareDatetime | None = None
+    opens_at: Timestamp | None = Field(None, description="Default: when it is created")
+    closes_at: Timestamp | None = None
     audience: Audience | None = Field(None, description="Who may answer; everyone when absent")
     questions: list[QuestionIn] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _consistent(self) -> SurveyUpsert:
-        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
-            raise ValueError("closes_at must be after opens_at")
         if self.kind != "training_needs" and any(q.preference for q in self.questions):
             raise ValueError("only training_needs surveys set preferences")
-        codes = [q.code for q in self.questions if q.code]
-        if len(codes) != len(set(codes)):
-            raise ValueError("question codes must be distinct")
         return self
+
+    def problems(self) -> list[FieldError]:
+        """What is wrong beyond the schema, each with its pointer."""
+        errors = []
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors.append(FieldError(pointer="#/closes_at", detail="must be after opens_at"))
+        seen: set[str] = set()
+        for i, question in enumerate(self.questions):
+            if question.code and question.code in seen:
+                errors.append(FieldError(pointer=f"#/questions/{i}/code",
+                                         detail=f"{question.code!r} is used twice"))
+            seen.add(question.code or "")
+            values = [o.value for o in question.options]
+            if len(set(values)) != len(values):
+                errors.append(FieldError(pointer=f"#/questions/{i}/options",
+                                         detail="option values must be distinct"))
+        return errors
 
 
 class QuestionOut(ReadSchema):
@@ -115,8 +147,7 @@ class AnswerIn(Schema):
     question: int = Field(ge=1, le=100, description="The question's position")
     choice: OptionValue | None = Field(None, description="single_choice: an option's value")
     scale: int | None = Field(None, ge=1, le=5, description="scale: 1 (worst) to 5 (best)")
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                           max_length=5000)] | None = None
+    text: AnswerText | None = None
 
 
 class ResponseCreate(Schema):
@@ -124,7 +155,7 @@ class ResponseCreate(Schema):
     employee_no: EmployeeNo | None = Field(None, description=(
         "Whose answers: the token's subject by default. HR and integrations may submit "
         "answers collected elsewhere (a paper questionnaire) for an employee."))
-    answered_at: AwareDatetime | None = Field(None, description=(
+    answered_at: Timestamp | None = Field(None, description=(
         "HR and integrations only: when the employee answered; default now"))
 
 

@@ -19,6 +19,7 @@ from services.training_api.surveys.errors import (
     AlreadyAnswered,
     AnsweringForOthers,
     InvalidAnswers,
+    InvalidSurvey,
     NotInAudience,
     SurveyHasResponses,
     SurveyNotFound,
@@ -54,6 +55,9 @@ class SurveyService:
                      actor: str) -> tuple[schemas.Survey, bool]:
         """Create or update by code. Once answered, the questions cannot change (409);
         title, description, window and audience can."""
+        errors = data.problems()
+        if errors:
+            raise InvalidSurvey("; ".join(e.detail for e in errors), errors=errors)
         values = {"title": data.title, "description": data.description, "kind": data.kind,
                   "closes_at": data.closes_at, **await self._audience(session, data)}
         survey = await repo.get_survey(session, code, for_update=True)

@@ -140,7 +140,7 @@ async def test_the_roll_hides_names_to_others(gw):
 async def test_runs_need_a_closed_period_and_hr(gw):
     this_month = datetime.now(UTC).strftime("%Y-%m")
 
-    open_month = await gw.post(RUNS, headers=HR, json={"kind": "monthly", "period": "2999-01"})
+    open_month = await gw.post(RUNS, headers=HR, json={"kind": "monthly", "period": "2099-01"})
     current = await gw.post(RUNS, headers=HR, json={"kind": "yearly",
                                                     "period": this_month[:4]})
     malformed = await gw.post(RUNS, headers=HR, json={"kind": "monthly", "period": "2012"})

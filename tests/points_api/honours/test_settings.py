@@ -7,7 +7,12 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from services.points_api.honours.schemas import HonourRunCreate, HonourSettings, MonthlyHonours
+from services.points_api.honours.schemas import (
+    HonourRunCreate,
+    HonourSettings,
+    MonthlyHonours,
+    band_problems,
+)
 
 
 def test_defaults_are_the_article_s_top_10_and_top_10_percent():
@@ -18,14 +23,18 @@ def test_defaults_are_the_article_s_top_10_and_top_10_percent():
     assert (settings.yearly.title, settings.yearly.top_percent) == ("年度优秀员工", Decimal(10))
 
 
-@pytest.mark.parametrize("bands", [
-    [{"from_rank": 1, "to_rank": 3, "points": 50}, {"from_rank": 3, "to_rank": 5, "points": 20}],
-    [{"from_rank": 4, "to_rank": 2, "points": 50}],
-    [],
+@pytest.mark.parametrize(("bands", "problem"), [
+    ([{"from_rank": 1, "to_rank": 3, "points": 50}, {"from_rank": 3, "to_rank": 5, "points": 20}],
+     "bands 1-3 and 3-5 overlap"),
+    ([{"from_rank": 4, "to_rank": 2, "points": 50}], "band 4-2 ends before it starts"),
 ])
-def test_bands_must_not_overlap_or_run_backwards(bands):
+def test_bands_must_not_overlap_or_run_backwards(bands, problem):
+    assert band_problems(MonthlyHonours(bands=bands).bands) == [problem]
+
+
+def test_a_board_has_bands():
     with pytest.raises(ValidationError):
-        MonthlyHonours(bands=bands)
+        MonthlyHonours(bands=[])
 
 
 def test_bands_are_kept_in_rank_order():

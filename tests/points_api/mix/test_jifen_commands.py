@@ -78,6 +78,6 @@ async def test_mix_targets_set_reports_what_is_wrong(stack, capsys, tmp_path):
     not_json.write_text("{", encoding="utf-8")
 
     assert code == 1
-    assert "422" in err and "#/categories: the category targets add up to 95" in err
+    assert "409" in err and "#/categories: the category targets add up to 95" in err
     assert jifen(["mix-targets", "set", str(not_json), "--url", stack.gateway_url]) == 2
     assert "not JSON" in capsys.readouterr().err

@@ -67,7 +67,7 @@ async def test_targets_must_add_up_to_100(gw):
 
     r = await gw.put(PATH, headers=HR, json=body)
 
-    assert r.status_code == 422, r.text
+    assert r.status_code == 409, r.text
     problem = r.json()
     assert problem["type"].endswith("/invalid-targets")
     assert problem["errors"] == [{"pointer": "#/categories", "detail": (
@@ -76,16 +76,21 @@ async def test_targets_must_add_up_to_100(gw):
 
 async def test_every_problem_of_the_named_sources_is_pointed_at(gw):
     body = with_(sources=[
-        {"label": "实操任务", "rule_ids": ["practical.passed"]},
+        {"label": "实操任务", "rule_ids": ["practical.passed"], "max_percent": 50},
         {"label": "考试", "rule_ids": ["exam.score", "exam.score"], "min_percent": 30,
          "max_percent": 10},
         {"label": " 实操任务 ", "rule_ids": ["practical.passed"], "min_percent": 5}])
+    no_bound = with_(sources=[{"label": "实操任务", "rule_ids": ["practical.passed"]}])
 
     r = await gw.put(PATH, headers=HR, json=body)
+    unbounded = await gw.put(PATH, headers=HR, json=no_bound)
 
-    assert r.status_code == 422, r.text
+    assert r.status_code == 409, r.text
     assert [e["pointer"] for e in r.json()["errors"]] == [
-        "#/sources/0", "#/sources/1/max_percent", "#/sources/1/rule_ids/1", "#/sources/2/label"]
+        "#/sources/1/max_percent", "#/sources/1/rule_ids/1", "#/sources/2/label"]
+    assert unbounded.status_code == 422  # the schema asks for min_percent or max_percent
+    assert [e["pointer"] for e in unbounded.json()["errors"]] == [
+        "#/sources/0/min_percent", "#/sources/0/max_percent"]
 
 
 @pytest.mark.parametrize(("change", "pointer"), [

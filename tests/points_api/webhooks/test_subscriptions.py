@@ -88,7 +88,7 @@ async def test_bad_urls_are_refused(gw, url):
     r = await gw.post(WEBHOOKS, headers=HR, json={"url": url, "event_types": ["*"]})
     assert r.status_code == 422, r.text
     assert r.json()["type"].endswith("/validation-error")
-    assert [e["pointer"] for e in r.json()["errors"]] == ["#/url"]
+    assert {e["pointer"] for e in r.json()["errors"]} == {"#/url"}
 
 
 @pytest.mark.parametrize("event_types", [["points.awardd"], [], ["*", "nope"], [1]])
@@ -162,4 +162,4 @@ async def test_lists_page_with_cursors(gw, subscribe):
     assert mine <= set(seen) and len(seen) == len(set(seen))
     for bad in ("nope", "WyJ4IiwieSJd"):  # not base64 JSON; ["x","y"]
         r = await gw.get(WEBHOOKS, headers=HR, params={"cursor": bad})
-        assert r.status_code == 400 and r.json()["type"].endswith("/invalid-cursor")
+        assert r.status_code == 404 and r.json()["type"].endswith("/invalid-cursor")

@@ -42,7 +42,7 @@ INWARD = [
 async def test_inward_addresses_are_refused_in_every_spelling(gw, stack, url):
     url = url.format(gateway=stack.config.gateway_port)
     r = await gw.post(WEBHOOKS, headers=HR, json={"url": url, "event_types": ["*"]})
-    assert r.status_code == 422, (url, r.text)
+    assert r.status_code == 403, (url, r.text)
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("/webhook-target-forbidden"), r.text
     assert [e["pointer"] for e in r.json()["errors"]] == ["#/url"]
@@ -53,7 +53,7 @@ async def test_a_refused_name_does_not_tell_what_it_resolves_to(gw):
     look up the internal network's names."""
     r = await gw.post(WEBHOOKS, headers=HR, json={"url": "http://localhost:9/",
                                                   "event_types": ["*"]})
-    assert r.status_code == 422, r.text
+    assert r.status_code == 403, r.text
     detail = r.json()["detail"]
     assert "localhost resolves to an address that is not public (loopback)" in detail
     assert "127.0.0.1" not in detail and "::1" not in detail
@@ -62,7 +62,7 @@ async def test_a_refused_name_does_not_tell_what_it_resolves_to(gw):
 async def test_a_name_that_does_not_resolve_cannot_be_judged_and_is_refused(gw):
     r = await gw.post(WEBHOOKS, headers=HR, json={
         "url": "http://metadata.google.internal/computeMetadata/v1/", "event_types": ["*"]})
-    assert r.status_code == 422, r.text
+    assert r.status_code == 403, r.text
     assert r.json()["type"].endswith("/webhook-target-unresolvable")
 
 
@@ -73,7 +73,7 @@ async def test_changing_the_url_is_checked_like_creating(gw, subscribe, receiver
     replaced = await gw.put(f"{WEBHOOKS}/{sub['id']}", headers=HR,
                             json={"url": inward, "event_types": ["*"]})
     for r in (patched, replaced):
-        assert r.status_code == 422 and r.json()["type"].endswith("/webhook-target-forbidden")
+        assert r.status_code == 403 and r.json()["type"].endswith("/webhook-target-forbidden")
     assert (await gw.get(f"{WEBHOOKS}/{sub['id']}", headers=HR)).json()["url"] == receiver.url
     ok = await gw.patch(f"{WEBHOOKS}/{sub['id']}", headers=HR, json={"description": "x"})
     assert ok.status_code == 200  # a change that keeps the URL does not resolve it again

@@ -263,12 +263,12 @@ async def test_a_failed_weekly_run_is_started_again_at_the_next_check(stack, run
     ("post", RUNS, {"json": {"horizon": 3}}, 422),
     ("get", f"{RUNS}/not-a-uuid", {}, 422),
     ("get", f"{RUNS}/00000000-0000-0000-0000-000000000000", {}, 404),
-    ("get", RUNS, {"params": {"cursor": "garbage!"}}, 400),
+    ("get", RUNS, {"params": {"cursor": "garbage!"}}, 422),
     ("get", REPORT, {"params": {"level": "extreme"}}, 422),
-    ("get", REPORT, {"params": {"cursor": "garbage!"}}, 400),
+    ("get", REPORT, {"params": {"cursor": "garbage!"}}, 422),
     ("get", REPORT, {"params": {"limit": 501}}, 422),
     ("get", REPORT, {"params": {"department": "NO-SUCH-DEPT"}}, 404),
-    ("get", f"{REPORT}/reads", {"params": {"cursor": "eyJ4IjoxfQ"}}, 400),
+    ("get", f"{REPORT}/reads", {"params": {"cursor": "eyJ4IjoxfQ"}}, 404),
 ])
 async def test_bad_input_is_a_problem(gw, method, path, kwargs, status):
     r = await getattr(gw, method)(path, headers=HR, **kwargs)

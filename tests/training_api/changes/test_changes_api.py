@@ -203,7 +203,9 @@ async def test_bad_requests_about_changes(gw, change):
     assert_problem(await gw.get(f"/training/v1/changes/{change}/forecast", headers=HR,
                                 params={"class_size": 0}), 422)
     assert_problem(await gw.get("/training/v1/changes", headers=HR,
-                                params={"cursor": "garbage!"}), 400)
+                                params={"cursor": "garbage!"}), 422)
+    assert_problem(await gw.get("/training/v1/changes", headers=HR,
+                                params={"cursor": "bm90LW91cnM"}), 404, "invalid-cursor")
     assert_problem(await gw.post(f"/training/v1/changes/{change}/incentive-draft", headers=HR,
                                  json={"factor": "1"}), 422)
     assert_problem(await gw.get("/training/v1/reports/training-demand", headers=HR,

@@ -165,7 +165,9 @@ async def test_a_bad_planned_hire_is_refused(gw, org, fields, status, slug):
 async def test_bad_requests_about_planned_hires(gw, org):
     assert_problem(await gw.put(f"{HIRES}/bad%20code", headers=HR, json=body(org)), 422)
     assert_problem(await gw.put(f"{HIRES}/{uid('REQ')}", headers=HR, json={}), 422)
-    assert_problem(await gw.get(HIRES, headers=HR, params={"cursor": "garbage!"}), 400)
+    assert_problem(await gw.get(HIRES, headers=HR, params={"cursor": "garbage!"}), 422)
+    assert_problem(await gw.get(HIRES, headers=HR, params={"cursor": "WzFd"}), 404,
+                   "invalid-cursor")
     assert_problem(await gw.get(HIRES, headers=HR, params={"since": "2027-1"}), 422)
     assert_problem(await gw.get(HIRES, headers=HR, params={"limit": 501}), 422)
     assert_problem(await gw.get(f"{HIRES}/NO-SUCH", headers=HR), 404, "planned-hire-not-found")

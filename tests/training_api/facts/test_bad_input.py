@@ -81,9 +81,9 @@ async def test_malformed_bodies_are_4xx(gw):
 async def test_bad_ids_cursors_and_filters_are_4xx(gw, hr):
     assert_problem(await gw.get("/training/v1/exam-attempts/not-a-uuid", headers=hr), 422)
     assert_problem(await gw.get("/training/v1/exam-attempts", headers=hr,
-                                params={"cursor": "%%%garbage"}), 400, "invalid-cursor")
+                                params={"cursor": "%%%garbage"}), 422)
     assert_problem(await gw.get("/training/v1/exam-attempts", headers=hr,
-                                params={"cursor": "WyJ4IiwieSJd"}), 400, "invalid-cursor")
+                                params={"cursor": "WyJ4IiwieSJd"}), 404, "invalid-cursor")
     assert_problem(await gw.get("/training/v1/exam-attempts", headers=hr,
                                 params={"from": "yesterday"}), 422)
     assert_problem(await gw.get("/training/v1/exam-attempts", headers=hr,

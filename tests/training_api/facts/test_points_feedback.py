@@ -124,7 +124,7 @@ async def test_points_api_down_means_pending_then_delivered(gw, hr, stack):
     # the outcome URL waits for the points (a long poll), then shows them
     deadline = asyncio.get_running_loop().time() + 60
     while (outcome := (await gw.get(f"/points/v1/facts/{fact_id}/points", headers=hr,
-                                    params={"wait": 10})).json())["status"] == "pending":
+                                    params={"wait": 8})).json())["status"] == "pending":
         assert asyncio.get_running_loop().time() < deadline, "the pending points never arrived"
     assert (outcome["employee_no"], outcome["total_points"], outcome["balance"]) == (no, 30, 30)
     assert [a["points"] for a in outcome["awarded"]] == [30]

@@ -178,7 +178,7 @@ async def test_hours_attended_cannot_exceed_class_hours(gw, world):
     r = await gw.post("/training/v1/course-completions", headers=LMS, json={
         "employee_no": world["employee"]["employee_no"], "course_code": world["course"]["code"],
         "completed_at": ago(), "hours_attended": "2.5"})
-    body = assert_problem(r, 422, "hours-exceed-class-hours")
+    body = assert_problem(r, 409, "hours-exceed-class-hours")
     assert body["errors"][0]["pointer"] == "#/hours_attended"
 
 

@@ -184,27 +184,31 @@ async def test_bad_input_is_a_problem(gw):
     p = await history_plant(gw)
     good = csv_file(legacy_rows(p)[:1])
     assert_problem(await start(gw, good, mode="bogus"), 422)
-    assert_problem(await start(gw, good, mode="opening"), 422, "history-import-options")
-    assert_problem(await start(gw, good, cut_over="2025-12-31"), 422, "history-import-options")
-    assert_problem(await start(gw, good, mode="opening", cut_over="2999-01-01"), 422,
+    assert_problem(await start(gw, good, mode="opening"), 409, "history-import-options")
+    assert_problem(await start(gw, good, cut_over="2025-12-31"), 409, "history-import-options")
+    assert_problem(await start(gw, good, mode="opening", cut_over="2099-01-01"), 409,
                    "history-import-options")
+    assert_problem(await start(gw, good, mode="opening", cut_over="2999-01-01"), 422)
     assert_problem(await start(gw, good, mode="opening", cut_over="2025-02-30"), 422)
-    assert_problem(await start(gw, b""), 422, "import-file-rejected")
-    assert_problem(await start(gw, "工号,日期\nE1,2021-01-01\n".encode()), 422,
-                   "import-file-rejected")
+    # a file whose header cannot be read: accepted, and the job failed at once, saying why
     no_points = csv_file([r[:10] for r in legacy_rows(p)[:1]], header=HEADER[:10])
-    assert_problem(await start(gw, no_points, mode="opening", cut_over="2025-12-31"), 422,
-                   "import-file-rejected")
+    for content, kwargs, why in ((b"", {}, "empty"),
+                                 ("工号,日期\nE1,2021-01-01\n".encode(), {}, "missing"),
+                                 (no_points, {"mode": "opening", "cut_over": "2025-12-31"},
+                                  "points column")):
+        r = await start(gw, content, **kwargs)
+        assert r.status_code == 202, r.text
+        assert r.json()["status"] == "failed" and why in r.json()["error"], r.json()
     r = await gw.post(IMPORTS, headers=HR)
     assert_problem(r, 422)
     missing = "/training/v1/history-imports/6b1f0c3e-1d2a-4e5f-8a9b-0c1d2e3f4a5b"
     for path in ("", "/rejected-rows", "/report"):
         assert_problem(await gw.get(missing + path, headers=HR), 404, "history-import-not-found")
     assert_problem(await gw.get(f"{IMPORTS}/not-a-uuid", headers=HR), 422)
-    assert_problem(await gw.get(IMPORTS, headers=HR, params={"cursor": "garbage!"}), 400)
+    assert_problem(await gw.get(IMPORTS, headers=HR, params={"cursor": "garbage!"}), 422)
     job = await run_import(gw, good)
     assert_problem(await gw.get(job["links"]["rejected_rows"], headers=HR,
-                                params={"cursor": "WyJ4IiwgMV0"}), 400)
+                                params={"cursor": "WyJ4IiwgMV0"}), 404, "invalid-cursor")
 
 
 async def test_a_file_that_breaks_while_read_fails_the_job_and_has_no_report(gw):

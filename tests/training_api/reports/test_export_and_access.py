@@ -78,7 +78,7 @@ async def test_a_manager_reads_their_departments_only(gw, plant):
     assert_problem(await gw.get("/training/v1/reports/participation", headers=manager,
                                 params={"department": plant.plant}), 403, "not-your-department")
     two = auth("M-AB", "manager", departments=(plant.a, plant.b))
-    assert_problem(await gw.get("/training/v1/reports/participation", headers=two), 422,
+    assert_problem(await gw.get("/training/v1/reports/participation", headers=two), 409,
                    "department-required")
     ok = await gw.get("/training/v1/reports/participation", headers=two,
                       params={"department": plant.b})

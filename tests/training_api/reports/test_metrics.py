@@ -123,11 +123,15 @@ async def test_effectiveness_compares_the_top_and_bottom_by_points(gw, hr, plant
     assert (half["top"]["min_points"], half["bottom"]["max_points"]) == (15, 13)
 
 
-async def test_effectiveness_needs_whole_months(gw, hr, plant):
+async def test_effectiveness_widens_a_range_to_whole_months(gw, hr, plant):
     r = await gw.get("/training/v1/reports/effectiveness", headers=hr, params={
         "department": plant.plant, "from": plant.day(3), "to": plant.day(20)})
-    assert r.status_code == 422
-    assert r.json()["type"].endswith("/period-not-whole-months")
+    month = await gw.get("/training/v1/reports/effectiveness", headers=hr, params={
+        "department": plant.plant, "period": plant.m})
+    assert r.status_code == month.status_code == 200, r.text
+    assert (r.json()["period"]["first_day"], r.json()["period"]["last_day"]) == (
+        plant.month.isoformat(), last_day(plant.month).isoformat())  # points are per month
+    assert (r.json()["top"], r.json()["bottom"]) == (month.json()["top"], month.json()["bottom"])
 
 
 async def test_pilot_against_the_rest(gw, hr, plant):
@@ -154,11 +158,24 @@ async def test_pilot_against_the_rest(gw, hr, plant):
 
 
 async def test_a_report_period_is_checked(gw, hr, plant):
-    for params in ({"period": "M2026-13"}, {"period": plant.m, "from": plant.day(1)},
-                   {"from": plant.day(20), "to": plant.day(3)}):
+    for params in ({"period": "M2026-13"}, {"from": "1999-12-31"}, {"to": "2026-02-30"},
+                   {"from": plant.day(1), "to": plant.day(2)[:7]}):
         r = await gw.get("/training/v1/reports/participation", headers=hr,
                          params={"department": plant.plant, **params})
         assert r.status_code == 422, (params, r.text)
+
+
+async def test_period_and_from_to_combine_and_a_reversed_range_counts_nothing(gw, hr, plant):
+    path, base = "/training/v1/reports/participation", {"department": plant.plant}
+    narrowed = await gw.get(path, headers=hr, params={**base, "period": plant.m,
+                                                      "from": plant.day(10)})
+    reversed_ = await gw.get(path, headers=hr, params={**base, "from": plant.day(20),
+                                                       "to": plant.day(3)})
+    assert narrowed.status_code == reversed_.status_code == 200, narrowed.text
+    assert (narrowed.json()["period"]["first_day"], narrowed.json()["period"]["last_day"],
+            narrowed.json()["period"]["key"]) == (plant.day(10), last_day(plant.month).isoformat(),
+                                                  None)
+    assert reversed_.json()["total"]["count"] == 0
     r = await gw.get("/training/v1/reports/participation", headers=hr,
                      params={"department": "NO-SUCH-DEPT"})
     assert r.status_code == 404

@@ -124,11 +124,11 @@ async def test_confirm_at_80_then_twice_is_409(gw, team):
     assert_problem(again, 409, "already-decided")
 
 
-async def test_points_out_of_the_rules_range_are_422(gw, hr, team):
+async def test_points_out_of_the_rules_range_are_409(gw, hr, team):
     app = await submit(gw, team["worker"])
     url = f"/training/v1/skill-applications/{app['id']}/confirm"
     for points in (101, 49):
-        body = assert_problem(await gw.post(url, headers=hr, json={"points": points}), 422,
+        body = assert_problem(await gw.post(url, headers=hr, json={"points": points}), 409,
                               "points-out-of-range")
         assert (body["min_points"], body["max_points"]) == (50, 100)
         assert "50" in body["detail"] and "100" in body["detail"]

@@ -131,13 +131,13 @@ async def test_answers_must_fit_the_questions_the_window_and_the_audience(gw, hr
         "employee_no": plant.no["E2"], "answered_at": plant.at(3, 1),
         "answers": [{"question": 1, "choice": "yes"}, {"question": 2, "choice": "maybe"},
                     {"question": 9, "scale": 3}]})
-    body = assert_problem(bad, 422, "invalid-answers")
+    body = assert_problem(bad, 409, "invalid-answers")
     assert [e["pointer"] for e in body["errors"]] == ["#/answers/0", "#/answers/1",
                                                       "#/answers/2"]
     missing = await gw.post(f"/training/v1/surveys/{code}/responses", headers=hr, json={
         "employee_no": plant.no["E2"], "answered_at": plant.at(3, 1),
         "answers": [{"question": 2, "choice": "yes"}]})
-    assert [(e["pointer"], e["detail"]) for e in assert_problem(missing, 422)["errors"]] == \
+    assert [(e["pointer"], e["detail"]) for e in assert_problem(missing, 409)["errors"]] == \
         [("#/answers", "question 1 must be answered")]
     assert_problem(await gw.post(f"/training/v1/surveys/{code}/responses", headers=me,
                                  json=answer(4, "yes")), 409, "survey-not-open")

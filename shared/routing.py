@@ -1,0 +1,364 @@
+"""Requests are checked against the published OpenAPI document itself.
+
+Pydantic's lax mode takes ``0`` for a boolean, ``"0"`` for a datetime, ``"12"``
+for an integer and the last of several ``?limit=`` values; a generated client
+sees none of that in the document, and a fuzzer reads every such difference as
+a lie. So before an endpoint runs, the kit validates the query, path and header
+parameters and the JSON body against the operation's schemas in the app's own
+OpenAPI document (JSON Schema 2020-12, formats included). What the document
+says is exactly what is accepted; pydantic then parses what passed.
+
+The check runs after the endpoint's other dependencies (authentication and
+roles), so a caller without the right token still hears 401/403 first. Every
+router of a service is a :class:`APIRouter` from here; the app factory refuses
+routes that are not :class:`CheckedRoute`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import fastapi
+import jsonschema_rs
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+
+from shared.errors import FieldError, InvalidRequest, UnsupportedMediaType
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_JSON_TYPES = re.compile(r"^application/([\w.+-]+\+)?json$")
+MAX_ERRORS = 20
+MAX_DETAIL = 300
+
+
+DOCUMENT_URI = "urn:jifen:openapi"
+
+
+class DocumentChecks:
+    """The checks of one app's operations, each compiled at its first request against
+    one registry of the document's component schemas (compiling the components once,
+    not once per operation). FastAPI takes a second or more to write the document, so
+    :meth:`warm` starts that in a thread when the app starts."""
+
+    def __init__(self) -> None:
+        self._checks: dict[tuple[str, str], OperationCheck | None] = {}
+        self._doc: asyncio.Task[dict[str, Any]] | None = None
+        self._registry: jsonschema_rs.Registry | None = None
+
+    def warm(self, app: fastapi.FastAPI) -> None:
+        if self._doc is None:
+            self._doc = asyncio.ensure_future(asyncio.to_thread(app.openapi))
+
+    async def for_operation(self, app: fastapi.FastAPI, method: str, path: str
+                            ) -> OperationCheck | None:
+        key = (method, path)
+        if key not in self._checks:
+            self.warm(app)
+            assert self._doc is not None
+            doc = await self._doc
+            components = doc.get("components", {})
+            if self._registry is None:
+                self._registry = jsonschema_rs.Registry([(DOCUMENT_URI, {
+                    "$schema": "https://json-schema.org/draft/2020-12/schema",
+                    "components": components})])
+            operation = doc.get("paths", {}).get(path, {}).get(method)
+            self._checks[key] = OperationCheck(operation, self._registry, components) \
+                if operation else None
+        return self._checks[key]
+
+
+class OperationCheck:
+    """Validators for one operation's parameters and JSON body."""
+
+    def __init__(self, operation: dict[str, Any], registry: jsonschema_rs.Registry,
+                 components: dict[str, Any]) -> None:
+        self.parameters = [
+            _Parameter(p, registry, components) for p in operation.get("parameters", [])
+            if p.get("in") in ("query", "path", "header")
+        ]
+        content = operation.get("requestBody", {}).get("content", {})
+        self.media_types = {media_type.lower() for media_type in content}
+        body = content.get("application/json")
+        self.body = _compile(body["schema"], registry) if body else None
+
+    async def errors(self, request: Request) -> list[FieldError]:
+        """The violations of the operation's schemas; UnsupportedMediaType (415) for a
+        body in a media type the operation does not read."""
+        errors: list[FieldError] = []
+        sent = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if self.media_types and sent and sent not in self.media_types \
+                and not (self.body is not None and _JSON_TYPES.match(sent)):
+            raise UnsupportedMediaType(
+                f"Send {' or '.join(sorted(self.media_types))}, not {sent}")
+        for parameter in self.parameters:
+            errors.extend(parameter.errors(request))
+        if self.body is not None and _is_json(request) and await request.body():
+            try:
+                payload = await request.json()
+            except ValueError:  # FastAPI answers malformed JSON itself
+                return errors
+            errors.extend(_errors(self.body, payload, "#"))
+        return errors[:MAX_ERRORS]
+
+
+class _Parameter:
+    def __init__(self, spec: dict[str, Any], registry: jsonschema_rs.Registry,
+                 components: dict[str, Any]) -> None:
+        self.name: str = spec["name"]
+        self.location: str = spec["in"]
+        schema = _without_null(spec.get("schema", {}))
+        self.validator = _compile(schema, registry)
+        self.types = _types(schema, components)
+        self.item_types = _types(_items(schema, components), components)
+
+    def errors(self, request: Request) -> list[FieldError]:
+        pointer = f"#/{self.location}/{self.name}"
+        values = self._raw(request)
+        if not values:
+            return []  # absence is FastAPI's to judge (required, defaults)
+        if "array" in self.types:
+            value: Any = [_coerce(v, self.item_types) for v in values]
+        elif len(values) > 1:
+            return [FieldError(pointer=pointer, detail=f"give {self.name} at most once")]
+        else:
+            value = _coerce(values[0], self.types)
+        return _errors(self.validator, value, pointer)
+
+    def _raw(self, request: Request) -> list[str]:
+        if self.location == "query":
+            return request.query_params.getlist(self.name)
+        if self.location == "path":
+            value = request.path_params.get(self.name)
+            return [] if value is None else [str(value)]
+        return request.headers.getlist(self.name)
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional parameter's schema without its ``null`` branch: a query string
+    cannot be null (absence is), and a single branch gives plainer messages."""
+    branches = [b for b in schema.get("anyOf", []) if b != {"type": "null"}]
+    if "anyOf" not in schema or len(branches) == len(schema["anyOf"]):
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**rest, **branches[0]} if len(branches) == 1 else {**rest, "anyOf": branches}
+
+
+def _compile(schema: dict[str, Any], registry: jsonschema_rs.Registry) -> jsonschema_rs.Validator:
+    """A validator of ``schema``, whose "#/components/..." references name the
+    document's components in ``registry``."""
+    return jsonschema_rs.Draft202012Validator(_rebased(schema), validate_formats=True,
+                                              registry=registry)
+
+
+def _rebased(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: (DOCUMENT_URI + v if k == "$ref" and isinstance(v, str) and v.startswith("#/")
+                    else _rebased(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_rebased(v) for v in node]
+    return node
+
+
+def _errors(validator: jsonschema_rs.Validator, value: Any, base: str) -> list[FieldError]:
+    """Each violation with a JSON pointer below ``base`` (``#`` for the body, like
+    pydantic's errors, ``#/query/name`` for a parameter)."""
+    try:
+        return [FieldError(pointer=_pointer(base, path), detail=_short(message))
+                for error in validator.iter_errors(value)
+                for path, message in _explained(error)]
+    except (ValueError, OverflowError) as exc:  # a number JSON Schema cannot hold
+        return [FieldError(pointer=_pointer(base, []), detail=_short(str(exc)))]
+
+
+def _explained(error: Any) -> list[tuple[list[Any], str]]:
+    """(instance path, message) pairs that say what is wrong in the caller's terms: an
+    unknown field at its own pointer; for a value matching none of ``anyOf``/``oneOf``
+    (an optional field is ``X`` or null) the errors of the one branch of its type."""
+    path, kind = list(error.instance_path), error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        return [([*path, name], "not a field of this request") for name in kind.unexpected]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        return [([*path, kind.property], "required")]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Pattern) and isinstance(
+            error.instance, str):
+        hidden = next((c for c in error.instance if unicodedata.category(c) in ("Cc", "Cf")),
+                      None)
+        if hidden is not None:
+            return [(path, f"holds the invisible character U+{ord(hidden):04X}, which could "
+                           "make it read as something else")]
+    if isinstance(kind, (jsonschema_rs.ValidationErrorKind.AnyOf,
+                         jsonschema_rs.ValidationErrorKind.OneOfNotValid)):
+        mistyped = [[e for e in branch if list(e.instance_path) == path
+                     and isinstance(e.kind, jsonschema_rs.ValidationErrorKind.Type)]
+                    for branch in kind.context]
+        fitting = [branch for branch, wrong in zip(kind.context, mistyped, strict=True)
+                   if not wrong and not _other_variant(branch, path)]
+        if len(fitting) == 1:
+            return [pair for e in fitting[0] for pair in _explained(e)]
+        types = dict.fromkeys(t for wrong in mistyped for e in wrong
+                              for t in getattr(e.kind, "types", ()))
+        if not fitting and types:
+            return [(path, f"must be of type {' or '.join(types)}")]
+        tags = [e for branch in kind.context for e in branch if _other_variant([e], path)]
+        if not fitting and tags:
+            allowed = dict.fromkeys(json.dumps(v, ensure_ascii=False) for e in tags for v in (
+                getattr(e.kind, "options", None) or [getattr(e.kind, "expected_value", None)]))
+            return [(list(tags[0].instance_path), f"must be one of {', '.join(allowed)}")]
+        # an object none of whose shapes fits: name its fields at fault in each shape
+        named = [pair for branch in (fitting or kind.context) for e in branch
+                 for pair in _field_errors(e, path)]
+        if named:
+            unique = {(tuple(where), why): None for where, why in named}
+            return [(list(where), why) for where, why in unique]
+    return [(path, error.message)]
+
+
+def _field_errors(error: Any, path: list[Any]) -> list[tuple[list[Any], str]]:
+    """A shape's errors about the fields of the object at ``path``: one required and
+    missing, or present where the shape forbids it (``not: {required: [...]}``)."""
+    if list(error.instance_path) != path:
+        return _explained(error)
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        return [([*path, kind.property], "missing: required in one of the accepted shapes")]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Not) and isinstance(error.instance,
+                                                                              dict):
+        forbidden = json.dumps(kind.schema)
+        return [([*path, name], "not allowed together with the other fields given")
+                for name in error.instance if json.dumps(name) in forbidden]
+    return []
+
+
+def _other_variant(branch: list[Any], path: list[Any]) -> bool:
+    """A branch of a tagged union whose tag (a field fixed to one or a few values,
+    such as an item's ``kind``) the value does not carry: not the variant meant."""
+    return any(len(e.instance_path) == len(path) + 1 and list(e.instance_path)[:-1] == path
+               and isinstance(e.kind, (jsonschema_rs.ValidationErrorKind.Constant,
+                                       jsonschema_rs.ValidationErrorKind.Enum))
+               for e in branch)
+
+
+def _pointer(base: str, path: list[Any]) -> str:
+    where = "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return f"{base}/{where}" if where or base == "#" else base
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
+
+
+def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        named: dict[str, Any] = components.get("schemas", {}).get(ref.rsplit("/", 1)[-1], {})
+        return named
+    return schema
+
+
+def _types(schema: dict[str, Any], components: dict[str, Any]) -> set[str]:
+    """The JSON types a (parameter) schema admits, through $ref and anyOf/oneOf."""
+    schema = _resolve(schema, components)
+    found: set[str] = set()
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        found.add(declared)
+    elif isinstance(declared, list):
+        found.update(declared)
+    for value in [*schema.get("enum", []), *([schema["const"]] if "const" in schema else [])]:
+        found.add({bool: "boolean", int: "integer", float: "number", str: "string"}.get(
+            type(value), "string"))
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            found |= _types(sub, components)
+    return found
+
+
+def _items(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    schema = _resolve(schema, components)
+    if "items" in schema:
+        items: dict[str, Any] = schema["items"]
+        return items
+    for key in ("anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            found = _items(sub, components)
+            if found:
+                return found
+    return {}
+
+
+def _coerce(raw: str, types: set[str]) -> Any:
+    """A query or path string read as the JSON value its schema expects; a string
+    that is not exactly a literal of that type stays a string (and fails)."""
+    if "integer" in types and _INTEGER.fullmatch(raw):
+        return int(raw)
+    if "number" in types and _NUMBER.fullmatch(raw):
+        value = float(raw)
+        return value if math.isfinite(value) else raw
+    if "boolean" in types and raw in ("true", "false"):
+        return raw == "true"
+    return raw
+
+
+def _is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return bool(_JSON_TYPES.match(media_type))
+
+
+async def check_request(request: Request) -> None:
+    """Dependency: 422 when the request does not match the operation's schemas."""
+    path = getattr(request.scope.get("route"), "path_format", "")
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    check = await request.app.state.request_checks.for_operation(request.app, method, path)
+    if check is None:
+        return
+    errors = await check.errors(request)
+    if errors:
+        raise InvalidRequest(f"{len(errors)} field(s) do not match the OpenAPI schema",
+                             errors=errors)
+
+
+def _checked(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint`` with :func:`check_request` as its last dependency: FastAPI solves
+    dependencies in signature order, so authentication and roles come first."""
+    signature = inspect.signature(endpoint, eval_str=True)
+    extra = inspect.Parameter("_schema_check", inspect.Parameter.KEYWORD_ONLY,
+                              annotation=Annotated[None, Depends(check_request)])
+    params = list(signature.parameters.values())
+    at = next((i for i, p in enumerate(params) if p.kind is p.VAR_KEYWORD), len(params))
+    params.insert(at, extra)
+
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def checked(*args: Any, _schema_check: None = None, **kwargs: Any) -> Any:
+            return await endpoint(*args, **kwargs)
+    else:
+        @functools.wraps(endpoint)
+        def checked(*args: Any, _schema_check: None = None, **kwargs: Any) -> Any:
+            return endpoint(*args, **kwargs)
+
+    checked.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return checked
+
+
+class CheckedRoute(APIRoute):
+    """An API route whose requests are validated against the OpenAPI document."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _checked(endpoint), **kwargs)
+
+
+class APIRouter(fastapi.APIRouter):
+    """The router every service uses: its routes are :class:`CheckedRoute`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", CheckedRoute)
+        super().__init__(**kwargs)
