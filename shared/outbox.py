@@ -500,8 +500,10 @@ class OutboxRelay:
         return result.rowcount or 0
 
 
-# calls on their way to one consumer at once from the producer's own deliveries
-DELIVERY_LANES = 2
+# calls on their way to one consumer at once from the producer's own deliveries: one
+# (measured against two under the earning benchmark: larger batches, less CPU per fact
+# and a shorter time to points; docs/benchmarks.md)
+DELIVERY_LANES = 1
 
 
 class _Lanes:
