@@ -21,7 +21,8 @@ from fastapi import FastAPI
 
 from shared.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
 
-PROBLEM_REF = "#/components/schemas/Problem"
+PREFIX = "#/components/schemas/"
+PROBLEM_REF = PREFIX + "Problem"
 
 # Every request passes the gateway, which answers these itself (docs/gateway.md).
 GATEWAY_PROBLEMS: dict[int, str] = {
@@ -76,8 +77,24 @@ def declare_problems(doc: dict[str, Any]) -> dict[str, Any]:
             if int(status) >= 400:
                 response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}
         operation["responses"] = dict(sorted(responses.items(), key=lambda kv: int(kv[0])))
+    for _, _, operation in operations(doc):
+        _mark_file_parts(operation, schemas)
     _drop_unreferenced(schemas, doc)
     return doc
+
+
+def _mark_file_parts(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A file part of a multipart body is bytes, whatever they spell: ``format: binary``
+    beside its ``contentMediaType`` says so to clients and fuzzers (which would
+    otherwise take a part that reads ``null`` for a null instead of a file)."""
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = content.get("multipart/form-data", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    if ref.startswith(PREFIX):
+        schema = schemas.get(ref[len(PREFIX):], {})
+    for part in schema.get("properties", {}).values():
+        if part.get("type") == "string" and "contentMediaType" in part:
+            part.setdefault("format", "binary")
 
 
 def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -105,6 +105,22 @@ def year_pattern(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
     return range_pattern(first, last)
 
 
+def _date_body(first: int, last: int) -> str:
+    return f"{year_pattern(first, last)}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+
+
+def date_pattern(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
+    """A ``format: date`` in the years, spelled out whole: a generator that draws from
+    the pattern then draws dates, not strings that only start like one."""
+    return f"^{_date_body(first, last)}$"
+
+
+def time_pattern(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
+    """A ``format: date-time`` in the years with its offset, spelled out whole."""
+    return (f"^{_date_body(first, last)}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+            r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+
+
 D = TypeVar("D", date, datetime)
 
 
@@ -119,14 +135,14 @@ def _years(first: int, last: int) -> Callable[[D], D]:
 def day(first: int = FIRST_YEAR, last: int = LAST_YEAR, **field: Any) -> Rules:
     """A ``date`` (YYYY-MM-DD) in the years ``first``..``last``."""
     return Rules((AfterValidator(_years(first, last)), Field(
-        json_schema_extra={"pattern": f"^{year_pattern(first, last)}-"}, **field)))
+        json_schema_extra={"pattern": date_pattern(first, last)}, **field)))
 
 
 def timestamp(first: int = FIRST_YEAR, last: int = LAST_YEAR, **field: Any) -> Rules:
     """Of an ``AwareDatetime``: RFC 3339 with its offset, in the years ``first``..``last``
     as written (checked before any shift to UTC, as the pattern reads it)."""
     return Rules((AfterValidator(_years(first, last)), Field(
-        json_schema_extra={"pattern": f"^{year_pattern(first, last)}-"}, **field)))
+        json_schema_extra={"pattern": time_pattern(first, last)}, **field)))
 
 
 def decimal(*, places: int, ge: int | None = None, gt: int | None = None,
@@ -196,8 +212,8 @@ RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # A day (the whole day on the company's calendar) or an RFC 3339 time with offset.
 DayOrTime = Annotated[str, WithJsonSchema({"anyOf": [
-    {"type": "string", "format": "date", "pattern": f"^{year_pattern()}-"},
-    {"type": "string", "format": "date-time", "pattern": f"^{year_pattern()}-"},
+    {"type": "string", "format": "date", "pattern": date_pattern()},
+    {"type": "string", "format": "date-time", "pattern": time_pattern()},
 ]})]
 
 Day = Annotated[date, day()]

@@ -32,12 +32,13 @@ from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.ledger.periods import local_midnight, period_bounds, period_keys
 from services.points_api.ledger.schemas import CategoryPoints
 from shared.auth import Principal
+from shared.contracts.fields import FIRST_YEAR, LAST_YEAR
 from shared.db import DriverConnection
 from shared.errors import BadCursor, FieldError, InvalidRequest
 from shared.pagination import decode_cursor, encode_cursor
 
 _KIND_INDEX = {"month": 0, "quarter": 1, "year": 2, "all": 3}
-MIN_YEAR, MAX_YEAR = 1900, 9998
+MIN_YEAR, MAX_YEAR = FIRST_YEAR, LAST_YEAR  # as every date the API takes
 
 
 def period_window(kind: PeriodKind, at: date, tz: tzinfo) -> tuple[str, date | None, date | None]:

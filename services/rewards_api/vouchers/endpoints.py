@@ -14,10 +14,9 @@ from services.rewards_api.catalogue.schemas import CODE_PATTERN
 from services.rewards_api.dependencies import RewardsSettings
 from services.rewards_api.vouchers.errors import (
     NotAVoucherItem,
-    VoucherFileRejected,
     VoucherImportTooLarge,
 )
-from services.rewards_api.vouchers.parsing import decode, parse_codes
+from services.rewards_api.vouchers.parsing import read_file
 from services.rewards_api.vouchers.schemas import (
     RejectedCode,
     VoucherCodeText,
@@ -67,7 +66,7 @@ async def import_voucher_codes(code: ItemCodePath, body: VoucherImport | Voucher
 @router.post("/items/{code}/voucher-files", response_model=VoucherImportReport,
              operation_id="import_voucher_file", summary="Add codes from a CSV file",
              openapi_extra={"requestBody": _FILE_BODY},
-             responses=problems(ItemNotFound, NotAVoucherItem, VoucherFileRejected,
+             responses=problems(ItemNotFound, NotAVoucherItem,
                                 VoucherImportTooLarge))
 async def import_voucher_file(code: ItemCodePath, request: Request, session: DBSession,
                               principal: HRAdmin, settings: RewardsSettings
@@ -85,7 +84,7 @@ async def import_voucher_file(code: ItemCodePath, request: Request, session: DBS
     content = await part.read(limit + 1) if isinstance(part, UploadFile) else part.encode()
     if len(content) > limit:
         raise VoucherImportTooLarge(f"The file exceeds {limit // (1024 * 1024)} MiB")
-    entries, rejected = parse_codes(decode(content))
+    entries, rejected = read_file(content)
     return await _import(session, code, entries, rejected, settings, actor=principal.sub)
 
 

@@ -5,10 +5,6 @@ class NotAVoucherItem(Conflict):
     problem, title = "not-a-voucher-item", "Codes can only be imported for voucher items"
 
 
-class VoucherFileRejected(ServiceError):
-    status, problem, title = 422, "voucher-file-rejected", "The voucher codes cannot be read"
-
-
 class VoucherImportTooLarge(ServiceError):
     status, problem, title = 413, "voucher-import-too-large", "Too many voucher codes at once"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import re
 
-from services.rewards_api.vouchers.errors import VoucherFileRejected
 from services.rewards_api.vouchers.schemas import RejectedCode
 
 HEADER_NAMES = {"code", "codes", "voucher_code", "voucher", "券码", "卡号", "兑换码", "卡密"}
@@ -13,14 +12,24 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_CODE_LENGTH = 200
 
 
-def decode(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (which covers GBK)."""
+def decode(content: bytes) -> str | None:
+    """UTF-8 (with or without BOM), else GB18030 (which covers GBK); None for neither."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise VoucherFileRejected("The file is neither UTF-8 nor GB18030/GBK text")
+    return None
+
+
+def read_file(content: bytes) -> tuple[list[tuple[int, str]], list[RejectedCode]]:
+    """The codes of an uploaded CSV file; one that is not text is refused as a whole,
+    as line 0 (the upload itself was well-formed, which is all the schema can say)."""
+    text = decode(content)
+    if text is None:
+        return [], [RejectedCode(line=0, detail="The file is neither UTF-8 nor GB18030/GBK "
+                                                "text: no code was read")]
+    return parse_codes(text)
 
 
 def parse_codes(text: str) -> tuple[list[tuple[int, str]], list[RejectedCode]]:

@@ -12,7 +12,7 @@ from services.training_api.courses.errors import UnknownCourse
 from services.training_api.org.errors import DepartmentNotFound, UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN
 from services.training_api.plans import csv_tables, schemas
-from services.training_api.plans.errors import PlanNotFound, UnknownEmployees
+from services.training_api.plans.errors import PlanNotFound, StartsAfterDue, UnknownEmployees
 from services.training_api.plans.service import plans
 from services.training_api.reports.errors import (
     DepartmentRequired,
@@ -44,7 +44,7 @@ SCOPE_PROBLEMS = (DepartmentRequired, NotYourDepartment, DepartmentNotFound)
             operation_id="upsert_training_plan", summary="Create or replace a training plan",
             responses={201: {"model": schemas.TrainingPlan, "description": "Created"},
                        **problems(UnknownCourse, UnknownJobRole, UnknownDepartment,
-                                  UnknownEmployees)})
+                                  UnknownEmployees, StartsAfterDue)})
 async def upsert_training_plan(code: PlanCode, body: schemas.TrainingPlanUpsert,
                                session: DBSession, principal: HRAdmin,
                                response: Response) -> schemas.TrainingPlan:

@@ -7,3 +7,7 @@ class PlanNotFound(NotFound):
 
 class UnknownEmployees(Conflict):
     problem, title = "unknown-employee", "The referenced employee does not exist"
+
+
+class StartsAfterDue(Conflict):
+    problem, title = "plan-starts-after-due", "A plan cannot start after it is due"

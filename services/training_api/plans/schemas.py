@@ -47,8 +47,6 @@ class TrainingPlanUpsert(Schema):
                              "not both")
         if self.employee_nos is None and not by_org:
             raise ValueError("a plan needs job_role_code, department_code or employee_nos")
-        if self.starts_on is not None and self.starts_on > self.due_on:
-            raise ValueError("starts_on must not be after due_on")
         return self
 
 

@@ -14,12 +14,13 @@ from services.training_api.org import repository as org_repo
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.plans import repository as repo
 from services.training_api.plans import schemas
-from services.training_api.plans.errors import PlanNotFound, UnknownEmployees
+from services.training_api.plans.errors import PlanNotFound, StartsAfterDue, UnknownEmployees
 from services.training_api.plans.models import TrainingPlan
 from services.training_api.reports import repository as reports_repo
 from services.training_api.reports.period import Period
 from services.training_api.reports.scope import GroupBy, ReportScope, population
 from services.training_api.reports.service import period_out, rate, scope_out
+from shared.errors import FieldError
 
 
 def _out(view: repo.PlanView) -> schemas.TrainingPlan:
@@ -38,7 +39,11 @@ class PlanService:
                      data: schemas.TrainingPlanUpsert,
                      actor: str) -> tuple[schemas.TrainingPlan, bool]:
         """Create or replace a plan; every course, role, department and listed employee
-        must exist (409 naming the missing ones)."""
+        must exist (409 naming the missing ones); a plan cannot start after it is due."""
+        if data.starts_on is not None and data.starts_on > data.due_on:
+            raise StartsAfterDue(f"starts_on {data.starts_on} is after due_on {data.due_on}",
+                                 errors=[FieldError(pointer="#/starts_on",
+                                                    detail="must not be after due_on")])
         titles = await repo.existing_courses(session, data.course_codes)
         missing = [c for c in data.course_codes if c not in titles]
         if missing:

@@ -13,8 +13,8 @@ from shared.periods import (
     MONTH,
     PERIOD,
     key_of_month,
+    key_of_quarter,
     key_of_year,
-    keys_of_months,
 )
 
 EARLIEST = date(2000, 1, 1)
@@ -83,12 +83,29 @@ class Period:
         end = self.last_day + timedelta(days=1)
         if self.first_day.day != 1 or end.day != 1:
             return None
-        return keys_of_months((self.first_day.year, self.first_day.month),
-                              (self.last_day.year, self.last_day.month))
+        keys, month = [], self.first_day
+        while month < end:  # at most 240 keys (points_api's limit) for the years 2000-2100
+            year_end, quarter_end = add_months(month, 12), add_months(month, 3)
+            if month.month == 1 and year_end <= end:
+                keys.append(key_of_year(month.year))
+                month = year_end
+            elif month.month % 3 == 1 and quarter_end <= end:
+                keys.append(key_of_quarter(month.year, month.month // 3 + 1))
+                month = quarter_end
+            else:
+                keys.append(key_of_month(month.year, month.month))
+                month = next_month(month)
+        return keys
 
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def add_months(first: date, months: int) -> date:
+    """The first day of the month ``months`` after ``first``'s month."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def next_month(day: date) -> date:
