@@ -3,12 +3,15 @@ while the rest stays up, Ctrl-C stops all of it, and a second run finds the data
 the first."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -83,10 +86,21 @@ def wait_for(check, within: float) -> bool:
     return False
 
 
-def run_env(tmp_path: Path, **more: str) -> dict[str, str]:
+@pytest.fixture
+def run_dir() -> Iterator[Path]:
+    """The data folder of a `jifen run`, outside pytest's temporary tree: PostgreSQL
+    runs as another user when the suite runs as root, and every pytest session that
+    starts makes its own tree private again, which would lock a running server out of
+    its data."""
+    path = Path(tempfile.mkdtemp(prefix="jifen-run-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def run_env(base: Path, **more: str) -> dict[str, str]:
     return {
         **os.environ,
-        "JIFEN_DATA_DIR": str(tmp_path / "var"),
+        "JIFEN_DATA_DIR": str(base / "var"),
         "JIFEN_PG_PORT": str(free_port()),
         "JIFEN_GATEWAY_PORT": str(free_port()),
         "JIFEN_TRAINING_PORT": str(free_port()),
@@ -96,10 +110,10 @@ def run_env(tmp_path: Path, **more: str) -> dict[str, str]:
     }
 
 
-def test_ctrl_c_during_the_start_stops_what_was_started(tmp_path):
+def test_ctrl_c_during_the_start_stops_what_was_started(run_dir):
     """Interrupted while it migrates (PostgreSQL is up, nothing else yet), jifen run
     stops PostgreSQL and exits cleanly instead of leaving it running."""
-    env = run_env(tmp_path)
+    env = run_env(run_dir)
     proc = start(env, until="• migrations")
     out = stop(proc)
     assert "Stopped." in out
@@ -107,10 +121,10 @@ def test_ctrl_c_during_the_start_stops_what_was_started(tmp_path):
         assert probe.connect_ex(("127.0.0.1", int(env["JIFEN_PG_PORT"]))) != 0, out
 
 
-def test_run_restarts_a_crash_stops_cleanly_and_keeps_data(tmp_path):
+def test_run_restarts_a_crash_stops_cleanly_and_keeps_data(run_dir):
     secret = "run-test-" + os.urandom(16).hex()
     # what the CLI signs with: the services take it too
-    env = run_env(tmp_path, JIFEN_JWT_SECRET=secret)
+    env = run_env(run_dir, JIFEN_JWT_SECRET=secret)
     gateway = env["JIFEN_GATEWAY_PORT"]
     hr = {"Authorization": "Bearer " + mint_token(
         secret=secret, sub="HR001", roles=["hr_admin"], issuer="jifen", audience="jifen",
