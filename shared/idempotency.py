@@ -262,11 +262,11 @@ class IdempotencyMiddleware:
                 send, 409, "idempotency-key-in-use", "Request in progress", "Retry in a moment"
             )
         elif existing["request_hash"] != digest:
-            # 409, not 422: the request itself is well-formed; what conflicts is the state
-            # the key is bound to (the earlier request), as with a key still in use.
+            # 422 (API.md): the key was meant for another request, so this request as
+            # sent cannot be processed; retrying it with the same key will never work
             await _problem(
                 send,
-                409,
+                422,
                 "idempotency-key-reused",
                 "Idempotency-Key reused with a different request",
                 "This key was already used for a different request body or path",
@@ -416,7 +416,7 @@ class KeyInUse(ServiceError):
 
 
 class KeyReused(ServiceError):
-    status, problem = 409, "idempotency-key-reused"
+    status, problem = 422, "idempotency-key-reused"
     title = "Idempotency-Key reused with a different request"
 
 

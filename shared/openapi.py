@@ -43,8 +43,8 @@ NOT_FOUND = "The resource named in the path does not exist or is not visible to 
 BAD_CURSOR = "The cursor was not made by this API for this list"
 UNSUPPORTED = "The body is not in a media type this operation reads"
 INVALID = "The request does not match this operation's schema"
-IDEMPOTENCY_BUSY = ("A request with the same Idempotency-Key is still running, or the key "
-                    "was used before for a different request")
+IDEMPOTENCY_BUSY = "A request with the same Idempotency-Key is still running"
+KEY_REUSED = "its Idempotency-Key was used before for a different request"
 _METHODS = ("get", "put", "post", "delete", "patch")
 
 
@@ -115,6 +115,9 @@ def implied_problems(path: str, method: str, operation: dict[str, Any]) -> dict[
         implied[404] = (implied[404] + "; " if 404 in implied else "") + BAD_CURSOR
     if operation.get("parameters") or operation.get("requestBody"):
         implied[422] = INVALID
+    if any(p.get("name", "").lower() == "idempotency-key"
+           for p in operation.get("parameters", [])):
+        implied[422] += "; or " + KEY_REUSED
     if operation.get("requestBody"):
         implied[415] = UNSUPPORTED
     if method == "post":

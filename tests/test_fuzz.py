@@ -40,6 +40,10 @@ ROLES = os.environ.get("JIFEN_FUZZ_ROLES", "hr_admin").split(",")
 TIMING = os.environ.get("JIFEN_FUZZ_TIMING") == "1"
 REQUEST_TIMEOUT = "60"  # as long as the gateway waits for a service
 SUBJECTS = {"hr_admin": "HR001"}  # other roles: a subject that is nobody's record
+# tests/fuzz_hooks.py: a unique Idempotency-Key per request, as a real client sends
+HOOKS_ENV = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz_hooks",
+             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                         os.environ.get("PYTHONPATH")]))}
 
 
 def fuzz_command(document: str, role: str, gateway_url: str) -> list[str]:
@@ -71,7 +75,7 @@ def test_the_documents_hold_under_fuzzing(stack, tmp_path):
             with out.open("w", encoding="utf-8") as sink:
                 runs[document] = (out, subprocess.Popen(
                     fuzz_command(document, role, stack.gateway_url), cwd=tmp_path,
-                    stdout=sink, stderr=subprocess.STDOUT, text=True))
+                    env=HOOKS_ENV, stdout=sink, stderr=subprocess.STDOUT, text=True))
         for document, (out, process) in runs.items():
             process.wait(timeout=3600)
             if process.returncode != 0:

@@ -113,7 +113,7 @@ async def test_an_idempotent_retry_returns_the_same_redemption(gw):
     assert first.status_code == retry.status_code == 201, first.text
     assert retry.json()["id"] == first.json()["id"]
     assert retry.headers.get("idempotent-replayed") == "true"
-    assert other_body.status_code == 409  # the key is bound to the first request
+    assert other_body.status_code == 422  # the key is bound to the first request
     assert other_body.json()["type"].endswith("/idempotency-key-reused")
     await settled_hold(gw, first.json()["id"], "captured")
     assert (await account(gw, emp["employee_no"]))["balance"] == 75

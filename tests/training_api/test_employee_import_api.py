@@ -146,7 +146,7 @@ async def test_idempotency_key_replays_and_guards(gw, hr, org):
         header=["employee_no", "name", "department_code", "job_role_code"],
     )
     different = await upload(gw, {**hr, **key}, other, "one.csv")
-    assert different.status_code == 409
+    assert different.status_code == 422
     assert different.json()["type"].endswith("/idempotency-key-reused")
 
 

@@ -1,0 +1,30 @@
+"""Schemathesis hooks for tests/test_fuzz.py (loaded through SCHEMATHESIS_HOOKS).
+
+A client sends one Idempotency-Key per request it means (API.md): the same key with a
+different request is refused with 422 ``idempotency-key-reused``, by design. The
+fuzzer draws header values from a small space and would send one key with many
+different requests, which its "schema-valid request accepted" check would then count
+against the API. So a schema-valid key gets a unique suffix, as a real client's key is
+unique; a key the schema does not allow is left as drawn, so the negative cases still
+try it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import schemathesis
+
+KEY, MAX_LENGTH = "idempotency-key", 200  # the documents' limit on the header
+
+
+@schemathesis.hook
+def map_headers(ctx: Any, headers: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not headers:
+        return headers
+    for name, value in headers.items():
+        if name.lower() == KEY and isinstance(value, str) and len(value) <= MAX_LENGTH:
+            suffix = uuid.uuid4().hex
+            headers[name] = value[: MAX_LENGTH - len(suffix)] + suffix
+    return headers
