@@ -38,9 +38,15 @@ class _Catalogue(Generic[S]):
         return self.model.model_validate(row, from_attributes=True), created
 
     async def get(self, session: AsyncSession, code: str) -> S:
+        """An active one: an archived one is gone from the live set as DELETE said (the
+        list with ``active=false`` shows it; a PUT with ``active: true`` brings it back)."""
         row = await repo.get(session, self.table, code)
+        what = f"{self.table.name.replace('_', ' ')} {code!r}"
         if row is None:
-            raise self.not_found(f"No {self.table.name.replace('_', ' ')} {code!r}")
+            raise self.not_found(f"No {what}")
+        if not row.active:
+            raise self.not_found(f"The {what} is archived: the list with active=false "
+                                 "shows it, a PUT with active: true brings it back")
         return self.model.model_validate(row, from_attributes=True)
 
     async def list(self, session: AsyncSession, *, active: bool | None, after: str | None,

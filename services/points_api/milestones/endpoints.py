@@ -123,7 +123,8 @@ async def put_certification(code: CodePath, body: CertificationUpsert, session: 
             responses=problems(CertificationNotFound))
 async def get_certification(code: CodePath, session: DBSession,
                             _: CurrentUser) -> Certification:
-    """Any signed-in user."""
+    """Any signed-in user. An archived certification is 404 (listed with
+    ``active=false``)."""
     return await certifications.get(session, code)
 
 

@@ -99,7 +99,8 @@ async def list_webhooks(
             responses=problems(SubscriptionNotFound))
 async def get_webhook(subscription_id: SubscriptionIdPath, session: DBSession,
                       _: WebhookReader) -> WebhookSubscription:
-    """One subscription, deleted ones included; the secret appears only as a hint."""
+    """One live subscription (a deleted one is 404; the list with include_deleted=true
+    shows it); the secret appears only as a hint."""
     return await webhooks.get(session, subscription_id)
 
 

@@ -102,7 +102,13 @@ class WebhookService:
         return _with_secret(row)
 
     async def get(self, session: AsyncSession, subscription_id: uuid.UUID) -> WebhookSubscription:
-        return subscription_out(await self._row(session, subscription_id))
+        """A live subscription: a deleted one is gone as DELETE said (the list with
+        ``include_deleted=true`` still shows it, and its deliveries stay readable)."""
+        row = await self._row(session, subscription_id)
+        if row.deleted_at is not None:
+            raise SubscriptionNotFound(f"Webhook subscription {subscription_id} was deleted: "
+                                       "the list with include_deleted=true shows it")
+        return subscription_out(row)
 
     async def list_subscriptions(self, session: AsyncSession, *, active: bool | None,
                                  include_deleted: bool, event_type: str | None,

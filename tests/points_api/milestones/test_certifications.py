@@ -210,12 +210,17 @@ async def test_certification_catalogue(gw):
         "name": "x", "min_points": 1, "salary_raise_percent": "10.5"})
     read = await gw.get(f"/points/v1/certifications/{code}", headers=auth("E1"))
     archived = await gw.delete(f"/points/v1/certifications/{code}", headers=HR)
+    gone = await gw.get(f"/points/v1/certifications/{code}", headers=HR)
     active = await gw.get("/points/v1/certifications", headers=HR,
                           params={"active": True, "limit": 500})
+    inactive = await gw.get("/points/v1/certifications", headers=HR,
+                            params={"active": False, "limit": 500})
 
     assert created.status_code == 201, created.text
     assert (too_low.status_code, too_high.status_code) == (422, 422)
     assert (read.json()["salary_raise_percent"], read.json()["validity_months"]) == (
         "7.50", None)
     assert archived.json()["active"] is False
+    assert gone.status_code == 404 and gone.json()["type"].endswith("/certification-not-found")
     assert code not in [c["code"] for c in active.json()["items"]]
+    assert code in [c["code"] for c in inactive.json()["items"]]

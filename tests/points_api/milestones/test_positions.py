@@ -78,6 +78,7 @@ async def test_hr_keeps_positions_and_everyone_reads_them(gw):
     refused = await gw.put(f"/points/v1/positions/{code}", headers=employee,
                            json={"name": "x"})
     archived = await gw.delete(f"/points/v1/positions/{code}", headers=HR)
+    gone = await gw.get(f"/points/v1/positions/{code}", headers=employee)
     missing = await gw.get("/points/v1/positions/NO-SUCH", headers=employee)
     invalid = await gw.put(f"/points/v1/positions/{code}", headers=HR,
                            json={"name": "生产组长", "min_points": -1})
@@ -88,6 +89,7 @@ async def test_hr_keeps_positions_and_everyone_reads_them(gw):
     assert code in [p["code"] for p in listed.json()["items"]]
     assert refused.status_code == 403
     assert (archived.status_code, archived.json()["active"]) == (200, False)
+    assert gone.status_code == 404 and gone.json()["type"].endswith("/position-not-found")
     assert missing.status_code == 404 and missing.json()["type"].endswith("/position-not-found")
     assert invalid.status_code == 422
 

@@ -52,7 +52,9 @@ async def test_patch_put_and_delete_keep_history(gw, subscribe):
     assert deleted.json()["active"] is False and deleted.json()["deleted_at"]
     again = await gw.delete(path, headers=HR)
     assert again.json()["deleted_at"] == deleted.json()["deleted_at"]
-    assert (await gw.get(path, headers=HR)).status_code == 200
+    gone = await gw.get(path, headers=HR)  # deleted: gone from reads of the one
+    assert gone.status_code == 404
+    assert gone.json()["type"].endswith("/webhook-subscription-not-found")
     change = await gw.patch(path, headers=HR, json={"active": True})
     assert change.status_code == 409
     assert change.json()["type"].endswith("/webhook-subscription-deleted")
