@@ -146,7 +146,7 @@ async def test_idempotency_key_replays_an_adjustment_instead_of_repeating_it(gw)
     assert first.status_code == replay.status_code == 201
     assert replay.headers.get("idempotent-replayed") == "true"
     assert replay.json()["id"] == first.json()["id"]
-    assert other.status_code == 409  # the key is bound to the first request
+    assert other.status_code == 422  # the key is bound to the first request
     assert len(await all_entries(gw, no)) == 1
     assert (await account(gw, no))["balance"] == 12
 
