@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from bench.supervision import burst_with_a_crash, wait_for_points, wait_until_ready
 from jifen.supervisor import Restarts, Supervisor
 from tests.conftest import auth
-from tests.rewards_api.test_reconcile import run_reconcile
+from tests.jifen.test_reconcile import run_reconcile
 from tests.training_api.records import create_course, new_employee, wait_for_points_copy
 
 HR = auth("HR001", "hr_admin")

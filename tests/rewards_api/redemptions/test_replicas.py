@@ -24,7 +24,7 @@ from tests.rewards_api.helpers import (
     settled_hold,
     synced_employee,
 )
-from tests.rewards_api.test_concurrency import outcomes
+from tests.rewards_api.redemptions.test_concurrency import outcomes
 
 pytestmark = pytest.mark.e2e
 
