@@ -1,5 +1,6 @@
 """Assembly of a service app: settings, engine, peer clients, outbox relay,
-problem handlers, request context, idempotency, health and metrics."""
+problem handlers, request context, idempotency, and the operations routes
+(shared.operations)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
 import structlog
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table
 
-from shared.auth import AuditReader, HRAdmin
-from shared.contracts.fields import RowId
-from shared.db import DBSession, create_engine, make_sessionmaker, warm_pool
+from shared.db import create_engine, make_sessionmaker, warm_pool
 from shared.errors import install_problem_handlers
 from shared.http import make_peer_client
 from shared.idempotency import ClaimOwner, IdempotencyMiddleware
 from shared.jobs import Handler, JobRunner
-from shared.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from shared.observability import RequestContextMiddleware, configure_logging
 from shared.openapi import install_openapi
+from shared.operations import operations_router
 from shared.outbox import OutboxRelay
-from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_cursor
 from shared.routing import APIRouter, CheckedRoute, DocumentChecks
 from shared.settings import ServiceSettings
 
@@ -201,7 +198,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         keyed_routes=frozenset(spec.keyed_routes),
     )
     app.add_middleware(RequestContextMiddleware, service=spec.name)
-    for router in (_operations_router(spec), *spec.routers):
+    for router in (operations_router(spec.name, spec.tables.outbox), *spec.routers):
         unchecked = [r.path for r in router.routes
                      if isinstance(r, APIRoute) and not isinstance(r, CheckedRoute)]
         if unchecked:
@@ -225,144 +222,3 @@ def _job_runner(spec: ServiceSpec, app: FastAPI) -> JobRunner | None:
         extra={"relay": app.state.relay, "peers": app.state.peers, "settings": settings})
     runner.start()
     return runner
-
-
-class Health(BaseModel):
-    status: str
-    service: str
-    database: str | None = None
-    migration: str | None = None
-
-
-class OutboxStats(BaseModel):
-    backlog: int
-    dead_letters: int
-    delivered: int
-    oldest_pending_at: Any = None
-
-
-class DeadLetter(BaseModel):
-    id: int
-    event_id: Any
-    event_type: str
-    destination: str
-    attempts: int
-    last_error: str | None
-    created_at: Any
-    dead_at: Any
-
-
-class OutboxReport(OutboxStats):
-    dead: Page[DeadLetter]
-
-
-class RetryResult(BaseModel):
-    requeued: int
-
-
-def _operations_router(spec: ServiceSpec) -> APIRouter:
-    router = APIRouter()
-    tag = "operations"
-
-    @router.get(
-        f"{spec.prefix}/healthz",
-        tags=[tag],
-        operation_id=f"{spec.name}_healthz",
-        summary="Process is up",
-        response_model=Health,
-    )
-    async def healthz() -> Health:
-        """Answers 200 while the process runs; checks nothing else."""
-        return Health(status="ok", service=spec.name)
-
-    @router.get(
-        f"{spec.prefix}/readyz",
-        tags=[tag],
-        operation_id=f"{spec.name}_readyz",
-        summary="Ready to serve",
-        response_model=Health,
-        responses={503: {"description": "Not ready: the database is unreachable or its schema "
-                              "is not at the migrations' head"}},
-    )
-    async def readyz(request: Request) -> Any:
-        """200 when the database answers and its schema is at the migrations' head."""
-        head = request.app.state.migrations_head
-        try:
-            async with request.app.state.sessionmaker() as session:
-                current = (
-                    await session.execute(text("SELECT version_num FROM alembic_version"))
-                ).scalar_one_or_none()
-        except Exception as exc:
-            return JSONResponse(
-                {
-                    "type": "https://jifen.dev/problems/not-ready",
-                    "title": "Not ready",
-                    "status": 503,
-                    "detail": f"database: {exc.__class__.__name__}",
-                },
-                status_code=503,
-                media_type="application/problem+json",
-                headers={"Retry-After": "2"},
-            )
-        if head is not None and current != head:
-            return JSONResponse(
-                {
-                    "type": "https://jifen.dev/problems/not-ready",
-                    "title": "Not ready",
-                    "status": 503,
-                    "detail": f"schema at {current}, code expects {head}",
-                },
-                status_code=503,
-                media_type="application/problem+json",
-            )
-        return Health(status="ready", service=spec.name, database="ok", migration=current)
-
-    router.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
-
-    @router.get(
-        f"{spec.prefix}/v1/admin/outbox",
-        tags=[tag],
-        response_model=OutboxReport,
-        operation_id=f"{spec.name}_get_outbox",
-        summary="Outbox backlog and dead letters",
-    )
-    async def outbox_report(
-        request: Request,
-        session: DBSession,
-        _: AuditReader,
-        limit: Limit = 50,
-        cursor: Cursor = None,
-    ) -> OutboxReport:
-        """How many events wait for delivery, how many were dead-lettered, and the
-        dead letters themselves (newest first) with their last error."""
-        relay: OutboxRelay = request.app.state.relay
-        stats = await relay.stats(session)
-        t = spec.tables.outbox
-        after = decode_id_cursor(cursor)
-        stmt = select(t).where(t.c.dead_at.is_not(None)).order_by(t.c.id.desc()).limit(limit + 1)
-        if after is not None:
-            stmt = stmt.where(t.c.id < after)
-        rows = (await session.execute(stmt)).mappings().all()
-        items = [DeadLetter.model_validate(dict(r)) for r in rows[:limit]]
-        next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
-        return OutboxReport(**stats, dead=Page[DeadLetter](items=items, next_cursor=next_cursor))
-
-    @router.post(
-        f"{spec.prefix}/v1/admin/outbox/retry",
-        tags=[tag],
-        response_model=RetryResult,
-        operation_id=f"{spec.name}_retry_dead_letters",
-        summary="Requeue dead-lettered events",
-    )
-    async def retry_dead(
-        request: Request,
-        session: DBSession,
-        _: HRAdmin,
-        ids: Annotated[list[RowId] | None, Query(description="Only these rows")] = None,
-    ) -> RetryResult:
-        """Puts dead letters (all, or the given ids) back in the delivery queue."""
-        count = await request.app.state.relay.retry_dead(session, ids)
-        request.app.state.relay.wake()
-        return RetryResult(requeued=count)
-
-    return router
