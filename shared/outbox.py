@@ -2,8 +2,12 @@
 delivered over HTTP by a relay that any number of replicas can run.
 
 Rows are claimed with ``FOR UPDATE SKIP LOCKED``; failures back off
-exponentially and after ``outbox_max_attempts`` the row is dead-lettered
-(visible in the admin endpoint and the ``jifen_outbox_dead_letters`` metric).
+exponentially and after ``outbox_max_attempts`` failures the consumer answered the
+row is dead-lettered (visible in the admin endpoint and the
+``jifen_outbox_dead_letters`` metric). A failure to get an answer at all (a timeout,
+a refused or broken connection, a busy or unreachable consumer: see
+:func:`transient_failure`) backs off the same way but never dead-letters: the event
+is sound, the consumer is slow or away, and the event waits for it.
 Right after commit the producer delivers its own rows at once
 (:meth:`OutboxRelay.deliver_now`), so callers usually see the consumer's
 answer in the same response; otherwise the loop delivers them later.
@@ -50,6 +54,19 @@ log = structlog.get_logger("jifen.outbox")
 
 # HTTP answers after which a retry cannot help: the event goes straight to dead letters.
 _PERMANENT = {400, 401, 403, 404, 405, 410, 413, 415, 422}
+# HTTP answers of a consumer that is overloaded, restarting or not behind its proxy:
+# the event was not refused, so the failure does not count toward dead-lettering.
+_TRANSIENT = {429, 502, 503, 504}
+
+
+def transient_failure(error: httpx.HTTPError | int) -> bool:
+    """Whether a failed delivery says nothing about the event: no answer came (read
+    or connect timeout, connection refused or reset) or the answer says the consumer
+    is busy or away. Such failures are retried with backoff for as long as it takes;
+    only failures the consumer answered count toward ``outbox_max_attempts``."""
+    if isinstance(error, int):
+        return error in _TRANSIENT
+    return isinstance(error, httpx.TransportError)
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -65,6 +82,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("available_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("attempts", Integer, nullable=False, server_default="0"),
+        # the attempts that got no answer (transient_failure): they never dead-letter
+        Column("transient_failures", Integer, nullable=False, server_default="0"),
         Column("delivered_at", DateTime(timezone=True)),
         Column("dead_at", DateTime(timezone=True)),
         Column("last_error", Text),
@@ -181,6 +200,7 @@ class Delivery:
     delivered: bool
     response: dict[str, Any] | None = None
     error: str | None = None
+    transient: bool = False  # see transient_failure
 
 
 class OutboxRelay:
@@ -353,11 +373,13 @@ class OutboxRelay:
         except httpx.HTTPError as exc:
             for d in results:
                 d.error = f"{exc.__class__.__name__}: {exc}"[:500]
+                d.transient = transient_failure(exc)
             return results
         if resp.status_code >= 300:
             prefix = "permanent " if resp.status_code in _PERMANENT else ""
             for d in results:
                 d.error = f"{prefix}HTTP {resp.status_code}: {resp.text[:400]}"
+                d.transient = transient_failure(resp.status_code)
             return results
         receipts = {r.event_id: r for r in EventBatchReceipt.model_validate(resp.json()).receipts}
         for d in results:
@@ -395,9 +417,11 @@ class OutboxRelay:
         t = self.table
         OUTBOX_FAILED.labels(self.service, delivery.destination).inc()
         attempts = row["attempts"] + 1
+        transient = row["transient_failures"] + delivery.transient
         permanent = (delivery.error or "").startswith("permanent ")
-        values: dict[str, Any] = {"attempts": attempts, "last_error": delivery.error}
-        if permanent or attempts >= self.settings.outbox_max_attempts:
+        values: dict[str, Any] = {"attempts": attempts, "transient_failures": transient,
+                                  "last_error": delivery.error}
+        if permanent or attempts - transient >= self.settings.outbox_max_attempts:
             values["dead_at"] = now
             log.warning(
                 "outbox_dead_letter",
@@ -495,7 +519,8 @@ class OutboxRelay:
         if row_ids:
             stmt = stmt.where(t.c.id.in_(row_ids))
         result = cast(CursorResult[Any], await session.execute(
-            stmt.values(dead_at=None, attempts=0, available_at=func.now())
+            stmt.values(dead_at=None, attempts=0, transient_failures=0,
+                        available_at=func.now())
         ))
         return result.rowcount or 0
 

@@ -292,3 +292,69 @@ async def test_a_dead_letter_cursor_not_made_by_the_list_is_a_problem(gw, hr, se
     assert r.status_code == 404, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("/invalid-cursor")
+
+
+def scripted_consumer(script: list):
+    """A consumer (httpx.MockTransport) that answers each call with the next step of
+    ``script``: "timeout" (no answer within the peer timeout), an HTTP status, or the
+    receipt status every event of the call gets ("applied", "failed")."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        step = script.pop(0)
+        if step == "timeout":
+            raise httpx.ReadTimeout("timed out", request=request)
+        if isinstance(step, int):
+            return httpx.Response(step, json={"title": "busy"})
+        events = json.loads(request.content)["events"]
+        return httpx.Response(200, json={"receipts": [
+            {"event_id": e["event_id"], "status": step, "error": "not yet"} for e in events]})
+
+    return httpx.AsyncClient(base_url="http://points.test", transport=httpx.MockTransport(answer))
+
+
+async def deliver_script(training_db, schema: str, script: list, max_attempts: int):
+    """One event, delivered by the relay loop once for each step of ``script``; the
+    row as each pass left it (the backoff is skipped between passes)."""
+    t = await outbox_in_schema(training_db, schema)
+    async with training_db() as session, session.begin():
+        (row_id,) = await enqueue(session, t, event_type="employee.upserted",
+                                  payload=facts(uid("TT"), 1), destinations=["points"])
+    client = scripted_consumer(script)
+    relay = OutboxRelay(service="training", table=t, sessionmaker=training_db,
+                        settings=Settings(outbox_max_attempts=max_attempts),
+                        destinations={"points": (client, "/points/v1/internal/events")})
+    passes = []
+    try:
+        while script:
+            await relay.deliver_pending()
+            async with training_db() as session, session.begin():
+                row = (await session.execute(
+                    select(t, t.c.available_at > func.now()).where(t.c.id == row_id))).one()
+                passes.append(row)
+                await session.execute(t.update().values(available_at=func.now()))
+    finally:
+        await client.aclose()
+    return passes
+
+
+async def test_an_event_whose_consumer_does_not_answer_is_never_dead_lettered(training_db):
+    """Read timeouts and busy answers are transient: the event is retried with backoff
+    for as long as they last (here more often than outbox_max_attempts) and delivered
+    once the consumer answers; nothing is lost."""
+    script = ["timeout", 503, "timeout", 504, "timeout", 429, "timeout", "applied"]
+    passes = await deliver_script(training_db, "transient_test", script, max_attempts=3)
+    waiting, delivered = passes[:-1], passes[-1]
+    assert [p.dead_at for p in waiting] == [None] * 7
+    assert all(p[-1] for p in waiting), "every failure backs off"
+    assert [p.attempts for p in waiting] == [1, 2, 3, 4, 5, 6, 7]
+    assert "ReadTimeout" in waiting[-1].last_error
+    assert delivered.delivered_at is not None and delivered.dead_at is None
+
+
+async def test_failures_the_consumer_answers_count_toward_dead_letters(training_db):
+    """A consumer that answers "failed" (or 500) each time dead-letters the event after
+    outbox_max_attempts of its answers, however many timeouts came between them."""
+    script = ["failed", "timeout", 500, "timeout", "timeout", "failed"]
+    passes = await deliver_script(training_db, "answered_test", script, max_attempts=3)
+    assert [p.dead_at is not None for p in passes] == [False] * 5 + [True]
+    assert (passes[-1].attempts, passes[-1].transient_failures) == (6, 3)
