@@ -80,7 +80,7 @@ async def visible_latencies(gateway: str, seconds: float, concurrency: int) -> t
                 pending_seen += 1
                 while points["status"] == "pending":
                     outcome = await client.get(points["outcome_url"], headers=HR,
-                                               params={"wait": 10})
+                                               params={"wait": 8})
                     if outcome.status_code != 200:
                         raise RuntimeError(f"outcome answered {outcome.status_code}")
                     points = outcome.json()

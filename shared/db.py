@@ -107,6 +107,8 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DBSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+# the request's session opened by an endpoint itself, only when it needs one
+request_session = contextlib.asynccontextmanager(get_db_session)
 
 
 # SQLAlchemy declares no types on its dialect classes

@@ -216,10 +216,7 @@ class IdempotencyMiddleware:
         await send({"type": "http.response.body", "body": bytes(captured["body"])})
 
     def _mark_applied(self, caller: str, key: str) -> Callable[[AsyncSession], Awaitable[Any]]:
-        async def mark_applied(session: AsyncSession) -> None:
-            await session.execute(self._statements.applied, {"scope": caller, "key": key})
-
-        return mark_applied
+        return MarkApplied(self._statements.applied, caller, key)
 
     def _caller(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
         auth = headers.get(b"authorization", b"").decode("latin-1")
@@ -403,6 +400,40 @@ class _Statements:
             UPDATE {name} SET state = 'applied'
             WHERE scope = :scope AND key = :key AND state = 'running'""")
         return cls(prebuild(claim), prebuild(store), prebuild(forget), applied)
+
+
+class MarkApplied:
+    """The ``before_commit`` hook of a claimed key: marks it applied in the request's
+    transaction. A route that commits its work in a statement of its own, on a driver
+    connection, marks the claim there instead (:func:`applied_claim`)."""
+
+    __slots__ = ("_statement", "scope", "key")
+
+    def __init__(self, statement: Any, scope: str, key: str) -> None:
+        self._statement, self.scope, self.key = statement, scope, key
+
+    async def __call__(self, session: AsyncSession) -> None:
+        await session.execute(self._statement, {"scope": self.scope, "key": self.key})
+
+
+def applied_claim(state: Any) -> tuple[str | None, str | None] | None:
+    """(scope, key) of the request's claimed Idempotency-Key, (None, None) without one,
+    for a route whose own statement marks the claim applied (``UPDATE idempotency_key
+    SET state = 'applied' WHERE scope = .. AND key = .. AND state = 'running'``) with
+    the work it guards. None when the request's transaction has other work to do
+    before it commits: such a route must commit through :func:`shared.db.commit_request`."""
+    hooks = getattr(state, "before_commit", None) or []
+    if not hooks:
+        return None, None
+    if len(hooks) != 1 or not isinstance(hooks[0], MarkApplied):
+        return None
+    return hooks[0].scope, hooks[0].key
+
+
+def claim_applied(state: Any) -> None:
+    """The route's own statement has marked the claim applied (see :func:`applied_claim`):
+    nothing is left for the request's commit to do."""
+    state.before_commit = []
 
 
 def _replayed_headers(stored: list[list[str]]) -> list[tuple[bytes, bytes]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.completions.errors import HoursExceedClassHours
@@ -15,6 +17,7 @@ from services.training_api.facts.repository import EmployeeRef
 from services.training_api.facts.service import Built, FactKind
 from shared.auth import Principal
 from shared.contracts.training_events import CourseCompleted
+from shared.db import DriverConnection, RowAttributes, prebuild
 from shared.errors import FieldError
 
 
@@ -37,10 +40,29 @@ class CompletionService(FactKind[CourseCompletion, CourseCompletionCreate]):
                 f"{course.title} has {course.class_hours} class hours",
                 errors=[FieldError(pointer="#/hours_attended",
                                    detail=f"must be at most {course.class_hours}")])
+        return self._built(fact_id, data, course, employee.employee_no)
+
+    async def build_on_driver(self, db: DriverConnection, fact_id: uuid.UUID,
+                              data: CourseCompletionCreate) -> Built[CourseCompletion] | None:
+        """The employee and the course in one statement; None unless the employee is
+        there and has not left, the course is there and not archived, and the hours
+        fit its class hours."""
+        found = await db.first(_EMPLOYEE_AND_COURSE, employee_no=data.employee_no,
+                               course_code=data.course_code)
+        if (found is None or found["employee_status"] in (None, "left")
+                or found["code"] is None or found["archived_at"] is not None
+                or (data.hours_attended is not None
+                    and data.hours_attended > found["class_hours"])):
+            return None
+        return self._built(fact_id, data, RowAttributes(found), data.employee_no)
+
+    @staticmethod
+    def _built(fact_id: uuid.UUID, data: CourseCompletionCreate, course: Any,
+               employee_no: str) -> Built[CourseCompletion]:
         fact = CourseCompletion(course_code=course.code, occurred_at=data.completed_at,
                                 hours_attended=data.hours_attended)
         event = CourseCompleted(
-            fact_id=str(fact_id), employee_no=employee.employee_no, occurred_at=data.completed_at,
+            fact_id=str(fact_id), employee_no=employee_no, occurred_at=data.completed_at,
             course_code=course.code, course_title=course.title, course_format=course.format,
             course_difficulty=course.difficulty, class_hours=course.class_hours,
             hours_attended=data.hours_attended, course_tags=course.tags,
@@ -48,5 +70,13 @@ class CompletionService(FactKind[CourseCompletion, CourseCompletionCreate]):
             course_family_points=course.family_points)
         return Built(fact=fact, event=event)
 
+
+# what the recording checks, in one round trip (a row even when neither is there)
+_EMPLOYEE_AND_COURSE = prebuild(text("""
+    SELECT e.status AS employee_status, c.code, c.title, c.format, c.difficulty,
+           c.class_hours, c.tags, c.points, c.role_points, c.family_points, c.archived_at
+    FROM (SELECT 1) AS one
+    LEFT JOIN employee e ON e.employee_no = :employee_no
+    LEFT JOIN course c ON c.code = :course_code"""))
 
 completions = CompletionService()

@@ -34,6 +34,15 @@ async def commit_and_deliver(session: AsyncSession, request: Request,
     delivers it later.
     """
     await commit_request(session, request)  # the Idempotency-Key is marked applied with it
+    return await hand_off(request, change, session)
+
+
+async def hand_off(request: Request, change: Change[Any],
+                   session: AsyncSession | None = None) -> PointsFeedback:
+    """The one place where a committed change's events leave for points_api: at once,
+    waiting for the answer up to the feedback budget (``pending`` past it, the relay
+    loop delivering them later). ``session``: for a replay (``outbox_ids``), to see
+    whether its event was delivered meanwhile."""
     if not change.events and not change.outbox_ids:
         return PointsFeedback(status="awarded" if change.delivered_before else "none")
     relay: OutboxRelay = request.app.state.relay
@@ -49,8 +58,8 @@ async def commit_and_deliver(session: AsyncSession, request: Request,
     for delivery in deliveries:
         if delivery.delivered and delivery.response is not None:
             return _from_receipt(delivery.response)
-    if change.outbox_ids and not deliveries and await repo.event_delivered(
-            session, change.outbox_ids[0]):
+    if change.outbox_ids and not deliveries and session is not None and (
+            await repo.event_delivered(session, change.outbox_ids[0])):
         # a replay whose event was delivered (and marked) between its look and now
         return PointsFeedback(status="awarded")
     relay.wake()
@@ -94,6 +103,12 @@ async def respond(session: AsyncSession, request: Request, response: Response,
     """Commit, deliver, and answer 201 for a new record or 200 for a replay or an
     action on an existing one, with the points feedback."""
     points = await commit_and_deliver(session, request, change)
+    return answer(response, change, points, schema)
+
+
+def answer(response: Response, change: Change[Any], points: PointsFeedback,
+           schema: type[R]) -> R:
+    """201 for a new record, 200 for a replay or an action on an existing one."""
     response.status_code = status.HTTP_201_CREATED if change.created else status.HTTP_200_OK
     return schema.model_validate(_WithPoints(change.fact, points,
                                              skills_removed=change.skills_removed))

@@ -9,13 +9,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnClause, bindparam, false, literal_column, null, or_, select, tuple_
+from sqlalchemy import (
+    ColumnClause,
+    bindparam,
+    exists,
+    false,
+    literal_column,
+    null,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.db import kit_tables
 from services.training_api.facts.models import TrainingFact
 from services.training_api.models import Department, Employee, JobRole
+from shared.db import DriverConnection, Prebuilt, prebuild
 
 F = TypeVar("F", bound=TrainingFact)
 
@@ -137,9 +149,12 @@ def _fact_columns(model: type[TrainingFact]) -> tuple[list[str], list[str]]:
 
 
 @functools.cache
-def _record_statement(model: type[TrainingFact], with_event: bool) -> Any:
+def _record_statement(model: type[TrainingFact], with_event: bool,
+                      with_claim: bool = False) -> Any:
     """INSERT the fact (nothing when its client id is taken), its kind's row and, with
-    an event, its outbox row whose id the fact keeps: one round trip, built once."""
+    an event, its outbox row whose id the fact keeps: one round trip, built once.
+    ``with_claim``: also marks the request's Idempotency-Key claim applied when the
+    fact is written (parameters ``i_scope``, ``i_key``; NULL for a request without)."""
     fact_t, detail_t, outbox_t = TrainingFact.__table__, model.__table__, kit_tables.outbox
     base, detail = _fact_columns(model)
     values = [bindparam(f"f_{n}", type_=fact_t.c[n].type) for n in base]
@@ -160,7 +175,43 @@ def _record_statement(model: type[TrainingFact], with_event: bool) -> Any:
         ctes.append(insert(outbox_t).from_select(["id", *names], select(
             fact.c.event_outbox_id,
             *[bindparam(f"o_{n}", type_=outbox_t.c[n].type) for n in names])).cte("outbox"))
+    if with_claim:
+        keys = kit_tables.idempotency
+        ctes.append(update(keys).where(
+            keys.c.scope == bindparam("i_scope", type_=keys.c.scope.type),
+            keys.c.key == bindparam("i_key", type_=keys.c.key.type),
+            keys.c.state == "running", exists(select(fact.c.id)),
+        ).values(state="applied").cte("claim"))
     return select(fact.c.id, fact.c.event_outbox_id).add_cte(*ctes)
+
+
+@functools.cache
+def _prebuilt_record(model: type[TrainingFact]) -> Prebuilt:
+    return prebuild(_record_statement(model, True, with_claim=True))
+
+
+def record_params(fact: TrainingFact, outbox: dict[str, Any] | None) -> dict[str, Any]:
+    """The parameters of the recording statement for ``fact`` and its event's outbox
+    row (``outbox``, see shared.outbox.outbox_rows; its payload as JSON text on a
+    driver connection)."""
+    model = type(fact)
+    base, detail = _fact_columns(model)
+    params = {f"f_{n}": _value(fact, TrainingFact.__table__.c[n]) for n in base}
+    params.update({f"d_{n}": _value(fact, model.__table__.c[n]) for n in detail})
+    params.update({f"o_{n}": v for n, v in (outbox or {}).items()})
+    return params
+
+
+async def write_fact(db: DriverConnection, fact: TrainingFact, outbox: dict[str, Any], *,
+                     claim: tuple[str | None, str | None]) -> int | None:
+    """:func:`insert_fact` on a driver connection, in one autocommitted statement that
+    also marks the request's Idempotency-Key ``claim`` applied: the fact, its kind's
+    row, its event and the claim commit together or not at all. Returns the outbox
+    row id, or None when another fact holds the client id."""
+    params = record_params(fact, outbox)
+    params["i_scope"], params["i_key"] = claim
+    row = await db.first(_prebuilt_record(type(fact)), **params)
+    return None if row is None else int(row["event_outbox_id"])
 
 
 async def insert_fact(session: AsyncSession, fact: TrainingFact,
@@ -168,13 +219,8 @@ async def insert_fact(session: AsyncSession, fact: TrainingFact,
     """Write a new fact with its event's outbox row (``outbox``: the row's values, see
     shared.outbox.outbox_rows). Returns the outbox row id (None without an event), or
     False when another fact holds the client id: the caller replays that one."""
-    model = type(fact)
-    base, detail = _fact_columns(model)
-    params = {f"f_{n}": _value(fact, TrainingFact.__table__.c[n]) for n in base}
-    params.update({f"d_{n}": _value(fact, model.__table__.c[n]) for n in detail})
-    if outbox is not None:
-        params.update({f"o_{n}": v for n, v in outbox.items()})
-    row = (await session.execute(_record_statement(model, outbox is not None), params)).first()
+    row = (await session.execute(_record_statement(type(fact), outbox is not None),
+                                 record_params(fact, outbox))).first()
     if row is None:
         return False
     outbox_id: int | None = row.event_outbox_id

@@ -21,12 +21,13 @@ from services.training_api.facts.errors import (
     SelfRecording,
     UnknownEmployee,
 )
-from services.training_api.facts.feedback import respond
+from services.training_api.facts.feedback import answer, hand_off, respond
 from services.training_api.facts.params import FactQuery
 from services.training_api.facts.service import FactKind
 from shared.auth import CurrentUser
-from shared.db import DBSession
+from shared.db import DBSession, request_session
 from shared.errors import BadCursor, ServiceError, problems
+from shared.idempotency import applied_claim, claim_applied
 from shared.pagination import Cursor, Limit, Page
 from shared.routing import APIRouter
 
@@ -60,10 +61,17 @@ def add_fact_routes(
                                                  "client_id, with the same content"},
                             **problems(*RECORDING_PROBLEMS, *record_problems)})
     async def record_fact(body: create,  # type: ignore[valid-type]
-                          session: DBSession, principal: CurrentUser, request: Request,
-                          response: Response) -> Any:
-        change = await service.record(session, body, principal=principal)
-        return await respond(session, request, response, change, recorded)
+                          principal: CurrentUser, request: Request, response: Response) -> Any:
+        claim = applied_claim(request.state)
+        if claim is not None:  # the common case first, without an ORM session
+            change = await service.record_on_driver(request.app.state.engine, body,
+                                                    principal=principal, claim=claim)
+            if change is not None:
+                claim_applied(request.state)
+                return answer(response, change, await hand_off(request, change), recorded)
+        async with request_session(request) as session:
+            change = await service.record(session, body, principal=principal)
+            return await respond(session, request, response, change, recorded)
 
     @router.get(f"{path}/{{fact_id}}", response_model=read, operation_id=f"get_{noun}",
                 summary=f"Get one {service.label.lower()[:-1]}", description=read_doc,

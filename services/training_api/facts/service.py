@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.training_api.db import kit_tables
 from services.training_api.facts import access
@@ -33,6 +33,7 @@ from services.training_api.facts.schemas import FactCreate
 from services.training_api.skill_records import repository as skill_repo
 from shared.auth import Principal
 from shared.contracts.training_events import FactVoided, TrainingEventPayload
+from shared.db import DriverConnection, driver_connection
 from shared.errors import ServiceError
 from shared.outbox import OutboxEvent, enqueue_events, outbox_rows
 from shared.pagination import datetime_key, decode_keyset, encode_cursor, uuid_key
@@ -168,6 +169,53 @@ class FactKind(ABC, Generic[F, C]):
             return await self._replay(session, existing, digest)
         return change
 
+    async def build_on_driver(self, db: DriverConnection, fact_id: uuid.UUID,
+                              data: C) -> Built[F] | None:
+        """:meth:`build` for the common case of a recording on a driver connection, with
+        the employee checked in the same statement; None when the kind has no such path
+        or the request is not the common case (a check fails: :meth:`record` answers
+        it, after looking for a replay)."""
+        return None
+
+    async def record_on_driver(self, engine: AsyncEngine, data: C, *, principal: Principal,
+                               claim: tuple[str | None, str | None]) -> Change[F] | None:
+        """:meth:`record` for a new fact that passes every check, on a driver connection
+        without an ORM session: one statement reads what the kind checks, one
+        autocommitted statement writes the fact, its kind's row, its event and marks
+        the request's Idempotency-Key ``claim`` applied. None for anything else (a
+        check fails, the client id is taken): the caller goes on with :meth:`record`,
+        which answers it as it always has."""
+        access.check_may_record(principal, data.employee_no, roles=self.recorders,
+                                self_service=self.self_service, what=self.label)
+        fact_id = uuid.uuid4()
+        conn, db = await driver_connection(engine)
+        try:
+            built = await self.build_on_driver(db, fact_id, data)
+            if (built is None or built.event is None or built.proves
+                    or built.fact.occurred_at > datetime.now(UTC) + CLOCK_SKEW):
+                return None
+            fact = self._filled(built.fact, fact_id, data, content_hash(data), principal.sub)
+            row = outbox_rows(
+                event_type=built.event.event_type, payload=built.event.model_dump(mode="json"),
+                destinations=DESTINATIONS, occurred_at=built.event.occurred_at,
+                delivered_by_caller=True)[0]
+            outbox_id = await repo.write_fact(db, fact, {**row, "payload": json.dumps(
+                row["payload"], ensure_ascii=False)}, claim=claim)
+        finally:
+            await conn.close()
+        if outbox_id is None:
+            return None
+        fact.event_outbox_id = outbox_id
+        return Change(fact=fact, created=True, events=[OutboxEvent.of(outbox_id, row)])
+
+    @staticmethod
+    def _filled(fact: F, fact_id: uuid.UUID, data: C, digest: str, recorded_by: str) -> F:
+        """The fact with what every kind's recording sets."""
+        fact.id, fact.employee_no, fact.client_id = fact_id, data.employee_no, data.client_id
+        fact.content_hash, fact.recorded_by = digest, recorded_by
+        fact.recorded_at = datetime.now(UTC)
+        return fact
+
     async def create(self, session: AsyncSession, data: C, *, employee: repo.EmployeeRef,
                      principal: Principal, digest: str, legacy_id: str, earns: bool,
                      recorded_by: str) -> Change[F]:
@@ -193,10 +241,7 @@ class FactKind(ABC, Generic[F, C]):
                      by_caller: bool = True) -> Change[F] | None:
         """One statement writing the fact, its kind's row and its event, then the
         skills it proves; None when another fact holds the client id."""
-        fact = built.fact
-        fact.id, fact.employee_no, fact.client_id = fact_id, data.employee_no, data.client_id
-        fact.content_hash, fact.recorded_by = digest, recorded_by
-        fact.recorded_at = datetime.now(UTC)
+        fact = self._filled(built.fact, fact_id, data, digest, recorded_by)
         rows = [] if built.event is None else outbox_rows(
             event_type=built.event.event_type, payload=built.event.model_dump(mode="json"),
             destinations=DESTINATIONS, occurred_at=built.event.occurred_at,

@@ -240,3 +240,18 @@ async def test_concurrent_sends_of_one_client_id_make_one_record(gw, hr, world):
     assert sorted(r.status_code for r in answers) == [200] * 7 + [201]
     assert len({r.json()["id"] for r in answers}) == 1
     assert await outbox_total(gw) == events_before + 1
+
+
+async def test_a_client_id_replay_under_a_new_idempotency_key_is_the_stored_record(gw, world):
+    """The recording's one-statement way gives way to the usual one when the client id
+    is taken: the answer is the stored record (200), under either key."""
+    body = {"employee_no": world["employee"]["employee_no"],
+            "course_code": world["course"]["code"], "completed_at": ago(),
+            "client_id": client_id()}
+    first = await gw.post("/training/v1/course-completions",
+                          headers={**LMS, "Idempotency-Key": client_id()}, json=body)
+    again = await gw.post("/training/v1/course-completions",
+                          headers={**LMS, "Idempotency-Key": client_id()}, json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers.get("idempotent-replayed") is None
