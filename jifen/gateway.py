@@ -207,16 +207,19 @@ def _render(*, origin: str, user: str | None, workers: int | str, pid_path: Path
             max_body_mb: int, address_rate_per_second: int | None = None,
             address_burst: int | None = None,
             peer_listen: str | None = None) -> str:
-    limits = {"rate_per_second": rate_per_second, "burst": burst, "max_body_mb": max_body_mb,
-              "address_rate_per_second": address_rate_per_second,
-              "address_burst": address_burst}
-    for name in ("address_rate_per_second", "address_burst"):
-        if limits[name] is None and isinstance(limits[name.removeprefix("address_")], int):
-            limits[name] = ADDRESS_LIMIT_FACTOR * limits[name.removeprefix("address_")]
-    for name, value in limits.items():
+    if address_rate_per_second is None and isinstance(rate_per_second, int):
+        address_rate_per_second = ADDRESS_LIMIT_FACTOR * rate_per_second
+    if address_burst is None and isinstance(burst, int):
+        address_burst = ADDRESS_LIMIT_FACTOR * burst
+    given: dict[str, object] = {
+        "rate_per_second": rate_per_second, "burst": burst, "max_body_mb": max_body_mb,
+        "address_rate_per_second": address_rate_per_second, "address_burst": address_burst}
+    limits: dict[str, int] = {}
+    for name, value in given.items():  # callers pass settings read from files: check them
         minimum = 0 if name.endswith("burst") else 1
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        limits[name] = value
     if workers != "auto" and (not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     values = {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 
-def documents() -> dict[str, dict]:
+def documents() -> dict[str, dict[str, Any]]:
     from services.points_api.main import create_app as points_app
     from services.rewards_api.main import create_app as rewards_app
     from services.training_api.main import create_app as training_app
@@ -18,7 +19,7 @@ def documents() -> dict[str, dict]:
     }
 
 
-def render(doc: dict) -> str:
+def render(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 

@@ -159,7 +159,8 @@ def targets_from(args_urls: dict[str, str | None]) -> list[Target]:
 async def server_major(dsn: str) -> int:
     conn = await asyncpg.connect(dsn)
     try:
-        return conn.get_server_version().major
+        major: int = conn.get_server_version().major
+        return major
     finally:
         await conn.close()
 

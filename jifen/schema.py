@@ -7,6 +7,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,7 +19,7 @@ def alembic_ini(service: str) -> Path:
     return REPO_ROOT / "migrations" / service / "alembic.ini"
 
 
-def _scripts(service: str):
+def _scripts(service: str) -> ScriptDirectory:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 

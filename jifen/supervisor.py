@@ -15,6 +15,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from jifen.stack import ServiceProcess, Stack
 
@@ -32,7 +33,7 @@ class Restarts:
     started_at: float = field(default_factory=time.monotonic)
 
     def delay(self) -> float:
-        return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (self.failures - 1))
+        return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** (self.failures - 1))
 
 
 def _exited(code: int | None) -> str | None:
@@ -63,7 +64,7 @@ class Supervisor:
         for p in self.stack.processes:
             if p.proc is not None:  # None: stopped on purpose
                 self._watch(f"{p.service} on :{p.port}", _exited(p.proc.poll()),
-                            lambda p=p: self._restart_service(p), now)
+                            partial(self._restart_service, p), now)
         if self.stack.gateway is not None:
             self._watch("gateway", _exited(self.stack.gateway.poll()), self._restart_gateway,
                         now)

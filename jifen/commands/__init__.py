@@ -13,6 +13,7 @@ what is heavy (httpx, rich, the services) inside its functions, not at the top:
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 
 
@@ -55,3 +56,12 @@ BY_NAME = {c.name: c for c in COMMANDS}
 # How shell completion completes a file name (the value shtab understands); set as
 # ``action.complete`` on arguments that take a file.
 FILE = {"bash": "_shtab_compgen_files", "zsh": "_files", "tcsh": "f"}
+
+
+def completes_files(action: argparse.Action) -> None:
+    """Have shell completion offer file names for this argument.
+
+    shtab reads an ``action.complete`` attribute that argparse does not declare, so it is
+    set through the action's ``__dict__`` rather than as an undeclared attribute.
+    """
+    vars(action)["complete"] = FILE

@@ -14,10 +14,10 @@ from jifen.config import SERVICES
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from jifen.commands import FILE
+    from jifen.commands import completes_files
 
     parser.description = __doc__.replace("``", "`")
-    parser.add_argument("directory", metavar="DIR", help="a new or empty folder").complete = FILE
+    completes_files(parser.add_argument("directory", metavar="DIR", help="a new or empty folder"))
     add_database_options(parser)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jifen.api import add_gateway_options
-from jifen.commands import FILE
+from jifen.commands import completes_files
 from jifen.progress import progress
 
 POLL_SECONDS = 1.0
@@ -21,7 +21,7 @@ POLL_SECONDS = 1.0
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = __doc__.split("\n\n")[0].replace("``", "`")
-    parser.add_argument("file", help="CSV or XLSX file as exported by Excel").complete = FILE
+    completes_files(parser.add_argument("file", help="CSV or XLSX file as exported by Excel"))
     parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
     parser.add_argument("--async", dest="as_job", action="store_true",
                         help="have the server run it as a job whatever its size, and follow "
@@ -73,10 +73,11 @@ def follow(client: Any, job: dict[str, Any]) -> dict[str, Any] | None:
         print(f"jifen import-employees: import job {job['id']} failed: {job['error']}",
               file=sys.stderr)
         return None
-    return job["report"]
+    report: dict[str, Any] = job["report"]
+    return report
 
 
-def _describe(report: dict) -> None:
+def _describe(report: dict[str, Any]) -> None:
     mode = " (dry run: nothing written)" if report["dry_run"] else ""
     print(f"{report['total_rows']} rows read ({report['encoding']}){mode}: "
           f"{report['created']} created, {report['updated']} updated, "

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jifen.api import add_gateway_options
-from jifen.commands import FILE
+from jifen.commands import completes_files
 
 POLL_SECONDS = 1.0
 CATEGORIES = {"participation": "参与度", "outcome": "成果", "growth": "成长", "total": "合计"}
@@ -22,7 +22,7 @@ CATEGORIES = {"participation": "参与度", "outcome": "成果", "growth": "成�
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = __doc__.split("\n\n")[0].replace("``", "`") + "."
-    parser.add_argument("file", help="CSV or XLSX file as exported by Excel").complete = FILE
+    completes_files(parser.add_argument("file", help="CSV or XLSX file as exported by Excel"))
     parser.add_argument("--mode", choices=("replay", "opening"), default="replay",
                         help="replay: each record earns points under the rules in force at "
                              "its date (default); opening: records earn nothing, legacy "

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jifen.api import ApiError, add_gateway_options, get_all, request
-from jifen.commands import FILE
+from jifen.commands import completes_files
 
 if TYPE_CHECKING:
     import httpx
@@ -41,8 +41,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     sub.add_parser("show", parents=[common], help="the targets in force")
     s = sub.add_parser("set", parents=[common], help="set new targets from a JSON file")
-    s.add_argument("file", help="JSON body of the targets; - for standard input"
-                   ).complete = FILE
+    completes_files(s.add_argument("file", help="JSON body of the targets; - for standard input"
+                   ))
     s.add_argument("--note", help="why they change (kept with the version)")
     sub.add_parser("history", parents=[common], help="every version, newest first")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jifen.api import add_gateway_options
-from jifen.commands import FILE
+from jifen.commands import completes_files
 
 if TYPE_CHECKING:
     import httpx
@@ -126,16 +126,16 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["table", "json", "csv"],
                    help="table (the default in a terminal), json (the default when piped or "
                         "saved) or csv (UTF-8 with BOM, opens in Excel)")
-    p.add_argument("--out", help="write to this file instead of standard output"
-                   ).complete = FILE
+    completes_files(p.add_argument("--out", help="write to this file instead of standard output"
+                   ))
     p.add_argument("--by-month", action="store_true",
                    help="participation, skill-attainment, pilot-comparison, points-mix: the "
                         "report for each month of --period (or --from/--to; default the last "
                         "12 months), the whole period as the total")
-    p.add_argument("--chart", metavar="FILE.png|FILE.svg",
+    completes_files(p.add_argument("--chart", metavar="FILE.png|FILE.svg",
                    help="also draw the report's time axis (production-kpis, satisfaction, and "
                         "the --by-month reports, which it implies); needs jifen[charts]"
-                   ).complete = FILE
+                   ))
     add_gateway_options(p)
 
 
@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
                 return _by_month(client, args, path, params, months, fmt)
             content = fetch(client, path, params, fmt="json" if fmt == "table" else fmt,
                             is_list=REPORTS[args.name].is_list)
-            doc = json.loads(content) if fmt != "csv" else None
+            doc: Any = json.loads(content) if fmt != "csv" else None  # a JSON document
             if doc is None and args.chart:  # a chart of a CSV download needs the JSON too
                 doc = json.loads(fetch(client, path, params, fmt="json", is_list=False))
         except api.ApiError as exc:

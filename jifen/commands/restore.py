@@ -10,16 +10,21 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jifen.pgtools import Target
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from jifen.commands import FILE
+    from jifen.commands import completes_files
     from jifen.commands.backup import add_database_options
 
     parser.description = __doc__.replace("``", "`")
-    parser.add_argument("directory", metavar="DIR",
-                        help="a folder written by jifen backup").complete = FILE
+    completes_files(parser.add_argument("directory", metavar="DIR",
+                        help="a folder written by jifen backup"))
     add_database_options(parser)
     parser.add_argument("--force", action="store_true",
                         help="replace databases that hold rows or are in use (what they hold "
@@ -60,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def _reconcile(targets, grace: float) -> int:
+def _reconcile(targets: Sequence[Target], grace: float) -> int:
     from jifen.cli import main
 
     urls = {t.service: t.url for t in targets}

@@ -11,6 +11,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from jifen.stack import Stack
 
 
@@ -32,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     stack = Stack(config)
     stopping = False
 
-    def _stop(signum, frame):  # noqa: ARG001
+    def _stop(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
         nonlocal stopping
         stopping = True
 

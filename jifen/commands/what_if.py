@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from jifen.api import ApiError, add_gateway_options, request
-from jifen.commands import FILE
+from jifen.commands import completes_files
 
 if TYPE_CHECKING:
     import httpx
@@ -55,8 +55,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="only employees who would newly meet or miss a points bar")
     s.add_argument("--format", choices=["json", "csv"], default="json",
                    help="json (default) or csv (UTF-8 with BOM, opens in Excel)")
-    s.add_argument("--out", help="write to this file instead of standard output"
-                   ).complete = FILE
+    completes_files(s.add_argument("--out", help="write to this file instead of standard output"
+                   ))
 
     s = sub.add_parser("apply", parents=[common], help="pay the simulated difference (once)")
     s.add_argument("simulation_id")
@@ -83,7 +83,8 @@ def wait(client: httpx.Client, simulation_id: str, *, poll: float = 0.5) -> dict
             sim = request(client, "GET", path).json()
             bar.set(sim["progress"]["events_done"], sim["progress"]["events_total"])
             if sim["status"] != "running":
-                return sim
+                ended: dict[str, Any] = sim
+                return ended
             time.sleep(poll)
 
 

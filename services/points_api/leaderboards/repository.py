@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, bindparam, select, text
+import asyncpg
+from sqlalchemy import String, TextClause, bindparam, select, text
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,6 @@ from services.points_api.db import employee_copy
 from services.points_api.leaderboards.models import BoardPrivacy
 from shared.db import DriverConnection, Prebuilt, prebuild
 
-_privacy = BoardPrivacy.__table__
 _ROW = "t.employee_no, t.points, t.participation_points, t.outcome_points, t.growth_points"
 _FILTERS = {
     "company": "",
@@ -41,7 +41,7 @@ class Board:
     def params(self) -> dict[str, Any]:
         return {"period": self.period, "scope_value": self.scope_value}
 
-    def sql(self, template: str) -> Any:
+    def sql(self, template: str) -> TextClause:
         return text(template.replace("{scope}", _FILTERS[self.scope]).replace("{row}", _ROW))
 
     def prebuilt(self, template: str) -> Prebuilt:
@@ -70,7 +70,7 @@ ORDER BY t.points DESC, t.employee_no
 
 
 async def top(db: DriverConnection, board: Board, *, limit: int,
-              after: tuple[int, str] | None = None) -> list[Any]:
+              after: tuple[int, str] | None = None) -> list[asyncpg.Record]:
     """The board from the top (or after ``(points, employee_no)``), best first."""
     return await db.all(board.prebuilt(_TOP), **board.params(), limit=limit,
                         after_points=after[0] if after else None,
@@ -146,7 +146,7 @@ FROM ({_AROUND}) AS a
 
 
 async def around(db: DriverConnection, board: Board, *, employee_no: str, k: int,
-                 with_copy: bool = False) -> list[Any]:
+                 with_copy: bool = False) -> list[asyncpg.Record]:
     """Rows ``part`` = 'row' (the shown employees), 'higher' (``n`` rows above the
     highest shown points) and 'tie' (``n`` rows per points value within the shown
     range); ``with_copy`` adds the columns ``copy`` and ``has_account``."""
@@ -154,12 +154,13 @@ async def around(db: DriverConnection, board: Board, *, employee_no: str, k: int
                         **board.params(), employee_no=employee_no, k=k)
 
 
-def around_statement(board: Board, *, employee_no: str, k: int) -> tuple[Any, dict[str, Any]]:
+def around_statement(board: Board, *, employee_no: str,
+                     k: int) -> tuple[TextClause, dict[str, Any]]:
     """The rank query and its parameters (for the benchmark's timings and plans)."""
     return board.sql(_AROUND), {**board.params(), "employee_no": employee_no, "k": k}
 
 
-def top_statement(board: Board, *, limit: int) -> tuple[Any, dict[str, Any]]:
+def top_statement(board: Board, *, limit: int) -> tuple[TextClause, dict[str, Any]]:
     """The top-N query of a first page and its parameters."""
     return board.sql(_TOP), {**board.params(), "limit": limit, "after_points": None,
                              "after_employee": None}
@@ -192,7 +193,7 @@ _COPY = prebuild(select(employee_copy).where(
     employee_copy.c.employee_no == bindparam("employee_no")))
 
 
-async def copy_of(db: DriverConnection, employee_no: str) -> Any | None:
+async def copy_of(db: DriverConnection, employee_no: str) -> asyncpg.Record | None:
     """points_api's copy of the employee, or None."""
     return await db.first(_COPY, employee_no=employee_no)
 
@@ -216,17 +217,17 @@ def subtree_pattern(path: list[str]) -> str:
 # -- privacy ---------------------------------------------------------------------------------
 
 
-async def get_privacy(session: AsyncSession, employee_no: str) -> Any | None:
-    return (await session.execute(select(_privacy).where(
-        _privacy.c.employee_no == employee_no))).one_or_none()
+async def get_privacy(session: AsyncSession, employee_no: str) -> BoardPrivacy | None:
+    return await session.get(BoardPrivacy, employee_no)
 
 
 async def set_privacy(session: AsyncSession, employee_no: str, *, hide_name: bool,
-                      actor: str) -> Any:
-    stmt = insert(_privacy).values(employee_no=employee_no, hide_name=hide_name,
-                                   updated_by=actor)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[_privacy.c.employee_no],
+                      actor: str) -> BoardPrivacy:
+    stmt = insert(BoardPrivacy).values(employee_no=employee_no, hide_name=hide_name,
+                                       updated_by=actor)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[BoardPrivacy.employee_no],
         set_={"hide_name": hide_name, "updated_by": actor, "updated_at": text("now()")},
-    ).returning(*_privacy.c)
-    return (await session.execute(stmt)).one()
+    ).returning(BoardPrivacy)
+    # populate_existing: an instance already in the session takes the row just written
+    return (await session.scalars(upsert, execution_options={"populate_existing": True})).one()

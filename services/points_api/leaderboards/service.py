@@ -125,8 +125,8 @@ class LeaderboardService:
             rows = await repo.around(db, await self._board(db, window),
                                      employee_no=employee_no, k=k)
         shown = [r for r in rows if r["part"] == "row"]
-        higher = sum(r["n"] for r in rows if r["part"] == "higher")
-        ties = {r["points"]: r["n"] for r in rows if r["part"] == "tie"}
+        higher: int = sum(r["n"] for r in rows if r["part"] == "higher")
+        ties: dict[int, int] = {r["points"]: r["n"] for r in rows if r["part"] == "tie"}
 
         def rank_of(points: int) -> int:
             return 1 + higher + sum(n for value, n in ties.items() if value > points)
@@ -201,7 +201,8 @@ class LeaderboardService:
             return own
         departments = [*copy["department_path"], copy["department_code"]]
         if scope_value is None:
-            return copy["department_code"]
+            own_department: str = copy["department_code"]
+            return own_department
         if scope_value not in departments:
             raise NotInScope(f"The employee does not belong to department {scope_value}")
         return scope_value

@@ -181,7 +181,8 @@ async def paid_for_keys(session: AsyncSession, employee_no: str,
     stmt = (select(LedgerEntry.dedupe_key, func.sum(LedgerEntry.qualifying_amount))
             .where(LedgerEntry.employee_no == employee_no, LedgerEntry.dedupe_key.in_(keys))
             .group_by(LedgerEntry.dedupe_key))
-    return {key: int(total) for key, total in (await session.execute(stmt)).all()}
+    return {key: int(total) for key, total in (await session.execute(stmt)).all()
+            if key is not None}  # never None: the keys asked for
 
 
 # -- period totals ---------------------------------------------------------------------------

@@ -261,7 +261,7 @@ def _select(
     selection = _Selection()
     winners = _group_winners(matches)
     for rule in matches:
-        winner = winners.get(rule.exclusive_group) if rule.exclusive_group else rule
+        winner = winners[rule.exclusive_group] if rule.exclusive_group else rule
         if winner is not rule:
             selection.superseded.append((rule, winner))
         elif isinstance(rule.award, MultiplierAward):
@@ -322,8 +322,8 @@ def _any_in(allowed: list[Any], values: Any) -> bool:
 def _same(actual: Any, expected: Any) -> bool:
     # True == 1 in Python; a filter on {"passed": true} must not match a count of 1.
     if isinstance(actual, bool) or isinstance(expected, bool):
-        return type(actual) is type(expected) and actual == expected
-    return actual == expected
+        return type(actual) is type(expected) and bool(actual == expected)
+    return bool(actual == expected)
 
 
 def _field(event: Any, name: str) -> Any:
@@ -352,10 +352,11 @@ def _computable(rule: Rule, event: Any, employee: EmployeeContext) -> bool:
 
 
 def _role_value(event: Any, employee: EmployeeContext) -> int | None:
-    by_role = _field(event, "course_role_points") or {}
+    by_role: Mapping[str, int] = _field(event, "course_role_points") or {}
     if employee.job_role_code in by_role:
         return by_role[employee.job_role_code]
-    return (_field(event, "course_family_points") or {}).get(employee.job_role_family)
+    by_family: Mapping[str | None, int] = _field(event, "course_family_points") or {}
+    return by_family.get(employee.job_role_family)
 
 
 def _targets(multiplier: Rule, rule: Rule) -> bool:
@@ -408,7 +409,7 @@ def _base_points(rule: Rule, event: Any, employee: EmployeeContext) -> int:
     if isinstance(spec, PerClassHourAward):
         return _round_half_up(Decimal(event.class_hours) * spec.rates[event.course_difficulty])
     if isinstance(spec, CourseValueAward):
-        return event.course_points
+        return int(event.course_points)
     if isinstance(spec, CourseRoleValueAward):
         return _role_value(event, employee) or 0
     if isinstance(spec, ScoreBandsAward):
@@ -417,7 +418,7 @@ def _base_points(rule: Rule, event: Any, employee: EmployeeContext) -> int:
         if not spec.min_points <= event.points <= spec.max_points:
             raise AwardOutOfRange(rule_id=rule.id, points=event.points,
                                   min_points=spec.min_points, max_points=spec.max_points)
-        return event.points
+        return int(event.points)
     raise TypeError(f"rule {rule.id} does not award points by itself")
 
 

@@ -79,7 +79,8 @@ def day_number(values: pd.Series) -> np.ndarray:
     """Days since 1970-01-01 of dates (NaT/None -> -1)."""
     stamps = pd.to_datetime(values, errors="coerce")
     out = (stamps - pd.Timestamp("1970-01-01")).dt.days
-    return out.fillna(-1).to_numpy(dtype=np.int64)
+    days: np.ndarray = out.fillna(-1).to_numpy(dtype=np.int64)
+    return days
 
 
 class _Events:
@@ -88,7 +89,7 @@ class _Events:
     def __init__(self, index: pd.Index, nos: pd.Series, days: np.ndarray) -> None:
         who = index.get_indexer(nos)
         keep = (who >= 0) & (days >= 0)
-        self.keys = np.sort(who[keep].astype(np.int64) * _DAY_BITS + days[keep])
+        self.keys: np.ndarray = np.sort(who[keep].astype(np.int64) * _DAY_BITS + days[keep])
 
     def count(self, who: np.ndarray, day: np.ndarray, window: int, *,
               skip: int = 0) -> np.ndarray:
@@ -96,7 +97,8 @@ class _Events:
         base = who * _DAY_BITS
         upper = np.searchsorted(self.keys, base + day - skip, side="right")
         lower = np.searchsorted(self.keys, base + day - skip - window, side="right")
-        return (upper - lower).astype(np.float64)
+        counts: np.ndarray = (upper - lower).astype(np.float64)
+        return counts
 
     def last_before(self, who: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Day of the last event on or before ``day`` (-1 when none)."""
@@ -202,7 +204,8 @@ def _plans(out: pd.DataFrame, history: History) -> None:
 
 def _month_number(day: np.ndarray) -> np.ndarray:
     stamps = pd.to_datetime(day, unit="D")
-    return (stamps.year * 12 + stamps.month - 1).to_numpy(np.int64)
+    months: np.ndarray = (stamps.year * 12 + stamps.month - 1).to_numpy(np.int64)
+    return months
 
 
 def _points(out: pd.DataFrame, history: History, index: pd.Index, who: np.ndarray,
@@ -222,7 +225,10 @@ def _points(out: pd.DataFrame, history: History, index: pd.Index, who: np.ndarra
               points["points"].to_numpy(np.float64)[keep][fits])
 
     def total(offsets: range) -> np.ndarray:
-        return sum(grid[who, current - low - k] for k in offsets)
+        summed = np.zeros(len(who), dtype=np.float64)
+        for k in offsets:
+            summed += grid[who, current - low - k]
+        return summed
 
     recent, earlier = total(range(0, 3)), total(range(3, 6))
     out["points_3m"] = recent

@@ -93,7 +93,8 @@ def auc(scores: np.ndarray, y: np.ndarray) -> float | None:
 def rule_score(frame: pd.DataFrame) -> np.ndarray:
     """The transparent rule, as a ranking: the longer without training, the riskier;
     flagged from 60 days on."""
-    return frame["days_since_training"].to_numpy(np.float64)
+    days: np.ndarray = frame["days_since_training"].to_numpy(np.float64)
+    return days
 
 
 # each engagement-drop rule: (indicator test, reason in Chinese)
@@ -129,8 +130,9 @@ def engagement_flags(frame: pd.DataFrame) -> pd.DataFrame:
 
 def engagement_score(frame: pd.DataFrame) -> np.ndarray:
     """Rules flagged, the longest without training first among equals."""
-    flags = engagement_flags(frame).sum(axis=1).to_numpy(np.float64)
-    return flags + frame["days_since_training"].to_numpy(np.float64) / 1000.0
+    flags: np.ndarray = engagement_flags(frame).sum(axis=1).to_numpy(np.float64)
+    days: np.ndarray = frame["days_since_training"].to_numpy(np.float64)
+    return flags + days / 1000.0
 
 
 def candidates() -> dict[str, Pipeline]:
@@ -144,7 +146,8 @@ def candidates() -> dict[str, Pipeline]:
 
 
 def _x(frame: pd.DataFrame) -> np.ndarray:
-    return frame[list(FEATURES)].to_numpy(np.float64)
+    features: np.ndarray = frame[list(FEATURES)].to_numpy(np.float64)
+    return features
 
 
 def _figures(frame: pd.DataFrame, y: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
@@ -270,8 +273,9 @@ def score(panel: pd.DataFrame, today: pd.DataFrame, *, horizon: int, as_of: date
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+    clipped: np.ndarray = np.clip(p, 1e-6, 1 - 1e-6)
+    logits: np.ndarray = np.log(clipped / (1 - clipped))
+    return logits
 
 
 def explain(model: Pipeline, today: pd.DataFrame) -> list[list[dict[str, Any]]]:

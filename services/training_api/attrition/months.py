@@ -19,7 +19,7 @@ def add_months(day: date, months: int) -> date:
 
 def month_ends(first: date, last: date) -> list[date]:
     """Last days of the months from ``first``'s month on, each before ``last``."""
-    out, month = [], first.replace(day=1)
+    out, month = list[date](), first.replace(day=1)
     while True:
         following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
         end = following - timedelta(days=1)

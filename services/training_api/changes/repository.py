@@ -136,7 +136,7 @@ async def learners(session: AsyncSession, skill_code: str,
         .join(Employee, Employee.employee_no == firsts.c.employee_no)
         .join(JobRole, JobRole.id == Employee.job_role_id)
         .where(proven_before.is_(None)))
-    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+    return [tuple(row) for row in rows.all()]
 
 
 async def started(session: AsyncSession, skill_code: str,

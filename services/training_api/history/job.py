@@ -196,7 +196,7 @@ async def _await_points(job: Job, phase: str, *, then: str) -> None:
         return
     first, last = job.progress.get("first_event_id"), job.progress.get("last_event_id")
     total = job.progress.get("events_total", 0)
-    while first is not None:
+    while first is not None and last is not None:  # both set when the import queued any
         async with job.sessionmaker() as session:
             pending, dead = await repo.events_pending(session, first, last)
         await job.report(events_delivered=max(total - pending - dead, 0), events_dead=dead)

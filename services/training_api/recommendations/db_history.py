@@ -64,7 +64,7 @@ async def history(session: AsyncSession, *, tz: str) -> History:
             required[code][skill] = int(level)
         roles[code] = RoleModel(required[code], frozenset(formats or ()))
     completions: list[tuple[str, str, date]] = [
-        tuple(r) for r in (await session.execute(COMPLETIONS, args)).all()]  # type: ignore[misc]
+        tuple(r) for r in (await session.execute(COMPLETIONS, args)).all()]
     proofs: list[tuple[str, str, int, date]] = [
         (no, skill, int(level), day)
         for no, skill, level, day in (await session.execute(PROOFS, args)).all()]

@@ -83,9 +83,9 @@ async def begin(engine: AsyncEngine) -> Build | None:
         await conn.execute(update(RecommendationModelRun)
                            .where(RecommendationModelRun.status == "running")
                            .values(status="failed", finished_at=now, error=INTERRUPTED))
-        run_id = await conn.scalar(insert(RecommendationModelRun).values(
+        run_id = (await conn.execute(insert(RecommendationModelRun).values(
             started_at=now, status="running", progress=0.0, phase="starting"
-        ).returning(RecommendationModelRun.id))
+        ).returning(RecommendationModelRun.id))).scalar_one()
         await conn.commit()
         return Build(conn, int(run_id))
     except BaseException:

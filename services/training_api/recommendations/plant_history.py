@@ -33,13 +33,15 @@ def history(seed: int, today: date, count: int = 1500) -> History:
     roles = {code: RoleModel({s: dp.ROLE_LEVEL for s in required})
              for code, (_, _, required, _) in dp.ROLES.items()}
     people = [Person(e.no, e.role, dp.ROLES[e.role][1], e.left_on) for e in plant.employees]
-    completions, proofs = [], []
+    completions: list[tuple[str, str, date]] = []
+    proofs: list[tuple[str, str, int, date]] = []
     for path, body in plant.facts:
         no = body["employee_no"]
         if path.endswith("course-completions"):
             completions.append((no, body["course_code"], _day(body["completed_at"])))
         elif path.endswith("exam-attempts") and body["score"] >= 60:
-            skill = next(c.skill for c in dp.COURSES if c.code + "-X" == body["exam_code"])
+            skill = next(c.skill for c in dp.COURSES
+                         if c.skill and c.code + "-X" == body["exam_code"])
             proofs.append((no, skill, dp.ROLE_LEVEL, _day(body["attempted_at"])))
         elif path.endswith("practical-assessments") and body["passed"]:
             proofs.append((no, body["skill_code"], body["level"], _day(body["assessed_at"])))

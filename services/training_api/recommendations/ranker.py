@@ -144,7 +144,7 @@ def diversify(scored: list[Scored], diversity: float, limit: int) -> list[Scored
     """Greedy re-rank of ``scored`` (best first): each pick lowers the score of courses
     sharing its skills. A course's adjusted score is at most its score, so the scan
     for each pick stops at the first course that cannot beat the best found."""
-    pool, out = list(scored), []
+    pool, out = list(scored), list[Scored]()
     seen: dict[str, int] = {}
 
     def adjusted(s: Scored) -> float:

@@ -216,7 +216,7 @@ async def plan_items(session: AsyncSession, w: Who, *, today: date, tz: str,
     rows = await session.execute(PLAN_ITEMS, {
         "no": w.employee_no, "role": w.job_role_id, "path": w.department_path, "tz": tz,
         "oldest": date.fromordinal(today.toordinal() - 90), "limit": limit})
-    return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+    return [tuple(r) for r in rows.all()]
 
 
 RECENT_RECORDS = text("""
@@ -257,7 +257,7 @@ async def recent_records(session: AsyncSession, employee_no: str, *,
                          limit: int) -> list[tuple[Any, str, datetime, str]]:
     """(id, fact type, when, a line in Chinese) of the latest standing records."""
     rows = await session.execute(RECENT_RECORDS, {"no": employee_no, "limit": limit})
-    return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+    return [tuple(r) for r in rows.all()]
 
 
 async def learner_facts(session: AsyncSession, w: Who, *, today: date) -> Facts:
