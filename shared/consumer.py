@@ -48,9 +48,13 @@ async def consume(
     batch_handlers: Mapping[str, BatchHandler] | None = None, *, caller: str | None = None,
     producers: Mapping[str, str] | None = None,
 ) -> EventBatchReceipt:
-    """Apply a batch in order. Consecutive events whose type has a batch handler go to
-    it together, in one transaction; the others one by one. With ``caller`` and
-    ``producers``, an event of a type ``caller`` does not produce is refused for good."""
+    """Apply a batch in order. Consecutive events whose types have batch handlers go
+    together, in one transaction, each handler given its own events (so a producer's
+    interleaved types, e.g. rewards_api's captures and the fulfilment events it
+    forwards, still make one transaction); the others one by one. Batch handlers of
+    one producer must commute with each other (they touch different rows). With
+    ``caller`` and ``producers``, an event of a type ``caller`` does not produce is
+    refused for good."""
     receipts: list[EventReceipt] = []
     events = list(batch.events)
     if caller is not None:
@@ -62,8 +66,7 @@ async def consume(
         run = _batchable_run(events, batch_handlers or {})
         if run:
             receipts += await _consume_together(sessionmaker, processed, run,
-                                                (batch_handlers or {})[run[0].event_type],
-                                                handlers)
+                                                batch_handlers or {}, handlers)
             events = events[len(run):]
         else:
             receipts.append(await _consume_one(sessionmaker, processed, events.pop(0),
@@ -73,36 +76,37 @@ async def consume(
 
 def _batchable_run(events: list[EventEnvelope],
                    batch_handlers: Mapping[str, BatchHandler]) -> list[EventEnvelope]:
-    """The events at the head of the list that one batch handler takes."""
-    handler = batch_handlers.get(events[0].event_type)
-    if handler is None:
-        return []
+    """The events at the head of the list whose types have batch handlers."""
     run = []
     for envelope in events:
-        if batch_handlers.get(envelope.event_type) is not handler:
+        if envelope.event_type not in batch_handlers:
             break
         run.append(envelope)
     return run
 
 
 async def _consume_together(
-    sessionmaker: Any, processed: Table, run: list[EventEnvelope], handler: BatchHandler,
-    handlers: Mapping[str, EventHandler],
+    sessionmaker: Any, processed: Table, run: list[EventEnvelope],
+    batch_handlers: Mapping[str, BatchHandler], handlers: Mapping[str, EventHandler],
 ) -> list[EventReceipt]:
-    """One transaction for the run: claim every event, apply the new ones together,
-    take back the claims of those that were not applied. Should anything fail, the
-    run is applied again one event at a time, so that one bad event holds back none
-    of the others."""
+    """One transaction for the run: claim every event, hand the new ones to their
+    batch handlers (each its own events, in order), take back the claims of those that
+    were not applied. Should anything fail, the run is applied again one event at a
+    time, so that one bad event holds back none of the others."""
     try:
         async with sessionmaker() as session, session.begin():
             fresh_ids = await claim_events(session, processed, run)
-            fresh, seen = [], set()
+            by_handler: dict[BatchHandler, list[EventEnvelope]] = {}
+            seen: set[Any] = set()
             for envelope in run:
                 if envelope.event_id in fresh_ids and envelope.event_id not in seen:
-                    fresh.append(envelope)
+                    by_handler.setdefault(batch_handlers[envelope.event_type],
+                                          []).append(envelope)
                     seen.add(envelope.event_id)
-            results = dict(zip([e.event_id for e in fresh],
-                               await handler(session, fresh) if fresh else [], strict=True))
+            results: dict[Any, dict[str, Any] | Exception] = {}
+            for handler, fresh in by_handler.items():
+                results.update(zip([e.event_id for e in fresh], await handler(session, fresh),
+                                   strict=True))
             await unclaim_events(session, processed, [
                 event_id for event_id, r in results.items() if isinstance(r, Exception)])
     except Exception:

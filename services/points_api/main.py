@@ -33,7 +33,10 @@ from services.points_api.webhooks.config import WebhookSettings
 from services.points_api.webhooks.delivery import webhook_delivery_job, webhook_startup
 from services.points_api.webhooks.endpoints import router as webhooks_router
 from services.points_api.webhooks.event_types import EVENT_TYPES, FORWARDED_EVENT_TYPES
-from services.points_api.webhooks.forwarding import forwarded_event_handlers
+from services.points_api.webhooks.forwarding import (
+    forwarded_batch_handlers,
+    forwarded_event_handlers,
+)
 from services.points_api.whatif.endpoints import router as whatif_router
 from shared.app import ServiceSpec, create_service_app, every
 from shared.consumer import BatchHandler, EventHandler, events_router
@@ -63,11 +66,13 @@ def event_handlers(settings: Settings) -> dict[str, EventHandler]:
 
 def batch_event_handlers(settings: Settings) -> dict[str, BatchHandler]:
     """Training facts earn many at a time (voids reverse one at a time); the captures
-    of a batch confirm their spends together."""
+    of a batch confirm their spends together, and the fulfilment events travelling
+    with them are forwarded to webhooks in the same transaction."""
     apply = partial(batch_earning.apply, tz=settings.tz)
     return {**{event_type: apply for event_type in sorted(TRAINING_EVENT_TYPES)
                if event_type != FACT_VOIDED},
-            HOLD_CAPTURE: partial(holds.capture_many, tz=settings.tz)}
+            HOLD_CAPTURE: partial(holds.capture_many, tz=settings.tz),
+            **forwarded_batch_handlers()}
 
 
 # The one service each event type is accepted from.

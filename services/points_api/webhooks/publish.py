@@ -50,8 +50,16 @@ async def publish_many(session: AsyncSession, *, event_type: str,
                        events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]) -> int:
     """:func:`publish` for many events of one type, ``(event_id, occurred_at, payload)``
     each, in two statements whatever their number. Returns the number of deliveries."""
+    return sum((await publish_each(session, event_type=event_type, events=events)).values())
+
+
+async def publish_each(session: AsyncSession, *, event_type: str,
+                       events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]
+                       ) -> dict[uuid.UUID, int]:
+    """:func:`publish_many` answering the deliveries of each event (an event published
+    before, or with no subscriber, is left out)."""
     if event_type not in EVENT_TYPES:
         raise UnknownEventType(f"{event_type!r} is not a webhook event type")
     new = await repo.insert_events(session, event_type=event_type, events=[
         (event_id, at, plain_json(payload)) for event_id, at, payload in events])
-    return await repo.fan_out_many(session, event_ids=new, event_type=event_type)
+    return await repo.fan_out_each(session, event_ids=new, event_type=event_type)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -114,14 +115,22 @@ async def insert_events(session: AsyncSession, *, event_type: str,
 async def fan_out_many(session: AsyncSession, *, event_ids: list[uuid.UUID],
                        event_type: str) -> int:
     """:func:`fan_out` for many events of one type, in one statement."""
+    return sum((await fan_out_each(session, event_ids=event_ids,
+                                   event_type=event_type)).values())
+
+
+async def fan_out_each(session: AsyncSession, *, event_ids: list[uuid.UUID],
+                       event_type: str) -> dict[uuid.UUID, int]:
+    """:func:`fan_out_many` answering how many deliveries each event got (an event
+    without any is left out)."""
     if not event_ids:
-        return 0
+        return {}
     source = select(_event.c.id, _sub.c.id).where(
         _event.c.id == any_(literal(event_ids, ARRAY(PG_UUID(as_uuid=True)))),
         _sub.c.active, _sub.c.event_types.overlap(_types_array(event_type)))
     stmt = (insert(_delivery).from_select(["event_id", "subscription_id"], source)
-            .on_conflict_do_nothing())
-    return await rowcount(session, stmt)
+            .on_conflict_do_nothing().returning(_delivery.c.event_id))
+    return dict(Counter((await session.execute(stmt)).scalars()))
 
 
 # -- delivery worker --------------------------------------------------------------------

@@ -3,10 +3,10 @@ backoff, dead letters, replays, pausing, pings and forwarded events."""
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from tests.conftest import auth
-from tests.points_api.event_factories import HR, deliver
+from tests.conftest import auth, call_direct
+from tests.points_api.event_factories import HR, deliver, new_employee
 from tests.points_api.webhooks.helpers import (
     deliveries,
     delivery_of,
@@ -214,3 +214,44 @@ async def test_ping_and_rotation_sign_with_both_secrets(gw, subscribe, receiver)
     assert last.headers["Jifen-Signature"].count("v1=") == 1
     assert verify(final["secret"], last.headers, last.body)
     assert not verify(rotated["secret"], last.headers, last.body)
+
+
+async def test_a_rewards_batch_of_captures_and_fulfilments_is_applied_together(
+        gw, subscribe, receiver):
+    """rewards_api's relay sends each redemption's capture followed by its fulfilment
+    events; interleaved, they are still applied in one go, each exactly once."""
+    await subscribe(receiver.url, ["leave.granted"])
+    no = (await new_employee(gw))["employee_no"]
+    r = await gw.post(f"/points/v1/accounts/{no}/adjustments", headers=HR,
+                      json={"points": 100, "category": "participation", "reason": "期初积分"})
+    assert r.status_code == 201, r.text
+    batch, granted = [], []
+    for _ in range(2):
+        hold_id = str(uuid.uuid4())
+        expires = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        spent = await call_direct(gw, "POST", "/points/v1/internal/spends", caller="rewards",
+                                  json={"hold_id": hold_id, "employee_no": no, "points": 30,
+                                        "expires_at": expires, "reason": "兑换 带薪假 1 天"})
+        assert spent.status_code == 201, spent.text
+        granted.append(str(uuid.uuid4()))
+        batch += [_from_rewards("hold.capture", {"hold_id": hold_id, "employee_no": no}),
+                  _from_rewards("redemption.fulfilled", {"event_id": str(uuid.uuid4())}),
+                  _from_rewards("leave.granted", {**LEAVE, "event_id": granted[-1]})]
+    receipts = await deliver(gw, *batch)
+    assert [r["status"] for r in receipts] == ["applied"] * 6
+    assert [r["result"] for r in receipts[::3]] == [
+        {"hold_id": e["payload"]["hold_id"], "status": "captured"} for e in batch[::3]]
+    # other subscriptions may exist: ours is one of the deliveries of each leave event
+    assert all(set(r["result"]) == {"webhook_deliveries"} for r in receipts[1::3])
+    assert all(r["result"]["webhook_deliveries"] >= 1 for r in receipts[2::3])
+    assert [r["status"] for r in await deliver(gw, *batch)] == ["duplicate"] * 6
+    for event_id in granted:
+        assert len(await receiver.wait_for(event_id)) == 1
+    held = (await gw.get(f"/points/v1/holds/{batch[0]['payload']['hold_id']}", headers=HR))
+    assert held.json()["status"] == "captured"
+
+
+def _from_rewards(event_type: str, payload: dict) -> dict:
+    return {"event_id": str(uuid.uuid4()), "event_type": event_type,
+            "occurred_at": datetime.now(UTC).isoformat(), "producer": "rewards",
+            "payload": payload}
