@@ -53,18 +53,6 @@ async def test_adjustment_needs_a_reason_and_non_zero_points(gw):
     assert missing.json()["errors"][0]["pointer"] == "#/reason"
 
 
-async def test_taking_away_more_than_the_balance_is_refused(gw):
-    emp = await new_employee(gw)
-    no = emp["employee_no"]
-    await adjust(gw, no, 10)
-
-    r = await adjust(gw, no, -11, "扣分")
-
-    assert r.status_code == 409
-    assert r.json()["type"].endswith("/insufficient-points")
-    assert (await account(gw, no))["balance"] == 10
-
-
 async def test_only_hr_adjusts_and_unknown_employees_are_404(gw):
     emp = await new_employee(gw)
     manager = auth("M1", "manager", departments=(emp["org"]["department"]["code"],))
@@ -117,19 +105,6 @@ async def test_reversal_needs_a_reason_and_an_existing_entry(gw):
 
     assert no_reason.status_code == 422
     assert missing.status_code == 404
-
-
-async def test_reversing_a_negative_adjustment_gives_the_points_back(gw):
-    emp = await new_employee(gw)
-    no = emp["employee_no"]
-    await adjust(gw, no, 30)
-    penalty = (await adjust(gw, no, -10, "误扣")).json()
-
-    r = await gw.post(f"/points/v1/entries/{penalty['id']}/reverse", headers=HR,
-                      json={"reason": "扣错了"})
-
-    assert r.json()["points"] == 10
-    assert (await account(gw, no))["balance"] == 30
 
 
 async def test_idempotency_key_replays_an_adjustment_instead_of_repeating_it(gw):

@@ -114,14 +114,6 @@ async def test_only_hr_manages_the_catalogue(gw):
             ).status_code == 401
 
 
-async def test_an_items_kind_never_changes(gw):
-    item = await put_item(gw, kind="gift")
-    r = await gw.put(f"/rewards/v1/items/{item['code']}", headers=HR,
-                     json=item_body(kind="paid_leave", leave_days="1"))
-    assert r.status_code == 409
-    assert r.json()["type"].endswith("/item-kind-immutable")
-
-
 async def test_archived_items_leave_the_employees_catalogue(gw):
     emp = await synced_employee(gw)
     item = await put_item(gw, name="体检套餐", kind="health_check", cost_points=300)
