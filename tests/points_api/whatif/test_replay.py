@@ -21,8 +21,8 @@ from services.points_api.rules.schemas import (
     RuleSet,
     StreakCondition,
 )
+from services.points_api.whatif.applying import difference_postings
 from services.points_api.whatif.replay import LoggedEvent, Replay
-from services.points_api.whatif.service import _adjustments
 
 TZ = ZoneInfo("Asia/Shanghai")
 EMPLOYEE = {"employee_no": "E1", "job_role_code": "OP", "job_role_family": "production",
@@ -129,7 +129,7 @@ SIM = SimpleNamespace(id=uuid.uuid4(), rule_set_version=9)
 
 def test_moving_points_between_categories_adds_no_spendable_points():
     # everything is held for a redemption: 0 spendable
-    postings = _adjustments(result({"outcome": 30, "participation": 0},
+    postings = difference_postings(result({"outcome": 30, "participation": 0},
                                    {"outcome": 0, "participation": 30}),
                             account(20, 20, 30), sim=SIM, window="3月", reason="改类", actor="HR1")
 
@@ -140,7 +140,7 @@ def test_moving_points_between_categories_adds_no_spendable_points():
 
 
 def test_a_loss_takes_no_more_than_is_left_and_records_the_shortfall():
-    (posting,) = _adjustments(result({"outcome": 30}, {"outcome": 5}), account(10, 0, 30),
+    (posting,) = difference_postings(result({"outcome": 30}, {"outcome": 5}), account(10, 0, 30),
                               sim=SIM, window="3月", reason="下调", actor="HR1")
 
     assert (posting.amount, posting.qualifying_amount) == (-10, -25)
