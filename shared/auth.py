@@ -8,7 +8,7 @@ for managers, ``departments``. Algorithms are fixed by configuration, and
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -44,6 +44,28 @@ class Principal:
     def is_privileged_reader(self) -> bool:
         """HR, auditors, integrations and services read every record."""
         return self.has(Role.HR_ADMIN, Role.AUDITOR, Role.INTEGRATION, Role.SERVICE)
+
+    @property
+    def reads_training_records(self) -> bool:
+        """Who reads every employee and every training record: the privileged readers,
+        and assessors, who record exam and practical results about anyone and must find
+        the employee and their record to do so. Points, honours and redemptions are not
+        theirs to read: there an assessor is an employee like any other."""
+        return self.is_privileged_reader or self.has(Role.ASSESSOR)
+
+    def manages(self, departments: Iterable[str]) -> bool:
+        """A manager whose token names one of ``departments``: an employee's department
+        and every department above it, so that a manager sees their sub-departments."""
+        return self.has(Role.MANAGER) and not set(self.departments).isdisjoint(departments)
+
+    def may_read_employee(self, employee_no: str, departments: Iterable[str], *,
+                          training_records: bool = False) -> bool:
+        """Whether this caller reads what belongs to one employee (in ``departments``,
+        as for :meth:`manages`): their own, their managers', and the privileged
+        readers' (assessors too for ``training_records``). The one definition every
+        service asks, so that a role reads the same employees everywhere."""
+        everyone = self.reads_training_records if training_records else self.is_privileged_reader
+        return everyone or self.sub == employee_no or self.manages(departments)
 
 
 _VERIFIED: dict[tuple[str, ...], tuple[Principal, float]] = {}

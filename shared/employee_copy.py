@@ -52,6 +52,15 @@ def employee_copy_table(metadata: MetaData) -> Table:
     )
 
 
+async def find_copy(session: AsyncSession, table: Table,
+                    employee_no: str) -> dict[str, Any] | None:
+    """The copied employee (every column of ``table``), or None when the copy has not
+    arrived yet: the one lookup points_api and rewards_api make of their copy."""
+    row = (await session.execute(select(table).where(table.c.employee_no == employee_no))
+           ).mappings().one_or_none()
+    return None if row is None else dict(row)
+
+
 async def apply_employee_upserted(
     table: Table, session: AsyncSession, envelope: EventEnvelope
 ) -> dict[str, Any]:
@@ -124,13 +133,9 @@ def employee_copy_router(service: str, table: Table) -> APIRouter:
         (hr_admin, auditor), at the service's own address; the gateway does not
         route internal paths."""
         async with request.app.state.sessionmaker() as session:
-            row = (
-                (await session.execute(select(table).where(table.c.employee_no == employee_no)))
-                .mappings()
-                .one_or_none()
-            )
+            row = await find_copy(session, table, employee_no)
         if row is None:
             raise NotFound(f"{service} has no copy of employee {employee_no!r}")
-        return EmployeeCopy.model_validate(dict(row))
+        return EmployeeCopy.model_validate(row)
 
     return router

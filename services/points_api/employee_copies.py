@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.db import employee_copy
 from shared.contracts.training_events import EmployeeContext
+from shared.employee_copy import find_copy
 
 
-async def get_copy(session: AsyncSession, employee_no: str) -> Any | None:
+async def get_copy(session: AsyncSession, employee_no: str) -> dict[str, Any] | None:
     """The copied row (employee_no, department_path, job role...), or None."""
-    return (await session.execute(select(employee_copy).where(
-        employee_copy.c.employee_no == employee_no))).mappings().one_or_none()
+    return await find_copy(session, employee_copy, employee_no)
 
 
 async def get_context(session: AsyncSession, employee_no: str) -> EmployeeContext | None:

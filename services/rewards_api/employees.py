@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rewards_api.db import employee_copy
 from services.rewards_api.errors import EmployeeNotFound
+from shared.employee_copy import find_copy
 
 
 async def find(session: AsyncSession, employee_no: str) -> Mapping[str, Any] | None:
-    row = (await session.execute(
-        select(employee_copy).where(employee_copy.c.employee_no == employee_no))
-    ).mappings().one_or_none()
-    return None if row is None else dict(row)
+    return await find_copy(session, employee_copy, employee_no)
 
 
 async def get(session: AsyncSession, employee_no: str) -> Mapping[str, Any]:

@@ -44,10 +44,8 @@ def may_see(principal: Principal, employee_no: str, copy: Mapping[str, Any] | No
     points_api has no copy of is visible to those who see all, when an account exists."""
     if copy is None:
         return principal.is_privileged_reader and has_account
-    if principal.is_privileged_reader or principal.sub == employee_no:
-        return True
-    return principal.has("manager") and bool(set(principal.departments).intersection(
-        [*copy["department_path"], copy["department_code"]]))
+    return principal.may_read_employee(
+        employee_no, [*copy["department_path"], copy["department_code"]])
 
 
 def _copy_of(row: Mapping[str, Any]) -> Mapping[str, Any] | None:

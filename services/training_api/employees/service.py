@@ -44,16 +44,11 @@ def _out(row: Any) -> schemas.Employee:
 
 
 def _may_read(principal: Principal, row: Any) -> bool:
-    """Staff read everyone; a manager the subtrees of their departments; anyone else
-    only themself."""
-    if principal.is_privileged_reader or principal.has("assessor"):
-        return True
-    if principal.has("manager") and principal.departments:
-        # the department path holds the employee's department and its ancestors
-        codes = set(row["department_path"].split("/"))
-        if codes.intersection(principal.departments):
-            return True
-    return bool(row["employee_no"] == principal.sub)
+    """As every service decides (``Principal.may_read_employee``), assessors included:
+    an employee's record is what an assessor needs to find them. The department path
+    holds the employee's department and its ancestors."""
+    return principal.may_read_employee(row["employee_no"], row["department_path"].split("/"),
+                                       training_records=True)
 
 
 class EmployeeService:
@@ -119,7 +114,7 @@ class EmployeeService:
 
     async def _visible(self, session: AsyncSession, principal: Principal) -> repo.EmployeeFilters:
         """What the caller may read: everything, their departments' subtrees, or themself."""
-        if principal.is_privileged_reader or principal.has("assessor"):
+        if principal.reads_training_records:
             return repo.EmployeeFilters()
         if principal.has("manager") and principal.departments:
             snapshot = await load_snapshot(session)

@@ -35,6 +35,17 @@ async def funded(gw, points: int) -> str:
     return no
 
 
+async def expired(gw, hold_id: str) -> dict:
+    """The hold once the expiry sweep has released it (polled: the sweep runs every
+    0.3 s in the tests, and a loaded machine may take a few seconds)."""
+    for _ in range(100):
+        got = (await gw.get(f"/points/v1/holds/{hold_id}", headers=HR)).json()
+        if got["status"] == "expired":
+            return got
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"hold {hold_id} is still {got['status']}")
+
+
 def hold(no: str, points: int, *, seconds: float = 3600, hold_id: uuid.UUID | None = None) -> dict:
     return {"hold_id": str(hold_id or uuid.uuid4()), "employee_no": no, "points": points,
             "expires_at": (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(),
@@ -98,12 +109,7 @@ async def test_expired_hold_releases_itself(gw):
     no = await funded(gw, 30)
     body = hold(no, 30, seconds=1)
     await place(gw, body)
-    for _ in range(100):
-        got = (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).json()
-        if got["status"] == "expired":
-            break
-        await asyncio.sleep(0.1)
-    assert got["status"] == "expired"
+    await expired(gw, body["hold_id"])
     assert (await account(gw, no))["spendable"] == 30
     capture = await deliver(gw, envelope("hold.capture", {"hold_id": body["hold_id"],
                                                           "employee_no": no}))
@@ -202,12 +208,7 @@ async def test_a_spend_never_confirmed_expires_and_gives_the_points_back(gw):
     no = await funded(gw, 30)
     body = hold(no, 30, seconds=1)
     await spend(gw, body)
-    for _ in range(100):
-        got = (await gw.get(f"/points/v1/holds/{body['hold_id']}", headers=HR)).json()
-        if got["status"] == "expired":
-            break
-        await asyncio.sleep(0.1)
-    assert got["status"] == "expired"
+    await expired(gw, body["hold_id"])
     assert (await account(gw, no))["balance"] == 30
 
 
