@@ -3,10 +3,11 @@ unique constraint in the same transaction as its effect."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func
+from sqlalchemy import Column, DateTime, MetaData, String, Table, TextClause, delete, func, text
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,14 +40,27 @@ async def claim_event(
 async def claim_events(session: AsyncSession, table: Table, envelopes: list[Any]) -> set[uuid.UUID]:
     """:func:`claim_event` for a batch in one statement: the ids new to this consumer
     (an id twice in the batch is new once)."""
-    rows = {e.event_id: {"event_id": e.event_id, "event_type": e.event_type,
-                         "producer": e.producer} for e in envelopes}
+    rows = sorted({e.event_id: (e.event_type, e.producer) for e in envelopes}.items())
     if not rows:
         return set()
-    result = await session.execute(
-        insert(table).on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(table.c.event_id), list(rows.values()))
+    result = await session.execute(_claims(table.name), {
+        "ids": [event_id for event_id, _ in rows], "types": [t for _, (t, _) in rows],
+        "producers": [p for _, (_, p) in rows]})
     return set(result.scalars())
+
+
+@functools.cache
+def _claims(table: str) -> TextClause:
+    """The claims of a batch as one statement whatever its size (prepared once per
+    connection), in event id order (two batches claiming the same events wait for
+    each other, never deadlock)."""
+    return text(f"""
+        INSERT INTO {table} (event_id, event_type, producer)
+        SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS varchar[]),
+                             CAST(:producers AS varchar[]))
+        ORDER BY 1
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING event_id""")
 
 
 async def unclaim_events(session: AsyncSession, table: Table, event_ids: list[uuid.UUID]) -> None:

@@ -1,10 +1,11 @@
 """Earning for a batch of training events in one transaction, with a number of
-statements that does not grow with the batch: the employee copies, the account
-locks, the voided facts, the rule sets and the award history are each read once
-for the whole batch; the rules are evaluated in Python, event after event, over
-that history plus the awards made earlier in the batch; then one insert of every
-entry, one update of every account, one upsert of every period total, one rank
-query, one insert of the notifications and one of the webhook events.
+statements that does not grow with the batch: one statement reads the employee
+copies, creates and locks the accounts, and reads the voided facts and the rule
+set versions; one reads the award history; the rules are evaluated in Python,
+event after event, over that history plus the awards made earlier in the batch;
+then one insert of the event log, one of every entry, one statement moving every
+account and period total, one rank query, one insert of the notifications and one
+of the webhook events with their deliveries.
 
 The outcome of each event is the one the event would have had alone, applied in
 the batch's order: exactly-once per event (the consumer claims the batch's event
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -84,33 +86,45 @@ class BatchEarning:
                 parsed[i] = parse_training_event(envelope.event_type, envelope.payload)
             except (ValidationError, ValueError) as exc:
                 outcomes[i] = RejectEvent(f"invalid {envelope.event_type} payload: {exc}")
-        copies = await repo.copies(session, {e.employee_no for e in parsed.values()})
+        if not parsed:
+            return [o for o in outcomes if o is not None]
+        known = await self._start(session, parsed.values())
         batch: dict[int, _Event] = {}
         for i, event in parsed.items():
-            copy = copies.get(event.employee_no)
+            copy = known.copies.get(event.employee_no)
             if copy is None:
                 outcomes[i] = RetryLater(f"employee {event.employee_no} is not synced to "
                                          "points_api yet")
             else:
                 batch[i] = _Event(envelopes[i], event, employee_copies.context_of(copy))
         if batch:
-            accounts = await ledger_repo.lock_accounts(
-                session, [e.event.employee_no for e in batch.values()])
-            rejected = await self._evaluate(session, batch, tz)
+            rejected = await self._evaluate(session, batch, known, tz)
             for i, error in rejected.items():
                 outcomes[i] = error
                 del batch[i]
-            results = await self._write(session, list(batch.values()), accounts, copies, tz)
+            results = await self._write(session, list(batch.values()), known.accounts, tz)
             for i, result in zip(batch, results, strict=True):
                 outcomes[i] = result
         return [o for o in outcomes if o is not None]
 
+    @staticmethod
+    async def _start(session: AsyncSession, events: Iterable[TrainingEvent]) -> repo.BatchStart:
+        """The batch's first statement; an account another batch created meanwhile (the
+        statement's snapshot does not see it) is locked by a second one."""
+        events = list(events)
+        known = await repo.start(session, [e.employee_no for e in events],
+                                 [e.fact_id for e in events])
+        missing = [no for no in known.copies if no not in known.accounts]
+        if missing:
+            rows = await ledger_repo.lock_accounts(session, missing)
+            known.accounts.update({no: repo.Balances(r.balance, r.held, r.qualifying)
+                                   for no, r in rows.items()})
+        return known
+
     async def _evaluate(self, session: AsyncSession, batch: dict[int, _Event],
-                        tz: tzinfo) -> dict[int, RejectEvent]:
+                        known: repo.BatchStart, tz: tzinfo) -> dict[int, RejectEvent]:
         """The postings of every event, in the batch's order, over one read of history."""
-        events = list(batch.values())
-        voided = await repo.voided(session, [e.event.fact_id for e in events])
-        versions = await repo.published_versions(session)
+        voided, versions = known.voided, known.versions
         needs = {}
         for i, e in batch.items():
             e.rule_set = await self._rule_set(session, versions, e.event.occurred_at)
@@ -187,8 +201,7 @@ class BatchEarning:
             e.postings.append(_posting(award, e.rule_set, e.event, e.envelope.event_id))
 
     async def _write(self, session: AsyncSession, events: list[_Event],
-                     accounts: dict[str, Any], copies: dict[str, Any],
-                     tz: tzinfo) -> list[dict[str, Any]]:
+                     accounts: dict[str, repo.Balances], tz: tzinfo) -> list[dict[str, Any]]:
         """Every write of the batch, then each event's outcome."""
         if not events:
             return []
@@ -201,16 +214,15 @@ class BatchEarning:
         postings: dict[str, list[Posting]] = defaultdict(list)
         for e in events:
             postings[e.event.employee_no].extend(e.postings)
-        await ledger_repo.apply_many_deltas(session, [
-            account_delta(no, items) for no, items in postings.items() if items])
-        await ledger_repo.add_many_period_totals(session, {no: period_deltas(items, tz)
-                                               for no, items in postings.items() if items})
+        await ledger_repo.move_accounts_and_periods(session, [
+            account_delta(no, items) for no, items in postings.items() if items],
+            {no: period_deltas(items, tz) for no, items in postings.items() if items})
         outcomes = await self._outcomes(session, events, accounts, tz)
         await self._consequences(session, events, outcomes, tz)
         return [o.model_dump(mode="json") for o in outcomes]
 
     async def _outcomes(self, session: AsyncSession, events: list[_Event],
-                        accounts: dict[str, Any], tz: tzinfo) -> list[PointsOutcome]:
+                        accounts: dict[str, repo.Balances], tz: tzinfo) -> list[PointsOutcome]:
         """What :meth:`LedgerService.outcome` answers for each event, as it stood right
         after that event: balance, month points and rank."""
         month = month_key(datetime.now(UTC), tz)

@@ -5,6 +5,7 @@ statements whatever its size."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services.points_api.db import employee_copy
-from services.points_api.models import LedgerEntry, RuleSetRecord, VoidedFact
+from services.points_api.models import LedgerEntry
 from services.points_api.rules.history import PriorEntry
 
 _entry = LedgerEntry.__table__
@@ -25,25 +25,69 @@ def _texts(values: Iterable[str]) -> Any:
     return literal(sorted(set(values)), ARRAY(String))
 
 
-async def copies(session: AsyncSession, employee_nos: Iterable[str]) -> dict[str, Any]:
-    rows = await session.execute(select(employee_copy).where(
-        employee_copy.c.employee_no == any_(_texts(employee_nos))))
-    return {row["employee_no"]: row for row in rows.mappings()}
+@dataclass(frozen=True)
+class Balances:
+    """What an event's outcome starts from: the account as the batch found it."""
+
+    balance: int
+    held: int
+    qualifying: int
 
 
-async def voided(session: AsyncSession, fact_ids: Iterable[str]) -> set[str]:
-    rows = await session.execute(select(VoidedFact.fact_id).where(
-        VoidedFact.fact_id == any_(_texts(fact_ids))))
-    return set(rows.scalars())
+@dataclass
+class BatchStart:
+    """What a batch reads before it evaluates: the employee copies (the rules'
+    context), the accounts (locked), the voided facts among the batch's and the
+    published rule set versions, (effective_at, version) latest first."""
+
+    copies: dict[str, dict[str, Any]]
+    accounts: dict[str, Balances]
+    voided: set[str]
+    versions: list[tuple[datetime, int]]
 
 
-async def published_versions(session: AsyncSession) -> list[tuple[datetime, int]]:
-    """(effective_at, version) of every published rule set, latest first."""
-    rows = await session.execute(
-        select(RuleSetRecord.effective_at, RuleSetRecord.version)
-        .where(RuleSetRecord.status == "published", RuleSetRecord.effective_at.is_not(None))
-        .order_by(RuleSetRecord.effective_at.desc(), RuleSetRecord.version.desc()))
-    return [(at, version) for at, version in rows.all()]
+# One round trip: the accounts of the employees with a copy are created when missing
+# and locked in employee number order (rows this statement creates are its own until
+# commit), with the reads that do not depend on them.
+_START = text("""
+WITH wanted AS MATERIALIZED (
+    SELECT c.employee_no, c.job_role_code, c.job_role_family, c.department_code,
+           c.department_path, c.is_pilot, c.is_front_line
+    FROM employee_copy c WHERE c.employee_no = ANY(CAST(:nos AS varchar[]))),
+created AS (
+    INSERT INTO account (employee_no) SELECT employee_no FROM wanted ORDER BY employee_no
+    ON CONFLICT (employee_no) DO NOTHING RETURNING employee_no),
+locked AS MATERIALIZED (
+    SELECT a.employee_no, a.balance, a.held, a.qualifying FROM account a
+    WHERE a.employee_no IN (SELECT employee_no FROM wanted)
+    ORDER BY a.employee_no FOR UPDATE OF a)
+SELECT (SELECT json_agg(w) FROM wanted w) AS copies,
+       (SELECT json_agg(json_build_array(l.employee_no, l.balance, l.held, l.qualifying))
+        FROM locked l) AS accounts,
+       ARRAY(SELECT employee_no FROM created) AS created,
+       ARRAY(SELECT v.fact_id FROM voided_fact v
+             WHERE v.fact_id = ANY(CAST(:facts AS varchar[]))) AS voided,
+       ARRAY(SELECT r.effective_at FROM rule_set r
+             WHERE r.status = 'published' AND r.effective_at IS NOT NULL
+             ORDER BY r.effective_at DESC, r.version DESC) AS effective,
+       ARRAY(SELECT r.version FROM rule_set r
+             WHERE r.status = 'published' AND r.effective_at IS NOT NULL
+             ORDER BY r.effective_at DESC, r.version DESC) AS versions
+""")
+
+
+async def start(session: AsyncSession, employee_nos: Iterable[str],
+                fact_ids: Iterable[str]) -> BatchStart:
+    """The batch's first statement (see :class:`BatchStart`): what five statements
+    read before (copies, account creation and locks, voids, rule set versions)."""
+    row = (await session.execute(_START, {"nos": sorted(set(employee_nos)),
+                                          "facts": sorted(set(fact_ids))})).one()
+    accounts = {no: Balances(balance, held, qualifying)
+                for no, balance, held, qualifying in row.accounts or []}
+    accounts.update({no: Balances(0, 0, 0) for no in row.created})
+    return BatchStart(copies={c["employee_no"]: c for c in row.copies or []},
+                      accounts=accounts, voided=set(row.voided),
+                      versions=list(zip(row.effective, row.versions, strict=True)))
 
 
 async def history(session: AsyncSession, employee_nos: Iterable[str], *,

@@ -208,6 +208,36 @@ ON CONFLICT (period, employee_no) DO UPDATE SET
 """)
 
 
+# the accounts moved and the period totals added together (one statement): the
+# accounts' deltas as arrays, then the period totals as _PERIODS takes them
+_MOVE_AND_ADD = text(f"""
+WITH moved AS (
+    UPDATE account a SET balance = a.balance + d.balance,
+           qualifying = a.qualifying + d.qualifying, updated_at = now(),
+           {", ".join(f"{c} = a.{c} + d.{c}" for c in CATEGORY_COLUMNS)}
+    FROM unnest(CAST(:a_nos AS varchar[]), CAST(:a_balance AS bigint[]),
+                CAST(:a_qualifying AS bigint[]),
+                {", ".join(f"CAST(:a_{c} AS bigint[])" for c in CATEGORY_COLUMNS)})
+         AS d(employee_no, balance, qualifying, {", ".join(CATEGORY_COLUMNS)})
+    WHERE a.employee_no = d.employee_no)
+{_PERIODS.text}""")
+
+
+async def move_accounts_and_periods(session: AsyncSession, deltas: list[dict[str, Any]],
+                                    periods: dict[str, dict[str, dict[str, int]]]) -> None:
+    """:func:`apply_many_deltas` and :func:`add_many_period_totals` in one statement
+    (each account once in ``deltas``)."""
+    params = _period_params(periods)
+    if params is None:
+        await apply_many_deltas(session, deltas)
+        return
+    params.update({"a_nos": [d["no"] for d in deltas],
+                   "a_balance": [d["d_balance"] for d in deltas],
+                   "a_qualifying": [d["d_qualifying"] for d in deltas]})
+    params.update({f"a_{c}": [d[f"d_{c}"] for d in deltas] for c in CATEGORY_COLUMNS})
+    await session.execute(_MOVE_AND_ADD, params)
+
+
 async def add_period_totals(session: AsyncSession, employee_no: str,
                             deltas: dict[str, dict[str, int]]) -> None:
     """Add ``{period: {"points": n, "<category>_points": n}}`` to the period totals."""
@@ -218,13 +248,20 @@ async def add_many_period_totals(session: AsyncSession,
                                  deltas: dict[str, dict[str, dict[str, int]]]) -> None:
     """``add_period_totals`` for many employees, ``{employee_no: {period: {...}}}``, in
     one statement (each (period, employee) once: ON CONFLICT takes a row once)."""
+    params = _period_params(deltas)
+    if params is not None:
+        await session.execute(_PERIODS, params)
+
+
+def _period_params(deltas: dict[str, dict[str, dict[str, int]]]) -> dict[str, Any] | None:
+    """The parameters of _PERIODS, None when there is nothing to add."""
     rows = [(period, no, d) for no, by_period in deltas.items() for period, d in by_period.items()]
     if not rows:
-        return
+        return None
     params: dict[str, Any] = {"periods": [p for p, _, _ in rows], "nos": [n for _, n, _ in rows],
                               "points": [d.get("points", 0) for _, _, d in rows]}
     params.update({c: [d.get(c, 0) for _, _, d in rows] for c in CATEGORY_COLUMNS})
-    await session.execute(_PERIODS, params)
+    return params
 
 
 # -- the reads of one statement (shared.db.DriverConnection) ------------------------------------
