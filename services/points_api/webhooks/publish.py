@@ -49,7 +49,7 @@ async def record(session: AsyncSession, *, event_id: uuid.UUID, event_type: str,
 async def publish_many(session: AsyncSession, *, event_type: str,
                        events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]) -> int:
     """:func:`publish` for many events of one type, ``(event_id, occurred_at, payload)``
-    each, in two statements whatever their number. Returns the number of deliveries."""
+    each, in one statement whatever their number. Returns the number of deliveries."""
     return sum((await publish_each(session, event_type=event_type, events=events)).values())
 
 
@@ -60,6 +60,5 @@ async def publish_each(session: AsyncSession, *, event_type: str,
     before, or with no subscriber, is left out)."""
     if event_type not in EVENT_TYPES:
         raise UnknownEventType(f"{event_type!r} is not a webhook event type")
-    new = await repo.insert_events(session, event_type=event_type, events=[
+    return await repo.publish_each(session, event_type=event_type, events=[
         (event_id, at, plain_json(payload)) for event_id, at, payload in events])
-    return await repo.fan_out_each(session, event_ids=new, event_type=event_type)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, any_, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, array, insert
+from sqlalchemy import ColumnElement, String, and_, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.webhooks.event_types import ANY, EXPLICIT_ONLY
@@ -68,9 +68,13 @@ async def list_subscriptions(session: AsyncSession, *, active: bool | None,
     return list((await session.execute(stmt)).all())
 
 
+def _types(event_type: str) -> tuple[str, ...]:
+    """The subscribed types that take ``event_type``."""
+    return (event_type,) if event_type in EXPLICIT_ONLY else (event_type, ANY)
+
+
 def _types_array(event_type: str) -> Any:
-    return array([event_type] if event_type in EXPLICIT_ONLY else [event_type, ANY],
-                 type_=String(64))
+    return array(list(_types(event_type)), type_=String(64))
 
 
 # -- publishing -------------------------------------------------------------------------
@@ -99,38 +103,39 @@ async def fan_out(session: AsyncSession, *, event_id: uuid.UUID, event_type: str
     return await rowcount(session, stmt)
 
 
-async def insert_events(session: AsyncSession, *, event_type: str,
-                        events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]
-                        ) -> list[uuid.UUID]:
-    """:func:`insert_event` for many events of one type: the ids that were new."""
+# many events of one type and their deliveries, one statement whatever their number
+_PUBLISH_EACH = text(f"""
+WITH new AS (
+    INSERT INTO {_event.name} (id, type, payload, occurred_at)
+    SELECT e.id, CAST(:type AS varchar), e.payload, e.occurred_at
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:payloads AS jsonb[]),
+                CAST(:ats AS timestamptz[])) AS e(id, payload, occurred_at)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id),
+delivered AS (
+    INSERT INTO {_delivery.name} (event_id, subscription_id)
+    SELECT new.id, s.id FROM new JOIN {_sub.name} s
+        ON s.active AND s.event_types && CAST(:types AS varchar[])
+    ON CONFLICT DO NOTHING
+    RETURNING event_id)
+SELECT event_id, count(*) AS deliveries FROM delivered GROUP BY event_id""")
+
+
+async def publish_each(session: AsyncSession, *, event_type: str,
+                       events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]
+                       ) -> dict[uuid.UUID, int]:
+    """:func:`insert_event` and :func:`fan_out` for many events of one type, in one
+    statement: the events new here, each delivered to every active subscription to
+    ``event_type`` (or to ``*``). Answers the deliveries of each event (an event
+    published before, or with no subscriber, is left out)."""
     if not events:
-        return []
-    result = await session.execute(
-        insert(_event).on_conflict_do_nothing(index_elements=["id"]).returning(_event.c.id),
-        [{"id": event_id, "type": event_type, "payload": payload, "occurred_at": at}
-         for event_id, at, payload in events])
-    return list(result.scalars())
-
-
-async def fan_out_many(session: AsyncSession, *, event_ids: list[uuid.UUID],
-                       event_type: str) -> int:
-    """:func:`fan_out` for many events of one type, in one statement."""
-    return sum((await fan_out_each(session, event_ids=event_ids,
-                                   event_type=event_type)).values())
-
-
-async def fan_out_each(session: AsyncSession, *, event_ids: list[uuid.UUID],
-                       event_type: str) -> dict[uuid.UUID, int]:
-    """:func:`fan_out_many` answering how many deliveries each event got (an event
-    without any is left out)."""
-    if not event_ids:
         return {}
-    source = select(_event.c.id, _sub.c.id).where(
-        _event.c.id == any_(literal(event_ids, ARRAY(PG_UUID(as_uuid=True)))),
-        _sub.c.active, _sub.c.event_types.overlap(_types_array(event_type)))
-    stmt = (insert(_delivery).from_select(["event_id", "subscription_id"], source)
-            .on_conflict_do_nothing().returning(_delivery.c.event_id))
-    return dict(Counter((await session.execute(stmt)).scalars()))
+    rows = await session.execute(_PUBLISH_EACH, {
+        "type": event_type, "types": [*_types(event_type)],
+        "ids": [event_id for event_id, _, _ in events],
+        "payloads": [json.dumps(payload) for _, _, payload in events],
+        "ats": [at for _, at, _ in events]})
+    return {uuid.UUID(str(event_id)): count for event_id, count in rows.all()}
 
 
 # -- delivery worker --------------------------------------------------------------------
