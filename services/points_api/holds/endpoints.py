@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Path, Query, Response, status
+from fastapi import Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from services.points_api.holds import repository as repo
 from services.points_api.holds.errors import HoldExpiryInvalid, HoldMismatch, HoldNotFound
@@ -56,16 +58,25 @@ async def create_hold(body: HoldCreate, session: DBSession, _: FromRewards,
                                                                      "already existed"},
                                  **problems(InsufficientPoints, HoldMismatch,
                                             HoldExpiryInvalid)})
-async def spend_points(body: HoldCreate, db: DriverDB, _: FromRewards,
-                       response: Response) -> Hold:
+async def spend_points(request: Request, _: FromRewards, db: DriverDB) -> Response:
     """Writes the ``spend`` entry at once and records the hold as ``spent``
     (rewards_api only), in one statement. Spendable points must cover it, or
     409 ``insufficient-points``. The redemption's ``hold.capture`` event confirms it
     (``captured``); not confirmed by ``expires_at`` it expires and the points come
-    back. Idempotent on ``hold_id``: a retry answers the existing hold with 200."""
+    back. Idempotent on ``hold_id``: a retry answers the existing hold with 200.
+
+    Every redemption without approval calls this once, so it does little beyond its
+    statement: the body is read and validated by pydantic in one call (a 422 like any
+    other body's), and the answer written as JSON by the model itself, without
+    FastAPI's validation of the return value."""
+    try:
+        body = HoldCreate.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
+                                      for e in exc.errors(include_url=False)]) from exc
     hold, created = await holds.spend(db, body)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return hold
+    return Response(hold.model_dump_json(), media_type="application/json",
+                    status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @router.get("/holds/{hold_id}", response_model=Hold, operation_id="get_hold",

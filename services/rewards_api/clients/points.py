@@ -20,6 +20,7 @@ SPENDS_PATH = "/points/v1/internal/spends"
 ACCOUNT_PATH = "/points/v1/internal/accounts/{employee_no}"
 # transport failures after which the request certainly never reached points_api
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+_JSON_BODY = {"content-type": "application/json"}
 
 
 class Balances(BaseModel):
@@ -72,13 +73,14 @@ class PointsClient(PeerClient):
     async def spend(self, hold: HoldCreate) -> Hold:
         """Hold and spend at once (idempotent on ``hold_id``), for a redemption without
         approval; the redemption's capture event confirms it. Raises like
-        :meth:`create_hold`."""
+        :meth:`create_hold`. Called once per such redemption: the models go to and
+        from JSON text by pydantic alone (no dict in between)."""
         try:
-            data = await self._call("POST", SPENDS_PATH, json=hold.model_dump(mode="json"),
-                                    maybe_applied=True)
+            resp = await self._send("POST", SPENDS_PATH, content=hold.model_dump_json(),
+                                    headers=_JSON_BODY, maybe_applied=True)
         except httpx.HTTPStatusError as exc:
             raise _refusal(exc.response) from exc
-        return Hold.model_validate(data)
+        return Hold.model_validate_json(resp.content)
 
     async def get_hold(self, hold_id: uuid.UUID) -> Hold | None:
         """The hold, or None when points_api has none with this id."""
@@ -94,6 +96,14 @@ class PointsClient(PeerClient):
 
     async def _call(self, method: str, path: str, *, maybe_applied: bool = False,
                     **kwargs: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = (await self._send(method, path, maybe_applied=maybe_applied,
+                                                   **kwargs)).json()
+        return answer
+
+    async def _send(self, method: str, path: str, *, maybe_applied: bool = False,
+                    **kwargs: Any) -> httpx.Response:
+        """The 2xx answer; PointsUnavailable when points_api is away or fails, the
+        HTTPStatusError of any other answer."""
         try:
             resp = await self.client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
@@ -105,8 +115,7 @@ class PointsClient(PeerClient):
                                     maybe_created=maybe_applied,
                                     retry_after=_retry_after(resp))
         resp.raise_for_status()
-        answer: dict[str, Any] = resp.json()
-        return answer
+        return resp
 
 
 def _refusal(resp: httpx.Response) -> Exception:

@@ -186,6 +186,26 @@ async def test_a_spend_larger_than_spendable_is_refused_and_leaves_nothing(gw):
     assert past.status_code == 422
 
 
+async def test_a_spend_checks_its_caller_and_its_body(gw):
+    no = await funded(gw, 20)
+    assert (await call_direct(gw, "POST", SPENDS, headers=HR, json=hold(no, 5))).status_code == 401
+    r = await call_direct(gw, "POST", SPENDS, caller="training", json=hold(no, 5))
+    assert r.status_code == 403 and "rewards" in r.json()["detail"]
+    for bad, field in (({**hold(no, 5), "points": "five"}, "points"),
+                       ({**hold(no, 5), "hold_id": "not-a-uuid"}, "hold_id"),
+                       ({k: v for k, v in hold(no, 5).items() if k != "employee_no"},
+                        "employee_no")):
+        r = await spend(gw, bad)
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert [e["pointer"] for e in r.json()["errors"]] == [f"#/{field}"], r.text
+    for raw in (b"{", b"[]", b""):
+        r = await call_direct(gw, "POST", SPENDS, caller="rewards", content=raw,
+                              headers={"content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["status"] == 422, r.text
+    assert (await account(gw, no))["balance"] == 20
+
+
 async def test_a_released_spend_gives_the_points_back(gw):
     no = await funded(gw, 50)
     body = hold(no, 50)
