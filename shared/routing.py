@@ -28,10 +28,10 @@ from typing import Annotated, Any
 
 import fastapi
 import jsonschema_rs
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response, status
 from fastapi.routing import APIRoute
 
-from shared.errors import FieldError, InvalidRequest, UnsupportedMediaType
+from shared.errors import FieldError, InvalidRequest, ServiceError, UnsupportedMediaType, problems
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -362,3 +362,14 @@ class APIRouter(fastapi.APIRouter):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("route_class", CheckedRoute)
         super().__init__(**kwargs)
+
+
+def upsert_responses(model: Any, *errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of an idempotent PUT: 201 with ``model`` when it created the
+    resource (200, the route's default, when it replaced it), and its problems."""
+    return {201: {"model": model, "description": "Created"}, **problems(*errors)}
+
+
+def created_or_ok(response: Response, created: bool) -> None:
+    """201 for a PUT that created its resource, 200 for one that replaced it."""
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -3,9 +3,9 @@ certifications, and revoking a grant."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Path, Query, Response, status
+from fastapi import Path, Query, Response
 
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.milestones.catalogue import certifications, positions
@@ -42,14 +42,13 @@ from shared.pagination import (
     encode_id_cursor,
     text_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/points/v1")
 CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,50}$", examples=["TEAM-LEADER"])]
 CodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,50}$")]
 ActiveQuery = Annotated[bool | None, Query(description="Only active (true) or archived (false)")]
 GrantIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-CREATED: dict[int | str, dict[str, Any]] = {201: {"description": "Created"}}
 
 
 def _after(cursor: str | None) -> str | None:
@@ -62,14 +61,14 @@ def _after(cursor: str | None) -> str | None:
 
 @router.put("/positions/{code}", response_model=Position, tags=["positions"],
             operation_id="put_position", summary="Create or replace a position's criteria",
-            responses={**CREATED})
+            responses=upsert_responses(Position))
 async def put_position(code: CodePath, body: PositionUpsert, session: DBSession,
                        principal: HRAdmin, response: Response) -> Position:
     """HR only. What it takes to be eligible for promotion to a position (e.g. 生产组长:
     500 qualifying points over the trailing 12 months, the skills, 12 months' tenure).
     201 when created, 200 when replaced; idempotent."""
     item, created = await positions.upsert(session, code, data=body, actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return item
 
 
@@ -106,7 +105,7 @@ async def archive_position(code: CodePath, session: DBSession, principal: HRAdmi
 
 @router.put("/certifications/{code}", response_model=Certification, tags=["certifications"],
             operation_id="put_certification", summary="Create or replace a certification",
-            responses={**CREATED})
+            responses=upsert_responses(Certification))
 async def put_certification(code: CodePath, body: CertificationUpsert, session: DBSession,
                             principal: HRAdmin, response: Response) -> Certification:
     """HR only. A certification (e.g. 高级设备操作员): qualifying points (lifetime or a
@@ -114,7 +113,7 @@ async def put_certification(code: CodePath, body: CertificationUpsert, session: 
     valid. Employees who meet it are granted it automatically, once each, and payroll
     receives ``certification.granted``. 201 when created, 200 when replaced."""
     item, created = await certifications.upsert(session, code, data=body, actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return item
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response, status
+from fastapi import Path, Query, Response
 from pydantic import AfterValidator
 
 from services.rewards_api.catalogue import schemas
@@ -31,7 +31,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/rewards/v1", tags=["catalogue"])
 ItemCodePath = Annotated[str, Path(pattern=schemas.CODE_PATTERN, description="Item code")]
@@ -43,8 +43,8 @@ ForEmployee = Annotated[str | None, Query(
 
 @router.put("/items/{code}", response_model=schemas.Item, operation_id="upsert_reward_item",
             summary="Create or update a catalogue item",
-            responses={201: {"model": schemas.Item, "description": "Created"},
-                       **problems(ItemKindImmutable, StockBelowCommitted, EmptyActiveWindow)})
+            responses=upsert_responses(schemas.Item, ItemKindImmutable, StockBelowCommitted,
+                                       EmptyActiveWindow))
 async def upsert_item(code: ItemCodePath, body: schemas.ItemUpsert, session: DBSession,
                       principal: HRAdmin, response: Response) -> schemas.Item:
     """HR only. Idempotent upsert by item code (201 when created). ``stock`` is the
@@ -53,7 +53,7 @@ async def upsert_item(code: ItemCodePath, body: schemas.ItemUpsert, session: DBS
     ``stock-below-committed``. The kind of an item never changes (409
     ``item-kind-immutable``). Voucher items take their stock from imported codes."""
     item, created = await catalogue.upsert(session, code, data=body, actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return item_out(item)
 
 

@@ -36,7 +36,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/training/v1", tags=["training demand"])
 ChangeCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The change's code")]
@@ -53,8 +53,7 @@ def _cursor(cursor: str | None) -> str | None:
 
 @router.put("/changes/{code}", response_model=schemas.Change, operation_id="upsert_change",
             summary="Record a change that is coming (new equipment, process, product line)",
-            responses={201: {"model": schemas.Change, "description": "Created"},
-                       **problems(UnknownReference)})
+            responses=upsert_responses(schemas.Change, UnknownReference))
 async def upsert_change(code: ChangeCode, body: schemas.ChangeUpsert, session: DBSession,
                         principal: OrgWriter, response: Response) -> schemas.Change:
     """Idempotent upsert by code (201 created, 200 replaced): its name, kind, go-live
@@ -63,7 +62,7 @@ async def upsert_change(code: ChangeCode, body: schemas.ChangeUpsert, session: D
     go-live (default 0.9). Every skill, department and role must exist (409
     ``unknown-reference``, one pointer each)."""
     change, created = await changes.upsert(session, code, body, actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return change
 
 
@@ -159,8 +158,7 @@ async def report_training_demand(
 @router.put("/planned-hires/{code}", response_model=schemas.PlannedHire,
             operation_id="upsert_planned_hire",
             summary="Record hires the HR suite plans (a requisition)",
-            responses={201: {"model": schemas.PlannedHire, "description": "Created"},
-                       **problems(UnknownReference)})
+            responses=upsert_responses(schemas.PlannedHire, UnknownReference))
 async def upsert_planned_hire(code: HireCode, body: schemas.PlannedHireUpsert,
                               session: DBSession, principal: OrgWriter,
                               response: Response) -> schemas.PlannedHire:
@@ -169,7 +167,7 @@ async def upsert_planned_hire(code: HireCode, body: schemas.PlannedHireUpsert,
     must exist (409 ``unknown-reference``). Their onboarding (every skill of the role's
     competency model) is counted in the training-demand report's forecast months."""
     hire, created = await planned.upsert(session, code, body, actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return hire
 
 

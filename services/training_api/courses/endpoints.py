@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response, status
+from fastapi import Path, Query, Response
 
 from services.training_api.courses import schemas
 from services.training_api.courses.errors import (
@@ -29,7 +29,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/training/v1", tags=["courses"])
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Course or exam code")]
@@ -37,9 +37,8 @@ CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Course or exam
 
 @router.put("/courses/{code}", response_model=schemas.Course, operation_id="upsert_course",
             summary="Create or update a course",
-            responses={201: {"model": schemas.Course, "description": "Created"},
-                       **problems(UnknownSkill, UnknownJobRole, UnknownCourse,
-                                  PrerequisiteCycle)})
+            responses=upsert_responses(schemas.Course, UnknownSkill, UnknownJobRole, UnknownCourse,
+                                       PrerequisiteCycle))
 async def upsert_course(code: CodePath, body: schemas.CourseUpsert, session: DBSession,
                         _: OrgWriter, response: Response) -> schemas.Course:
     """Idempotent upsert by course code (201 when created, 200 otherwise), by HR or
@@ -52,7 +51,7 @@ async def upsert_course(code: CodePath, body: schemas.CourseUpsert, session: DBS
     not lead back to the course (409 ``prerequisite-cycle``). An archived course
     stays archived."""
     course, created = await courses.upsert(session, code, data=body)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return course
 
 
@@ -94,15 +93,14 @@ async def archive_course(code: CodePath, session: DBSession,
 
 @router.put("/exams/{code}", response_model=schemas.Exam, operation_id="upsert_exam",
             summary="Create or update an exam",
-            responses={201: {"model": schemas.Exam, "description": "Created"},
-                       **problems(UnknownCourse)})
+            responses=upsert_responses(schemas.Exam, UnknownCourse))
 async def upsert_exam(code: CodePath, body: schemas.ExamUpsert, session: DBSession,
                       _: OrgWriter, response: Response) -> schemas.Exam:
     """Idempotent upsert by exam code. The exam belongs to a course (409
     ``unknown-course`` if it does not exist); a score at or above ``pass_score``
     passes and proves the course's skills."""
     exam, created = await exams.upsert(session, code, data=body)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return exam
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Query, Response, UploadFile, status
+from fastapi import BackgroundTasks, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.training_api.dependencies import TrainingSettings
@@ -35,7 +35,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/training/v1", tags=["employees"])
 
@@ -45,10 +45,8 @@ router = APIRouter(prefix="/training/v1", tags=["employees"])
     response_model=schemas.Employee,
     operation_id="upsert_employee",
     summary="Create or update an employee",
-    responses={
-        201: {"model": schemas.Employee, "description": "Created"},
-        **problems(UnknownDepartment, UnknownJobRole, EmployeeNoMismatch),
-    },
+    responses=upsert_responses(schemas.Employee, UnknownDepartment, UnknownJobRole,
+                               EmployeeNoMismatch),
 )
 async def upsert_employee(
     employee_no: EmployeeNoPath,
@@ -65,7 +63,7 @@ async def upsert_employee(
     unchanged employee is not re-published."""
     employee, created, outbox_ids = await employees.upsert(session, employee_no, data=body,
                                                            today=today)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     background.add_task(after_commit_delivery(relay, outbox_ids))
     return employee
 

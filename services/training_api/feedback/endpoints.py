@@ -28,7 +28,7 @@ from shared.errors import BadCursor, problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.identity import EmployeeNoQuery
 from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_id_cursor
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok
 
 router = APIRouter(prefix="/training/v1", tags=["feedback"])
 FeedbackId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -48,7 +48,7 @@ async def submit_feedback(body: schemas.FeedbackCreate, session: DBSession,
     or anything else; it starts ``open``. HR and integrations may file it for an
     employee. With a ``client_id`` a resend answers 200 with the stored feedback."""
     item, created = await feedback.submit(session, body, principal=principal)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return item
 
 

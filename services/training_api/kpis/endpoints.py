@@ -14,7 +14,6 @@ from fastapi import (
     Request,
     Response,
     UploadFile,
-    status,
 )
 from fastapi.responses import JSONResponse
 
@@ -48,7 +47,7 @@ from shared.dependencies import CompanyToday, Jobs
 from shared.errors import problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.periods import MONTH_PATTERN
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/training/v1", tags=["production KPIs"])
 DeptCode = Annotated[str, Path(pattern=CODE_PATTERN, description="Department code")]
@@ -60,8 +59,7 @@ SCOPE_PROBLEMS = (DepartmentRequired, NotYourDepartment, DepartmentNotFound)
 @router.put("/departments/{code}/kpis/{month}", response_model=schemas.Kpi,
             operation_id="upsert_department_kpis", summary="Post a department's monthly "
                                                           "production figures",
-            responses={201: {"model": schemas.Kpi, "description": "Created"},
-                       **problems(DepartmentNotFound)})
+            responses=upsert_responses(schemas.Kpi, DepartmentNotFound))
 async def upsert_department_kpis(code: DeptCode, month: MonthPath, body: schemas.KpiUpsert,
                                  session: DBSession, principal: OrgWriter,
                                  response: Response) -> schemas.Kpi:
@@ -70,7 +68,7 @@ async def upsert_department_kpis(code: DeptCode, month: MonthPath, body: schemas
     figures are replaced (201 the first time, 200 after)."""
     kpi, created = await kpis.upsert(session, code, parse_month(month), data=body,
                                      actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return kpi
 
 
@@ -152,8 +150,7 @@ async def get_kpi_import(import_id: uuid.UUID, session: DBSession,
 
 @router.put("/departments/{code}/pilot", response_model=schemas.Pilot,
             operation_id="upsert_department_pilot", summary="Start a department's pilot",
-            responses={201: {"model": schemas.Pilot, "description": "Created"},
-                       **problems(DepartmentNotFound)})
+            responses=upsert_responses(schemas.Pilot, DepartmentNotFound))
 async def upsert_department_pilot(code: DeptCode, body: schemas.PilotUpsert,
                                   session: DBSession, principal: HRAdmin,
                                   response: Response) -> schemas.Pilot:
@@ -162,7 +159,7 @@ async def upsert_department_pilot(code: DeptCode, body: schemas.PilotUpsert,
     sub-departments) if it was not. The KPI report splits months before and after this
     date."""
     pilot, created = await pilots.upsert(session, code, data=body, actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return pilot
 
 

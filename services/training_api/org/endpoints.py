@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Path, Response, status
+from fastapi import BackgroundTasks, Path, Response
 
 from services.training_api.org import repository as repo
 from services.training_api.org import schemas
@@ -29,7 +29,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/training/v1")
 CodePath = Annotated[
@@ -44,10 +44,7 @@ CodePath = Annotated[
     operation_id="upsert_department",
     summary="Create or update a department",
     status_code=200,
-    responses={
-        201: {"model": schemas.Department, "description": "Created"},
-        **problems(UnknownDepartment, DepartmentCycle),
-    },
+    responses=upsert_responses(schemas.Department, UnknownDepartment, DepartmentCycle),
 )
 async def upsert_department(
     code: CodePath,
@@ -62,7 +59,7 @@ async def upsert_department(
     moves its sub-departments with it; a parent that is the department itself or
     one of its descendants is refused with 409 ``department-cycle``."""
     dept, created = await departments.upsert(session, code, data=body)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     background.add_task(relay.wake_after_response)
     return dept
 
@@ -105,14 +102,14 @@ async def list_departments(
     tags=["organisation"],
     operation_id="upsert_skill",
     summary="Create or update a skill",
-    responses={201: {"model": schemas.Skill, "description": "Created"}},
+    responses=upsert_responses(schemas.Skill),
 )
 async def upsert_skill(
     code: CodePath, body: schemas.SkillUpsert, session: DBSession, _: OrgWriter, response: Response
 ) -> schemas.Skill:
     """Idempotent upsert by skill code."""
     skill, created = await skills.upsert(session, code, data=body)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return schemas.Skill.model_validate(skill)
 
 
@@ -154,10 +151,7 @@ async def list_skills(
     tags=["organisation"],
     operation_id="upsert_job_role",
     summary="Create or update a job role and its competency model",
-    responses={
-        201: {"model": schemas.JobRole, "description": "Created"},
-        **problems(UnknownSkill),
-    },
+    responses=upsert_responses(schemas.JobRole, UnknownSkill),
 )
 async def upsert_job_role(
     code: CodePath,
@@ -171,7 +165,7 @@ async def upsert_job_role(
     """Idempotent upsert by role code. ``required_skills`` replaces the role's
     competency model; every skill must exist (409 ``unknown-skill``)."""
     role, created = await job_roles.upsert(session, code, data=body)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     background.add_task(relay.wake_after_response)
     return role
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response
 
 from services.training_api.courses.errors import UnknownCourse
 from services.training_api.org.errors import DepartmentNotFound, UnknownDepartment, UnknownJobRole
@@ -33,7 +33,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/training/v1", tags=["training plans"])
 PlanCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The plan's code")]
@@ -42,9 +42,8 @@ SCOPE_PROBLEMS = (DepartmentRequired, NotYourDepartment, DepartmentNotFound)
 
 @router.put("/training-plans/{code}", response_model=schemas.TrainingPlan,
             operation_id="upsert_training_plan", summary="Create or replace a training plan",
-            responses={201: {"model": schemas.TrainingPlan, "description": "Created"},
-                       **problems(UnknownCourse, UnknownJobRole, UnknownDepartment,
-                                  UnknownEmployees, StartsAfterDue)})
+            responses=upsert_responses(schemas.TrainingPlan, UnknownCourse, UnknownJobRole,
+                                       UnknownDepartment, UnknownEmployees, StartsAfterDue))
 async def upsert_training_plan(code: PlanCode, body: schemas.TrainingPlanUpsert,
                                session: DBSession, principal: HRAdmin,
                                response: Response) -> schemas.TrainingPlan:
@@ -54,7 +53,7 @@ async def upsert_training_plan(code: PlanCode, body: schemas.TrainingPlanUpsert,
     replaced. An employee completes the plan with a standing completion of every course
     on or after ``starts_on`` (any time when absent)."""
     plan, created = await plans.upsert(session, code, data=body, actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return plan
 
 

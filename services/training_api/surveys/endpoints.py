@@ -47,7 +47,7 @@ from shared.pagination import (
     encode_cursor,
     text_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, created_or_ok, upsert_responses
 
 router = APIRouter(prefix="/training/v1", tags=["surveys"])
 SurveyCode = Annotated[str, Path(pattern=CODE_PATTERN, description="The survey's code")]
@@ -56,8 +56,8 @@ SCOPE_PROBLEMS = (InvalidPeriod, DepartmentRequired, NotYourDepartment, Departme
 
 @router.put("/surveys/{code}", response_model=schemas.Survey, operation_id="upsert_survey",
             summary="Create or update a survey",
-            responses={201: {"model": schemas.Survey, "description": "Created"},
-                       **problems(UnknownDepartment, SurveyHasResponses, InvalidSurvey)})
+            responses=upsert_responses(schemas.Survey, UnknownDepartment, SurveyHasResponses,
+                                       InvalidSurvey))
 async def upsert_survey(code: SurveyCode, body: schemas.SurveyUpsert, session: DBSession,
                         principal: HRAdmin, response: Response) -> schemas.Survey:
     """HR defines a questionnaire: single-choice, scale (1-5) and free-text questions in
@@ -67,7 +67,7 @@ async def upsert_survey(code: SurveyCode, body: schemas.SurveyUpsert, session: D
     Idempotent by code (201 created, 200 otherwise); once answered, its questions cannot
     change (409 ``survey-has-responses``)."""
     survey, created = await surveys.upsert(session, code, data=body, actor=principal.sub)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    created_or_ok(response, created)
     return survey
 
 
