@@ -3,7 +3,7 @@ service for the peer it talks to (shared/service_auth.py)."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import aiohttp
 import httpx
@@ -59,27 +59,69 @@ def make_peer_client(settings: ServiceSettings, base_url: str, *,
     )
 
 
+# transport failures after which the request certainly never reached the peer
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
 class PeerClient:
-    """Base of the typed clients: one method per remote operation, each returning a model."""
+    """Base of the typed clients: one method per remote operation, each returning a
+    model. Every call goes through :meth:`_send`, so that a peer that cannot be
+    reached or fails (5xx) is one error, :meth:`unavailable`'s, wherever it happens."""
 
     peer_name = "peer"
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
 
-    async def _request(
-        self, method: str, path: str, model: type[M] | None = None, **kwargs: Any
-    ) -> M | dict[str, Any] | None:
+    def unavailable(self, detail: str, *, maybe_applied: bool,
+                    retry_after: int) -> DependencyUnavailable:
+        """The error a call that the peer did not answer raises: 503 with Retry-After.
+        ``maybe_applied``: the request may have reached the peer and been applied with
+        its answer lost (only for calls made with ``maybe_applied=True``). A client
+        whose callers must tell that apart returns its own subclass."""
+        return DependencyUnavailable(detail, retry_after=retry_after)
+
+    async def _send(self, method: str, path: str, *, maybe_applied: bool = False,
+                    **kwargs: Any) -> httpx.Response:
+        """The peer's answer below 500; :meth:`unavailable` when it cannot be reached
+        or fails, ``HTTPStatusError`` for any other 4xx (the caller reads the refusal)."""
         try:
             resp = await self.client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise DependencyUnavailable(
-                f"{self.peer_name} is not reachable: {exc.__class__.__name__}"
-            ) from exc
+            raise self.unavailable(
+                f"{self.peer_name} is not reachable: {exc.__class__.__name__}",
+                maybe_applied=maybe_applied and not isinstance(exc, NOT_SENT),
+                retry_after=5) from exc
         if resp.status_code >= 500:
-            raise DependencyUnavailable(f"{self.peer_name} answered {resp.status_code}")
+            raise self.unavailable(f"{self.peer_name} answered {resp.status_code}",
+                                   maybe_applied=maybe_applied, retry_after=retry_after(resp))
         resp.raise_for_status()
+        return resp
+
+    @overload
+    async def _request(self, method: str, path: str, model: type[M], *,
+                       maybe_applied: bool = False, **kwargs: Any) -> M: ...
+
+    @overload
+    async def _request(self, method: str, path: str, model: None = None, *,
+                       maybe_applied: bool = False, **kwargs: Any) -> dict[str, Any] | None: ...
+
+    async def _request(self, method: str, path: str, model: type[M] | None = None, *,
+                       maybe_applied: bool = False, **kwargs: Any) -> M | dict[str, Any] | None:
+        """:meth:`_send`, its answer read as ``model`` (straight from the JSON text), or
+        as a JSON object without one (None for 204)."""
+        resp = await self._send(method, path, maybe_applied=maybe_applied, **kwargs)
+        if model is not None:
+            return model.model_validate_json(resp.content)
         if resp.status_code == 204:
             return None
-        data = resp.json()
-        return model.model_validate(data) if model is not None else data
+        answer: dict[str, Any] = resp.json()
+        return answer
+
+
+def retry_after(resp: httpx.Response, default: int = 5) -> int:
+    """The peer's Retry-After in seconds (1 to 60), ``default`` when it gives none."""
+    try:
+        return max(1, min(60, int(resp.headers.get("retry-after", str(default)))))
+    except ValueError:
+        return default
