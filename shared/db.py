@@ -159,28 +159,40 @@ class DriverConnection:
         self._conn, self._driver = conn, driver
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    async def transaction(self, begin: str = "BEGIN") -> AsyncIterator[None]:
         """BEGIN, the block's statements, COMMIT; ROLLBACK when the block raises. A
-        connection whose transaction cannot be ended is taken out of the pool."""
-        tx = self._driver.transaction()
+        connection whose transaction cannot be ended is taken out of the pool.
+
+        ``begin`` may carry statements after its BEGIN that run in the transaction
+        before the block's (e.g. taking an advisory lock): sent together, in one round
+        trip, as one simple query, so without parameters: only literals the caller
+        built safely (numbers)."""
         try:
-            await tx.start()
+            await self._driver.execute(begin)
         except Exception as exc:
-            raise await self._failure("BEGIN", exc) from exc
+            await self._end("ROLLBACK")  # BEGIN may have run before what failed
+            raise await self._failure(begin, exc) from exc
         try:
             yield
         except BaseException:
-            try:
-                await tx.rollback()
-            except Exception as exc:
-                await self._conn.invalidate(exc)
+            await self._end("ROLLBACK")
             raise
         try:
-            await tx.commit()
+            ended = await self._driver.execute("COMMIT")
         except Exception as exc:
             if self._driver.is_in_transaction():
                 await self._conn.invalidate(exc)
             raise await self._failure("COMMIT", exc) from exc
+        if ended != "COMMIT":  # a statement failed and its error was swallowed
+            raise DBAPIError("COMMIT", None, RuntimeError(f"the transaction ended in {ended}"))
+
+    async def _end(self, command: str) -> None:
+        if not self._driver.is_in_transaction():
+            return
+        try:
+            await self._driver.execute(command)
+        except Exception as exc:
+            await self._conn.invalidate(exc)
 
     async def all(self, statement: Prebuilt, **params: Any) -> list[asyncpg.Record]:
         try:
@@ -199,9 +211,12 @@ class DriverConnection:
     async def _failure(self, sql: str, exc: Exception) -> Exception:
         """The driver's error as SQLAlchemy's, for the problem handlers; a connection
         that broke is taken out of the pool."""
-        if isinstance(exc, asyncpg.PostgresError):  # the server answered: the link is fine
+        if (isinstance(exc, asyncpg.PostgresError)  # the server answered: the link is fine
+                and not isinstance(exc, asyncpg.PostgresConnectionError)
+                and not self._driver.is_closed()):  # unless it said goodbye (terminated)
             return DBAPIError(sql, None, exc)
-        if isinstance(exc, asyncpg.InterfaceError | OSError | ConnectionError | TimeoutError):
+        if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError
+                      | ConnectionError | TimeoutError):
             await self._conn.invalidate(exc)
             return DBAPIError(sql, None, exc, connection_invalidated=True)
         return exc

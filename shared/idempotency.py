@@ -463,8 +463,9 @@ class Keyed:
 
 class RouteKeys:
     """Idempotency-Key kept by a route in its own transaction on a
-    :class:`~shared.db.DriverConnection`, with the middleware's rules: :meth:`take`
-    first (in the transaction), the stored answer read by the route's next statement
+    :class:`~shared.db.DriverConnection`, with the middleware's rules: the key taken
+    with the transaction's BEGIN (:meth:`begin`), the stored answer read by the route's
+    next statement, whose snapshot sees what the last holder committed
     (:meth:`lookup`, :meth:`stored`), and the answer stored by the transaction's last
     statement (:meth:`store_params`) or by :meth:`store` after a rollback (a 4xx the
     route answers). The key's advisory lock is held until the transaction ends, so a
@@ -472,8 +473,6 @@ class RouteKeys:
 
     def __init__(self, table: Table) -> None:
         name = table.name
-        self._lock = prebuild(text(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended(:lock_key, 0)) AS taken"))
         self.store_sql = prebuild(text(f"""
             INSERT INTO {name} (scope, key, request_hash, state, status_code,
                                 response_headers, response_body)
@@ -494,13 +493,27 @@ class RouteKeys:
         return Keyed(caller, key, request_digest(scope, dict(scope["headers"]), body),
                      fresh=datetime.now(UTC) - timedelta(hours=ttl_hours))
 
-    async def take(self, db: Any, keyed: Keyed) -> None:
-        """Hold the key until the transaction ends; 409 while another request holds
-        it. Then read what it stored (:meth:`stored`): in a statement of its own, whose
-        snapshot sees what the last holder committed."""
-        row = await db.first(self._lock, lock_key=f"{keyed.caller}\x1f{keyed.key}")
-        if not row["taken"]:
-            raise KeyInUse("A request with this Idempotency-Key is still running; retry later")
+    @staticmethod
+    def begin(keyed: Keyed | None) -> str:
+        """The route's BEGIN (for :meth:`DriverConnection.transaction`), taking the key
+        in the same round trip when there is one: the lock's id is a number made here
+        from the key (so nothing of the request reaches the SQL text), and a key
+        another request holds makes the statement divide by zero, which
+        :meth:`in_use` recognises."""
+        if keyed is None:
+            return "BEGIN"
+        digest = hashlib.blake2b(f"{keyed.caller}\x1f{keyed.key}".encode(), digest_size=8,
+                                 person=b"jifen-route-key").digest()
+        lock_id = int.from_bytes(digest, "big", signed=True)
+        return f"BEGIN; SELECT 1 / pg_try_advisory_xact_lock({lock_id})::int"
+
+    @staticmethod
+    def in_use(exc: BaseException) -> KeyInUse | None:
+        """The 409 for a :meth:`begin` that found the key held, else None."""
+        if isinstance(getattr(exc, "orig", None), asyncpg.DivisionByZeroError):
+            return KeyInUse("A request with this Idempotency-Key is still running; "
+                            "retry later")
+        return None
 
     def lookup(self, keyed: Keyed | None) -> dict[str, Any]:
         """Parameters of the route's statement that reads the stored answer."""

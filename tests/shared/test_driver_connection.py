@@ -83,3 +83,30 @@ async def test_rows_errors_and_the_pool(stack):
             await conn.close()
     finally:
         await engine.dispose()
+
+
+async def test_a_transaction_begins_with_its_own_statements_and_never_commits_a_failure(stack):
+    engine = create_engine(stack.database_url("points"), pool_size=1, max_overflow=0)
+    lock = prebuild(text("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' "
+                         "AND objid = 4242 AND pid = pg_backend_pid()"))
+    try:
+        conn, db = await driver_connection(engine)
+        try:
+            async with db.transaction("BEGIN; SELECT pg_advisory_xact_lock(4242)"):
+                assert (await db.first(lock))["n"] == 1  # taken with the BEGIN
+            assert (await db.first(lock))["n"] == 0  # and released by the COMMIT
+            # what BEGIN carries fails: the transaction it began is rolled back
+            with pytest.raises(DBAPIError) as refused:
+                async with db.transaction("BEGIN; SELECT 1 / 0"):
+                    raise AssertionError("the block must not run")
+            assert refused.value.orig.sqlstate == "22012"
+            # a statement's error swallowed in the block: the COMMIT does not pass
+            with pytest.raises(DBAPIError, match="ended in ROLLBACK"):
+                async with db.transaction():
+                    with pytest.raises(DBAPIError):
+                        await db.first(prebuild(text("SELECT 1 / CAST(:z AS int) AS n")), z=0)
+            assert (await db.first(prebuild(text("SELECT 5 AS n"))))["n"] == 5
+        finally:
+            await conn.close()
+    finally:
+        await engine.dispose()

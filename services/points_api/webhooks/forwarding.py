@@ -33,7 +33,7 @@ async def forward(session: AsyncSession, envelope: EventEnvelope) -> dict[str, A
 
 async def forward_many(session: AsyncSession, envelopes: list[EventEnvelope]
                        ) -> list[dict[str, Any] | Exception]:
-    """:func:`forward` for a batch, two statements per event type whatever the
+    """:func:`forward` for a batch, one statement per event type whatever the
     number of events (the fulfilment events that travel with rewards_api's captures)."""
     by_type: dict[str, list[EventEnvelope]] = {}
     for envelope in envelopes:

@@ -2,14 +2,15 @@
 
 ``POST /rewards/v1/redemptions`` runs in one transaction of prebuilt statements on
 a driver connection (shared.db.DriverConnection), which also holds the request's
-Idempotency-Key (shared.idempotency.RouteKeys): the key, the item and the employee
-copy are read, the limit counted and the stock issued, then points_api is asked
-for a ``spend`` (hold and capture at once, keyed by the redemption id), and one
-statement records the fulfilled redemption, its integration events, its outbox
-rows (the ``hold.capture`` that confirms the spend, the webhooks) and the stored
-answer. Locks taken before the call (the employee's limit counter, an item's stock
-row) are held while points_api answers, a few milliseconds; items without tracked
-stock have no shared row at all.
+Idempotency-Key (shared.idempotency.RouteKeys, taken with the BEGIN in one round
+trip): the stored answer, the item and the employee copy are read, the limit
+counted and the stock issued, then points_api is asked for a ``spend`` (hold and
+capture at once, keyed by the redemption id), and one statement records the
+fulfilled redemption, its integration events, its outbox rows (the
+``hold.capture`` that confirms the spend, the webhooks) and the stored answer.
+Locks taken before the call (the employee's limit counter, an item's stock row)
+are held while points_api answers, a few milliseconds; items without tracked stock
+have no shared row at all.
 
 Should the transaction not commit after points_api spent (the process dies, the
 database fails), no redemption exists and nothing confirms the spend: points_api
@@ -154,18 +155,18 @@ class InstantRedemptions:
                      expires=datetime.now(UTC) + timedelta(
                          minutes=settings.instant_hold_minutes))
         try:
-            async with db.transaction():
-                if keyed is not None:
-                    await keys.take(db, keyed)
+            async with db.transaction(keys.begin(keyed)):
                 try:
                     answer, ids = await self._redeem(db, sessionmaker, points, work, settings)
                 except ServiceError as exc:
                     if exc.status >= 500 and not work.spending:
                         raise
                     answer, ids = await self._refused(db, request, exc, work), []
-        except BaseException:
+        except BaseException as exc:
             if work.spending:  # the spend may exist: look for it and give it back
                 await self._fail_quietly(db, work)
+            if (in_use := keys.in_use(exc)) is not None:
+                raise in_use from exc
             raise
         return answer.response(), ids
 
