@@ -21,11 +21,11 @@ from shared.db import create_engine, make_sessionmaker, warm_pool
 from shared.errors import install_problem_handlers
 from shared.http import make_peer_client
 from shared.idempotency import ClaimOwner, IdempotencyMiddleware
-from shared.jobs import Handler, JobRunner
+from shared.jobs import RUNNER, Handler, JobRunner
 from shared.observability import RequestContextMiddleware, configure_logging
 from shared.openapi import install_openapi
 from shared.operations import operations_router
-from shared.outbox import OutboxRelay
+from shared.outbox import RELAY, OutboxRelay
 from shared.routing import APIRouter, CheckedRoute, DocumentChecks
 from shared.settings import ServiceSettings
 
@@ -157,6 +157,9 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         if settings.outbox_enabled and spec.outbox_destinations:
             app.state.relay.start()
         app.state.jobs = _job_runner(spec, app)
+        # what a transaction wrote to the outbox or the job table is delivered or
+        # started once it commits (shared/outbox.py, shared/jobs.py)
+        app.state.sessionmaker.configure(info={RELAY: app.state.relay, RUNNER: app.state.jobs})
         tasks = [
             asyncio.create_task(job(app), name=getattr(job, "__name__", "job"))
             for job in [_warm(pool_size), *spec.background]
@@ -198,7 +201,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         keyed_routes=frozenset(spec.keyed_routes),
     )
     app.add_middleware(RequestContextMiddleware, service=spec.name)
-    for router in (operations_router(spec.name, spec.tables.outbox), *spec.routers):
+    for router in (operations_router(spec.name), *spec.routers):
         unchecked = [r.path for r in router.routes
                      if isinstance(r, APIRoute) and not isinstance(r, CheckedRoute)]
         if unchecked:

@@ -1,18 +1,20 @@
 """Database kit: metadata with one naming convention, engine factory, the request
-session that commits once, and the pooled connection used by the driver itself for
-prebuilt statements (one-statement reads and writes, and hot-path transactions)."""
+session that commits once, the pooled connection used by the driver itself for
+prebuilt statements (one-statement reads and writes, and hot-path transactions), and
+the work a transaction leaves to run once it has committed (:func:`after_commit`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 import asyncpg
+import structlog
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError
@@ -23,8 +25,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+
+log = structlog.get_logger("jifen.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -77,6 +82,84 @@ async def rowcount(session: AsyncSession, statement: Executable,
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+# -- after commit ----------------------------------------------------------------------
+# What a transaction owes once it has committed (the outbox rows it wrote, to deliver)
+# is kept in its session's or driver connection's ``info``, as items per handler; the
+# handler runs once with all of them right after COMMIT, and never when the transaction
+# rolls back. Items added inside a savepoint that rolls back are dropped with it.
+
+AfterCommit = Callable[[dict[str, Any], list[Any]], None]
+_OWED = "jifen.after_commit"
+_SAVEPOINTS = "jifen.after_commit.savepoints"
+
+
+def after_commit(info: dict[str, Any], handler: AfterCommit, items: Iterable[Any]) -> None:
+    """Have ``handler(info, items)`` run once the transaction holding ``info`` (a
+    session's or a :class:`DriverConnection`'s) commits, with every item added in it.
+    The handler runs inside the commit call, so it must not block: it starts tasks."""
+    owed: dict[AfterCommit, list[Any]] = info.setdefault(_OWED, {})
+    owed.setdefault(handler, []).extend(items)
+
+
+def owed(info: dict[str, Any], handler: AfterCommit) -> list[Any]:
+    """The items the open transaction holding ``info`` has so far left to ``handler``."""
+    items: list[Any] = info.get(_OWED, {}).get(handler, [])
+    return items
+
+
+def _committed(info: dict[str, Any]) -> None:
+    owed: dict[AfterCommit, list[Any]] = info.pop(_OWED, None) or {}
+    for handler, items in owed.items():
+        try:
+            handler(info, items)
+        except Exception as exc:  # committed already: never fail the caller's commit
+            log.warning("after_commit_failed", handler=handler.__qualname__, error=repr(exc))
+
+
+def _dropped(info: dict[str, Any]) -> None:
+    info.pop(_OWED, None)
+    info.pop(_SAVEPOINTS, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _session_committed(session: Session) -> None:
+    savepoint = session.get_nested_transaction()
+    if savepoint is None:
+        _committed(session.info)
+    else:  # a savepoint's release: its items stay with the transaction around it
+        session.info.get(_SAVEPOINTS, {}).pop(savepoint, None)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _savepoint_started(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested and _OWED in session.info:
+        owed: dict[AfterCommit, list[Any]] = session.info[_OWED]
+        session.info.setdefault(_SAVEPOINTS, {})[transaction] = {
+            handler: len(items) for handler, items in owed.items()}
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _session_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        if previous.parent is None:
+            _dropped(session.info)
+        return
+    marks = session.info.get(_SAVEPOINTS, {}).pop(previous, {})
+    for handler, items in session.info.get(_OWED, {}).items():
+        del items[marks.get(handler, 0):]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _session_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # closed without a commit (after one, nothing is left)
+        _dropped(session.info)
+
+
+def transaction_info(db: AsyncSession | DriverConnection) -> dict[str, Any]:
+    """Where :func:`after_commit` keeps what ``db``'s transaction owes."""
+    return db.info
 
 
 async def commit_request(session: AsyncSession, request: Request) -> None:
@@ -153,20 +236,26 @@ class DriverConnection:
     level set on the connection and reset when it goes back to the pool. Rows come
     back as mappings (JSON columns decoded); JSON parameters go in as JSON text."""
 
-    __slots__ = ("_conn", "_driver")
+    __slots__ = ("_conn", "_driver", "info")
 
-    def __init__(self, conn: AsyncConnection, driver: asyncpg.Connection) -> None:
+    def __init__(self, conn: AsyncConnection, driver: asyncpg.Connection,
+                 info: Mapping[str, Any] | None = None) -> None:
         self._conn, self._driver = conn, driver
+        # as a session's info: what the kit hands its transactions (the outbox relay),
+        # and what a transaction leaves to run after its commit (:func:`after_commit`)
+        self.info: dict[str, Any] = dict(info or {})
 
     @contextlib.asynccontextmanager
     async def transaction(self, begin: str = "BEGIN") -> AsyncIterator[None]:
         """BEGIN, the block's statements, COMMIT; ROLLBACK when the block raises. A
-        connection whose transaction cannot be ended is taken out of the pool.
+        connection whose transaction cannot be ended is taken out of the pool. What
+        the block left to :func:`after_commit` runs once COMMIT has succeeded.
 
         ``begin`` may carry statements after its BEGIN that run in the transaction
         before the block's (e.g. taking an advisory lock): sent together, in one round
         trip, as one simple query, so without parameters: only literals the caller
         built safely (numbers)."""
+        _dropped(self.info)
         try:
             await self._driver.execute(begin)
         except Exception as exc:
@@ -175,16 +264,20 @@ class DriverConnection:
         try:
             yield
         except BaseException:
+            _dropped(self.info)
             await self._end("ROLLBACK")
             raise
         try:
             ended = await self._driver.execute("COMMIT")
         except Exception as exc:
+            _dropped(self.info)
             if self._driver.is_in_transaction():
                 await self._conn.invalidate(exc)
             raise await self._failure("COMMIT", exc) from exc
         if ended != "COMMIT":  # a statement failed and its error was swallowed
+            _dropped(self.info)
             raise DBAPIError("COMMIT", None, RuntimeError(f"the transaction ended in {ended}"))
+        _committed(self.info)
 
     async def _end(self, command: str) -> None:
         if not self._driver.is_in_transaction():
@@ -237,23 +330,26 @@ class RowAttributes:
             raise AttributeError(name) from None
 
 
-async def driver_connection(engine: AsyncEngine) -> tuple[AsyncConnection, DriverConnection]:
+async def driver_connection(engine: AsyncEngine, info: Mapping[str, Any] | None = None
+                            ) -> tuple[AsyncConnection, DriverConnection]:
     """Check out a pooled connection for :class:`DriverConnection` (close the first item
-    to give it back)."""
+    to give it back). ``info``: what its transactions carry, as a session's."""
     conn = await engine.connect()
     try:
         raw = await conn.get_raw_connection()
     except BaseException:
         await conn.close()
         raise
-    return conn, DriverConnection(conn, raw.driver_connection)
+    return conn, DriverConnection(conn, raw.driver_connection, info)
 
 
 async def get_driver_connection(request: Request) -> AsyncIterator[DriverConnection]:
     """A connection for prebuilt statements (see :class:`DriverConnection`): a read
     that is one statement, or a hot path's own transaction. Other work uses
     :data:`DBSession` (one ORM transaction per request)."""
-    conn, reader = await driver_connection(request.app.state.engine)
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    conn, reader = await driver_connection(request.app.state.engine,
+                                           sessionmaker.kw.get("info"))
     try:
         yield reader
     finally:

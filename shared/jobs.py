@@ -44,7 +44,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import rowcount
+from shared.db import after_commit, rowcount
+from shared.retry import PollingLoop
 
 log = structlog.get_logger("jifen.jobs")
 
@@ -132,48 +133,39 @@ Handler = Callable[[Job], Coroutine[Any, Any, dict[str, Any]]]
 async def enqueue_job(session: AsyncSession, table: Table, *, kind: str, params: dict[str, Any],
                       created_by: str, input_bytes: bytes | None = None,
                       input_name: str | None = None) -> uuid.UUID:
-    """Add a job in the caller's transaction; wake the runner after commit."""
+    """Add a job in the caller's transaction; the runner is woken once it commits."""
     job_id = uuid.uuid4()
     await session.execute(table.insert().values(
         id=job_id, kind=kind, params=params, created_by=created_by, input=input_bytes,
         input_name=input_name))
+    after_commit(session.info, _wake_runner, [job_id])
     return job_id
 
 
-class JobRunner:
+# a transaction's info names the service's runner (shared.app), to wake after commit
+RUNNER = "jifen.jobs.runner"
+
+
+def _wake_runner(info: dict[str, Any], job_ids: list[uuid.UUID]) -> None:
+    runner: JobRunner | None = info.get(RUNNER)
+    if runner is not None:
+        runner.wake()
+
+
+class JobRunner(PollingLoop):
     def __init__(self, *, service: str, table: Table,
                  sessionmaker: async_sessionmaker[AsyncSession], handlers: dict[str, Handler],
                  poll_seconds: float = 1.0, lease_seconds: float = 60.0, max_attempts: int = 5,
                  extra: dict[str, Any] | None = None) -> None:
+        super().__init__(name=f"{service}-jobs", poll_seconds=poll_seconds)
         self.service, self.table, self.sessionmaker = service, table, sessionmaker
         self.handlers = handlers
-        self.poll_seconds, self.lease = poll_seconds, timedelta(seconds=lease_seconds)
+        self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
         self.extra = extra or {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name=f"{self.service}-jobs")
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def wake_after_response(self) -> None:
-        """:meth:`wake` as a response's background task: a plain function would run in
-        a worker thread (a thread hop per request), where the loop's event must not be
-        set."""
-        self.wake()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await self.stop_loop()
 
     async def run_next(self) -> bool:
         """Claim and run one due job; False when none was due."""
@@ -188,20 +180,8 @@ class JobRunner:
         await self._run(job)
         return True
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                if await self.run_next():
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the loop must survive a database restart
-                log.warning("job_runner_error", error=repr(exc))
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+    async def step(self) -> bool:
+        return await self.run_next()
 
     async def _claim(self) -> Job | None:
         t = self.table

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Table, select, text
+from sqlalchemy import text
 
 from shared.auth import AuditReader, HRAdmin
 from shared.contracts.fields import RowId
@@ -20,7 +20,7 @@ from shared.db import DBSession
 from shared.errors import problem_response
 from shared.observability import metrics_endpoint
 from shared.outbox import OutboxRelay
-from shared.pagination import Cursor, Limit, Page, decode_id_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page
 from shared.routing import APIRouter
 
 TAG = "operations"
@@ -59,14 +59,14 @@ class RetryResult(BaseModel):
     requeued: int
 
 
-def operations_router(service: str, outbox: Table) -> APIRouter:
+def operations_router(service: str) -> APIRouter:
     """The operations routes of ``service`` (training | points | rewards) under its
-    prefix; ``outbox`` is its outbox table, whose dead letters the report lists."""
+    prefix."""
     router = APIRouter()
     _add_health(router, service)
     _add_readiness(router, service)
     router.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
-    _add_outbox_report(router, service, outbox)
+    _add_outbox_report(router, service)
     _add_outbox_retry(router, service)
     return router
 
@@ -108,7 +108,7 @@ def _not_ready(request: Request, detail: str,
                             detail=detail, headers=headers)
 
 
-def _add_outbox_report(router: APIRouter, service: str, outbox: Table) -> None:
+def _add_outbox_report(router: APIRouter, service: str) -> None:
     @router.get(f"/{service}/v1/admin/outbox", tags=[TAG], response_model=OutboxReport,
                 operation_id=f"{service}_get_outbox",
                 summary="Outbox backlog and dead letters")
@@ -123,14 +123,8 @@ def _add_outbox_report(router: APIRouter, service: str, outbox: Table) -> None:
         dead letters themselves (newest first) with their last error."""
         relay: OutboxRelay = request.app.state.relay
         stats = await relay.stats(session)
-        t = outbox
-        after = decode_id_cursor(cursor)
-        stmt = select(t).where(t.c.dead_at.is_not(None)).order_by(t.c.id.desc()).limit(limit + 1)
-        if after is not None:
-            stmt = stmt.where(t.c.id < after)
-        rows = (await session.execute(stmt)).mappings().all()
-        items = [DeadLetter.model_validate(dict(r)) for r in rows[:limit]]
-        next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+        letters, next_cursor = await relay.dead_letters(session, limit=limit, cursor=cursor)
+        items = [DeadLetter.model_validate(letter, from_attributes=True) for letter in letters]
         return OutboxReport(**stats, dead=Page[DeadLetter](items=items, next_cursor=next_cursor))
 
 
@@ -145,6 +139,5 @@ def _add_outbox_retry(router: APIRouter, service: str) -> None:
         ids: Annotated[list[RowId] | None, Query(description="Only these rows")] = None,
     ) -> RetryResult:
         """Puts dead letters (all, or the given ids) back in the delivery queue."""
-        count = await request.app.state.relay.retry_dead(session, ids)
-        request.app.state.relay.wake()
+        count = await request.app.state.relay.retry_dead(session, ids)  # sent after commit
         return RetryResult(requeued=count)

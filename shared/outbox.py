@@ -8,20 +8,25 @@ row is dead-lettered (visible in the admin endpoint and the
 a refused or broken connection, a busy or unreachable consumer: see
 :func:`transient_failure`) backs off the same way but never dead-letters: the event
 is sound, the consumer is slow or away, and the event waits for it.
-Right after commit the producer delivers its own rows at once
-(:meth:`OutboxRelay.deliver_now`), so callers usually see the consumer's
-answer in the same response; otherwise the loop delivers them later.
+
+A producer calls :func:`enqueue` in its transaction (an ORM session or a driver
+connection): the rows are written there, and the transaction remembers them. Once it
+commits, the kit hands them to the relay at once (:meth:`OutboxRelay.committed`); if
+it rolls back, nothing happens. An endpoint that answers with the consumer's answer
+(training_api's recordings, within their feedback budget) waits for it with
+:func:`answers` after the commit. Whatever is not delivered then, by a crash or a
+consumer that is down, the relay loop delivers later: the row is in the same
+transaction as the change it announces, so nothing is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import structlog
@@ -43,11 +48,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope
+from shared.db import DriverConnection, after_commit, owed
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_FAILED
+from shared.pagination import decode_id_cursor, encode_id_cursor
+from shared.retry import PollingLoop, backoff
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger("jifen.outbox")
@@ -113,13 +120,16 @@ class OutboxEvent:
     destination: str
     payload: dict[str, Any]
     occurred_at: datetime
+    # written with ``delivered_by_caller``: the relay loop leaves it alone for a while
+    delivered_by_caller: bool = False
 
     @classmethod
     def of(cls, row_id: int, row: dict[str, Any]) -> OutboxEvent:
         """The event of an outbox row written from ``row`` (see :func:`outbox_rows`)."""
         return cls(row_id=row_id, event_id=row["event_id"], event_type=row["event_type"],
                    destination=row["destination"], payload=row["payload"],
-                   occurred_at=row["occurred_at"])
+                   occurred_at=row["occurred_at"],
+                   delivered_by_caller="available_at" in row)
 
     def as_row(self) -> dict[str, Any]:
         return {"id": self.row_id, "event_id": self.event_id, "event_type": self.event_type,
@@ -156,11 +166,68 @@ async def enqueue(
     delivered_by_caller: bool = False,
 ) -> list[int]:
     """Add events to the outbox in the caller's transaction, one row per destination
-    (see :func:`outbox_rows`). ``payload`` may be a list: one event per payload (bulk
-    work such as imports). Returns the new row ids, for :meth:`OutboxRelay.deliver_now`."""
-    return [e.row_id for e in await enqueue_events(
+    (see :func:`outbox_rows`), and have the kit deliver them once that transaction
+    commits (:func:`record`). ``payload`` may be a list: one event per payload (bulk
+    work such as imports)."""
+    events = await enqueue_events(
         session, table, event_type=event_type, payload=payload, destinations=destinations,
-        occurred_at=occurred_at, delivered_by_caller=delivered_by_caller)]
+        occurred_at=occurred_at, delivered_by_caller=delivered_by_caller)
+    record(session, events)
+    return [e.row_id for e in events]
+
+
+# -- after commit ------------------------------------------------------------------------
+# A transaction's info names the relay that delivers what it wrote (the service's
+# sessions and driver connections carry it, see shared.app); without one (a test's
+# session, a command) the rows wait for a relay loop.
+RELAY = "jifen.outbox.relay"
+_STARTED = "jifen.outbox.started"
+Transaction = AsyncSession | DriverConnection
+
+
+def record(db: Transaction, events: Iterable[OutboxEvent]) -> None:
+    """Deliver these outbox rows, written in ``db``'s open transaction by the caller's
+    own statement, once that transaction commits; forget them if it rolls back."""
+    after_commit(db.info, _deliver_committed, events)
+
+
+def redeliver(db: Transaction, row_ids: Iterable[int]) -> None:
+    """Deliver outbox rows written by an earlier transaction (a replay finding its
+    event undelivered) once ``db``'s transaction commits."""
+    after_commit(db.info, _deliver_committed, row_ids)
+
+
+def pending(db: Transaction) -> list[OutboxEvent]:
+    """The events ``db``'s open transaction has enqueued so far (a job counting what
+    it waits for)."""
+    return [e for e in owed(db.info, _deliver_committed) if isinstance(e, OutboxEvent)]
+
+
+async def answers(db: Transaction, *, timeout: float | None) -> list[Delivery]:  # noqa: ASYNC109
+    """The consumers' answers to what ``db``'s last commit handed to the relay, as far
+    as they come within ``timeout`` (an endpoint that answers with them). Past it the
+    caller stops waiting; the deliveries carry on, and the relay loop takes over from
+    any that fail."""
+    started: list[asyncio.Future[Any]] = db.info.pop(_STARTED, [])
+    if not started:
+        return []
+    done: set[asyncio.Future[Any]] = set()
+    if timeout is None or timeout > 0:
+        done, _ = await asyncio.wait(started, timeout=timeout)
+    else:
+        done = {f for f in started if f.done()}
+    out: list[Delivery] = []
+    for future in started:
+        if future in done and not future.cancelled() and future.exception() is None:
+            result = future.result()
+            out.extend(result if isinstance(result, list) else [result])
+    return out
+
+
+def _deliver_committed(info: dict[str, Any], items: list[OutboxEvent | int]) -> None:
+    relay: OutboxRelay | None = info.get(RELAY)
+    if relay is not None and items:
+        info[_STARTED] = relay.committed(items)
 
 
 async def enqueue_events(
@@ -201,9 +268,25 @@ class Delivery:
     response: dict[str, Any] | None = None
     error: str | None = None
     transient: bool = False  # see transient_failure
+    # a retry cannot help (the consumer refused the event): dead-letter it at once
+    permanent: bool = False
 
 
-class OutboxRelay:
+@dataclass(frozen=True)
+class DeadLetter:
+    """An event given up on, as the admin list shows it."""
+
+    id: int
+    event_id: uuid.UUID
+    event_type: str
+    destination: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    dead_at: datetime
+
+
+class OutboxRelay(PollingLoop):
     def __init__(
         self,
         *,
@@ -214,20 +297,49 @@ class OutboxRelay:
         settings: ServiceSettings,
     ) -> None:
         """``destinations`` maps a destination name to (client, path) for its event endpoint."""
+        super().__init__(name=f"{service}-outbox-relay", poll_seconds=settings.outbox_poll_seconds)
         self.service = service
         self.table = table
         self.sessionmaker = sessionmaker
         self.destinations = destinations
         self.settings = settings
-        self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[list[Delivery]]] = set()
-        self._wake = asyncio.Event()
         self._delivered: set[int] = set()  # delivered by their producer, not marked yet
         self._unmarked: set[int] = set()  # the same, until their mark has committed
         self._marking: asyncio.Task[None] | None = None
         self._lanes: dict[str, _Lanes] = {}
 
     # -- delivery -------------------------------------------------------------------
+
+    def committed(self, items: list[OutboxEvent | int]) -> list[asyncio.Future[Any]]:
+        """Start delivering what a transaction has just committed, without waiting:
+        events written for their caller travel from memory (:meth:`deliver_events`),
+        other rows are read and locked (:meth:`deliver_now`) when they fit one batch,
+        and the loop is woken for the rest. Answers what was started, for
+        :func:`answers`."""
+        from_memory = [i for i in items if isinstance(i, OutboxEvent) and i.delivered_by_caller]
+        rows = [i.row_id if isinstance(i, OutboxEvent) else i for i in items
+                if not (isinstance(i, OutboxEvent) and i.delivered_by_caller)]
+        started: list[asyncio.Future[Any]] = [
+            self._lane(event.destination).submit(event) for event in from_memory]
+        if rows and len(rows) <= self.settings.outbox_batch_size:
+            task = asyncio.get_running_loop().create_task(self._deliver_committed_rows(rows))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+            started.append(task)
+        elif rows:
+            self.wake()
+        return started
+
+    async def _deliver_committed_rows(self, row_ids: list[int]) -> list[Delivery]:
+        try:
+            deliveries = await self.deliver_now(row_ids)
+        except Exception as exc:  # the loop delivers them later
+            log.info("deliver_now_failed", error=repr(exc))
+            deliveries = []
+        if sum(1 for d in deliveries if d.delivered) < len(row_ids):
+            self.wake()
+        return deliveries
 
     async def deliver_now(
         self, row_ids: list[int], *, timeout: float | None = None  # noqa: ASYNC109
@@ -351,7 +463,7 @@ class OutboxRelay:
         ]
         if dest not in self.destinations:
             for d in results:
-                d.error = f"permanent unknown destination {dest!r}"
+                d.error, d.permanent = f"unknown destination {dest!r}", True
             return results
         client, path = self.destinations[dest]
         batch = EventBatch(
@@ -376,10 +488,10 @@ class OutboxRelay:
                 d.transient = transient_failure(exc)
             return results
         if resp.status_code >= 300:
-            prefix = "permanent " if resp.status_code in _PERMANENT else ""
             for d in results:
-                d.error = f"{prefix}HTTP {resp.status_code}: {resp.text[:400]}"
+                d.error = f"HTTP {resp.status_code}: {resp.text[:400]}"
                 d.transient = transient_failure(resp.status_code)
+                d.permanent = resp.status_code in _PERMANENT
             return results
         receipts = {r.event_id: r for r in EventBatchReceipt.model_validate(resp.json()).receipts}
         for d in results:
@@ -387,7 +499,7 @@ class OutboxRelay:
             if receipt is None:
                 d.error = "consumer returned no receipt"
             elif receipt.status == "failed":
-                d.error = ("permanent " if receipt.permanent else "") + (receipt.error or "failed")
+                d.error, d.permanent = receipt.error or "failed", receipt.permanent
             else:
                 d.delivered, d.response = True, receipt.model_dump(mode="json")
         return results
@@ -418,10 +530,9 @@ class OutboxRelay:
         OUTBOX_FAILED.labels(self.service, delivery.destination).inc()
         attempts = row["attempts"] + 1
         transient = row["transient_failures"] + delivery.transient
-        permanent = (delivery.error or "").startswith("permanent ")
         values: dict[str, Any] = {"attempts": attempts, "transient_failures": transient,
                                   "last_error": delivery.error}
-        if permanent or attempts - transient >= self.settings.outbox_max_attempts:
+        if delivery.permanent or attempts - transient >= self.settings.outbox_max_attempts:
             values["dead_at"] = now
             log.warning(
                 "outbox_dead_letter",
@@ -430,31 +541,15 @@ class OutboxRelay:
                 error=delivery.error,
             )
         else:
-            values["available_at"] = now + timedelta(seconds=self.backoff(attempts))
+            values["available_at"] = now + timedelta(seconds=backoff(
+                attempts, base_seconds=self.settings.outbox_backoff_base_seconds,
+                max_seconds=self.settings.outbox_backoff_max_seconds))
         await session.execute(update(t).where(t.c.id == row["id"]).values(**values))
-
-    def backoff(self, attempts: int) -> float:
-        """Exponential backoff with full jitter, capped."""
-        s = self.settings
-        ceiling = min(
-            s.outbox_backoff_max_seconds, s.outbox_backoff_base_seconds * 2 ** (attempts - 1)
-        )
-        return random.uniform(ceiling / 2, ceiling)
 
     # -- loop -----------------------------------------------------------------------
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name=f"{self.service}-outbox-relay")
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def wake_after_response(self) -> None:
-        """:meth:`wake` as a response's background task: a plain function would run in
-        a worker thread (a thread hop per request), where the loop's event must not be
-        set."""
-        self.wake()
+    async def step(self) -> bool:
+        return await self.deliver_pending() >= self.settings.outbox_batch_size
 
     async def stop(self) -> None:
         in_flight = {*self._in_flight, *(t for lanes in self._lanes.values()
@@ -463,30 +558,7 @@ class OutboxRelay:
             await asyncio.wait(in_flight, timeout=5)
         if self._marking is not None:
             await asyncio.wait({self._marking}, timeout=5)
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                delivered = await self.deliver_pending()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the loop must survive a database restart
-                log.warning("outbox_relay_error", error=repr(exc))
-                delivered = 0
-            if delivered >= self.settings.outbox_batch_size:
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        await self.stop_loop()
 
     # -- admin ----------------------------------------------------------------------
 
@@ -512,17 +584,34 @@ class OutboxRelay:
             "oldest_pending_at": row.oldest_pending_at,
         }
 
+    async def dead_letters(self, session: AsyncSession, *, limit: int, cursor: str | None
+                           ) -> tuple[list[DeadLetter], str | None]:
+        """A page of dead letters, newest first, and the cursor of the next page (a
+        cursor this list did not make is BadCursor, 404)."""
+        t = self.table
+        after = decode_id_cursor(cursor)
+        stmt = (select(t.c.id, t.c.event_id, t.c.event_type, t.c.destination, t.c.attempts,
+                       t.c.last_error, t.c.created_at, t.c.dead_at)
+                .where(t.c.dead_at.is_not(None)).order_by(t.c.id.desc()).limit(limit + 1))
+        if after is not None:
+            stmt = stmt.where(t.c.id < after)
+        rows = [DeadLetter(**r) for r in (await session.execute(stmt)).mappings()]
+        more = len(rows) > limit
+        return rows[:limit], encode_id_cursor(rows[limit - 1].id) if more else None
+
     async def retry_dead(self, session: AsyncSession, row_ids: list[int] | None = None) -> int:
-        """Put dead letters back in the queue (after the consumer was fixed)."""
+        """Put dead letters back in the queue (after the consumer was fixed); they are
+        delivered again once the caller's transaction commits."""
         t = self.table
         stmt = update(t).where(t.c.dead_at.is_not(None))
         if row_ids:
             stmt = stmt.where(t.c.id.in_(row_ids))
-        result = cast(CursorResult[Any], await session.execute(
+        requeued = list((await session.execute(
             stmt.values(dead_at=None, attempts=0, transient_failures=0,
-                        available_at=func.now())
-        ))
-        return result.rowcount or 0
+                        available_at=func.now()).returning(t.c.id)
+        )).scalars())
+        redeliver(session, requeued)
+        return len(requeued)
 
 
 # calls on their way to one consumer at once from the producer's own deliveries: one
@@ -570,6 +659,7 @@ class _Lanes:
         for (_, future), delivery in zip(batch, deliveries, strict=True):
             if not future.done():
                 future.set_result(delivery)
+
 
 
 def after_commit_delivery(

@@ -11,7 +11,6 @@ claimed again. Any number of replicas can run the worker.
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -30,6 +29,7 @@ from services.points_api.webhooks.config import WebhookSettings
 from services.points_api.webhooks.signing import body_bytes, signature_header
 from services.points_api.webhooks.targets import TargetRefused, TargetUnresolved, vet
 from shared.app import every
+from shared.retry import backoff
 
 log = structlog.get_logger("jifen.webhooks")
 
@@ -165,17 +165,12 @@ class WebhookDispatcher:
                 values.update(status="dead", dead_at=datetime.now(UTC))
                 log.warning("webhook_dead_letter", delivery_id=claim.id, error=outcome.error)
             else:
-                delay = backoff(settings, values["round_attempts"])
+                delay = backoff(values["round_attempts"],
+                                base_seconds=settings.backoff_base_seconds,
+                                max_seconds=settings.backoff_max_seconds)
                 values["next_attempt_at"] = datetime.now(UTC) + timedelta(seconds=delay)
         await repo.update_delivery(session, claim.id, values)
 
-
-def backoff(settings: WebhookSettings, failures: int) -> float:
-    """Exponential backoff with jitter: between half and all of
-    ``min(max, base * 2 ** (failures - 1))`` seconds."""
-    ceiling = min(settings.backoff_max_seconds,
-                  settings.backoff_base_seconds * 2 ** min(failures - 1, 62))
-    return random.uniform(ceiling / 2, ceiling)
 
 
 async def _read_excerpt(response: httpx.Response) -> str:

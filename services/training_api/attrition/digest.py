@@ -45,14 +45,13 @@ async def weekly_digest(app: FastAPI, *, today: date | None = None) -> None:
         await send_digests(session, run, week=iso_week(today))
 
 
-async def send_digests(session: AsyncSession, run: AttritionRun, *, week: str) -> list[int]:
+async def send_digests(session: AsyncSession, run: AttritionRun, *, week: str) -> None:
     """One digest per department with managers (its subtree's high-risk employees, less
-    the department's own heads); an event for those with new names. Returns the outbox
-    rows."""
+    the department's own heads); an event for those with new names, delivered after
+    commit."""
     flagged = await repo.high_risk(session, run.id)
     names = await repo.employee_names(session, [no for no, _ in flagged])
     reasons = await repo.reasons(session, run.id, [no for no, _ in flagged])
-    outbox: list[int] = []
     for code, path, managers in await repo.departments_with_managers(session):
         # never a head about themself or a fellow head of the same department
         mine = [no for no, p in flagged if p.startswith(path) and no not in managers]
@@ -70,6 +69,5 @@ async def send_digests(session: AsyncSession, run: AttritionRun, *, week: str) -
                                 rank=reasons[no][0], reasons=reasons[no][1]) for no in new],
             high_risk=len(mine), method=run.method or "rules",
             report_path=f"/training/v1/reports/attrition-risk?department={code}")
-        outbox += await enqueue(session, kit_tables.outbox, event_type=ATTRITION_DIGEST,
-                                payload=event.model_dump(mode="json"), destinations=["points"])
-    return outbox
+        await enqueue(session, kit_tables.outbox, event_type=ATTRITION_DIGEST,
+                      payload=event.model_dump(mode="json"), destinations=["points"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Query, Response, UploadFile
+from fastapi import Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.training_api.dependencies import TrainingSettings
@@ -23,10 +23,9 @@ from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from shared.auth import CurrentUser, OrgWriter, PrivilegedReader
 from shared.db import DBSession, DriverDB
-from shared.dependencies import CompanyToday, Jobs, Relay
+from shared.dependencies import CompanyToday
 from shared.errors import problems
 from shared.identity import EmployeeNoPath
-from shared.outbox import after_commit_delivery
 from shared.pagination import (
     Cursor,
     Limit,
@@ -55,16 +54,12 @@ async def upsert_employee(
     _: OrgWriter,
     response: Response,
     today: CompanyToday,
-    relay: Relay,
-    background: BackgroundTasks,
 ) -> schemas.Employee:
     """Idempotent upsert by employee number (201 when created, 200 otherwise).
     A change is published to points_api and rewards_api through the outbox; an
     unchanged employee is not re-published."""
-    employee, created, outbox_ids = await employees.upsert(session, employee_no, data=body,
-                                                           today=today)
+    employee, created = await employees.upsert(session, employee_no, data=body, today=today)
     created_or_ok(response, created)
-    background.add_task(after_commit_delivery(relay, outbox_ids))
     return employee
 
 
@@ -137,9 +132,6 @@ async def import_employees(
     principal: OrgWriter,
     settings: TrainingSettings,
     today: CompanyToday,
-    relay: Relay,
-    jobs: Jobs,
-    background: BackgroundTasks,
     dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
     as_job: Annotated[bool, Query(alias="async", description=(
         "Run as a job whatever the file's size: 202 and a status URL"))] = False,
@@ -162,10 +154,8 @@ async def import_employees(
         session, content=content, filename=file.filename or "upload", dry_run=dry_run,
         as_job=as_job, actor=principal.sub, today=today, settings=settings)
     if outcome.job is not None:
-        background.add_task(jobs.wake_after_response)  # start after the commit
         return JSONResponse(outcome.job.model_dump(mode="json"), status_code=202,
                             headers={"Location": outcome.job.links.status})
-    background.add_task(after_commit_delivery(relay, outcome.outbox_ids))
     return outcome.report
 
 

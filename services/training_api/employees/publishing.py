@@ -38,12 +38,12 @@ def employee_facts(row: Any, snapshot: OrgSnapshot) -> dict[str, Any]:
 class EmployeePublisher:
     async def publish(
         self, session: AsyncSession, rows: list[Any], snapshot: OrgSnapshot | None = None
-    ) -> list[int]:
-        """Enqueue ``employee.upserted`` for each row; returns outbox row ids."""
+    ) -> None:
+        """Enqueue ``employee.upserted`` for each row, delivered after commit."""
         if not rows:
-            return []
+            return
         snapshot = snapshot or await load_snapshot(session)
-        return await enqueue(
+        await enqueue(
             session,
             kit_tables.outbox,
             event_type=EMPLOYEE_UPSERTED,

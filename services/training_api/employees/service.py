@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import builtins
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -55,9 +54,9 @@ class EmployeeService:
     async def upsert(
         self, session: AsyncSession, employee_no: str, *, data: schemas.EmployeeUpsert,
         today: date
-    ) -> tuple[schemas.Employee, bool, list[int]]:
+    ) -> tuple[schemas.Employee, bool]:
         """Create or update one employee. An unchanged employee is not re-published.
-        Returns the employee, whether it was created, and the outbox rows to deliver."""
+        Returns the employee and whether it was created."""
         if data.employee_no is not None and data.employee_no != employee_no:
             raise EmployeeNoMismatch(
                 f"Path says {employee_no!r} but the body says {data.employee_no!r}"
@@ -79,10 +78,10 @@ class EmployeeService:
                   "hired_on": data.hired_on, "status": data.status, "left_on": data.left_on}
         written = await repo.bulk_upsert(session, await _with_leaving_days(
             session, [values], today=today))
-        outbox_ids = await publisher.publish(session, written, snapshot)
+        await publisher.publish(session, written, snapshot)
         created = bool(written and written[0].inserted)
         view = await repo.get_view(session, employee_no)
-        return _out(view), created, outbox_ids
+        return _out(view), created
 
     async def get(
         self, db: DriverConnection | AsyncSession, employee_no: str, *, principal: Principal
@@ -148,9 +147,8 @@ class EmployeeService:
                                           filename=filename, dry_run=dry_run, actor=actor,
                                           today=today, rows_total=len(parsed.rows))
             return ImportOutcome(job=schemas.EmployeeImportJob(**job))
-        report, outbox_ids = await self.import_rows(session, parsed, dry_run=dry_run,
-                                                    today=today)
-        return ImportOutcome(report=report, outbox_ids=outbox_ids)
+        return ImportOutcome(report=await self.import_rows(session, parsed, dry_run=dry_run,
+                                                           today=today))
 
     async def import_job(self, session: AsyncSession, job_id: uuid.UUID
                          ) -> schemas.EmployeeImportJob:
@@ -160,7 +158,7 @@ class EmployeeService:
     async def import_rows(
         self, session: AsyncSession, parsed: ParsedFile, *, dry_run: bool, today: date,
         progress: Callable[[int], Awaitable[None]] | None = None
-    ) -> tuple[schemas.ImportReport, builtins.list[int]]:
+    ) -> schemas.ImportReport:
         """Bulk upsert of a parsed file; every rejected row is reported with its line.
         ``progress`` hears how many rows are written as the chunks go."""
         snapshot = await load_snapshot(session)
@@ -187,15 +185,14 @@ class EmployeeService:
             if v["employee_no"] in existing
             and existing[v["employee_no"]] != tuple(v[f] for f in repo.SYNCED_FIELDS)
         )
-        outbox_ids: list[int] = []
         if not dry_run and valid:
             written = []
             for start in range(0, len(valid), WRITE_CHUNK):
                 written += await repo.bulk_upsert(session, valid[start:start + WRITE_CHUNK])
                 if progress is not None:
                     await progress(min(start + WRITE_CHUNK, len(valid)))
-            outbox_ids = await publisher.publish(session, written, snapshot)
-        report = schemas.ImportReport(
+            await publisher.publish(session, written, snapshot)
+        return schemas.ImportReport(
             dry_run=dry_run,
             encoding=parsed.encoding,
             total_rows=parsed.total_rows,
@@ -206,16 +203,13 @@ class EmployeeService:
             rejected=rejected,
             ignored_columns=list(getattr(parsed, "ignored_columns", []) or []),
         )
-        return report, outbox_ids
 
 
 @dataclass(frozen=True)
 class ImportOutcome:
-    """An import written in the request (its report and the outbox rows to deliver
-    after commit) or queued as a job."""
+    """An import written in the request (its report) or queued as a job."""
 
     report: schemas.ImportReport | None = None
-    outbox_ids: list[int] = field(default_factory=list)
     job: schemas.EmployeeImportJob | None = None
 
 
@@ -255,7 +249,7 @@ employees = EmployeeService()
 
 
 async def _write_import(session: AsyncSession, parsed: ParsedFile, writing: import_jobs.Writing
-                        ) -> tuple[schemas.ImportReport, list[int]]:
+                        ) -> schemas.ImportReport:
     return await employees.import_rows(session, parsed, dry_run=writing.dry_run,
                                        today=writing.today, progress=writing.progress)
 

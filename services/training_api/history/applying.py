@@ -33,6 +33,7 @@ from services.training_api.practicals.schemas import PracticalAssessmentCreate
 from services.training_api.practicals.service import practicals
 from services.training_api.skill_levels.schemas import SkillLevelCreate
 from services.training_api.skill_levels.service import skill_levels
+from shared import outbox
 from shared.auth import Principal
 from shared.identity import canonical_employee_no
 
@@ -81,7 +82,6 @@ class Catalogue:
 class ChunkResult:
     counts: Counter[str] = field(default_factory=Counter)
     rejected: list[RowError] = field(default_factory=list)
-    outbox_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ async def apply_chunk(session: AsyncSession, rows: list[HistoryRow], *, ctx: Imp
                 change = await voiding.void(session, before.fact_id, actor=ctx.importer,
                                             reason=f"历史数据更正 (记录 {row.legacy_id})",
                                             by_caller=False)
-                result.outbox_ids += [e.row_id for e in change.events]
+                outbox.record(session, change.events)
         else:
             result.counts["created"] += 1
             if ctx.dry_run:
@@ -201,7 +201,7 @@ async def record_fact(session: AsyncSession, row: HistoryRow, ctx: ImportContext
     change = await KIND_SERVICES[row.kind].create(
         session, data, employee=employee, principal=assessor, digest=content_hash(data),
         legacy_id=row.legacy_id, earns=ctx.mode == "replay", recorded_by=ctx.importer)
-    result.outbox_ids += [e.row_id for e in change.events]
+    outbox.record(session, change.events)
     fact_id: uuid.UUID = change.fact.id
     return fact_id
 

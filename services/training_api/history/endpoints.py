@@ -62,7 +62,6 @@ async def start_history_import(
         cut_over_on=cut_over, dry_run=dry_run, actor=principal.sub,
         tz=settings.tz, parse_seconds=settings.import_parse_seconds)
     response.headers["Location"] = job.links["status"]
-    background.add_task(jobs.wake_after_response)  # start after the commit
     return job
 
 

@@ -47,7 +47,7 @@ from services.training_api.history.parsing import (
 )
 from shared.contracts.history import OPENING_BALANCE, OpeningBalanceChanged
 from shared.jobs import Job, JobFailed
-from shared.outbox import enqueue
+from shared.outbox import enqueue, pending
 
 CHUNK_ROWS = 500
 OPENING_CHUNK = 500
@@ -119,8 +119,7 @@ async def _import(job: Job, ctx: ImportContext, rows: list[HistoryRow]) -> None:
             counts.update(result.counts)
             seconds = job.progress.get("import_seconds", 0.0) + time.monotonic() - started
             await job.checkpoint(session, rows_done=done, counts=dict(counts),
-                                 import_seconds=round(seconds, 3),
-                                 **_events(job, result.outbox_ids))
+                                 import_seconds=round(seconds, 3), **_events(job, session))
     async with job.sessionmaker() as session, session.begin():
         await job.checkpoint(session, phase="reconciling" if ctx.dry_run else "awaiting_voids")
 
@@ -137,15 +136,17 @@ async def _replace(job: Job, ctx: ImportContext, rows: list[HistoryRow]) -> None
             result = await replace_pending(session, by_id, ctx=ctx, catalogue=catalogue,
                                            limit=CHUNK_ROWS)
             replaced = result.counts["replaced"]
-            await job.checkpoint(session, **_events(job, result.outbox_ids),
+            await job.checkpoint(session, **_events(job, session),
                                  replaced=job.progress.get("replaced", 0) + replaced,
                                  **({} if replaced else {"phase": "opening"}))
         if not replaced:
             return
 
 
-def _events(job: Job, outbox_ids: list[int]) -> dict[str, Any]:
-    """The checkpoint's record of the outbox rows queued so far: their count and range."""
+def _events(job: Job, session: AsyncSession) -> dict[str, Any]:
+    """The checkpoint's record of the outbox rows queued so far (with the rows this
+    transaction queued): their count and range."""
+    outbox_ids = [event.row_id for event in pending(session)]
     if not outbox_ids:
         return {}
     first = job.progress.get("first_event_id")
@@ -163,21 +164,20 @@ async def _post_openings(job: Job, ctx: ImportContext) -> None:
     while True:
         async with job.sessionmaker() as session, session.begin():
             differences = await repo.opening_differences(session, OPENING_CHUNK)
-            ids = []
             for employee_no, category, target, posted, posted_cut_over in differences:
                 cut_over = ctx.cut_over or date.fromisoformat(posted_cut_over or job.params[
                     "today"])
-                ids += await _opening_event(session, job, employee_no=employee_no,
-                                            category=category, target=int(target),
-                                            posted=int(posted), cut_over=cut_over, tz=tz)
-            await job.checkpoint(session, **_events(job, ids),
+                await _opening_event(session, job, employee_no=employee_no,
+                                     category=category, target=int(target),
+                                     posted=int(posted), cut_over=cut_over, tz=tz)
+            await job.checkpoint(session, **_events(job, session),
                                  **({} if differences else {"phase": "awaiting_points"}))
         if not differences:
             return
 
 
 async def _opening_event(session: AsyncSession, job: Job, *, employee_no: str, category: str,
-                         target: int, posted: int, cut_over: date, tz: Any) -> list[int]:
+                         target: int, posted: int, cut_over: date, tz: Any) -> None:
     end_of_day = datetime.combine(cut_over + timedelta(days=1), datetime.min.time(),
                                   tzinfo=tz) - timedelta(seconds=1)
     change = OpeningBalanceChanged(
@@ -185,9 +185,9 @@ async def _opening_event(session: AsyncSession, job: Job, *, employee_no: str, c
         cut_over_on=cut_over, occurred_at=end_of_day, import_id=job.id)
     await repo.set_opening(session, employee_no=employee_no, category=category, points=target,
                            cut_over_on=cut_over.isoformat())
-    return await enqueue(session, kit_tables.outbox, event_type=OPENING_BALANCE,
-                         payload=change.model_dump(mode="json"), destinations=["points"],
-                         occurred_at=end_of_day)
+    await enqueue(session, kit_tables.outbox, event_type=OPENING_BALANCE,
+                  payload=change.model_dump(mode="json"), destinations=["points"],
+                  occurred_at=end_of_day)
 
 
 async def _await_points(job: Job, phase: str, *, then: str) -> None:

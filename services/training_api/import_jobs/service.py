@@ -30,7 +30,6 @@ from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.import_jobs.schemas import ImportJobProgress
 from shared.errors import ServiceError
 from shared.jobs import Handler, Job, JobFailed, enqueue_job
-from shared.outbox import after_commit_delivery
 
 Report = TypeVar("Report", bound=BaseModel)
 _job = jobs
@@ -56,7 +55,7 @@ class ImportKind(Generic[Report]):
     kind: str
     base: str
     parse: Callable[[bytes, str], Any]
-    write: Callable[[AsyncSession, Any, Writing], Awaitable[tuple[Report, list[int]]]]
+    write: Callable[[AsyncSession, Any, Writing], Awaitable[Report]]
 
 
 def runs_as_job(*, asked: bool, rows: int, sync_max_rows: int) -> bool:
@@ -126,12 +125,11 @@ def handler(kind: ImportKind[Any]) -> Handler:
                           today=date.fromisoformat(job.params["today"]),
                           progress=lambda done: job.report(rows_done=done))
         async with job.sessionmaker() as session, session.begin():
-            report, outbox_ids = await kind.write(session, parsed, writing)
+            report = await kind.write(session, parsed, writing)
             body = report.model_dump(mode="json")
             await job.checkpoint(session, phase="done", rows_done=total, report=body)
             # the file was used up: names and numbers are not kept longer than needed
             await session.execute(update(_job).where(_job.c.id == job.id).values(input=None))
-        await after_commit_delivery(job.extra["relay"], outbox_ids)()
         return {"report": body}
 
     run_import.__name__ = f"run_{kind.kind}"

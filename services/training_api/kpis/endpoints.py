@@ -131,7 +131,6 @@ async def import_department_kpis(
         session, content=content, filename=file.filename or "upload", dry_run=dry_run,
         as_job=as_job, actor=principal.sub, today=today, settings=settings)
     if isinstance(outcome, schemas.KpiImportJob):
-        background.add_task(jobs.wake_after_response)  # start after the commit
         return JSONResponse(outcome.model_dump(mode="json"), status_code=202,
                             headers={"Location": outcome.links.status})
     return outcome

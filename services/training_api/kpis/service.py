@@ -252,10 +252,9 @@ kpi_report = KpiReportService()
 
 
 async def _write_import(session: AsyncSession, parsed: ParsedKpis, writing: import_jobs.Writing
-                        ) -> tuple[schemas.KpiImportReport, list[int]]:
-    report = await kpis.import_rows(session, parsed, dry_run=writing.dry_run,
-                                    actor=writing.actor, progress=writing.progress)
-    return report, []  # figures publish no events
+                        ) -> schemas.KpiImportReport:
+    return await kpis.import_rows(session, parsed, dry_run=writing.dry_run,
+                                  actor=writing.actor, progress=writing.progress)
 
 
 KPI_IMPORT = import_jobs.ImportKind(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Path, Response
+from fastapi import Path, Response
 
 from services.training_api.org import repository as repo
 from services.training_api.org import schemas
@@ -19,7 +19,6 @@ from services.training_api.org.errors import (
 from services.training_api.org.service import departments, job_roles, skills
 from shared.auth import CurrentUser, OrgWriter
 from shared.db import DBSession
-from shared.dependencies import Relay
 from shared.errors import problems
 from shared.pagination import (
     Cursor,
@@ -52,15 +51,12 @@ async def upsert_department(
     session: DBSession,
     _: OrgWriter,
     response: Response,
-    relay: Relay,
-    background: BackgroundTasks,
 ) -> schemas.Department:
     """Idempotent upsert by department code. Moving a department (a new parent)
     moves its sub-departments with it; a parent that is the department itself or
     one of its descendants is refused with 409 ``department-cycle``."""
     dept, created = await departments.upsert(session, code, data=body)
     created_or_ok(response, created)
-    background.add_task(relay.wake_after_response)
     return dept
 
 
@@ -159,14 +155,11 @@ async def upsert_job_role(
     session: DBSession,
     _: OrgWriter,
     response: Response,
-    relay: Relay,
-    background: BackgroundTasks,
 ) -> schemas.JobRole:
     """Idempotent upsert by role code. ``required_skills`` replaces the role's
     competency model; every skill must exist (409 ``unknown-skill``)."""
     role, created = await job_roles.upsert(session, code, data=body)
     created_or_ok(response, created)
-    background.add_task(relay.wake_after_response)
     return role
 
 

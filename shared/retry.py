@@ -1,0 +1,72 @@
+"""Retrying, defined once for the kit's background workers: the backoff between a
+failed delivery and its next attempt (outbox events, webhooks), and the polling loop
+of a worker that any replica runs (the outbox relay, the job runner)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import structlog
+
+log = structlog.get_logger("jifen.retry")
+
+
+def backoff(failures: int, *, base_seconds: float, max_seconds: float) -> float:
+    """Seconds to wait after ``failures`` failures in a row: exponential from
+    ``base_seconds``, capped at ``max_seconds``, with jitter (between half and all of
+    it) so that deliveries that failed together do not all come back together."""
+    ceiling = min(max_seconds, base_seconds * 2 ** min(max(failures, 1) - 1, 62))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+class PollingLoop:
+    """A worker's loop: run :meth:`step` again at once while it says more is due, else
+    wait ``poll_seconds`` or until :meth:`wake`. It survives any error of a step (a
+    database restart must not stop it) and stops only by :meth:`stop_loop`."""
+
+    def __init__(self, *, name: str, poll_seconds: float) -> None:
+        self.loop_name, self.poll_seconds = name, poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def step(self) -> bool:
+        """One round of work; True when more may be due right away."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name=self.loop_name)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def wake_after_response(self) -> None:
+        """:meth:`wake` as a response's background task: a plain function would run in
+        a worker thread (a thread hop per request), where the loop's event must not be
+        set."""
+        self.wake()
+
+    async def stop_loop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                if await self.step():
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("worker_step_failed", worker=self.loop_name, error=repr(exc))
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
