@@ -126,10 +126,11 @@ class OutboxEvent:
     @classmethod
     def of(cls, row_id: int, row: dict[str, Any]) -> OutboxEvent:
         """The event of an outbox row written from ``row`` (see :func:`outbox_rows`)."""
+        now = datetime.now(UTC)
         return cls(row_id=row_id, event_id=row["event_id"], event_type=row["event_type"],
                    destination=row["destination"], payload=row["payload"],
                    occurred_at=row["occurred_at"],
-                   delivered_by_caller="available_at" in row)
+                   delivered_by_caller=row.get("available_at", now) > now)
 
     def as_row(self) -> dict[str, Any]:
         return {"id": self.row_id, "event_id": self.event_id, "event_type": self.event_type,
