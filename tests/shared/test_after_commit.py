@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.training_api.config import Settings
 from services.training_api.db import kit_tables
-from shared.db import DriverConnection
+from shared.db import driver_connection
 from shared.jobs import RUNNER, JobRunner, enqueue_job
 from shared.outbox import (
     RELAY,
@@ -142,12 +142,10 @@ async def test_a_refused_event_is_dead_lettered_as_permanent(training_db, relay,
 
 @pytest.mark.parametrize("commits", [False, True])
 async def test_a_driver_connections_transaction_delivers_after_its_commit(
-        training_db, relay, consumer, commits):
+        engines, relay, consumer, commits):
     """The same contract on a driver connection's own transaction (hot paths that
-    write through the driver)."""
-    conn = await training_db.connection()
-    raw = await conn.get_raw_connection()
-    db = DriverConnection(conn, raw.driver_connection, {RELAY: relay})
+    write through the driver); its transaction writes nothing here."""
+    conn, db = await driver_connection(engines["training"], {RELAY: relay})
     (row,) = outbox_rows(event_type="employee.upserted", payload={"employee_no": "AC-8"},
                          destinations=["points"], delivered_by_caller=True)
     event = OutboxEvent.of(1, row)  # delivered from memory: no row to read
@@ -158,6 +156,8 @@ async def test_a_driver_connections_transaction_delivers_after_its_commit(
                 raise LookupError("the work fails")
     except LookupError:
         pass
+    finally:
+        await conn.close()
     deliveries = await answers(db, timeout=30)
     await relay.stop()
     assert consumer.received == ([str(event.event_id)] if commits else [])
