@@ -23,7 +23,8 @@ def outcomes(answers) -> Counter:
                    for r in answers)
 
 
-async def test_balance_100_fifty_redemptions_of_10_exactly_ten_succeed(gw):
+async def race_for_points(gw) -> None:
+    """Balance 100, fifty redemptions of 10 at once: exactly ten succeed."""
     emp = await synced_employee(gw)
     await give_points(gw, emp["employee_no"], 100)
     item = await put_item(gw, name="定制保温杯", cost_points=10)
@@ -40,7 +41,9 @@ async def test_balance_100_fifty_redemptions_of_10_exactly_ten_succeed(gw):
     assert acct["qualifying_points"] == 100
 
 
-async def test_stock_5_hundred_redemptions_exactly_five_succeed(gw):
+async def race_for_stock(gw) -> None:
+    """Stock 5, a hundred redemptions by four employees at once: exactly five succeed,
+    and exactly their points are spent."""
     employees = [await synced_employee(gw) for _ in range(4)]
     for emp in employees:
         await give_points(gw, emp["employee_no"], 1000)
@@ -59,6 +62,14 @@ async def test_stock_5_hundred_redemptions_exactly_five_succeed(gw):
                 await settled_hold(gw, r.json()["id"], "captured")
         spent += 1000 - (await account(gw, emp["employee_no"]))["balance"]
     assert spent == 50
+
+
+async def test_balance_100_fifty_redemptions_of_10_exactly_ten_succeed(gw):
+    await race_for_points(gw)
+
+
+async def test_stock_5_hundred_redemptions_exactly_five_succeed(gw):
+    await race_for_stock(gw)
 
 
 async def test_the_per_employee_limit_holds_under_concurrency(gw):
