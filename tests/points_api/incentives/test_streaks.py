@@ -28,7 +28,19 @@ def next_month() -> datetime:
     return mid_month(following.year, following.month)
 
 
+async def publish(gw, rules: list[dict], **when: str) -> None:
+    draft = await gw.post("/points/v1/rule-sets", headers=HR,
+                          json={"rules": rules, "note": "连续优秀成长积分加成"})
+    assert draft.status_code == 201, draft.text
+    published = await gw.post(f"/points/v1/rule-sets/{draft.json()['version']}/publish",
+                              headers=HR, json=when)
+    assert published.status_code == 200, published.text
+
+
 async def publish_streak_rules(gw, code: str, suffix: str) -> tuple[str, str]:
+    """The rules, in effect now and again just before next month's event: other tests
+    publish versions that take effect later (an hour from now, say), and one of them
+    would otherwise govern that event."""
     active = (await gw.get("/points/v1/rule-sets/active", headers=HR)).json()
     growth_id, streak_id = f"growth.mentor-{suffix}", f"streak.top10-{suffix}"
     rules = [*active["rules"],
@@ -39,12 +51,8 @@ async def publish_streak_rules(gw, code: str, suffix: str) -> tuple[str, str]:
               "category": "growth", "streak": {"top_percent": "10", "months": 3},
               "award": {"kind": "multiplier", "factor": "1.2",
                         "target_categories": ["growth"]}}]
-    draft = await gw.post("/points/v1/rule-sets", headers=HR,
-                          json={"rules": rules, "note": "连续优秀成长积分加成"})
-    assert draft.status_code == 201, draft.text
-    published = await gw.post(f"/points/v1/rule-sets/{draft.json()['version']}/publish",
-                              headers=HR, json={})
-    assert published.status_code == 200, published.text
+    await publish(gw, rules)
+    await publish(gw, rules, effective_at=(next_month() - timedelta(minutes=1)).isoformat())
     return growth_id, streak_id
 
 
