@@ -149,7 +149,7 @@ def start_gateway(tmp_path: Path, upstreams: dict[str, EchoServer]) -> Iterator[
 
 
 def _wait_listening(proc: subprocess.Popen[bytes], port: int, conf: Path) -> None:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             _, err = proc.communicate()
@@ -161,7 +161,7 @@ def _wait_listening(proc: subprocess.Popen[bytes], port: int, conf: Path) -> Non
                 return
         except OSError:
             time.sleep(0.02)
-    pytest.fail(f"nginx did not listen on port {port} within 10 s")
+    pytest.fail(f"nginx did not listen on port {port} within 60 s")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -181,7 +181,7 @@ def raw_request(base: str, head: bytes) -> tuple[int, str, bytes]:
     Returns (status, lower-cased response headers, body).
     """
     port = int(base.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(head + b"\r\nConnection: close\r\n\r\n")
         data = b""
         while chunk := sock.recv(65536):

@@ -160,7 +160,7 @@ async def run_round_trip(plant: Stack, gw: httpx.AsyncClient, receiver: Receiver
     await complete(gw, made["second"], "2026-03-13T09:00:00+08:00", "awarded")
     await wait_for(lambda: count(plant, "points", "SELECT count(*) FROM webhook_delivery "
                                                   "WHERE status = 'pending' AND attempts > 0"),
-                   within=20, what="a webhook delivery retrying")
+                   within=60, what="a webhook delivery retrying")
     plant.stop_service("points")
     late = await complete(gw, made["second"], "2026-03-14T09:00:00+08:00", "pending")
     plant.stop_service("training")

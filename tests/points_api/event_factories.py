@@ -25,7 +25,7 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-async def wait_for_copy(gw: httpx.AsyncClient, employee_no: str, within: float = 15) -> None:
+async def wait_for_copy(gw: httpx.AsyncClient, employee_no: str, within: float = 60) -> None:
     """Until points_api holds the employee's copy (the employee.upserted event arrived)."""
     deadline = asyncio.get_running_loop().time() + within
     while True:

@@ -47,7 +47,7 @@ async def synced_employee(gw: httpx.AsyncClient, *, org: dict[str, Any] | None =
                 return False
         return True
 
-    await wait_for(copied, within=20, what=f"copies of {no}")
+    await wait_for(copied, within=60, what=f"copies of {no}")
     return {**emp, "org": org, "headers": auth(no, "employee")}
 
 

@@ -3,8 +3,10 @@
 
 import asyncio
 import io
+import time
 import uuid
 
+import asyncpg
 import openpyxl
 import pytest
 
@@ -29,6 +31,7 @@ async def upload(gw, hr, content: bytes, filename: str, **params):
         headers=hr,
         params={k: str(v).lower() for k, v in params.items()},
         files={"file": (filename, content, "application/octet-stream")},
+        timeout=90,  # 10,000 rows on a loaded machine: as long as the gateway waits, and more
     )
 
 
@@ -150,7 +153,20 @@ async def test_idempotency_key_replays_and_guards(gw, hr, org):
     assert different.json()["type"].endswith("/idempotency-key-reused")
 
 
-async def test_same_key_while_running_is_409(gw, hr, org):
+async def claimed(stack, key: str, within: float = 60) -> None:
+    """Until the request with this Idempotency-Key holds its claim (state running)."""
+    conn = await asyncpg.connect(stack.database_url("training").replace("+asyncpg", ""))
+    try:
+        deadline = time.monotonic() + within
+        while await conn.fetchval("SELECT state FROM idempotency_key WHERE key = $1",
+                                  key) != "running":
+            assert time.monotonic() < deadline, f"no running claim of {key}"
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+
+
+async def test_same_key_while_running_is_409(gw, hr, org, stack):
     prefix = uid("P")
     rows = [
         [f"{prefix}{i:05d}", "并发", org["department"]["code"], org["role"]["code"]]
@@ -159,7 +175,7 @@ async def test_same_key_while_running_is_409(gw, hr, org):
     content = csv_bytes(rows, header=["employee_no", "name", "department_code", "job_role_code"])
     headers = {**hr, "Idempotency-Key": uid("key-")}
     first = asyncio.create_task(upload(gw, headers, content, "big.csv"))
-    await asyncio.sleep(0.3)
+    await claimed(stack, headers["Idempotency-Key"])
     second = await upload(gw, headers, content, "big.csv")
     assert (await first).status_code == 200
     assert second.status_code == 409

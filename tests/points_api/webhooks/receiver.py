@@ -72,7 +72,7 @@ class Receiver:
         with self._lock:
             return [r for r in self.requests if r.event_id == str(event_id)]
 
-    async def wait_for(self, event_id: str, count: int = 1, within: float = 15) -> list[Received]:
+    async def wait_for(self, event_id: str, count: int = 1, within: float = 60) -> list[Received]:
         """Until ``count`` requests for the event arrived; then those requests."""
         deadline = time.monotonic() + within
         while len(got := self.for_event(event_id)) < count:

@@ -155,7 +155,7 @@ async def test_expiry_releases_points_stock_and_limit(gw, stack):
     async def expired() -> bool:
         return (await redemption(gw, made["id"]))["status"] == "expired"
 
-    await wait_for(expired, within=20, what="expiry")
+    await wait_for(expired, within=60, what="expiry")
     await assert_given_back(gw, emp, item, made, "expired")
     late = await gw.post(f"/rewards/v1/redemptions/{made['id']}/approve", headers=HR)
     assert late.status_code == 409

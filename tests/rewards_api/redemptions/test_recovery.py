@@ -56,6 +56,20 @@ async def test_points_down_answers_503_and_reserves_nothing(gw, stack):
     assert (await account(gw, emp["employee_no"]))["held"] == 0
 
 
+def _request_in_points_socket(stack) -> bool:
+    """Bytes wait unread on a connection to frozen points_api (Linux's /proc/net/tcp):
+    the request rewards_api sent has arrived there, however long sending it took."""
+    port = int(stack.direct_url("points").rsplit(":", 1)[1])
+    waiting = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as lines:
+            for line in list(lines)[1:]:
+                local, _remote, state, queues = line.split()[1:5]
+                if int(local.rsplit(":", 1)[1], 16) == port and state == "01":  # established
+                    waiting += int(queues.split(":")[1], 16)  # rx_queue
+    return waiting > 0
+
+
 def _points_pid(stack) -> int:
     [proc] = [p.proc for p in stack.processes if p.service == "points" and p.proc is not None]
     return proc.pid
@@ -81,14 +95,15 @@ async def test_rewards_killed_between_hold_and_its_outcome_completes_after_resta
     os.killpg(points_pid, signal.SIGSTOP)
     try:
         attempt = asyncio.create_task(redeem(gw, emp, item["code"]))
-        [made] = await wait_for(reserving, within=10, what="a reserving redemption")
-        await asyncio.sleep(0.3)  # the hold request is in points_api's socket
+        [made] = await wait_for(reserving, within=60, what="a reserving redemption")
+        await wait_for(lambda: asyncio.to_thread(_request_in_points_socket, stack), within=60,
+                       what="the hold request in points_api's socket")
         stack.stop_service("rewards", sig=signal.SIGKILL)
     finally:
         os.killpg(points_pid, signal.SIGCONT)
     answer = await attempt
     assert answer.status_code >= 500  # the client saw the process die
-    await wait_for(lambda: hold(gw, made["id"]), within=10, what="the hold")
+    await wait_for(lambda: hold(gw, made["id"]), within=60, what="the hold")
     stack.start_service("rewards")
 
     async def finished() -> dict | None:
@@ -141,9 +156,10 @@ async def test_rewards_killed_while_the_spend_is_on_its_way_leaves_no_redemption
     os.killpg(points_pid, signal.SIGSTOP)
     try:
         attempt = asyncio.create_task(redeem(gw, emp, item["code"]))
-        await wait_for(lambda: _redeeming(stack), within=10,
+        await wait_for(lambda: _redeeming(stack), within=60,
                        what="rewards_api inside the redemption's transaction")
-        await asyncio.sleep(0.5)  # on to the spend request, in points_api's socket
+        await wait_for(lambda: asyncio.to_thread(_request_in_points_socket, stack), within=60,
+                       what="the spend request in points_api's socket")
         stack.stop_service("rewards", sig=signal.SIGKILL)
     finally:
         os.killpg(points_pid, signal.SIGCONT)
@@ -154,7 +170,7 @@ async def test_rewards_killed_while_the_spend_is_on_its_way_leaves_no_redemption
         r = await gw.get("/points/v1/holds", headers=HR, params={"employee_no": no})
         return [h for h in r.json()["items"] if h["status"] == "spent"]
 
-    [orphan] = await wait_for(spent, within=10, what="the spend")
+    [orphan] = await wait_for(spent, within=60, what="the spend")
     stack.start_service("rewards")
     assert (await account(gw, no))["balance"] == 70
     listed = await gw.get("/rewards/v1/redemptions", headers=HR, params={"employee_no": no})
@@ -189,7 +205,7 @@ async def test_a_second_request_with_the_key_while_the_first_runs_is_409(gw, sta
     os.killpg(points_pid, signal.SIGSTOP)
     try:
         first = asyncio.create_task(redeem(gw, emp, item["code"], key=key))
-        await wait_for(lambda: _redeeming(stack), within=10,
+        await wait_for(lambda: _redeeming(stack), within=60,
                        what="the first request inside its transaction")
         second = await redeem(gw, emp, item["code"], key=key)
     finally:
