@@ -23,6 +23,7 @@ import numpy as np
 
 from jifen.demo_plant import SKILL_OF, Timeline, plant
 from services.training_api.changes import demand
+from services.training_api.changes.compute import total_errors
 
 SEED = 2026
 HELD_OUT = 3
@@ -83,7 +84,7 @@ def figures(by: str) -> dict[str, Any]:
     outside = [x for x in (held_out(h) for h in found.values()) if x is not None]
     return {"series": len(found), "months": len(next(iter(found.values()))),
             "methods": Counter(r.method for r in results.values()),
-            "backtest": demand.total_errors([r.backtest for r in results.values()]),
+            "backtest": total_errors([r.backtest for r in results.values()]),
             "smoothing_mase": round(sum(smoothing) / len(smoothing), 3),
             "held_out": {name: round(sum(x[name] for x in outside) / len(outside), 3)
                          for name in ("chosen", "naive", "simple_smoothing")},

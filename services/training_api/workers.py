@@ -36,9 +36,28 @@ from multiprocessing import get_context, parent_process
 from multiprocessing.connection import wait
 from typing import Any, TypeVar
 
+from threadpoolctl import threadpool_limits
+
 T = TypeVar("T")
 KEPT = {"attrition": False, "forecast": True}  # does the process stay for the next call
 _kept: dict[str, ProcessPoolExecutor] = {}
+
+
+# the numeric libraries' own thread pools (OpenBLAS, OpenMP, MKL): one thread each
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _start_worker() -> None:
+    """In the worker, before any call: its numeric libraries keep to the one core the
+    worker is given. By default OpenBLAS starts a thread per core, and on a machine
+    whose cores are busy those threads spin against each other and everything else: a
+    demand report's smoothing fits took eight times the wall time (docs/benchmarks.md).
+    The variables rule the libraries a call imports later; threadpoolctl the ones
+    already loaded."""
+    for name in ONE_THREAD:
+        os.environ[name] = "1"
+    threadpool_limits(1)
+    _end_with_parent()
 
 
 def _end_with_parent() -> None:
@@ -56,7 +75,7 @@ def _end_with_parent() -> None:
 
 def _new() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
-                               initializer=_end_with_parent)
+                               initializer=_start_worker)
 
 
 async def in_worker(kind: str, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

@@ -49,3 +49,19 @@ def test_the_worker_ends_with_the_service_process():
         time.sleep(0.1)
     os.kill(worker, signal.SIGKILL)
     pytest.fail("the worker outlived the service process")
+
+
+def blas_threads() -> list[int]:
+    """In a worker: the thread counts of the numeric libraries a call loads."""
+    import numpy  # noqa: F401  (loaded by the call, as the forecasts load it)
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info()]
+
+
+@pytest.mark.parametrize("kind", ["forecast", "attrition"])
+async def test_a_worker_keeps_its_numeric_libraries_to_one_thread(kind):
+    """OpenBLAS would start a thread per core, which spin against each other and the
+    services on a busy machine; a worker is given one core and keeps to it."""
+    threads = await workers.in_worker(kind, blas_threads)
+    assert threads and set(threads) == {1}

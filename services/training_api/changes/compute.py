@@ -10,14 +10,28 @@ from typing import Any
 def demand_forecasts(counts: dict[str, dict[str, int]], keys: list[str],
                      horizon: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Per series (code -> completions by month) its forecast of ``horizon`` months,
-    the method chosen and the backtest; and the errors averaged over the series."""
+    the method chosen and the backtest; and the errors averaged over the series.
+    Without a series (a department without completions) statsmodels is not imported."""
+    if not counts:
+        return {}, total_errors([])
     from services.training_api.changes import demand
 
     found = {code: demand.forecast([float(by_month.get(k, 0)) for k in keys], horizon)
              for code, by_month in counts.items()}
     series = {code: {"method": f.method, "values": f.values, "backtest": f.backtest}
               for code, f in found.items()}
-    return series, demand.total_errors([f.backtest for f in found.values()])
+    return series, total_errors([f.backtest for f in found.values()])
+
+
+def total_errors(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean MASE and MAPE over many series (those that have them)."""
+    out: dict[str, Any] = {}
+    for who in ("method", "naive"):
+        for name in ("mape", "mase"):
+            found = [r[who][name] for r in results if r[who][name] is not None]
+            out[f"{who}_{name}"] = round(sum(found) / len(found), 3) if found else None
+    out["series"] = len(results)
+    return out
 
 
 def readiness_projection(pairs: dict[str, list[tuple[str, float, bool]]],

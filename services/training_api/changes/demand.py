@@ -167,16 +167,5 @@ def forecast(history: list[float], horizon: int = 3) -> Forecast:
                     backtest=test)
 
 
-def total_errors(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Mean MASE and MAPE over many series (those that have them)."""
-    out: dict[str, Any] = {}
-    for who in ("method", "naive"):
-        for name in ("mape", "mase"):
-            found = [r[who][name] for r in results if r[who][name] is not None]
-            out[f"{who}_{name}"] = round(sum(found) / len(found), 3) if found else None
-    out["series"] = len(results)
-    return out
-
-
 def months_until(total_days: int) -> int:
     return max(1, math.ceil(total_days / 30.4))

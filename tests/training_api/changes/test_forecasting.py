@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from services.training_api.changes import demand, readiness
+from services.training_api.changes.compute import total_errors
 
 
 def seasonal_series(months: int, seed: int = 7) -> list[float]:
@@ -66,7 +67,7 @@ def test_shorter_histories_fall_back_as_documented():
 def test_errors_of_many_series_are_averaged():
     results = [{"method": {"mape": 10.0, "mase": 0.5}, "naive": {"mape": 20.0, "mase": 1.0}},
                {"method": {"mape": None, "mase": 0.7}, "naive": {"mape": None, "mase": 0.9}}]
-    total = demand.total_errors(results)
+    total = total_errors(results)
     assert total == {"method_mape": 10.0, "method_mase": 0.6, "naive_mape": 20.0,
                      "naive_mase": 0.95, "series": 2}
 
