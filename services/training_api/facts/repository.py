@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnClause,
+    ColumnElement,
     bindparam,
     exists,
     false,
@@ -150,11 +151,12 @@ def _fact_columns(model: type[TrainingFact]) -> tuple[list[str], list[str]]:
 
 @functools.cache
 def _record_statement(model: type[TrainingFact], with_event: bool,
-                      with_claim: bool = False) -> Any:
+                      with_claim: bool = False, guard: ColumnElement[bool] | None = None) -> Any:
     """INSERT the fact (nothing when its client id is taken), its kind's row and, with
     an event, its outbox row whose id the fact keeps: one round trip, built once.
     ``with_claim``: also marks the request's Idempotency-Key claim applied when the
-    fact is written (parameters ``i_scope``, ``i_key``; NULL for a request without)."""
+    fact is written (parameters ``i_scope``, ``i_key``; NULL for a request without).
+    ``guard``: the fact is written only where it holds."""
     fact_t, detail_t, outbox_t = TrainingFact.__table__, model.__table__, kit_tables.outbox
     base, detail = _fact_columns(model)
     values = [bindparam(f"f_{n}", type_=fact_t.c[n].type) for n in base]
@@ -163,6 +165,8 @@ def _record_statement(model: type[TrainingFact], with_event: bool,
         source: Any = select(*values, ids.c.outbox_id)
     else:
         source = select(*values, null())
+    if guard is not None:
+        source = source.where(guard)
     fact = (insert(fact_t).from_select([*base, "event_outbox_id"], source)
             .on_conflict_do_nothing(index_elements=["fact_type", "client_id"])
             .returning(fact_t.c.id, fact_t.c.event_outbox_id).cte("fact"))
@@ -186,8 +190,8 @@ def _record_statement(model: type[TrainingFact], with_event: bool,
 
 
 @functools.cache
-def _prebuilt_record(model: type[TrainingFact]) -> Prebuilt:
-    return prebuild(_record_statement(model, True, with_claim=True))
+def _prebuilt_record(model: type[TrainingFact], guard: ColumnElement[bool] | None) -> Prebuilt:
+    return prebuild(_record_statement(model, True, with_claim=True, guard=guard))
 
 
 def record_params(fact: TrainingFact, outbox: dict[str, Any] | None) -> dict[str, Any]:
@@ -203,14 +207,18 @@ def record_params(fact: TrainingFact, outbox: dict[str, Any] | None) -> dict[str
 
 
 async def write_fact(db: DriverConnection, fact: TrainingFact, outbox: dict[str, Any], *,
-                     claim: tuple[str | None, str | None]) -> int | None:
+                     claim: tuple[str | None, str | None],
+                     guard: ColumnElement[bool] | None = None,
+                     guard_params: dict[str, Any] | None = None) -> int | None:
     """:func:`insert_fact` on a driver connection, in one autocommitted statement that
     also marks the request's Idempotency-Key ``claim`` applied: the fact, its kind's
-    row, its event and the claim commit together or not at all. Returns the outbox
-    row id, or None when another fact holds the client id."""
-    params = record_params(fact, outbox)
+    row, its event and the claim commit together or not at all, and only where
+    ``guard`` holds (its parameters ``guard_params``). Returns the outbox row id, or
+    None when nothing was written (another fact holds the client id, or the guard
+    failed)."""
+    params = {**record_params(fact, outbox), **(guard_params or {})}
     params["i_scope"], params["i_key"] = claim
-    row = await db.first(_prebuilt_record(type(fact)), **params)
+    row = await db.first(_prebuilt_record(type(fact), guard), **params)
     return None if row is None else int(row["event_outbox_id"])
 
 

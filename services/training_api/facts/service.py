@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.training_api.db import kit_tables
@@ -169,29 +170,42 @@ class FactKind(ABC, Generic[F, C]):
             return await self._replay(session, existing, digest)
         return change
 
+    # What the recording statement checks on a driver connection, with parameters
+    # ``g_*`` that :meth:`build_on_driver` gives: the fact is written only while what
+    # the kind built it from still holds (None: nothing to check there)
+    driver_guard: ClassVar[ColumnElement[bool] | None] = None
+
     async def build_on_driver(self, db: DriverConnection, fact_id: uuid.UUID,
-                              data: C) -> Built[F] | None:
-        """:meth:`build` for the common case of a recording on a driver connection, with
-        the employee checked in the same statement; None when the kind has no such path
-        or the request is not the common case (a check fails: :meth:`record` answers
-        it, after looking for a replay)."""
+                              data: C) -> tuple[Built[F], dict[str, Any]] | None:
+        """:meth:`build` for the common case of a recording on a driver connection, and
+        the parameters of :attr:`driver_guard`; None when the kind has no such path or
+        the request is not the common case (a check fails: :meth:`record` answers it,
+        after looking for a replay)."""
         return None
+
+    def driver_miss(self, data: C) -> None:
+        """The recording statement wrote nothing (the guard failed, or the client id is
+        taken): forget what :meth:`build_on_driver` may have kept for ``data``."""
 
     async def record_on_driver(self, engine: AsyncEngine, data: C, *, principal: Principal,
                                claim: tuple[str | None, str | None]) -> Change[F] | None:
         """:meth:`record` for a new fact that passes every check, on a driver connection
-        without an ORM session: one statement reads what the kind checks, one
-        autocommitted statement writes the fact, its kind's row, its event and marks
-        the request's Idempotency-Key ``claim`` applied. None for anything else (a
-        check fails, the client id is taken): the caller goes on with :meth:`record`,
-        which answers it as it always has."""
+        without an ORM session: what the kind checks (one statement, or none when the
+        kind knows it already), then one autocommitted statement that writes the fact,
+        its kind's row, its event and marks the request's Idempotency-Key ``claim``
+        applied, as long as the kind's :attr:`driver_guard` holds. None for anything
+        else (a check fails, the client id is taken): the caller goes on with
+        :meth:`record`, which answers it as it always has."""
         access.check_may_record(principal, data.employee_no, roles=self.recorders,
                                 self_service=self.self_service, what=self.label)
         fact_id = uuid.uuid4()
         conn, db = await driver_connection(engine)
         try:
-            built = await self.build_on_driver(db, fact_id, data)
-            if (built is None or built.event is None or built.proves
+            found = await self.build_on_driver(db, fact_id, data)
+            if found is None:
+                return None
+            built, guard = found
+            if (built.event is None or built.proves
                     or built.fact.occurred_at > datetime.now(UTC) + CLOCK_SKEW):
                 return None
             fact = self._filled(built.fact, fact_id, data, content_hash(data), principal.sub)
@@ -200,10 +214,12 @@ class FactKind(ABC, Generic[F, C]):
                 destinations=DESTINATIONS, occurred_at=built.event.occurred_at,
                 delivered_by_caller=True)[0]
             outbox_id = await repo.write_fact(db, fact, {**row, "payload": json.dumps(
-                row["payload"], ensure_ascii=False)}, claim=claim)
+                row["payload"], ensure_ascii=False)}, claim=claim, guard=self.driver_guard,
+                guard_params=guard)
         finally:
             await conn.close()
         if outbox_id is None:
+            self.driver_miss(data)
             return None
         fact.event_outbox_id = outbox_id
         return Change(fact=fact, created=True, events=[OutboxEvent.of(outbox_id, row)])

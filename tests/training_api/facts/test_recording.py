@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import auth
+from tests.factories import HR
 from tests.training_api.records import (
     ASSESSOR,
     LIVE,
@@ -255,3 +256,25 @@ async def test_a_client_id_replay_under_a_new_idempotency_key_is_the_stored_reco
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
     assert again.headers.get("idempotent-replayed") is None
+
+
+async def test_a_course_changed_after_a_recording_is_what_the_next_one_sees(gw, world):
+    """A process keeps a course as last read for the next recordings of it; the
+    recording's statement checks it is still current, so a change (class hours,
+    archival) holds from the very next recording."""
+    code = (await create_course(gw, class_hours="2"))["code"]
+
+    def completion(**more: Any) -> dict[str, Any]:
+        return {"employee_no": world["employee"]["employee_no"], "course_code": code,
+                "completed_at": ago(), **more}
+
+    path = "/training/v1/course-completions"
+    assert (await gw.post(path, headers=LMS, json=completion(hours_attended="2"))
+            ).status_code == 201
+    await create_course(gw, code=code, class_hours="1")
+    assert_problem(await gw.post(path, headers=LMS, json=completion(hours_attended="2")),
+                   409, "hours-exceed-class-hours")
+    assert (await gw.post(path, headers=LMS, json=completion(hours_attended="1"))
+            ).status_code == 201
+    assert (await gw.post(f"/training/v1/courses/{code}/archive", headers=HR)).status_code == 200
+    assert_problem(await gw.post(path, headers=LMS, json=completion()), 409, "course-archived")
