@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +33,7 @@ from services.training_api.surveys.models import (
 WILLING_CODES = ("continue", "willingness")
 
 
-def _day(column: Any, tz: str) -> Any:
+def _day(column: ColumnElement[datetime], tz: str) -> ColumnElement[date]:
     return func.date(func.timezone(tz, column))
 
 

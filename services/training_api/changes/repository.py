@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, literal_column, or_, select
+from sqlalchemy import Subquery, and_, delete, false, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,7 +103,7 @@ async def levels(session: AsyncSession, nos: list[str],
     return out
 
 
-def _first_courses(skill_code: str) -> Any:
+def _first_courses(skill_code: str) -> Subquery:
     """Per employee: their first standing completion of a course teaching the skill."""
     fact, done = TrainingFact.__table__, CourseCompletion.__table__
     return (select(fact.c.employee_no, func.min(fact.c.occurred_at).label("started"))

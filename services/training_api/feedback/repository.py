@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.feedback.models import Feedback
@@ -24,13 +24,17 @@ class FeedbackFilters:
     created_to: datetime | None = None
 
 
+# A feedback with its author's name and department (code, name)
+FeedbackView = Row[Feedback, str, str, str]
+
+
 def _view() -> Select[Feedback, str, str, str]:
     return (select(Feedback, Employee.name, Department.code, Department.name)
             .join(Employee, Employee.employee_no == Feedback.employee_no)
             .join(Department, Department.id == Feedback.department_id))
 
 
-async def get_view(session: AsyncSession, feedback_id: int) -> Any | None:
+async def get_view(session: AsyncSession, feedback_id: int) -> FeedbackView | None:
     return (await session.execute(_view().where(Feedback.id == feedback_id))).one_or_none()
 
 
@@ -39,13 +43,14 @@ async def get_for_update(session: AsyncSession, feedback_id: int) -> Feedback | 
                                   .with_for_update())).scalar_one_or_none()
 
 
-async def by_client_id(session: AsyncSession, employee_no: str, client_id: Any) -> Any | None:
+async def by_client_id(session: AsyncSession, employee_no: str,
+                       client_id: uuid.UUID) -> FeedbackView | None:
     return (await session.execute(_view().where(Feedback.employee_no == employee_no,
                                                 Feedback.client_id == client_id))).one_or_none()
 
 
 async def list_views(session: AsyncSession, f: FeedbackFilters, *, before: int | None,
-                     limit: int) -> list[Any]:
+                     limit: int) -> list[FeedbackView]:
     stmt = _view().order_by(Feedback.id.desc()).limit(limit)
     if before is not None:
         stmt = stmt.where(Feedback.id < before)
@@ -66,7 +71,7 @@ async def list_views(session: AsyncSession, f: FeedbackFilters, *, before: int |
     return list((await session.execute(stmt)).all())
 
 
-async def author(session: AsyncSession, employee_no: str) -> Any | None:
+async def author(session: AsyncSession, employee_no: str) -> Row[str, int] | None:
     """(status, department id) of the author."""
     return (await session.execute(select(Employee.status, Employee.department_id).where(
         Employee.employee_no == employee_no))).one_or_none()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import builtins
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +23,7 @@ PROXY_ROLES = ("hr_admin", "integration")
 READERS = ("hr_admin", "auditor")
 
 
-def _out(row: Any) -> schemas.Feedback:
+def _out(row: repo.FeedbackView) -> schemas.Feedback:
     fb, name, dept_code, dept_name = row
     return schemas.Feedback(
         id=fb.id, employee_no=fb.employee_no, employee_name=name, department_code=dept_code,

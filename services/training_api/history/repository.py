@@ -5,7 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import String, and_, any_, func, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    RowMapping,
+    String,
+    and_,
+    any_,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +38,7 @@ _job = jobs
 _outbox = kit_tables.outbox
 
 
-def _texts(values: list[str]) -> Any:
+def _texts(values: list[str]) -> BindParameter[list[str]]:
     return literal(values, ARRAY(String))
 
 
@@ -162,7 +174,7 @@ async def add_reconciliation(session: AsyncSession, rows: list[dict[str, Any]]) 
         await session.execute(insert(HistoryImportEmployee).on_conflict_do_nothing(), rows)
 
 
-async def get_job(session: AsyncSession, job_id: uuid.UUID) -> Any:
+async def get_job(session: AsyncSession, job_id: uuid.UUID) -> RowMapping | None:
     return (await session.execute(
         select(*[c for c in _job.c if c.name != "input"])
         .where(_job.c.id == job_id, _job.c.kind == JOB_KIND))).mappings().one_or_none()

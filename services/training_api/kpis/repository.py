@@ -30,7 +30,8 @@ async def upsert_kpis(session: AsyncSession, rows: list[dict[str, Any]]) -> list
     return inserted
 
 
-async def get_kpi(session: AsyncSession, department_id: int, month: date) -> Any | None:
+async def get_kpi(session: AsyncSession, department_id: int,
+                  month: date) -> DepartmentKpi | None:
     return (await session.execute(select(DepartmentKpi).where(
         DepartmentKpi.department_id == department_id,
         DepartmentKpi.month == month))).scalar_one_or_none()

@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, literal, or_, select, union_all
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -145,7 +158,7 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def _assigned_where(p: Any, plan: PlanTarget) -> list[Any]:
+def _assigned_where(p: CTE, plan: PlanTarget) -> list[ColumnElement[bool]]:
     """Conditions on the population ``p``: the employees the plan applies to."""
     conditions = [or_(p.c.hired_on.is_(None), p.c.hired_on <= plan.due_on)]
     if plan.job_role_id is not None:
@@ -158,7 +171,7 @@ def _assigned_where(p: Any, plan: PlanTarget) -> list[Any]:
     return conditions
 
 
-def _completions(plans: Sequence[PlanTarget]) -> tuple[Any, dict[int, str]]:
+def _completions(plans: Sequence[PlanTarget]) -> tuple[CTE, dict[int, str]]:
     """One scan of the standing completions of every plan course: per (employee, course)
     the first completion, and the first since each plan start. Returns the CTE and, per
     plan, the name of its column."""
@@ -177,7 +190,7 @@ def _completions(plans: Sequence[PlanTarget]) -> tuple[Any, dict[int, str]]:
     return cte, column
 
 
-def _per_employee(p: Any, comp: Any, plan: PlanTarget, column: str) -> Any:
+def _per_employee(p: CTE, comp: CTE, plan: PlanTarget, column: str) -> Subquery:
     first = comp.c[column]
     return (select(p.c.employee_no, p.c.group_key, func.count(first).label("done"),
                    func.max(first).label("finished"),

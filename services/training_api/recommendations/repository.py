@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Select,
     func,
     select,
     text,
@@ -123,7 +124,7 @@ async def course_current(session: AsyncSession, code: str) -> bool:
         Course.code == code, Course.archived_at.is_(None))))
 
 
-def _standing_completions(employee_no: str) -> Any:
+def _standing_completions(employee_no: str) -> Select[str]:
     return (select(CourseCompletion.course_code)
             .where(CourseCompletion.employee_no == employee_no,
                    CourseCompletion.voided_at.is_(None)))

@@ -10,11 +10,14 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Date,
     DateTime,
     Integer,
     Select,
     String,
+    Subquery,
+    Values,
     and_,
     case,
     cast,
@@ -58,7 +61,7 @@ async def give_report_memory(session: AsyncSession) -> None:
     await session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
 
 
-def _active(start: datetime, end: datetime) -> Any:
+def _active(start: datetime, end: datetime) -> Subquery:
     """The employees with at least one standing (not voided) training fact of any kind
     in [start, end), each once (read from the index on the standing facts by time)."""
     return (select(TrainingFact.employee_no)
@@ -78,7 +81,7 @@ async def participation(session: AsyncSession, pop: Select[Any], *, start: datet
     return await _counts(session, rows)
 
 
-async def _counts(session: AsyncSession, p: Any) -> list[Counts]:
+async def _counts(session: AsyncSession, p: Subquery) -> list[Counts]:
     stmt = (select(p.c.group_key, func.count(), func.count().filter(p.c.hit),
                    func.count().filter(p.c.is_front_line),
                    func.count().filter(and_(p.c.is_front_line, p.c.hit)))
@@ -86,14 +89,14 @@ async def _counts(session: AsyncSession, p: Any) -> list[Counts]:
     return [Counts(str(k), *map(int, rest)) for k, *rest in (await session.execute(stmt)).all()]
 
 
-def _required() -> Any:
+def _required() -> Subquery:
     return (select(JobRoleSkill.job_role_id.label("job_role_id"),
                    Skill.code.label("skill_code"), JobRoleSkill.level.label("level"))
             .join(Skill, Skill.id == JobRoleSkill.skill_id).subquery("required"))
 
 
-def _requirements(pop: Any, *, held_before: datetime | None,
-                  skill_code: str | None = None) -> Any:
+def _requirements(pop: Select[Any] | CTE, *, held_before: datetime | None,
+                  skill_code: str | None = None) -> Select[str, str, bool, str, bool]:
     """One row per (employee, required skill) with ``held``: standing proofs of the
     skill dated before ``held_before`` (any time when None) reach the required level.
     ``pop`` is the population, a select or a CTE of it."""
@@ -237,7 +240,7 @@ class Month:
     end: datetime
 
 
-def _months_table(months: Sequence[Month]) -> Any:
+def _months_table(months: Sequence[Month]) -> Values:
     return values(column("month", String), column("last_day", Date),
                   column("start_at", DateTime(timezone=True)),
                   column("end_at", DateTime(timezone=True)), name="months").data(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Subquery, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +39,7 @@ async def remove_proofs(session: AsyncSession, fact_id: uuid.UUID) -> list[str]:
     return [c for c in codes if c not in still]
 
 
-def levels_held(*, held_before: datetime | None = None) -> Any:
+def levels_held(*, held_before: datetime | None = None) -> Subquery:
     """A subquery of the current level of every skill of every employee: (employee_no,
     skill_code, level), the highest level proven by a standing record (dated before
     ``held_before`` when given). Reports join it to the competency model."""
@@ -51,7 +50,8 @@ def levels_held(*, held_before: datetime | None = None) -> Any:
     return stmt.group_by(EmployeeSkill.employee_no, EmployeeSkill.skill_code).subquery("held")
 
 
-def first_reached(employee_no: Any, skill_code: Any, level: Any) -> Any:
+def first_reached(employee_no: ColumnElement[str], skill_code: ColumnElement[str],
+                  level: ColumnElement[int]) -> ScalarSelect[datetime]:
     """A scalar subquery: when the employee first proved the skill at ``level`` or
     above with a record that still stands (null if never)."""
     return (select(func.min(EmployeeSkill.since))

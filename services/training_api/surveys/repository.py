@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import String, and_, func, literal, select
+from sqlalchemy import Row, Select, String, and_, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,8 @@ from services.training_api.surveys.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+
+Ts = TypeVarTuple("Ts")
 
 
 async def get_survey(session: AsyncSession, code: str, *,
@@ -74,7 +76,8 @@ async def insert_answers(session: AsyncSession, rows: list[dict[str, Any]]) -> N
     await session.execute(insert(SurveyAnswer), rows)
 
 
-async def employee_facts(session: AsyncSession, employee_no: str) -> Any | None:
+async def employee_facts(session: AsyncSession,
+                         employee_no: str) -> Row[str, int, str, str, bool] | None:
     """(status, department id, department path, role family, front-line) of an employee."""
     return (await session.execute(
         select(Employee.status, Employee.department_id, Department.path, JobRole.family,
@@ -104,7 +107,8 @@ async def get_preferences(session: AsyncSession, employee_no: str) -> EmployeePr
         EmployeePreference.employee_no == employee_no))).scalar_one_or_none()
 
 
-def _in_scope(stmt: Any, scope: ReportScope, start: datetime, end: datetime) -> Any:
+def _in_scope(stmt: Select[*Ts], scope: ReportScope, start: datetime,
+              end: datetime) -> Select[*Ts]:
     stmt = stmt.where(SurveyResponse.answered_at >= start, SurveyResponse.answered_at < end)
     if scope.department_path is not None:
         stmt = stmt.where(Department.path.startswith(scope.department_path, autoescape=True))
