@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,7 +30,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.points_api.db import Base
 
-RULE_SET_STATUSES = ("draft", "published")
+
+class RuleSetStatus(StrEnum):
+    """A draft is edited freely; a published rule set is frozen and in force from its
+    effective time."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+RULE_SET_STATUSES = tuple(status.value for status in RuleSetStatus)
 ENTRY_KINDS = ("earn", "reverse", "adjust", "spend", "opening")
 CATEGORIES = ("participation", "outcome", "growth")
 

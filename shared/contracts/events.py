@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class EmployeeStatus(StrEnum):
+    """An employee works here (active) or has left; a leaver keeps their records and
+    points but earns and redeems no more."""
+
+    ACTIVE = "active"
+    LEFT = "left"
 
 
 class EventEnvelope(BaseModel):
@@ -57,7 +66,7 @@ class EmployeeFacts(BaseModel):
     job_role_family: str
     is_front_line: bool
     hired_on: date | None = None
-    status: Literal["active", "left"]
+    status: EmployeeStatus
     version: int = Field(description="Monotonic per employee; consumers ignore older versions")
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.points_api.db import employee_copy
 from services.points_api.models import PeriodTotal
 from shared.contracts.base import ReadSchema
+from shared.contracts.events import EmployeeStatus
 from shared.db import DBSession
 from shared.errors import FieldError, InvalidRequest
 from shared.periods import PERIOD_PATTERN
@@ -79,7 +80,7 @@ def _scoped(periods: list[str], *, department: str | None, family: str | None,
                    func.coalesce(totals.c.outcome, 0).label("outcome"),
                    func.coalesce(totals.c.growth, 0).label("growth"))
             .select_from(_copy.outerjoin(totals, totals.c.employee_no == _copy.c.employee_no))
-            .where(_copy.c.status == "active"))
+            .where(_copy.c.status == EmployeeStatus.ACTIVE))
     if department is not None:
         stmt = stmt.where(_copy.c.department_path.contains([department]))
     if family is not None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -27,6 +28,11 @@ TopPercent = Annotated[Decimal, decimal(places=2, gt=0, le=100)]
 # the years of the ledger's period keys (shared.periods)
 YEAR_PATTERN = f"^{year_pattern()}$"
 
+
+
+class WinnerStatus(StrEnum):
+    NEW = "new"
+    ALREADY_AWARDED = "already_awarded"
 
 class RankBand(Schema):
     """Bonus points for ranks ``from_rank``..``to_rank`` (inclusive)."""
@@ -119,7 +125,7 @@ class HonourWinner(BaseModel):
     points: int = Field(description="Qualifying points earned in the period")
     title: str
     bonus_points: int
-    status: Literal["new", "already_awarded"] = Field(
+    status: WinnerStatus = Field(
         description="new: awarded by this run (or would be, in a dry run)")
 
 

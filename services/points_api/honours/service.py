@@ -34,6 +34,7 @@ from services.points_api.honours.schemas import (
     HonourWinner,
     MonthlyHonours,
     RankBand,
+    WinnerStatus,
     YearlyHonours,
     band_problems,
 )
@@ -112,8 +113,8 @@ class HonourService:
         already = await repo.awarded(session, kind, key)
         for winner in winners:
             if (winner.scope, winner.scope_value or "", winner.employee_no) in already:
-                winner.status = "already_awarded"
-        new = [w for w in winners if w.status == "new"]
+                winner.status = WinnerStatus.ALREADY_AWARDED
+        new = [w for w in winners if w.status == WinnerStatus.NEW]
         result = HonourRunResult(kind=kind, period=label, dry_run=dry_run, run_id=None,
                                  winners=winners, awarded=len(new),
                                  bonus_points=sum(w.bonus_points for w in new))
@@ -265,7 +266,7 @@ def _winner(row: Any, scope: str, scope_value: str | None, title: str,
             bonus: int) -> HonourWinner:
     return HonourWinner(scope=scope, scope_value=scope_value, employee_no=row.employee_no,
                         name=row.name, rank=row.rank, points=row.points, title=title,
-                        bonus_points=bonus, status="new")
+                        bonus_points=bonus, status=WinnerStatus.NEW)
 
 
 def due_periods(tz: tzinfo, *, late: timedelta,

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.incentives.models import StreakComputation, StreakQualification
-from services.points_api.models import RuleSetRecord
+from services.points_api.models import RuleSetRecord, RuleSetStatus
 
 _qualification = StreakQualification.__table__
 _computation = StreakComputation.__table__
@@ -72,6 +72,6 @@ async def record_computation(session: AsyncSession, *, month: str, rule_id: str,
 async def effective_within(session: AsyncSession, start: datetime, end: datetime) -> list[datetime]:
     """Effective times of versions published to take effect within [start, end)."""
     stmt = (select(RuleSetRecord.effective_at).distinct()
-            .where(RuleSetRecord.status == "published", RuleSetRecord.effective_at >= start,
-                   RuleSetRecord.effective_at < end))
+            .where(RuleSetRecord.status == RuleSetStatus.PUBLISHED,
+                   RuleSetRecord.effective_at >= start, RuleSetRecord.effective_at < end))
     return [at for at in (await session.execute(stmt)).scalars() if at is not None]

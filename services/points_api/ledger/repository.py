@@ -6,7 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, exists, func, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -34,19 +47,24 @@ class EntryFilters:
 # -- accounts --------------------------------------------------------------------------------
 
 
-async def lock_account(session: AsyncSession, employee_no: str) -> Any:
-    """The employee's account row, created when missing, locked until the transaction
+# Accounts change through plain UPDATE statements, which leave an account the session
+# already holds as it was: every read of one loads it anew.
+_FRESH = {"populate_existing": True}
+
+
+async def lock_account(session: AsyncSession, employee_no: str) -> Account:
+    """The employee's account, created when missing, locked until the transaction
     ends: every change to one employee's points runs one after the other."""
-    locking = select(_account).where(_account.c.employee_no == employee_no).with_for_update()
-    row = (await session.execute(locking)).one_or_none()
-    if row is None:
+    locking = select(Account).where(Account.employee_no == employee_no).with_for_update()
+    account = (await session.scalars(locking, execution_options=_FRESH)).one_or_none()
+    if account is None:
         await session.execute(insert(_account).values(employee_no=employee_no)
                               .on_conflict_do_nothing(index_elements=[_account.c.employee_no]))
-        row = (await session.execute(locking)).one()
-    return row
+        account = (await session.scalars(locking, execution_options=_FRESH)).one()
+    return account
 
 
-async def lock_accounts(session: AsyncSession, employee_nos: list[str]) -> dict[str, Any]:
+async def lock_accounts(session: AsyncSession, employee_nos: list[str]) -> dict[str, Account]:
     """Many accounts (created when missing), locked in employee number order, so that
     two such bulk changes cannot deadlock each other (one account at a time, as earning
     does, never can)."""
@@ -55,10 +73,10 @@ async def lock_accounts(session: AsyncSession, employee_nos: list[str]) -> dict[
         insert(_account).from_select(["employee_no"], select(
             func.unnest(literal(nos, ARRAY(String))).column_valued()))
         .on_conflict_do_nothing(index_elements=[_account.c.employee_no]))
-    rows = await session.execute(select(_account).where(
-        _account.c.employee_no == any_(literal(nos, ARRAY(String))))
-                                 .order_by(_account.c.employee_no).with_for_update())
-    return {row.employee_no: row for row in rows.all()}
+    accounts = await session.scalars(select(Account).where(
+        Account.employee_no == any_(literal(nos, ARRAY(String))))
+        .order_by(Account.employee_no).with_for_update(), execution_options=_FRESH)
+    return {account.employee_no: account for account in accounts.all()}
 
 
 _BULK_DELTAS = (
@@ -76,13 +94,13 @@ async def apply_many_deltas(session: AsyncSession, deltas: list[dict[str, Any]])
         await session.execute(_BULK_DELTAS, deltas)
 
 
-async def get_account(session: AsyncSession, employee_no: str) -> Any | None:
-    return (await session.execute(select(_account).where(
-        _account.c.employee_no == employee_no))).one_or_none()
+async def get_account(session: AsyncSession, employee_no: str) -> Account | None:
+    return (await session.scalars(select(Account).where(Account.employee_no == employee_no),
+                                  execution_options=_FRESH)).one_or_none()
 
 
 async def apply_deltas(session: AsyncSession, employee_no: str, *, balance: int,
-                       qualifying: int, by_category: dict[str, int]) -> Any:
+                       qualifying: int, by_category: dict[str, int]) -> Account:
     """Move the account's balances; the CHECK constraints refuse a negative result."""
     c = _account.c
     values: dict[str, Any] = {"balance": c.balance + balance,
@@ -90,9 +108,11 @@ async def apply_deltas(session: AsyncSession, employee_no: str, *, balance: int,
     for category, delta in by_category.items():
         column = f"{category}_points"
         values[column] = c[column] + delta
-    stmt = (update(_account).where(c.employee_no == employee_no).values(**values)
-            .returning(*_account.c))
-    return (await session.execute(stmt)).one()
+    stmt = (update(Account).where(Account.employee_no == employee_no).values(**values)
+            .returning(Account))
+    # the returned row refreshes the account the session holds; nothing else to synchronise
+    return (await session.scalars(stmt, execution_options={
+        **_FRESH, "synchronize_session": False})).one()
 
 
 # -- entries ---------------------------------------------------------------------------------
@@ -107,19 +127,20 @@ async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]], *,
     return sorted(result.all(), key=lambda row: row.id)
 
 
-def _with_reversal() -> Any:
+def _with_reversal() -> Select[LedgerEntry, int]:
+    """Entries with the id of the entry that reverses each (null when none does)."""
     return (select(LedgerEntry, _reversal.id.label("reversed_by_entry_id"))
             .outerjoin(_reversal, _reversal.reverses_entry_id == LedgerEntry.id))
 
 
-async def get_entry(session: AsyncSession, entry_id: int) -> Any | None:
+async def get_entry(session: AsyncSession, entry_id: int) -> Row[LedgerEntry, int] | None:
     """(entry, reversed_by_entry_id) or None."""
     return (await session.execute(_with_reversal().where(LedgerEntry.id == entry_id))
             ).one_or_none()
 
 
 async def list_entries(session: AsyncSession, employee_no: str, f: EntryFilters, *,
-                       before_id: int | None, limit: int) -> list[Any]:
+                       before_id: int | None, limit: int) -> list[Row[LedgerEntry, int]]:
     """Newest first: (entry, reversed_by_entry_id) rows."""
     stmt = (_with_reversal().where(LedgerEntry.employee_no == employee_no)
             .order_by(LedgerEntry.id.desc()).limit(limit))
@@ -136,7 +157,7 @@ async def list_entries(session: AsyncSession, employee_no: str, f: EntryFilters,
     return list((await session.execute(stmt)).all())
 
 
-def _not_reversed() -> Any:
+def _not_reversed() -> ColumnElement[bool]:
     return ~exists().where(_reversal.reverses_entry_id == LedgerEntry.id)
 
 
@@ -146,13 +167,13 @@ async def is_reversed(session: AsyncSession, entry_id: int) -> bool:
 
 
 async def unreversed_entries_of_fact(session: AsyncSession, employee_no: str,
-                                     fact_id: str) -> list[Any]:
+                                     fact_id: str) -> list[LedgerEntry]:
     """The fact's entries that no reversal compensates yet, oldest first."""
-    stmt = (select(_entry).where(LedgerEntry.employee_no == employee_no,
+    stmt = (select(LedgerEntry).where(LedgerEntry.employee_no == employee_no,
                                  LedgerEntry.source_fact_id == fact_id,
                                  LedgerEntry.kind != "reverse", _not_reversed())
             .order_by(LedgerEntry.id))
-    return list((await session.execute(stmt)).all())
+    return list((await session.scalars(stmt)).all())
 
 
 async def rules_paid_for_fact(session: AsyncSession, employee_no: str, fact_id: str) -> set[str]:
@@ -336,9 +357,11 @@ ORDER BY l.seq LIMIT 1
 """))
 
 
-async def get_period_total(session: AsyncSession, employee_no: str, period: str) -> Any | None:
-    return (await session.execute(select(_period).where(
-        _period.c.period == period, _period.c.employee_no == employee_no))).one_or_none()
+async def period_points(session: AsyncSession, employee_no: str, period: str) -> int:
+    """The employee's qualifying points in the period (0 before their first)."""
+    points = await session.scalar(select(_period.c.points).where(
+        _period.c.period == period, _period.c.employee_no == employee_no))
+    return int(points or 0)
 
 
 async def ranks(session: AsyncSession, period: str, employee_no: str,

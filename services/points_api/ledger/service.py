@@ -178,8 +178,7 @@ class LedgerService:
         """What the employee sees at once: the entries, the new balance, this month's
         points and company rank, and how many places this change moved them."""
         month = month_key(datetime.now(UTC), tz)
-        total = await repo.get_period_total(session, account.employee_no, month)
-        month_points = total.points if total is not None else 0
+        month_points = await repo.period_points(session, account.employee_no, month)
         delta = sum(e.qualifying_amount for e in entries if month_key(e.occurred_at, tz) == month)
         rank_before, rank_after = await repo.ranks(
             session, month, account.employee_no, [month_points - delta, month_points])

@@ -16,10 +16,10 @@ from services.points_api.mix.schemas import (
     AdjustmentsMix,
     Alert,
     CategoryMix,
+    MixStatus,
     SourceMix,
     SourceTarget,
     SourceTargetMix,
-    Status,
     Targets,
 )
 from services.points_api.rules.schemas import Category
@@ -27,13 +27,14 @@ from services.points_api.rules.schemas import Category
 CATEGORIES: tuple[str, ...] = get_args(Category)
 CATEGORY_LABELS = {"participation": "参与度积分", "outcome": "成果积分", "growth": "成长积分"}
 CATEGORY_SUGGESTIONS = {
-    ("participation", "below"): "考虑提高课程完成、直播互动和学习笔记的积分，或增加培训场次",
-    ("participation", "above"): "考虑降低按课时等参与类积分或收紧每日/每周上限，"
+    ("participation", MixStatus.BELOW):
+        "考虑提高课程完成、直播互动和学习笔记的积分，或增加培训场次",
+    ("participation", MixStatus.ABOVE): "考虑降低按课时等参与类积分或收紧每日/每周上限，"
                                 "让积分更多奖励学习成果",
-    ("outcome", "below"): "考虑提高考试、实操考核和技能应用确认的积分",
-    ("outcome", "above"): "考虑检查考试和实操考核的分值与通过标准是否过宽",
-    ("growth", "below"): "考虑提高排名奖励、连续激励等成长类积分",
-    ("growth", "above"): "考虑降低排名奖励或倍数激励等成长类积分",
+    ("outcome", MixStatus.BELOW): "考虑提高考试、实操考核和技能应用确认的积分",
+    ("outcome", MixStatus.ABOVE): "考虑检查考试和实操考核的分值与通过标准是否过宽",
+    ("growth", MixStatus.BELOW): "考虑提高排名奖励、连续激励等成长类积分",
+    ("growth", MixStatus.ABOVE): "考虑降低排名奖励或倍数激励等成长类积分",
 }
 
 
@@ -62,20 +63,20 @@ def share_percent(points: int, total: int) -> float | None:
     return float((Decimal(points * 100) / total).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def status(points: int, total: int, low: int | None, high: int | None) -> Status | None:
+def status(points: int, total: int, low: int | None, high: int | None) -> MixStatus | None:
     if total == 0:
         return None
     if low is not None and points * 100 < low * total:
-        return "below"
+        return MixStatus.BELOW
     if high is not None and points * 100 > high * total:
-        return "above"
-    return "ok"
+        return MixStatus.ABOVE
+    return MixStatus.OK
 
 
-def shown(points: int, total: int, direction: str) -> str:
+def shown(points: int, total: int, direction: MixStatus) -> str:
     """The share for a message, one decimal, rounded away from the bound it crossed
     (19.96% below 20% reads 19.9%, never 20%)."""
-    rounding = ROUND_FLOOR if direction == "below" else ROUND_CEILING
+    rounding = ROUND_FLOOR if direction == MixStatus.BELOW else ROUND_CEILING
     value = (Decimal(points * 100) / total).quantize(Decimal("0.1"), rounding)
     return f"{value:f}".removesuffix(".0")
 
@@ -148,18 +149,19 @@ def alerts(mix: list[CategoryMix], named: list[SourceTargetMix], total: int,
            names: dict[str, RuleInfo]) -> list[Alert]:
     out = []
     for c in mix:
-        if c.status in ("below", "above"):
-            word = "低于" if c.status == "below" else "高于"
+        if c.status is MixStatus.BELOW or c.status is MixStatus.ABOVE:
+            word = "低于" if c.status is MixStatus.BELOW else "高于"
             out.append(Alert(
                 kind="category", subject=c.category, status=c.status,
                 share_percent=c.share_percent or 0.0,
-                bound_percent=c.band_low_percent if c.status == "below" else c.band_high_percent,
+                bound_percent=(c.band_low_percent if c.status is MixStatus.BELOW
+                               else c.band_high_percent),
                 message=f"{c.label} 占 {shown(c.points, total, c.status)}%，{word}目标 "
                         f"{c.target_percent}%（容许 {c.band_low_percent}%–{c.band_high_percent}%）",
                 suggestion=CATEGORY_SUGGESTIONS[(c.category, c.status)]))
     for s in named:
-        if s.status in ("below", "above"):
-            below = s.status == "below"
+        if s.status is MixStatus.BELOW or s.status is MixStatus.ABOVE:
+            below = s.status is MixStatus.BELOW
             bound = s.min_percent if below else s.max_percent
             rules = "、".join(f"「{names[r].name if r in names else r}」" for r in s.rule_ids)
             out.append(Alert(

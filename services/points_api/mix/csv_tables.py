@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.points_api.mix.assessment import CATEGORY_LABELS
-from services.points_api.mix.schemas import Alert, PointsMixReport
+from services.points_api.mix.schemas import Alert, MixStatus, PointsMixReport
 from shared.export import CsvTable, file_name
 
 HEADER = ["期间", "起始日", "截止日", "范围部门", "岗位族", "一线", "类型", "代码", "名称",
           "类别", "积分", "发放条数", "撤销条数", "占比(%)", "目标(%)", "下限(%)", "上限(%)",
           "状态", "提醒", "建议"]
-STATUS_LABELS = {"ok": "正常", "below": "偏低", "above": "偏高"}
+STATUS_LABELS: dict[MixStatus | None, str] = {
+    MixStatus.OK: "正常", MixStatus.BELOW: "偏低", MixStatus.ABOVE: "偏高"}
 
 
 def _alert_cells(alerts: Mapping[tuple[Any, str], Alert], kind: str, subject: str) -> list[str]:
@@ -30,7 +31,7 @@ def points_mix(report: PointsMixReport) -> CsvTable:
     for c in report.categories:
         rows.append(head + ["类别", c.category, c.label, c.label, c.points, "", "",
                             c.share_percent, c.target_percent, c.band_low_percent,
-                            c.band_high_percent, STATUS_LABELS.get(c.status or "", ""),
+                            c.band_high_percent, STATUS_LABELS.get(c.status, ""),
                             *_alert_cells(alerts, "category", c.category)])
     for r in report.sources:
         rows.append(head + ["来源", r.rule_id, r.rule_name, CATEGORY_LABELS.get(r.category or ""),
@@ -39,7 +40,7 @@ def points_mix(report: PointsMixReport) -> CsvTable:
     for t in report.source_targets:
         rows.append(head + ["目标来源", t.rule_ids, t.label, "", t.points, "", "",
                             t.share_percent, "", t.min_percent, t.max_percent,
-                            STATUS_LABELS.get(t.status or "", ""),
+                            STATUS_LABELS.get(t.status, ""),
                             *_alert_cells(alerts, "source", t.label)])
     a = report.adjustments
     rows.append(head + ["人工调整", "", "人工调整（不计入占比）", "", a.points, a.entries, "",

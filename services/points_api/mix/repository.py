@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.points_api.db import employee_copy
 from services.points_api.mix.assessment import MixRow, RuleInfo
 from services.points_api.mix.models import PointsMixSourceTarget, PointsMixTargetSet
-from services.points_api.models import LedgerEntry, RuleSetRecord
+from services.points_api.models import LedgerEntry, RuleSetRecord, RuleSetStatus
 
 _entry = LedgerEntry.__table__
 _copy = employee_copy
@@ -132,7 +132,7 @@ async def rule_names(session: AsyncSession, rule_ids: list[str]) -> dict[str, Ru
                    rule.c.value.op("->>")("category").label("category"))
             .select_from(RuleSetRecord).join(rule, literal_column("true"))
             .where(rule_id.in_(rule_ids))
-            .order_by(rule_id, (RuleSetRecord.status == "published").desc(),
+            .order_by(rule_id, (RuleSetRecord.status == RuleSetStatus.PUBLISHED).desc(),
                       RuleSetRecord.version.desc())
             .distinct(rule_id))
     return {r.id: RuleInfo(name=r.name, category=r.category)

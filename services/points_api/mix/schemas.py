@@ -6,6 +6,7 @@ decimals (null when nothing was earned)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
@@ -17,7 +18,14 @@ from shared.contracts.fields import name
 Percent = Annotated[int, Field(ge=0, le=100)]
 RuleId = Annotated[str, StringConstraints(pattern=RULE_ID_PATTERN)]
 Label = Annotated[str, name(50)]
-Status = Literal["ok", "below", "above"]
+
+
+class MixStatus(StrEnum):
+    """Where a share stands against its band or bounds."""
+
+    OK = "ok"
+    BELOW = "below"
+    ABOVE = "above"
 
 
 class CategoryTarget(Schema):
@@ -86,7 +94,7 @@ class CategoryMix(ReadSchema):
     tolerance_percent: int
     band_low_percent: int = Field(description="target - tolerance, at least 0")
     band_high_percent: int = Field(description="target + tolerance, at most 100")
-    status: Status | None = Field(description="null when nothing was earned")
+    status: MixStatus | None = Field(description="null when nothing was earned")
 
 
 class SourceMix(ReadSchema):
@@ -107,7 +115,7 @@ class SourceTargetMix(ReadSchema):
     share_percent: float | None
     min_percent: int | None
     max_percent: int | None
-    status: Status | None
+    status: MixStatus | None
 
 
 class AdjustmentsMix(ReadSchema):
@@ -121,7 +129,7 @@ class AdjustmentsMix(ReadSchema):
 class Alert(ReadSchema):
     kind: Literal["category", "source"]
     subject: str = Field(description="The category, or the named source's label")
-    status: Literal["below", "above"]
+    status: Literal[MixStatus.BELOW, MixStatus.ABOVE]
     share_percent: float
     bound_percent: int = Field(description="The band's edge or the bound that was crossed")
     message: str = Field(examples=["实操任务 占 12.5%，低于目标下限 20%"])

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Path, Query, status
 
+from services.points_api.models import RuleSetStatus
 from services.points_api.rules.errors import (
     EffectiveInPast,
     EmployeeUnknown,
@@ -22,7 +23,6 @@ from services.points_api.rules.schemas import (
     RuleSetCreate,
     RuleSetDetail,
     RuleSetPublish,
-    RuleSetStatus,
     RuleSetSummary,
     RuleSetUpdate,
     RuleSetValidation,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.points_api.models import RuleSetRecord
+from services.points_api.models import RuleSetRecord, RuleSetStatus
 
 
 async def get(session: AsyncSession, version: int, *, for_update: bool = False
@@ -25,7 +25,7 @@ async def get_rules(session: AsyncSession, version: int) -> list[dict[str, Any]]
                                   .where(RuleSetRecord.version == version))).scalar_one_or_none()
 
 
-async def list_versions(session: AsyncSession, *, status: str | None, before: int | None,
+async def list_versions(session: AsyncSession, *, status: RuleSetStatus | None, before: int | None,
                         limit: int) -> list[RuleSetRecord]:
     """Newest version first."""
     stmt = select(RuleSetRecord).order_by(RuleSetRecord.version.desc()).limit(limit)
@@ -40,7 +40,8 @@ async def active_version(session: AsyncSession, at: datetime) -> int | None:
     """The published version with the latest effective time at or before ``at``
     (the higher version when two take effect at the same instant)."""
     stmt = (select(RuleSetRecord.version)
-            .where(RuleSetRecord.status == "published", RuleSetRecord.effective_at <= at)
+            .where(RuleSetRecord.status == RuleSetStatus.PUBLISHED,
+                   RuleSetRecord.effective_at <= at)
             .order_by(RuleSetRecord.effective_at.desc(), RuleSetRecord.version.desc()).limit(1))
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -55,7 +56,7 @@ async def add(session: AsyncSession, record: RuleSetRecord) -> RuleSetRecord:
 async def mark_published(session: AsyncSession, version: int, *, effective_at: datetime,
                          actor: str) -> None:
     await session.execute(update(RuleSetRecord).where(RuleSetRecord.version == version).values(
-        status="published", effective_at=effective_at, published_by=actor,
+        status=RuleSetStatus.PUBLISHED, effective_at=effective_at, published_by=actor,
         published_at=func.now(), updated_at=func.now()))
 
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
+from services.points_api.models import RuleSetStatus
 from shared.contracts.base import Schema, not_together, schema_extra
 from shared.contracts.fields import Timestamp, decimal
 from shared.contracts.fields import name as visible_name
@@ -255,7 +256,6 @@ class CapUsage(NamedTuple):
 
 # --- stored rule sets, as the API shows and edits them ----------------------------------
 
-RuleSetStatus = Literal["draft", "published"]
 Note = Annotated[str, Field(max_length=2000)]
 RuleList = Annotated[list[Rule], Field(max_length=1000)]
 

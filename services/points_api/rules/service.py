@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api import employee_copies
-from services.points_api.models import RuleSetRecord
+from services.points_api.models import RuleSetRecord, RuleSetStatus
 from services.points_api.rules import repository as repo
 from services.points_api.rules.defaults import default_rule_set
 from services.points_api.rules.engine import confirmer_rule, validate_rule_set
@@ -82,7 +82,7 @@ class RuleSetService:
 
     # -- reading ---------------------------------------------------------------------------
 
-    async def list(self, session: AsyncSession, *, status: str | None, before: int | None,
+    async def list(self, session: AsyncSession, *, status: RuleSetStatus | None, before: int | None,
                    limit: int) -> tuple[list[RuleSetSummary], int | None]:
         records = await repo.list_versions(session, status=status, before=before,
                                            limit=limit + 1)
@@ -130,7 +130,7 @@ class RuleSetService:
                 raise UnknownRuleSet(f"Rule set version {data.copy_from} does not exist")
             rules = source
         record = await repo.add(session, RuleSetRecord(
-            status="draft", rules=rules, note=data.note, copied_from=data.copy_from,
+            status=RuleSetStatus.DRAFT, rules=rules, note=data.note, copied_from=data.copy_from,
             created_by=actor))
         return self._detail(record)
 
@@ -177,7 +177,7 @@ class RuleSetService:
         """Version 1, the rules of the domain spec, in effect since 2000; True when it was
         installed now (first start), False when it already existed."""
         return await repo.insert_if_absent(session, {
-            "version": DEFAULT_VERSION, "status": "published",
+            "version": DEFAULT_VERSION, "status": RuleSetStatus.PUBLISHED,
             "rules": default_rule_set().model_dump(mode="json")["rules"],
             "note": "默认规则：制造业培训积分体系（参与度、成果、成长）",
             "effective_at": DEFAULT_EFFECTIVE_AT, "created_by": SYSTEM_ACTOR,
@@ -213,17 +213,17 @@ class RuleSetService:
         record = await repo.get(session, version, for_update=True)
         if record is None:
             raise RuleSetNotFound(f"Rule set version {version} does not exist")
-        if record.status != "draft":
+        if record.status != RuleSetStatus.DRAFT:
             raise RuleSetPublished(
                 f"Rule set version {version} is published; create a new draft from it "
                 f"(copy_from={version}) and publish that")
         return record
 
     def _parse(self, record: RuleSetRecord) -> RuleSet:
-        if record.status == "published" and record.version in self._published:
+        if record.status == RuleSetStatus.PUBLISHED and record.version in self._published:
             return self._published[record.version]
         parsed = RuleSet.model_validate({"version": record.version, "rules": record.rules})
-        if record.status == "published":
+        if record.status == RuleSetStatus.PUBLISHED:
             self._published[record.version] = parsed
         return parsed
 

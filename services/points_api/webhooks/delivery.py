@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.points_api.webhooks import repository as repo
 from services.points_api.webhooks.config import WebhookSettings
+from services.points_api.webhooks.models import DeliveryStatus
 from services.points_api.webhooks.signing import body_bytes, signature_header
 from services.points_api.webhooks.targets import TargetRefused, TargetUnresolved, vet
 from shared.app import every
@@ -159,10 +160,11 @@ class WebhookDispatcher:
         if ours:
             values.update(locked_until=None, lease_id=None, round_attempts=row.round_attempts + 1)
         if outcome.succeeded:
-            values.update(status="delivered", delivered_at=outcome.attempted_at, dead_at=None)
-        elif ours and row.status == "pending":
+            values.update(status=DeliveryStatus.DELIVERED, delivered_at=outcome.attempted_at,
+                          dead_at=None)
+        elif ours and row.status == DeliveryStatus.PENDING:
             if values["round_attempts"] >= settings.max_attempts:
-                values.update(status="dead", dead_at=datetime.now(UTC))
+                values.update(status=DeliveryStatus.DEAD, dead_at=datetime.now(UTC))
                 log.warning("webhook_dead_letter", delivery_id=claim.id, error=outcome.error)
             else:
                 delay = backoff(values["round_attempts"],

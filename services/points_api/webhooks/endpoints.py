@@ -18,8 +18,8 @@ from services.points_api.webhooks.errors import (
     WebhookTargetUnresolvable,
 )
 from services.points_api.webhooks.event_types import EVENT_TYPES
+from services.points_api.webhooks.models import DeliveryStatus
 from services.points_api.webhooks.schemas import (
-    DeliveryStatus,
     SecretRotation,
     WebhookDelivery,
     WebhookDeliveryDetail,

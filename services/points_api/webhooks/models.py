@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,7 +27,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.points_api.db import Base
 
-DELIVERY_STATUSES = ("pending", "delivered", "dead")
+
+class DeliveryStatus(StrEnum):
+    """pending: attempts go on (also after a replay); delivered: a receiver answered
+    2xx; dead: every attempt of the round failed."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
 
 
 class WebhookSubscription(Base):

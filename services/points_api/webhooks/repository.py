@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, func, literal, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, String, and_, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.webhooks.event_types import ANY, EXPLICIT_ONLY
 from services.points_api.webhooks.models import (
+    DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
@@ -26,36 +27,43 @@ _event = WebhookEvent.__table__
 _delivery = WebhookDelivery.__table__
 _attempt = WebhookAttempt.__table__
 
-# a delivery as the API shows it: the row plus its event's type
-_delivery_cols = (*_delivery.c, _event.c.type.label("event_type"))
 
 
 # -- subscriptions ----------------------------------------------------------------------
 
-async def insert_subscription(session: AsyncSession, values: dict[str, Any]) -> Any:
-    stmt = _sub.insert().values(values).returning(*_sub.c)
-    return (await session.execute(stmt)).one()
+# A statement that writes a row the session may hold loads it anew from what it returns
+# (and needs no other synchronising).
+_FRESH = {"populate_existing": True, "synchronize_session": False}
+
+
+async def insert_subscription(session: AsyncSession,
+                              values: dict[str, Any]) -> WebhookSubscription:
+    stmt = insert(WebhookSubscription).values(values).returning(WebhookSubscription)
+    return (await session.scalars(stmt, execution_options=_FRESH)).one()
 
 
 async def get_subscription(session: AsyncSession, subscription_id: uuid.UUID, *,
-                           lock: bool = False) -> Any | None:
-    stmt = select(_sub).where(_sub.c.id == subscription_id)
+                           lock: bool = False) -> WebhookSubscription | None:
+    stmt = select(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
     if lock:
         stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).one_or_none()
+    return (await session.scalars(stmt, execution_options={"populate_existing": True})
+            ).one_or_none()
 
 
 async def update_subscription(session: AsyncSession, subscription_id: uuid.UUID,
-                              values: dict[str, Any]) -> Any:
-    stmt = (update(_sub).where(_sub.c.id == subscription_id)
-            .values(updated_at=func.now(), **values).returning(*_sub.c))
-    return (await session.execute(stmt)).one()
+                              values: dict[str, Any]) -> WebhookSubscription:
+    stmt = (update(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
+            .values(updated_at=func.now(), **values).returning(WebhookSubscription))
+    return (await session.scalars(stmt, execution_options=_FRESH)).one()
 
 
 async def list_subscriptions(session: AsyncSession, *, active: bool | None,
                              include_deleted: bool, event_type: str | None,
-                             after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Any]:
-    stmt = select(_sub).order_by(_sub.c.created_at, _sub.c.id).limit(limit)
+                             after: tuple[datetime, uuid.UUID] | None,
+                             limit: int) -> list[WebhookSubscription]:
+    stmt = (select(WebhookSubscription)
+            .order_by(WebhookSubscription.created_at, WebhookSubscription.id).limit(limit))
     if active is not None:
         stmt = stmt.where(_sub.c.active.is_(active))
     if not include_deleted:
@@ -65,7 +73,7 @@ async def list_subscriptions(session: AsyncSession, *, active: bool | None,
     if after is not None:
         stmt = stmt.where(or_(_sub.c.created_at > after[0],
                               and_(_sub.c.created_at == after[0], _sub.c.id > after[1])))
-    return list((await session.execute(stmt)).all())
+    return list((await session.scalars(stmt)).all())
 
 
 def _types(event_type: str) -> tuple[str, ...]:
@@ -73,7 +81,7 @@ def _types(event_type: str) -> tuple[str, ...]:
     return (event_type,) if event_type in EXPLICIT_ONLY else (event_type, ANY)
 
 
-def _types_array(event_type: str) -> Any:
+def _types_array(event_type: str) -> array[str]:
     return array(list(_types(event_type)), type_=String(64))
 
 
@@ -148,7 +156,7 @@ async def claim_due(session: AsyncSession, *, lease_id: uuid.UUID, lease: timede
     now = func.now()
     due = (select(_delivery.c.id)
            .join(_sub, _sub.c.id == _delivery.c.subscription_id)
-           .where(_delivery.c.status == "pending", _delivery.c.next_attempt_at <= now,
+           .where(_delivery.c.status == DeliveryStatus.PENDING, _delivery.c.next_attempt_at <= now,
                   or_(_delivery.c.locked_until.is_(None), _delivery.c.locked_until <= now),
                   _sub.c.active)
            .order_by(_delivery.c.next_attempt_at, _delivery.c.id).limit(limit)
@@ -169,11 +177,12 @@ async def claim_due(session: AsyncSession, *, lease_id: uuid.UUID, lease: timede
 
 
 async def get_delivery_row(session: AsyncSession, delivery_id: int, *,
-                           lock: bool = False) -> Any | None:
-    stmt = select(_delivery).where(_delivery.c.id == delivery_id)
+                           lock: bool = False) -> WebhookDelivery | None:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
     if lock:
         stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).one_or_none()
+    return (await session.scalars(stmt, execution_options={"populate_existing": True})
+            ).one_or_none()
 
 
 async def update_delivery(session: AsyncSession, delivery_id: int, values: dict[str, Any]) -> None:
@@ -187,17 +196,29 @@ async def insert_attempt(session: AsyncSession, values: dict[str, Any]) -> None:
 
 # -- reads ------------------------------------------------------------------------------
 
-async def get_delivery(session: AsyncSession, delivery_id: int) -> Any | None:
-    stmt = (select(*_delivery_cols).join(_event, _event.c.id == _delivery.c.event_id)
-            .where(_delivery.c.id == delivery_id))
-    return (await session.execute(stmt)).one_or_none()
+class DeliveryView(NamedTuple):
+    """A delivery as the API shows it: the delivery and its event's type."""
+
+    delivery: WebhookDelivery
+    event_type: str
+
+
+def _deliveries() -> Select[WebhookDelivery, str]:
+    return (select(WebhookDelivery, WebhookEvent.type)
+            .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+            .execution_options(populate_existing=True))
+
+
+async def get_delivery(session: AsyncSession, delivery_id: int) -> DeliveryView | None:
+    row = (await session.execute(_deliveries().where(WebhookDelivery.id == delivery_id))
+           ).one_or_none()
+    return DeliveryView(*row) if row is not None else None
 
 
 async def list_deliveries(session: AsyncSession, subscription_id: uuid.UUID, *,
                           status: str | None, event_type: str | None, before_id: int | None,
-                          limit: int) -> list[Any]:
-    stmt = (select(*_delivery_cols).join(_event, _event.c.id == _delivery.c.event_id)
-            .where(_delivery.c.subscription_id == subscription_id)
+                          limit: int) -> list[DeliveryView]:
+    stmt = (_deliveries().where(_delivery.c.subscription_id == subscription_id)
             .order_by(_delivery.c.id.desc()).limit(limit))
     if status is not None:
         stmt = stmt.where(_delivery.c.status == status)
@@ -205,14 +226,15 @@ async def list_deliveries(session: AsyncSession, subscription_id: uuid.UUID, *,
         stmt = stmt.where(_event.c.type == event_type)
     if before_id is not None:
         stmt = stmt.where(_delivery.c.id < before_id)
-    return list((await session.execute(stmt)).all())
+    return [DeliveryView(*row) for row in (await session.execute(stmt)).all()]
 
 
-async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Any:
-    return (await session.execute(select(_event).where(_event.c.id == event_id))).one()
+async def get_event(session: AsyncSession, event_id: uuid.UUID) -> WebhookEvent:
+    return (await session.scalars(select(WebhookEvent).where(WebhookEvent.id == event_id))
+            ).one()
 
 
-async def list_attempts(session: AsyncSession, delivery_id: int) -> list[Any]:
-    stmt = (select(_attempt).where(_attempt.c.delivery_id == delivery_id)
-            .order_by(_attempt.c.attempt_no))
-    return list((await session.execute(stmt)).all())
+async def list_attempts(session: AsyncSession, delivery_id: int) -> list[WebhookAttempt]:
+    stmt = (select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
+            .order_by(WebhookAttempt.attempt_no))
+    return list((await session.scalars(stmt)).all())

@@ -2,17 +2,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
 from services.points_api.webhooks.event_types import ANY, EVENT_TYPES
+from services.points_api.webhooks.models import DeliveryStatus
 from shared.contracts.base import Schema
 from shared.contracts.fields import range_pattern, text
 
-DeliveryStatus = Literal["pending", "delivered", "dead"]
 MAX_URL_LENGTH = 2000
 
 

@@ -21,6 +21,8 @@ from services.points_api.webhooks.errors import (
     WebhookTargetUnresolvable,
 )
 from services.points_api.webhooks.event_types import PING
+from services.points_api.webhooks.models import DeliveryStatus
+from services.points_api.webhooks.models import WebhookSubscription as SubscriptionRecord
 from services.points_api.webhooks.publish import record
 from services.points_api.webhooks.schemas import (
     WebhookAttempt,
@@ -45,7 +47,7 @@ from shared.pagination import (
 )
 
 
-def subscription_out(row: Any) -> WebhookSubscription:
+def subscription_out(row: SubscriptionRecord) -> WebhookSubscription:
     return WebhookSubscription(
         id=row.id, url=row.url, event_types=list(row.event_types), description=row.description,
         active=row.active, secret_hint=secret_hint(row.secret),
@@ -55,7 +57,7 @@ def subscription_out(row: Any) -> WebhookSubscription:
         deleted_at=row.deleted_at)
 
 
-def _with_secret(row: Any) -> WebhookSubscriptionWithSecret:
+def _with_secret(row: SubscriptionRecord) -> WebhookSubscriptionWithSecret:
     return WebhookSubscriptionWithSecret(**subscription_out(row).model_dump(), secret=row.secret)
 
 
@@ -67,11 +69,13 @@ def _subscription_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | Non
     return decode_keyset(cursor, datetime_key, uuid_key)
 
 
-def delivery_out(row: Any) -> WebhookDelivery:
+def delivery_out(view: repo.DeliveryView | None) -> WebhookDelivery:
+    assert view is not None  # a delivery read back in the transaction that wrote it
+    row = view.delivery
     return WebhookDelivery(
         id=row.id, subscription_id=row.subscription_id, event_id=row.event_id,
-        event_type=row.event_type, status=row.status, attempt_count=row.attempts,
-        next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
+        event_type=view.event_type, status=row.status, attempt_count=row.attempts,
+        next_attempt_at=row.next_attempt_at if row.status == DeliveryStatus.PENDING else None,
         last_status_code=row.last_status_code, last_error=row.last_error,
         created_at=row.created_at, delivered_at=row.delivered_at, dead_at=row.dead_at,
         replays=row.replays, replayed_at=row.replayed_at, replayed_by=row.replayed_by)
@@ -207,7 +211,7 @@ class WebhookService:
         row = await repo.get_delivery(session, delivery_id)
         if row is None:
             raise DeliveryNotFound(f"No webhook delivery {delivery_id}")
-        event = await repo.get_event(session, row.event_id)
+        event = await repo.get_event(session, row.delivery.event_id)
         attempts = await repo.list_attempts(session, delivery_id)
         return WebhookDeliveryDetail(
             **delivery_out(row).model_dump(),
@@ -225,7 +229,8 @@ class WebhookService:
         if row is None:
             raise DeliveryNotFound(f"No webhook delivery {delivery_id}")
         now = datetime.now(UTC)
-        if row.status == "pending" and row.locked_until is not None and row.locked_until > now:
+        if (row.status == DeliveryStatus.PENDING and row.locked_until is not None
+                and row.locked_until > now):
             raise DeliveryInFlight(f"Delivery {delivery_id} is being attempted; look again "
                                    "in a few seconds")
         subscription = await self._row(session, row.subscription_id)
@@ -233,8 +238,9 @@ class WebhookService:
             raise SubscriptionInactive(f"Subscription {row.subscription_id} is not active; "
                                        "activate it before replaying")
         await repo.update_delivery(session, delivery_id, {
-            "status": "pending", "next_attempt_at": now, "round_attempts": 0, "dead_at": None,
-            "replays": row.replays + 1, "replayed_at": now, "replayed_by": actor.sub})
+            "status": DeliveryStatus.PENDING, "next_attempt_at": now, "round_attempts": 0,
+            "dead_at": None, "replays": row.replays + 1, "replayed_at": now,
+            "replayed_by": actor.sub})
         return delivery_out(await repo.get_delivery(session, delivery_id))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,7 +27,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.points_api.db import Base
 
-SIMULATION_STATUSES = ("running", "done", "failed")
+
+class SimulationStatus(StrEnum):
+    """running until the replay ends (failed when it stops on an error, or when its
+    worker stops beating its heartbeat), done with its results."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+SIMULATION_STATUSES = tuple(status.value for status in SimulationStatus)
 
 
 class TrainingEventLog(Base):

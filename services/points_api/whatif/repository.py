@@ -165,7 +165,7 @@ async def streak_qualifications(session: AsyncSession, window: CTE, months: list
     return dict(found)
 
 
-def _month_of(column: Any, tz: tzinfo) -> Any:
+def _month_of(column: ColumnElement[datetime], tz: tzinfo) -> ColumnElement[str]:
     return func.to_char(func.timezone(str(tz), column), literal('"M"YYYY-MM'))
 
 
@@ -216,16 +216,19 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
 # -- simulations -----------------------------------------------------------------------------
 
 
-async def insert_simulation(session: AsyncSession, values: dict[str, Any]) -> Any:
-    return (await session.execute(insert(_sim).values(**values).returning(*_sim.c))).one()
+async def insert_simulation(session: AsyncSession, values: dict[str, Any]) -> RuleSimulation:
+    return (await session.scalars(insert(RuleSimulation).values(**values)
+                                  .returning(RuleSimulation))).one()
 
 
 async def get_simulation(session: AsyncSession, simulation_id: uuid.UUID, *,
-                         lock: bool = False) -> Any | None:
-    stmt = select(_sim).where(_sim.c.id == simulation_id)
+                         lock: bool = False) -> RuleSimulation | None:
+    stmt = select(RuleSimulation).where(RuleSimulation.id == simulation_id)
     if lock:
         stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).one_or_none()
+    # a simulation changes through plain UPDATEs: what the session holds may be stale
+    return (await session.scalars(stmt, execution_options={"populate_existing": True})
+            ).one_or_none()
 
 
 async def update_simulation(session: AsyncSession, simulation_id: uuid.UUID,
@@ -234,11 +237,12 @@ async def update_simulation(session: AsyncSession, simulation_id: uuid.UUID,
 
 
 async def list_simulations(session: AsyncSession, *, after: tuple[datetime, uuid.UUID] | None,
-                           limit: int) -> list[Any]:
-    stmt = select(_sim).order_by(_sim.c.created_at.desc(), _sim.c.id.desc()).limit(limit)
+                           limit: int) -> list[RuleSimulation]:
+    stmt = (select(RuleSimulation)
+            .order_by(RuleSimulation.created_at.desc(), RuleSimulation.id.desc()).limit(limit))
     if after is not None:
-        stmt = stmt.where(tuple_(_sim.c.created_at, _sim.c.id) < tuple_(*after))
-    return list((await session.execute(stmt)).all())
+        stmt = stmt.where(tuple_(RuleSimulation.created_at, RuleSimulation.id) < tuple_(*after))
+    return list((await session.scalars(stmt)).all())
 
 
 _RESULT_COLUMNS = ("simulation_id", "employee_no", "events", "actual_points", "simulated_points",

@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
+from services.points_api.whatif.models import SimulationStatus
 from shared.contracts.base import ReadSchema, Schema, schema_extra
 from shared.contracts.fields import DayOrTime, text
 from shared.periods import period_pattern
 
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,50}$"
-SimulationStatus = Literal["running", "done", "failed"]
 Reason = Annotated[str, text(500)]
 
 
