@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import structlog
@@ -49,7 +50,18 @@ from shared.retry import PollingLoop
 
 log = structlog.get_logger("jifen.jobs")
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
+class JobStatus(StrEnum):
+    """queued until a replica takes the job; running while it holds the lease (a job
+    whose lease ran out is taken again); done with its result, or failed with an error."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JOB_STATUSES = tuple(status.value for status in JobStatus)
+FINISHED = (JobStatus.DONE, JobStatus.FAILED)
 
 
 def job_table(metadata: MetaData) -> Table:
@@ -173,7 +185,7 @@ class JobRunner(PollingLoop):
         if job is None:
             return False
         if job.attempts > self.max_attempts:
-            await self._finish(job, status="failed", error=(
+            await self._finish(job, status=JobStatus.FAILED, error=(
                 f"gave up after {self.max_attempts} attempts: the service stopped while "
                 "running it each time"))
             return True
@@ -186,8 +198,8 @@ class JobRunner(PollingLoop):
     async def _claim(self) -> Job | None:
         t = self.table
         due = (select(t.c.id)
-               .where(or_(t.c.status == "queued",
-                          (t.c.status == "running") & (t.c.locked_until < func.now())),
+               .where(or_(t.c.status == JobStatus.QUEUED,
+                          (t.c.status == JobStatus.RUNNING) & (t.c.locked_until < func.now())),
                       t.c.kind.in_(list(self.handlers)))
                .order_by(t.c.created_at).limit(1).with_for_update(skip_locked=True)
                .scalar_subquery())
@@ -195,7 +207,7 @@ class JobRunner(PollingLoop):
         async with self.sessionmaker() as session, session.begin():
             row = (await session.execute(
                 update(t).where(t.c.id == due)
-                .values(status="running", attempts=t.c.attempts + 1, lease_id=lease_id,
+                .values(status=JobStatus.RUNNING, attempts=t.c.attempts + 1, lease_id=lease_id,
                         locked_until=func.now() + self.lease, heartbeat_at=func.now(),
                         started_at=func.coalesce(t.c.started_at, func.now()))
                 .returning(t.c.id, t.c.kind, t.c.params, t.c.progress, t.c.created_by,
@@ -226,15 +238,15 @@ class JobRunner(PollingLoop):
             return
         except JobFailed as exc:
             log.info("job_failed", job_id=str(job.id), kind=job.kind, error=str(exc))
-            await self._finish(job, status="failed", error=str(exc))
+            await self._finish(job, status=JobStatus.FAILED, error=str(exc))
             return
         except Exception as exc:
             log.exception("job_failed", job_id=str(job.id), kind=job.kind)
-            await self._finish(job, status="failed", error=f"{type(exc).__name__}: {exc}")
+            await self._finish(job, status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
             return
         finally:
             heartbeat.cancel()
-        await self._finish(job, status="done", result=result)
+        await self._finish(job, status=JobStatus.DONE, result=result)
         log.info("job_done", job_id=str(job.id), kind=job.kind)
 
     async def _heartbeat(self, job: Job, work: asyncio.Task[Any]) -> None:
@@ -254,7 +266,7 @@ class JobRunner(PollingLoop):
                 work.cancel()
                 return
 
-    async def _finish(self, job: Job, *, status: str, result: dict[str, Any] | None = None,
+    async def _finish(self, job: Job, *, status: JobStatus, result: dict[str, Any] | None = None,
                       error: str | None = None) -> None:
         t = self.table
         async with self.sessionmaker() as session, session.begin():

@@ -22,9 +22,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.training_api.db import Base, TimestampMixin
+from shared.contracts.events import EmployeeStatus
 
 ROLE_FAMILIES = ("production", "technical", "quality", "management", "logistics", "other")
-EMPLOYEE_STATUSES = ("active", "left")
+EMPLOYEE_STATUSES = tuple(status.value for status in EmployeeStatus)
 
 # One sequence for every change that other services copy: consumers keep the
 # highest version they saw, so a late redelivery never overwrites a newer copy.
@@ -105,7 +106,7 @@ class Employee(TimestampMixin, Base):
                                              index=True)
     is_front_line: Mapped[bool] = mapped_column(Boolean, default=False)
     hired_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=EmployeeStatus.ACTIVE)
     # the last working day of an employee who left (null while active)
     left_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +29,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.training_api.db import Base
 
-RUN_STATUSES = ("running", "done", "failed")
+
+class RunStatus(StrEnum):
+    """running while its worker beats the heartbeat (failed once it stops), then done
+    with the ranking or failed with the error."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+RUN_STATUSES = tuple(status.value for status in RunStatus)
 RISK_LEVELS = ("high", "medium", "low")
 
 
@@ -39,7 +50,7 @@ class AttritionRun(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True,
                                           default=uuid.uuid4)
-    status: Mapped[str] = mapped_column(String(10), server_default="running")
+    status: Mapped[str] = mapped_column(String(10), server_default=RunStatus.RUNNING.value)
     phase: Mapped[str] = mapped_column(String(100), server_default="")
     progress: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     horizon_months: Mapped[int] = mapped_column(SmallInteger)

@@ -16,6 +16,7 @@ from services.training_api.attrition.models import (
     AttritionRead,
     AttritionRun,
     AttritionScore,
+    RunStatus,
 )
 from services.training_api.facts.models import ExamAttempt, PracticalAssessment, TrainingFact
 from services.training_api.models import Department, Employee
@@ -109,7 +110,7 @@ async def lock_runs(session: AsyncSession) -> None:
 
 async def running(session: AsyncSession, *, since: datetime) -> AttritionRun | None:
     """A run still running with a heartbeat after ``since``."""
-    stmt = select(AttritionRun).where(AttritionRun.status == "running",
+    stmt = select(AttritionRun).where(AttritionRun.status == RunStatus.RUNNING,
                                       AttritionRun.heartbeat_at >= since).limit(1)
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -131,7 +132,7 @@ async def get_run(session: AsyncSession, run_id: uuid.UUID) -> AttritionRun | No
 
 
 async def latest_done(session: AsyncSession) -> AttritionRun | None:
-    stmt = (select(AttritionRun).where(AttritionRun.status == "done")
+    stmt = (select(AttritionRun).where(AttritionRun.status == RunStatus.DONE)
             .order_by(AttritionRun.finished_at.desc()).limit(1))
     return (await session.execute(stmt)).scalar_one_or_none()
 

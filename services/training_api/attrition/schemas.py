@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from services.training_api.attrition.models import RunStatus
 from shared.contracts.base import ReadSchema, Schema
 
 RiskLevel = Literal["high", "medium", "low"]
@@ -18,7 +19,7 @@ class RiskRunCreate(Schema):
 
 class RiskRun(ReadSchema):
     id: uuid.UUID
-    status: Literal["running", "done", "failed"]
+    status: RunStatus
     phase: str
     progress: int = Field(description="0-100")
     horizon_months: int

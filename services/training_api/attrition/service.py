@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.training_api.attrition import repository as repo
 from services.training_api.attrition import schemas
 from services.training_api.attrition.errors import RunInProgress, RunNotFound
+from services.training_api.attrition.models import RunStatus
 from services.training_api.attrition.months import add_months
 from services.training_api.clients.points_analytics import PointsHistoryClient
 from services.training_api.reports.period import local_midnight
@@ -31,14 +32,14 @@ STALE_AFTER = timedelta(minutes=2)  # a running run without heartbeat this long 
 
 def run_out(run: Any, *, now: datetime | None = None) -> schemas.RiskRun:
     status = run.status
-    if status == "running" and run.heartbeat_at < (now or datetime.now(UTC)) - STALE_AFTER:
-        status = "failed"
+    if status == RunStatus.RUNNING and run.heartbeat_at < (now or datetime.now(UTC)) - STALE_AFTER:
+        status = RunStatus.FAILED
     return schemas.RiskRun(
         id=run.id, status=status, phase=run.phase, progress=run.progress,
         horizon_months=run.horizon_months, as_of=run.as_of, method=run.method,
         requested_by=run.requested_by, started_at=run.started_at, finished_at=run.finished_at,
-        error=run.error if status == "failed" else None,
-        model_card=run.card if status == "done" else None)
+        error=run.error if status == RunStatus.FAILED else None,
+        model_card=run.card if status == RunStatus.DONE else None)
 
 
 class RiskRunService:
@@ -84,8 +85,8 @@ class RiskRunService:
         except Exception as exc:  # noqa: BLE001 - the run records what went wrong
             log.exception("attrition_run_failed", run_id=str(run_id))
             async with maker() as session, session.begin():
-                await repo.update_run(session, run_id, status="failed", error=str(exc)[:2000],
-                                      finished_at=datetime.now(UTC))
+                await repo.update_run(session, run_id, status=RunStatus.FAILED,
+                                      error=str(exc)[:2000], finished_at=datetime.now(UTC))
         finally:
             heartbeat.cancel()
 
@@ -121,8 +122,8 @@ class RiskRunService:
         async with maker() as session, session.begin():
             await repo.insert_scores(session, [{**row, "run_id": run_id}
                                                for row in result["rows"]])
-            await repo.update_run(session, run_id, status="done", progress=100, phase="完成",
-                                  method=result["method"], card=result["card"],
+            await repo.update_run(session, run_id, status=RunStatus.DONE, progress=100,
+                                  phase="完成", method=result["method"], card=result["card"],
                                   finished_at=datetime.now(UTC))
 
     async def _history(self, app: FastAPI, since: date,

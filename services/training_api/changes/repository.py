@@ -16,6 +16,7 @@ from services.training_api.changes.models import PlannedHire, TrainingChange, Tr
 from services.training_api.courses.models import Course, CourseSkill
 from services.training_api.facts.models import CourseCompletion, EmployeeSkill, TrainingFact
 from services.training_api.models import Department, Employee, JobRole, JobRoleSkill, Skill
+from shared.contracts.events import EmployeeStatus
 
 
 async def get(session: AsyncSession, code: str, *,
@@ -77,7 +78,7 @@ async def affected(session: AsyncSession, change: TrainingChange) -> list[Affect
     stmt = (select(Employee.employee_no, Employee.name, Department.code, JobRole.code)
             .join(Department, Department.id == Employee.department_id)
             .join(JobRole, JobRole.id == Employee.job_role_id)
-            .where(Employee.status == "active").order_by(Employee.employee_no))
+            .where(Employee.status == EmployeeStatus.ACTIVE).order_by(Employee.employee_no))
     if change.department_codes:
         paths = select(Department.path).where(Department.code.in_(change.department_codes))
         subtrees = [Department.path.startswith(p, autoescape=True)

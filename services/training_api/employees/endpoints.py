@@ -22,6 +22,7 @@ from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.schemas import CODE_PATTERN, RoleFamily
 from shared.auth import CurrentUser, OrgWriter, PrivilegedReader
+from shared.contracts.events import EmployeeStatus
 from shared.db import DBSession, DriverDB
 from shared.dependencies import CompanyToday
 from shared.errors import problems
@@ -97,7 +98,7 @@ async def list_employees(
     job_role: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     family: RoleFamily | None = None,
     is_front_line: bool | None = None,
-    status_: Annotated[schemas.Status | None, Query(alias="status")] = None,
+    status_: Annotated[EmployeeStatus | None, Query(alias="status")] = None,
 ) -> Page[schemas.Employee]:
     """Employees ordered by employee number, filtered by department (with its
     sub-departments), job role, role family, front-line flag and status. The

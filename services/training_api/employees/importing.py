@@ -18,6 +18,7 @@ from pathlib import PurePath
 from typing import Any
 
 from shared.contracts.base import visible_text
+from shared.contracts.events import EmployeeStatus
 from shared.identity import canonical_employee_no
 
 MAX_ROWS = 50_000
@@ -50,7 +51,8 @@ EXCEL_SERIAL_RANGE = (1, 80_000)
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "否"})
-STATUS_WORDS = {"active": "active", "在职": "active", "left": "left", "离职": "left"}
+STATUS_WORDS = {"active": EmployeeStatus.ACTIVE, "在职": EmployeeStatus.ACTIVE,
+                "left": EmployeeStatus.LEFT, "离职": EmployeeStatus.LEFT}
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, WPS .et
@@ -405,7 +407,7 @@ def _cross_field_problems(header: _Header, values: dict[str, Any]) -> list[str]:
     left_on = values.get("left_on")
     if left_on is None:
         return []
-    if values.get("status") != "left":
+    if values.get("status") != EmployeeStatus.LEFT:
         return [f"{header.label('left_on')}: given for an employee whose status is not left"]
     hired_on = values.get("hired_on")
     if hired_on is not None and left_on < hired_on:
@@ -483,10 +485,10 @@ def _parse_bool(value: Any) -> bool:
                     "1/0 or 是/否")
 
 
-def _parse_status(value: Any) -> str:
+def _parse_status(value: Any) -> EmployeeStatus:
     text = _cell_text(value)
     if not text:
-        return "active"
+        return EmployeeStatus.ACTIVE
     status = STATUS_WORDS.get(text.casefold())
     if status is None:
         raise _BadValue(f"{_show(text)} is not a status; use active/left or 在职/离职")

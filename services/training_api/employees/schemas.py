@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, model_validator
 
 from services.training_api.import_jobs.schemas import ImportJob
 from services.training_api.org.schemas import Code, RoleFamily
 from shared.contracts.base import ReadSchema, Schema, schema_extra
+from shared.contracts.events import EmployeeStatus
 from shared.contracts.fields import day, name
 from shared.identity import EmployeeNo
-
-Status = Literal["active", "left"]
-
 
 PersonName = Annotated[str, name(100)]
 
@@ -35,14 +33,14 @@ class EmployeeUpsert(Schema):
     job_role_code: Code
     is_front_line: bool = Field(False, description="Front-line operator (一线员工)")
     hired_on: HireDate | None = None
-    status: Status = "active"
+    status: EmployeeStatus = EmployeeStatus.ACTIVE
     left_on: HireDate | None = Field(None, description=(
         "Last working day, with status left only; a leaver sent without one keeps the day "
         "already known, or gets the day the directory learned it"))
 
     @model_validator(mode="after")
     def _left_on_fits(self) -> EmployeeUpsert:
-        if self.left_on is not None and self.status != "left":
+        if self.left_on is not None and self.status != EmployeeStatus.LEFT:
             raise ValueError("left_on is given only with status left")
         return self
 
@@ -58,7 +56,7 @@ class Employee(ReadSchema):
     job_role_family: RoleFamily
     is_front_line: bool
     hired_on: date | None
-    status: Status
+    status: EmployeeStatus
     left_on: date | None = Field(description="Last working day of an employee who left")
     version: int
     created_at: datetime

@@ -30,6 +30,7 @@ from services.training_api.import_jobs import service as import_jobs
 from services.training_api.org.errors import UnknownDepartment, UnknownJobRole
 from services.training_api.org.repository import OrgSnapshot, load_snapshot
 from shared.auth import Principal
+from shared.contracts.events import EmployeeStatus
 from shared.db import DriverConnection
 from shared.errors import FieldError
 
@@ -237,12 +238,16 @@ async def _with_leaving_days(session: AsyncSession, rows: list[dict[str, Any]], 
     """A leaver sent without a leaving day keeps the one already known, or gets the day
     the directory learned it (``today``), so that every leaver has one: the attrition
     model's target is "left within the next N months"."""
-    undated = [r["employee_no"] for r in rows if r["status"] == "left" and r["left_on"] is None]
+    undated = [r["employee_no"] for r in rows if _undated_leaver(r)]
     if not undated:
         return rows
     known = await repo.known_leaving_days(session, undated)
     return [{**r, "left_on": known.get(r["employee_no"], today)}
-            if r["status"] == "left" and r["left_on"] is None else r for r in rows]
+            if _undated_leaver(r) else r for r in rows]
+
+
+def _undated_leaver(row: dict[str, Any]) -> bool:
+    return row["status"] == EmployeeStatus.LEFT and row["left_on"] is None
 
 
 employees = EmployeeService()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from services.training_api.feedback import schemas
+from services.training_api.feedback.models import FeedbackStatus
 from shared.export import CsvTable, file_name
 
 TOPICS = {"rules": "积分规则", "courses": "课程", "rewards": "积分兑换", "other": "其他"}
-STATUSES = {"open": "处理中", "closed": "已关闭"}
+STATUSES = {FeedbackStatus.OPEN: "处理中", FeedbackStatus.CLOSED: "已关闭"}
 
 
 def _local(moment: datetime | None, tz: tzinfo) -> str | None:

@@ -14,6 +14,7 @@ from services.training_api.feedback.errors import (
     FeedbackForOthers,
     FeedbackNotFound,
 )
+from services.training_api.feedback.models import FeedbackStatus
 from services.training_api.feedback.repository import FeedbackFilters
 from services.training_api.feedback.service import feedback
 from services.training_api.org import repository as org_repo
@@ -58,7 +59,7 @@ async def submit_feedback(body: schemas.FeedbackCreate, session: DBSession,
 async def list_feedback(
     request: Request, session: DBSession, _: AuditReader, tz: CompanyTZ, limit: Limit = 50,
     cursor: Cursor = None,
-    feedback_status: Annotated[schemas.FeedbackStatus | None, Query(alias="status")] = None,
+    feedback_status: Annotated[FeedbackStatus | None, Query(alias="status")] = None,
     topic: schemas.Topic | None = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     department: Annotated[str | None, Query(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -23,7 +24,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.training_api.db import Base
 
 FEEDBACK_TOPICS = ("rules", "courses", "rewards", "other")
-FEEDBACK_STATUSES = ("open", "closed")
+class FeedbackStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # with when, by whom and the resolution
+
+
+FEEDBACK_STATUSES = tuple(status.value for status in FeedbackStatus)
 
 
 class Feedback(Base):
@@ -39,7 +45,7 @@ class Feedback(Base):
     subject: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column("text", Text)
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default=sql_text("'{}'"))
-    status: Mapped[str] = mapped_column(String(10), server_default="open")
+    status: Mapped[str] = mapped_column(String(10), server_default=FeedbackStatus.OPEN.value)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))

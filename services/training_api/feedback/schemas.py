@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from services.training_api.feedback.models import FeedbackStatus
 from shared.contracts.base import ReadSchema, Schema
 from shared.contracts.fields import text
 from shared.identity import EmployeeNo
 
 Topic = Literal["rules", "courses", "rewards", "other"]
-FeedbackStatus = Literal["open", "closed"]
 Tag = Annotated[str, text(50)]
 
 

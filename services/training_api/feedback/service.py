@@ -16,8 +16,9 @@ from services.training_api.feedback.errors import (
     FeedbackForOthers,
     FeedbackNotFound,
 )
-from services.training_api.feedback.models import Feedback
+from services.training_api.feedback.models import Feedback, FeedbackStatus
 from shared.auth import Principal
+from shared.contracts.events import EmployeeStatus
 
 PROXY_ROLES = ("hr_admin", "integration")
 READERS = ("hr_admin", "auditor")
@@ -52,11 +53,12 @@ class FeedbackService:
         author = await repo.author(session, employee_no)
         if author is None:
             raise UnknownEmployee(f"Employee {employee_no!r} does not exist")
-        if author.status == "left":
+        if author.status == EmployeeStatus.LEFT:
             raise EmployeeLeft(f"Employee {employee_no!r} has left")
         fb = Feedback(employee_no=employee_no, department_id=author.department_id,
                       client_id=data.client_id, topic=data.topic, subject=data.subject,
-                      body=data.text, tags=[], status="open", recorded_by=principal.sub)
+                      body=data.text, tags=[], status=FeedbackStatus.OPEN,
+                      recorded_by=principal.sub)
         session.add(fb)
         await session.flush()
         return await self._view(session, fb.id), True
@@ -85,9 +87,9 @@ class FeedbackService:
     async def close(self, session: AsyncSession, feedback_id: int, resolution: str, *,
                     actor: str) -> schemas.Feedback:
         fb = await self._lock(session, feedback_id)
-        if fb.status == "closed":
+        if fb.status == FeedbackStatus.CLOSED:
             raise FeedbackClosed(f"Feedback {feedback_id} was closed by {fb.closed_by}")
-        fb.status, fb.closed_at, fb.closed_by = "closed", datetime.now(UTC), actor
+        fb.status, fb.closed_at, fb.closed_by = FeedbackStatus.CLOSED, datetime.now(UTC), actor
         fb.resolution = resolution
         await session.flush()
         return await self._view(session, feedback_id)

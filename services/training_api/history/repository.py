@@ -32,6 +32,7 @@ from services.training_api.history.models import (
     HistoryRejectedRow,
 )
 from services.training_api.models import Department, Employee, JobRole, Skill
+from shared.jobs import JobStatus
 
 JOB_KIND = "history_import"
 _job = jobs
@@ -183,7 +184,7 @@ async def get_job(session: AsyncSession, job_id: uuid.UUID) -> RowMapping | None
 async def fail_job(session: AsyncSession, job_id: uuid.UUID, error: str) -> None:
     """A job that ends before it starts (its file cannot be read): nobody will run it."""
     await session.execute(update(_job).where(_job.c.id == job_id).values(
-        status="failed", error=error, finished_at=func.now()))
+        status=JobStatus.FAILED, error=error, finished_at=func.now()))
 
 
 async def list_jobs(session: AsyncSession, *, after: tuple[Any, Any] | None,

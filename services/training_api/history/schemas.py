@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from shared.jobs import JobStatus
+
 Mode = Literal["replay", "opening"]
-Status = Literal["queued", "running", "done", "failed"]
 Phase = Literal["queued", "reading", "importing", "awaiting_voids", "replacing", "opening",
                 "awaiting_points", "reconciling",
                 "done", "failed"]
@@ -51,7 +52,7 @@ class HistoryImport(BaseModel):
     """A history import job: poll it until ``status`` is done or failed."""
 
     id: uuid.UUID
-    status: Status
+    status: JobStatus
     mode: Mode
     cut_over_on: date | None
     dry_run: bool

@@ -32,7 +32,7 @@ from services.training_api.history.schemas import (
     Totals,
 )
 from shared.errors import FieldError
-from shared.jobs import enqueue_job
+from shared.jobs import FINISHED, JobStatus, enqueue_job
 from shared.pagination import (
     datetime_key,
     decode_keyset,
@@ -68,7 +68,7 @@ def _header_problem(columns: Any, mode: str) -> str | None:
 def _progress(row: Any) -> Progress:
     p = row["progress"] or {}
     phase = p.get("phase") or "queued"
-    if row["status"] in ("done", "failed"):
+    if row["status"] in FINISHED:
         phase = row["status"]
     low, high = PHASE_SPAN.get(phase, (100, 100) if phase == "done" else (0, 0))
     share = 0.0
@@ -168,7 +168,7 @@ class HistoryImportService:
                      limit: int | None) -> Report:
         """The reconciliation, once the job is done (409 before)."""
         job = await self.get(session, job_id)
-        if job.status != "done" or job.totals is None:
+        if job.status != JobStatus.DONE or job.totals is None:
             raise HistoryReportNotReady(f"History import {job_id} is {job.status} "
                                         f"({job.progress.phase}); the report follows at its end")
         values = decode_keyset(cursor, text_key)

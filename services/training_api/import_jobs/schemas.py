@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import Field
 
 from shared.contracts.base import ReadSchema
+from shared.jobs import JobStatus
 
-ImportJobStatus = Literal["queued", "running", "done", "failed"]
 ImportJobPhase = Literal["queued", "reading", "writing", "done", "failed"]
 
 
@@ -30,7 +30,7 @@ class ImportJobLinks(ReadSchema):
 
 class ImportJob(ReadSchema):
     id: uuid.UUID
-    status: ImportJobStatus
+    status: JobStatus
     dry_run: bool
     filename: str | None
     created_by: str

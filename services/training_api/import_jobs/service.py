@@ -29,7 +29,7 @@ from services.training_api.employees.uploads import parse_upload
 from services.training_api.import_jobs.errors import ImportJobNotFound
 from services.training_api.import_jobs.schemas import ImportJobProgress
 from shared.errors import ServiceError
-from shared.jobs import Handler, Job, JobFailed, enqueue_job
+from shared.jobs import FINISHED, Handler, Job, JobFailed, enqueue_job
 
 Report = TypeVar("Report", bound=BaseModel)
 _job = jobs
@@ -96,7 +96,7 @@ def fields(row: Any, kind: ImportKind[Any]) -> dict[str, Any]:
 
 def _progress(row: Any) -> ImportJobProgress:
     p, status = row["progress"] or {}, row["status"]
-    phase = status if status in ("done", "failed") else p.get("phase") or "queued"
+    phase = status if status in FINISHED else p.get("phase") or "queued"
     total = p.get("rows_total", row["params"].get("rows_total"))
     done = p.get("rows_done", 0)
     percent = {"done": 100.0, "writing": READING_PERCENT}.get(phase, 0.0)

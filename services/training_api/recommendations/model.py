@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.training_api.recommendations.models import (
+    ModelRunStatus,
     RecommendationModelRun,
     RecommendationNeighbour,
     RecommendationRoleSignal,
@@ -81,10 +82,11 @@ async def begin(engine: AsyncEngine) -> Build | None:
             return None
         now = datetime.now(UTC)
         await conn.execute(update(RecommendationModelRun)
-                           .where(RecommendationModelRun.status == "running")
-                           .values(status="failed", finished_at=now, error=INTERRUPTED))
+                           .where(RecommendationModelRun.status == ModelRunStatus.RUNNING)
+                           .values(status=ModelRunStatus.FAILED, finished_at=now,
+                                   error=INTERRUPTED))
         run_id = (await conn.execute(insert(RecommendationModelRun).values(
-            started_at=now, status="running", progress=0.0, phase="starting"
+            started_at=now, status=ModelRunStatus.RUNNING, progress=0.0, phase="starting"
         ).returning(RecommendationModelRun.id))).scalar_one()
         await conn.commit()
         return Build(conn, int(run_id))
@@ -103,13 +105,14 @@ async def complete(build: Build, sessionmaker: async_sessionmaker[AsyncSession])
             await build.conn.rollback()
             await build.conn.execute(update(RecommendationModelRun)
                                      .where(RecommendationModelRun.id == build.run_id)
-                                     .values(status="failed", finished_at=datetime.now(UTC),
+                                     .values(status=ModelRunStatus.FAILED,
+                                             finished_at=datetime.now(UTC),
                                              error=f"{type(exc).__name__}: {exc}"[:2000]))
             await build.conn.commit()
             raise
         await build.conn.execute(update(RecommendationModelRun)
                                  .where(RecommendationModelRun.id == build.run_id)
-                                 .values(status="ready", finished_at=datetime.now(UTC),
+                                 .values(status=ModelRunStatus.READY, finished_at=datetime.now(UTC),
                                          employees=employees, completions=completions,
                                          progress=1.0, phase="done"))
         await build.conn.commit()

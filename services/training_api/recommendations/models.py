@@ -4,6 +4,7 @@ shown (for uptake), and the precomputed colleague signals with their build runs.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.training_api.db import Base
 
+
+class ModelRunStatus(StrEnum):
+    """A build of the colleague signals runs, then is ready to serve or failed."""
+
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
+
+
+MODEL_RUN_STATUSES = tuple(status.value for status in ModelRunStatus)
 
 class RecommendationSetting(Base):
     """The ranker's weights, one row (id 1); absent: the documented defaults."""
@@ -101,8 +112,7 @@ class RecommendationModelRun(Base):
     progress: Mapped[float | None] = mapped_column(Float)  # 0-1 while running
     phase: Mapped[str | None] = mapped_column(String(40))
 
-    __table_args__ = (CheckConstraint("status IN ('running', 'ready', 'failed')",
-                                      name="status_known"),)
+    __table_args__ = (CheckConstraint(f"status IN {MODEL_RUN_STATUSES}", name="status_known"),)
 
 
 class RecommendationCatalogueVersion(Base):

@@ -28,6 +28,7 @@ from services.training_api.facts.models import (
 )
 from services.training_api.models import Department, Employee, JobRole, Skill
 from services.training_api.recommendations.models import (
+    ModelRunStatus,
     RecommendationDismissal,
     RecommendationModelRun,
     RecommendationNeighbour,
@@ -343,7 +344,7 @@ async def last_run(session: AsyncSession, *, ready: bool) -> RecommendationModel
     stmt = (select(RecommendationModelRun).order_by(RecommendationModelRun.id.desc()).limit(1)
             .execution_options(populate_existing=True))
     if ready:
-        stmt = stmt.where(RecommendationModelRun.status == "ready")
+        stmt = stmt.where(RecommendationModelRun.status == ModelRunStatus.READY)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

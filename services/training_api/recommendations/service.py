@@ -15,6 +15,7 @@ from services.training_api.recommendations import schemas
 from services.training_api.recommendations.errors import EmployeeNotVisible, NotRecommendable
 from services.training_api.recommendations.memory import memory
 from services.training_api.recommendations.model import INTERRUPTED
+from services.training_api.recommendations.models import ModelRunStatus
 from services.training_api.recommendations.ranker import (
     Learner,
     Scored,
@@ -73,22 +74,24 @@ async def model_status(session: AsyncSession, refresh_seconds: float) -> schemas
     (its process stopped) reads failed."""
     latest = await repo.last_run(session, ready=False)
     interrupted = False
-    if latest is not None and latest.status == "running" \
+    if latest is not None and latest.status == ModelRunStatus.RUNNING \
             and not await repo.build_running(session):
         # a build that ends commits its outcome before it lets go of the lock, so a
         # build that finished between the two reads shows its outcome when read again
         latest = await repo.last_run(session, ready=False)
-        interrupted = latest is not None and latest.status == "running" \
+        interrupted = latest is not None and latest.status == ModelRunStatus.RUNNING \
             and not await repo.build_running(session)
-    ready = latest if latest is not None and latest.status == "ready" else \
+    ready = latest if latest is not None and latest.status == ModelRunStatus.READY else \
         await repo.last_run(session, ready=True)
+    state: str
     state, error = (latest.status, latest.error) if latest else ("never", None)
     if interrupted:
-        state, error = "failed", INTERRUPTED
-    progress = {"running": latest.progress if latest else None, "ready": 1.0}.get(state)
+        state, error = ModelRunStatus.FAILED, INTERRUPTED
+    progress = {ModelRunStatus.RUNNING.value: latest.progress if latest else None,
+                ModelRunStatus.READY.value: 1.0}.get(state)
     return schemas.ModelStatus(
         status=state, started_at=latest.started_at if latest else None, progress=progress,
-        phase=latest.phase if latest and state == "running" else None, error=error,
+        phase=latest.phase if latest and state == ModelRunStatus.RUNNING else None, error=error,
         built_at=ready.finished_at if ready else None,
         employees=ready.employees if ready else None,
         completions=ready.completions if ready else None, refresh_seconds=refresh_seconds)

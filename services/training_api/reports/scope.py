@@ -19,6 +19,7 @@ from services.training_api.org import repository as org_repo
 from services.training_api.org.errors import DepartmentNotFound
 from services.training_api.reports.errors import DepartmentRequired, NotYourDepartment
 from shared.auth import Principal
+from shared.contracts.events import EmployeeStatus
 
 # Readers of every report; a manager reads the subtrees of the departments in their token.
 ALL_READERS = ("hr_admin", "auditor")
@@ -134,7 +135,7 @@ def population(scope: ReportScope, *, group_by: GroupBy | None = None,
             .join(Department, Department.id == Employee.department_id)
             .join(JobRole, JobRole.id == Employee.job_role_id))
     if not include_left:
-        stmt = stmt.where(Employee.status == "active")
+        stmt = stmt.where(Employee.status == EmployeeStatus.ACTIVE)
     if tags is not None:
         stmt = stmt.join(tags, tags.c.employee_no == Employee.employee_no)
     if hired_by is not None:

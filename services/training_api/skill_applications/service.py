@@ -36,6 +36,7 @@ from services.training_api.skill_applications.schemas import (
     SkillApplicationReject,
 )
 from shared.auth import Principal
+from shared.contracts.events import EmployeeStatus
 from shared.contracts.points import ConfirmerRangeQuery
 from shared.contracts.training_events import SKILL_APPLICATION_CONFIRMED, SkillApplicationConfirmed
 from shared.errors import FieldError
@@ -124,7 +125,7 @@ class SkillApplicationService(FactKind[SkillApplication, SkillApplicationCreate]
         await access.check_manages(session, principal, employee.employee_no,
                                    employee.department_path)
         _check_open(application)
-        if employee.status == "left":
+        if employee.status == EmployeeStatus.LEFT:
             raise EmployeeLeft(f"Employee {employee.employee_no} has left")
         return application
 

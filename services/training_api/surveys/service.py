@@ -27,6 +27,7 @@ from services.training_api.surveys.errors import (
 )
 from services.training_api.surveys.models import Survey, SurveyQuestion
 from shared.auth import Principal
+from shared.contracts.events import EmployeeStatus
 from shared.errors import FieldError
 
 # Who answers for someone else (answers collected on paper or in another tool)
@@ -195,7 +196,7 @@ class SurveyService:
         facts = await repo.employee_facts(session, employee_no)
         if facts is None:
             raise UnknownEmployee(f"Employee {employee_no!r} does not exist")
-        if facts[0] == "left":
+        if facts[0] == EmployeeStatus.LEFT:
             raise EmployeeLeft(f"Employee {employee_no!r} has left")
         if not await self._addressed(session, survey, facts):
             raise NotInAudience(f"Survey {code} is not addressed to {employee_no}")
