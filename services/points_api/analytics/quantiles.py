@@ -15,7 +15,19 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import Field
-from sqlalchemy import BigInteger, Select, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,7 +67,7 @@ class ScopeQuantiles(ReadSchema):
     bottom: PointsSet
 
 
-def _totals(periods: list[str]) -> Any:
+def _totals(periods: list[str]) -> Subquery:
     """Per employee, the points of the periods (a period key has one row per employee,
     so a single key needs no adding up)."""
     t = _period.c

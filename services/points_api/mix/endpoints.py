@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Query, Request, Response
 
 from services.points_api.mix import csv_tables
 from services.points_api.mix.errors import DepartmentNotFound, InvalidPeriod, InvalidTargets
@@ -42,7 +42,7 @@ async def report_points_mix(
     front_line: Annotated[bool | None, Query(
         description="Only front-line (true) or other (false) employees")] = None,
     format: Format = None,  # noqa: A002
-) -> Any:
+) -> PointsMixReport | Response:
     """The qualifying points the rules paid in the period, net of reversals: per
     category (参与度/成果/成长) with its share, target, band and status (ok, below,
     above); per source (the rule that paid them, with its name, points, share, entries

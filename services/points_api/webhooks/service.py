@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -178,13 +177,14 @@ class WebhookService:
         return delivery_out(page[0])
 
     async def _row(self, session: AsyncSession, subscription_id: uuid.UUID, *,
-                   lock: bool = False) -> Any:
+                   lock: bool = False) -> SubscriptionRecord:
         row = await repo.get_subscription(session, subscription_id, lock=lock)
         if row is None:
             raise SubscriptionNotFound(f"No webhook subscription {subscription_id}")
         return row
 
-    async def _live(self, session: AsyncSession, subscription_id: uuid.UUID) -> Any:
+    async def _live(self, session: AsyncSession,
+                    subscription_id: uuid.UUID) -> SubscriptionRecord:
         row = await self._row(session, subscription_id, lock=True)
         if row.deleted_at is not None:
             raise SubscriptionDeleted(f"Subscription {subscription_id} was deleted at "

@@ -4,7 +4,7 @@ apply the difference."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Path, Query, Request, Response, status
 
@@ -99,7 +99,7 @@ async def list_simulation_employees(
     milestone_changes: Annotated[bool, Query(
         description="Only employees who would newly meet or miss a points bar")] = False,
     format: Format = None,  # noqa: A002
-) -> Any:
+) -> Page[EmployeeComparison] | Response:
     """Every employee with events in the window: events, qualifying points actually
     earned and simulated, by category, the difference, and the milestones gained or
     lost. Paginated; the CSV (``?format=csv``, UTF-8 with BOM) holds every row."""

@@ -4,7 +4,7 @@ with reasons and the model card, its audit trail and the weekly digests."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path, Query, Request, Response, status
 
@@ -82,7 +82,7 @@ async def get_attrition_run(run_id: RunPath, session: DBSession,
 async def report_attrition_risk(request: Request, session: DBSession, scope: DepartmentScope,
                                 principal: ReportReader, level: LevelQuery = None,
                                 limit: Limit = 50, cursor: Cursor = None,
-                                format: Format = None) -> Any:  # noqa: A002
+                                format: Format = None) -> schemas.RiskReport | Response:  # noqa: A002
     """The latest finished run: active employees of the scope (sub-departments included)
     from the highest risk down, each with the top reasons (each indicator's
     contribution, in Chinese), and the run with its model card (training window,

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -208,12 +209,16 @@ def _choose(train: pd.DataFrame) -> tuple[str, dict[str, float | None]]:
     return best, results
 
 
-def one_thread(function: Any) -> Any:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def one_thread(function: Callable[P, R]) -> Callable[P, R]:
     """Fits on one core: the service and its neighbours share a small machine, and
     OpenMP threads fighting over busy cores are many times slower than one."""
 
     @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with threadpool_limits(1):
             return function(*args, **kwargs)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -136,7 +136,7 @@ async def import_employees(
     dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
     as_job: Annotated[bool, Query(alias="async", description=(
         "Run as a job whatever the file's size: 202 and a status URL"))] = False,
-) -> Any:
+) -> schemas.ImportReport | Response | None:
     """Upload a file as Excel exports it (CSV in UTF-8 with or without BOM or
     GB18030/GBK, or XLSX), with English or Chinese headers (docs/employee-import.md).
     Valid rows are upserted idempotently; every rejected row is listed with its

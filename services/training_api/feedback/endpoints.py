@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path, Query, Request, Response, status
 
@@ -71,7 +71,7 @@ async def list_feedback(
     last_day: Annotated[date | None, Query(alias="to", description="Filed on or before this "
                                                                    "day")] = None,
     format: Format = None,  # noqa: A002
-) -> Any:
+) -> Page[schemas.Feedback] | Response:
     """Newest first, filtered by status, topic, tag, department (with sub-departments),
     employee and the days filed (company calendar). HR and auditors. Paginated; the CSV
     holds every match."""

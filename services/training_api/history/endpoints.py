@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import BackgroundTasks, Query, Request, Response, UploadFile, status
 
@@ -90,7 +90,7 @@ async def get_history_import(import_id: uuid.UUID, session: DBSession,
             responses={**CSV_RESPONSE, **problems(HistoryImportNotFound)})
 async def list_rejected_rows(import_id: uuid.UUID, session: DBSession, _: PrivilegedReader,
                              request: Request, limit: Limit = 50, cursor: Cursor = None,
-                             format: Format = None) -> Any:  # noqa: A002
+                             format: Format = None) -> Page[RejectedRecord] | Response:  # noqa: A002
     """Every rejected row with its line in the file and the reason (a row with several
     problems has one item per problem), in file order as found; ``format=csv`` for
     all of them as one file."""
@@ -109,7 +109,7 @@ async def list_rejected_rows(import_id: uuid.UUID, session: DBSession, _: Privil
             responses={**CSV_RESPONSE, **problems(HistoryImportNotFound, HistoryReportNotReady)})
 async def get_report(import_id: uuid.UUID, session: DBSession, _: PrivilegedReader,
                      request: Request, limit: Limit = 50, cursor: Cursor = None,
-                     format: Format = None) -> Any:  # noqa: A002
+                     format: Format = None) -> Report | Response:  # noqa: A002
     """Rows read, imported and rejected; per employee (paginated) the legacy points
     against the points Jifen holds for the same records, by category; totals per
     category. ``format=csv``: every employee and the totals as one file (UTF-8 with

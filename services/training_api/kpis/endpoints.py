@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import (
     BackgroundTasks,
@@ -112,7 +112,7 @@ async def import_department_kpis(
     dry_run: Annotated[bool, Query(description="Validate and report only")] = False,
     as_job: Annotated[bool, Query(alias="async", description=(
         "Run as a job whatever the file's size: 202 and a status URL"))] = False,
-) -> Any:
+) -> schemas.KpiImportReport | Response:
     """A CSV (UTF-8 with or without BOM, or GB18030/GBK) or XLSX with the columns
     部门编码 (department_code), 月份 (month: 2026-03, 2026/3, 2026年3月) and any of 次品率
     (defect_rate), 技能原因次品占比 (skill_defect_share), 生产效率 (efficiency), in percent
@@ -182,7 +182,7 @@ async def report_production_kpis(
         description="Split before/after on this day instead of the department's (or its "
                     "nearest ancestor's) pilot start")] = None,
     format: Format = None,  # noqa: A002
-) -> Any:
+) -> schemas.KpiReport | Response:
     """For one department (required; a manager's own by default), per month of the
     period (default: the current month and the 11 before it): its defect rate, share of
     defects caused by skill and efficiency as posted, beside its subtree's participation

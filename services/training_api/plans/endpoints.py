@@ -4,7 +4,7 @@ behind, as JSON or CSV."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path, Query, Request, Response
 
@@ -87,7 +87,7 @@ async def list_training_plans(
             tags=["reports"])
 async def report_training_plans(request: Request, session: DBSession, scope: Scope,
                                 period: YearPeriod, today: CompanyToday,
-                                format: Format = None) -> Any:  # noqa: A002
+                                format: Format = None) -> schemas.PlansReport | Response:  # noqa: A002
     """Plans due in the period (default: the current year). Completion rate (计划完成率) =
     assignments (employee x plan) completed / assignments, where a plan applies to the
     active employees of its target hired by its due date, within the report's scope;
@@ -100,10 +100,11 @@ async def report_training_plans(request: Request, session: DBSession, scope: Sco
 @router.get("/training-plans/{code}/behind", response_model=Page[schemas.BehindEmployee],
             operation_id="list_training_plan_behind", summary="Who is behind on a plan",
             responses={**CSV_RESPONSE, **problems(PlanNotFound, BadCursor, *SCOPE_PROBLEMS)})
-async def list_training_plan_behind(request: Request, code: PlanCode, session: DBSession,
-                                    scope: Scope, tz: CompanyTZ, today: CompanyToday,
-                                    limit: Limit = 50, cursor: Cursor = None,
-                                    format: Format = None) -> Any:  # noqa: A002
+async def list_training_plan_behind(
+    request: Request, code: PlanCode, session: DBSession, scope: Scope, tz: CompanyTZ,
+    today: CompanyToday, limit: Limit = 50, cursor: Cursor = None,
+    format: Format = None,  # noqa: A002
+) -> Page[schemas.BehindEmployee] | Response:
     """Employees the plan applies to (within the scope) who have not completed every
     course, by employee number, with the missing courses and whether the due date has
     passed. Paginated; the CSV holds every row. Readable by HR and auditors, and by

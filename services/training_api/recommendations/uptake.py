@@ -11,10 +11,10 @@ while that window has not closed and it is not taken."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, exists, func, literal, select
+from sqlalchemy import CTE, Select, and_, case, distinct, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.facts.models import CourseCompletion, TrainingFact
@@ -45,14 +45,14 @@ class _Counts:
     open: int
 
 
-def _completions() -> Any:
+def _completions() -> Select[str, str, datetime]:
     """Standing course completions: employee_no, course_code, occurred_at."""
     f, cc = TrainingFact.__table__, CourseCompletion.__table__
     return (select(f.c.employee_no, cc.c.course_code, f.c.occurred_at)
             .select_from(f.join(cc, cc.c.id == f.c.id)).where(f.c.voided_at.is_(None)))
 
 
-def _shown(pop: Any, period: Period, window: timedelta) -> Any:
+def _shown(pop: CTE, period: Period, window: timedelta) -> CTE:
     """The pairs (employee, course) of the population first shown in the period, with
     whether each was taken and whether its window is still open."""
     rs = RecommendationShown

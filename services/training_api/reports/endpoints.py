@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Query, Request, Response
 
 from services.training_api.clients.points_analytics import PointsAnalytics
 from services.training_api.org.errors import DepartmentNotFound
@@ -57,7 +57,7 @@ def report_responses(*extra: Any) -> dict[int | str, dict[str, Any]]:
             responses=report_responses())
 async def participation(request: Request, session: DBSession, scope: Scope,
                         period: MonthPeriod, group_by: GroupByQuery = None,
-                        format: Format = None) -> Any:  # noqa: A002
+                        format: Format = None) -> schemas.ParticipationReport | Response:  # noqa: A002
     """Participation rate (参与率) = employees with at least one standing (not voided)
     training record of any kind in the period / active employees hired by the period's
     last day; for everyone and for front-line employees. Default period: the current
@@ -73,7 +73,7 @@ async def participation(request: Request, session: DBSession, scope: Scope,
             responses=report_responses())
 async def skill_attainment(request: Request, session: DBSession, scope: Scope,
                            period: MonthPeriod, group_by: GroupByQuery = None,
-                           format: Format = None) -> Any:  # noqa: A002
+                           format: Format = None) -> schemas.AttainmentReport | Response:  # noqa: A002
     """Skill attainment rate (岗位技能达标率) = employees holding every skill their role's
     competency model requires (proven by a standing passed exam or practical assessment
     by the period's last day) / active employees whose role requires skills. Per skill:
@@ -92,7 +92,7 @@ async def skill_gaps(request: Request, session: DBSession, scope: Scope, period:
                          pattern=CODE_PATTERN, description="Only employees lacking this "
                                                            "skill")] = None,
                      limit: Limit = 50, cursor: Cursor = None,
-                     format: Format = None) -> Any:  # noqa: A002
+                     format: Format = None) -> Page[schemas.LackingEmployee] | Response:  # noqa: A002
     """Employees whose role requires skills they do not hold at the period's end, by
     employee number, with the missing skills. Paginated; the CSV holds every row (limit
     and cursor do not apply).
@@ -123,7 +123,7 @@ async def _all_lacking(session: DBSession, scope: Any, period: Any,
             responses=report_responses())
 async def time_to_competency(request: Request, session: DBSession, scope: Scope,
                              period: Last12Months,
-                             format: Format = None) -> Any:  # noqa: A002
+                             format: Format = None) -> schemas.TimeToCompetencyReport | Response:  # noqa: A002
     """New hires (hired_on in the period) per hiring month: how many now hold every skill
     their role requires, the median days from hired_on to the day the last of them was
     first proven (company calendar; skills proven before hiring count as day 0) and the
@@ -144,7 +144,7 @@ async def effectiveness(request: Request, session: DBSession, scope: Scope,
                         period: AllTimePeriod, points_api: PointsAnalytics,
                         fraction: Annotated[float, Query(
                             gt=0, le=0.5, description="Size of each set (default 0.2)")] = 0.2,
-                        format: Format = None) -> Any:  # noqa: A002
+                        format: Format = None) -> schemas.EffectivenessReport | Response:  # noqa: A002
     """points_api ranks the scope's active employees hired by the period's last day by
     the qualifying points they earned in the period (ties by employee number) and names
     the top and bottom ``fraction`` (floor(employees x fraction), at least one each from
@@ -165,7 +165,7 @@ async def effectiveness(request: Request, session: DBSession, scope: Scope,
             responses=report_responses(DependencyUnavailable))
 async def report_pilot_comparison(request: Request, session: DBSession, scope: Scope,
                                   period: YearPeriod, points_api: PointsAnalytics,
-                                  format: Format = None) -> Any:  # noqa: A002
+                                  format: Format = None) -> schemas.PilotComparison | Response:  # noqa: A002
     """Employees of pilot departments (试点, with their sub-departments) against the rest
     of the scope: participation rate, front-line participation rate, completion rate of
     the training plans due in the period, skill attainment at the period's end, and
@@ -186,7 +186,7 @@ async def report_pilot_comparison(request: Request, session: DBSession, scope: S
             responses=report_responses())
 async def recommendation_uptake(request: Request, session: DBSession, scope: Scope,
                                 period: MonthPeriod, group_by: GroupByQuery = None,
-                                format: Format = None) -> Any:  # noqa: A002
+                                format: Format = None) -> UptakeReport | Response:  # noqa: A002
     """Recommendations (employee x course) first shown to the employee themself in the
     period, how many were taken (a standing completion between being shown and HR's
     ``taken_within_days`` after the last showing) and the taken rate, per group and

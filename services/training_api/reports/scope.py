@@ -10,7 +10,19 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,11 +101,11 @@ async def pilot_paths(session: AsyncSession) -> list[str]:
     return sorted(rows.scalars())
 
 
-def in_subtrees(paths: Sequence[str]) -> Any:
+def in_subtrees(paths: Sequence[str]) -> ColumnElement[bool]:
     return or_(false(), *[Department.path.startswith(p, autoescape=True) for p in paths])
 
 
-def group_key(group_by: GroupBy | None, scope: ReportScope) -> Any:
+def group_key(group_by: GroupBy | None, scope: ReportScope) -> SQLColumnExpression[str]:
     if group_by is None:
         return literal("all")
     if group_by is GroupBy.department:
@@ -112,7 +124,7 @@ def group_key(group_by: GroupBy | None, scope: ReportScope) -> Any:
 def population(scope: ReportScope, *, group_by: GroupBy | None = None,
                hired_by: date | None = None, hired_from: date | None = None,
                tagged: dict[str, Sequence[str]] | None = None,
-               include_left: bool = False) -> Select[Any]:
+               include_left: bool = False) -> Select[*tuple[Any, ...]]:
     """Active employees in the scope (hired by ``hired_by`` when given), one row each:
     employee_no, job_role_id, is_front_line, hired_on, department_path, group_key.
     With ``tagged`` ({tag: employee numbers}) only those employees, grouped by tag;
@@ -125,15 +137,16 @@ def population(scope: ReportScope, *, group_by: GroupBy | None = None,
         tags = func.unnest(literal(nos, ARRAY(String)), literal(labels, ARRAY(String))
                            ).table_valued("employee_no", "tag").render_derived("tagged")
         key = tags.c.tag
-    stmt = (select(Employee.employee_no.label("employee_no"),
-                   Employee.job_role_id.label("job_role_id"),
-                   Employee.is_front_line.label("is_front_line"),
-                   Employee.hired_on.label("hired_on"),
-                   Department.path.label("department_path"),
-                   key.label("group_key"))
-            .select_from(Employee)
-            .join(Department, Department.id == Employee.department_id)
-            .join(JobRole, JobRole.id == Employee.job_role_id))
+    stmt: Select[*tuple[Any, ...]] = (
+        select(Employee.employee_no.label("employee_no"),
+               Employee.job_role_id.label("job_role_id"),
+               Employee.is_front_line.label("is_front_line"),
+               Employee.hired_on.label("hired_on"),
+               Department.path.label("department_path"),
+               key.label("group_key"))
+        .select_from(Employee)
+        .join(Department, Department.id == Employee.department_id)
+        .join(JobRole, JobRole.id == Employee.job_role_id))
     if not include_left:
         stmt = stmt.where(Employee.status == EmployeeStatus.ACTIVE)
     if tags is not None:

@@ -3,7 +3,7 @@ department, the satisfaction trend, and employees' training preferences."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Path, Query, Request, Response, status
 
@@ -129,7 +129,7 @@ async def answer_survey(code: SurveyCode, body: schemas.ResponseCreate, session:
             tags=["reports"])
 async def get_survey_results(request: Request, code: SurveyCode, session: DBSession,
                              scope: DepartmentScope, period: AllTimePeriod,
-                             format: Format = None) -> Any:  # noqa: A002
+                             format: Format = None) -> schemas.SurveyResults | Response:  # noqa: A002
     """Answers given in the period (default: all) by employees of the scope (by their
     department when answering): per question the answers, option counts and shares,
     the mean and distribution of scale answers and the satisfaction share (answers 4-5 /
@@ -147,7 +147,7 @@ async def list_survey_text_answers(
     request: Request, code: SurveyCode, session: DBSession, scope: DepartmentScope,
     period: AllTimePeriod, question: Annotated[int | None, Query(ge=1, le=100)] = None,
     limit: Limit = 50, cursor: Cursor = None, format: Format = None,  # noqa: A002
-) -> Any:
+) -> Page[schemas.TextAnswer] | Response:
     """The free-text answers, oldest first, with the department and day but not the
     author. Paginated; the CSV holds every answer. Same readers as the results."""
     if wants_csv(request, format):
@@ -175,7 +175,7 @@ async def report_satisfaction(
     question_code: Annotated[str | None, Query(
         pattern=CODE_PATTERN, description="Only questions with this code, e.g. fairness")] = None,
     format: Format = None,  # noqa: A002
-) -> Any:
+) -> schemas.SatisfactionReport | Response:
     """Satisfaction share (满意度) = scale answers of 4 or 5 / scale answers, over the
     scale questions of every survey of ``survey_kind``, per month or quarter of
     answering (company calendar), per question code (``-`` for questions without one)

@@ -119,11 +119,12 @@ async def answer_counts(session: AsyncSession, survey_id: int, scope: ReportScop
                         start: datetime, end: datetime) -> list[tuple[int, str, Any, Any, int]]:
     """(question id, department group, choice, scale, answers) for the survey's answers in
     the scope and period; text answers count under choice and scale null."""
-    rows = (select(SurveyAnswer.question_id, group_key(GroupBy.department, scope).label("g"),
-                   SurveyAnswer.choice, SurveyAnswer.scale)
-            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-            .join(Department, Department.id == SurveyResponse.department_id)
-            .where(SurveyResponse.survey_id == survey_id))
+    rows: Select[*tuple[Any, ...]] = (
+        select(SurveyAnswer.question_id, group_key(GroupBy.department, scope).label("g"),
+               SurveyAnswer.choice, SurveyAnswer.scale)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .join(Department, Department.id == SurveyResponse.department_id)
+        .where(SurveyResponse.survey_id == survey_id))
     a = _in_scope(rows, scope, start, end).subquery()
     stmt = (select(a.c.question_id, a.c.g, a.c.choice, a.c.scale, func.count())
             .group_by(a.c.question_id, a.c.g, a.c.choice, a.c.scale))
