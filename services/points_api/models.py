@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.points_api.db import Base
+from shared.contracts.holds import HoldStatus
 
 
 class RuleSetStatus(StrEnum):
@@ -224,7 +225,7 @@ class VoidedFact(Base):
                                                   server_default=func.now())
 
 
-HOLD_STATUSES = ("active", "spent", "captured", "released", "expired")
+HOLD_STATUSES = tuple(status.value for status in HoldStatus)
 
 
 class Hold(Base):

@@ -26,14 +26,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 HOLD_CAPTURE = "hold.capture"
 HOLD_RELEASE = "hold.release"
 
-HoldStatus = Literal["active", "spent", "captured", "released", "expired"]
+class HoldStatus(StrEnum):
+    """active: the points are reserved; spent: reserved and spent at once (a direct
+    spend) until the redemption confirms it; captured: spent for good (approval or
+    confirmation); released: given back (rejection, cancellation); expired: given back
+    because nobody settled or confirmed it in time."""
+
+    ACTIVE = "active"
+    SPENT = "spent"
+    CAPTURED = "captured"
+    RELEASED = "released"
+    EXPIRED = "expired"
 
 
 class HoldCreate(BaseModel):
