@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.points_api.milestones.schemas import Criterion
+from services.points_api.milestones.schemas import Criterion, CriterionStatus
 from shared.periods import keys_of_months, month_of_key
 
 
@@ -66,7 +66,7 @@ def criteria(requirement: Any, facts: Facts) -> list[Criterion]:
 
 
 def all_met(items: list[Criterion]) -> bool:
-    return all(item.status == "met" for item in items)
+    return all(item.status == CriterionStatus.MET for item in items)
 
 
 def needs_skills(requirement: Any, facts: Facts) -> bool:
@@ -75,34 +75,38 @@ def needs_skills(requirement: Any, facts: Facts) -> bool:
     return bool(requirement.required_skills) and all_met(others)
 
 
+def _met_unless(missing: object) -> CriterionStatus:
+    return CriterionStatus.MISSING if missing else CriterionStatus.MET
+
+
 def _points(target: int, window: int | None, facts: Facts) -> Criterion:
     value = window_points(facts, window)
     missing = max(target - value, 0)
     label = f"近 {window} 个月合格积分" if window else "累计合格积分"
     detail = f"{label} {value} / {target}" + (f"，还差 {missing} 分" if missing else "，已达标")
-    return Criterion(kind="points", status="missing" if missing else "met", value=value,
+    return Criterion(kind="points", status=_met_unless(missing), value=value,
                      target=target, missing=missing, unit="points", detail=detail)
 
 
 def _skills(required: list[str], held: frozenset[str] | None) -> Criterion:
     if held is None:
-        return Criterion(kind="skills", status="unknown", value=None, target=len(required),
-                         missing=None, unit="skills", missing_skills=[],
+        return Criterion(kind="skills", status=CriterionStatus.UNKNOWN, value=None,
+                         target=len(required), missing=None, unit="skills", missing_skills=[],
                          detail="暂时无法获取技能记录，请稍后再查")
     lacking = [code for code in required if code not in held]
     detail = (f"所需技能 {len(required) - len(lacking)} / {len(required)}"
               + (f"，缺少 {'、'.join(lacking)}" if lacking else "，已具备"))
-    return Criterion(kind="skills", status="missing" if lacking else "met",
+    return Criterion(kind="skills", status=_met_unless(lacking),
                      value=len(required) - len(lacking), target=len(required),
                      missing=len(lacking), unit="skills", missing_skills=lacking, detail=detail)
 
 
 def _tenure(target: int, months: int | None) -> Criterion:
     if months is None:
-        return Criterion(kind="tenure", status="unknown", value=None, target=target,
+        return Criterion(kind="tenure", status=CriterionStatus.UNKNOWN, value=None, target=target,
                          missing=None, unit="months", detail="没有入职日期，无法计算司龄")
     missing = max(target - months, 0)
     detail = f"司龄 {months} / {target} 个月" + (
         f"，还差 {missing} 个月" if missing else "，已达标")
-    return Criterion(kind="tenure", status="missing" if missing else "met", value=months,
+    return Criterion(kind="tenure", status=_met_unless(missing), value=months,
                      target=target, missing=missing, unit="months", detail=detail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -26,7 +27,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.points_api.db import Base
 
-GRANT_STATUSES = ("active", "revoked")
+
+class GrantStatus(StrEnum):
+    """A grant is stored active or revoked; an active one read after its last valid day
+    is shown as expired."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+GRANT_STATUSES = (GrantStatus.ACTIVE.value, GrantStatus.REVOKED.value)  # what is stored
 
 
 class _Criteria:
@@ -94,6 +105,10 @@ class Certification(_Criteria, Base):
         CheckConstraint("validity_months IS NULL OR validity_months > 0",
                         name="validity_positive"),
     )
+
+
+# what both ask for (_Criteria); where they are judged together
+Requirement = PromotionPosition | Certification
 
 
 class CertificationGrant(Base):

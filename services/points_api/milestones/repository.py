@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import exists, func, literal_column, select, text, update
+from sqlalchemy import Boolean, Select, exists, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.milestones.models import (
     Certification,
     CertificationGrant,
+    GrantStatus,
     MilestoneSweep,
     PositionEligibility,
     PromotionPosition,
 )
 from services.points_api.models import Account, PeriodTotal
 
-_position = PromotionPosition.__table__
-_certification = Certification.__table__
+# positions and certifications have the same shape: one set of queries serves both
+C = TypeVar("C", PromotionPosition, Certification)
+
 _grant = CertificationGrant.__table__
 _reached = PositionEligibility.__table__
 _period = PeriodTotal.__table__
@@ -30,68 +32,74 @@ _sweep = MilestoneSweep.__table__
 # -- positions and certifications (same shape) ---------------------------------------------
 
 
-async def upsert(session: AsyncSession, table: Any, code: str, values: dict[str, Any],
-                 actor: str) -> tuple[Any, bool]:
-    """Create or replace by code; (row, created)."""
-    new = insert(table).values(code=code, **values, created_by=actor, updated_by=actor)
+# a statement that writes rows the session may hold loads them anew from what it returns
+_FRESH = {"populate_existing": True}
+
+
+async def upsert(session: AsyncSession, model: type[C], code: str, values: dict[str, Any],
+                 actor: str) -> tuple[C, bool]:
+    """Create or replace by code; (the definition, created)."""
+    new = insert(model).values(code=code, **values, created_by=actor, updated_by=actor)
     stmt = new.on_conflict_do_update(
-        index_elements=[table.c.code],
+        index_elements=[model.code],
         set_={**values, "updated_by": actor, "updated_at": func.now()},
-    ).returning(*table.c, literal_column("xmax = 0").label("created"))
-    row = (await session.execute(stmt)).one()
-    return row, bool(row.created)
+    ).returning(model, literal_column("xmax = 0", Boolean))
+    found, created = (await session.execute(stmt, execution_options=_FRESH)).one()
+    return found, bool(created)
 
 
-async def get(session: AsyncSession, table: Any, code: str) -> Any | None:
-    return (await session.execute(select(table).where(table.c.code == code))).one_or_none()
+async def get(session: AsyncSession, model: type[C], code: str) -> C | None:
+    return await session.get(model, code)
 
 
-async def list_all(session: AsyncSession, table: Any, *, active: bool | None,
-                   after: str | None, limit: int) -> list[Any]:
-    stmt = select(table).order_by(table.c.code).limit(limit)
+async def list_all(session: AsyncSession, model: type[C], *, active: bool | None,
+                   after: str | None, limit: int) -> list[C]:
+    stmt = select(model).order_by(model.code).limit(limit)
     if active is not None:
-        stmt = stmt.where(table.c.active == active)
+        stmt = stmt.where(model.active == active)
     if after is not None:
-        stmt = stmt.where(table.c.code > after)
-    return list((await session.execute(stmt)).all())
+        stmt = stmt.where(model.code > after)
+    return list((await session.scalars(stmt)).all())
 
 
-async def archive(session: AsyncSession, table: Any, code: str, actor: str) -> Any | None:
-    stmt = (update(table).where(table.c.code == code)
-            .values(active=False, updated_by=actor, updated_at=func.now()).returning(*table.c))
-    return (await session.execute(stmt)).one_or_none()
+async def archive(session: AsyncSession, model: type[C], code: str, actor: str) -> C | None:
+    stmt = (update(model).where(model.code == code)
+            .values(active=False, updated_by=actor, updated_at=func.now()).returning(model))
+    return (await session.scalars(stmt, execution_options=_FRESH)).one_or_none()
 
 
-async def active_positions(session: AsyncSession) -> list[Any]:
-    return list((await session.execute(select(_position).where(_position.c.active)
-                                       .order_by(_position.c.code))).all())
+async def active_positions(session: AsyncSession) -> list[PromotionPosition]:
+    return list((await session.scalars(select(PromotionPosition).where(
+        PromotionPosition.active).order_by(PromotionPosition.code))).all())
 
 
-async def active_certifications(session: AsyncSession) -> list[Any]:
-    return list((await session.execute(select(_certification).where(_certification.c.active)
-                                       .order_by(_certification.c.code))).all())
+async def active_certifications(session: AsyncSession) -> list[Certification]:
+    return list((await session.scalars(select(Certification).where(
+        Certification.active).order_by(Certification.code))).all())
 
 
 async def any_active(session: AsyncSession) -> bool:
     """Whether any certification or position is active at all."""
-    stmt = select(exists().where(_certification.c.active)
-                  | exists().where(_position.c.active))
+    stmt = select(exists().where(Certification.active)
+                  | exists().where(PromotionPosition.active))
     return bool((await session.execute(stmt)).scalar())
 
 
 # -- what one employee is still waiting for ------------------------------------------------
 
 
-async def pending(session: AsyncSession, employee_no: str) -> tuple[list[Any], list[Any]]:
+async def pending(session: AsyncSession, employee_no: str,
+                  ) -> tuple[list[Certification], list[PromotionPosition]]:
     """Active certifications not granted to the employee, and active positions they
     have not reached yet."""
-    certifications = select(_certification).where(_certification.c.active, ~exists().where(
-        _grant.c.certification_code == _certification.c.code,
+    certifications = select(Certification).where(Certification.active, ~exists().where(
+        _grant.c.certification_code == Certification.code,
         _grant.c.employee_no == employee_no))
-    positions = select(_position).where(_position.c.active, ~exists().where(
-        _reached.c.position_code == _position.c.code, _reached.c.employee_no == employee_no))
-    return (list((await session.execute(certifications)).all()),
-            list((await session.execute(positions)).all()))
+    positions = select(PromotionPosition).where(PromotionPosition.active, ~exists().where(
+        _reached.c.position_code == PromotionPosition.code,
+        _reached.c.employee_no == employee_no))
+    return (list((await session.scalars(certifications)).all()),
+            list((await session.scalars(positions)).all()))
 
 
 async def points(session: AsyncSession, employee_no: str,
@@ -118,9 +126,16 @@ async def insert_reached(session: AsyncSession, values: dict[str, Any]) -> bool:
 # -- grants ----------------------------------------------------------------------------------
 
 
-def _grants() -> Any:
-    return select(_grant, _certification.c.name.label("certification_name")).join(
-        _certification, _certification.c.code == _grant.c.certification_code)
+class GrantRow(NamedTuple):
+    """A grant with the name of its certification."""
+
+    grant: CertificationGrant
+    certification_name: str
+
+
+def _grants() -> Select[CertificationGrant, str]:
+    return select(CertificationGrant, Certification.name).join(
+        Certification, Certification.code == CertificationGrant.certification_code)
 
 
 async def insert_grant(session: AsyncSession, values: dict[str, Any]) -> int | None:
@@ -132,33 +147,37 @@ async def insert_grant(session: AsyncSession, values: dict[str, Any]) -> int | N
     return grant_id
 
 
-async def get_grant(session: AsyncSession, grant_id: int, *, lock: bool = False) -> Any | None:
-    stmt = _grants().where(_grant.c.id == grant_id)
+async def get_grant(session: AsyncSession, grant_id: int, *,
+                    lock: bool = False) -> GrantRow | None:
+    stmt = _grants().where(CertificationGrant.id == grant_id)
     if lock:
-        stmt = stmt.with_for_update(of=_grant)
-    return (await session.execute(stmt)).one_or_none()
+        stmt = stmt.with_for_update(of=CertificationGrant)
+    row = (await session.execute(stmt, execution_options=_FRESH)).one_or_none()
+    return GrantRow(*row) if row is not None else None
 
 
-async def grants_of(session: AsyncSession, employee_no: str) -> list[Any]:
-    stmt = _grants().where(_grant.c.employee_no == employee_no).order_by(_grant.c.id.desc())
-    return list((await session.execute(stmt)).all())
+async def grants_of(session: AsyncSession, employee_no: str) -> list[GrantRow]:
+    stmt = (_grants().where(CertificationGrant.employee_no == employee_no)
+            .order_by(CertificationGrant.id.desc()))
+    return [GrantRow(*row) for row in (await session.execute(stmt)).all()]
 
 
 async def list_grants(session: AsyncSession, *, certification_code: str | None,
-                      employee_no: str | None, before_id: int | None, limit: int) -> list[Any]:
-    stmt = _grants().order_by(_grant.c.id.desc()).limit(limit)
+                      employee_no: str | None, before_id: int | None,
+                      limit: int) -> list[GrantRow]:
+    stmt = _grants().order_by(CertificationGrant.id.desc()).limit(limit)
     if certification_code is not None:
-        stmt = stmt.where(_grant.c.certification_code == certification_code)
+        stmt = stmt.where(CertificationGrant.certification_code == certification_code)
     if employee_no is not None:
-        stmt = stmt.where(_grant.c.employee_no == employee_no)
+        stmt = stmt.where(CertificationGrant.employee_no == employee_no)
     if before_id is not None:
-        stmt = stmt.where(_grant.c.id < before_id)
-    return list((await session.execute(stmt)).all())
+        stmt = stmt.where(CertificationGrant.id < before_id)
+    return [GrantRow(*row) for row in (await session.execute(stmt)).all()]
 
 
 async def revoke(session: AsyncSession, grant_id: int, *, actor: str, reason: str) -> None:
     await session.execute(update(_grant).where(_grant.c.id == grant_id).values(
-        status="revoked", revoked_at=func.now(), revoked_by=actor, revoke_reason=reason))
+        status=GrantStatus.REVOKED, revoked_at=func.now(), revoked_by=actor, revoke_reason=reason))
 
 
 # -- the sweep -------------------------------------------------------------------------------

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from services.points_api.milestones.models import GrantStatus
 from shared.contracts.base import Schema
 from shared.contracts.fields import decimal, name, text
 
@@ -14,8 +16,12 @@ Name = Annotated[str, name(200)]
 RaisePercent = Annotated[Decimal, decimal(places=2, ge=5, le=10)]
 Text = Annotated[str, text(2000, min_length=0)]
 Reason = Annotated[str, text(500)]
-GrantStatus = Literal["active", "revoked", "expired"]
-CriterionStatus = Literal["met", "missing", "unknown"]
+
+
+class CriterionStatus(StrEnum):
+    MET = "met"
+    MISSING = "missing"
+    UNKNOWN = "unknown"  # the facts are not available now
 
 
 class _CriteriaIn(Schema):

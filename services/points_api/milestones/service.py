@@ -32,8 +32,10 @@ from services.points_api.milestones.criteria import (
     trailing_months,
 )
 from services.points_api.milestones.errors import GrantAlreadyRevoked, GrantNotFound
+from services.points_api.milestones.models import GrantStatus
 from services.points_api.milestones.schemas import (
     CertificationProgress,
+    CriterionStatus,
     Eligibility,
     EmployeeCertifications,
     Grant,
@@ -54,17 +56,19 @@ EVENT_NAMESPACE = uuid.UUID("6f1c2a4e-5b7d-4f0a-9c3e-2d8b1a7e4c90")
 CATALOGUE_SECONDS = 5.0
 
 
-def grant_out(row: Any, today: date) -> Grant:
-    status = row.status
-    if status == "active" and row.valid_until is not None and row.valid_until < today:
-        status = "expired"
-    return Grant(id=row.id, certification_code=row.certification_code,
-                 certification_name=row.certification_name, employee_no=row.employee_no,
-                 status=status, qualifying_points=row.qualifying_points,
-                 salary_raise_percent=row.salary_raise_percent, valid_from=row.valid_from,
-                 valid_until=row.valid_until, granted_at=row.granted_at,
-                 revoked_at=row.revoked_at, revoked_by=row.revoked_by,
-                 revoke_reason=row.revoke_reason)
+def grant_out(row: repo.GrantRow | None, today: date) -> Grant:
+    assert row is not None  # a grant read back in the transaction that wrote it
+    grant = row.grant
+    status = grant.status
+    if status == GrantStatus.ACTIVE and grant.valid_until is not None and grant.valid_until < today:
+        status = GrantStatus.EXPIRED
+    return Grant(id=grant.id, certification_code=grant.certification_code,
+                 certification_name=row.certification_name, employee_no=grant.employee_no,
+                 status=status, qualifying_points=grant.qualifying_points,
+                 salary_raise_percent=grant.salary_raise_percent, valid_from=grant.valid_from,
+                 valid_until=grant.valid_until, granted_at=grant.granted_at,
+                 revoked_at=grant.revoked_at, revoked_by=grant.revoked_by,
+                 revoke_reason=grant.revoke_reason)
 
 
 class MilestoneService:
@@ -150,7 +154,7 @@ class MilestoneService:
         for position in positions:
             if all_met(criteria(position, facts)):
                 await self._reach(session, position, employee_no, copy=copy, facts=facts)
-        return not any(c.status == "unknown" and c.kind == "skills"
+        return not any(c.status == CriterionStatus.UNKNOWN and c.kind == "skills"
                        for r in [*waiting, *positions] for c in criteria(r, facts))
 
     async def revoke(self, session: AsyncSession, grant_id: int, *, reason: str,
@@ -160,9 +164,10 @@ class MilestoneService:
         row = await repo.get_grant(session, grant_id, lock=True)
         if row is None:
             raise GrantNotFound(f"No certification grant {grant_id}")
-        if row.status == "revoked":
+        if row.grant.status == GrantStatus.REVOKED:
+            revoked_at = row.grant.revoked_at  # set with the status (a CHECK says so)
             raise GrantAlreadyRevoked(f"Grant {grant_id} was revoked on "
-                                      f"{row.revoked_at.isoformat()}")
+                                      f"{revoked_at.isoformat() if revoked_at else '?'}")
         await repo.revoke(session, grant_id, actor=actor, reason=reason)
         grant = grant_out(await repo.get_grant(session, grant_id), datetime.now(tz).date())
         await notifications.notify(

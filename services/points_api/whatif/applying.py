@@ -21,6 +21,7 @@ from services.points_api.whatif.errors import (
     SimulationNotFound,
     SimulationOverlapsApplied,
 )
+from services.points_api.whatif.models import SimulationStatus
 from services.points_api.whatif.schemas import SimulationApply
 from services.points_api.whatif.status import simulation_out
 from services.points_api.whatif.window import window_label
@@ -70,7 +71,7 @@ async def _check_payable(session: AsyncSession, sim: Any) -> None:
             f"{sim.applied_by}", applied_at=sim.applied_at.isoformat(),
             applied_by=sim.applied_by)
     status = simulation_out(sim, now=datetime.now(UTC)).status
-    if status != "done":
+    if status != SimulationStatus.DONE:
         raise SimulationNotFinished(f"Simulation {sim.id} is {status}")
     unreadable = (sim.summary or {}).get("notes", {}).get("unreadable", 0)
     if unreadable:

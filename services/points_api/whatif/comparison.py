@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from services.points_api.milestones.criteria import Facts, window_points
+from services.points_api.milestones.models import Requirement
 from services.points_api.whatif.replay import CATEGORIES, EmployeeResult
 from services.points_api.whatif.schemas import (
     MilestoneComparison,
@@ -63,7 +64,7 @@ class MilestoneChanges:
     """Whose position and certification points bars the simulated points would make
     them meet (gained) or miss (lost), as ``kind:code`` per employee."""
 
-    def __init__(self, requirements: list[tuple[str, Any]]) -> None:
+    def __init__(self, requirements: list[tuple[str, Requirement]]) -> None:
         self.requirements = requirements
         self.gained: dict[str, list[str]] = defaultdict(list)
         self.lost: dict[str, list[str]] = defaultdict(list)

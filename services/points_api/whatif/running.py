@@ -21,6 +21,7 @@ from sqlalchemy.sql.selectable import CTE
 from services.points_api.ledger.periods import month_key
 from services.points_api.milestones import repository as milestone_repo
 from services.points_api.milestones.criteria import Facts, trailing_months
+from services.points_api.milestones.models import Requirement
 from services.points_api.rules.history import PriorEntry
 from services.points_api.rules.schemas import MultiplierAward, RuleSet
 from services.points_api.rules.service import rule_sets
@@ -31,6 +32,7 @@ from services.points_api.whatif.comparison import (
     compare,
     summarise,
 )
+from services.points_api.whatif.models import SimulationStatus
 from services.points_api.whatif.replay import LoggedEvent, Replay
 from services.points_api.whatif.schemas import ReplayNotes, SimulationSummary
 from services.points_api.whatif.window import window_months
@@ -94,7 +96,7 @@ class SimulationRunner:
         except Exception as exc:
             log.exception("simulation_failed", simulation_id=str(simulation_id))
             async with sessionmaker() as session, session.begin():
-                await repo.update_simulation(session, simulation_id, status="failed",
+                await repo.update_simulation(session, simulation_id, status=SimulationStatus.FAILED,
                                              error=f"{type(exc).__name__}: {exc}"[:2000],
                                              finished_at=datetime.now(UTC))
         finally:
@@ -154,7 +156,8 @@ async def _store(sessionmaker: Sessions, simulation_id: uuid.UUID, summary: Simu
     async with sessionmaker() as session, session.begin():
         await repo.insert_employee_results(session, rows)
         await repo.update_simulation(
-            session, simulation_id, status="done", summary=summary.model_dump(mode="json"),
+            session, simulation_id, status=SimulationStatus.DONE,
+            summary=summary.model_dump(mode="json"),
             finished_at=datetime.now(UTC), heartbeat_at=datetime.now(UTC))
 
 
@@ -212,7 +215,8 @@ async def _milestones(session: AsyncSession, compared: dict[str, Comparison], *,
                       tz: tzinfo) -> MilestoneChanges:
     """For employees whose points change: whose position and certification points
     bars the draft would make them meet, or miss."""
-    requirements = [("position", r) for r in await milestone_repo.active_positions(session)]
+    requirements: list[tuple[str, Requirement]] = [
+        ("position", r) for r in await milestone_repo.active_positions(session)]
     requirements += [("certification", r)
                      for r in await milestone_repo.active_certifications(session)]
     changes = MilestoneChanges(requirements)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.points_api.whatif.models import RuleSimulation, SimulationStatus
 from services.points_api.whatif.schemas import (
     Application,
     Progress,
@@ -20,10 +21,10 @@ STALE_AFTER = timedelta(minutes=2)
 INTERRUPTED = "The service stopped while the simulation ran; start it again"
 
 
-def simulation_out(row: Any, *, now: datetime) -> Simulation:
+def simulation_out(row: RuleSimulation, *, now: datetime) -> Simulation:
     status, error = row.status, row.error
-    if status == "running" and row.heartbeat_at < now - STALE_AFTER:
-        status, error = "failed", INTERRUPTED
+    if status == SimulationStatus.RUNNING and row.heartbeat_at < now - STALE_AFTER:
+        status, error = SimulationStatus.FAILED, INTERRUPTED
     return Simulation(
         id=row.id, rule_set_version=row.rule_set_version,
         window=Window(from_=row.window_from, to=row.window_to),
