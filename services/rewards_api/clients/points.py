@@ -18,8 +18,6 @@ from shared.http import PeerClient
 HOLDS_PATH = "/points/v1/internal/holds"
 SPENDS_PATH = "/points/v1/internal/spends"
 ACCOUNT_PATH = "/points/v1/internal/accounts/{employee_no}"
-# transport failures after which the request certainly never reached points_api
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 _JSON_BODY = {"content-type": "application/json"}
 
 
@@ -94,28 +92,16 @@ class PointsClient(PeerClient):
             ) from exc
         return Hold.model_validate(data)
 
+    def unavailable(self, detail: str, *, maybe_applied: bool,
+                    retry_after: int) -> PointsUnavailable:
+        """``maybe_created`` tells the redemption whether a hold or spend may exist."""
+        return PointsUnavailable(detail, maybe_created=maybe_applied, retry_after=retry_after)
+
     async def _call(self, method: str, path: str, *, maybe_applied: bool = False,
                     **kwargs: Any) -> dict[str, Any]:
         answer: dict[str, Any] = (await self._send(method, path, maybe_applied=maybe_applied,
                                                    **kwargs)).json()
         return answer
-
-    async def _send(self, method: str, path: str, *, maybe_applied: bool = False,
-                    **kwargs: Any) -> httpx.Response:
-        """The 2xx answer; PointsUnavailable when points_api is away or fails, the
-        HTTPStatusError of any other answer."""
-        try:
-            resp = await self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise PointsUnavailable(
-                f"points_api is not reachable: {exc.__class__.__name__}",
-                maybe_created=maybe_applied and not isinstance(exc, _NOT_SENT)) from exc
-        if resp.status_code >= 500:
-            raise PointsUnavailable(f"points_api answered {resp.status_code}",
-                                    maybe_created=maybe_applied,
-                                    retry_after=_retry_after(resp))
-        resp.raise_for_status()
-        return resp
 
 
 def _refusal(resp: httpx.Response) -> Exception:
@@ -147,13 +133,6 @@ def _problem_type(resp: httpx.Response) -> str | None:
 def _detail(resp: httpx.Response) -> str | None:
     detail = _json(resp).get("detail")
     return detail if isinstance(detail, str) else None
-
-
-def _retry_after(resp: httpx.Response) -> int:
-    try:
-        return max(1, min(60, int(resp.headers.get("retry-after", "5"))))
-    except ValueError:
-        return 5
 
 
 async def get_points_client(request: Request) -> PointsClient:
