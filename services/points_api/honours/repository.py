@@ -125,8 +125,9 @@ async def roll(session: AsyncSession, *, kind: str | None, period: str | None,
     return list((await session.execute(stmt)).all())
 
 
-async def runs(session: AsyncSession, *, before_id: int | None, limit: int) -> list[Any]:
-    stmt = select(_run).order_by(_run.c.id.desc()).limit(limit)
+async def runs(session: AsyncSession, *, before_id: int | None,
+               limit: int) -> list[HonourRun]:
+    stmt = select(HonourRun).order_by(HonourRun.id.desc()).limit(limit)
     if before_id is not None:
-        stmt = stmt.where(_run.c.id < before_id)
-    return list((await session.execute(stmt)).all())
+        stmt = stmt.where(HonourRun.id < before_id)
+    return list((await session.scalars(stmt)).all())

@@ -22,15 +22,17 @@ async def add(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
 
 
 async def feed(session: AsyncSession, employee_no: str, *, unread_only: bool,
-               before_id: int | None, limit: int) -> list[Any]:
+               before_id: int | None, limit: int) -> list[Notification]:
     """Newest first."""
-    stmt = (select(_note).where(_note.c.employee_no == employee_no)
-            .order_by(_note.c.id.desc()).limit(limit))
+    stmt = (select(Notification).where(Notification.employee_no == employee_no)
+            .order_by(Notification.id.desc()).limit(limit))
     if unread_only:
-        stmt = stmt.where(_note.c.read_at.is_(None))
+        stmt = stmt.where(Notification.read_at.is_(None))
     if before_id is not None:
-        stmt = stmt.where(_note.c.id < before_id)
-    return list((await session.execute(stmt)).all())
+        stmt = stmt.where(Notification.id < before_id)
+    # marking as read is a plain UPDATE: what the session holds may be stale
+    return list((await session.scalars(stmt, execution_options={"populate_existing": True})
+                 ).all())
 
 
 async def mark_read(session: AsyncSession, employee_no: str, ids: list[int] | None) -> int:

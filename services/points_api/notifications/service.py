@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.points_api import employee_copies
 from services.points_api.ledger.errors import AccountNotFound
 from services.points_api.notifications import repository as repo
+from services.points_api.notifications.models import Notification as NotificationRecord
 from services.points_api.notifications.schemas import Notification
 from shared.auth import Principal
 from shared.contracts.points import PointsOutcome
@@ -43,7 +44,7 @@ def _points_row(outcome: PointsOutcome) -> dict[str, Any]:
             "dedupe_key": None}
 
 
-def _out(row: Any) -> Notification:
+def _out(row: NotificationRecord) -> Notification:
     return Notification(id=row.id, kind=row.kind, title=row.title, body=row.body,
                         data=row.data or {}, created_at=row.created_at, read_at=row.read_at)
 
