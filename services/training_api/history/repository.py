@@ -188,7 +188,7 @@ async def fail_job(session: AsyncSession, job_id: uuid.UUID, error: str) -> None
 
 
 async def list_jobs(session: AsyncSession, *, after: tuple[Any, Any] | None,
-                    limit: int) -> list[Any]:
+                    limit: int) -> list[RowMapping]:
     stmt = (select(*[c for c in _job.c if c.name != "input"]).where(_job.c.kind == JOB_KIND)
             .order_by(_job.c.created_at.desc(), _job.c.id.desc()).limit(limit))
     if after is not None:

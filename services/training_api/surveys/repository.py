@@ -141,7 +141,8 @@ async def count_responses(session: AsyncSession, survey_id: int, scope: ReportSc
 
 async def text_answers(session: AsyncSession, survey_id: int, scope: ReportScope, *,
                        question_id: int | None, start: datetime, end: datetime,
-                       after: tuple[int, int] | None, limit: int) -> list[Any]:
+                       after: tuple[int, int] | None,
+                       limit: int) -> list[Row[int, int, str, str, datetime, str | None]]:
     """(response id, question id, department code, department name, answered_at, text),
     oldest first."""
     stmt = (select(SurveyResponse.id, SurveyAnswer.question_id, Department.code,
