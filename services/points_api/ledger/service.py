@@ -31,6 +31,7 @@ from services.points_api.ledger.errors import (
 )
 from services.points_api.ledger.periods import month_key, period_keys
 from services.points_api.ledger.schemas import AdjustmentCreate, Entry, ReversalCreate
+from services.points_api.models import Account
 from shared.contracts.points import AwardedEntry, PointsOutcome
 from shared.contracts.training_events import FactVoided
 from shared.identity import canonical_employee_no
@@ -144,7 +145,7 @@ def bounded(change: int, available: int) -> int:
 
 class LedgerService:
     async def post(self, session: AsyncSession, employee_no: str, postings: list[Posting], *,
-                   tz: tzinfo) -> tuple[list[Any], Any | None]:
+                   tz: tzinfo) -> tuple[list[Any], Account | None]:
         """Write the entries, move the account and the period totals. The caller holds
         the account lock. Returns the new entries and the account after them."""
         if not postings:
