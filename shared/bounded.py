@@ -3,9 +3,9 @@
 Parsing an uploaded spreadsheet is pure CPU: done on the event loop it stalls every
 other request of the process (health checks included) for as long as it takes, and
 a hostile file can take minutes. :func:`run_bounded` runs such a function in a
-child process forked from a small fork server (cheap after the first call), waits
-for it without blocking the loop, and kills it when the budget runs out, which a
-thread could not do.
+child process forked from a small fork server (cheap after the first call, the
+modules named by :func:`preload` already loaded), waits for it without blocking the
+loop, and kills it when the budget runs out, which a thread could not do.
 """
 
 from __future__ import annotations
@@ -18,6 +18,17 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _CONTEXT = multiprocessing.get_context("forkserver")
+_PRELOADED: set[str] = set()
+
+
+def preload(*modules: str) -> None:
+    """Modules the fork server imports once, so that every child forked from it starts
+    with them: a child that imported its parser itself (pydantic, the contracts, the
+    spreadsheet reader) spent a second of CPU on each upload before reading a byte
+    (docs/benchmarks.md). Call it when the module using :func:`run_bounded` is
+    imported, before its first call starts the server."""
+    _PRELOADED.update(modules)
+    _CONTEXT.set_forkserver_preload(["__main__", *sorted(_PRELOADED)])
 
 
 class BudgetExceeded(Exception):

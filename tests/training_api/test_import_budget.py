@@ -3,8 +3,11 @@ XLSX that expands to tens of megabytes is refused with 413 before it is parsed,
 while the service keeps answering; a parse over its time budget is stopped."""
 
 import io
+import subprocess
+import sys
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +69,21 @@ async def test_work_over_its_budget_is_stopped_and_errors_come_back():
         await run_bounded(_explode, seconds=30)
     with pytest.raises(WorkerDied):
         await run_bounded(_die, seconds=30)
+
+
+def _loaded(module: str) -> bool:
+    return module in sys.modules
+
+
+def test_the_fork_server_loads_the_parsers_once():
+    """A child forked for an upload starts with its parser's module loaded (imported
+    once by the fork server, not by each child): a service that imports the uploads
+    module, then parses; the KPI parser is nowhere in this test module's imports."""
+    code = ("import asyncio, services.training_api.employees.uploads\n"
+            "from shared.bounded import run_bounded\n"
+            "from tests.training_api.test_import_budget import _loaded\n"
+            "print(asyncio.run(run_bounded(_loaded, 'services.training_api.kpis.importing',"
+            " seconds=300)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600, cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "True", done.stderr

@@ -12,10 +12,14 @@ from pydantic import BaseModel
 
 from services.training_api.employees.errors import ImportTooLarge, ImportTooSlow
 from services.training_api.employees.importing import ImportFileError, WorkbookTooLarge
-from shared.bounded import BudgetExceeded, WorkerDied, run_bounded
+from shared.bounded import BudgetExceeded, WorkerDied, preload, run_bounded
 
 T = TypeVar("T")
 R = TypeVar("R", bound=BaseModel)
+
+# the parsers parse_upload is given, loaded once by the fork server
+preload("services.training_api.employees.importing", "services.training_api.history.parsing",
+        "services.training_api.kpis.importing")
 
 
 async def parse_upload(parse: Callable[[bytes, str], T], content: bytes, filename: str, *,
