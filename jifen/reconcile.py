@@ -37,6 +37,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from services.rewards_api.models import RedemptionStatus
+
 # points_api's tables and columns this command reads
 POINTS_ACCOUNT = "account"        # employee_no, balance, held
 POINTS_ENTRY = "ledger_entry"     # employee_no, amount
@@ -45,9 +47,12 @@ POINTS_HOLD = "hold"  # hold_id, employee_no, points, status, expires_at, create
 TRAINING_FACT = "training_fact"
 FACT_BATCH = 5000
 
-LIVE = ("reserving", "pending_approval")
-GIVEN_BACK = ("rejected", "cancelled", "expired")
-COUNTED = ("reserving", "pending_approval", "fulfilled")
+# redemption statuses as SQL literals: a live redemption still holds its stock and
+# points, one given back returned them, a counted one counts against its limit
+LIVE = (RedemptionStatus.RESERVING.value, RedemptionStatus.PENDING_APPROVAL.value)
+GIVEN_BACK = (RedemptionStatus.REJECTED.value, RedemptionStatus.CANCELLED.value,
+              RedemptionStatus.EXPIRED.value)
+COUNTED = (*LIVE, RedemptionStatus.FULFILLED.value)
 
 
 @dataclass(frozen=True)
