@@ -95,12 +95,16 @@ _OWED = "jifen.after_commit"
 _SAVEPOINTS = "jifen.after_commit.savepoints"
 
 
-def after_commit(info: dict[str, Any], handler: AfterCommit, items: Iterable[Any]) -> None:
-    """Have ``handler(info, items)`` run once the transaction holding ``info`` (a
-    session's or a :class:`DriverConnection`'s) commits, with every item added in it.
-    The handler runs inside the commit call, so it must not block: it starts tasks."""
-    owed: dict[AfterCommit, list[Any]] = info.setdefault(_OWED, {})
+def after_commit(db: AsyncSession | DriverConnection, handler: AfterCommit,
+                 items: Iterable[Any]) -> None:
+    """Have ``handler(db.info, items)`` run once ``db``'s transaction commits, with
+    every item added in it; at once for a driver connection outside
+    :meth:`DriverConnection.transaction`, whose statements commit by themselves. The
+    handler runs inside the commit call, so it must not block: it starts tasks."""
+    owed: dict[AfterCommit, list[Any]] = db.info.setdefault(_OWED, {})
     owed.setdefault(handler, []).extend(items)
+    if isinstance(db, DriverConnection) and not db.in_transaction():
+        _committed(db.info)
 
 
 def owed(info: dict[str, Any], handler: AfterCommit) -> list[Any]:
@@ -155,11 +159,6 @@ def _session_rolled_back(session: Session, previous: SessionTransaction) -> None
 def _session_ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # closed without a commit (after one, nothing is left)
         _dropped(session.info)
-
-
-def transaction_info(db: AsyncSession | DriverConnection) -> dict[str, Any]:
-    """Where :func:`after_commit` keeps what ``db``'s transaction owes."""
-    return db.info
 
 
 async def commit_request(session: AsyncSession, request: Request) -> None:
@@ -286,6 +285,9 @@ class DriverConnection:
             await self._driver.execute(command)
         except Exception as exc:
             await self._conn.invalidate(exc)
+
+    def in_transaction(self) -> bool:
+        return bool(self._driver.is_in_transaction())
 
     async def all(self, statement: Prebuilt, **params: Any) -> list[asyncpg.Record]:
         try:

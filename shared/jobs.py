@@ -150,7 +150,7 @@ async def enqueue_job(session: AsyncSession, table: Table, *, kind: str, params:
     await session.execute(table.insert().values(
         id=job_id, kind=kind, params=params, created_by=created_by, input=input_bytes,
         input_name=input_name))
-    after_commit(session.info, _wake_runner, [job_id])
+    after_commit(session, _wake_runner, [job_id])
     return job_id
 
 

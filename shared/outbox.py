@@ -189,13 +189,26 @@ Transaction = AsyncSession | DriverConnection
 def record(db: Transaction, events: Iterable[OutboxEvent]) -> None:
     """Deliver these outbox rows, written in ``db``'s open transaction by the caller's
     own statement, once that transaction commits; forget them if it rolls back."""
-    after_commit(db.info, _deliver_committed, events)
+    after_commit(db, _deliver_committed, events)
 
 
 def redeliver(db: Transaction, row_ids: Iterable[int]) -> None:
     """Deliver outbox rows written by an earlier transaction (a replay finding its
     event undelivered) once ``db``'s transaction commits."""
-    after_commit(db.info, _deliver_committed, row_ids)
+    after_commit(db, _deliver_committed, row_ids)
+
+
+def wake_after_commit(db: Transaction) -> None:
+    """Leave the outbox rows ``db``'s transaction wrote with its own statements to the
+    relay loop, woken once it commits: the rows of writers committing at the same
+    moment then leave together in the loop's next batch."""
+    after_commit(db, _wake_relay, [None])
+
+
+def _wake_relay(info: dict[str, Any], _: list[None]) -> None:
+    relay: OutboxRelay | None = info.get(RELAY)
+    if relay is not None:
+        relay.wake()
 
 
 def pending(db: Transaction) -> list[OutboxEvent]:

@@ -25,7 +25,7 @@ from shared.auth import Principal
 class DecisionService:
     async def approve(self, session: AsyncSession, redemption_id: uuid.UUID, *,
                       principal: Principal, note: str | None,
-                      settings: Settings) -> tuple[Redemption, list[int]]:
+                      settings: Settings) -> Redemption:
         """Fulfil at once: the hold is captured and the reward delivered. Refused
         close to the hold's expiry, when the capture might arrive after points_api
         released the hold by itself."""
@@ -35,25 +35,25 @@ class DecisionService:
             raise ApprovalWindowClosed(
                 f"The hold expires at {r.hold_expires_at.isoformat()}; the employee can "
                 "redeem again")
-        ids = await settlement.fulfil(session, r, settings=settings, decided_by=principal.sub,
-                                      note=note)
-        return r, ids
+        await settlement.fulfil(session, r, settings=settings, decided_by=principal.sub,
+                                note=note)
+        return r
 
     async def reject(self, session: AsyncSession, redemption_id: uuid.UUID, *,
-                     principal: Principal, reason: str) -> tuple[Redemption, list[int]]:
+                     principal: Principal, reason: str) -> Redemption:
         r = await self._pending_for_decision(session, redemption_id, principal)
-        ids = await settlement.give_back(session, r, status="rejected", by=principal.sub,
-                                         reason=reason)
-        return r, ids
+        await settlement.give_back(session, r, status="rejected", by=principal.sub,
+                                   reason=reason)
+        return r
 
     async def cancel(self, session: AsyncSession, redemption_id: uuid.UUID, *,
-                     principal: Principal, reason: str | None) -> tuple[Redemption, list[int]]:
+                     principal: Principal, reason: str | None) -> Redemption:
         r = await self._locked_visible(session, redemption_id, principal)
         check_canceller(principal, r)
         self._require_pending(r)
-        ids = await settlement.give_back(session, r, status="cancelled", by=principal.sub,
-                                         reason=reason)
-        return r, ids
+        await settlement.give_back(session, r, status="cancelled", by=principal.sub,
+                                   reason=reason)
+        return r
 
     async def _pending_for_decision(self, session: AsyncSession, redemption_id: uuid.UUID,
                                     principal: Principal) -> Redemption:

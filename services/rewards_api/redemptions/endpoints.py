@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Header, Query, Request, Response, status
+from fastapi import Header, Query, Request, Response, status
 
 from services.rewards_api.catalogue.errors import ItemNotFound
 from services.rewards_api.catalogue.schemas import CODE_PATTERN
@@ -33,11 +33,10 @@ from services.rewards_api.redemptions.repository import RedemptionFilters
 from services.rewards_api.redemptions.service import present, reads
 from shared.auth import CurrentUser
 from shared.db import DBSession, DriverDB
-from shared.dependencies import Relay, SessionMaker
+from shared.dependencies import SessionMaker
 from shared.errors import BadCursor, problems
 from shared.idempotency import RouteKeys
 from shared.identity import EmployeeNoQuery
-from shared.outbox import after_commit_delivery
 from shared.pagination import (
     Cursor,
     Limit,
@@ -68,8 +67,7 @@ IdempotencyKey = Annotated[str | None, Header(
                                     PointsUnavailable)})
 async def create_redemption(request: Request, body: schemas.RedemptionCreate,
                             principal: CurrentUser, points: PointsAPI, db: DriverDB,
-                            sessionmaker: SessionMaker, settings: RewardsSettings, relay: Relay,
-                            background: BackgroundTasks,
+                            sessionmaker: SessionMaker, settings: RewardsSettings,
                             idempotency_key: IdempotencyKey = None) -> Response:
     """An employee redeems for themself; HR may redeem for any employee
     (``employee_no``). The item must be active and the employee eligible; the units
@@ -81,13 +79,8 @@ async def create_redemption(request: Request, body: schemas.RedemptionCreate,
     (``fulfilled``: points spent, voucher code shown, leave or subsidy passed on)."""
     keyed = RouteKeys.keyed(request.scope, await request.body(), idempotency_key,
                             principal.sub, settings.idempotency_ttl_hours)
-    response, outbox_ids = await instant.redeem(db, sessionmaker, points, request,
-                                                principal=principal, data=body, keyed=keyed,
-                                                settings=settings)
-    if outbox_ids:
-        # the relay loop batches the captures of concurrent redemptions into one call
-        background.add_task(relay.wake_after_response)
-    return response
+    return await instant.redeem(db, sessionmaker, points, request, principal=principal,
+                                data=body, keyed=keyed, settings=settings)
 
 
 @router.post("/redemptions/{redemption_id}/approve", response_model=schemas.Redemption,
@@ -95,15 +88,14 @@ async def create_redemption(request: Request, body: schemas.RedemptionCreate,
              responses=problems(RedemptionNotFound, SelfApproval, NotApprover,
                                     RedemptionNotPending, ApprovalWindowClosed))
 async def approve_redemption(redemption_id: uuid.UUID, session: DBSession,
-                             principal: CurrentUser, settings: RewardsSettings, relay: Relay,
-                             background: BackgroundTasks, body: schemas.Approval | None = None
+                             principal: CurrentUser, settings: RewardsSettings,
+                             body: schemas.Approval | None = None
                              ) -> schemas.Redemption:
     """A manager of the employee's department (sub-departments included) or HR
     approves; nobody approves their own redemption (403 ``self-approval``). The
     redemption is fulfilled at once: the points are spent and the reward passed on."""
-    r, ids = await decisions.approve(session, redemption_id, principal=principal,
-                                     note=body.note if body else None, settings=settings)
-    background.add_task(after_commit_delivery(relay, ids))
+    r = await decisions.approve(session, redemption_id, principal=principal,
+                                note=body.note if body else None, settings=settings)
     return await present(session, r, principal=principal)
 
 
@@ -112,13 +104,11 @@ async def approve_redemption(redemption_id: uuid.UUID, session: DBSession,
              responses=problems(RedemptionNotFound, SelfApproval, NotApprover,
                                     RedemptionNotPending))
 async def reject_redemption(redemption_id: uuid.UUID, body: schemas.Rejection,
-                            session: DBSession, principal: CurrentUser, relay: Relay,
-                            background: BackgroundTasks) -> schemas.Redemption:
+                            session: DBSession, principal: CurrentUser) -> schemas.Redemption:
     """Same deciders as approval, with a reason the employee sees. The held points
     are released and the stock and limit given back."""
-    r, ids = await decisions.reject(session, redemption_id, principal=principal,
-                                    reason=body.reason)
-    background.add_task(after_commit_delivery(relay, ids))
+    r = await decisions.reject(session, redemption_id, principal=principal,
+                               reason=body.reason)
     return await present(session, r, principal=principal)
 
 
@@ -127,13 +117,12 @@ async def reject_redemption(redemption_id: uuid.UUID, body: schemas.Rejection,
              responses=problems(RedemptionNotFound, NotYourRedemption,
                                     RedemptionNotPending))
 async def cancel_redemption(redemption_id: uuid.UUID, session: DBSession,
-                            principal: CurrentUser, relay: Relay, background: BackgroundTasks,
+                            principal: CurrentUser,
                             body: schemas.Cancellation | None = None) -> schemas.Redemption:
     """The employee who redeemed, or HR, withdraws a redemption still waiting for
     approval. The held points are released and the stock and limit given back."""
-    r, ids = await decisions.cancel(session, redemption_id, principal=principal,
-                                    reason=body.reason if body else None)
-    background.add_task(after_commit_delivery(relay, ids))
+    r = await decisions.cancel(session, redemption_id, principal=principal,
+                               reason=body.reason if body else None)
     return await present(session, r, principal=principal)
 
 

@@ -54,6 +54,7 @@ from shared.contracts.holds import HOLD_CAPTURE, HoldCreate
 from shared.db import DriverConnection, RowAttributes
 from shared.errors import ServiceError, problem_response
 from shared.idempotency import Keyed, RouteKeys
+from shared.outbox import wake_after_commit
 
 log = structlog.get_logger("jifen.rewards.redeem")
 
@@ -143,8 +144,9 @@ class InstantRedemptions:
     async def redeem(self, db: DriverConnection, sessionmaker: async_sessionmaker[AsyncSession],
                      points: PointsClient, request: Request, *, principal: Principal,
                      data: RedemptionCreate, keyed: Keyed | None,
-                     settings: Settings) -> tuple[Response, list[int]]:
-        """The answer to the request and the outbox rows it left for the relay. A
+                     settings: Settings) -> Response:
+        """The answer to the request (the outbox rows it wrote go to the relay once its
+        transaction commits). A
         refusal is answered from the same transaction (what it had taken given back,
         a failed redemption recorded when points_api was asked), its answer stored for
         the key while the key is still held."""
@@ -157,28 +159,28 @@ class InstantRedemptions:
         try:
             async with db.transaction(keys.begin(keyed)):
                 try:
-                    answer, ids = await self._redeem(db, sessionmaker, points, work, settings)
+                    answer = await self._redeem(db, sessionmaker, points, work, settings)
                 except ServiceError as exc:
                     if exc.status >= 500 and not work.spending:
                         raise
-                    answer, ids = await self._refused(db, request, exc, work), []
+                    answer = await self._refused(db, request, exc, work)
         except BaseException as exc:
             if work.spending:  # the spend may exist: look for it and give it back
                 await self._fail_quietly(db, work)
             if (in_use := keys.in_use(exc)) is not None:
                 raise in_use from exc
             raise
-        return answer.response(), ids
+        return answer.response()
 
     async def _redeem(self, db: DriverConnection, sessionmaker: async_sessionmaker[AsyncSession],
                       points: PointsClient, work: _Work,
-                      settings: Settings) -> tuple[Answer, list[int]]:
+                      settings: Settings) -> Answer:
         data, keyed = work.data, work.keyed
         row = await db.first(repo.OPENING, item_code=data.item_code,
                              employee_no=work.employee_no, **keys.lookup(keyed))
         assert row is not None
         if keyed is not None and (stored := keys.stored(keyed, row)) is not None:
-            return _Replay(stored), []
+            return _Replay(stored)
         if row["code"] is None:
             raise ItemNotFound(f"No reward item {data.item_code!r}")
         employee = _employee(row)
@@ -208,10 +210,10 @@ class InstantRedemptions:
                              voucher_code=voucher["code"] if voucher is not None
                              and work.principal.sub == work.employee_no else None)
         answer = Answer(201, out.model_dump_json().encode())
-        ids = await self._record(db, record, employee, keyed, answer,
-                                 voucher_id=voucher["id"] if voucher else None,
-                                 settings=settings, now=work.now)
-        return answer, ids
+        await self._record(db, record, employee, keyed, answer,
+                           voucher_id=voucher["id"] if voucher else None,
+                           settings=settings, now=work.now)
+        return answer
 
     async def _count(self, db: DriverConnection, work: _Work) -> None:
         item, quantity = work.item, work.data.quantity
@@ -240,7 +242,7 @@ class InstantRedemptions:
 
     async def _record(self, db: DriverConnection, record: dict[str, Any],
                       employee: Mapping[str, Any], keyed: Keyed | None, answer: Answer, *,
-                      voucher_id: int | None, settings: Settings, now: datetime) -> list[int]:
+                      voucher_id: int | None, settings: Settings, now: datetime) -> None:
         r = RowAttributes(record)
         events = settlement.fulfilment_events(r, employee, now=now)
         destination = settlement.webhook_destination(settings)
@@ -256,15 +258,16 @@ class InstantRedemptions:
                         "redemption_id": str(r.id), "employee_no": r.employee_no,
                         "payload": payload, "occurred_at": now.isoformat()}
                        for event_type, payload in events]
-        row = await db.first(repo.RECORDED, redemption=_json(record), redemption_id=r.id,
-                             voucher_id=voucher_id, integration=_json(integration),
-                             outbox=_json(outbox), **_answer_params(keyed, answer))
-        return list(row["outbox_ids"]) if row is not None else []
+        await db.first(repo.RECORDED, redemption=_json(record), redemption_id=r.id,
+                       voucher_id=voucher_id, integration=_json(integration),
+                       outbox=_json(outbox), **_answer_params(keyed, answer))
+        # the relay loop takes the captures of concurrent redemptions in one call
+        wake_after_commit(db)
 
     async def _two_phase(self, db: DriverConnection,
                          sessionmaker: async_sessionmaker[AsyncSession],
                          points: PointsClient, work: _Work, settings: Settings,
-                         employee: Mapping[str, Any]) -> tuple[Answer, list[int]]:
+                         employee: Mapping[str, Any]) -> Answer:
         """An item that needs approval: placing.py's transactions and hold, while this
         transaction holds the key; their answer is stored with it."""
         keyed = work.keyed
@@ -280,7 +283,7 @@ class InstantRedemptions:
         answer = Answer(201 if placed.created else 200, out.model_dump_json().encode())
         if keyed is not None:
             await keys.store(db, keyed, answer.status, answer.headers, answer.body)
-        return answer, placed.outbox_ids
+        return answer
 
     async def _refused(self, db: DriverConnection, request: Request, exc: ServiceError,
                        work: _Work) -> Answer:

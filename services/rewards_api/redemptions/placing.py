@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,7 +55,6 @@ class Placed:
     redemption: Redemption
     created: bool
     employee_name: str | None = None
-    outbox_ids: list[int] = field(default_factory=list)
 
 
 def hold_expiry(item: RewardItem, now: datetime, settings: Settings) -> datetime:
@@ -186,8 +185,8 @@ class PlacingService:
             assert row is not None
             if row.status != "reserving":  # the sweeper finished it meanwhile
                 return Placed(row, created=True)
-            ids = await settlement.hold_confirmed(session, row, settings=settings)
-        return Placed(row, created=True, outbox_ids=ids)
+            await settlement.hold_confirmed(session, row, settings=settings)
+        return Placed(row, created=True)
 
     async def _record_failure(self, sessionmaker: async_sessionmaker[AsyncSession],
                               redemption_id: uuid.UUID, reason: str, *,

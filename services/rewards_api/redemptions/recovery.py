@@ -27,7 +27,6 @@ from services.rewards_api.errors import PointsUnavailable
 from services.rewards_api.redemptions import repository as repo
 from services.rewards_api.redemptions import settlement
 from shared.contracts.holds import Hold
-from shared.outbox import OutboxRelay
 
 log = structlog.get_logger("jifen.rewards.sweeper")
 
@@ -37,10 +36,11 @@ MAX_CHECK_INTERVAL = timedelta(minutes=10)
 
 class Sweeper:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], points: PointsClient,
-                 relay: OutboxRelay, settings: Any) -> None:
+                 settings: Any) -> None:
+        """``sessionmaker``: the service's, whose sessions deliver their outbox rows
+        once they commit."""
         self.sessionmaker = sessionmaker
         self.points = points
-        self.relay = relay
         self.settings = settings
 
     async def run_once(self) -> dict[str, int]:
@@ -53,13 +53,11 @@ class Sweeper:
 
     async def expire_due(self) -> int:
         now = datetime.now(UTC)
-        ids: list[int] = []
         async with self.sessionmaker() as session, session.begin():
             rows = await repo.due_for_expiry(session, now=now, limit=BATCH)
             for r in rows:
-                ids += await settlement.give_back(session, r, status="expired", by="system",
-                                                  reason="审批超时")
-        await self._deliver(ids)
+                await settlement.give_back(session, r, status="expired", by="system",
+                                           reason="审批超时")
         return len(rows)
 
     async def resume_interrupted(self) -> int:
@@ -78,13 +76,12 @@ class Sweeper:
         return resumed
 
     async def _resume(self, redemption_id: uuid.UUID, hold: Hold | None) -> int:
-        ids: list[int] = []
         async with self.sessionmaker() as session, session.begin():
             r = await repo.get(session, redemption_id, for_update=True, skip_locked=True)
             if r is None or r.status != "reserving":
                 return 0
             if hold is not None and hold.status == "active":
-                ids = await settlement.hold_confirmed(session, r, settings=self.settings)
+                await settlement.hold_confirmed(session, r, settings=self.settings)
             else:
                 # no hold (or one already settled): the redemption never got its points;
                 # a hold that shows up late is looked for and released
@@ -92,7 +89,6 @@ class Sweeper:
                                       hold_may_exist=hold is None)
             log.warning("redemption_resumed", redemption_id=str(r.id), status=r.status,
                         hold_status=hold.status if hold else None)
-        await self._deliver(ids)
         return 1
 
     async def check_stray_holds(self) -> int:
@@ -109,7 +105,6 @@ class Sweeper:
 
     async def _settle_stray(self, redemption_id: uuid.UUID, hold: Hold | None) -> int:
         now = datetime.now(UTC)
-        ids: list[int] = []
         async with self.sessionmaker() as session, session.begin():
             r = await repo.get(session, redemption_id, for_update=True, skip_locked=True)
             if r is None or r.hold_check_due_at is None or r.hold_check_due_at > now:
@@ -117,20 +112,14 @@ class Sweeper:
             r.hold_checks += 1
             if hold is not None and hold.status in ("active", "spent"):
                 # a hold, or a spend, whose redemption failed: its points come back
-                ids = await settlement.release_stray_hold(session, r)
+                await settlement.release_stray_hold(session, r)
                 r.hold_check_due_at = None
             elif hold is not None or now > r.hold_expires_at:
                 r.hold_check_due_at = None  # settled, or past the time it could exist
             else:
                 wait = min(timedelta(seconds=2 ** min(r.hold_checks, 20)), MAX_CHECK_INTERVAL)
                 r.hold_check_due_at = min(now + wait, r.hold_expires_at + timedelta(seconds=1))
-        await self._deliver(ids)
         return 1
-
-    async def _deliver(self, ids: list[int]) -> None:
-        if ids:
-            await self.relay.deliver_now(ids, timeout=self.settings.peer_timeout_seconds)
-            self.relay.wake()
 
 
 async def sweep(app: FastAPI) -> None:
@@ -138,6 +127,5 @@ async def sweep(app: FastAPI) -> None:
     sweeper: Sweeper | None = getattr(app.state, "sweeper", None)
     if sweeper is None:
         sweeper = app.state.sweeper = Sweeper(
-            app.state.sessionmaker, PointsClient(app.state.peers["points"]), app.state.relay,
-            app.state.settings)
+            app.state.sessionmaker, PointsClient(app.state.peers["points"]), app.state.settings)
     await sweeper.run_once()

@@ -138,7 +138,7 @@ WITH r AS (
         response_body = excluded.response_body, created_at = now()
     WHERE idempotency_key.created_at < :fresh OR idempotency_key.state <> 'done'
 )
-SELECT coalesce(array_agg(id ORDER BY id), '{}') AS outbox_ids FROM relayed
+SELECT count(*) AS relayed FROM relayed
 """))
 
 

@@ -59,18 +59,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def hold_confirmed(session: AsyncSession, r: Redemption, *, settings: Any) -> list[int]:
+async def hold_confirmed(session: AsyncSession, r: Redemption, *, settings: Any) -> None:
     """points_api holds the points: wait for approval, or fulfil at once."""
     if r.requires_approval:
         r.status, r.updated_at = "pending_approval", _now()
         await session.flush()
-        return []
-    return await fulfil(session, r, settings=settings, decided_by=None)
+        return
+    await fulfil(session, r, settings=settings, decided_by=None)
 
 
 async def fulfil(session: AsyncSession, r: Redemption, *, settings: Any,
-                 decided_by: str | None, note: str | None = None) -> list[int]:
-    """Capture the hold and deliver the reward. Returns the outbox row ids."""
+                 decided_by: str | None, note: str | None = None) -> None:
+    """Capture the hold and deliver the reward (its events leave after commit)."""
     now = _now()
     if decided_by is not None:
         r.decided_by, r.decided_at, r.decision_reason = decided_by, now, note
@@ -79,24 +79,21 @@ async def fulfil(session: AsyncSession, r: Redemption, *, settings: Any,
         await repo.issue_stock(session, r.item_code, r.quantity)
     if r.item_kind == "voucher" and await voucher_repo.assign(session, r.item_code, r.id) is None:
         raise VoucherPoolEmpty(f"no free voucher code of {r.item_code} for redemption {r.id}")
-    ids = await _hold_event(session, HOLD_CAPTURE, r, reason=capture_reason(r.item_name))
-    ids += await _integration_events(session, r, settings=settings, now=now)
+    await _hold_event(session, HOLD_CAPTURE, r, reason=capture_reason(r.item_name))
+    await _integration_events(session, r, settings=settings, now=now)
     await session.flush()
-    return ids
 
 
 async def give_back(session: AsyncSession, r: Redemption, *, status: str, by: str,
-                    reason: str | None) -> list[int]:
+                    reason: str | None) -> None:
     """Reject, cancel or expire a pending redemption: release its hold, return
-    its stock and limit. Returns the outbox row ids."""
+    its stock and limit."""
     now = _now()
     r.status, r.decided_by, r.decided_at, r.decision_reason = status, by, now, reason
     r.updated_at = now
     await _return_reservations(session, r)
-    ids = await _hold_event(session, HOLD_RELEASE, r,
-                            reason=f"兑换 {r.item_name} {reason or status}")
+    await _hold_event(session, HOLD_RELEASE, r, reason=f"兑换 {r.item_name} {reason or status}")
     await session.flush()
-    return ids
 
 
 async def fail(session: AsyncSession, r: Redemption, *, reason: str,
@@ -113,10 +110,10 @@ async def fail(session: AsyncSession, r: Redemption, *, reason: str,
     await session.flush()
 
 
-async def release_stray_hold(session: AsyncSession, r: Redemption) -> list[int]:
+async def release_stray_hold(session: AsyncSession, r: Redemption) -> None:
     """Release a hold found for a redemption that failed (its answer was lost)."""
     log.warning("stray_hold_released", redemption_id=str(r.id), employee_no=r.employee_no)
-    return await _hold_event(session, HOLD_RELEASE, r, reason=f"兑换 {r.item_name} 未完成")
+    await _hold_event(session, HOLD_RELEASE, r, reason=f"兑换 {r.item_name} 未完成")
 
 
 async def _return_reservations(session: AsyncSession, r: Redemption) -> None:
@@ -139,10 +136,9 @@ def capture_reason(item_name: str) -> str:
 
 
 async def _hold_event(session: AsyncSession, event_type: str, r: Redemption, *,
-                      reason: str) -> list[int]:
-    return await enqueue(session, kit_tables.outbox, event_type=event_type,
-                         payload=hold_action(r, reason=reason),
-                         destinations=[POINTS])
+                      reason: str) -> None:
+    await enqueue(session, kit_tables.outbox, event_type=event_type,
+                  payload=hold_action(r, reason=reason), destinations=[POINTS])
 
 
 def fulfilment_events(r: Any, employee: Mapping[str, Any] | None, *,
@@ -171,18 +167,16 @@ def fulfilment_events(r: Any, employee: Mapping[str, Any] | None, *,
 
 
 async def _integration_events(session: AsyncSession, r: Redemption, *, settings: Any,
-                              now: datetime) -> list[int]:
+                              now: datetime) -> None:
     """:func:`fulfilment_events`, recorded in integration_event for integrators who
     poll, and sent to the webhook dispatcher when it is enabled."""
     employee = await employees.find(session, r.employee_no)
     destination = webhook_destination(settings)
-    ids: list[int] = []
     for event_type, payload in fulfilment_events(r, employee, now=now):
         session.add(IntegrationEvent(event_id=uuid.UUID(payload["event_id"]),
                                      event_type=event_type, redemption_id=r.id,
                                      employee_no=r.employee_no, payload=payload,
                                      occurred_at=now))
         if destination is not None:
-            ids += await enqueue(session, kit_tables.outbox, event_type=event_type,
-                                 payload=payload, destinations=[destination], occurred_at=now)
-    return ids
+            await enqueue(session, kit_tables.outbox, event_type=event_type,
+                          payload=payload, destinations=[destination], occurred_at=now)
