@@ -359,3 +359,5 @@ async def get_driver_connection(request: Request) -> AsyncIterator[DriverConnect
 
 
 DriverDB = Annotated[DriverConnection, Depends(get_driver_connection, scope="function")]
+# the request's driver connection opened by an endpoint itself, only when it needs one
+request_driver = contextlib.asynccontextmanager(get_driver_connection)

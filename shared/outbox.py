@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -165,16 +165,26 @@ async def enqueue(
     destinations: list[str],
     occurred_at: datetime | None = None,
     delivered_by_caller: bool = False,
-) -> list[int]:
+) -> list[OutboxEvent]:
     """Add events to the outbox in the caller's transaction, one row per destination
     (see :func:`outbox_rows`), and have the kit deliver them once that transaction
     commits (:func:`record`). ``payload`` may be a list: one event per payload (bulk
-    work such as imports)."""
-    events = await enqueue_events(
-        session, table, event_type=event_type, payload=payload, destinations=destinations,
-        occurred_at=occurred_at, delivered_by_caller=delivered_by_caller)
+    work such as imports). Answers the events written (what they announce), never
+    something to deliver: the kit does that."""
+    payloads = payload if isinstance(payload, list) else [payload]
+    occurred_at = occurred_at or datetime.now(UTC)
+    rows = [row for p in payloads for row in outbox_rows(
+        event_type=event_type, payload=p, destinations=destinations, occurred_at=occurred_at,
+        delivered_by_caller=delivered_by_caller)]
+    events: list[OutboxEvent] = []
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
+        result = await session.execute(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
+        events.extend(OutboxEvent.of(row_id, r)
+                      for row_id, r in zip(result.scalars(), chunk, strict=True))
     record(session, events)
-    return [e.row_id for e in events]
+    return events
 
 
 # -- after commit ------------------------------------------------------------------------
@@ -243,32 +253,6 @@ def _deliver_committed(info: dict[str, Any], items: list[OutboxEvent | int]) -> 
     if relay is not None and items:
         info[_STARTED] = relay.committed(items)
 
-
-async def enqueue_events(
-    session: AsyncSession,
-    table: Table,
-    *,
-    event_type: str,
-    payload: dict[str, Any] | list[dict[str, Any]],
-    destinations: list[str],
-    occurred_at: datetime | None = None,
-    delivered_by_caller: bool = False,
-) -> list[OutboxEvent]:
-    """:func:`enqueue`, answering the events themselves, for
-    :meth:`OutboxRelay.deliver_events`."""
-    payloads = payload if isinstance(payload, list) else [payload]
-    occurred_at = occurred_at or datetime.now(UTC)
-    rows = [row for p in payloads for row in outbox_rows(
-        event_type=event_type, payload=p, destinations=destinations, occurred_at=occurred_at,
-        delivered_by_caller=delivered_by_caller)]
-    events: list[OutboxEvent] = []
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start : start + 5000]
-        result = await session.execute(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
-        events.extend(OutboxEvent.of(row_id, r)
-                      for row_id, r in zip(result.scalars(), chunk, strict=True))
-    return events
 
 
 @dataclass
@@ -675,21 +659,3 @@ class _Lanes:
                 future.set_result(delivery)
 
 
-
-def after_commit_delivery(
-    relay: OutboxRelay, row_ids: list[int]
-) -> Callable[[], Awaitable[None]]:
-    """A background task (run after the response's transaction committed) that
-    delivers small batches at once and wakes the relay loop for large ones."""
-
-    async def task() -> None:
-        if not row_ids:
-            return
-        if len(row_ids) <= relay.settings.outbox_batch_size:
-            try:
-                await relay.deliver_now(row_ids, timeout=relay.settings.peer_timeout_seconds)
-            except Exception as exc:  # the loop delivers it later
-                log.info("deliver_now_failed", error=repr(exc))
-        relay.wake()
-
-    return task

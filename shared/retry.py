@@ -41,12 +41,6 @@ class PollingLoop:
     def wake(self) -> None:
         self._wake.set()
 
-    async def wake_after_response(self) -> None:
-        """:meth:`wake` as a response's background task: a plain function would run in
-        a worker thread (a thread hop per request), where the loop's event must not be
-        set."""
-        self.wake()
-
     async def stop_loop(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -176,3 +176,19 @@ async def test_a_job_enqueued_wakes_the_runner_after_commit(training_db):
     await enqueue_job(training_db, runner.table, kind="nothing", params={}, created_by="t")
     await training_db.commit()
     assert runner._wake.is_set()
+
+
+async def test_a_driver_connections_own_statement_delivers_at_once(engines, relay, consumer):
+    """A statement outside a driver transaction commits by itself: what is recorded
+    after it leaves at once (the course completion's one-statement recording)."""
+    conn, db = await driver_connection(engines["training"], {RELAY: relay})
+    (row,) = outbox_rows(event_type="employee.upserted", payload={"employee_no": "AC-9"},
+                         destinations=["points"], delivered_by_caller=True)
+    event = OutboxEvent.of(1, row)
+    try:
+        record(db, [event])
+    finally:
+        await conn.close()
+    (delivery,) = await answers(db, timeout=30)
+    await relay.stop()
+    assert delivery.delivered and consumer.received == [str(event.event_id)]

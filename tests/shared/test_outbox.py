@@ -16,7 +16,7 @@ from services.training_api.config import Settings
 from services.training_api.db import kit_tables
 from shared.db import create_engine, make_sessionmaker
 from shared.http import make_peer_client
-from shared.outbox import DELIVERY_LANES, OutboxRelay, enqueue, enqueue_events, outbox_table
+from shared.outbox import DELIVERY_LANES, OutboxRelay, enqueue, outbox_table
 from shared.pagination import encode_cursor
 from tests.conftest import call_direct
 from tests.factories import create_employee, create_org, uid
@@ -148,13 +148,13 @@ async def test_two_relays_never_deliver_a_row_twice(stack, training_db):
     async with training_db() as session, session.begin():
         ids = []
         for i, no in enumerate(nos):
-            ids += await enqueue(
+            ids += [e.row_id for e in await enqueue(
                 session,
                 t,
                 event_type="employee.upserted",
                 payload=facts(no, i + 1),
                 destinations=["points"],
-            )
+            )]
     relays = []
     for _ in range(2):
         client = make_peer_client(settings, stack.direct_url("points"), audience="points")
@@ -192,13 +192,13 @@ async def test_two_relays_never_deliver_a_row_twice(stack, training_db):
 
 async def test_rejected_event_is_dead_lettered_and_can_be_retried(stack, gw, hr, training_db):
     async with training_db() as session, session.begin():
-        ids = await enqueue(
+        ids = [e.row_id for e in await enqueue(
             session,
             kit_tables.outbox,
             event_type="employee.upserted",
             payload={"employee_no": "BROKEN"},
             destinations=["points"],
-        )
+        )]
     t = kit_tables.outbox
 
     async def dead():
@@ -226,11 +226,10 @@ async def test_the_relay_loop_leaves_a_fresh_row_to_the_producer_delivering_it(
     t = await outbox_in_schema(training_db, "grace_test")
     no = uid("GR")
     async with training_db() as session, session.begin():
-        (mine,) = await enqueue(session, t, event_type="employee.upserted",
-                                payload=facts(no, 1), destinations=["points"],
-                                delivered_by_caller=True)
-        (other,) = await enqueue(session, t, event_type="employee.upserted",
-                                 payload=facts(uid("GR"), 1), destinations=["points"])
+        mine, other = [(await enqueue(
+            session, t, event_type="employee.upserted", payload=facts(n, 1),
+            destinations=["points"], delivered_by_caller=by_caller))[0].row_id
+            for n, by_caller in ((no, True), (uid("GR"), False))]
     client = make_peer_client(settings, stack.direct_url("points"), audience="points")
     relay = OutboxRelay(service="training", table=t, sessionmaker=training_db,
                         settings=settings,
@@ -255,7 +254,7 @@ async def test_deliveries_at_the_same_moment_travel_together(stack, training_db)
     t = await outbox_in_schema(training_db, "lanes_test")
     nos = [uid("LN") for _ in range(12)]
     async with training_db() as session, session.begin():
-        events = await enqueue_events(session, t, event_type="employee.upserted",
+        events = await enqueue(session, t, event_type="employee.upserted",
                                       payload=[facts(no, 1) for no in nos],
                                       destinations=["points"], delivered_by_caller=True)
     calls: list[int] = []
@@ -317,8 +316,9 @@ async def deliver_script(training_db, schema: str, script: list, max_attempts: i
     row as each pass left it (the backoff is skipped between passes)."""
     t = await outbox_in_schema(training_db, schema)
     async with training_db() as session, session.begin():
-        (row_id,) = await enqueue(session, t, event_type="employee.upserted",
-                                  payload=facts(uid("TT"), 1), destinations=["points"])
+        (event,) = await enqueue(session, t, event_type="employee.upserted",
+                                      payload=facts(uid("TT"), 1), destinations=["points"])
+    row_id = event.row_id
     client = scripted_consumer(script)
     relay = OutboxRelay(service="training", table=t, sessionmaker=training_db,
                         settings=Settings(outbox_max_attempts=max_attempts),

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.training_api.facts import repository as repo
 from services.training_api.facts.schemas import PointsFeedback
 from services.training_api.facts.service import Change
+from shared import outbox
 from shared.contracts.points import PointsOutcome
 from shared.contracts.training_events import FACT_VOIDED
-from shared.db import commit_request
-from shared.outbox import OutboxRelay
+from shared.db import DriverConnection, commit_request
 
 log = structlog.get_logger("jifen.training.feedback")
 
@@ -25,44 +25,35 @@ R = TypeVar("R", bound=BaseModel)
 
 async def commit_and_deliver(session: AsyncSession, request: Request,
                              change: Change[Any]) -> PointsFeedback:
-    """Commit the request's work, then hand its events to points_api at once.
+    """Commit the request's work; its events leave for points_api with the commit.
 
     The session dependency would commit only after the endpoint returns, too late
     for this response; and points_api must not see an event whose fact could still
-    roll back. So the recording endpoints commit here, before delivering. Whatever
-    is not delivered within the budget stays in the outbox and the relay loop
-    delivers it later.
+    roll back. So the recording endpoints commit here, then wait for the answer.
+    Whatever is not delivered within the budget stays in the outbox and the relay
+    loop delivers it later.
     """
     await commit_request(session, request)  # the Idempotency-Key is marked applied with it
     return await hand_off(request, change, session)
 
 
 async def hand_off(request: Request, change: Change[Any],
-                   session: AsyncSession | None = None) -> PointsFeedback:
-    """The one place where a committed change's events leave for points_api: at once,
-    waiting for the answer up to the feedback budget (``pending`` past it, the relay
-    loop delivering them later). ``session``: for a replay (``outbox_ids``), to see
-    whether its event was delivered meanwhile."""
-    if not change.events and not change.outbox_ids:
+                   db: AsyncSession | DriverConnection) -> PointsFeedback:
+    """The points of a committed change: points_api's answer to its event (handed to
+    the relay by ``db``'s commit), waited for up to the feedback budget; ``pending``
+    past it, the relay loop delivering the event later."""
+    if not change.events and not change.redelivered:
         return PointsFeedback(status="awarded" if change.delivered_before else "none")
-    relay: OutboxRelay = request.app.state.relay
     budget = request.app.state.settings.feedback_budget_seconds
-    try:
-        if change.events:
-            deliveries = await relay.deliver_events(change.events, timeout=budget)
-        else:  # a replay's event written earlier and not delivered yet
-            deliveries = await relay.deliver_now(change.outbox_ids, timeout=budget)
-    except Exception as exc:  # the fact is committed; the relay loop delivers it later
-        log.info("feedback_delivery_failed", error=repr(exc))
-        deliveries = []
+    deliveries = await outbox.answers(db, timeout=budget)
     for delivery in deliveries:
         if delivery.delivered and delivery.response is not None:
             return _from_receipt(delivery.response)
-    if change.outbox_ids and not deliveries and session is not None and (
-            await repo.event_delivered(session, change.outbox_ids[0])):
+    if change.redelivered and not deliveries and isinstance(db, AsyncSession) and (
+            change.fact.event_outbox_id is not None
+            and await repo.event_delivered(db, change.fact.event_outbox_id)):
         # a replay whose event was delivered (and marked) between its look and now
         return PointsFeedback(status="awarded")
-    relay.wake()
     return PointsFeedback(status="pending", outcome_url=outcome_url(change))
 
 

@@ -25,7 +25,7 @@ from services.training_api.facts.feedback import answer, hand_off, respond
 from services.training_api.facts.params import FactQuery
 from services.training_api.facts.service import FactKind
 from shared.auth import CurrentUser
-from shared.db import DBSession, request_session
+from shared.db import DBSession, request_driver, request_session
 from shared.errors import BadCursor, ServiceError, problems
 from shared.idempotency import applied_claim, claim_applied
 from shared.pagination import Cursor, Limit, Page
@@ -64,11 +64,12 @@ def add_fact_routes(
                           principal: CurrentUser, request: Request, response: Response) -> Any:
         claim = applied_claim(request.state)
         if claim is not None:  # the common case first, without an ORM session
-            change = await service.record_on_driver(request.app.state.engine, body,
-                                                    principal=principal, claim=claim)
-            if change is not None:
+            async with request_driver(request) as db:
+                change = await service.record_on_driver(db, body, principal=principal,
+                                                        claim=claim)
+            if change is not None:  # the connection is back in the pool while it waits
                 claim_applied(request.state)
-                return answer(response, change, await hand_off(request, change), recorded)
+                return answer(response, change, await hand_off(request, change, db), recorded)
         async with request_session(request) as session:
             change = await service.record(session, body, principal=principal)
             return await respond(session, request, response, change, recorded)

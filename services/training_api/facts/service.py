@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training_api.db import kit_tables
 from services.training_api.facts import access
@@ -32,11 +32,12 @@ from services.training_api.facts.errors import (
 from services.training_api.facts.models import TrainingFact
 from services.training_api.facts.schemas import FactCreate
 from services.training_api.skill_records import repository as skill_repo
+from shared import outbox
 from shared.auth import Principal
 from shared.contracts.training_events import FactVoided, TrainingEventPayload
-from shared.db import DriverConnection, driver_connection
+from shared.db import DriverConnection
 from shared.errors import ServiceError
-from shared.outbox import OutboxEvent, enqueue_events, outbox_rows
+from shared.outbox import OutboxEvent, enqueue, outbox_rows
 from shared.pagination import datetime_key, decode_keyset, encode_cursor, uuid_key
 
 F = TypeVar("F", bound=TrainingFact)
@@ -59,27 +60,27 @@ class Built(Generic[F]):
 
 @dataclass
 class Change(Generic[F]):
-    """A recorded or changed fact and the events to deliver after commit: new ones
-    (``events``), or rows written earlier that a replay finds undelivered
-    (``outbox_ids``)."""
+    """A recorded or changed fact and the events it announces (``events``, delivered
+    by the kit once the transaction commits), or for a replay whether its event,
+    written earlier, was delivered before (``delivered_before``) or is delivered
+    again now (``redelivered``)."""
 
     fact: F
     created: bool = False
-    outbox_ids: list[int] = field(default_factory=list)
+    redelivered: bool = False  # a replay whose event points_api has not taken yet
     delivered_before: bool = False  # a replay whose event points_api already took
     skills_removed: list[str] = field(default_factory=list)
-    # the new outbox rows themselves, for delivery without reading them back
     events: list[OutboxEvent] = field(default_factory=list)
 
 
 async def publish(session: AsyncSession, event: TrainingEventPayload | None, *,
                   by_caller: bool = True) -> list[OutboxEvent]:
     """Enqueue the event for points_api in the caller's transaction. A recording
-    request delivers it itself after commit, for the points in its answer
+    request waits for its answer after commit, for the points in its answer
     (``by_caller``); bulk work leaves it to the relay, in outbox order."""
     if event is None:
         return []
-    return await enqueue_events(
+    return await enqueue(
         session, kit_tables.outbox, event_type=event.event_type,
         payload=event.model_dump(mode="json"), destinations=DESTINATIONS,
         occurred_at=event.occurred_at, delivered_by_caller=by_caller)
@@ -187,42 +188,41 @@ class FactKind(ABC, Generic[F, C]):
         """The recording statement wrote nothing (the guard failed, or the client id is
         taken): forget what :meth:`build_on_driver` may have kept for ``data``."""
 
-    async def record_on_driver(self, engine: AsyncEngine, data: C, *, principal: Principal,
+    async def record_on_driver(self, db: DriverConnection, data: C, *, principal: Principal,
                                claim: tuple[str | None, str | None]) -> Change[F] | None:
         """:meth:`record` for a new fact that passes every check, on a driver connection
         without an ORM session: what the kind checks (one statement, or none when the
         kind knows it already), then one autocommitted statement that writes the fact,
         its kind's row, its event and marks the request's Idempotency-Key ``claim``
-        applied, as long as the kind's :attr:`driver_guard` holds. None for anything
-        else (a check fails, the client id is taken): the caller goes on with
-        :meth:`record`, which answers it as it always has."""
+        applied, as long as the kind's :attr:`driver_guard` holds; the event leaves for
+        points_api at once (its answer: :func:`shared.outbox.answers` on ``db``). None
+        for anything else (a check fails, the client id is taken): the caller goes on
+        with :meth:`record`, which answers it as it always has."""
         access.check_may_record(principal, data.employee_no, roles=self.recorders,
                                 self_service=self.self_service, what=self.label)
         fact_id = uuid.uuid4()
-        conn, db = await driver_connection(engine)
-        try:
-            found = await self.build_on_driver(db, fact_id, data)
-            if found is None:
-                return None
-            built, guard = found
-            if (built.event is None or built.proves
-                    or built.fact.occurred_at > datetime.now(UTC) + CLOCK_SKEW):
-                return None
-            fact = self._filled(built.fact, fact_id, data, content_hash(data), principal.sub)
-            row = outbox_rows(
-                event_type=built.event.event_type, payload=built.event.model_dump(mode="json"),
-                destinations=DESTINATIONS, occurred_at=built.event.occurred_at,
-                delivered_by_caller=True)[0]
-            outbox_id = await repo.write_fact(db, fact, {**row, "payload": json.dumps(
-                row["payload"], ensure_ascii=False)}, claim=claim, guard=self.driver_guard,
-                guard_params=guard)
-        finally:
-            await conn.close()
+        found = await self.build_on_driver(db, fact_id, data)
+        if found is None:
+            return None
+        built, guard = found
+        if (built.event is None or built.proves
+                or built.fact.occurred_at > datetime.now(UTC) + CLOCK_SKEW):
+            return None
+        fact = self._filled(built.fact, fact_id, data, content_hash(data), principal.sub)
+        row = outbox_rows(
+            event_type=built.event.event_type, payload=built.event.model_dump(mode="json"),
+            destinations=DESTINATIONS, occurred_at=built.event.occurred_at,
+            delivered_by_caller=True)[0]
+        outbox_id = await repo.write_fact(db, fact, {**row, "payload": json.dumps(
+            row["payload"], ensure_ascii=False)}, claim=claim, guard=self.driver_guard,
+            guard_params=guard)
         if outbox_id is None:
             self.driver_miss(data)
             return None
         fact.event_outbox_id = outbox_id
-        return Change(fact=fact, created=True, events=[OutboxEvent.of(outbox_id, row)])
+        events = [OutboxEvent.of(outbox_id, row)]
+        outbox.record(db, events)  # committed by the statement: it leaves at once
+        return Change(fact=fact, created=True, events=events)
 
     @staticmethod
     def _filled(fact: F, fact_id: uuid.UUID, data: C, digest: str, recorded_by: str) -> F:
@@ -272,6 +272,7 @@ class FactKind(ABC, Generic[F, C]):
                                     levels=built.proves, fact_id=fact_id,
                                     proven_by=fact.fact_type, since=fact.occurred_at)
         events = [OutboxEvent.of(outbox_id, rows[0])] if outbox_id is not None else []
+        outbox.record(session, events)
         return Change(fact=fact, created=True, events=events)
 
     async def _stored(self, session: AsyncSession, client_id: uuid.UUID | None) -> F | None:
@@ -288,7 +289,8 @@ class FactKind(ABC, Generic[F, C]):
             return Change(fact=existing)
         if await repo.event_delivered(session, existing.event_outbox_id):
             return Change(fact=existing, delivered_before=True)
-        return Change(fact=existing, outbox_ids=[existing.event_outbox_id])
+        outbox.redeliver(session, [existing.event_outbox_id])
+        return Change(fact=existing, redelivered=True)
 
     async def get(self, session: AsyncSession, fact_id: uuid.UUID, *,
                   principal: Principal, for_update: bool = False) -> F:

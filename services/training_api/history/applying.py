@@ -33,7 +33,6 @@ from services.training_api.practicals.schemas import PracticalAssessmentCreate
 from services.training_api.practicals.service import practicals
 from services.training_api.skill_levels.schemas import SkillLevelCreate
 from services.training_api.skill_levels.service import skill_levels
-from shared import outbox
 from shared.auth import Principal
 from shared.identity import canonical_employee_no
 
@@ -158,10 +157,8 @@ async def apply_chunk(session: AsyncSession, rows: list[HistoryRow], *, ctx: Imp
             result.counts["updated"] += 1
             fact_id, pending = before.fact_id, True
             if not ctx.dry_run and before.fact_id not in voided:
-                change = await voiding.void(session, before.fact_id, actor=ctx.importer,
-                                            reason=f"历史数据更正 (记录 {row.legacy_id})",
-                                            by_caller=False)
-                outbox.record(session, change.events)
+                await voiding.void(session, before.fact_id, actor=ctx.importer,
+                                   reason=f"历史数据更正 (记录 {row.legacy_id})", by_caller=False)
         else:
             result.counts["created"] += 1
             if ctx.dry_run:
@@ -201,7 +198,6 @@ async def record_fact(session: AsyncSession, row: HistoryRow, ctx: ImportContext
     change = await KIND_SERVICES[row.kind].create(
         session, data, employee=employee, principal=assessor, digest=content_hash(data),
         legacy_id=row.legacy_id, earns=ctx.mode == "replay", recorded_by=ctx.importer)
-    outbox.record(session, change.events)
     fact_id: uuid.UUID = change.fact.id
     return fact_id
 

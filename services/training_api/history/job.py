@@ -146,14 +146,14 @@ async def _replace(job: Job, ctx: ImportContext, rows: list[HistoryRow]) -> None
 def _events(job: Job, session: AsyncSession) -> dict[str, Any]:
     """The checkpoint's record of the outbox rows queued so far (with the rows this
     transaction queued): their count and range."""
-    outbox_ids = [event.row_id for event in pending(session)]
-    if not outbox_ids:
+    queued = [event.row_id for event in pending(session)]
+    if not queued:
         return {}
     first = job.progress.get("first_event_id")
     last = job.progress.get("last_event_id")
-    return {"events_total": job.progress.get("events_total", 0) + len(outbox_ids),
-            "first_event_id": min(outbox_ids) if first is None else min(first, *outbox_ids),
-            "last_event_id": max(outbox_ids) if last is None else max(last, *outbox_ids)}
+    return {"events_total": job.progress.get("events_total", 0) + len(queued),
+            "first_event_id": min(queued) if first is None else min(first, *queued),
+            "last_event_id": max(queued) if last is None else max(last, *queued)}
 
 
 async def _post_openings(job: Job, ctx: ImportContext) -> None:
