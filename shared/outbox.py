@@ -254,7 +254,6 @@ def _deliver_committed(info: dict[str, Any], items: list[OutboxEvent | int]) -> 
         info[_STARTED] = relay.committed(items)
 
 
-
 @dataclass
 class Delivery:
     """The outcome of delivering one outbox row."""

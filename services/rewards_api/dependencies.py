@@ -1,5 +1,5 @@
 """rewards_api's settings as a typed request dependency (the kit's dependencies,
-shared/dependencies.py, give the calendar, the relay and the session factory)."""
+shared/dependencies.py, give the calendar and the session factory)."""
 
 from __future__ import annotations
 

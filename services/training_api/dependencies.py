@@ -1,5 +1,5 @@
 """training_api's settings as a typed request dependency (the kit's dependencies,
-shared/dependencies.py, give the calendar, the relay and the job runner)."""
+shared/dependencies.py, give the calendar)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Query, Request, Response, UploadFile, status
+from fastapi import Query, Request, Response, UploadFile, status
 
 from services.training_api.dependencies import TrainingSettings
 from services.training_api.employees.errors import ImportTooLarge
@@ -20,7 +20,6 @@ from services.training_api.history.service import history_imports
 from shared.auth import OrgWriter, PrivilegedReader
 from shared.contracts.fields import Day
 from shared.db import DBSession
-from shared.dependencies import Jobs
 from shared.errors import problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.pagination import Cursor, Limit, Page
@@ -35,7 +34,7 @@ router = APIRouter(prefix="/training/v1", tags=["history-imports"])
     responses=problems(ImportTooLarge, HistoryImportOptions))
 async def start_history_import(
     file: UploadFile, session: DBSession, principal: OrgWriter, settings: TrainingSettings,
-    jobs: Jobs, response: Response, background: BackgroundTasks,
+    response: Response,
     mode: Annotated[Mode, Query(description=(
         "replay: every record becomes a training fact and earns points under the rule set "
         "in force at its date. opening: records are kept (reports, skills) but earn "

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import (
-    BackgroundTasks,
     Path,
     Query,
     Request,
@@ -43,7 +42,7 @@ from services.training_api.reports.period import parse_month
 from services.training_api.reports.scope import resolve_scope
 from shared.auth import CurrentUser, HRAdmin, OrgWriter, PrivilegedReader
 from shared.db import DBSession
-from shared.dependencies import CompanyToday, Jobs
+from shared.dependencies import CompanyToday
 from shared.errors import problems
 from shared.export import CSV_RESPONSE, Format, csv_response, wants_csv
 from shared.periods import MONTH_PATTERN
@@ -108,7 +107,7 @@ async def list_department_kpis(code: DeptCode, session: DBSession, principal: Re
                         **problems(KpiFileTooLarge, ImportTooSlow)})
 async def import_department_kpis(
     file: UploadFile, session: DBSession, principal: OrgWriter, settings: TrainingSettings,
-    today: CompanyToday, jobs: Jobs, background: BackgroundTasks,
+    today: CompanyToday,
     dry_run: Annotated[bool, Query(description="Validate and report only")] = False,
     as_job: Annotated[bool, Query(alias="async", description=(
         "Run as a job whatever the file's size: 202 and a status URL"))] = False,
