@@ -212,8 +212,9 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
 
 
 def _job_runner(spec: ServiceSpec, app: FastAPI) -> JobRunner | None:
-    """The service's job runner, started, when it has jobs; handlers get the relay and
-    the peer clients in ``job.extra``."""
+    """The service's job runner, started, when it has jobs; handlers get the peer
+    clients and the settings in ``job.extra`` (their sessions deliver what they
+    enqueue once they commit)."""
     if not spec.jobs:
         return None
     assert spec.tables.job is not None, f"{spec.name} has jobs but no job table"
@@ -222,6 +223,6 @@ def _job_runner(spec: ServiceSpec, app: FastAPI) -> JobRunner | None:
         service=spec.name, table=spec.tables.job, sessionmaker=app.state.sessionmaker,
         handlers=dict(spec.jobs), poll_seconds=getattr(settings, "job_poll_seconds", 1.0),
         lease_seconds=getattr(settings, "job_lease_seconds", 60.0),
-        extra={"relay": app.state.relay, "peers": app.state.peers, "settings": settings})
+        extra={"peers": app.state.peers, "settings": settings})
     runner.start()
     return runner

@@ -111,8 +111,8 @@ MARK_INTERVAL = 0.05
 
 @dataclass(frozen=True)
 class OutboxEvent:
-    """An outbox row as its producer wrote it: what the producer hands to
-    :meth:`OutboxRelay.deliver_events` right after commit, without reading it back."""
+    """An outbox row as its producer wrote it: what its transaction records for the
+    relay (:func:`record`), which delivers it after commit without reading it back."""
 
     row_id: int
     event_id: uuid.UUID
