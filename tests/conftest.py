@@ -3,6 +3,7 @@ started once per test session on ports of its own, and HTTP clients for it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -113,6 +114,10 @@ TEST_ENV = {
     # benchmark measures that): on a loaded two-core CI machine a cold path can take
     # longer than the production budget of 0.8 s, turning "awarded" into "pending".
     "TRAINING_FEEDBACK_BUDGET_SECONDS": "5",
+    # the forecast worker starts when a test first needs it (each of the suite's service
+    # starts would spend seconds of CPU loading it); make fuzz, which holds every answer
+    # to 10 s, starts it with the service as production does
+    "TRAINING_FORECAST_WORKER_WARM": os.environ.get("JIFEN_FUZZ_TIMING", "0"),
     # the weekly attrition run and digest: the tests call the job themselves
     "TRAINING_ATTRITION_POLL_SECONDS": "0",
     # a history import taken over soon after its replica dies (the resume test kills one)

@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
     import_sync_max_rows: int = Field(default=10_000, ge=0)
     # how often the colleague signals of the recommendations are rebuilt
     recommendation_refresh_seconds: float = 900
+    # start the forecast worker with its numeric libraries when the service starts, so
+    # that the first forecast or demand report does not wait seconds for them
+    forecast_worker_warm: bool = True
     # early warning: fewer leavers than this in the training window or the held-out
     # period and the model is refused (the engagement-drop rules rank instead)
     attrition_min_train_leavers: int = Field(default=30, ge=1)

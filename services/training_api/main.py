@@ -34,6 +34,7 @@ from services.training_api.skill_applications.endpoints import router as skill_a
 from services.training_api.skill_records.endpoints import internal_router as skills_internal
 from services.training_api.skill_records.endpoints import router as skill_records_router
 from services.training_api.surveys.endpoints import router as surveys_router
+from services.training_api.workers import warm_forecast_worker
 from shared.app import ServiceSpec, create_service_app, every
 
 
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "points": (settings.points_url, "/points/v1/internal/events"),
             "rewards": (settings.rewards_url, "/rewards/v1/internal/events"),
         },
-        background=[every(settings.recommendation_refresh_seconds, recommendation_model.refresh),
+        background=[warm_forecast_worker,
+                    every(settings.recommendation_refresh_seconds, recommendation_model.refresh),
                     *([every(settings.attrition_poll_seconds, weekly_digest)]
                       if settings.attrition_poll_seconds > 0 else [])],
         jobs={HISTORY_IMPORT: run_history_import,

@@ -97,3 +97,14 @@ async def in_worker(kind: str, function: Callable[..., T], /, *args: Any, **kwar
     finally:
         if not kept or _kept.get(kind) is not pool:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def warm_forecast_worker(app: Any) -> None:
+    """A background task at start-up: the forecast worker started and its libraries
+    loaded (TRAINING_FORECAST_WORKER_WARM), four seconds of CPU the first change
+    forecast or demand report would otherwise spend while its client waits."""
+    if not app.state.settings.forecast_worker_warm:
+        return
+    from services.training_api.changes.compute import load
+
+    await in_worker("forecast", load)

@@ -8,10 +8,12 @@ import subprocess
 import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
+from types import SimpleNamespace
 
 import pytest
 
 from services.training_api import workers
+from services.training_api.config import Settings
 
 
 async def test_the_forecast_worker_stays_and_a_dead_one_is_replaced():
@@ -65,3 +67,15 @@ async def test_a_worker_keeps_its_numeric_libraries_to_one_thread(kind):
     services on a busy machine; a worker is given one core and keeps to it."""
     threads = await workers.in_worker(kind, blas_threads)
     assert threads and set(threads) == {1}
+
+
+def _loaded(module: str) -> bool:
+    return module in sys.modules
+
+
+async def test_the_forecast_worker_is_warmed_with_its_libraries():
+    """At start-up (TRAINING_FORECAST_WORKER_WARM) the forecast worker loads what the
+    forecasts compute with, so the first report does not wait for it."""
+    app = SimpleNamespace(state=SimpleNamespace(settings=Settings(forecast_worker_warm=True)))
+    await workers.warm_forecast_worker(app)
+    assert await workers.in_worker("forecast", _loaded, "statsmodels.tsa.holtwinters")

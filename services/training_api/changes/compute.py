@@ -7,6 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 
+def load() -> None:
+    """Import what the forecasts compute with (numpy, statsmodels): run once in a new
+    forecast worker so that its first real call finds them loaded."""
+    from services.training_api.changes import demand, readiness  # noqa: F401
+
+
 def demand_forecasts(counts: dict[str, dict[str, int]], keys: list[str],
                      horizon: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Per series (code -> completions by month) its forecast of ``horizon`` months,
