@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, exists, literal, select, text
+from sqlalchemy import BindParameter, String, any_, bindparam, exists, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -21,7 +21,7 @@ _entry = LedgerEntry.__table__
 _reversal = aliased(LedgerEntry, name="reversal")
 
 
-def _texts(values: Iterable[str]) -> Any:
+def _texts(values: Iterable[str]) -> BindParameter[list[str]]:
     return literal(sorted(set(values)), ARRAY(String))
 
 

@@ -9,44 +9,53 @@ from typing import Any
 from sqlalchemy import any_, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.models import Account, Hold
+from shared.contracts.holds import HoldStatus
 from shared.db import prebuild
 
 _hold = Hold.__table__
 _account = Account.__table__
 
 
-async def get(session: AsyncSession, hold_id: uuid.UUID, *, lock: bool = False) -> Any | None:
-    stmt = select(_hold).where(_hold.c.hold_id == hold_id)
+# Holds and accounts change through plain UPDATE statements: a read loads what the
+# session holds anew, and a write refreshes it from the row it returns.
+_FRESH = {"populate_existing": True, "synchronize_session": False}
+
+
+async def get(session: AsyncSession, hold_id: uuid.UUID, *, lock: bool = False) -> Hold | None:
+    stmt = select(Hold).where(Hold.hold_id == hold_id)
     if lock:
         stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).one_or_none()
+    return (await session.scalars(stmt, execution_options=_FRESH)).one_or_none()
 
 
-async def insert(session: AsyncSession, values: dict[str, Any]) -> Any:
-    return (await session.execute(_hold.insert().values(values).returning(*_hold.c))).one()
+async def insert(session: AsyncSession, values: dict[str, Any]) -> Hold:
+    stmt = pg_insert(Hold).values(values).returning(Hold)
+    return (await session.scalars(stmt, execution_options=_FRESH)).one()
 
 
-async def settle(session: AsyncSession, hold_id: uuid.UUID, *, status: str,
-                 spend_entry_id: int | None = None) -> Any:
-    stmt = (update(_hold).where(_hold.c.hold_id == hold_id)
+async def settle(session: AsyncSession, hold_id: uuid.UUID, *, status: HoldStatus,
+                 spend_entry_id: int | None = None) -> Hold:
+    stmt = (update(Hold).where(Hold.hold_id == hold_id)
             .values(status=status, settled_at=datetime.now().astimezone(),
-                    spend_entry_id=spend_entry_id).returning(*_hold.c))
-    return (await session.execute(stmt)).one()
+                    spend_entry_id=spend_entry_id).returning(Hold))
+    return (await session.scalars(stmt, execution_options=_FRESH)).one()
 
 
-async def move_held(session: AsyncSession, employee_no: str, delta: int) -> Any:
-    stmt = (update(_account).where(_account.c.employee_no == employee_no)
-            .values(held=_account.c.held + delta).returning(*_account.c))
-    return (await session.execute(stmt)).one()
+async def move_held(session: AsyncSession, employee_no: str, delta: int) -> Account:
+    stmt = (update(Account).where(Account.employee_no == employee_no)
+            .values(held=Account.held + delta).returning(Account))
+    return (await session.scalars(stmt, execution_options=_FRESH)).one()
 
 
 async def due_for_expiry(session: AsyncSession, *, now: datetime, limit: int) -> list[Any]:
     """Holds still active, and spends never confirmed, past their expiry."""
     stmt = (select(_hold.c.hold_id, _hold.c.employee_no)
-            .where(_hold.c.status.in_(("active", "spent")), _hold.c.expires_at <= now)
+            .where(_hold.c.status.in_((HoldStatus.ACTIVE, HoldStatus.SPENT)),
+                   _hold.c.expires_at <= now)
             .order_by(_hold.c.expires_at).limit(limit))
     return list((await session.execute(stmt)).all())
 
@@ -89,8 +98,8 @@ SELECT (SELECT to_jsonb(s) FROM spent s) AS spent, (SELECT to_jsonb(p) FROM prio
 # The spends of a batch of captures confirmed together (hold ids of those confirmed).
 CONFIRM_SPENDS = (update(_hold).where(_hold.c.hold_id == any_(bindparam(
                       "hold_ids", type_=ARRAY(PG_UUID(as_uuid=True)))),
-                                      _hold.c.status == "spent")
-                  .values(status="captured").returning(_hold.c.hold_id))
+                                      _hold.c.status == HoldStatus.SPENT)
+                  .values(status=HoldStatus.CAPTURED).returning(_hold.c.hold_id))
 
 
 async def list_holds(session: AsyncSession, *, employee_no: str | None, status: str | None,

@@ -27,9 +27,10 @@ from services.points_api.holds.errors import HoldExpiryInvalid, HoldMismatch, Ho
 from services.points_api.ledger import repository as ledger_repo
 from services.points_api.ledger.errors import InsufficientPoints
 from services.points_api.ledger.service import Posting, ledger
+from services.points_api.models import Hold as HoldRecord
 from shared.consumer import RejectEvent, RetryLater
 from shared.contracts.events import EventEnvelope
-from shared.contracts.holds import Hold, HoldAction, HoldCreate
+from shared.contracts.holds import Hold, HoldAction, HoldCreate, HoldStatus
 from shared.db import DriverConnection
 
 log = structlog.get_logger("jifen.points.holds")
@@ -44,7 +45,7 @@ def _sqlstate(exc: IntegrityError) -> str | None:
     return getattr(exc.orig, "sqlstate", None)
 
 
-def hold_out(row: Any, spendable_after: int | None = None) -> Hold:
+def hold_out(row: HoldRecord, spendable_after: int | None = None) -> Hold:
     return Hold(
         hold_id=row.hold_id,
         employee_no=row.employee_no,
@@ -132,14 +133,14 @@ class HoldService:
     ) -> dict[str, Any]:
         """hold.capture: the redemption was fulfilled; the held points are spent."""
         action, hold = await self._locked(session, envelope)
-        if hold.status == "captured":
-            return {"hold_id": str(hold.hold_id), "status": "captured"}
-        if hold.status == "spent":  # the redemption confirms its spend
-            await repo.settle(session, hold.hold_id, status="captured",
+        if hold.status == HoldStatus.CAPTURED:
+            return {"hold_id": str(hold.hold_id), "status": HoldStatus.CAPTURED}
+        if hold.status == HoldStatus.SPENT:  # the redemption confirms its spend
+            await repo.settle(session, hold.hold_id, status=HoldStatus.CAPTURED,
                               spend_entry_id=hold.spend_entry_id)
-            return {"hold_id": str(hold.hold_id), "status": "captured",
+            return {"hold_id": str(hold.hold_id), "status": HoldStatus.CAPTURED,
                     "spend_entry_id": hold.spend_entry_id}
-        if hold.status != "active" or hold.expires_at <= datetime.now(UTC):
+        if hold.status != HoldStatus.ACTIVE or hold.expires_at <= datetime.now(UTC):
             raise RejectEvent(f"hold {hold.hold_id} is {hold.status}, it cannot be captured")
         await repo.move_held(session, hold.employee_no, -hold.points)
         entries, account = await ledger.post(
@@ -159,10 +160,12 @@ class HoldService:
             ],
             tz=tz,
         )
-        await repo.settle(session, hold.hold_id, status="captured", spend_entry_id=entries[0].id)
+        assert account is not None  # one posting: the account is always moved
+        await repo.settle(session, hold.hold_id, status=HoldStatus.CAPTURED,
+                          spend_entry_id=entries[0].id)
         return {
             "hold_id": str(hold.hold_id),
-            "status": "captured",
+            "status": HoldStatus.CAPTURED,
             "spend_entry_id": entries[0].id,
             "balance": account.balance,
         }
@@ -172,13 +175,13 @@ class HoldService:
         """hold.release: rejected, cancelled or expired redemption, or a spend whose
         redemption was not recorded; points come back."""
         _, hold = await self._locked(session, envelope)
-        if hold.status in ("released", "expired"):
+        if hold.status in (HoldStatus.RELEASED, HoldStatus.EXPIRED):
             return {"hold_id": str(hold.hold_id), "status": hold.status}
-        if hold.status == "captured":
+        if hold.status == HoldStatus.CAPTURED:
             raise RejectEvent(f"hold {hold.hold_id} was captured; it cannot be released")
-        await self._give_back(session, hold, status="released", event_id=envelope.event_id,
+        await self._give_back(session, hold, status=HoldStatus.RELEASED, event_id=envelope.event_id,
                               tz=tz)
-        return {"hold_id": str(hold.hold_id), "status": "released"}
+        return {"hold_id": str(hold.hold_id), "status": HoldStatus.RELEASED}
 
     async def capture_many(self, session: AsyncSession, envelopes: list[EventEnvelope], *,
                            tz: tzinfo) -> list[dict[str, Any] | Exception]:
@@ -196,7 +199,7 @@ class HoldService:
         for envelope, action in zip(envelopes, actions, strict=True):
             if action is not None and action.hold_id in confirmed:
                 confirmed.discard(action.hold_id)  # a second capture in the batch is a retry
-                out.append({"hold_id": str(action.hold_id), "status": "captured"})
+                out.append({"hold_id": str(action.hold_id), "status": HoldStatus.CAPTURED})
                 continue
             try:
                 async with session.begin_nested():
@@ -205,11 +208,11 @@ class HoldService:
                 out.append(exc)
         return out
 
-    async def _give_back(self, session: AsyncSession, hold: Any, *, status: str,
+    async def _give_back(self, session: AsyncSession, hold: HoldRecord, *, status: HoldStatus,
                          event_id: uuid.UUID | None, tz: tzinfo) -> None:
         """Release or expire an active hold (its points held no more), or a spend never
         confirmed (its entry reversed)."""
-        if hold.status == "active":
+        if hold.status == HoldStatus.ACTIVE:
             await repo.move_held(session, hold.employee_no, -hold.points)
             await repo.settle(session, hold.hold_id, status=status)
             return
@@ -223,7 +226,7 @@ class HoldService:
 
     async def _locked(
         self, session: AsyncSession, envelope: EventEnvelope
-    ) -> tuple[HoldAction, Any]:
+    ) -> tuple[HoldAction, HoldRecord]:
         try:
             action = HoldAction.model_validate(envelope.payload)
         except ValueError as exc:
@@ -246,13 +249,14 @@ class HoldService:
             async with app.state.sessionmaker() as session, session.begin():
                 await ledger_repo.lock_account(session, employee_no)
                 hold = await repo.get(session, hold_id, lock=True)
-                if (hold is None or hold.status not in ("active", "spent")
+                if (hold is None or hold.status not in (HoldStatus.ACTIVE, HoldStatus.SPENT)
                         or hold.expires_at > datetime.now(UTC)):
                     continue
-                if hold.status == "spent":
+                if hold.status == HoldStatus.SPENT:
                     log.warning("spend_not_confirmed", hold_id=str(hold_id),
                                 employee_no=employee_no, points=hold.points)
-                await self._give_back(session, hold, status="expired", event_id=None, tz=tz)
+                await self._give_back(session, hold, status=HoldStatus.EXPIRED, event_id=None,
+                                      tz=tz)
                 expired += 1
         return expired
 
