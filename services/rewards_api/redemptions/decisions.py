@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rewards_api import employees
 from services.rewards_api.config import Settings
-from services.rewards_api.models import Redemption
+from services.rewards_api.models import Redemption, RedemptionStatus
 from services.rewards_api.redemptions import repository as repo
 from services.rewards_api.redemptions import settlement
 from services.rewards_api.redemptions.access import can_read, check_approver, check_canceller
@@ -42,8 +42,8 @@ class DecisionService:
     async def reject(self, session: AsyncSession, redemption_id: uuid.UUID, *,
                      principal: Principal, reason: str) -> Redemption:
         r = await self._pending_for_decision(session, redemption_id, principal)
-        await settlement.give_back(session, r, status="rejected", by=principal.sub,
-                                   reason=reason)
+        await settlement.give_back(session, r, status=RedemptionStatus.REJECTED,
+                                   by=principal.sub, reason=reason)
         return r
 
     async def cancel(self, session: AsyncSession, redemption_id: uuid.UUID, *,
@@ -51,8 +51,8 @@ class DecisionService:
         r = await self._locked_visible(session, redemption_id, principal)
         check_canceller(principal, r)
         self._require_pending(r)
-        await settlement.give_back(session, r, status="cancelled", by=principal.sub,
-                                   reason=reason)
+        await settlement.give_back(session, r, status=RedemptionStatus.CANCELLED,
+                                   by=principal.sub, reason=reason)
         return r
 
     async def _pending_for_decision(self, session: AsyncSession, redemption_id: uuid.UUID,
@@ -80,7 +80,7 @@ class DecisionService:
 
     @staticmethod
     def _require_pending(r: Redemption) -> None:
-        if r.status != "pending_approval":
+        if r.status != RedemptionStatus.PENDING_APPROVAL:
             raise RedemptionNotPending(f"The redemption is {r.status}")
 
 

@@ -42,6 +42,7 @@ from services.rewards_api.clients.points import PointsClient
 from services.rewards_api.config import Settings
 from services.rewards_api.db import kit_tables
 from services.rewards_api.errors import InsufficientPoints, PointsUnavailable
+from services.rewards_api.models import RedemptionStatus
 from services.rewards_api.redemptions import repository as repo
 from services.rewards_api.redemptions import settlement
 from services.rewards_api.redemptions.access import check_requester
@@ -120,7 +121,7 @@ class _Work:
                            else None),
             "subsidy_amount": (item.subsidy_amount * quantity
                                if item.subsidy_amount is not None else None),
-            "requires_approval": False, "status": "fulfilled",
+            "requires_approval": False, "status": RedemptionStatus.FULFILLED,
             "stock_tracked": self.stock_tracked, "limit_period_key": self.period,
             "hold_expires_at": self.expires.isoformat(), "requested_by": self.principal.sub,
             "idempotency_key": self.keyed.key if self.keyed else None, "decided_by": None,
@@ -132,7 +133,7 @@ class _Work:
         """RECORDED's parameters for the redemption recorded as failed (nothing taken,
         nothing relayed); with ``may_exist`` the sweeper looks for the spend."""
         record = self.record()
-        record.update(status="failed", failure_reason=reason, fulfilled_at=None,
+        record.update(status=RedemptionStatus.FAILED, failure_reason=reason, fulfilled_at=None,
                       stock_tracked=False, limit_period_key=None, idempotency_key=None,
                       hold_check_due_at=((self.now + settlement.FIRST_HOLD_CHECK).isoformat()
                                          if may_exist else None))

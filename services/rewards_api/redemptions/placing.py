@@ -34,7 +34,7 @@ from services.rewards_api.catalogue.errors import ItemNotFound
 from services.rewards_api.clients.points import PointsClient
 from services.rewards_api.config import Settings
 from services.rewards_api.errors import InsufficientPoints, PointsUnavailable
-from services.rewards_api.models import Redemption, RewardItem
+from services.rewards_api.models import Redemption, RedemptionStatus, RewardItem
 from services.rewards_api.redemptions import repository as repo
 from services.rewards_api.redemptions import settlement
 from services.rewards_api.redemptions.access import check_requester
@@ -126,7 +126,7 @@ class PlacingService:
             leave_days=item.leave_days * quantity if item.leave_days is not None else None,
             subsidy_amount=(item.subsidy_amount * quantity
                             if item.subsidy_amount is not None else None),
-            requires_approval=item.requires_approval, status="reserving",
+            requires_approval=item.requires_approval, status=RedemptionStatus.RESERVING,
             limit_period_key=period, hold_expires_at=hold_expiry(item, now, settings),
             requested_by=principal.sub, idempotency_key=idempotency_key, hold_checks=0)
         try:
@@ -183,7 +183,7 @@ class PlacingService:
         async with sessionmaker() as session, session.begin():
             row = await repo.get(session, redemption.id, for_update=True)
             assert row is not None
-            if row.status != "reserving":  # the sweeper finished it meanwhile
+            if row.status != RedemptionStatus.RESERVING:  # the sweeper finished it meanwhile
                 return Placed(row, created=True)
             await settlement.hold_confirmed(session, row, settings=settings)
         return Placed(row, created=True)
@@ -193,7 +193,7 @@ class PlacingService:
                               hold_may_exist: bool) -> None:
         async with sessionmaker() as session, session.begin():
             row = await repo.get(session, redemption_id, for_update=True)
-            if row is not None and row.status == "reserving":
+            if row is not None and row.status == RedemptionStatus.RESERVING:
                 await settlement.fail(session, row, reason=reason, hold_may_exist=hold_may_exist)
 
 

@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rewards_api.clients.points import PointsClient
 from services.rewards_api.errors import PointsUnavailable
+from services.rewards_api.models import RedemptionStatus
 from services.rewards_api.redemptions import repository as repo
 from services.rewards_api.redemptions import settlement
-from shared.contracts.holds import Hold
+from shared.contracts.holds import Hold, HoldStatus
 
 log = structlog.get_logger("jifen.rewards.sweeper")
 
@@ -56,8 +57,8 @@ class Sweeper:
         async with self.sessionmaker() as session, session.begin():
             rows = await repo.due_for_expiry(session, now=now, limit=BATCH)
             for r in rows:
-                await settlement.give_back(session, r, status="expired", by="system",
-                                           reason="审批超时")
+                await settlement.give_back(session, r, status=RedemptionStatus.EXPIRED,
+                                           by="system", reason="审批超时")
         return len(rows)
 
     async def resume_interrupted(self) -> int:
@@ -78,9 +79,9 @@ class Sweeper:
     async def _resume(self, redemption_id: uuid.UUID, hold: Hold | None) -> int:
         async with self.sessionmaker() as session, session.begin():
             r = await repo.get(session, redemption_id, for_update=True, skip_locked=True)
-            if r is None or r.status != "reserving":
+            if r is None or r.status != RedemptionStatus.RESERVING:
                 return 0
-            if hold is not None and hold.status == "active":
+            if hold is not None and hold.status == HoldStatus.ACTIVE:
                 await settlement.hold_confirmed(session, r, settings=self.settings)
             else:
                 # no hold (or one already settled): the redemption never got its points;
@@ -110,7 +111,7 @@ class Sweeper:
             if r is None or r.hold_check_due_at is None or r.hold_check_due_at > now:
                 return 0
             r.hold_checks += 1
-            if hold is not None and hold.status in ("active", "spent"):
+            if hold is not None and hold.status in (HoldStatus.ACTIVE, HoldStatus.SPENT):
                 # a hold, or a spend, whose redemption failed: its points come back
                 await settlement.release_stray_hold(session, r)
                 r.hold_check_due_at = None

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rewards_api.db import employee_copy
-from services.rewards_api.models import LimitUsage, Redemption, RewardItem
+from services.rewards_api.models import LimitUsage, Redemption, RedemptionStatus, RewardItem
 from shared.db import prebuild
 
 # -- redemptions ----------------------------------------------------------------------
@@ -165,7 +164,7 @@ class Scope:
     departments: tuple[str, ...] = ()
 
 
-def _scope_condition(scope: Scope) -> Any:
+def _scope_condition(scope: Scope) -> ColumnElement[bool] | None:
     if scope.everything:
         return None
     own = Redemption.employee_no == scope.employee_no
@@ -211,7 +210,8 @@ async def due_for_expiry(session: AsyncSession, *, now: datetime, limit: int
     is expiring are skipped."""
     return list((await session.execute(
         select(Redemption)
-        .where(Redemption.status == "pending_approval", Redemption.hold_expires_at <= now)
+        .where(Redemption.status == RedemptionStatus.PENDING_APPROVAL,
+               Redemption.hold_expires_at <= now)
         .order_by(Redemption.hold_expires_at).limit(limit)
         .with_for_update(skip_locked=True))).scalars())
 
@@ -221,7 +221,8 @@ async def interrupted(session: AsyncSession, *, started_before: datetime, limit:
     """Redemptions still reserving long after they started: their request died."""
     return list((await session.execute(
         select(Redemption.id)
-        .where(Redemption.status == "reserving", Redemption.created_at < started_before)
+        .where(Redemption.status == RedemptionStatus.RESERVING,
+               Redemption.created_at < started_before)
         .order_by(Redemption.created_at).limit(limit))).scalars())
 
 

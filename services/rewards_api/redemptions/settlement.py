@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rewards_api import employees
 from services.rewards_api.db import kit_tables
-from services.rewards_api.models import IntegrationEvent, Redemption
+from services.rewards_api.models import IntegrationEvent, Redemption, RedemptionStatus
 from services.rewards_api.redemptions import repository as repo
 from services.rewards_api.vouchers import repository as voucher_repo
 from shared.contracts.holds import HOLD_CAPTURE, HOLD_RELEASE, HoldAction
@@ -62,7 +62,7 @@ def _now() -> datetime:
 async def hold_confirmed(session: AsyncSession, r: Redemption, *, settings: Any) -> None:
     """points_api holds the points: wait for approval, or fulfil at once."""
     if r.requires_approval:
-        r.status, r.updated_at = "pending_approval", _now()
+        r.status, r.updated_at = RedemptionStatus.PENDING_APPROVAL, _now()
         await session.flush()
         return
     await fulfil(session, r, settings=settings, decided_by=None)
@@ -74,7 +74,7 @@ async def fulfil(session: AsyncSession, r: Redemption, *, settings: Any,
     now = _now()
     if decided_by is not None:
         r.decided_by, r.decided_at, r.decision_reason = decided_by, now, note
-    r.status, r.fulfilled_at, r.updated_at = "fulfilled", now, now
+    r.status, r.fulfilled_at, r.updated_at = RedemptionStatus.FULFILLED, now, now
     if r.stock_tracked:
         await repo.issue_stock(session, r.item_code, r.quantity)
     if r.item_kind == "voucher" and await voucher_repo.assign(session, r.item_code, r.id) is None:
@@ -84,8 +84,8 @@ async def fulfil(session: AsyncSession, r: Redemption, *, settings: Any,
     await session.flush()
 
 
-async def give_back(session: AsyncSession, r: Redemption, *, status: str, by: str,
-                    reason: str | None) -> None:
+async def give_back(session: AsyncSession, r: Redemption, *, status: RedemptionStatus,
+                    by: str, reason: str | None) -> None:
     """Reject, cancel or expire a pending redemption: release its hold, return
     its stock and limit."""
     now = _now()
@@ -101,7 +101,7 @@ async def fail(session: AsyncSession, r: Redemption, *, reason: str,
     """The hold was not confirmed. When it may exist all the same (the answer was
     lost), the sweeper looks it up and releases it."""
     now = _now()
-    r.status, r.failure_reason, r.updated_at = "failed", reason, now
+    r.status, r.failure_reason, r.updated_at = RedemptionStatus.FAILED, reason, now
     # a retry with the same Idempotency-Key must be able to try again
     r.idempotency_key = None
     if hold_may_exist:
