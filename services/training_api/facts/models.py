@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -36,7 +37,18 @@ from services.training_api.db import Base
 FACT_TYPES = ("course_completion", "live_interaction", "study_note", "exam_attempt",
               "practical_assessment", "skill_application", "skill_level")
 INTERACTION_KINDS = ("speak", "question")
-APPLICATION_STATUSES = ("submitted", "confirmed", "rejected")
+
+
+class ApplicationStatus(StrEnum):
+    """A skill application waits (submitted) for its confirmer, who confirms it (with
+    the points it earns) or rejects it."""
+
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+APPLICATION_STATUSES = tuple(status.value for status in ApplicationStatus)
 
 
 def _now() -> datetime:
@@ -166,7 +178,7 @@ class SkillApplication(TrainingFact):
     metric_before: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     metric_after: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     work_order_ref: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(10), default="submitted")
+    status: Mapped[str] = mapped_column(String(10), default=ApplicationStatus.SUBMITTED)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(200))
     confirmed_points: Mapped[int | None] = mapped_column(Integer)

@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    Column,
     ColumnClause,
     ColumnElement,
+    Select,
     bindparam,
     exists,
     false,
@@ -151,7 +153,8 @@ def _fact_columns(model: type[TrainingFact]) -> tuple[list[str], list[str]]:
 
 @functools.cache
 def _record_statement(model: type[TrainingFact], with_event: bool,
-                      with_claim: bool = False, guard: ColumnElement[bool] | None = None) -> Any:
+                      with_claim: bool = False,
+                      guard: ColumnElement[bool] | None = None) -> Select[Any, Any]:
     """INSERT the fact (nothing when its client id is taken), its kind's row and, with
     an event, its outbox row whose id the fact keeps: one round trip, built once.
     ``with_claim``: also marks the request's Idempotency-Key claim applied when the
@@ -235,5 +238,6 @@ async def insert_fact(session: AsyncSession, fact: TrainingFact,
     return outbox_id
 
 
-def _value(fact: TrainingFact, column: Any) -> Any:
+def _value(fact: TrainingFact, column: Column[Any]) -> object:
+    """The fact's value of a column of its tables (a statement parameter)."""
     return getattr(fact, type(fact).__mapper__.get_property_by_column(column).key)

@@ -34,6 +34,7 @@ from services.training_api.facts.schemas import FactCreate
 from services.training_api.skill_records import repository as skill_repo
 from shared import outbox
 from shared.auth import Principal
+from shared.contracts.events import EmployeeStatus
 from shared.contracts.training_events import FactVoided, TrainingEventPayload
 from shared.db import DriverConnection
 from shared.errors import ServiceError
@@ -90,7 +91,7 @@ async def active_employee(session: AsyncSession, employee_no: str) -> repo.Emplo
     employee = await repo.employee_ref(session, employee_no)
     if employee is None:
         raise UnknownEmployee(f"Employee {employee_no!r} does not exist")
-    if employee.status == "left":
+    if employee.status == EmployeeStatus.LEFT:
         raise EmployeeLeft(f"Employee {employee_no!r} has left; no new records")
     return employee
 

@@ -16,6 +16,7 @@ from services.training_api.facts.errors import (
     NotYourDepartment,
 )
 from services.training_api.facts.feedback import respond
+from services.training_api.facts.models import ApplicationStatus
 from services.training_api.facts.routes import add_fact_routes
 from services.training_api.org.errors import UnknownSkill
 from services.training_api.org.schemas import CODE_PATTERN
@@ -39,7 +40,7 @@ DECISION_PROBLEMS = (FactNotFound, SelfConfirmation, NotYourDepartment, AlreadyD
 
 
 async def application_filters(
-    status: schemas.ApplicationStatus | None = None,
+    status: ApplicationStatus | None = None,
     skill_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
 ) -> dict[str, Any]:
     return {"status": status, "skill_code": skill_code}

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
+from services.training_api.facts.models import ApplicationStatus
 from services.training_api.facts.schemas import (
     FactCreate,
     FactRead,
@@ -18,7 +19,6 @@ from shared.contracts.base import Schema
 from shared.contracts.fields import decimal, text
 
 MetricValue = Annotated[Decimal, decimal(places=4, scaled=True)]
-ApplicationStatus = Literal["submitted", "confirmed", "rejected"]
 
 
 Summary = Annotated[str, text(2000)]

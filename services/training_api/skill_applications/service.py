@@ -13,7 +13,7 @@ from services.training_api.clients.points import PointsClient
 from services.training_api.facts import access
 from services.training_api.facts import repository as repo
 from services.training_api.facts.errors import EmployeeLeft, FactNotFound
-from services.training_api.facts.models import SkillApplication
+from services.training_api.facts.models import ApplicationStatus, SkillApplication
 from services.training_api.facts.repository import EmployeeRef
 from services.training_api.facts.service import (
     Built,
@@ -44,7 +44,7 @@ from shared.errors import FieldError
 
 def _check_open(application: SkillApplication) -> None:
     check_not_voided(application)
-    if application.status != "submitted":
+    if application.status != ApplicationStatus.SUBMITTED:
         raise AlreadyDecided(f"Application {application.id} was already {application.status} "
                              f"by {application.decided_by}")
 
@@ -65,7 +65,7 @@ class SkillApplicationService(FactKind[SkillApplication, SkillApplicationCreate]
         return Built(fact=SkillApplication(
             skill_code=data.skill_code, summary=data.summary, metric_name=data.metric_name,
             metric_before=data.metric_before, metric_after=data.metric_after,
-            work_order_ref=data.work_order_ref, status="submitted",
+            work_order_ref=data.work_order_ref, status=ApplicationStatus.SUBMITTED,
             occurred_at=data.submitted_at or datetime.now(UTC)))
 
     async def confirm(self, session: AsyncSession, application_id: uuid.UUID,
@@ -94,7 +94,7 @@ class SkillApplicationService(FactKind[SkillApplication, SkillApplicationCreate]
                 min_points=allowed.min_points, max_points=allowed.max_points)
         application = await self._lock_open(session, application_id)
         application.status, application.decided_at, application.decided_by = (
-            "confirmed", now, principal.sub)
+            ApplicationStatus.CONFIRMED, now, principal.sub)
         application.confirmed_points = data.points
         application.rule_id, application.rule_set_version = (allowed.rule_id,
                                                              allowed.rule_set_version)
@@ -108,7 +108,7 @@ class SkillApplicationService(FactKind[SkillApplication, SkillApplicationCreate]
         await self._decidable(session, application_id, principal)
         application = await self._lock_open(session, application_id)
         application.status, application.decided_at, application.decided_by = (
-            "rejected", datetime.now(UTC), principal.sub)
+            ApplicationStatus.REJECTED, datetime.now(UTC), principal.sub)
         application.reject_reason = data.reason
         await session.flush()
         return Change(fact=application)
