@@ -78,17 +78,6 @@ def _from_receipt(receipt: dict[str, Any]) -> PointsFeedback:
         return PointsFeedback(status="awarded")
 
 
-class _WithPoints:
-    """A fact seen with one more attribute, ``points``, for a response schema."""
-
-    def __init__(self, fact: Any, points: PointsFeedback, **more: Any) -> None:
-        self._fact, self.points = fact, points
-        self.__dict__.update(more)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._fact, name)
-
-
 async def respond(session: AsyncSession, request: Request, response: Response,
                   change: Change[Any], schema: type[R]) -> R:
     """Commit, deliver, and answer 201 for a new record or 200 for a replay or an
@@ -101,5 +90,19 @@ def answer(response: Response, change: Change[Any], points: PointsFeedback,
            schema: type[R]) -> R:
     """201 for a new record, 200 for a replay or an action on an existing one."""
     response.status_code = status.HTTP_201_CREATED if change.created else status.HTTP_200_OK
-    return schema.model_validate(_WithPoints(change.fact, points,
-                                             skills_removed=change.skills_removed))
+    return schema.model_validate(recorded_fields(change, points, schema))
+
+
+def recorded_fields(change: Change[Any], points: PointsFeedback,
+                    schema: type[BaseModel]) -> dict[str, object]:
+    """The fields of a recording's response: the points feedback and, for a void, the
+    skills it removed, the rest read from the fact (the schema is the fact's read
+    schema with these added; a field the fact lacks keeps its default)."""
+    added: dict[str, object] = {"points": points, "skills_removed": change.skills_removed}
+    fields: dict[str, object] = {}
+    for name in schema.model_fields:
+        if name in added:
+            fields[name] = added[name]
+        elif hasattr(change.fact, name):
+            fields[name] = getattr(change.fact, name)
+    return fields
