@@ -18,6 +18,7 @@ from services.training_api.facts.repository import EmployeeRef
 from services.training_api.facts.service import Built, FactKind
 from services.training_api.models import Employee
 from shared.auth import Principal
+from shared.contracts.events import EmployeeStatus
 from shared.contracts.training_events import CourseCompleted
 from shared.db import DriverConnection, RowAttributes, prebuild
 from shared.errors import FieldError
@@ -48,7 +49,7 @@ class CompletionService(FactKind[CourseCompletion, CourseCompletionCreate]):
     # as it was read (its updated_at, which every change of a course moves) and active
     driver_guard = and_(
         exists().where(Employee.employee_no == bindparam("g_employee_no", type_=String),
-                       Employee.status != "left"),
+                       Employee.status != EmployeeStatus.LEFT),
         exists().where(Course.code == bindparam("g_course_code", type_=String),
                        Course.updated_at == bindparam("g_course_version",
                                                       type_=DateTime(timezone=True)),
