@@ -29,7 +29,7 @@ from services.points_api.ledger.service import (
     period_deltas,
     reversal_postings,
 )
-from services.points_api.models import Account
+from services.points_api.models import Account, PeriodTotal
 from shared.contracts.training_events import FactVoided
 from shared.periods import ALL_TIME
 from tests.copies import add_employee_copy
@@ -60,8 +60,10 @@ async def test_an_adjustment_moves_both_balances_the_category_and_this_month(poi
     assert (entry.actor, entry.reason) == ("HR001", "人工调整: 补录线下安全培训")
     account = await _account(points_db, no)
     assert (account.balance, account.qualifying, account.growth_points) == (50, 50, 50)
-    month = await repo.get_period_total(points_db, no, month_key(datetime.now(UTC), SHANGHAI))
-    assert (month.points, month.growth_points) == (50, 50)
+    period = month_key(datetime.now(UTC), SHANGHAI)
+    assert await repo.period_points(points_db, no, period) == 50
+    month = await points_db.get(PeriodTotal, (period, no))
+    assert month is not None and (month.points, month.growth_points) == (50, 50)
 
 
 async def test_taking_away_more_than_is_spendable_is_refused(points_db):
