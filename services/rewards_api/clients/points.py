@@ -47,14 +47,14 @@ class PointsClient(PeerClient):
         """Spendable and qualifying points; an employee points_api does not know yet
         has none. Raises PointsUnavailable when points_api cannot answer."""
         try:
-            data = await self._call("GET", ACCOUNT_PATH.format(employee_no=employee_no))
+            data = await self._request("GET", ACCOUNT_PATH.format(employee_no=employee_no))
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code == 404:
                 return Balances(spendable=0, qualifying_points=0)
             raise PointsUnavailable(
                 f"points_api refused the balance question: HTTP {exc.response.status_code}"
             ) from exc
-        return balances_from_account(data)
+        return balances_from_account(data or {})
 
     async def create_hold(self, hold: HoldCreate) -> Hold:
         """Create the hold (idempotent on ``hold_id``). Raises InsufficientPoints when
@@ -62,11 +62,10 @@ class PointsClient(PeerClient):
         ``maybe_created`` on the latter says whether the hold may nevertheless exist
         (the request may have been applied and its answer lost)."""
         try:
-            data = await self._call("POST", HOLDS_PATH, json=hold.model_dump(mode="json"),
-                                    maybe_applied=True)
+            return await self._request("POST", HOLDS_PATH, Hold,
+                                       json=hold.model_dump(mode="json"), maybe_applied=True)
         except httpx.HTTPStatusError as exc:
             raise _refusal(exc.response) from exc
-        return Hold.model_validate(data)
 
     async def spend(self, hold: HoldCreate) -> Hold:
         """Hold and spend at once (idempotent on ``hold_id``), for a redemption without
@@ -74,35 +73,27 @@ class PointsClient(PeerClient):
         :meth:`create_hold`. Called once per such redemption: the models go to and
         from JSON text by pydantic alone (no dict in between)."""
         try:
-            resp = await self._send("POST", SPENDS_PATH, content=hold.model_dump_json(),
-                                    headers=_JSON_BODY, maybe_applied=True)
+            return await self._request("POST", SPENDS_PATH, Hold,
+                                       content=hold.model_dump_json(), headers=_JSON_BODY,
+                                       maybe_applied=True)
         except httpx.HTTPStatusError as exc:
             raise _refusal(exc.response) from exc
-        return Hold.model_validate_json(resp.content)
 
     async def get_hold(self, hold_id: uuid.UUID) -> Hold | None:
         """The hold, or None when points_api has none with this id."""
         try:
-            data = await self._call("GET", f"{HOLDS_PATH}/{hold_id}")
+            return await self._request("GET", f"{HOLDS_PATH}/{hold_id}", Hold)
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code == 404:
                 return None
             raise PointsUnavailable(
                 f"points_api refused the hold question: HTTP {exc.response.status_code}"
             ) from exc
-        return Hold.model_validate(data)
 
     def unavailable(self, detail: str, *, maybe_applied: bool,
                     retry_after: int) -> PointsUnavailable:
         """``maybe_created`` tells the redemption whether a hold or spend may exist."""
         return PointsUnavailable(detail, maybe_created=maybe_applied, retry_after=retry_after)
-
-    async def _call(self, method: str, path: str, *, maybe_applied: bool = False,
-                    **kwargs: Any) -> dict[str, Any]:
-        answer: dict[str, Any] = (await self._send(method, path, maybe_applied=maybe_applied,
-                                                   **kwargs)).json()
-        return answer
-
 
 def _refusal(resp: httpx.Response) -> Exception:
     """A 4xx answer to a hold request: no hold was created."""

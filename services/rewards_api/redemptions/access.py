@@ -14,14 +14,15 @@ from shared.db import RowAttributes
 
 def manages(principal: Principal, employee: Mapping[str, Any] | None) -> bool:
     """A manager whose token names the employee's department or one above it."""
-    return (employee is not None and principal.has("manager")
-            and bool(set(principal.departments) & employee_departments(employee)))
+    return employee is not None and principal.manages(employee_departments(employee))
 
 
 def can_read(principal: Principal, r: Redemption | RowAttributes,
              employee: Mapping[str, Any] | None) -> bool:
-    return (principal.is_privileged_reader or principal.sub == r.employee_no
-            or manages(principal, employee))
+    """As every service decides who reads an employee's things
+    (``Principal.may_read_employee``): an assessor reads only their own."""
+    return principal.may_read_employee(
+        r.employee_no, employee_departments(employee) if employee is not None else ())
 
 
 def check_approver(principal: Principal, r: Redemption,
