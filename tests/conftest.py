@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from jifen.stack import Stack, StackConfig
 from shared.auth import mint_token
-from shared.db import create_engine
 from shared.service_auth import DEV_SERVICE_KEYS, mint_service_token
 from shared.settings import DEV_JWT_SECRET
 
@@ -200,7 +200,11 @@ async def gw(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 async def engines(stack: Stack) -> AsyncIterator[dict[str, AsyncEngine]]:
     """An engine on each service's database, for tests that call a service's code
     directly, without HTTP."""
-    made = {name: create_engine(stack.database_url(name), pool_size=2, max_overflow=2)
+    # A connection per test (NullPool): tests that stop PostgreSQL or terminate its
+    # backends would otherwise leave closed connections in a pool for the next test.
+    utc = {"server_settings": {"timezone": "UTC"}}
+    made = {name: create_async_engine(stack.database_url(name), poolclass=NullPool,
+                                      connect_args=utc)
             for name in ("training", "points", "rewards")}
     yield made
     for engine in made.values():

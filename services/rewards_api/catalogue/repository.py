@@ -78,4 +78,4 @@ async def usage(session: AsyncSession, employee_no: str,
         select(LimitUsage.item_code, LimitUsage.period_key, LimitUsage.used)
         .where(LimitUsage.employee_no == employee_no,
                tuple_(LimitUsage.item_code, LimitUsage.period_key).in_(keys)))
-    return {(code, key): used for code, key, used in rows.tuples()}
+    return {(code, key): used for code, key, used in rows}
