@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import BigInteger, String, any_, cast, func, literal, select
+from sqlalchemy import BigInteger, Row, String, any_, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +11,8 @@ from services.points_api.models import LedgerEntry
 _entry = LedgerEntry.__table__
 
 
-async def fact_points(session: AsyncSession, fact_ids: list[str]) -> list[Any]:
+async def fact_points(session: AsyncSession,
+                      fact_ids: list[str]) -> list[Row[str, str, str, int]]:
     """(fact id, employee, category, net qualifying points) of the facts' entries."""
     if not fact_ids:
         return []
@@ -27,7 +26,8 @@ async def fact_points(session: AsyncSession, fact_ids: list[str]) -> list[Any]:
     return list(rows.all())
 
 
-async def opening_points(session: AsyncSession, employee_nos: list[str]) -> list[Any]:
+async def opening_points(session: AsyncSession,
+                         employee_nos: list[str]) -> list[Row[str, str, int]]:
     """(employee, category, opening points) of the employees' opening entries."""
     if not employee_nos:
         return []

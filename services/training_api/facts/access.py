@@ -11,8 +11,6 @@ from services.training_api.facts.errors import NotYourDepartment, SelfRecording
 from shared.auth import Principal
 from shared.errors import Forbidden
 
-# These read every employee's records; others read their own, managers also their departments'.
-ALL_RECORDS_READERS = ("hr_admin", "auditor", "integration", "service", "assessor")
 SYSTEM_ROLES = ("integration", "service")
 
 
@@ -24,7 +22,9 @@ class ReadScope:
 
 
 async def read_scope(session: AsyncSession, principal: Principal) -> ReadScope:
-    if principal.has(*ALL_RECORDS_READERS):
+    # Those who read every training record (Principal.reads_training_records) see all;
+    # others see their own, managers also their departments'.
+    if principal.reads_training_records:
         return ReadScope(everyone=True)
     paths: tuple[str, ...] = ()
     if principal.has("manager") and principal.departments:
