@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,8 +48,19 @@ WHERE t.period = :period AND t.points > 0 AND c.status = 'active'{scope}
 """
 
 
+class Ranked(NamedTuple):
+    """An active employee with points in the period, ranked on a board."""
+
+    employee_no: str
+    points: int
+    name: str | None
+    rank: int
+    ranked: int
+
+
 async def top_ranks(session: AsyncSession, period: str, *, last_rank: int | None = None,
-                    top_percent: Any = None, department_like: str | None = None) -> list[Any]:
+                    top_percent: Any = None,
+                    department_like: str | None = None) -> list[Ranked]:
     """Winners by rank: ranks up to ``last_rank``, or within the top ``top_percent``
     of the ranked (rounded up). Ties at the boundary all win."""
     scope = " AND t.department_key LIKE :department" if department_like else ""
@@ -59,7 +70,7 @@ async def top_ranks(session: AsyncSession, period: str, *, last_rank: int | None
            "ORDER BY x.rank, x.employee_no")
     params = {"period": period, "last_rank": last_rank, "pct": top_percent,
               "department": department_like}
-    return list((await session.execute(text(sql), params)).all())
+    return [Ranked(*row) for row in (await session.execute(text(sql), params)).all()]
 
 
 async def awarded(session: AsyncSession, kind: str, period: str) -> set[tuple[str, str, str]]:
@@ -107,15 +118,17 @@ async def set_entry(session: AsyncSession, honour_id: int, entry_id: int) -> Non
 
 
 async def roll(session: AsyncSession, *, kind: str | None, period: str | None,
-               employee_no: str | None, offset: int, limit: int) -> list[Any]:
-    """Newest period first, then by board and rank."""
+               employee_no: str | None, offset: int,
+               limit: int) -> list[Row[Honour, str | None, bool]]:
+    """(honour, employee name, name hidden), newest period first, then by board and rank."""
     c = employee_copy.c
-    stmt = (select(_honour, c.name, func.coalesce(_privacy.c.hide_name, False).label("hide_name"))
+    stmt = (select(Honour, c.name, func.coalesce(_privacy.c.hide_name, False).label("hide_name"))
             .outerjoin(employee_copy, c.employee_no == _honour.c.employee_no)
             .outerjoin(_privacy, _privacy.c.employee_no == _honour.c.employee_no)
             .order_by(_honour.c.period.desc(), _honour.c.kind, _honour.c.scope,
                       _honour.c.scope_value, _honour.c.rank, _honour.c.employee_no)
-            .offset(offset).limit(limit))
+            .offset(offset).limit(limit)
+            .execution_options(populate_existing=True))
     if kind is not None:
         stmt = stmt.where(_honour.c.kind == kind)
     if period is not None:

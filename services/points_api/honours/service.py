@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.honours import repository as repo
 from services.points_api.honours.errors import InvalidBands, PeriodNotClosed
+from services.points_api.honours.models import Honour
 from services.points_api.honours.schemas import (
     HonourEntry,
     HonourRun,
@@ -250,19 +251,20 @@ class HonourService:
         year, month = month_of_key(key)
         return key_of_month(year + month // 12, month % 12 + 1)
 
-    def _entry(self, row: Any, principal: Principal) -> HonourEntry:
-        hidden = bool(row.hide_name)
-        shown = not hidden or row.employee_no == principal.sub or sees_hidden_names(principal)
+    def _entry(self, row: Row[Honour, str | None, bool], principal: Principal) -> HonourEntry:
+        honour, name, hidden = row.tuple()
+        shown = (not hidden or honour.employee_no == principal.sub
+                 or sees_hidden_names(principal))
         return HonourEntry(
-            id=row.id, kind=row.kind, period=period_label(row.period), scope=row.scope,
-            scope_value=row.scope_value or None, rank=row.rank, points=row.points,
-            title=row.title, bonus_points=row.bonus_points, entry_id=row.entry_id,
-            employee_no=row.employee_no if shown else None,
-            name=(row.name or row.employee_no) if shown else ANONYMOUS, name_hidden=hidden,
-            awarded_at=row.awarded_at)
+            id=honour.id, kind=honour.kind, period=period_label(honour.period),
+            scope=honour.scope, scope_value=honour.scope_value or None, rank=honour.rank,
+            points=honour.points, title=honour.title, bonus_points=honour.bonus_points,
+            entry_id=honour.entry_id, employee_no=honour.employee_no if shown else None,
+            name=(name or honour.employee_no) if shown else ANONYMOUS, name_hidden=hidden,
+            awarded_at=honour.awarded_at)
 
 
-def _winner(row: Any, scope: str, scope_value: str | None, title: str,
+def _winner(row: repo.Ranked, scope: str, scope_value: str | None, title: str,
             bonus: int) -> HonourWinner:
     return HonourWinner(scope=scope, scope_value=scope_value, employee_no=row.employee_no,
                         name=row.name, rank=row.rank, points=row.points, title=title,
