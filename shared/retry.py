@@ -5,7 +5,9 @@ of a worker that any replica runs (the outbox relay, the job runner)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from abc import ABC, abstractmethod
 
 import structlog
 
@@ -20,7 +22,7 @@ def backoff(failures: int, *, base_seconds: float, max_seconds: float) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-class PollingLoop:
+class PollingLoop(ABC):
     """A worker's loop: run :meth:`step` again at once while it says more is due, else
     wait ``poll_seconds`` or until :meth:`wake`. It survives any error of a step (a
     database restart must not stop it) and stops only by :meth:`stop_loop`."""
@@ -30,9 +32,9 @@ class PollingLoop:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
+    @abstractmethod
     async def step(self) -> bool:
         """One round of work; True when more may be due right away."""
-        raise NotImplementedError
 
     def start(self) -> None:
         if self._task is None:
@@ -44,10 +46,9 @@ class PollingLoop:
     async def stop_loop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            # the loop logged its own failures; how its task ended is of no further use
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
             self._task = None
 
     async def _loop(self) -> None:
@@ -59,8 +60,6 @@ class PollingLoop:
                 raise
             except Exception as exc:
                 log.warning("worker_step_failed", worker=self.loop_name, error=repr(exc))
-            try:
+            with contextlib.suppress(TimeoutError):  # no wake-up: poll again
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except TimeoutError:
-                pass
             self._wake.clear()
