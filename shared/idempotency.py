@@ -349,6 +349,25 @@ OWNER_ALIVE = f"""
       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
 
 
+def _owner_alive(row: str) -> str:
+    """SQL: the claim in ``row`` (a row of the key table) is held by a live process:
+    its owner holds its lock, or, naming none, it is younger than ``:abandoned``."""
+    return (f"CASE WHEN {row}.owner IS NULL THEN {row}.created_at >= :abandoned "
+            f"ELSE EXISTS ({OWNER_ALIVE.format(owner=f'{row}.owner')}) END")
+
+
+def _takeover(name: str) -> str:
+    """SQL: the ON CONFLICT clause of a claim, which takes a key over when its row has
+    expired (older than ``:expired``) or its claim died with its process."""
+    return f"""ON CONFLICT (scope, key) DO UPDATE SET
+                    request_hash = excluded.request_hash, state = 'running',
+                    owner = excluded.owner,
+                    status_code = NULL, response_headers = NULL, response_body = NULL,
+                    created_at = now()
+                WHERE {name}.created_at < :expired
+                   OR ({name}.state = 'running' AND NOT {_owner_alive(name)})"""
+
+
 @dataclass(frozen=True)
 class _Statements:
     """The middleware's statements on its table, compiled once."""
@@ -361,28 +380,17 @@ class _Statements:
     @classmethod
     def of(cls, t: Table) -> _Statements:
         name = t.name
-        owner_alive = OWNER_ALIVE.format(owner=f"{name}.owner")
         # the claim and, when the key is held, the row that holds it: the SELECT sees
         # the table as it was before the INSERT, so it reads the holder's row
         claim = text(f"""
             WITH claimed AS (
                 INSERT INTO {name} (scope, key, request_hash, state, owner)
                 VALUES (:scope, :key, :digest, 'running', :owner)
-                ON CONFLICT (scope, key) DO UPDATE SET
-                    request_hash = excluded.request_hash, state = 'running',
-                    owner = excluded.owner,
-                    status_code = NULL, response_headers = NULL, response_body = NULL,
-                    created_at = now()
-                WHERE {name}.created_at < :expired
-                   OR ({name}.state = 'running' AND CASE
-                       WHEN {name}.owner IS NULL THEN {name}.created_at < :abandoned
-                       ELSE NOT EXISTS ({owner_alive}) END)
+                {_takeover(name)}
                 RETURNING key)
             SELECT (SELECT key FROM claimed) AS claimed, t.request_hash, t.state,
                    t.status_code, t.response_headers, t.response_body,
-                   CASE WHEN t.owner IS NULL THEN t.created_at >= :abandoned
-                        ELSE EXISTS ({owner_alive.replace(f"{name}.owner", "t.owner")})
-                   END AS alive
+                   {_owner_alive("t")} AS alive
             FROM (SELECT 1) AS one
             LEFT JOIN {name} t ON t.scope = :scope AND t.key = :key""")
         store = text(f"""
@@ -462,17 +470,28 @@ class Keyed:
 
 
 class RouteKeys:
-    """Idempotency-Key kept by a route in its own transaction on a
-    :class:`~shared.db.DriverConnection`, with the middleware's rules: the key taken
-    with the transaction's BEGIN (:meth:`begin`), the stored answer read by the route's
-    next statement, whose snapshot sees what the last holder committed
-    (:meth:`lookup`, :meth:`stored`), and the answer stored by the transaction's last
-    statement (:meth:`store_params`) or by :meth:`store` after a rollback (a 4xx the
-    route answers). The key's advisory lock is held until the transaction ends, so a
-    second request with the key gets 409 meanwhile and the stored answer after."""
+    """Idempotency-Key kept by a route itself, with the middleware's rules, in one of
+    two ways on a :class:`~shared.db.DriverConnection`:
+
+    - **in the route's transaction**: the key taken with the transaction's BEGIN
+      (:meth:`begin`, a transaction-scoped advisory lock), the stored answer read by
+      the route's next statement, whose snapshot sees what the last holder committed
+      (:meth:`lookup`, :meth:`stored`), and the answer stored by the transaction's
+      last statement (:meth:`store_params`) or by :meth:`store` after a rollback (a
+      4xx the route answers). A second request with the key gets 409 meanwhile and
+      the stored answer after;
+    - **by autocommitted statements**, for work whose every step is one statement
+      that commits by itself: the key claimed for this process by a statement of the
+      route (:meth:`claim_sql`, the middleware's claim: the row names the
+      :class:`ClaimOwner`, so a claim dies with its process), the answer stored over
+      the claim by the route's last statement (:meth:`store_params`, :meth:`store`),
+      or the claim let go (:meth:`release`) when there is no answer to keep (5xx).
+
+    The two exclude each other: a claim is only made while no transaction holds the
+    key's lock, and a transaction that finds a live claim answers 409 (:meth:`stored`)."""
 
     def __init__(self, table: Table) -> None:
-        name = table.name
+        name = self.name = table.name
         self.store_sql = prebuild(text(f"""
             INSERT INTO {name} (scope, key, request_hash, state, status_code,
                                 response_headers, response_body)
@@ -483,6 +502,8 @@ class RouteKeys:
                 response_headers = excluded.response_headers,
                 response_body = excluded.response_body, created_at = now()
             WHERE {name}.created_at < :fresh OR {name}.state <> 'done'"""))
+        self.release_sql = prebuild(text(f"""
+            DELETE FROM {name} WHERE scope = :scope AND key = :key AND state = 'running'"""))
 
     @staticmethod
     def keyed(scope: Scope, body: bytes, key: str | None, caller: str,
@@ -494,18 +515,21 @@ class RouteKeys:
                      fresh=datetime.now(UTC) - timedelta(hours=ttl_hours))
 
     @staticmethod
-    def begin(keyed: Keyed | None) -> str:
-        """The route's BEGIN (for :meth:`DriverConnection.transaction`), taking the key
-        in the same round trip when there is one: the lock's id is a number made here
-        from the key (so nothing of the request reaches the SQL text), and a key
-        another request holds makes the statement divide by zero, which
-        :meth:`in_use` recognises."""
-        if keyed is None:
-            return "BEGIN"
+    def lock_id(keyed: Keyed) -> int:
+        """The number of the key's advisory lock, made here from the key (so nothing of
+        the request reaches the SQL text of :meth:`begin`)."""
         digest = hashlib.blake2b(f"{keyed.caller}\x1f{keyed.key}".encode(), digest_size=8,
                                  person=b"jifen-route-key").digest()
-        lock_id = int.from_bytes(digest, "big", signed=True)
-        return f"BEGIN; SELECT 1 / pg_try_advisory_xact_lock({lock_id})::int"
+        return int.from_bytes(digest, "big", signed=True)
+
+    @classmethod
+    def begin(cls, keyed: Keyed | None) -> str:
+        """The route's BEGIN (for :meth:`DriverConnection.transaction`), taking the key
+        in the same round trip when there is one: a key another request holds makes
+        the statement divide by zero, which :meth:`in_use` recognises."""
+        if keyed is None:
+            return "BEGIN"
+        return f"BEGIN; SELECT 1 / pg_try_advisory_xact_lock({cls.lock_id(keyed)})::int"
 
     @staticmethod
     def in_use(exc: BaseException) -> KeyInUse | None:
@@ -516,21 +540,64 @@ class RouteKeys:
         return None
 
     def lookup(self, keyed: Keyed | None) -> dict[str, Any]:
-        """Parameters of the route's statement that reads the stored answer."""
+        """Parameters of :meth:`lookup_sql`, in the route's statement that reads the
+        stored answer."""
         if keyed is None:
-            return {"scope": None, "key": None, "fresh": None}
-        return {"scope": keyed.caller, "key": keyed.key, "fresh": keyed.fresh}
+            return {"scope": None, "key": None, "fresh": None, "abandoned": None}
+        return {"scope": keyed.caller, "key": keyed.key, "fresh": keyed.fresh,
+                "abandoned": datetime.now(UTC) - ABANDONED_AFTER}
+
+    def lookup_sql(self, alias: str) -> str:
+        """SQL: the columns :meth:`stored` reads, of the key's row joined as ``alias``
+        (``LEFT JOIN <table> alias ON alias.scope = :scope AND alias.key = :key``)."""
+        done = f"{alias}.state = 'done' AND {alias}.created_at >= :fresh"
+        return f"""CASE WHEN {done} THEN {alias}.request_hash END AS request_hash,
+            {alias}.status_code, {alias}.response_headers, {alias}.response_body,
+            COALESCE({alias}.state = 'running' AND {alias}.created_at >= :fresh
+                     AND {_owner_alive(alias)}, false) AS key_claimed"""
 
     @staticmethod
     def stored(keyed: Keyed, row: Any) -> Any | None:
-        """The stored answer in ``row`` (``request_hash``, ``status_code``,
-        ``response_headers``, ``response_body``) to replay, or None to go on; 422 when
-        the key was another request's."""
+        """The stored answer in ``row`` (:meth:`lookup_sql`'s columns) to replay, or
+        None to go on; 422 when the key was another request's, 409 (:class:`KeyInUse`,
+        never an answer to store) while a claim made by autocommitted statements holds
+        it."""
+        if row["key_claimed"]:
+            raise KeyInUse("A request with this Idempotency-Key is still running; "
+                           "retry later")
         if row["request_hash"] is None:
             return None
         if row["request_hash"] != keyed.digest:
             raise KeyReused("This key was already used for a different request body or path")
         return row
+
+    def claim_sql(self, when: str) -> str:
+        """SQL: a data-modifying CTE for the route's statement that claims the key for
+        this process (RETURNING its key when claimed), when the statement's condition
+        ``when`` holds, no transaction holds the key (:meth:`begin`'s lock, tried for
+        the statement's duration) and the key is new, expired or held by a dead
+        claim. Parameters: :meth:`claim_params`."""
+        return f"""INSERT INTO {self.name} (scope, key, request_hash, state, owner)
+            SELECT CAST(:scope AS varchar), CAST(:key AS varchar),
+                   CAST(:digest AS varchar), 'running', CAST(:owner AS integer)
+            WHERE ({when}) AND pg_try_advisory_xact_lock(CAST(:lock_id AS bigint))
+            {_takeover(self.name)}
+            RETURNING key"""
+
+    def claim_params(self, keyed: Keyed | None, owner: ClaimOwner | None) -> dict[str, Any]:
+        """:meth:`claim_sql`'s parameters (without a key nothing is claimed)."""
+        if keyed is None:
+            return {"scope": None, "key": None, "digest": None, "owner": None,
+                    "lock_id": None, "expired": None, "abandoned": None}
+        return {"scope": keyed.caller, "key": keyed.key, "digest": keyed.digest,
+                "owner": owner.key if owner is not None else None,
+                "lock_id": self.lock_id(keyed), "expired": keyed.fresh,
+                "abandoned": datetime.now(UTC) - ABANDONED_AFTER}
+
+    async def release(self, db: Any, keyed: Keyed) -> None:
+        """Let go of the key claimed by :meth:`claim_sql` without an answer (a 5xx):
+        a retry runs again."""
+        await db.first(self.release_sql, scope=keyed.caller, key=keyed.key)
 
     def store_params(self, keyed: Keyed, status: int, headers: list[tuple[str, str]],
                      body: bytes) -> dict[str, Any]:

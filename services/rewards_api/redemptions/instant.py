@@ -1,24 +1,31 @@
-"""Redeeming: one rewards transaction and, without approval, one call to points_api.
+"""Redeeming: without approval, one call to points_api between statements of rewards_api.
 
-``POST /rewards/v1/redemptions`` runs in one transaction of prebuilt statements on
-a driver connection (shared.db.DriverConnection), which also holds the request's
-Idempotency-Key (shared.idempotency.RouteKeys, taken with the BEGIN in one round
-trip): the stored answer, the item and the employee copy are read, the limit
-counted and the stock issued, then points_api is asked for a ``spend`` (hold and
-capture at once, keyed by the redemption id), and one statement records the
-fulfilled redemption, its integration events, its outbox rows (the
-``hold.capture`` that confirms the spend, the webhooks) and the stored answer.
-Locks taken before the call (the employee's limit counter, an item's stock row)
-are held while points_api answers, a few milliseconds; items without tracked stock
-have no shared row at all.
+``POST /rewards/v1/redemptions`` runs prebuilt statements on a driver connection
+(shared.db.DriverConnection), keeping the request's Idempotency-Key itself
+(shared.idempotency.RouteKeys), in one of two ways:
 
-Should the transaction not commit after points_api spent (the process dies, the
-database fails), no redemption exists and nothing confirms the spend: points_api
-gives the points back when the spend expires (``instant_hold_minutes``). When the
-answer to the spend is lost, or anything fails after it, the redemption is
-recorded as failed with a look for the spend due, and the sweeper releases it.
+- **At once**, for an item that takes nothing but points (no approval, no tracked
+  stock, no per-employee limit, no voucher code): one statement that commits by
+  itself reads the item and the employee copy and claims the key for this process;
+  points_api is asked for a ``spend`` (hold and capture at once, keyed by the
+  redemption id); one statement records the fulfilled redemption, its integration
+  events, its outbox rows (the ``hold.capture`` that confirms the spend, the
+  webhooks) and the stored answer over the claim. Two round trips to the database.
+- **In one transaction** for everything else (and a key the first statement did not
+  claim: answered already, held, expired): the key taken with the BEGIN (one round
+  trip), the stored answer, the item and the employee copy read, the limit counted
+  and the stock issued, the spend, the same recording statement, COMMIT. Locks taken
+  before the call (the employee's limit counter, an item's stock row) are held while
+  points_api answers, a few milliseconds.
 
-Items that need approval take the two-phase path (placing.py), inside the same
+Should the process die after points_api spent and before the recording statement
+committed, no redemption exists and nothing confirms the spend: points_api gives the
+points back when the spend expires (``instant_hold_minutes``); a claim dies with its
+process, so a retry with the key runs again. When the answer to the spend is lost, or
+anything fails after it, the redemption is recorded as failed with a look for the
+spend due, and the sweeper releases it.
+
+Items that need approval take the two-phase path (placing.py), inside the
 transaction's hold on the key.
 """
 
@@ -40,7 +47,6 @@ from services.rewards_api.catalogue.eligibility import period_key
 from services.rewards_api.catalogue.errors import ItemNotFound
 from services.rewards_api.clients.points import PointsClient
 from services.rewards_api.config import Settings
-from services.rewards_api.db import kit_tables
 from services.rewards_api.errors import InsufficientPoints, PointsUnavailable
 from services.rewards_api.models import RedemptionStatus
 from services.rewards_api.redemptions import repository as repo
@@ -48,18 +54,18 @@ from services.rewards_api.redemptions import settlement
 from services.rewards_api.redemptions.access import check_requester
 from services.rewards_api.redemptions.errors import LimitReached, OutOfStock
 from services.rewards_api.redemptions.placing import Placed, hold_reason, placing
+from services.rewards_api.redemptions.repository import keys
 from services.rewards_api.redemptions.schemas import RedemptionCreate
 from services.rewards_api.redemptions.service import present, redemption_out
 from shared.auth import Principal
 from shared.contracts.holds import HOLD_CAPTURE, HoldCreate
 from shared.db import DriverConnection, RowAttributes
 from shared.errors import ServiceError, problem_response
-from shared.idempotency import Keyed, RouteKeys
+from shared.idempotency import Keyed, KeyInUse
 from shared.outbox import wake_after_commit
 
 log = structlog.get_logger("jifen.rewards.redeem")
 
-keys = RouteKeys(kit_tables.idempotency)
 _JSON = "application/json"
 
 
@@ -146,32 +152,75 @@ class InstantRedemptions:
                      points: PointsClient, request: Request, *, principal: Principal,
                      data: RedemptionCreate, keyed: Keyed | None,
                      settings: Settings) -> Response:
-        """The answer to the request (the outbox rows it wrote go to the relay once its
-        transaction commits). A
-        refusal is answered from the same transaction (what it had taken given back,
-        a failed redemption recorded when points_api was asked), its answer stored for
-        the key while the key is still held."""
+        """The answer to the request (the outbox rows it wrote go to the relay once they
+        are committed). An item that takes nothing but points is redeemed by
+        autocommitted statements (:meth:`_at_once`); anything else, and a key this
+        request could not claim (answered, held, expired), in one transaction
+        (:meth:`_in_transaction`). A refusal is answered by the path that met it, its
+        answer stored for the key (a 5xx is not: a retry runs again)."""
         employee_no = data.employee_no or principal.sub
         check_requester(principal, employee_no)
         work = _Work(redemption_id=uuid.uuid4(), employee_no=employee_no, data=data,
                      principal=principal, keyed=keyed, now=datetime.now(UTC),
                      expires=datetime.now(UTC) + timedelta(
                          minutes=settings.instant_hold_minutes))
+        owner = getattr(request.app.state, "claim_owner", None)
+        row = await db.first(repo.CLAIM, item_code=data.item_code, employee_no=employee_no,
+                             **keys.claim_params(keyed, owner))
+        assert row is not None
+        if row["claimed"] or (keyed is None and row["at_once"]):
+            answer = await self._at_once(db, sessionmaker, points, request, work, row,
+                                         settings)
+        else:
+            answer = await self._in_transaction(db, sessionmaker, points, request, work,
+                                                settings)
+        return answer.response()
+
+    async def _at_once(self, db: DriverConnection,
+                       sessionmaker: async_sessionmaker[AsyncSession], points: PointsClient,
+                       request: Request, work: _Work, row: Mapping[str, Any],
+                       settings: Settings) -> Answer:
+        """The item and employee as read by the claim; the spend; one statement that
+        records the redemption with the answer over the claim. Nothing but the claim
+        is taken before the spend, so a process that dies on the way leaves only the
+        claim, dead with it (a retry takes the key over), and perhaps an unconfirmed
+        spend, which points_api gives back when it expires."""
         try:
-            async with db.transaction(keys.begin(keyed)):
+            try:
+                answer = await self._carry_out(db, sessionmaker, points, work, row, settings)
+            except ServiceError as exc:
+                if exc.status >= 500 and not work.spending:
+                    raise
+                answer = await self._refused(db, request, exc, work)
+        except BaseException:
+            if work.spending:  # the spend may exist: look for it and give it back
+                await self._fail_quietly(db, work)
+            await self._let_go(db, work.keyed)
+            raise
+        if answer.status >= 500:
+            await self._let_go(db, work.keyed)
+        return answer
+
+    async def _in_transaction(self, db: DriverConnection,
+                              sessionmaker: async_sessionmaker[AsyncSession],
+                              points: PointsClient, request: Request, work: _Work,
+                              settings: Settings) -> Answer:
+        """The redemption in one transaction that holds the request's key: what it took
+        is given back by its rollback, or, for a refusal, in the transaction."""
+        try:
+            async with db.transaction(keys.begin(work.keyed)):
                 try:
-                    answer = await self._redeem(db, sessionmaker, points, work, settings)
+                    return await self._redeem(db, sessionmaker, points, work, settings)
                 except ServiceError as exc:
-                    if exc.status >= 500 and not work.spending:
+                    if isinstance(exc, KeyInUse) or (exc.status >= 500 and not work.spending):
                         raise
-                    answer = await self._refused(db, request, exc, work)
+                    return await self._refused(db, request, exc, work)
         except BaseException as exc:
             if work.spending:  # the spend may exist: look for it and give it back
                 await self._fail_quietly(db, work)
             if (in_use := keys.in_use(exc)) is not None:
                 raise in_use from exc
             raise
-        return answer.response()
 
     async def _redeem(self, db: DriverConnection, sessionmaker: async_sessionmaker[AsyncSession],
                       points: PointsClient, work: _Work,
@@ -182,6 +231,14 @@ class InstantRedemptions:
         assert row is not None
         if keyed is not None and (stored := keys.stored(keyed, row)) is not None:
             return _Replay(stored)
+        return await self._carry_out(db, sessionmaker, points, work, row, settings)
+
+    async def _carry_out(self, db: DriverConnection,
+                         sessionmaker: async_sessionmaker[AsyncSession], points: PointsClient,
+                         work: _Work, row: Mapping[str, Any], settings: Settings) -> Answer:
+        """The checks, what the item takes, the spend and the record, from the opening
+        read ``row``."""
+        data, keyed = work.data, work.keyed
         if row["code"] is None:
             raise ItemNotFound(f"No reward item {data.item_code!r}")
         employee = _employee(row)
@@ -325,6 +382,16 @@ class InstantRedemptions:
                         redemption_id=str(work.redemption_id), error=repr(exc))
 
 
+    async def _let_go(self, db: DriverConnection, keyed: Keyed | None) -> None:
+        """Let go of the key :meth:`_at_once` claimed, when no answer is kept for it."""
+        if keyed is None:
+            return
+        try:
+            await keys.release(db, keyed)
+        except Exception as exc:  # the claim dies with this process at the latest
+            log.warning("idempotency_claim_not_released", error=repr(exc))
+
+
 class _Replay(Answer):
     """A stored answer, replayed for its Idempotency-Key."""
 
@@ -332,7 +399,7 @@ class _Replay(Answer):
         self.stored = stored
 
     def response(self) -> Response:
-        return RouteKeys.replay(self.stored)
+        return keys.replay(self.stored)
 
 
 def _answer_params(keyed: Keyed | None, answer: Answer | None) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, tuple
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.rewards_api.db import employee_copy
+from services.rewards_api.db import employee_copy, kit_tables
 from services.rewards_api.models import LimitUsage, Redemption, RedemptionStatus, RewardItem
 from shared.db import prebuild
+from shared.idempotency import RouteKeys
 
 # -- redemptions ----------------------------------------------------------------------
 
@@ -37,21 +38,44 @@ WHERE r.id = :redemption_id
 """))
 
 
-# -- a redemption without approval in one transaction (redemptions/instant.py) ----------
+# -- a redemption without approval (redemptions/instant.py) -------------------------------
 
-# The item, the employee copy and the answer stored for the request's Idempotency-Key
-# (read once the key is held: see shared.idempotency.RouteKeys), one row (columns NULL
-# for what does not exist).
-OPENING = prebuild(text("""
-SELECT i.*, c.employee_no AS copy_no, c.name AS copy_name,
+# the Idempotency-Key of POST /rewards/v1/redemptions, kept by the route itself
+keys = RouteKeys(kit_tables.idempotency)
+
+# An item redeemed by autocommitted statements: one that needs no approval and takes
+# nothing the redemption would have to give back should it die half-way (stock, the
+# employee's limit, a voucher code).
+AT_ONCE = """NOT i.requires_approval AND i.stock_total IS NULL AND i.kind <> 'voucher'
+    AND (i.limit_period IS NULL OR COALESCE(i.limit_count, 0) = 0)"""
+
+_READ = """i.*, c.employee_no AS copy_no, c.name AS copy_name,
        c.department_code AS copy_department, c.department_path AS copy_path,
-       c.job_role_family AS copy_family, c.status AS copy_status,
-       k.request_hash, k.status_code, k.response_headers, k.response_body
+       c.job_role_family AS copy_family, c.status AS copy_status"""
+
+# The item and the employee copy, with the request's Idempotency-Key claimed for this
+# process when the item is redeemed at once (see shared.idempotency.RouteKeys), one
+# statement that commits by itself; one row (columns NULL for what does not exist).
+# Not claimed (the key held or answered, another item, no key): the transaction
+# below decides.
+CLAIM = prebuild(text(f"""
+WITH claimed AS ({keys.claim_sql(
+    f"EXISTS (SELECT 1 FROM reward_item i WHERE i.code = :item_code AND {AT_ONCE})")})
+SELECT {_READ}, (SELECT count(*) FROM claimed) > 0 AS claimed,
+       COALESCE({AT_ONCE}, false) AS at_once
 FROM (SELECT 1) AS one
 LEFT JOIN reward_item i ON i.code = :item_code
 LEFT JOIN employee_copy c ON c.employee_no = :employee_no
-LEFT JOIN idempotency_key k ON k.scope = :scope AND k.key = :key AND k.state = 'done'
-     AND k.created_at >= :fresh
+"""))
+
+# The transaction's opening read: the item, the employee copy and the answer stored
+# for the request's Idempotency-Key (read once the key is held), one row.
+OPENING = prebuild(text(f"""
+SELECT {_READ}, {keys.lookup_sql("k")}
+FROM (SELECT 1) AS one
+LEFT JOIN reward_item i ON i.code = :item_code
+LEFT JOIN employee_copy c ON c.employee_no = :employee_no
+LEFT JOIN idempotency_key k ON k.scope = :scope AND k.key = :key
 """))
 
 # Count units against the employee's limit (see consume_limit); a row when counted.

@@ -126,14 +126,19 @@ async def test_rewards_killed_between_hold_and_its_outcome_completes_after_resta
 
 
 async def _redeeming(stack) -> bool:
-    """A redemption's transaction is open in rewards_api: it holds its
-    Idempotency-Key's advisory lock (taken first, released at its end)."""
+    """A redemption is under way in rewards_api: its transaction holds its
+    Idempotency-Key's advisory lock (taken first, released at its end; one bigint
+    key, objsubid 1, unlike the claim owners' two int4 keys), or, redeemed at once,
+    its claim of the key is in the table."""
     engine = create_async_engine(stack.database_url("rewards"))
     try:
         async with engine.connect() as conn:
             return bool((await conn.execute(text(
-                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-                "WHERE l.locktype = 'advisory' AND d.datname = current_database()"))
+                "SELECT (SELECT count(*) FROM pg_locks l "
+                "        JOIN pg_database d ON d.oid = l.database "
+                "        WHERE l.locktype = 'advisory' AND l.objsubid = 1 "
+                "          AND d.datname = current_database()) "
+                "     + (SELECT count(*) FROM idempotency_key WHERE state = 'running')"))
             ).scalar())
     finally:
         await engine.dispose()
