@@ -11,6 +11,7 @@ rewards_api): a peer cannot post another's events.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope, EventReceipt
-from shared.inbox import claim_event, claim_events, unclaim_events
+from shared.inbox import Claims, claim_event, claim_events, unclaim_events
 from shared.routing import APIRouter
 from shared.service_auth import caller_name, service_caller
 
@@ -39,8 +40,23 @@ class RejectEvent(Exception):
 
 # A handler of many events in one transaction (already claimed): for each, its
 # result, or the RetryLater/RejectEvent that kept it from being applied.
-BatchHandler = Callable[
+PlainBatchHandler = Callable[
     [AsyncSession, list[EventEnvelope]], Awaitable[Sequence["dict[str, Any] | Exception"]]]
+
+
+@dataclass(frozen=True)
+class ClaimingBatchHandler:
+    """A batch handler that claims its events itself, in its first statement (see
+    :class:`shared.inbox.Claims`), so that the claim costs no round trip of its own.
+    ``apply`` answers, for each event it is given (each id once), its result, the
+    RetryLater/RejectEvent that kept it from being applied (its claim is taken back),
+    or None for an event the claim found applied before (a duplicate)."""
+
+    apply: Callable[[AsyncSession, list[EventEnvelope], Claims],
+                    Awaitable[Sequence[dict[str, Any] | Exception | None]]]
+
+
+BatchHandler = PlainBatchHandler | ClaimingBatchHandler
 
 
 async def consume(
@@ -95,18 +111,7 @@ async def _consume_together(
     time, so that one bad event holds back none of the others."""
     try:
         async with sessionmaker() as session, session.begin():
-            fresh_ids = await claim_events(session, processed, run)
-            by_handler: dict[BatchHandler, list[EventEnvelope]] = {}
-            seen: set[Any] = set()
-            for envelope in run:
-                if envelope.event_id in fresh_ids and envelope.event_id not in seen:
-                    by_handler.setdefault(batch_handlers[envelope.event_type],
-                                          []).append(envelope)
-                    seen.add(envelope.event_id)
-            results: dict[Any, dict[str, Any] | Exception] = {}
-            for handler, fresh in by_handler.items():
-                results.update(zip([e.event_id for e in fresh], await handler(session, fresh),
-                                   strict=True))
+            results = await _apply_run(session, processed, run, batch_handlers)
             await unclaim_events(session, processed, [
                 event_id for event_id, r in results.items() if isinstance(r, Exception)])
     except Exception:
@@ -123,6 +128,34 @@ async def _consume_together(
             receipts.append(EventReceipt(event_id=envelope.event_id, status="applied",
                                          result=result))
     return receipts
+
+
+async def _apply_run(session: AsyncSession, processed: Table, run: list[EventEnvelope],
+                     batch_handlers: Mapping[str, BatchHandler],
+                     ) -> dict[Any, dict[str, Any] | Exception]:
+    """Claim the run's events (those of claiming handlers in their own first statement,
+    after the others: every batch claims in the same order) and hand each handler its
+    new ones, each id once: the result of each event applied or refused."""
+    own = [e for e in run if not isinstance(batch_handlers[e.event_type], ClaimingBatchHandler)]
+    fresh_ids = await claim_events(session, processed, own)
+    by_handler: dict[BatchHandler, list[EventEnvelope]] = {}
+    seen: set[Any] = set()
+    for envelope in run:
+        handler = batch_handlers[envelope.event_type]
+        if envelope.event_id not in seen and (isinstance(handler, ClaimingBatchHandler)
+                                              or envelope.event_id in fresh_ids):
+            by_handler.setdefault(handler, []).append(envelope)
+            seen.add(envelope.event_id)
+    results: dict[Any, dict[str, Any] | Exception] = {}
+    for handler, fresh in by_handler.items():
+        if isinstance(handler, ClaimingBatchHandler):
+            outcomes = await handler.apply(session, fresh, Claims.of(processed, fresh))
+            results.update((e.event_id, r) for e, r in zip(fresh, outcomes, strict=True)
+                           if r is not None)
+        else:
+            results.update(zip([e.event_id for e in fresh], await handler(session, fresh),
+                               strict=True))
+    return results
 
 
 def _not_from(envelope: EventEnvelope, caller: str, producer: str | None) -> EventReceipt:

@@ -39,7 +39,7 @@ from services.points_api.webhooks.forwarding import (
 )
 from services.points_api.whatif.endpoints import router as whatif_router
 from shared.app import ServiceSpec, create_service_app, every
-from shared.consumer import BatchHandler, EventHandler, events_router
+from shared.consumer import BatchHandler, ClaimingBatchHandler, EventHandler, events_router
 from shared.contracts.digests import ATTRITION_DIGEST
 from shared.contracts.events import EMPLOYEE_UPSERTED
 from shared.contracts.history import OPENING_BALANCE
@@ -68,7 +68,7 @@ def batch_event_handlers(settings: Settings) -> dict[str, BatchHandler]:
     """Training facts earn many at a time (voids reverse one at a time); the captures
     of a batch confirm their spends together, and the fulfilment events travelling
     with them are forwarded to webhooks in the same transaction."""
-    apply = partial(batch_earning.apply, tz=settings.tz)
+    apply = ClaimingBatchHandler(partial(batch_earning.apply, tz=settings.tz))
     return {**{event_type: apply for event_type in sorted(TRAINING_EVENT_TYPES)
                if event_type != FACT_VOIDED},
             HOLD_CAPTURE: partial(holds.capture_many, tz=settings.tz),

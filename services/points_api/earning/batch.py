@@ -1,31 +1,29 @@
 """Earning for a batch of training events in one transaction, with a number of
-statements that does not grow with the batch: one statement reads the employee
-copies, creates and locks the accounts, and reads the voided facts and the rule
-set versions; one reads the award history; the rules are evaluated in Python,
-event after event, over that history plus the awards made earlier in the batch;
-then one insert of the event log, one of every entry, one statement moving every
-account and period total, one rank query, one insert of the notifications and one
-of the webhook events with their deliveries.
+statements that does not grow with the batch: one statement claims the events (the
+consumer's inbox), reads the employee copies, creates and locks the accounts, and
+reads the voided facts and the rule set versions; one reads the award history; the
+rules are evaluated in Python, event after event, over that history plus the awards
+made earlier in the batch; then one insert of the event log, one of every entry, one
+statement moving every account and period total, one rank query, one insert of the
+notifications and one of the webhook events with their deliveries.
 
 The outcome of each event is the one the event would have had alone, applied in
-the batch's order: exactly-once per event (the consumer claims the batch's event
-ids first), a rule pays a fact once, caps and best-result top-ups count what the
-batch paid before the event. Events that cannot be applied (no employee copy yet,
-points out of a rule's range) are answered as such and leave nothing behind.
-Voids are not taken here: they reverse entries and go one by one.
+the batch's order: exactly-once per event (the first statement claims the batch's
+event ids before anything else), a rule pays a fact once, caps and best-result
+top-ups count what the batch paid before the event. Events that cannot be applied
+(no employee copy yet, points out of a rule's range) are answered as such and leave
+nothing behind. Voids are not taken here: they reverse entries and go one by one.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api import employee_copies
@@ -47,7 +45,6 @@ from services.points_api.rules.schemas import RuleSet
 from services.points_api.rules.service import rule_sets
 from services.points_api.webhooks.event_types import POINTS_AWARDED
 from services.points_api.webhooks.publish import publish_many
-from services.points_api.whatif.models import TrainingEventLog
 from shared.consumer import RejectEvent, RetryLater
 from shared.contracts.events import EventEnvelope
 from shared.contracts.points import AwardedEntry, PointsOutcome
@@ -56,6 +53,7 @@ from shared.contracts.training_events import (
     TrainingEvent,
     parse_training_event,
 )
+from shared.inbox import Claims
 
 Outcome = dict[str, Any] | RetryLater | RejectEvent
 
@@ -70,15 +68,16 @@ class _Event:
     rule_set: RuleSet | None = None
     postings: list[Posting] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    entries: list[Any] = field(default_factory=list)
+    entries: list[tuple[int, Posting]] = field(default_factory=list)  # (id, what it wrote)
 
 
 class BatchEarning:
-    async def apply(self, session: AsyncSession, envelopes: list[EventEnvelope], *,
-                    tz: tzinfo) -> list[Outcome]:
-        """For each envelope (claimed by the consumer), its receipt's result, or the
-        RetryLater/RejectEvent that says why it was not applied. Writes nothing for
-        an event that was not applied."""
+    async def apply(self, session: AsyncSession, envelopes: list[EventEnvelope],
+                    claims: Claims, *, tz: tzinfo) -> list[Outcome | None]:
+        """For each envelope (each id once), its receipt's result, the
+        RetryLater/RejectEvent that says why it was not applied, or None when its claim
+        (``claims``, taken by the batch's first statement) finds it applied before.
+        Writes nothing for an event that was not applied."""
         outcomes: list[Outcome | None] = [None] * len(envelopes)
         parsed: dict[int, TrainingEvent] = {}
         for i, envelope in enumerate(envelopes):
@@ -86,17 +85,19 @@ class BatchEarning:
                 parsed[i] = parse_training_event(envelope.event_type, envelope.payload)
             except (ValidationError, ValueError) as exc:
                 outcomes[i] = RejectEvent(f"invalid {envelope.event_type} payload: {exc}")
-        if not parsed:
-            return [o for o in outcomes if o is not None]
-        known = await self._start(session, parsed.values())
+        known = await self._start(session, claims, {
+            envelopes[i].event_id: (e.employee_no, e.fact_id) for i, e in parsed.items()})
         batch: dict[int, _Event] = {}
-        for i, event in parsed.items():
-            copy = known.copies.get(event.employee_no)
-            if copy is None:
-                outcomes[i] = RetryLater(f"employee {event.employee_no} is not synced to "
+        for i, envelope in enumerate(envelopes):
+            if envelope.event_id not in known.claimed:
+                outcomes[i] = None  # applied before: a duplicate
+            elif i not in parsed:
+                continue
+            elif (copy := known.copies.get(parsed[i].employee_no)) is None:
+                outcomes[i] = RetryLater(f"employee {parsed[i].employee_no} is not synced to "
                                          "points_api yet")
             else:
-                batch[i] = _Event(envelopes[i], event, employee_copies.context_of(copy))
+                batch[i] = _Event(envelope, parsed[i], employee_copies.context_of(copy))
         if batch:
             rejected = await self._evaluate(session, batch, known, tz)
             for i, error in rejected.items():
@@ -105,15 +106,14 @@ class BatchEarning:
             results = await self._write(session, list(batch.values()), known.accounts, tz)
             for i, result in zip(batch, results, strict=True):
                 outcomes[i] = result
-        return [o for o in outcomes if o is not None]
+        return outcomes
 
     @staticmethod
-    async def _start(session: AsyncSession, events: Iterable[TrainingEvent]) -> repo.BatchStart:
+    async def _start(session: AsyncSession, claims: Claims,
+                     events: dict[uuid.UUID, tuple[str, str]]) -> repo.BatchStart:
         """The batch's first statement; an account another batch created meanwhile (the
         statement's snapshot does not see it) is locked by a second one."""
-        events = list(events)
-        known = await repo.start(session, [e.employee_no for e in events],
-                                 [e.fact_id for e in events])
+        known = await repo.start(session, claims, events)
         missing = [no for no in known.copies if no not in known.accounts]
         if missing:
             rows = await ledger_repo.lock_accounts(session, missing)
@@ -202,21 +202,21 @@ class BatchEarning:
 
     async def _write(self, session: AsyncSession, events: list[_Event],
                      accounts: dict[str, repo.Balances], tz: tzinfo) -> list[dict[str, Any]]:
-        """Every write of the batch, then each event's outcome."""
+        """Every write of the batch (one statement, then the notifications and webhook
+        events), then each event's outcome."""
         if not events:
             return []
-        await session.execute(insert(TrainingEventLog.__table__), [
-            _log_row(e) for e in events])
-        rows = [p.row(e.event.employee_no) for e in events for p in e.postings]
-        entries = iter(await repo.insert_entries(session, rows))
-        for e in events:
-            e.entries = [next(entries) for _ in e.postings]
         postings: dict[str, list[Posting]] = defaultdict(list)
         for e in events:
             postings[e.event.employee_no].extend(e.postings)
-        await ledger_repo.move_accounts_and_periods(session, [
-            account_delta(no, items) for no, items in postings.items() if items],
-            {no: period_deltas(items, tz) for no, items in postings.items() if items})
+        ids = iter(await repo.write(
+            session, [_log_row(e) for e in events],
+            [p.row(e.event.employee_no) for e in events for p in e.postings],
+            ledger_repo.move_params(
+                [account_delta(no, items) for no, items in postings.items() if items],
+                {no: period_deltas(items, tz) for no, items in postings.items() if items})))
+        for e in events:
+            e.entries = [(next(ids), p) for p in e.postings]
         outcomes = await self._outcomes(session, events, accounts, tz)
         await self._consequences(session, events, outcomes, tz)
         return [o.model_dump(mode="json") for o in outcomes]
@@ -226,8 +226,8 @@ class BatchEarning:
         """What :meth:`LedgerService.outcome` answers for each event, as it stood right
         after that event: balance, month points and rank."""
         month = month_key(datetime.now(UTC), tz)
-        deltas = [sum(x.qualifying_amount for x in e.entries
-                      if month_key(x.occurred_at, tz) == month) for e in events]
+        deltas = [sum(p.qualifying_amount for _, p in e.entries
+                      if month_key(p.occurred_at, tz) == month) for e in events]
         later = [sum(d for e2, d in zip(events[i + 1:], deltas[i + 1:], strict=True)
                      if e2.event.employee_no == e.event.employee_no)
                  for i, e in enumerate(events)]
@@ -237,16 +237,16 @@ class BatchEarning:
         out = []
         for e, (month_points, before, after) in zip(events, ranks, strict=True):
             spendable, qualifying = balance[e.event.employee_no]
-            spendable += sum(x.amount for x in e.entries)
-            qualifying += sum(x.qualifying_amount for x in e.entries)
+            spendable += sum(p.amount for _, p in e.entries)
+            qualifying += sum(p.qualifying_amount for _, p in e.entries)
             balance[e.event.employee_no] = (spendable, qualifying)
             out.append(PointsOutcome(
                 employee_no=e.event.employee_no,
-                awarded=[AwardedEntry(entry_id=x.id, rule_id=x.rule_id,
-                                      rule_set_version=x.rule_set_version, points=x.amount,
-                                      category=x.category or "", reason=x.reason)
-                         for x in e.entries],
-                total_points=sum(x.amount for x in e.entries), balance=spendable,
+                awarded=[AwardedEntry(entry_id=entry_id, rule_id=p.rule_id,
+                                      rule_set_version=p.rule_set_version, points=p.amount,
+                                      category=p.category or "", reason=p.reason)
+                         for entry_id, p in e.entries],
+                total_points=sum(p.amount for _, p in e.entries), balance=spendable,
                 qualifying_points=qualifying, month_points=month_points, month_rank=after,
                 month_rank_change=before - after, skipped=e.skipped))
         return out

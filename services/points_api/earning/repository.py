@@ -4,18 +4,33 @@ statements whatever its size."""
 
 from __future__ import annotations
 
+import functools
+import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, String, any_, bindparam, exists, literal, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import (
+    BindParameter,
+    String,
+    TextClause,
+    any_,
+    bindparam,
+    exists,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from services.points_api.ledger.repository import MOVE_AND_ADD_CTES
 from services.points_api.models import LedgerEntry
 from services.points_api.rules.history import PriorEntry
+from shared.inbox import Claims
 
 _entry = LedgerEntry.__table__
 _reversal = aliased(LedgerEntry, name="reversal")
@@ -36,24 +51,31 @@ class Balances:
 
 @dataclass
 class BatchStart:
-    """What a batch reads before it evaluates: the employee copies (the rules'
-    context), the accounts (locked), the voided facts among the batch's and the
+    """What a batch reads before it evaluates: the claims of its events, the employee
+    copies (the rules' context), the accounts (locked), the voided facts among the batch's and the
     published rule set versions, (effective_at, version) latest first."""
 
+    claimed: set[uuid.UUID]  # the batch's events new to points_api
     copies: dict[str, dict[str, Any]]
     accounts: dict[str, Balances]
     voided: set[str]
     versions: list[tuple[datetime, int]]
 
 
-# One round trip: the accounts of the employees with a copy are created when missing
-# and locked in employee number order (rows this statement creates are its own until
-# commit), with the reads that do not depend on them.
-_START = text("""
-WITH wanted AS MATERIALIZED (
+# One round trip: the batch's events claimed (the consumer's inbox), then the accounts of
+# the employees of its new events that have a copy created when missing and locked in
+# employee number order (rows this statement creates are its own until commit), with the
+# reads that do not depend on them. The claims come first (the copies are read for the
+# claimed events only), the account locks after, as in every batch.
+_START = """
+WITH claimed AS ({claims}),
+wanted AS MATERIALIZED (
     SELECT c.employee_no, c.job_role_code, c.job_role_family, c.department_code,
            c.department_path, c.is_pilot, c.is_front_line
-    FROM employee_copy c WHERE c.employee_no = ANY(CAST(:nos AS varchar[]))),
+    FROM employee_copy c WHERE c.employee_no IN (
+        SELECT u.employee_no
+        FROM unnest(CAST(:events AS uuid[]), CAST(:nos AS varchar[])) AS u(event_id, employee_no)
+        WHERE u.event_id IN (SELECT event_id FROM claimed))),
 created AS (
     INSERT INTO account (employee_no) SELECT employee_no FROM wanted ORDER BY employee_no
     ON CONFLICT (employee_no) DO NOTHING RETURNING employee_no),
@@ -61,7 +83,8 @@ locked AS MATERIALIZED (
     SELECT a.employee_no, a.balance, a.held, a.qualifying FROM account a
     WHERE a.employee_no IN (SELECT employee_no FROM wanted)
     ORDER BY a.employee_no FOR UPDATE OF a)
-SELECT (SELECT json_agg(w) FROM wanted w) AS copies,
+SELECT ARRAY(SELECT event_id FROM claimed) AS claimed,
+       (SELECT json_agg(w) FROM wanted w) AS copies,
        (SELECT json_agg(json_build_array(l.employee_no, l.balance, l.held, l.qualifying))
         FROM locked l) AS accounts,
        ARRAY(SELECT employee_no FROM created) AS created,
@@ -73,19 +96,29 @@ SELECT (SELECT json_agg(w) FROM wanted w) AS copies,
        ARRAY(SELECT r.version FROM rule_set r
              WHERE r.status = 'published' AND r.effective_at IS NOT NULL
              ORDER BY r.effective_at DESC, r.version DESC) AS versions
-""")
+"""
 
 
-async def start(session: AsyncSession, employee_nos: Iterable[str],
-                fact_ids: Iterable[str]) -> BatchStart:
-    """The batch's first statement (see :class:`BatchStart`): what five statements
-    read before (copies, account creation and locks, voids, rule set versions)."""
-    row = (await session.execute(_START, {"nos": sorted(set(employee_nos)),
-                                          "facts": sorted(set(fact_ids))})).one()
+@functools.cache
+def _start_statement(claims_sql: str) -> TextClause:
+    return text(_START.format(claims=claims_sql))
+
+
+async def start(session: AsyncSession, claims: Claims, events: dict[uuid.UUID, tuple[str, str]]
+                ) -> BatchStart:
+    """The batch's first statement (see :class:`BatchStart`): what six statements read
+    and wrote before (the claims, copies, account creation and locks, voids, rule set
+    versions). ``events``: {event id: (employee_no, fact_id)} of the events to earn
+    (the parsed ones among the claimed)."""
+    ids = sorted(events)
+    row = (await session.execute(_start_statement(claims.sql), {
+        **claims.params, "events": ids, "nos": [events[i][0] for i in ids],
+        "facts": sorted({fact for _, fact in events.values()})})).one()
     accounts = {no: Balances(balance, held, qualifying)
                 for no, balance, held, qualifying in row.accounts or []}
     accounts.update({no: Balances(0, 0, 0) for no in row.created})
-    return BatchStart(copies={c["employee_no"]: c for c in row.copies or []},
+    return BatchStart(claimed=set(row.claimed),
+                      copies={c["employee_no"]: c for c in row.copies or []},
                       accounts=accounts, voided=set(row.voided),
                       versions=list(zip(row.effective, row.versions, strict=True)))
 
@@ -130,13 +163,59 @@ async def streaks(session: AsyncSession, employee_nos: Iterable[str], months: It
     return {(r.employee_no, r.month, r.rule_id) for r in rows.all()}
 
 
-async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Any]:
-    """The new entries, in the order of ``rows``."""
-    if not rows:
-        return []
-    result = await session.execute(
-        insert(_entry).returning(*_entry.c, sort_by_parameter_order=True), rows)
-    return list(result.all())
+# the columns of an entry as the batch writes them, with their types
+_ENTRY_COLUMNS = (
+    ("employee_no", "varchar"), ("kind", "varchar"), ("amount", "bigint"),
+    ("qualifying_amount", "bigint"), ("category", "varchar"), ("rule_id", "varchar"),
+    ("rule_set_version", "int"), ("source_event_id", "uuid"), ("source_fact_id", "varchar"),
+    ("dedupe_key", "varchar"), ("reverses_entry_id", "bigint"), ("reason", "text"),
+    ("actor", "varchar"), ("occurred_at", "timestamptz"), ("base_points", "bigint"),
+    ("multiplier_rule_ids", "jsonb"), ("details", "jsonb"))
+_LOG_COLUMNS = (
+    ("event_id", "uuid"), ("event_type", "varchar"), ("employee_no", "varchar"),
+    ("fact_id", "varchar"), ("occurred_at", "timestamptz"), ("payload", "jsonb"),
+    ("employee", "jsonb"))
+
+
+def _rows(param: str, columns: tuple[tuple[str, str], ...]) -> str:
+    """The rows of a JSON array parameter as a table ``r`` with its columns and ``ord``,
+    their order in the array."""
+    return (f"ROWS FROM (jsonb_to_recordset(CAST(:{param} AS jsonb)) AS ("
+            + ", ".join(f"{name} {kind}" for name, kind in columns)
+            + f")) WITH ORDINALITY AS r({', '.join(n for n, _ in columns)}, ord)")
+
+
+# Every write of a batch in one statement: the event log (in the batch's order), the
+# entries (their ids drawn in the batch's order, answered in it), the accounts moved
+# and the period totals added.
+_WRITE = text(f"""
+WITH log AS (
+    INSERT INTO training_event_log ({", ".join(n for n, _ in _LOG_COLUMNS)})
+    SELECT {", ".join(f"r.{n}" for n, _ in _LOG_COLUMNS)}
+    FROM {_rows("log", _LOG_COLUMNS)} ORDER BY r.ord),
+numbered AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id')) AS id, r.*
+    FROM (SELECT * FROM {_rows("entries", _ENTRY_COLUMNS)} ORDER BY r.ord) AS r),
+entries AS (
+    INSERT INTO ledger_entry (id, {", ".join(n for n, _ in _ENTRY_COLUMNS)})
+    SELECT n.id, {", ".join(f"n.{n}" for n, _ in _ENTRY_COLUMNS[:-2])},
+           ARRAY(SELECT jsonb_array_elements_text(n.multiplier_rule_ids)),
+           coalesce(n.details, '{{}}'::jsonb)
+    FROM numbered n),
+{MOVE_AND_ADD_CTES}
+SELECT ARRAY(SELECT n.id FROM numbered n ORDER BY n.ord) AS ids
+""")
+
+
+async def write(session: AsyncSession, log: list[dict[str, Any]], entries: list[dict[str, Any]],
+                moves: dict[str, Any]) -> list[int]:
+    """The batch's writes (see _WRITE): ``log`` and ``entries`` as rows of the event log
+    and the ledger (JSON values), ``moves`` the parameters of the accounts' and period
+    totals' moves (ledger.repository.move_params). Answers the entries' ids, in order."""
+    row = (await session.execute(_WRITE, {
+        "log": json.dumps(log, default=str, ensure_ascii=False),
+        "entries": json.dumps(entries, default=str, ensure_ascii=False), **moves})).one()
+    return list(row.ids)
 
 
 # for each event: its month points after it (the stored total less the later events of

@@ -229,10 +229,8 @@ ON CONFLICT (period, employee_no) DO UPDATE SET
 """)
 
 
-# the accounts moved and the period totals added together (one statement): the
-# accounts' deltas as arrays, then the period totals as _PERIODS takes them
-_MOVE_AND_ADD = text(f"""
-WITH moved AS (
+# the accounts' deltas as arrays (``a_nos``, ``a_balance``, ...) moving the accounts: a CTE
+_MOVED = f"""moved AS (
     UPDATE account a SET balance = a.balance + d.balance,
            qualifying = a.qualifying + d.qualifying, updated_at = now(),
            {", ".join(f"{c} = a.{c} + d.{c}" for c in CATEGORY_COLUMNS)}
@@ -240,23 +238,35 @@ WITH moved AS (
                 CAST(:a_qualifying AS bigint[]),
                 {", ".join(f"CAST(:a_{c} AS bigint[])" for c in CATEGORY_COLUMNS)})
          AS d(employee_no, balance, qualifying, {", ".join(CATEGORY_COLUMNS)})
-    WHERE a.employee_no = d.employee_no)
-{_PERIODS.text}""")
+    WHERE a.employee_no = d.employee_no)"""
+# the accounts moved and the period totals added together (one statement), then as the
+# CTEs ``moved`` and ``periods`` of a larger one (the parameters of move_params)
+_MOVE_AND_ADD = text(f"WITH {_MOVED}\n{_PERIODS.text}")
+MOVE_AND_ADD_CTES = f"{_MOVED},\nperiods AS ({_PERIODS.text})"
 
 
 async def move_accounts_and_periods(session: AsyncSession, deltas: list[dict[str, Any]],
                                     periods: dict[str, dict[str, dict[str, int]]]) -> None:
     """:func:`apply_many_deltas` and :func:`add_many_period_totals` in one statement
     (each account once in ``deltas``)."""
-    params = _period_params(periods)
-    if params is None:
+    if _period_params(periods) is None:
         await apply_many_deltas(session, deltas)
         return
+    await session.execute(_MOVE_AND_ADD, move_params(deltas, periods))
+
+
+def move_params(deltas: list[dict[str, Any]],
+                periods: dict[str, dict[str, dict[str, int]]]) -> dict[str, Any]:
+    """The parameters of :data:`MOVE_AND_ADD_CTES` (and of _MOVE_AND_ADD): each account
+    once in ``deltas`` as :func:`apply_many_deltas` takes them, the period totals as
+    :func:`add_many_period_totals` does; nothing to move is empty arrays."""
+    params = _period_params(periods) or {
+        "periods": [], "nos": [], "points": [], **{c: [] for c in CATEGORY_COLUMNS}}
     params.update({"a_nos": [d["no"] for d in deltas],
                    "a_balance": [d["d_balance"] for d in deltas],
                    "a_qualifying": [d["d_qualifying"] for d in deltas]})
     params.update({f"a_{c}": [d[f"d_{c}"] for d in deltas] for c in CATEGORY_COLUMNS})
-    await session.execute(_MOVE_AND_ADD, params)
+    return params
 
 
 async def add_period_totals(session: AsyncSession, employee_no: str,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.points_api.webhooks import repository as repo
 from services.points_api.webhooks.errors import UnknownEventType
 from services.points_api.webhooks.event_types import EVENT_TYPES
-from services.points_api.webhooks.signing import plain_json
+from services.points_api.webhooks.signing import json_text, plain_json
 
 
 async def publish(session: AsyncSession, *, event_type: str, payload: dict[str, Any],
@@ -61,4 +61,4 @@ async def publish_each(session: AsyncSession, *, event_type: str,
     if event_type not in EVENT_TYPES:
         raise UnknownEventType(f"{event_type!r} is not a webhook event type")
     return await repo.publish_each(session, event_type=event_type, events=[
-        (event_id, at, plain_json(payload)) for event_id, at, payload in events])
+        (event_id, at, json_text(payload)) for event_id, at, payload in events])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -130,18 +129,18 @@ SELECT event_id, count(*) AS deliveries FROM delivered GROUP BY event_id""")
 
 
 async def publish_each(session: AsyncSession, *, event_type: str,
-                       events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]
+                       events: list[tuple[uuid.UUID, datetime, str]]
                        ) -> dict[uuid.UUID, int]:
     """:func:`insert_event` and :func:`fan_out` for many events of one type, in one
-    statement: the events new here, each delivered to every active subscription to
-    ``event_type`` (or to ``*``). Answers the deliveries of each event (an event
-    published before, or with no subscriber, is left out)."""
+    statement: the events new here (their payloads as JSON text), each delivered to
+    every active subscription to ``event_type`` (or to ``*``). Answers the deliveries
+    of each event (an event published before, or with no subscriber, is left out)."""
     if not events:
         return {}
     rows = await session.execute(_PUBLISH_EACH, {
         "type": event_type, "types": [*_types(event_type)],
         "ids": [event_id for event_id, _, _ in events],
-        "payloads": [json.dumps(payload) for _, _, payload in events],
+        "payloads": [payload for _, _, payload in events],
         "ats": [at for _, at, _ in events]})
     return {uuid.UUID(str(event_id)): count for event_id, count in rows.all()}
 

@@ -61,6 +61,11 @@ def _jsonable(value: Any) -> Any:
 def plain_json(payload: dict[str, Any]) -> dict[str, Any]:
     """A payload made of JSON types only: times as ISO 8601, UUIDs and Decimals as
     strings (exact amounts must not pass through floats)."""
-    plain: dict[str, Any] = json.loads(json.dumps(payload, default=_jsonable,
-                                                  ensure_ascii=False))
+    plain: dict[str, Any] = json.loads(json_text(payload))
     return plain
+
+
+def json_text(payload: dict[str, Any]) -> str:
+    """The payload as the JSON text :func:`plain_json` reads back (what a statement
+    stores, without making the plain payload first)."""
+    return json.dumps(payload, default=_jsonable, ensure_ascii=False)
