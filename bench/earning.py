@@ -30,6 +30,7 @@ from bench.harness import (
     stack_roots,
     wait_for_copies,
 )
+from bench.redemptions import warm  # measured warm, as redemptions are (WARM_SECONDS)
 from jifen.stack import Stack
 from shared.contracts.training_events import CourseCompleted
 from tests.conftest import auth
@@ -164,12 +165,15 @@ def run(stack: Stack) -> list[str]:
     env = {"BENCH_TOKENS": client_tokens("hr_admin"), "BENCH_EMPLOYEES": str(EMPLOYEES),
            "BENCH_PREFIX": PREFIX, "BENCH_COURSE": COURSE, "BENCH_MATCH": '"status":"pending"'}
     with baseline_server(stack, "training") as base:
+        warm(base.url, script="insert.lua", expect=200)
         bare = measure("bare one-INSERT", base.url, roots=base.roots(stack),
                        script="insert.lua", expect=200)
     lines = [bare.line()]
     try:
         for mode, budget in MODES.items():
-            feedback_budget(stack, budget)
+            feedback_budget(stack, budget)  # a restart: training_api's pool starts anew
+            warm(stack.gateway_url, script="record_completion.lua", expect=201, env=env)
+            quiesce(stack)
             ours = measure(f"POST /training/v1/course-completions via gateway, {mode}",
                            stack.gateway_url, roots=stack_roots(stack, "training", "points"),
                            script="record_completion.lua", expect=201, env=env,

@@ -93,6 +93,14 @@ def answer(response: Response, change: Change[Any], points: PointsFeedback,
     return schema.model_validate(recorded_fields(change, points, schema))
 
 
+def rendered(response: Response, model: BaseModel) -> Response:
+    """The answer as JSON text made once, with the status :func:`answer` set: returned
+    as a Response, FastAPI neither validates the model it is given once more nor
+    serializes it a second time (the route's response model still documents it)."""
+    return Response(model.model_dump_json(), status_code=response.status_code,
+                    media_type="application/json")
+
+
 def recorded_fields(change: Change[Any], points: PointsFeedback,
                     schema: type[BaseModel]) -> dict[str, object]:
     """The fields of a recording's response: the points feedback and, for a void, the

@@ -21,7 +21,7 @@ from services.training_api.facts.errors import (
     SelfRecording,
     UnknownEmployee,
 )
-from services.training_api.facts.feedback import answer, hand_off, respond
+from services.training_api.facts.feedback import answer, hand_off, rendered, respond
 from services.training_api.facts.params import FactQuery
 from services.training_api.facts.service import FactKind
 from shared.auth import CurrentUser
@@ -69,7 +69,8 @@ def add_fact_routes(
                                                         claim=claim)
             if change is not None:  # the connection is back in the pool while it waits
                 claim_applied(request.state)
-                return answer(response, change, await hand_off(request, change, db), recorded)
+                points = await hand_off(request, change, db)
+                return rendered(response, answer(response, change, points, recorded))
         async with request_session(request) as session:
             change = await service.record(session, body, principal=principal)
             return await respond(session, request, response, change, recorded)
