@@ -9,7 +9,8 @@ from fastapi import Header, Query, Request, Response, status
 
 from services.rewards_api.catalogue.errors import ItemNotFound
 from services.rewards_api.catalogue.schemas import CODE_PATTERN
-from services.rewards_api.clients.points import PointsAPI
+from services.rewards_api.clients.points import PointsClient
+from services.rewards_api.config import Settings
 from services.rewards_api.dependencies import RewardsSettings
 from services.rewards_api.errors import EmployeeNotFound, InsufficientPoints, PointsUnavailable
 from services.rewards_api.models import RedemptionStatus
@@ -32,8 +33,7 @@ from services.rewards_api.redemptions.instant import instant
 from services.rewards_api.redemptions.repository import RedemptionFilters
 from services.rewards_api.redemptions.service import present, reads
 from shared.auth import CurrentUser
-from shared.db import DBSession, DriverDB
-from shared.dependencies import SessionMaker
+from shared.db import DBSession, DriverDB, request_driver
 from shared.errors import BadCursor, problems
 from shared.idempotency import RouteKeys
 from shared.identity import EmployeeNoQuery
@@ -66,8 +66,7 @@ IdempotencyKey = Annotated[str | None, Header(
                                     LimitReached, OutOfStock, InsufficientPoints,
                                     PointsUnavailable)})
 async def create_redemption(request: Request, body: schemas.RedemptionCreate,
-                            principal: CurrentUser, points: PointsAPI, db: DriverDB,
-                            sessionmaker: SessionMaker, settings: RewardsSettings,
+                            principal: CurrentUser,
                             idempotency_key: IdempotencyKey = None) -> Response:
     """An employee redeems for themself; HR may redeem for any employee
     (``employee_no``). The item must be active and the employee eligible; the units
@@ -77,10 +76,17 @@ async def create_redemption(request: Request, body: schemas.RedemptionCreate,
     nothing stays reserved and nothing is charged). Items that need approval only hold
     the points and answer ``pending_approval``; the others are fulfilled at once
     (``fulfilled``: points spent, voucher code shown, leave or subsidy passed on)."""
+    # every redemption comes here: what the app keeps is taken from its state, and the
+    # driver connection opened here, rather than by a dependency each (each costs
+    # FastAPI's dependency machinery tens of microseconds)
+    state = request.app.state
+    settings: Settings = state.settings
     keyed = RouteKeys.keyed(request.scope, await request.body(), idempotency_key,
                             principal.sub, settings.idempotency_ttl_hours)
-    return await instant.redeem(db, sessionmaker, points, request, principal=principal,
-                                data=body, keyed=keyed, settings=settings)
+    async with request_driver(request) as db:
+        return await instant.redeem(db, state.sessionmaker, PointsClient(state.peers["points"]),
+                                    request, principal=principal, data=body, keyed=keyed,
+                                    settings=settings)
 
 
 @router.post("/redemptions/{redemption_id}/approve", response_model=schemas.Redemption,
