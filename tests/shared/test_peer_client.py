@@ -84,3 +84,19 @@ async def test_whether_a_failed_call_may_have_been_applied(exc, status, declared
     with pytest.raises(DependencyUnavailable) as down:
         await peer._request("POST", "/x", Answer, maybe_applied=declared)
     assert down.value.extra["maybe_applied"] is maybe_applied
+
+
+@pytest.mark.parametrize("base", ["http://peer.test", "http://peer.test/prefix/"])
+async def test_a_fixed_paths_absolute_url_is_where_the_relative_path_goes(base):
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json={"points": 1})
+
+    peer = PeerClient(httpx.AsyncClient(base_url=base, transport=httpx.MockTransport(handler)))
+    url = peer.absolute("/points/v1/internal/spends")
+    assert peer.absolute("/points/v1/internal/spends") is url  # made once per client
+    await peer._request("POST", "/points/v1/internal/spends")
+    await peer._request("POST", url)
+    assert seen[0] == seen[1] == url

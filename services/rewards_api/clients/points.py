@@ -73,7 +73,7 @@ class PointsClient(PeerClient):
         :meth:`create_hold`. Called once per such redemption: the models go to and
         from JSON text by pydantic alone (no dict in between)."""
         try:
-            return await self._request("POST", SPENDS_PATH, Hold,
+            return await self._request("POST", self.absolute(SPENDS_PATH), Hold,
                                        content=hold.model_dump_json(), headers=_JSON_BODY,
                                        maybe_applied=True)
         except httpx.HTTPStatusError as exc:

@@ -264,7 +264,7 @@ class InstantRedemptions:
                 raise settlement.VoucherPoolEmpty(
                     f"no free voucher code of {item.code} for {work.redemption_id}")
         record = work.record()
-        out = redemption_out(RowAttributes(record), employee_name=employee["name"],
+        out = redemption_out(record, employee_name=employee["name"],
                              voucher_code=voucher["code"] if voucher is not None
                              and work.principal.sub == work.employee_no else None)
         answer = Answer(201, out.model_dump_json().encode())

@@ -4,7 +4,9 @@ HR, auditors and integrations all."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +20,8 @@ from shared.auth import Principal
 from shared.db import DriverConnection, RowAttributes
 
 
-def redemption_out(r: Redemption | RowAttributes, *, employee_name: str | None = None,
+def redemption_out(r: Redemption | RowAttributes | Mapping[str, Any], *,
+                   employee_name: str | None = None,
                    voucher_code: str | None = None) -> schemas.Redemption:
     out = schemas.Redemption.model_validate(r)
     out.employee_name, out.voucher_code = employee_name, voucher_code
