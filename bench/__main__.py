@@ -19,6 +19,7 @@ from bench import (
     earning,
     employees,
     history,
+    kit,
     leaderboard,
     recommendations,
     redemptions,
@@ -33,10 +34,10 @@ BENCHMARKS = {"employees": employees.run, "earning": earning.run,
               "leaderboard": leaderboard.run, "dashboard": dashboard.run,
               "whatif": whatif.run, "backup": backup.run,
               "history": history.run, "service_auth": service_auth.run,
-              "supervision": supervision.run, "demand": demand.run,
+              "supervision": supervision.run, "demand": demand.run, "kit": kit.run,
               "recommendations": recommendations.run}
 # measured in-process: no system is started for them alone
-STANDALONE = {"service_auth", "demand"}
+STANDALONE = {"service_auth", "demand", "kit"}
 
 
 def machine_state() -> str:

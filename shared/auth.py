@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
 from shared.identity import canonical_employee_no
@@ -24,9 +24,6 @@ from shared.tokens import mint_token as mint_token  # re-exported for the tests 
 # The longest a user token may still be valid for (jifen token signs 8 h by default).
 MAX_TOKEN_LIFETIME_SECONDS = 31 * 86400
 
-_bearer = HTTPBearer(
-    auto_error=False, description="JWT minted by the identity provider or `jifen token`"
-)
 
 
 @dataclass(frozen=True)
@@ -137,22 +134,30 @@ def _expiry(claims: dict[str, Any]) -> float:
     return float(exp)
 
 
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("Send Authorization: Bearer <token>")
-    settings = request.app.state.settings
-    principal = decode_token(
-        credentials.credentials,
-        secret=settings.jwt_secret,
-        algorithms=settings.jwt_algorithms,
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-    )
-    request.state.principal = principal
-    return principal
+class _BearerPrincipal(HTTPBearer):
+    """The caller's principal from their bearer token, in the dependency that also
+    declares the HTTP bearer scheme in the OpenAPI document: one dependency for FastAPI
+    to solve per request instead of two (about 10 us each)."""
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        if credentials is None:
+            raise Unauthorized("Send Authorization: Bearer <token>")
+        settings = request.app.state.settings
+        principal = decode_token(
+            credentials.credentials,
+            secret=settings.jwt_secret,
+            algorithms=settings.jwt_algorithms,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        request.state.principal = principal
+        return principal
+
+
+current_principal = _BearerPrincipal(
+    auto_error=False, scheme_name="HTTPBearer",
+    description="JWT minted by the identity provider or `jifen token`")
 
 
 def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:

@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from shared.auth import Principal
 from shared.errors import Forbidden, Unauthorized
@@ -183,31 +183,34 @@ class ServiceCredentials(httpx.Auth):
         yield request
 
 
-_bearer = HTTPBearer(auto_error=False, description="A service token (services only)")
+class _ServiceCaller(HTTPBearer):
+    """The calling service from its bearer token, in the dependency that also declares
+    the bearer scheme (one dependency for FastAPI to solve per request, not two)."""
+
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        super().__init__(auto_error=False, scheme_name="HTTPBearer",
+                         description="A service token (services only)")
+        self.allowed = allowed
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        if credentials is None:
+            raise Unauthorized("Send Authorization: Bearer <service token>")
+        settings = request.app.state.settings
+        caller = verify_service_token(credentials.credentials, audience=settings.service_name,
+                                      public_keys=settings.service_public_keys)
+        if caller not in self.allowed:
+            raise Forbidden(f"Service {caller!r} may not call this route; "
+                            f"only {', '.join(self.allowed)}")
+        principal = Principal(sub=f"service:{caller}", roles=frozenset({Role.SERVICE}))
+        request.state.principal = principal
+        return principal
 
 
 def service_caller(*allowed: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency factory: the caller must be one of the services ``allowed``.
     Yields a Principal with the ``service`` role, which no user token carries."""
-
-    async def dependency(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Principal:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise Unauthorized("Send Authorization: Bearer <service token>")
-        settings = request.app.state.settings
-        caller = verify_service_token(credentials.credentials, audience=settings.service_name,
-                                      public_keys=settings.service_public_keys)
-        if caller not in allowed:
-            raise Forbidden(f"Service {caller!r} may not call this route; "
-                            f"only {', '.join(allowed)}")
-        principal = Principal(sub=f"service:{caller}", roles=frozenset({Role.SERVICE}))
-        request.state.principal = principal
-        return principal
-
-    dependency.__name__ = "service_caller_" + "_or_".join(allowed)
-    return dependency
+    return _ServiceCaller(allowed)
 
 
 # ``caller: FromRewards`` in a route's signature: only that service may call the route.

@@ -40,6 +40,9 @@ WRITE_CHUNK = 2000  # rows per upsert statement, and per step of a job's progres
 def _out(row: Any) -> schemas.Employee:
     values = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
     values["department_path"] = [c for c in values["department_path"].split("/") if c]
+    # the column holds the status's text; model_construct does not convert it, and
+    # pydantic would warn of a str where the model says EmployeeStatus on every answer
+    values["status"] = EmployeeStatus(values["status"])
     return schemas.Employee.model_construct(**values)
 
 
