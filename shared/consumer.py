@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -228,10 +228,13 @@ def events_router(service: str, processed: Table, handlers: Mapping[str, EventHa
     )
     async def receive_events(
         request: Request, batch: EventBatch, caller: Principal = Depends(producer)
-    ) -> EventBatchReceipt:
+    ) -> Response:
         """Called by other services' outbox relays, never through the gateway.
-        Applies each event exactly once; answers a receipt per event."""
-        return await consume(request.app.state.sessionmaker, processed, batch, handlers,
-                             batch_handlers, caller=caller_name(caller), producers=producers)
+        Applies each event exactly once; answers a receipt per event (its JSON made
+        once: FastAPI would validate the receipts again before making it)."""
+        receipt = await consume(request.app.state.sessionmaker, processed, batch, handlers,
+                                batch_handlers, caller=caller_name(caller),
+                                producers=producers)
+        return Response(receipt.model_dump_json(), media_type="application/json")
 
     return router

@@ -12,32 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    String,
-    TextClause,
-    any_,
-    bindparam,
-    exists,
-    literal,
-    select,
-    text,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import String, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from services.points_api.ledger.repository import MOVE_AND_ADD_CTES
-from services.points_api.models import LedgerEntry
 from services.points_api.rules.history import PriorEntry
 from shared.inbox import Claims
-
-_entry = LedgerEntry.__table__
-_reversal = aliased(LedgerEntry, name="reversal")
-
-
-def _texts(values: Iterable[str]) -> BindParameter[list[str]]:
-    return literal(sorted(set(values)), ARRAY(String))
 
 
 @dataclass(frozen=True)
@@ -123,6 +103,23 @@ async def start(session: AsyncSession, claims: Claims, events: dict[uuid.UUID, t
                       versions=list(zip(row.effective, row.versions, strict=True)))
 
 
+# The entries caps, best-result top-ups and "a rule pays a fact once" look at: text
+# prepared once per connection (no statement built and compiled per batch); without cap
+# windows :start and :end are NULL and the cap condition holds for no entry.
+_HISTORY = text("""
+SELECT e.employee_no, e.kind, e.rule_id, e.amount, e.qualifying_amount, e.occurred_at,
+       e.dedupe_key, e.source_fact_id,
+       EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_entry_id = e.id) AS reversed
+FROM ledger_entry e
+WHERE e.employee_no = ANY(CAST(:nos AS varchar[]))
+  AND (e.dedupe_key = ANY(CAST(:keys AS varchar[]))
+       OR (e.kind = 'earn' AND e.source_fact_id = ANY(CAST(:facts AS varchar[])))
+       OR (e.kind = 'earn' AND e.rule_id = ANY(CAST(:cap_rules AS varchar[]))
+           AND e.occurred_at >= CAST(:start AS timestamptz)
+           AND e.occurred_at < CAST(:end AS timestamptz)))
+""")
+
+
 async def history(session: AsyncSession, employee_nos: Iterable[str], *,
                   cap_rule_ids: Iterable[str], start: datetime | None, end: datetime | None,
                   dedupe_keys: Iterable[str],
@@ -131,19 +128,13 @@ async def history(session: AsyncSession, employee_nos: Iterable[str], *,
     [start, end)), best-result top-ups (entries under the dedupe keys) and "a rule
     pays a fact once" (earnings of these facts) look at, with whether each earning
     was reversed. One statement for the whole batch."""
-    e = LedgerEntry
-    reversed_ = exists().where(_reversal.reverses_entry_id == e.id)
-    wanted = [e.dedupe_key == any_(_texts(dedupe_keys)),
-              (e.kind == "earn") & (e.source_fact_id == any_(_texts(fact_ids)))]
-    if start is not None and end is not None:
-        wanted.append((e.kind == "earn") & (e.rule_id == any_(_texts(cap_rule_ids)))
-                      & (e.occurred_at >= start) & (e.occurred_at < end))
-    stmt = (select(e.employee_no, e.kind, e.rule_id, e.amount, e.qualifying_amount,
-                   e.occurred_at, e.dedupe_key, e.source_fact_id, reversed_.label("reversed"))
-            .where(e.employee_no == any_(_texts(employee_nos)))
-            .where(wanted[0] | wanted[1] | (wanted[2] if len(wanted) > 2 else False)))
+    bounded = start is not None and end is not None
+    rows = (await session.execute(_HISTORY, {
+        "nos": sorted(set(employee_nos)), "keys": sorted(set(dedupe_keys)),
+        "facts": sorted(set(fact_ids)), "cap_rules": sorted(set(cap_rule_ids)),
+        "start": start if bounded else None, "end": end if bounded else None})).all()
     out: dict[str, list[PriorEntry]] = {}
-    for row in (await session.execute(stmt)).all():
+    for row in rows:
         out.setdefault(row.employee_no, []).append(PriorEntry(
             kind=row.kind, rule_id=row.rule_id, amount=row.amount,
             qualifying_amount=row.qualifying_amount, occurred_at=row.occurred_at,
