@@ -14,8 +14,8 @@ NO_NUL = r"^[^\x00]*$"
 def _say_no_nul(schema: dict[str, Any]) -> None:
     """Write into the schema what pydantic checks that its schema leaves out: the NUL
     rule on every string without a pattern of its own (the patterns of codes and texts
-    already leave NUL out), and that a dict with constrained keys (``patternProperties``)
-    takes no other keys."""
+    already leave NUL out) and on the keys of a dict, and that a dict with constrained
+    keys (``patternProperties``) takes no other keys."""
     for node in schema.get("properties", {}).values():
         _no_nul_in(node)
 
@@ -27,6 +27,8 @@ def _no_nul_in(node: Any) -> None:
         node["pattern"] = NO_NUL
     if "patternProperties" in node:
         node.setdefault("additionalProperties", False)
+    if isinstance(node.get("additionalProperties"), dict) and "propertyNames" not in node:
+        node["propertyNames"] = {"pattern": NO_NUL}  # a dict's keys are stored too
     for key in ("anyOf", "oneOf", "allOf"):
         for sub in node.get(key, []):
             _no_nul_in(sub)
@@ -78,6 +80,8 @@ class Schema(BaseModel):
     def _no_nul(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        if isinstance(value, dict) and any(isinstance(k, str) and "\x00" in k for k in value):
+            raise ValueError("must not contain NUL characters in its keys")
         return value
 
 

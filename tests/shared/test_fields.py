@@ -93,3 +93,18 @@ def test_the_invisible_characters_are_unicodes_own():
     wrong = [hex(c) for c in range(0x110000)
              if bool(written.match(chr(c))) != (unicodedata.category(chr(c)) in ("Cc", "Cf"))]
     assert wrong == []
+
+
+def test_a_dicts_keys_refuse_nul_in_the_schema_and_in_pydantic():
+    """PostgreSQL stores no NUL, in a JSON object's keys either (a rule's payload_equals)."""
+    from shared.contracts.base import Schema
+
+    class Filters(Schema):
+        payload_equals: dict[str, int] = {}
+
+    schema = jsonschema_rs.Draft202012Validator(Filters.model_json_schema())
+    assert schema.is_valid({"payload_equals": {"kind": 1}})
+    assert not schema.is_valid({"payload_equals": {"ki\u0000nd": 1}})
+    assert Filters(payload_equals={"kind": 1}).payload_equals == {"kind": 1}
+    with pytest.raises(ValidationError, match="NUL"):
+        Filters(payload_equals={"ki\u0000nd": 1})
