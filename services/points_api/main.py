@@ -98,9 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "growth milestones.",
         settings=settings,
         tables=kit_tables,
-        # routes are matched in this order, each match costing a few microseconds (a
-        # hundred for a route at the end): the spend every redemption calls comes
-        # first, then the relays' deliveries (no two routers' paths overlap)
+        # routes that share their first three path segments are matched in this order
+        # (shared.routing.RouteIndex): among /points/v1/internal, the spend every
+        # redemption calls comes first, then the relays' deliveries (no two routers'
+        # paths overlap)
         routers=[holds_internal,
                  events_router("points", kit_tables.processed_event, handlers,
                                batch_event_handlers(settings), producers=EVENT_PRODUCERS),

@@ -45,8 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "fulfilment.",
         settings=settings,
         tables=kit_tables,
-        # routes are matched in this order, each match costing a few microseconds:
-        # redemptions first (no two routers' paths overlap)
+        # routes that share their first three path segments are matched in this order
+        # (shared.routing.RouteIndex): redemptions first (no two routers' paths overlap)
         routers=[redemptions_router,
                  events_router("rewards", kit_tables.processed_event, HANDLERS,
                                producers={EMPLOYEE_UPSERTED: "training"}),

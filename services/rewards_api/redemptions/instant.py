@@ -12,7 +12,7 @@
   events, its outbox rows (the ``hold.capture`` that confirms the spend, the
   webhooks) and the stored answer over the claim. Two round trips to the database.
 - **In one transaction** for everything else (and a key the first statement did not
-  claim: answered already, held, expired): the key taken with the BEGIN (one round
+  claim: answered already, or held): the key taken with the BEGIN (one round
   trip), the stored answer, the item and the employee copy read, the limit counted
   and the stock issued, the spend, the same recording statement, COMMIT. Locks taken
   before the call (the employee's limit counter, an item's stock row) are held while
@@ -155,7 +155,7 @@ class InstantRedemptions:
         """The answer to the request (the outbox rows it wrote go to the relay once they
         are committed). An item that takes nothing but points is redeemed by
         autocommitted statements (:meth:`_at_once`); anything else, and a key this
-        request could not claim (answered, held, expired), in one transaction
+        request could not claim (answered already, or held), in one transaction
         (:meth:`_in_transaction`). A refusal is answered by the path that met it, its
         answer stored for the key (a 5xx is not: a retry runs again)."""
         employee_no = data.employee_no or principal.sub
