@@ -438,6 +438,16 @@ def _path_key(path: str) -> tuple[str, ...]:
     return tuple(path.split("/", _KEY_SEGMENTS + 1)[1:_KEY_SEGMENTS + 1])
 
 
+def _route_path(scope: Scope) -> str:
+    """The path routes are matched by, as starlette takes it: without the app's
+    ``root_path`` when the request's path begins with it."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("", "/"):
+        return path[len(root):]
+    return path
+
+
 def _route_key(route: Any) -> tuple[tuple[str, ...], bool]:
     """The first segments of a route's path that are literal, and whether those are all
     of its key (so that only paths with exactly that key can match it)."""
@@ -482,7 +492,8 @@ class RouteIndex:
         return self._candidates
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        sub = self._lookup().get(_path_key(scope["path"])) if scope["type"] == "http" else None
+        sub = (self._lookup().get(_path_key(_route_path(scope))) if scope["type"] == "http"
+               else None)
         if sub is None:
             await self.everything(scope, receive, send)
             return

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.routing import Match
 
-from shared.routing import APIRouter, DocumentChecks, RouteIndex, index_routes
+from shared.routing import APIRouter, DocumentChecks, RouteIndex, _route_path, index_routes
 
 
 def service_app(name: str) -> FastAPI:
@@ -76,3 +76,16 @@ async def test_a_path_no_candidate_matches_is_answered_by_every_route():
         redirected = await client.get("/a/b/c/")  # redirect_slashes, as without the index
         assert redirected.status_code == 307
         assert redirected.headers["location"].endswith("/a/b/c")
+    behind = httpx.ASGITransport(app=app, root_path="/x/y/z")  # mounted below a prefix
+    async with httpx.AsyncClient(transport=behind, base_url="http://app") as client:
+        assert (await client.get("/x/y/z/a/b/c")).json() == {"at": "c"}
+
+
+@pytest.mark.parametrize(("path", "root_path", "route_path"), [
+    ("/x/y/z/a/b/c", "/x/y/z", "/a/b/c"),
+    ("/x/y/z", "/x/y/z", ""),
+    ("/x/y/zz/a", "/x/y/z", "/x/y/zz/a"),  # not below the root: matched as it is
+    ("/a/b/c", "", "/a/b/c"),
+])
+def test_the_index_looks_up_the_path_routes_are_matched_by(path, root_path, route_path):
+    assert _route_path({"path": path, "root_path": root_path}) == route_path
