@@ -1,6 +1,8 @@
-"""Redemption benchmarks: redemptions through the gateway (no approval, unlimited
-stock) against the bare one-INSERT endpoint, and 200 concurrent redemptions on 20
-units of stock: time taken and zero oversell."""
+"""Redemption benchmarks: redemptions through the gateway without approval against the
+bare one-INSERT endpoint, of an item that takes nothing but points (unlimited stock:
+the two-statement path) and of an item with stock (the transaction that reserves a
+unit), and 200 concurrent redemptions on 20 units of stock: time taken and zero
+oversell."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import time
 import httpx
 
 from bench.harness import (
+    Run,
     baseline_server,
     client_tokens,
     drain_outboxes,
@@ -41,6 +44,8 @@ def seed(stack: Stack) -> None:
             put(f"/training/v1/employees/{PREFIX}{i:05d}", {
                 "name": f"员工{i}", "department_code": "BENCH-R", "job_role_code": "BENCH-ROP"})
         put("/rewards/v1/items/BENCH-GIFT", {"name": "纪念品", "kind": "gift", "cost_points": 1})
+        put("/rewards/v1/items/BENCH-STOCKED", {"name": "劳保手套", "kind": "gift",
+                                                "cost_points": 1, "stock": 10_000_000})
         put("/rewards/v1/items/BENCH-SCARCE", {"name": "限量体检", "kind": "health_check",
                                                "cost_points": 1, "stock": 20})
         asyncio.run(wait_for_copies(stack, f"{PREFIX}{EMPLOYEES - 1:05d}",
@@ -72,6 +77,16 @@ def warm(url: str, *, script: str, expect: int, env: dict[str, str] | None = Non
         wrk(url, script=script, expect=expect, env=env, seconds=WARM_SECONDS)
 
 
+def redemptions(stack: Stack, label: str, env: dict[str, str]) -> Run:
+    """Warm, then measure redemptions of env's BENCH_ITEM through the gateway until the
+    outboxes have delivered what they wrote."""
+    warm(stack.gateway_url, script="redeem.lua", expect=201, env=env)
+    quiesce(stack)
+    return measure(label, stack.gateway_url, roots=stack_roots(stack, "rewards", "points"),
+                   script="redeem.lua", expect=201, env=env,
+                   settle=drain_outboxes(stack, "rewards"))
+
+
 def run(stack: Stack) -> list[str]:
     seed(stack)
     quiesce(stack)
@@ -81,18 +96,18 @@ def run(stack: Stack) -> list[str]:
         warm(base.url, script="insert.lua", expect=200)
         bare = measure("bare one-INSERT", base.url, roots=base.roots(stack),
                        script="insert.lua", expect=200)
-    warm(stack.gateway_url, script="redeem.lua", expect=201, env=env)
-    quiesce(stack)
-    ours = measure("POST /rewards/v1/redemptions via gateway", stack.gateway_url,
-                   roots=stack_roots(stack, "rewards", "points"), script="redeem.lua",
-                   expect=201, env=env, settle=drain_outboxes(stack, "rewards"))
+    ours = redemptions(stack, "POST /rewards/v1/redemptions via gateway", env)
+    stocked = redemptions(stack, "the same, an item with stock",
+                          {**env, "BENCH_ITEM": "BENCH-STOCKED"})
     elapsed, won, issued, statuses = asyncio.run(contention(stack.gateway_url))
     others = set(statuses) - {201, 409}
     if others:
         raise RuntimeError(f"contention answered unexpected statuses: {statuses}")
     return [
         bare.line(), ours.line(),
+        stocked.line(),
         *ratio_lines("redemptions", ours, bare, 0.25),
+        *ratio_lines("redemptions of an item with stock", stocked, bare, 0.25),
         f"200 concurrent redemptions on 20 units: {elapsed:.2f} s, {won} succeeded, "
         f"{issued} units out, answers {dict(sorted(statuses.items()))} "
         f"({'zero oversell' if won == issued == 20 else 'OVERSOLD or short'})",
