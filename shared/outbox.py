@@ -41,6 +41,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    Update,
     and_,
     any_,
     bindparam,
@@ -53,7 +54,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope
-from shared.db import DriverConnection, Prebuilt, after_commit, driver_connection, owed, prebuild
+from shared.db import DriverConnection, after_commit, driver_connection, owed, prebuild
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_FAILED
 from shared.pagination import decode_id_cursor, encode_id_cursor
 from shared.retry import PollingLoop, backoff
@@ -311,7 +312,8 @@ class OutboxRelay(PollingLoop):
         self._unmarked: set[int] = set()  # the same, until their mark has committed
         self._marking: asyncio.Task[None] | None = None
         self._lanes: dict[str, _Lanes] = {}
-        self._mark = _mark_statement(table)
+        self._mark_update = _mark_statement(table)
+        self._mark = prebuild(self._mark_update)
 
     # -- delivery -------------------------------------------------------------------
 
@@ -435,11 +437,8 @@ class OutboxRelay(PollingLoop):
             finally:
                 await conn.close()
             return
-        t = self.table
         async with self.sessionmaker() as session, session.begin():
-            await session.execute(
-                update(t).where(t.c.id.in_(ids), t.c.delivered_at.is_(None))
-                .values(delivered_at=func.now(), attempts=t.c.attempts + 1, last_error=None))
+            await session.execute(self._mark_update, {"ids": ids})
 
     async def deliver_pending(self) -> int:
         """One pass of the relay loop: deliver what is due. Returns rows delivered."""
@@ -635,14 +634,13 @@ class OutboxRelay(PollingLoop):
         return len(requeued)
 
 
-def _mark_statement(table: Table) -> Prebuilt:
+def _mark_statement(table: Table) -> Update:
     """The mark of rows delivered by their producer (parameter ``ids``); a row the
     loop marked meanwhile keeps its mark."""
     t = table
-    return prebuild(update(t).where(t.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))),
-                                    t.c.delivered_at.is_(None))
-                    .values(delivered_at=func.now(), attempts=t.c.attempts + 1,
-                            last_error=None))
+    return (update(t).where(t.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))),
+                            t.c.delivered_at.is_(None))
+            .values(delivered_at=func.now(), attempts=t.c.attempts + 1, last_error=None))
 
 
 # calls on their way to one consumer at once from the producer's own deliveries: one
