@@ -16,13 +16,14 @@ from typing import Any
 
 import structlog
 from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope, EventReceipt
 from shared.inbox import Claims, claim_event, claim_events, unclaim_events
-from shared.routing import APIRouter
+from shared.routing import APIRouter, body_of, check_request, lean, read_json_body
 from shared.service_auth import caller_name, service_caller
 
 log = structlog.get_logger("jifen.consumer")
@@ -220,21 +221,34 @@ def events_router(service: str, processed: Table, handlers: Mapping[str, EventHa
     router = APIRouter(tags=["internal"], include_in_schema=False)
     producer = service_caller(*sorted(set(producers.values())))
 
+    async def receive(request: Request, batch: EventBatch, caller: Principal) -> Response:
+        receipt = await consume(request.app.state.sessionmaker, processed, batch, handlers,
+                                batch_handlers, caller=caller_name(caller),
+                                producers=producers)
+        return Response(receipt.model_dump_json(), media_type="application/json")
+
+    async def receive_lean(route: APIRoute, request: Request) -> Response:
+        """A batch without FastAPI's generic request handling: what
+        :func:`receive_events`'s parameters would do, in their order."""
+        received = await read_json_body(route, request)
+        caller = await producer(request)
+        await check_request(request)
+        return await receive(request, await body_of(route, received), caller)
+
     @router.post(
         f"/{service}/v1/internal/events",
         response_model=EventBatchReceipt,
         operation_id=f"{service}_receive_events",
         summary="Receive events from peers",
     )
+    @lean(receive_lean)
     async def receive_events(
         request: Request, batch: EventBatch, caller: Principal = Depends(producer)
     ) -> Response:
         """Called by other services' outbox relays, never through the gateway.
         Applies each event exactly once; answers a receipt per event (its JSON made
-        once: FastAPI would validate the receipts again before making it)."""
-        receipt = await consume(request.app.state.sessionmaker, processed, batch, handlers,
-                                batch_handlers, caller=caller_name(caller),
-                                producers=producers)
-        return Response(receipt.model_dump_json(), media_type="application/json")
+        once: FastAPI would validate the receipts again before making it).
+        :func:`receive_lean` answers its requests."""
+        return await receive(request, batch, caller)
 
     return router

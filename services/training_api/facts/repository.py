@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    Column,
     ColumnClause,
     ColumnElement,
     Select,
@@ -197,14 +196,23 @@ def _prebuilt_record(model: type[TrainingFact], guard: ColumnElement[bool] | Non
     return prebuild(_record_statement(model, True, with_claim=True, guard=guard))
 
 
+@functools.cache
+def _fact_params(model: type[TrainingFact]) -> tuple[tuple[str, str], ...]:
+    """(statement parameter, the fact's attribute holding its value) of the fact and
+    kind-table columns a recording writes, worked out once per kind."""
+    base, detail = _fact_columns(model)
+    mapper = model.__mapper__
+    return (*((f"f_{n}", mapper.get_property_by_column(TrainingFact.__table__.c[n]).key)
+              for n in base),
+            *((f"d_{n}", mapper.get_property_by_column(model.__table__.c[n]).key)
+              for n in detail))
+
+
 def record_params(fact: TrainingFact, outbox: dict[str, Any] | None) -> dict[str, Any]:
     """The parameters of the recording statement for ``fact`` and its event's outbox
     row (``outbox``, see shared.outbox.outbox_rows; its payload as JSON text on a
     driver connection)."""
-    model = type(fact)
-    base, detail = _fact_columns(model)
-    params = {f"f_{n}": _value(fact, TrainingFact.__table__.c[n]) for n in base}
-    params.update({f"d_{n}": _value(fact, model.__table__.c[n]) for n in detail})
+    params = {param: getattr(fact, key) for param, key in _fact_params(type(fact))}
     params.update({f"o_{n}": v for n, v in (outbox or {}).items()})
     return params
 
@@ -236,8 +244,3 @@ async def insert_fact(session: AsyncSession, fact: TrainingFact,
         return False
     outbox_id: int | None = row.event_outbox_id
     return outbox_id
-
-
-def _value(fact: TrainingFact, column: Column[Any]) -> object:
-    """The fact's value of a column of its tables (a statement parameter)."""
-    return getattr(fact, type(fact).__mapper__.get_property_by_column(column).key)
