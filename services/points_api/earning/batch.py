@@ -44,7 +44,7 @@ from services.points_api.rules.history import EmployeeHistory, SimulatedAward
 from services.points_api.rules.schemas import RuleSet
 from services.points_api.rules.service import rule_sets
 from services.points_api.webhooks.event_types import POINTS_AWARDED
-from services.points_api.webhooks.publish import publish_many
+from services.points_api.webhooks.publish import publish_params
 from shared.consumer import RejectEvent, RetryLater
 from shared.contracts.events import EventEnvelope
 from shared.contracts.points import AwardedEntry, PointsOutcome
@@ -253,16 +253,18 @@ class BatchEarning:
 
     async def _consequences(self, session: AsyncSession, events: list[_Event],
                             outcomes: list[PointsOutcome], tz: tzinfo) -> None:
-        """The notifications and webhook events of the batch, one statement each; the
+        """The notifications and webhook events of the batch, in one statement; the
         milestone check of each employee whose points rose or who may have proven a
         skill (no statement at all while no milestone is defined)."""
         # replayed history (a history import) is news to nobody
         awarded = [(e, o) for e, o in zip(events, outcomes, strict=True)
                    if o.awarded and e.event.legacy_id is None]
-        await notifications.points_changed_many(session, [o for _, o in awarded])
-        await publish_many(session, event_type=POINTS_AWARDED, events=[
-            (uuid.uuid5(POINTS_EVENT_NAMESPACE, str(e.envelope.event_id)), e.event.occurred_at,
-             _points_payload(e.event, o)) for e, o in awarded])
+        if awarded:
+            await repo.consequences(
+                session, notifications.points_rows([o for _, o in awarded]),
+                publish_params(POINTS_AWARDED, [
+                    (uuid.uuid5(POINTS_EVENT_NAMESPACE, str(e.envelope.event_id)),
+                     e.event.occurred_at, _points_payload(e.event, o)) for e, o in awarded]))
         checks: dict[str, bool] = {}
         for e, o in zip(events, outcomes, strict=True):
             proves = proves_skill(e.event)

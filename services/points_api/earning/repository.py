@@ -16,7 +16,9 @@ from sqlalchemy import String, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.points_api.ledger.repository import MOVE_AND_ADD_CTES
+from services.points_api.notifications.repository import ADD_FROM_JSON_CTE
 from services.points_api.rules.history import PriorEntry
+from services.points_api.webhooks.repository import PUBLISH_CTES
 from shared.inbox import Claims
 
 
@@ -240,3 +242,19 @@ async def month_ranks(session: AsyncSession, month: str,
     by_ord = {row.ord: (int(row.after), int(row.rank_before), int(row.rank_after))
               for row in rows}
     return [by_ord[i] for i in range(len(events))]
+
+
+# What the batch's outcomes set off, in one statement: the employees' notifications and
+# the webhook events with their deliveries (two statements before, the notifications one
+# INSERT per row)
+_CONSEQUENCES = text(f"""WITH {ADD_FROM_JSON_CTE},
+{PUBLISH_CTES}
+SELECT count(*) AS deliveries FROM delivered""")
+
+
+async def consequences(session: AsyncSession, notes: list[dict[str, Any]],
+                       published: dict[str, Any]) -> None:
+    """Insert ``notes`` (rows of the notification table) and publish the webhook events
+    of ``published`` (webhooks.publish.publish_params)."""
+    await session.execute(_CONSEQUENCES, {
+        "notes": json.dumps(notes, ensure_ascii=False), **published})

@@ -14,6 +14,20 @@ from shared.db import rowcount
 _note = Notification.__table__
 
 
+# the notifications of a JSON array parameter ``:notes`` (rows as :func:`add` takes them)
+# inserted in the array's order, as a CTE of a larger statement (an earning batch's)
+ADD_FROM_JSON_CTE = """notes AS (
+    INSERT INTO notification (employee_no, kind, title, body, data, dedupe_key)
+    SELECT r.employee_no, r.kind, r.title, coalesce(r.body, ''), coalesce(r.data, '{}'),
+           r.dedupe_key
+    FROM ROWS FROM (jsonb_to_recordset(CAST(:notes AS jsonb)) AS (
+        employee_no varchar, kind varchar, title text, body text, data jsonb,
+        dedupe_key varchar)) WITH ORDINALITY AS r(employee_no, kind, title, body, data,
+                                                  dedupe_key, ord)
+    ORDER BY r.ord
+    ON CONFLICT (dedupe_key) DO NOTHING)"""
+
+
 async def add(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert notifications; one whose ``dedupe_key`` exists already is skipped."""
     if rows:

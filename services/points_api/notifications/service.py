@@ -65,7 +65,13 @@ class NotificationService:
     async def points_changed_many(self, session: AsyncSession,
                                   outcomes: list[PointsOutcome]) -> None:
         """:meth:`points_changed` for a batch of outcomes, in one statement."""
-        await repo.add(session, [_points_row(o) for o in outcomes if o.awarded])
+        await repo.add(session, self.points_rows(outcomes))
+
+    @staticmethod
+    def points_rows(outcomes: list[PointsOutcome]) -> list[dict[str, Any]]:
+        """The notifications of these outcomes (those that moved points), as rows of
+        the notification table."""
+        return [_points_row(o) for o in outcomes if o.awarded]
 
     async def rank_changes(self, session: AsyncSession, *, period: str, previous: str,
                            shown: str, label: str) -> int:

@@ -46,19 +46,25 @@ async def record(session: AsyncSession, *, event_id: uuid.UUID, event_type: str,
                               subscription_id=subscription_id)
 
 
-async def publish_many(session: AsyncSession, *, event_type: str,
-                       events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]) -> int:
-    """:func:`publish` for many events of one type, ``(event_id, occurred_at, payload)``
-    each, in one statement whatever their number. Returns the number of deliveries."""
-    return sum((await publish_each(session, event_type=event_type, events=events)).values())
-
-
 async def publish_each(session: AsyncSession, *, event_type: str,
                        events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]
                        ) -> dict[uuid.UUID, int]:
-    """:func:`publish_many` answering the deliveries of each event (an event published
-    before, or with no subscriber, is left out)."""
+    """:func:`publish` for many events of one type, ``(event_id, occurred_at, payload)``
+    each, in one statement whatever their number, answering the deliveries of each
+    event (an event published before, or with no subscriber, is left out)."""
+    return await repo.publish_each(session, event_type=event_type,
+                                   events=_as_text(event_type, events))
+
+
+def publish_params(event_type: str, events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]
+                   ) -> dict[str, Any]:
+    """:func:`publish_each` as the parameters of ``repository.PUBLISH_CTES``, for a
+    statement that publishes with other work (an earning batch's consequences)."""
+    return repo.publish_params(event_type, _as_text(event_type, events))
+
+
+def _as_text(event_type: str, events: list[tuple[uuid.UUID, datetime, dict[str, Any]]]
+             ) -> list[tuple[uuid.UUID, datetime, str]]:
     if event_type not in EVENT_TYPES:
         raise UnknownEventType(f"{event_type!r} is not a webhook event type")
-    return await repo.publish_each(session, event_type=event_type, events=[
-        (event_id, at, json_text(payload)) for event_id, at, payload in events])
+    return [(event_id, at, json_text(payload)) for event_id, at, payload in events]

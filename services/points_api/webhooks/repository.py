@@ -111,8 +111,9 @@ async def fan_out(session: AsyncSession, *, event_id: uuid.UUID, event_type: str
 
 
 # many events of one type and their deliveries, one statement whatever their number
-_PUBLISH_EACH = text(f"""
-WITH new AS (
+# the events of ``publish_params`` stored and fanned out, as CTEs of a larger statement;
+# ``delivered`` answers (event_id) of each delivery made
+PUBLISH_CTES = f"""new AS (
     INSERT INTO {_event.name} (id, type, payload, occurred_at)
     SELECT e.id, CAST(:type AS varchar), e.payload, e.occurred_at
     FROM unnest(CAST(:ids AS uuid[]), CAST(:payloads AS jsonb[]),
@@ -124,7 +125,8 @@ delivered AS (
     SELECT new.id, s.id FROM new JOIN {_sub.name} s
         ON s.active AND s.event_types && CAST(:types AS varchar[])
     ON CONFLICT DO NOTHING
-    RETURNING event_id)
+    RETURNING event_id)"""
+_PUBLISH_EACH = text(f"""WITH {PUBLISH_CTES}
 SELECT event_id, count(*) AS deliveries FROM delivered GROUP BY event_id""")
 
 
@@ -137,12 +139,17 @@ async def publish_each(session: AsyncSession, *, event_type: str,
     of each event (an event published before, or with no subscriber, is left out)."""
     if not events:
         return {}
-    rows = await session.execute(_PUBLISH_EACH, {
-        "type": event_type, "types": [*_types(event_type)],
-        "ids": [event_id for event_id, _, _ in events],
-        "payloads": [payload for _, _, payload in events],
-        "ats": [at for _, at, _ in events]})
+    rows = await session.execute(_PUBLISH_EACH, publish_params(event_type, events))
     return {uuid.UUID(str(event_id)): count for event_id, count in rows.all()}
+
+
+def publish_params(event_type: str, events: list[tuple[uuid.UUID, datetime, str]]
+                   ) -> dict[str, Any]:
+    """The parameters of :data:`PUBLISH_CTES` for these events of one type."""
+    return {"type": event_type, "types": [*_types(event_type)],
+            "ids": [event_id for event_id, _, _ in events],
+            "payloads": [payload for _, _, payload in events],
+            "ats": [at for _, at, _ in events]}
 
 
 # -- delivery worker --------------------------------------------------------------------
