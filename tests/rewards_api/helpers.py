@@ -64,6 +64,11 @@ async def account(gw: httpx.AsyncClient, employee_no: str) -> dict[str, Any]:
     return r.json()
 
 
+def problem(r: httpx.Response) -> str:
+    """The slug of a problem answer's type."""
+    return str(r.json()["type"]).rsplit("/", 1)[-1]
+
+
 def item_body(**fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"name": "定制保温杯", "kind": "gift", "cost_points": 10}
     body.update(fields)

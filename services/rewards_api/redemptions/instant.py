@@ -114,6 +114,8 @@ class _Work:
     counted: bool = False  # against the employee's limit
     stock_tracked: bool = False  # units issued
     spending: bool = False  # points_api was asked: a spend may exist
+    reserving: bool = False  # redeemed by autocommitted statements, reserving first
+    reserved: bool = False  # recorded as reserving, with its units and limit taken
 
     def record(self) -> dict[str, Any]:
         """The row of the redemption, fulfilled at once."""
@@ -135,16 +137,42 @@ class _Work:
             "failure_reason": None, "hold_check_due_at": None, "hold_checks": 0,
             "created_at": stamp, "updated_at": stamp}
 
-    def failed(self, reason: str, may_exist: bool) -> dict[str, Any]:
-        """RECORDED's parameters for the redemption recorded as failed (nothing taken,
-        nothing relayed); with ``may_exist`` the sweeper looks for the spend."""
+    def failed(self, exc: BaseException | None) -> dict[str, Any]:
+        """RECORDED's parameters for the redemption recorded as failed after the call to
+        points_api met ``exc`` (nothing taken, nothing relayed); the sweeper looks for a
+        spend that may exist."""
+        reason, check_due = self._failure(exc)
         record = self.record()
         record.update(status=RedemptionStatus.FAILED, failure_reason=reason, fulfilled_at=None,
                       stock_tracked=False, limit_period_key=None, idempotency_key=None,
-                      hold_check_due_at=((self.now + settlement.FIRST_HOLD_CHECK).isoformat()
-                                         if may_exist else None))
+                      hold_check_due_at=check_due.isoformat() if check_due else None)
         return {"redemption": _json(record), "redemption_id": self.redemption_id,
                 "voucher_id": None, "integration": "[]", "outbox": "[]"}
+
+    def given_back(self, exc: BaseException | None) -> dict[str, Any]:
+        """GIVEN_BACK's parameters for the reserved redemption: failed once points_api
+        was asked (it met ``exc``), forgotten when it was refused before."""
+        reason, check_due = self._failure(exc)
+        return {"redemption_id": self.redemption_id, "forget": not self.spending,
+                "reason": reason, "check_due": check_due}
+
+    def _failure(self, exc: BaseException | None) -> tuple[str, datetime | None]:
+        """Why a redemption failed after points_api was asked, and when to look for a
+        spend that may exist (None: there surely is none)."""
+        if isinstance(exc, InsufficientPoints):
+            return "insufficient-points", None
+        if isinstance(exc, PointsUnavailable) and not exc.maybe_created:
+            return "points-unavailable", None
+        return "points-unavailable", self.now + settlement.FIRST_HOLD_CHECK
+
+    def reserve_params(self, settings: Settings) -> dict[str, Any]:
+        """The parameters CLAIM and RESERVE reserve the redemption with."""
+        return {"item_code": self.data.item_code, "employee_no": self.employee_no,
+                "quantity": self.data.quantity, "redemption_id": self.redemption_id,
+                "now": self.now, "expires": self.expires, "requested_by": self.principal.sub,
+                "key": self.keyed.key if self.keyed else None,
+                **{period: period_key(period, self.now, settings.tz)
+                   for period in ("month", "quarter", "year")}}
 
 
 class InstantRedemptions:
@@ -153,11 +181,12 @@ class InstantRedemptions:
                      data: RedemptionCreate, keyed: Keyed | None,
                      settings: Settings) -> Response:
         """The answer to the request (the outbox rows it wrote go to the relay once they
-        are committed). An item that takes nothing but points is redeemed by
-        autocommitted statements (:meth:`_at_once`); anything else, and a key this
-        request could not claim (answered already, or held), in one transaction
-        (:meth:`_in_transaction`). A refusal is answered by the path that met it, its
-        answer stored for the key (a 5xx is not: a retry runs again)."""
+        are committed). An item that needs no approval and hands out no voucher code is
+        redeemed by autocommitted statements (:meth:`_at_once`, reserving first when it
+        has stock or a limit); anything else, and a key this request could not claim
+        (answered already, or held), in one transaction (:meth:`_in_transaction`). A
+        refusal is answered by the path that met it, its answer stored for the key (a
+        5xx is not: a retry runs again)."""
         employee_no = data.employee_no or principal.sub
         check_requester(principal, employee_no)
         work = _Work(redemption_id=uuid.uuid4(), employee_no=employee_no, data=data,
@@ -165,10 +194,13 @@ class InstantRedemptions:
                      expires=datetime.now(UTC) + timedelta(
                          minutes=settings.instant_hold_minutes))
         owner = getattr(request.app.state, "claim_owner", None)
-        row = await db.first(repo.CLAIM, item_code=data.item_code, employee_no=employee_no,
-                             **keys.claim_params(keyed, owner))
+        # the key the claim takes is the one the reserved redemption records
+        row = await db.first(repo.CLAIM, **{**work.reserve_params(settings),
+                                            **keys.claim_params(keyed, owner)})
         assert row is not None
-        if row["claimed"] or (keyed is None and row["at_once"]):
+        if row["claimed"] or (keyed is None and row["instant"]):
+            work.reserving, work.reserved = not row["at_once"], row["reserved"]
+            work.counted = row["counted"] and not row["reserved"]
             answer = await self._at_once(db, sessionmaker, points, request, work, row,
                                          settings)
         else:
@@ -180,21 +212,33 @@ class InstantRedemptions:
                        sessionmaker: async_sessionmaker[AsyncSession], points: PointsClient,
                        request: Request, work: _Work, row: Mapping[str, Any],
                        settings: Settings) -> Answer:
-        """The item and employee as read by the claim; the spend; one statement that
-        records the redemption with the answer over the claim. Nothing but the claim
-        is taken before the spend, so a process that dies on the way leaves only the
-        claim, dead with it (a retry takes the key over), and perhaps an unconfirmed
-        spend, which points_api gives back when it expires."""
+        """The item and employee as read by the claim; for an item with stock or a
+        limit the redemption reserved (by the claim's statement, or :meth:`_reserve`);
+        the spend; one statement that records the redemption, or fulfils the reserved
+        one, with the answer over the claim.
+
+        Nothing but the claim is taken before the spend of an item redeemed at once, so
+        a process that dies on the way leaves only the claim, dead with it (a retry
+        takes the key over), and perhaps an unconfirmed spend, which points_api gives
+        back when it expires. A reserved redemption is committed before the spend: a
+        process that dies after it leaves it ``reserving`` for the sweeper, which asks
+        points_api about the spend and fulfils it or gives its units back; a retry with
+        the key meanwhile answers 409, and the redemption once finished (200)."""
         try:
             try:
-                answer = await self._carry_out(db, sessionmaker, points, work, row, settings)
+                if row["prior_id"] is not None:
+                    answer = await self._prior(db, work, row)
+                else:
+                    answer = await self._carry_out(db, sessionmaker, points, work, row,
+                                                   settings)
             except ServiceError as exc:
-                if exc.status >= 500 and not work.spending:
+                if isinstance(exc, KeyInUse) or (
+                        exc.status >= 500 and not (work.spending or work.reserved
+                                                   or work.counted)):
                     raise
                 answer = await self._refused(db, request, exc, work)
-        except BaseException:
-            if work.spending:  # the spend may exist: look for it and give it back
-                await self._fail_quietly(db, work)
+        except BaseException as exc:
+            await self._undo_quietly(db, work, exc)
             await self._let_go(db, work.keyed)
             raise
         if answer.status >= 500:
@@ -250,8 +294,12 @@ class InstantRedemptions:
             return await self._two_phase(db, sessionmaker, points, work, settings, employee)
         if item.limit_period and item.limit_count:
             work.period = period_key(item.limit_period, work.now, settings.tz)
-            await self._count(db, work)
-        await self._issue(db, work)
+        if work.reserving:
+            await self._reserve(db, work, row, settings)
+        else:
+            if work.period is not None:
+                await self._count(db, work)
+            await self._issue(db, work)
         work.spending = True
         await points.spend(HoldCreate(
             hold_id=work.redemption_id, employee_no=work.employee_no,
@@ -268,9 +316,14 @@ class InstantRedemptions:
                              voucher_code=voucher["code"] if voucher is not None
                              and work.principal.sub == work.employee_no else None)
         answer = Answer(201, out.model_dump_json().encode())
-        await self._record(db, record, employee, keyed, answer,
-                           voucher_id=voucher["id"] if voucher else None,
-                           settings=settings, now=work.now)
+        relayed = _relayed(record, employee, settings, work.now)
+        if work.reserved:
+            return await self._settle(db, work, relayed, answer)
+        await db.first(repo.RECORDED, redemption=_json(record), redemption_id=work.redemption_id,
+                       voucher_id=voucher["id"] if voucher else None, **relayed,
+                       **_answer_params(keyed, answer))
+        # the relay loop takes the captures of concurrent redemptions in one call
+        wake_after_commit(db)
         return answer
 
     async def _count(self, db: DriverConnection, work: _Work) -> None:
@@ -298,29 +351,64 @@ class InstantRedemptions:
         left = row["stock_remaining"] if row is not None else 0
         raise OutOfStock(f"{item.name}: {left} left, {quantity} asked for")
 
-    async def _record(self, db: DriverConnection, record: dict[str, Any],
-                      employee: Mapping[str, Any], keyed: Keyed | None, answer: Answer, *,
-                      voucher_id: int | None, settings: Settings, now: datetime) -> None:
-        r = RowAttributes(record)
-        events = settlement.fulfilment_events(r, employee, now=now)
-        destination = settlement.webhook_destination(settings)
-        outbox = [{"event_id": str(uuid.uuid4()), "event_type": HOLD_CAPTURE,
-                   "destination": settlement.POINTS, "occurred_at": now.isoformat(),
-                   "payload": settlement.hold_action(
-                       r, reason=settlement.capture_reason(r.item_name))}]
-        if destination is not None:
-            outbox += [{"event_id": payload["event_id"], "event_type": event_type,
-                        "destination": destination, "payload": payload,
-                        "occurred_at": now.isoformat()} for event_type, payload in events]
-        integration = [{"event_id": payload["event_id"], "event_type": event_type,
-                        "redemption_id": str(r.id), "employee_no": r.employee_no,
-                        "payload": payload, "occurred_at": now.isoformat()}
-                       for event_type, payload in events]
-        await db.first(repo.RECORDED, redemption=_json(record), redemption_id=r.id,
-                       voucher_id=voucher_id, integration=_json(integration),
-                       outbox=_json(outbox), **_answer_params(keyed, answer))
-        # the relay loop takes the captures of concurrent redemptions in one call
-        wake_after_commit(db)
+    async def _reserve(self, db: DriverConnection, work: _Work, row: Mapping[str, Any],
+                       settings: Settings) -> None:
+        """The redemption reserved, its units and limit taken and committed before the
+        spend: by the claim's statement (``row``), or by RESERVE when that statement
+        left it to the checks made here (a minimum of qualifying points, say). Refused
+        when the limit or the stock did not allow it (a limit counted without stock is
+        given back by :meth:`_refused`)."""
+        if not row["tried"]:
+            reserving = await db.first(repo.RESERVE, **work.reserve_params(settings))
+            assert reserving is not None
+            row = reserving
+            work.reserved = reserving["reserved"]
+            work.counted = reserving["counted"] and not reserving["reserved"]
+        item, quantity = work.item, work.data.quantity
+        if work.reserved:
+            work.stock_tracked = row["taken"]
+            return
+        if work.period is not None and not row["counted"]:
+            raise LimitReached(f"{work.employee_no} may redeem {item.limit_count} of "
+                               f"{item.name} per {item.limit_period}")
+        raise OutOfStock(f"{item.name}: {row['stock_remaining'] or 0} left, "
+                         f"{quantity} asked for")
+
+    async def _settle(self, db: DriverConnection, work: _Work, relayed: dict[str, str],
+                      answer: Answer) -> Answer:
+        """The reserved redemption fulfilled with its events and answer, unless the
+        sweeper finished it meanwhile (the call outlasted ``reserving_grace_seconds``):
+        then it is answered as the sweeper left it."""
+        done = await db.first(repo.SETTLED, redemption_id=work.redemption_id, now=work.now,
+                              **relayed, **_answer_params(work.keyed, answer))
+        assert done is not None
+        if done["settled"]:
+            wake_after_commit(db)
+            return answer
+        found = await db.first(repo.VIEW, redemption_id=work.redemption_id)
+        if found is None or found["status"] != RedemptionStatus.FULFILLED:
+            raise PointsUnavailable(f"redemption {work.redemption_id} was not confirmed in "
+                                    "time and was given back", maybe_created=True)
+        if work.keyed is not None:
+            await keys.store(db, work.keyed, answer.status, answer.headers, answer.body)
+        return answer
+
+    async def _prior(self, db: DriverConnection, work: _Work, row: Mapping[str, Any]) -> Answer:
+        """The redemption an earlier request with this key reserved before its process
+        died: 409 while the sweeper has not finished it, then as it stands (200, as the
+        two-phase path answers a key it finds on a redemption), stored for the key."""
+        if row["prior_status"] == RedemptionStatus.RESERVING:
+            raise KeyInUse("A request with this Idempotency-Key is still running; "
+                           "retry later")
+        found = await db.first(repo.VIEW, redemption_id=row["prior_id"])
+        assert found is not None
+        own = found["item_kind"] == "voucher" and work.principal.sub == found["employee_no"]
+        out = redemption_out(RowAttributes(found), employee_name=found["employee_name"],
+                             voucher_code=found["voucher_code"] if own else None)
+        answer = Answer(200, out.model_dump_json().encode())
+        if work.keyed is not None:
+            await keys.store(db, work.keyed, answer.status, answer.headers, answer.body)
+        return answer
 
     async def _two_phase(self, db: DriverConnection,
                          sessionmaker: async_sessionmaker[AsyncSession],
@@ -345,10 +433,19 @@ class InstantRedemptions:
 
     async def _refused(self, db: DriverConnection, request: Request, exc: ServiceError,
                        work: _Work) -> Answer:
-        """A refusal, in the transaction: the limit and stock it took given back; when
-        points_api was asked (it refused, or could not be reached), the redemption
-        recorded as failed, with a look for a spend that may exist after all; a 4xx
-        answer stored for the key (a 5xx is not: a retry runs again)."""
+        """A refusal: what the redemption took given back (in the transaction, or by
+        autocommitted statements); when points_api was asked (it refused, or could not
+        be reached), the redemption recorded as failed, with a look for a spend that
+        may exist after all; a 4xx answer stored for the key (a 5xx is not: a retry runs
+        again)."""
+        if work.spending:
+            exc.extra["redemption_id"] = str(work.redemption_id)
+        answer = _problem(request, exc)
+        stored = work.keyed if answer.status < 500 else None
+        if work.reserved:
+            await db.first(repo.GIVEN_BACK, **work.given_back(exc),
+                           **_answer_params(stored, answer))
+            return answer
         if work.counted:
             await db.first(repo.GIVE_BACK_LIMIT, employee_no=work.employee_no,
                            item_code=work.item.code, period_key=work.period,
@@ -357,16 +454,7 @@ class InstantRedemptions:
             await db.first(repo.UNISSUE_STOCK, item_code=work.item.code,
                            quantity=work.data.quantity)
         if work.spending:
-            exc.extra["redemption_id"] = str(work.redemption_id)
-        answer = _problem(request, exc)
-        stored = work.keyed if answer.status < 500 else None
-        if work.spending:
-            may_exist = not isinstance(exc, InsufficientPoints) and not (
-                isinstance(exc, PointsUnavailable) and not exc.maybe_created)
-            reason = ("insufficient-points" if isinstance(exc, InsufficientPoints)
-                      else "points-unavailable")
-            await db.first(repo.RECORDED, **work.failed(reason, may_exist),
-                           **_answer_params(stored, answer))
+            await db.first(repo.RECORDED, **work.failed(exc), **_answer_params(stored, answer))
         elif stored is not None:
             await keys.store(db, stored, answer.status, answer.headers, answer.body)
         return answer
@@ -375,12 +463,30 @@ class InstantRedemptions:
         """Record the redemption as failed, with a look for the spend due (the sweeper
         gives it back), after the transaction did not commit."""
         try:
-            await db.first(repo.RECORDED, **work.failed("points-unavailable", True),
-                           **_answer_params(None, None))
-        except Exception as exc:  # the spend expires at points_api and comes back
+            await db.first(repo.RECORDED, **work.failed(None), **_answer_params(None, None))
+        except Exception as error:  # the spend expires at points_api and comes back
             log.warning("redemption_failure_not_recorded",
-                        redemption_id=str(work.redemption_id), error=repr(exc))
+                        redemption_id=str(work.redemption_id), error=repr(error))
 
+    async def _undo_quietly(self, db: DriverConnection, work: _Work,
+                            exc: BaseException) -> None:
+        """After a failure without an answer, what the autocommitted statements took
+        given back: the reserved redemption (failed once points_api was asked, with a
+        look for the spend), a limit counted without stock, or the failure recorded
+        with a look for the spend."""
+        try:
+            if work.reserved:
+                await db.first(repo.GIVEN_BACK, **work.given_back(exc),
+                               **_answer_params(None, None))
+            elif work.counted:
+                await db.first(repo.GIVE_BACK_LIMIT, employee_no=work.employee_no,
+                               item_code=work.item.code, period_key=work.period,
+                               quantity=work.data.quantity)
+        except Exception as error:  # left reserving: the sweeper finishes it
+            log.warning("redemption_not_given_back", redemption_id=str(work.redemption_id),
+                        error=repr(error))
+        if work.spending and not work.reserved:
+            await self._fail_quietly(db, work)
 
     async def _let_go(self, db: DriverConnection, keyed: Keyed | None) -> None:
         """Let go of the key :meth:`_at_once` claimed, when no answer is kept for it."""
@@ -400,6 +506,28 @@ class _Replay(Answer):
 
     def response(self) -> Response:
         return keys.replay(self.stored)
+
+
+def _relayed(record: dict[str, Any], employee: Mapping[str, Any], settings: Settings,
+             now: datetime) -> dict[str, str]:
+    """The ``integration`` and ``outbox`` parameters of RECORDED and SETTLED: the
+    fulfilment's integration events, and its outbox rows (the ``hold.capture`` that
+    confirms the spend, the webhooks)."""
+    r = RowAttributes(record)
+    events = settlement.fulfilment_events(r, employee, now=now)
+    destination = settlement.webhook_destination(settings)
+    outbox = [{"event_id": str(uuid.uuid4()), "event_type": HOLD_CAPTURE,
+               "destination": settlement.POINTS, "occurred_at": now.isoformat(),
+               "payload": settlement.hold_action(r, reason=settlement.capture_reason(r.item_name))}]
+    if destination is not None:
+        outbox += [{"event_id": payload["event_id"], "event_type": event_type,
+                    "destination": destination, "payload": payload,
+                    "occurred_at": now.isoformat()} for event_type, payload in events]
+    integration = [{"event_id": payload["event_id"], "event_type": event_type,
+                    "redemption_id": str(r.id), "employee_no": r.employee_no,
+                    "payload": payload, "occurred_at": now.isoformat()}
+                   for event_type, payload in events]
+    return {"integration": _json(integration), "outbox": _json(outbox)}
 
 
 def _answer_params(keyed: Keyed | None, answer: Answer | None) -> dict[str, Any]:

@@ -4,9 +4,12 @@ lock). Each pass
 
 1. expires redemptions still pending approval when their hold expires: hold
    released, stock and limit returned;
-2. finishes redemptions left ``reserving`` by a request that died: points_api is
-   asked about the hold; an active hold carries the redemption forward (pending
-   approval or fulfilled), no hold fails it;
+2. finishes redemptions left ``reserving`` by a request that died (a two-phase
+   one between its hold and its outcome, one without approval between its
+   reservation and its outcome): points_api is asked about the hold; an active
+   hold carries the redemption forward (pending approval), a spend fulfils it
+   (stock reserved -> issued, the spend confirmed by its capture), no hold fails it
+   and gives its stock and limit back;
 3. looks for holds that may exist after a failed redemption (the answer to the
    hold request was lost) and releases them, backing off between looks until
    the hold would have expired anyway.
@@ -81,11 +84,14 @@ class Sweeper:
             r = await repo.get(session, redemption_id, for_update=True, skip_locked=True)
             if r is None or r.status != RedemptionStatus.RESERVING:
                 return 0
-            if hold is not None and hold.status == HoldStatus.ACTIVE:
+            if hold is not None and hold.status in (HoldStatus.ACTIVE, HoldStatus.SPENT):
+                # held (two-phase), or spent (a redemption without approval, reserved
+                # before its spend): carried forward, a spend confirmed by its capture
                 await settlement.hold_confirmed(session, r, settings=self.settings)
             else:
-                # no hold (or one already settled): the redemption never got its points;
-                # a hold that shows up late is looked for and released
+                # no hold (or one already settled, or given back when it expired): the
+                # redemption never got its points; one that shows up late is looked
+                # for and released
                 await settlement.fail(session, r, reason="hold-not-confirmed",
                                       hold_may_exist=hold is None)
             log.warning("redemption_resumed", redemption_id=str(r.id), status=r.status,

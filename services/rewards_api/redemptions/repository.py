@@ -43,29 +43,131 @@ WHERE r.id = :redemption_id
 # the Idempotency-Key of POST /rewards/v1/redemptions, kept by the route itself
 keys = RouteKeys(kit_tables.idempotency)
 
-# An item redeemed by autocommitted statements: one that needs no approval and takes
-# nothing the redemption would have to give back should it die half-way (stock, the
-# employee's limit, a voucher code).
-AT_ONCE = """NOT i.requires_approval AND i.stock_total IS NULL AND i.kind <> 'voucher'
+# An item redeemed without a transaction (instant.py): any but one that needs approval
+# or hands out voucher codes (the code pool is picked in the transaction).
+INSTANT = "NOT i.requires_approval AND i.kind <> 'voucher'"
+
+# ... of them, one redeemed at once: nothing the redemption would have to give back
+# should it die half-way (stock, the employee's limit). The others reserve first.
+AT_ONCE = f"""{INSTANT} AND i.stock_total IS NULL
     AND (i.limit_period IS NULL OR COALESCE(i.limit_count, 0) = 0)"""
 
 _READ = """i.*, c.employee_no AS copy_no, c.name AS copy_name,
        c.department_code AS copy_department, c.department_path AS copy_path,
        c.job_role_family AS copy_family, c.status AS copy_status"""
 
+# The item ``i`` offered to the employee ``c`` at ``:now`` without a call to points_api:
+# what catalogue.eligibility's unavailability and ineligibility find nothing against
+# (no minimum of qualifying points, which needs the balance). A filter only: the
+# redemption is reserved in the claim's statement when it holds, and those functions
+# still decide (a redemption reserved against their verdict is given back).
+_SURELY_OFFERED = """i.archived_at IS NULL
+    AND (i.active_from IS NULL OR i.active_from <= CAST(:now AS timestamptz))
+    AND (i.active_until IS NULL OR CAST(:now AS timestamptz) < i.active_until)
+    AND i.min_qualifying_points = 0 AND c.status = 'active'
+    AND (cardinality(i.role_families) = 0 OR c.job_role_family = ANY(i.role_families))
+    AND (cardinality(i.department_codes) = 0
+         OR i.department_codes && (c.department_path || c.department_code))"""
+
+# The limit period of the item ``i`` at ``:now`` (catalogue.eligibility.period_key of
+# each period, as parameters), NULL for an item without a limit.
+_PERIOD = """CASE WHEN COALESCE(i.limit_count, 0) > 0 THEN CASE i.limit_period
+    WHEN 'month' THEN CAST(:month AS varchar) WHEN 'quarter' THEN CAST(:quarter AS varchar)
+    WHEN 'year' THEN CAST(:year AS varchar) END END"""
+
+
+def _reserving(go: str) -> str:
+    """SQL: the CTEs that reserve the redemption of the item selected by ``go`` (a
+    SELECT of ``reward_item i`` that names the item's row), for the employee, the
+    quantity and the redemption id of the parameters: the units counted against the
+    employee's limit (``counted``, a row when counted), then the stock (``taken``,
+    only once counted), then the redemption recorded as ``reserving`` (``reserved``,
+    only when both went through). Nothing is locked beyond the statement. A limit
+    counted without stock is given back by the caller (GIVE_BACK_LIMIT)."""
+    return f"""go AS (
+    SELECT i.code, i.name, i.kind, i.cost_points, i.leave_days, i.subsidy_amount,
+           i.stock_total, i.limit_count, {_PERIOD} AS period_key
+    {go}
+), counted AS (
+    INSERT INTO limit_usage (employee_no, item_code, period_key, used)
+    SELECT CAST(:employee_no AS varchar), go.code, go.period_key, CAST(:quantity AS integer)
+    FROM go WHERE go.period_key IS NOT NULL AND CAST(:quantity AS integer) <= go.limit_count
+    ON CONFLICT (employee_no, item_code, period_key) DO UPDATE
+    SET used = limit_usage.used + excluded.used, updated_at = now()
+    WHERE limit_usage.used + excluded.used <= (SELECT limit_count FROM go)
+    RETURNING used
+), taken AS (
+    UPDATE reward_item t SET stock_remaining = t.stock_remaining - CAST(:quantity AS integer),
+                             stock_reserved = t.stock_reserved + CAST(:quantity AS integer)
+    FROM go
+    WHERE t.code = go.code AND t.stock_remaining >= CAST(:quantity AS integer)
+      AND (go.period_key IS NULL OR EXISTS (SELECT 1 FROM counted))
+    RETURNING t.code
+), reserved AS (
+    INSERT INTO redemption (id, employee_no, item_code, item_name, item_kind, quantity,
+        unit_cost_points, points, leave_days, subsidy_amount, requires_approval, status,
+        stock_tracked, limit_period_key, hold_expires_at, requested_by, idempotency_key,
+        hold_checks, created_at, updated_at)
+    SELECT CAST(:redemption_id AS uuid), CAST(:employee_no AS varchar), go.code, go.name,
+        go.kind, CAST(:quantity AS integer), go.cost_points,
+        go.cost_points * CAST(:quantity AS integer), go.leave_days * CAST(:quantity AS integer),
+        go.subsidy_amount * CAST(:quantity AS integer), false, 'reserving',
+        EXISTS (SELECT 1 FROM taken), go.period_key, CAST(:expires AS timestamptz),
+        CAST(:requested_by AS varchar), CAST(:key AS varchar), 0,
+        CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+    FROM go
+    WHERE (go.period_key IS NULL OR EXISTS (SELECT 1 FROM counted))
+      AND (go.stock_total IS NULL OR EXISTS (SELECT 1 FROM taken))
+    RETURNING id
+)"""
+
+
+# What _reserving did, as columns of the statement's row.
+_RESERVED = """(SELECT count(*) FROM go) > 0 AS tried,
+       (SELECT count(*) FROM reserved) > 0 AS reserved,
+       (SELECT count(*) FROM counted) > 0 AS counted,
+       (SELECT count(*) FROM taken) > 0 AS taken"""
+
 # The item and the employee copy, with the request's Idempotency-Key claimed for this
-# process when the item is redeemed at once (see shared.idempotency.RouteKeys), one
-# statement that commits by itself; one row (columns NULL for what does not exist).
-# Not claimed (the key held or answered, another item, no key): the transaction
-# below decides.
+# process when the item is redeemed without a transaction (see shared.idempotency.
+# RouteKeys), and, for an item with stock or a limit that is surely offered to the
+# employee, the redemption reserved (_reserving): one statement that commits by
+# itself; one row (columns NULL for what does not exist). ``prior_*``: the redemption
+# an earlier request with the key recorded (its process died before it answered).
+# Not claimed (the key held or answered, an item that needs approval or vouchers, no
+# key): the transaction below decides.
+_CLAIMED_AND_OFFERED = f"""FROM reward_item i
+    JOIN employee_copy c ON c.employee_no = CAST(:employee_no AS varchar)
+    WHERE i.code = CAST(:item_code AS varchar) AND {INSTANT} AND NOT ({AT_ONCE})
+      AND {_SURELY_OFFERED}
+      AND (CAST(:key AS varchar) IS NULL OR EXISTS (SELECT 1 FROM claimed))
+      AND NOT EXISTS (SELECT 1 FROM prior)"""
+_INSTANT_ITEM = f"EXISTS (SELECT 1 FROM reward_item i WHERE i.code = :item_code AND {INSTANT})"
 CLAIM = prebuild(text(f"""
-WITH claimed AS ({keys.claim_sql(
-    f"EXISTS (SELECT 1 FROM reward_item i WHERE i.code = :item_code AND {AT_ONCE})")})
+WITH claimed AS ({keys.claim_sql(_INSTANT_ITEM)}
+), prior AS (
+    SELECT id, status FROM redemption
+    WHERE requested_by = CAST(:requested_by AS varchar)
+      AND idempotency_key = CAST(:key AS varchar)
+), {_reserving(_CLAIMED_AND_OFFERED)}
 SELECT {_READ}, (SELECT count(*) FROM claimed) > 0 AS claimed,
-       COALESCE({AT_ONCE}, false) AS at_once
+       COALESCE({INSTANT}, false) AS instant, COALESCE({AT_ONCE}, false) AS at_once,
+       {_RESERVED}, (SELECT id FROM prior) AS prior_id,
+       (SELECT status FROM prior) AS prior_status
 FROM (SELECT 1) AS one
-LEFT JOIN reward_item i ON i.code = :item_code
-LEFT JOIN employee_copy c ON c.employee_no = :employee_no
+LEFT JOIN reward_item i ON i.code = CAST(:item_code AS varchar)
+LEFT JOIN employee_copy c ON c.employee_no = CAST(:employee_no AS varchar)
+"""))
+
+# The redemption reserved (_reserving) after the checks CLAIM's statement left to
+# Python (a minimum of qualifying points, say), with the stock as the statement found
+# it; one row.
+_RESERVABLE = f"""FROM reward_item i
+    WHERE i.code = CAST(:item_code AS varchar) AND {INSTANT} AND NOT ({AT_ONCE})"""
+RESERVE = prebuild(text(f"""
+WITH {_reserving(_RESERVABLE)}
+SELECT {_RESERVED}, i.stock_remaining
+FROM (SELECT 1) AS one LEFT JOIN reward_item i ON i.code = CAST(:item_code AS varchar)
 """))
 
 # The transaction's opening read: the item, the employee copy and the answer stored
@@ -119,11 +221,46 @@ WHERE item_code = :item_code AND redemption_id IS NULL
 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
 """))
 
+def _answer(when: str) -> str:
+    """SQL: the CTE ``answer`` that stores the request's answer for its Idempotency-Key
+    over its claim when ``keyed`` and ``when`` (RouteKeys.store_params' parameters)."""
+    return f"""answer AS (
+    INSERT INTO idempotency_key (scope, key, request_hash, state, status_code,
+                                 response_headers, response_body)
+    SELECT :scope, :key, :digest, 'done', :status, CAST(:headers AS jsonb), :body
+    WHERE CAST(:keyed AS boolean) AND {when}
+    ON CONFLICT (scope, key) DO UPDATE SET
+        request_hash = excluded.request_hash, state = 'done',
+        status_code = excluded.status_code, response_headers = excluded.response_headers,
+        response_body = excluded.response_body, created_at = now()
+    WHERE idempotency_key.created_at < :fresh OR idempotency_key.state <> 'done'
+)"""
+
+
+def _relayed(when: str) -> str:
+    """SQL: the CTEs ``events`` and ``relayed`` that insert a redemption's integration
+    events and outbox rows (JSON arrays of rows) when ``when``."""
+    return f"""events AS (
+    INSERT INTO integration_event (event_id, event_type, redemption_id, employee_no,
+                                   payload, occurred_at)
+    SELECT event_id, event_type, redemption_id, employee_no, payload, occurred_at
+    FROM jsonb_populate_recordset(NULL::integration_event, CAST(:integration AS jsonb))
+    WHERE {when}
+), relayed AS (
+    INSERT INTO outbox_event (event_id, event_type, destination, payload, occurred_at,
+                              available_at)
+    SELECT event_id, event_type, destination, payload, occurred_at, occurred_at
+    FROM jsonb_populate_recordset(NULL::outbox_event, CAST(:outbox AS jsonb))
+    WHERE {when}
+    RETURNING id
+)"""
+
+
 # The redemption, its voucher code (``voucher_id``, picked by PICK_VOUCHER), its
 # integration events and its outbox rows (each list a JSON array of rows), and when
 # ``keyed`` the request's Idempotency-Key with its answer: one statement (the foreign
 # keys are checked at its end). Answers the outbox row ids.
-RECORDED = prebuild(text("""
+RECORDED = prebuild(text(f"""
 WITH r AS (
     INSERT INTO redemption (id, employee_no, item_code, item_name, item_kind, quantity,
         unit_cost_points, points, leave_days, subsidy_amount, requires_approval, status,
@@ -139,30 +276,63 @@ WITH r AS (
 ), voucher AS (
     UPDATE voucher_code SET redemption_id = CAST(:redemption_id AS uuid), assigned_at = now()
     WHERE id = CAST(:voucher_id AS bigint)
-), events AS (
-    INSERT INTO integration_event (event_id, event_type, redemption_id, employee_no,
-                                   payload, occurred_at)
-    SELECT event_id, event_type, redemption_id, employee_no, payload, occurred_at
-    FROM jsonb_populate_recordset(NULL::integration_event, CAST(:integration AS jsonb))
-), relayed AS (
-    INSERT INTO outbox_event (event_id, event_type, destination, payload, occurred_at,
-                              available_at)
-    SELECT event_id, event_type, destination, payload, occurred_at, occurred_at
-    FROM jsonb_populate_recordset(NULL::outbox_event, CAST(:outbox AS jsonb))
-    RETURNING id
-), answer AS (
-    INSERT INTO idempotency_key (scope, key, request_hash, state, status_code,
-                                 response_headers, response_body)
-    SELECT :scope, :key, :digest, 'done', :status, CAST(:headers AS jsonb), :body
-    WHERE CAST(:keyed AS boolean)
-    ON CONFLICT (scope, key) DO UPDATE SET
-        request_hash = excluded.request_hash, state = 'done',
-        status_code = excluded.status_code, response_headers = excluded.response_headers,
-        response_body = excluded.response_body, created_at = now()
-    WHERE idempotency_key.created_at < :fresh OR idempotency_key.state <> 'done'
-)
+), {_relayed("true")}, {_answer("true")}
 SELECT count(*) AS relayed FROM relayed
 """))
+
+# A reserved redemption fulfilled (reserving -> fulfilled, its units reserved ->
+# issued) with its integration events, its outbox rows and the stored answer, as
+# RECORDED records one redeemed at once; nothing when it is no longer reserving (the
+# sweeper finished it meanwhile: ``settled`` 0).
+SETTLED = prebuild(text(f"""
+WITH r AS (
+    UPDATE redemption SET status = 'fulfilled', fulfilled_at = CAST(:now AS timestamptz),
+                          updated_at = CAST(:now AS timestamptz)
+    WHERE id = CAST(:redemption_id AS uuid) AND status = 'reserving'
+    RETURNING item_code, quantity, stock_tracked
+), issued AS (
+    UPDATE reward_item i SET stock_reserved = i.stock_reserved - r.quantity,
+                             stock_issued = i.stock_issued + r.quantity
+    FROM r WHERE r.stock_tracked AND i.code = r.item_code
+), {_relayed("EXISTS (SELECT 1 FROM r)")}, {_answer("EXISTS (SELECT 1 FROM r)")}
+SELECT (SELECT count(*) FROM r) AS settled
+"""))
+
+# A reserved redemption that will not be fulfilled: recorded as failed (a retry with
+# the key tries again; ``check_due``: when the sweeper looks for a spend that may
+# exist), or with ``forget`` deleted (refused before points_api was asked: no record,
+# as for any refusal); its limit and stock given back (an item made unlimited meanwhile
+# only forgets the reservation), and a 4xx answer stored. Nothing is given back when it
+# is no longer reserving (the sweeper finished it).
+GIVEN_BACK = prebuild(text(f"""
+WITH failed AS (
+    UPDATE redemption SET status = 'failed', failure_reason = :reason,
+        idempotency_key = NULL, hold_check_due_at = CAST(:check_due AS timestamptz),
+        updated_at = now()
+    WHERE id = CAST(:redemption_id AS uuid) AND status = 'reserving'
+      AND NOT CAST(:forget AS boolean)
+    RETURNING employee_no, item_code, quantity, stock_tracked, limit_period_key
+), forgotten AS (
+    DELETE FROM redemption
+    WHERE id = CAST(:redemption_id AS uuid) AND status = 'reserving'
+      AND CAST(:forget AS boolean)
+    RETURNING employee_no, item_code, quantity, stock_tracked, limit_period_key
+), back AS (
+    SELECT * FROM failed UNION ALL SELECT * FROM forgotten
+), limit_back AS (
+    UPDATE limit_usage u SET used = u.used - b.quantity, updated_at = now()
+    FROM back b
+    WHERE u.employee_no = b.employee_no AND u.item_code = b.item_code
+      AND u.period_key = b.limit_period_key
+), stock_back AS (
+    UPDATE reward_item i SET stock_reserved = i.stock_reserved - b.quantity,
+        stock_remaining = CASE WHEN i.stock_total IS NULL THEN NULL
+                               ELSE i.stock_remaining + b.quantity END
+    FROM back b WHERE b.stock_tracked AND i.code = b.item_code
+), {_answer("true")}
+SELECT count(*) AS given_back FROM back
+"""))
+
 
 
 async def by_key(session: AsyncSession, requested_by: str, key: str) -> Redemption | None:

@@ -23,12 +23,14 @@ async def _claim(conn: asyncpg.Connection, caller: str, key: str) -> None:
         "VALUES ($1, $2, $3, 'running', $4)", caller, key, "0" * 64, OWNER)
 
 
-@pytest.mark.parametrize("stock", [None, 5], ids=["at-once", "in-a-transaction"])
-async def test_a_live_claim_answers_409_and_a_dead_one_is_taken_over(gw, stack, stock):
+@pytest.mark.parametrize("fields", [{}, {"stock": 5, "limit": {"count": 1, "period": "month"}},
+                                    {"stock": 5, "requires_approval": True}],
+                         ids=["at-once", "reserving-first", "in-a-transaction"])
+async def test_a_live_claim_answers_409_and_a_dead_one_is_taken_over(gw, stack, fields):
     emp = await synced_employee(gw)
     no = emp["employee_no"]
     await give_points(gw, no, 100)
-    item = await put_item(gw, cost_points=30, stock=stock)
+    item = await put_item(gw, cost_points=30, **fields)
     key = str(uuid.uuid4())
     conn = await asyncpg.connect(stack.database_url("rewards").replace("+asyncpg", ""))
     try:
@@ -48,9 +50,11 @@ async def test_a_live_claim_answers_409_and_a_dead_one_is_taken_over(gw, stack, 
     assert held.json()["type"].endswith("/idempotency-key-in-use")
     assert made.status_code == 201, made.text
     assert replay.status_code == 201 and replay.json()["id"] == made.json()["id"]
+    assert made.json()["status"] == ("pending_approval" if "requires_approval" in fields
+                                     else "fulfilled")
     assert replay.headers.get("idempotent-replayed") == "true"
     assert state == "done"
-    assert (await account(gw, no))["balance"] == 70
+    assert (await account(gw, no))["spendable"] == 70
 
 
 async def test_an_item_redeemed_at_once_stores_refusals_for_its_key(gw):

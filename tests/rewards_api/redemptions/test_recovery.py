@@ -1,5 +1,6 @@
 """Faults: points_api down when a redemption is placed, rewards_api killed while
-points_api holds or spends."""
+points_api holds or spends, and what a redemption of an item with stock holds (no
+lock) while points_api is slow to answer."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from tests.rewards_api.helpers import (
     get_item,
     give_points,
     hold,
+    problem,
     put_item,
     redeem,
     redemption,
+    settled_hold,
     synced_employee,
     wait_for,
 )
@@ -145,24 +148,22 @@ async def _redeeming(stack) -> bool:
 
 
 async def test_rewards_killed_while_the_spend_is_on_its_way_leaves_no_redemption(gw, stack):
-    """A redemption without approval: points_api is frozen while the spend request is
-    on its way, inside rewards_api's one transaction; rewards_api is killed, so that
-    transaction never commits, and points_api then spends. No redemption exists and
-    no stock or limit was taken; the spend stays unconfirmed (reconcile names it), and
+    """An item that takes nothing but points, redeemed at once: points_api is frozen
+    while the spend request is on its way, after the claim of the key and before the
+    statement that records the redemption; rewards_api is killed, and points_api then
+    spends. No redemption exists; the spend stays unconfirmed (reconcile names it), and
     points_api gives the points back when it expires (or when released)."""
     since = datetime.now(UTC).isoformat()
     emp = await synced_employee(gw)
     no = emp["employee_no"]
     await give_points(gw, no, 100)
-    item = await put_item(gw, name="定制保温杯", cost_points=30, stock=2,
-                          limit={"count": 1, "period": "month"})
+    item = await put_item(gw, name="定制保温杯", cost_points=30)
     points_pid = _points_pid(stack)
 
     os.killpg(points_pid, signal.SIGSTOP)
     try:
         attempt = asyncio.create_task(redeem(gw, emp, item["code"]))
-        await wait_for(lambda: _redeeming(stack), within=60,
-                       what="rewards_api inside the redemption's transaction")
+        await wait_for(lambda: _redeeming(stack), within=60, what="rewards_api redeeming")
         await wait_for(lambda: asyncio.to_thread(_request_in_points_socket, stack), within=60,
                        what="the spend request in points_api's socket")
         stack.stop_service("rewards", sig=signal.SIGKILL)
@@ -180,10 +181,6 @@ async def test_rewards_killed_while_the_spend_is_on_its_way_leaves_no_redemption
     assert (await account(gw, no))["balance"] == 70
     listed = await gw.get("/rewards/v1/redemptions", headers=HR, params={"employee_no": no})
     assert listed.json()["items"] == []
-    stock = (await get_item(gw, item["code"]))["stock"]
-    assert (stock["remaining"], stock["reserved"], stock["issued"]) == (2, 0, 0)
-    seen = await gw.get(f"/rewards/v1/items/{item['code']}", headers=emp["headers"])
-    assert seen.json()["limit_remaining"] == 1
     code = await asyncio.to_thread(jifen, [
         "reconcile",
         "--points-url", stack.database_url("points"),
@@ -224,3 +221,140 @@ async def test_a_second_request_with_the_key_while_the_first_runs_is_409(gw, sta
     assert replay.json()["id"] == made.json()["id"]
     assert replay.headers.get("idempotent-replayed") == "true"
     assert (await account(gw, emp["employee_no"]))["balance"] == 70
+
+
+async def _reserving(gw, employee_no: str) -> list[dict]:
+    r = await gw.get("/rewards/v1/redemptions", headers=HR,
+                     params={"employee_no": employee_no, "status": "reserving"})
+    return r.json()["items"]
+
+
+async def test_nothing_is_locked_while_points_api_answers_an_item_with_stock(gw, stack):
+    """An item with stock and a per-employee limit: the unit and the limit are taken and
+    the redemption recorded as reserving before points_api is asked, and nothing stays
+    locked while it answers. With points_api frozen: a second redemption by the same
+    employee is refused by the limit at once, another employee's takes the last unit,
+    HR raises the stock, and a request with the first one's key is 409; then the
+    first is fulfilled and its key replayed."""
+    first_emp, second_emp, third_emp = [await synced_employee(gw) for _ in range(3)]
+    for emp in (first_emp, second_emp):
+        await give_points(gw, emp["employee_no"], 100)
+    item = await put_item(gw, name="劳保手套", cost_points=30, stock=2,
+                          limit={"count": 1, "period": "month"})
+    body = {"name": item["name"], "kind": item["kind"], "cost_points": 30,
+            "limit": {"count": 1, "period": "month"}}
+    key = str(uuid.uuid4())
+    points_pid = _points_pid(stack)
+
+    os.killpg(points_pid, signal.SIGSTOP)
+    try:
+        first = asyncio.create_task(redeem(gw, first_emp, item["code"], key=key))
+        [made] = await wait_for(lambda: _reserving(gw, first_emp["employee_no"]), within=60,
+                                what="the first redemption reserving")
+        limited = await redeem(gw, first_emp, item["code"])
+        second = asyncio.create_task(redeem(gw, second_emp, item["code"]))
+        await wait_for(lambda: _reserving(gw, second_emp["employee_no"]), within=60,
+                       what="the second redemption reserving")
+        gone = await redeem(gw, third_emp, item["code"])
+        while_frozen = (await get_item(gw, item["code"]))["stock"]
+        raised = await gw.put(f"/rewards/v1/items/{item['code']}", headers=HR,
+                              json={**body, "stock": 10})
+        running = await redeem(gw, first_emp, item["code"], key=key)
+    finally:
+        os.killpg(points_pid, signal.SIGCONT)
+    answers = [await first, await second]
+    replay = await redeem(gw, first_emp, item["code"], key=key)
+
+    assert limited.status_code == 409 and problem(limited) == "limit-reached", limited.text
+    assert gone.status_code == 409 and problem(gone) == "out-of-stock", gone.text
+    assert gone.json()["detail"] == f"{item['name']}: 0 left, 1 asked for"
+    assert (while_frozen["remaining"], while_frozen["reserved"], while_frozen["issued"]) \
+        == (0, 2, 0)
+    assert raised.status_code == 200, raised.text
+    assert raised.json()["stock"] == {"total": 10, "remaining": 8, "reserved": 2, "issued": 0}
+    assert running.status_code == 409 and problem(running) == "idempotency-key-in-use"
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert answers[0].json()["id"] == made["id"] == replay.json()["id"]
+    assert replay.status_code == 201 and replay.headers.get("idempotent-replayed") == "true"
+    stock = (await get_item(gw, item["code"]))["stock"]
+    assert stock == {"total": 10, "remaining": 8, "reserved": 0, "issued": 2}
+    for a in answers:
+        await settled_hold(gw, a.json()["id"], "captured")
+    for emp in (first_emp, second_emp):
+        assert (await account(gw, emp["employee_no"]))["balance"] == 70
+
+
+async def test_rewards_killed_after_reserving_a_unit_the_sweeper_finishes_the_redemption(
+        gw, stack):
+    """An item with stock and a limit, rewards_api killed with each redemption recorded
+    as reserving and its spend on its way to frozen points_api: one spend never arrives
+    (points_api is killed too), the other does (points_api goes on). After the restart
+    the sweeper fails the first, giving its unit and limit back, and fulfils the second
+    (the unit issued, the spend confirmed); a retry with the second's key meanwhile
+    answers it. Stock, limits and points agree (reconcile)."""
+    since = datetime.now(UTC).isoformat()
+    lost, spent = await synced_employee(gw), await synced_employee(gw)
+    for emp in (lost, spent):
+        await give_points(gw, emp["employee_no"], 100)
+    item = await put_item(gw, name="定制保温杯", cost_points=30, stock=2,
+                          limit={"count": 1, "period": "month"})
+    key = str(uuid.uuid4())
+
+    async def killed_while_spending(emp: dict, *, spend_arrives: bool) -> dict:
+        points_pid = _points_pid(stack)
+        os.killpg(points_pid, signal.SIGSTOP)
+        try:
+            attempt = asyncio.create_task(redeem(gw, emp, item["code"], key=key))
+            [made] = await wait_for(lambda: _reserving(gw, emp["employee_no"]), within=60,
+                                    what="a reserving redemption")
+            await wait_for(lambda: asyncio.to_thread(_request_in_points_socket, stack),
+                           within=60, what="the spend request in points_api's socket")
+            stack.stop_service("rewards", sig=signal.SIGKILL)
+            if not spend_arrives:
+                stack.stop_service("points", sig=signal.SIGKILL)
+        finally:
+            if spend_arrives:
+                os.killpg(points_pid, signal.SIGCONT)
+        assert (await attempt).status_code >= 500  # the client saw the process die
+        if not spend_arrives:
+            stack.start_service("points")
+        return made
+
+    first = await killed_while_spending(lost, spend_arrives=False)
+    stack.start_service("rewards")
+    second = await killed_while_spending(spent, spend_arrives=True)
+    await wait_for(lambda: hold(gw, second["id"]), within=60, what="the spend")
+    # the sweeper is left to its pace: 20 s after each redemption started
+    stack.start_service("rewards")
+    retry = await redeem(gw, spent, item["code"], key=key)
+
+    async def finished(redemption_id: str) -> dict | None:
+        found = await redemption(gw, redemption_id)
+        return found if found["status"] != "reserving" else None
+
+    failed = await wait_for(lambda: finished(first["id"]), within=90, interval=0.5,
+                            what="the sweeper")
+    fulfilled = await wait_for(lambda: finished(second["id"]), within=90, interval=0.5,
+                               what="the sweeper")
+    answered = await redeem(gw, spent, item["code"], key=key)
+
+    assert retry.status_code == 409 and problem(retry) == "idempotency-key-in-use", retry.text
+    assert (failed["status"], failed["failure_reason"]) == ("failed", "hold-not-confirmed")
+    assert fulfilled["status"] == "fulfilled"
+    assert answered.status_code == 200 and answered.json()["id"] == second["id"], answered.text
+    assert answered.json()["status"] == "fulfilled"
+    await settled_hold(gw, second["id"], "captured")
+    assert await hold(gw, first["id"]) is None
+    assert (await account(gw, lost["employee_no"]))["balance"] == 100
+    assert (await account(gw, spent["employee_no"]))["balance"] == 70
+    stock = (await get_item(gw, item["code"]))["stock"]
+    assert (stock["remaining"], stock["reserved"], stock["issued"]) == (1, 0, 1)
+    for emp, left in ((lost, 1), (spent, 0)):
+        seen = await gw.get(f"/rewards/v1/items/{item['code']}", headers=emp["headers"])
+        assert seen.json()["limit_remaining"] == left
+    code = await asyncio.to_thread(jifen, [
+        "reconcile",
+        "--points-url", stack.database_url("points"),
+        "--rewards-url", stack.database_url("rewards"),
+        "--training-url", stack.database_url("training"), "--since", since, "--grace", "0"])
+    assert code == 0

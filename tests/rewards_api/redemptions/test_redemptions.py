@@ -13,16 +13,13 @@ from tests.rewards_api.helpers import (
     account,
     get_item,
     give_points,
+    problem,
     put_item,
     redeem,
     redemption,
     settled_hold,
     synced_employee,
 )
-
-
-def problem(r) -> str:
-    return r.json()["type"].rsplit("/", 1)[-1]
 
 
 async def test_what_is_refused_before_anything_is_reserved(gw):
