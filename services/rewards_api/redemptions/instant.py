@@ -2,7 +2,7 @@
 
 ``POST /rewards/v1/redemptions`` runs prebuilt statements on a driver connection
 (shared.db.DriverConnection), keeping the request's Idempotency-Key itself
-(shared.idempotency.RouteKeys), in one of two ways:
+(shared.idempotency.RouteKeys), in one of three ways:
 
 - **At once**, for an item that takes nothing but points (no approval, no tracked
   stock, no per-employee limit, no voucher code): one statement that commits by
@@ -11,19 +11,32 @@
   redemption id); one statement records the fulfilled redemption, its integration
   events, its outbox rows (the ``hold.capture`` that confirms the spend, the
   webhooks) and the stored answer over the claim. Two round trips to the database.
-- **In one transaction** for everything else (and a key the first statement did not
-  claim: answered already, or held): the key taken with the BEGIN (one round
-  trip), the stored answer, the item and the employee copy read, the limit counted
-  and the stock issued, the spend, the same recording statement, COMMIT. Locks taken
-  before the call (the employee's limit counter, an item's stock row) are held while
-  points_api answers, a few milliseconds.
+- **Reserving first**, for an item with stock or a per-employee limit (no approval,
+  no voucher code): the same first statement also counts the units against the
+  limit, takes them from the stock (reserved) and records the redemption as
+  ``reserving`` - committed before points_api is asked, and only when the item is
+  surely offered to the employee (else the checks run first and RESERVE does it).
+  Then the spend; then one statement fulfils it (reserved -> issued, events, outbox
+  rows, the answer), or records it as failed and gives the units and the limit back
+  (GIVEN_BACK). No row stays locked while points_api answers, so redemptions of one
+  item do not wait for one another's call. Two round trips, as at once.
+- **In one transaction** for a voucher item (its code is picked in the transaction)
+  and a key the first statement did not claim (answered already, or held): the key
+  taken with the BEGIN (one round trip), the stored answer, the item and the
+  employee copy read, the limit counted and the stock issued, the spend, the same
+  recording statement, COMMIT. Locks taken before the call (the employee's limit
+  counter, the item's stock row) are held while points_api answers.
 
-Should the process die after points_api spent and before the recording statement
-committed, no redemption exists and nothing confirms the spend: points_api gives the
-points back when the spend expires (``instant_hold_minutes``); a claim dies with its
-process, so a retry with the key runs again. When the answer to the spend is lost, or
-anything fails after it, the redemption is recorded as failed with a look for the
-spend due, and the sweeper releases it.
+Should the process die after a reservation, the redemption stays ``reserving``: the
+sweeper (recovery.py) asks points_api about the spend and fulfils it, or fails it
+and gives its units and limit back; a retry with the key meanwhile answers 409, and
+once it is finished the redemption as it stands (200). Should the process die after
+points_api spent for an item redeemed at once or in the transaction, no redemption
+exists and nothing confirms the spend: points_api gives the points back when the
+spend expires (``instant_hold_minutes``); a claim dies with its process, so a retry
+with the key runs again. When the answer to the spend is lost, or anything fails
+after it, the redemption is recorded as failed with a look for the spend due, and
+the sweeper releases it.
 
 Items that need approval take the two-phase path (placing.py), inside the
 transaction's hold on the key.
