@@ -167,8 +167,10 @@ class IdempotencyMiddleware:
             return
         headers = dict(scope["headers"])
         key = headers.get(HEADER, b"").decode("latin-1").strip()
-        caller = self._caller(scope, headers)
-        if not key or caller is None:
+        # the token is read only for a keyed request: a service's call (a spend, a relay's
+        # delivery) sends none, and its token is not a user's (decoding it would fail)
+        caller = self._caller(scope, headers) if key else None
+        if caller is None:
             await self.app(scope, receive, send)
             return
         if len(key) > 200:
