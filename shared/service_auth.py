@@ -170,16 +170,23 @@ class ServiceCredentials(httpx.Auth):
         self.settings = settings
         self.audience = audience
         self._token = ""
+        self._header = ""
         self._expires = 0.0
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def bearer(self) -> str:
+        """The Authorization header's value: the token, minted anew 30 s before the
+        last one expires."""
         now = time.time()
         if now > self._expires - 30:
             self._token = mint_service_token(key=self.settings.service_key,
                                              caller=self.settings.service_name,
                                              audience=self.audience)
             self._expires = now + TOKEN_TTL_SECONDS
-        request.headers["Authorization"] = f"Bearer {self._token}"
+            self._header = f"Bearer {self._token}"
+        return self._header
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self.bearer()
         yield request
 
 
@@ -216,7 +223,9 @@ def service_caller(*allowed: str) -> Callable[..., Awaitable[Principal]]:
 # ``caller: FromRewards`` in a route's signature: only that service may call the route.
 FromTraining = Annotated[Principal, Depends(service_caller("training"))]
 FromPoints = Annotated[Principal, Depends(service_caller("points"))]
-FromRewards = Annotated[Principal, Depends(service_caller("rewards"))]
+# the dependency itself, for a lean route's handler (shared.routing.lean)
+from_rewards = service_caller("rewards")
+FromRewards = Annotated[Principal, Depends(from_rewards)]
 
 
 def caller_name(principal: Principal) -> str:

@@ -18,7 +18,6 @@ from shared.http import PeerClient
 HOLDS_PATH = "/points/v1/internal/holds"
 SPENDS_PATH = "/points/v1/internal/spends"
 ACCOUNT_PATH = "/points/v1/internal/accounts/{employee_no}"
-_JSON_BODY = {"content-type": "application/json"}
 
 
 class Balances(BaseModel):
@@ -71,11 +70,12 @@ class PointsClient(PeerClient):
         """Hold and spend at once (idempotent on ``hold_id``), for a redemption without
         approval; the redemption's capture event confirms it. Raises like
         :meth:`create_hold`. Called once per such redemption: the models go to and
-        from JSON text by pydantic alone (no dict in between)."""
+        from JSON text by pydantic alone (no dict in between), straight through the
+        peer's aiohttp session (PeerClient._post_json)."""
         try:
-            return await self._request("POST", self.absolute(SPENDS_PATH), Hold,
-                                       content=hold.model_dump_json(), headers=_JSON_BODY,
-                                       maybe_applied=True)
+            return await self._post_json(self.absolute(SPENDS_PATH),
+                                         hold.model_dump_json().encode(), Hold,
+                                         maybe_applied=True)
         except httpx.HTTPStatusError as exc:
             raise _refusal(exc.response) from exc
 
