@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from services.points_api.holds import repository as repo
@@ -27,8 +28,8 @@ from shared.pagination import (
     encode_cursor,
     uuid_key,
 )
-from shared.routing import APIRouter
-from shared.service_auth import FromRewards
+from shared.routing import APIRouter, check_request, lean
+from shared.service_auth import FromRewards, from_rewards
 
 router = APIRouter(prefix="/points/v1", tags=["holds"])
 internal_router = APIRouter(prefix="/points/v1/internal", tags=["internal"],
@@ -51,6 +52,15 @@ async def create_hold(body: HoldCreate, session: DBSession, _: FromRewards,
     return hold
 
 
+async def _spend_lean(route: APIRoute, request: Request) -> Response:
+    """What :func:`spend_points`'s parameters would do, in their order (the service
+    token, then the document's check), without FastAPI's generic request handling
+    (shared.routing.lean): every redemption without approval calls it."""
+    await from_rewards(request)
+    await check_request(request)
+    return await _spend(request)
+
+
 @internal_router.post("/spends", response_model=Hold, status_code=201,
                       operation_id="spend_points",
                       summary="Hold and spend points at once for a redemption without approval",
@@ -58,6 +68,7 @@ async def create_hold(body: HoldCreate, session: DBSession, _: FromRewards,
                                                                      "already existed"},
                                  **problems(InsufficientPoints, HoldMismatch,
                                             HoldExpiryInvalid)})
+@lean(_spend_lean)
 async def spend_points(request: Request, _: FromRewards) -> Response:
     """Writes the ``spend`` entry at once and records the hold as ``spent``
     (rewards_api only), in one statement. Spendable points must cover it, or
@@ -70,6 +81,10 @@ async def spend_points(request: Request, _: FromRewards) -> Response:
     other body's), the driver connection opened here rather than by a dependency
     (FastAPI's machinery for one costs tens of microseconds), and the answer written
     as JSON by the model itself, without FastAPI's validation of the return value."""
+    return await _spend(request)
+
+
+async def _spend(request: Request) -> Response:
     try:
         body = HoldCreate.model_validate_json(await request.body())
     except ValidationError as exc:

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Header, Query, Request, Response, status
+from fastapi.routing import APIRoute
 
 from services.rewards_api.catalogue.errors import ItemNotFound
 from services.rewards_api.catalogue.schemas import CODE_PATTERN
@@ -32,7 +33,7 @@ from services.rewards_api.redemptions.errors import (
 from services.rewards_api.redemptions.instant import instant
 from services.rewards_api.redemptions.repository import RedemptionFilters
 from services.rewards_api.redemptions.service import present, reads
-from shared.auth import CurrentUser
+from shared.auth import CurrentUser, Principal, current_principal
 from shared.db import DBSession, DriverDB, request_driver
 from shared.errors import BadCursor, problems
 from shared.idempotency import RouteKeys
@@ -46,13 +47,38 @@ from shared.pagination import (
     encode_cursor,
     uuid_key,
 )
-from shared.routing import APIRouter
+from shared.routing import APIRouter, body_of, check_request, lean, read_json_body
 
 router = APIRouter(prefix="/rewards/v1", tags=["redemptions"])
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=200,
     description="Send one per redemption: a retry with the same key returns the same "
                 "redemption instead of redeeming twice")]
+
+
+async def _redeem_lean(route: APIRoute, request: Request) -> Response:
+    """Every redemption comes here: what :func:`create_redemption`'s parameters would
+    do, in their order, without FastAPI's generic request handling
+    (shared.routing.lean). The Idempotency-Key's length is the document's to check."""
+    received = await read_json_body(route, request)
+    principal = await current_principal(request)
+    await check_request(request)
+    body = await body_of(route, received)
+    return await _redeem(request, body, principal, request.headers.get("idempotency-key"))
+
+
+async def _redeem(request: Request, body: schemas.RedemptionCreate, principal: Principal,
+                  idempotency_key: str | None) -> Response:
+    # what the app keeps is taken from its state, and the driver connection opened
+    # here, rather than by a dependency each
+    state = request.app.state
+    settings: Settings = state.settings
+    keyed = RouteKeys.keyed(request.scope, await request.body(), idempotency_key,
+                            principal.sub, settings.idempotency_ttl_hours)
+    async with request_driver(request) as db:
+        return await instant.redeem(db, state.sessionmaker, PointsClient(state.peers["points"]),
+                                    request, principal=principal, data=body, keyed=keyed,
+                                    settings=settings)
 
 
 @router.post("/redemptions", response_model=schemas.Redemption,
@@ -65,6 +91,7 @@ IdempotencyKey = Annotated[str | None, Header(
                                     ItemNotAvailable, NotEligible, QuantityNotAllowed,
                                     LimitReached, OutOfStock, InsufficientPoints,
                                     PointsUnavailable)})
+@lean(_redeem_lean)
 async def create_redemption(request: Request, body: schemas.RedemptionCreate,
                             principal: CurrentUser,
                             idempotency_key: IdempotencyKey = None) -> Response:
@@ -76,17 +103,7 @@ async def create_redemption(request: Request, body: schemas.RedemptionCreate,
     nothing stays reserved and nothing is charged). Items that need approval only hold
     the points and answer ``pending_approval``; the others are fulfilled at once
     (``fulfilled``: points spent, voucher code shown, leave or subsidy passed on)."""
-    # every redemption comes here: what the app keeps is taken from its state, and the
-    # driver connection opened here, rather than by a dependency each (each costs
-    # FastAPI's dependency machinery tens of microseconds)
-    state = request.app.state
-    settings: Settings = state.settings
-    keyed = RouteKeys.keyed(request.scope, await request.body(), idempotency_key,
-                            principal.sub, settings.idempotency_ttl_hours)
-    async with request_driver(request) as db:
-        return await instant.redeem(db, state.sessionmaker, PointsClient(state.peers["points"]),
-                                    request, principal=principal, data=body, keyed=keyed,
-                                    settings=settings)
+    return await _redeem(request, body, principal, idempotency_key)
 
 
 @router.post("/redemptions/{redemption_id}/approve", response_model=schemas.Redemption,

@@ -64,6 +64,32 @@ async def test_what_is_refused_before_anything_is_reserved(gw):
     assert (await account(gw, emp["employee_no"]))["held"] == 0
 
 
+async def test_a_request_that_cannot_be_read_is_refused_in_fastapis_order(gw):
+    """The route answers with its own handler (shared.routing.lean): the body read
+    first (malformed JSON 422, unreadable 400), then the token (401), then the
+    document (415, 422 for the key's length), then pydantic, as FastAPI would."""
+    emp = await synced_employee(gw, family="production")
+    item = await put_item(gw)
+    url, ok = "/rewards/v1/redemptions", {"item_code": item["code"]}
+    json_type = {"content-type": "application/json"}
+    cases = [
+        ({}, None, 401, "unauthorized"),
+        ({**json_type}, b'{"item_code": ', 422, "validation-error"),  # before the token
+        ({**emp["headers"], **json_type}, b"8\xffO>", 400, "http-error"),
+        ({**emp["headers"], "content-type": "text/plain"}, b"{}", 415, None),
+        ({**emp["headers"], "Idempotency-Key": "k" * 201}, None, 422, None),
+        ({**emp["headers"], **json_type}, b"", 422, "validation-error"),
+    ]
+    for headers, raw, status, kind in cases:
+        r = await (gw.post(url, headers=headers, content=raw) if raw is not None
+                   else gw.post(url, headers=headers, json=ok))
+        assert r.status_code == status, (headers, raw, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json"), r.text
+        if kind is not None:
+            assert problem(r) == kind, r.text
+    assert (await gw.get(url, headers=emp["headers"])).json()["items"] == []
+
+
 async def test_instant_redemption_is_fulfilled_and_spends_the_points(gw):
     emp = await synced_employee(gw)
     await give_points(gw, emp["employee_no"], 100)
