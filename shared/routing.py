@@ -36,6 +36,7 @@ from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.utils import _get_flat_body_params, request_body_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.routing import BaseRoute
@@ -456,15 +457,42 @@ async def body_of(route: APIRoute, body: Any) -> Any:
     """The route's one body parameter validated from ``body`` (see
     :func:`read_json_body`) by FastAPI's own code, so that its errors are the same
     422."""
+    values, errors = await request_body_to_args(
+        _body_fields(route), body, embed_body_fields=route._embed_body_fields)
+    if errors:
+        raise RequestValidationError(errors, body=None if body is Undefined else body)
+    return next(iter(values.values()))
+
+
+async def quick_body(route: APIRoute, request: Request) -> BaseModel | None:
+    """The route's one body parameter, a pydantic model, validated straight from the
+    text of a body sent as JSON (pydantic's own parser: on a batch of events less than
+    half the CPU of decoding the JSON and validating what it made); None when
+    the body is not sent as JSON or does not validate, and the handler goes
+    :func:`read_json_body` and :func:`body_of`'s way, which answers FastAPI's errors.
+    Nothing is decided here: a body that validates is what FastAPI would have taken,
+    and the handler still authenticates and checks the request first."""
+    fields = _body_fields(route)
+    model = fields[0].field_info.annotation if len(fields) == 1 else None
+    if route._embed_body_fields or not (isinstance(model, type)
+                                        and issubclass(model, BaseModel)):
+        return None
+    sent = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    main, _, sub = sent.partition("/")
+    if not (main == "application" and (sub == "json" or sub.endswith("+json"))):
+        return None
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError:
+        return None
+
+
+def _body_fields(route: APIRoute) -> list[Any]:
     fields = getattr(route, _BODY_FIELDS, None)
     if fields is None:
         fields = _get_flat_body_params(route.dependant)
         setattr(route, _BODY_FIELDS, fields)
-    values, errors = await request_body_to_args(
-        fields, body, embed_body_fields=route._embed_body_fields)
-    if errors:
-        raise RequestValidationError(errors, body=None if body is Undefined else body)
-    return next(iter(values.values()))
+    return fields
 
 
 class CheckedRoute(APIRoute):
