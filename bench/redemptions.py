@@ -1,8 +1,8 @@
 """Redemption benchmarks: redemptions through the gateway without approval against the
 bare one-INSERT endpoint, of an item that takes nothing but points (unlimited stock:
-the two-statement path) and of an item with stock (the transaction that reserves a
-unit), and 200 concurrent redemptions on 20 units of stock: time taken and zero
-oversell."""
+two statements, nothing reserved) and of an item with stock (two statements, the
+first of which reserves a unit and commits before the spend), and 200 concurrent
+redemptions on 20 units of stock: time taken and zero oversell."""
 
 from __future__ import annotations
 

@@ -104,7 +104,9 @@ class PlacingService:
             raise ItemNotAvailable(reason)
         if item.kind == "voucher" and quantity != 1:
             raise QuantityNotAllowed("Voucher items are redeemed one code at a time")
-        reason = ineligibility(item, employee, None)
+        # all but the minimum of qualifying points first (given as met): the balance is
+        # only asked for when nothing else refuses
+        reason = ineligibility(item, employee, item.min_qualifying_points)
         if reason is None and item.min_qualifying_points > 0:
             balances = await points.balances(employee["employee_no"])
             reason = ineligibility(item, employee, balances.qualifying_points)

@@ -77,8 +77,8 @@ _PERIOD = """CASE WHEN COALESCE(i.limit_count, 0) > 0 THEN CASE i.limit_period
 
 
 def _reserving(go: str) -> str:
-    """SQL: the CTEs that reserve the redemption of the item selected by ``go`` (a
-    SELECT of ``reward_item i`` that names the item's row), for the employee, the
+    """SQL: the CTEs that reserve the redemption of the item selected by ``go`` (the
+    FROM and WHERE of a SELECT of the item's row as ``i``), for the employee, the
     quantity and the redemption id of the parameters: the units counted against the
     employee's limit (``counted``, a row when counted), then the stock (``taken``,
     only once counted), then the redemption recorded as ``reserving`` (``reserved``,
@@ -100,7 +100,8 @@ def _reserving(go: str) -> str:
     UPDATE reward_item t SET stock_remaining = t.stock_remaining - CAST(:quantity AS integer),
                              stock_reserved = t.stock_reserved + CAST(:quantity AS integer)
     FROM go
-    WHERE t.code = go.code AND t.stock_remaining >= CAST(:quantity AS integer)
+    WHERE t.code = CAST(:item_code AS varchar) AND t.code = go.code
+      AND t.stock_remaining >= CAST(:quantity AS integer)
       AND (go.period_key IS NULL OR EXISTS (SELECT 1 FROM counted))
     RETURNING t.code
 ), reserved AS (
@@ -128,6 +129,12 @@ _RESERVED = """(SELECT count(*) FROM go) > 0 AS tried,
        (SELECT count(*) FROM counted) > 0 AS counted,
        (SELECT count(*) FROM taken) > 0 AS taken"""
 
+# The item's row, read once by a statement that reads it in several places (a popular
+# item with stock is a hot row, updated by every redemption: each read of it walks
+# the versions not yet pruned).
+_ITEM = """item AS MATERIALIZED (
+    SELECT * FROM reward_item WHERE code = CAST(:item_code AS varchar))"""
+
 # The item and the employee copy, with the request's Idempotency-Key claimed for this
 # process when the item is redeemed without a transaction (see shared.idempotency.
 # RouteKeys), and, for an item with stock or a limit that is surely offered to the
@@ -136,15 +143,14 @@ _RESERVED = """(SELECT count(*) FROM go) > 0 AS tried,
 # an earlier request with the key recorded (its process died before it answered).
 # Not claimed (the key held or answered, an item that needs approval or vouchers, no
 # key): the transaction below decides.
-_CLAIMED_AND_OFFERED = f"""FROM reward_item i
+_CLAIMED_AND_OFFERED = f"""FROM item i
     JOIN employee_copy c ON c.employee_no = CAST(:employee_no AS varchar)
-    WHERE i.code = CAST(:item_code AS varchar) AND {INSTANT} AND NOT ({AT_ONCE})
-      AND {_SURELY_OFFERED}
+    WHERE {INSTANT} AND NOT ({AT_ONCE}) AND {_SURELY_OFFERED}
       AND (CAST(:key AS varchar) IS NULL OR EXISTS (SELECT 1 FROM claimed))
       AND NOT EXISTS (SELECT 1 FROM prior)"""
-_INSTANT_ITEM = f"EXISTS (SELECT 1 FROM reward_item i WHERE i.code = :item_code AND {INSTANT})"
 CLAIM = prebuild(text(f"""
-WITH claimed AS ({keys.claim_sql(_INSTANT_ITEM)}
+WITH {_ITEM}, claimed AS (
+    {keys.claim_sql(f"EXISTS (SELECT 1 FROM item i WHERE {INSTANT})")}
 ), prior AS (
     SELECT id, status FROM redemption
     WHERE requested_by = CAST(:requested_by AS varchar)
@@ -155,19 +161,17 @@ SELECT {_READ}, (SELECT count(*) FROM claimed) > 0 AS claimed,
        {_RESERVED}, (SELECT id FROM prior) AS prior_id,
        (SELECT status FROM prior) AS prior_status
 FROM (SELECT 1) AS one
-LEFT JOIN reward_item i ON i.code = CAST(:item_code AS varchar)
+LEFT JOIN item i ON true
 LEFT JOIN employee_copy c ON c.employee_no = CAST(:employee_no AS varchar)
 """))
 
 # The redemption reserved (_reserving) after the checks CLAIM's statement left to
 # Python (a minimum of qualifying points, say), with the stock as the statement found
 # it; one row.
-_RESERVABLE = f"""FROM reward_item i
-    WHERE i.code = CAST(:item_code AS varchar) AND {INSTANT} AND NOT ({AT_ONCE})"""
 RESERVE = prebuild(text(f"""
-WITH {_reserving(_RESERVABLE)}
+WITH {_ITEM}, {_reserving(f"FROM item i WHERE {INSTANT} AND NOT ({AT_ONCE})")}
 SELECT {_RESERVED}, i.stock_remaining
-FROM (SELECT 1) AS one LEFT JOIN reward_item i ON i.code = CAST(:item_code AS varchar)
+FROM (SELECT 1) AS one LEFT JOIN item i ON true
 """))
 
 # The transaction's opening read: the item, the employee copy and the answer stored

@@ -78,6 +78,29 @@ def _points_pid(stack) -> int:
     return proc.pid
 
 
+async def _reserving(gw, employee_no: str) -> list[dict]:
+    r = await gw.get("/rewards/v1/redemptions", headers=HR,
+                     params={"employee_no": employee_no, "status": "reserving"})
+    return r.json()["items"]
+
+
+async def _reserved(gw, emp: dict, item_code: str, key: str | None = None
+                    ) -> tuple[asyncio.Task, dict]:
+    """A redemption on its way (points_api frozen), once it is recorded as reserving."""
+    attempt = asyncio.create_task(redeem(gw, emp, item_code, key=key))
+    [made] = await wait_for(lambda: _reserving(gw, emp["employee_no"]), within=60,
+                            what="a reserving redemption")
+    return attempt, made
+
+
+async def _reconcile(stack, since: str) -> int:
+    return await asyncio.to_thread(jifen, [
+        "reconcile",
+        "--points-url", stack.database_url("points"),
+        "--rewards-url", stack.database_url("rewards"),
+        "--training-url", stack.database_url("training"), "--since", since, "--grace", "0"])
+
+
 async def test_rewards_killed_between_hold_and_its_outcome_completes_after_restart(gw, stack):
     """The two-phase path (an item that needs approval): points_api is frozen while
     the hold request is on its way; rewards_api is killed with the redemption
@@ -120,12 +143,7 @@ async def test_rewards_killed_between_hold_and_its_outcome_completes_after_resta
     assert (acct["balance"], acct["held"]) == (100, 30)
     stock = (await get_item(gw, item["code"]))["stock"]
     assert (stock["remaining"], stock["reserved"], stock["issued"]) == (1, 1, 0)
-    code = await asyncio.to_thread(jifen, [
-        "reconcile",
-        "--points-url", stack.database_url("points"),
-        "--rewards-url", stack.database_url("rewards"),
-        "--training-url", stack.database_url("training"), "--since", since, "--grace", "0"])
-    assert code == 0
+    assert await _reconcile(stack, since) == 0
 
 
 async def _redeeming(stack) -> bool:
@@ -181,12 +199,7 @@ async def test_rewards_killed_while_the_spend_is_on_its_way_leaves_no_redemption
     assert (await account(gw, no))["balance"] == 70
     listed = await gw.get("/rewards/v1/redemptions", headers=HR, params={"employee_no": no})
     assert listed.json()["items"] == []
-    code = await asyncio.to_thread(jifen, [
-        "reconcile",
-        "--points-url", stack.database_url("points"),
-        "--rewards-url", stack.database_url("rewards"),
-        "--training-url", stack.database_url("training"), "--since", since, "--grace", "0"])
-    assert code == 1
+    assert await _reconcile(stack, since) == 1
     # what the expiry does later (tests/points_api/holds), done now
     release = {"event_id": str(uuid.uuid4()), "event_type": "hold.release",
                "occurred_at": datetime.now(UTC).isoformat(), "producer": "rewards",
@@ -223,12 +236,6 @@ async def test_a_second_request_with_the_key_while_the_first_runs_is_409(gw, sta
     assert (await account(gw, emp["employee_no"]))["balance"] == 70
 
 
-async def _reserving(gw, employee_no: str) -> list[dict]:
-    r = await gw.get("/rewards/v1/redemptions", headers=HR,
-                     params={"employee_no": employee_no, "status": "reserving"})
-    return r.json()["items"]
-
-
 async def test_nothing_is_locked_while_points_api_answers_an_item_with_stock(gw, stack):
     """An item with stock and a per-employee limit: the unit and the limit are taken and
     the redemption recorded as reserving before points_api is asked, and nothing stays
@@ -248,13 +255,9 @@ async def test_nothing_is_locked_while_points_api_answers_an_item_with_stock(gw,
 
     os.killpg(points_pid, signal.SIGSTOP)
     try:
-        first = asyncio.create_task(redeem(gw, first_emp, item["code"], key=key))
-        [made] = await wait_for(lambda: _reserving(gw, first_emp["employee_no"]), within=60,
-                                what="the first redemption reserving")
+        first, made = await _reserved(gw, first_emp, item["code"], key)
         limited = await redeem(gw, first_emp, item["code"])
-        second = asyncio.create_task(redeem(gw, second_emp, item["code"]))
-        await wait_for(lambda: _reserving(gw, second_emp["employee_no"]), within=60,
-                       what="the second redemption reserving")
+        second, _ = await _reserved(gw, second_emp, item["code"])
         gone = await redeem(gw, third_emp, item["code"])
         while_frozen = (await get_item(gw, item["code"]))["stock"]
         raised = await gw.put(f"/rewards/v1/items/{item['code']}", headers=HR,
@@ -304,9 +307,7 @@ async def test_rewards_killed_after_reserving_a_unit_the_sweeper_finishes_the_re
         points_pid = _points_pid(stack)
         os.killpg(points_pid, signal.SIGSTOP)
         try:
-            attempt = asyncio.create_task(redeem(gw, emp, item["code"], key=key))
-            [made] = await wait_for(lambda: _reserving(gw, emp["employee_no"]), within=60,
-                                    what="a reserving redemption")
+            attempt, made = await _reserved(gw, emp, item["code"], key)
             await wait_for(lambda: asyncio.to_thread(_request_in_points_socket, stack),
                            within=60, what="the spend request in points_api's socket")
             stack.stop_service("rewards", sig=signal.SIGKILL)
@@ -352,9 +353,4 @@ async def test_rewards_killed_after_reserving_a_unit_the_sweeper_finishes_the_re
     for emp, left in ((lost, 1), (spent, 0)):
         seen = await gw.get(f"/rewards/v1/items/{item['code']}", headers=emp["headers"])
         assert seen.json()["limit_remaining"] == left
-    code = await asyncio.to_thread(jifen, [
-        "reconcile",
-        "--points-url", stack.database_url("points"),
-        "--rewards-url", stack.database_url("rewards"),
-        "--training-url", stack.database_url("training"), "--since", since, "--grace", "0"])
-    assert code == 0
+    assert await _reconcile(stack, since) == 0

@@ -110,6 +110,43 @@ async def test_instant_redemption_is_fulfilled_and_spends_the_points(gw):
     assert (await redemption(gw, body["id"], emp["headers"]))["status"] == "fulfilled"
 
 
+async def test_an_item_with_stock_and_a_minimum_is_reserved_after_the_balance_check(gw):
+    """The statement that claims the key reserves only what surely passes the checks;
+    an item with a minimum of qualifying points is reserved by one more statement once
+    points_api gave the balance, and refused by the stock there when none is left."""
+    emp, other = await synced_employee(gw), await synced_employee(gw)
+    for e in (emp, other):
+        await give_points(gw, e["employee_no"], 100)
+    item = await put_item(gw, cost_points=30, stock=1,
+                          eligibility={"min_qualifying_points": 50})
+
+    made = await redeem(gw, emp, item["code"])
+    gone = await redeem(gw, other, item["code"])
+
+    assert made.status_code == 201 and made.json()["status"] == "fulfilled", made.text
+    assert gone.status_code == 409 and problem(gone) == "out-of-stock", gone.text
+    assert gone.json()["detail"] == f"{item['name']}: 0 left, 1 asked for"
+    stock = (await get_item(gw, item["code"]))["stock"]
+    assert (stock["remaining"], stock["reserved"], stock["issued"]) == (0, 0, 1)
+    await settled_hold(gw, made.json()["id"], "captured")
+    assert (await account(gw, emp["employee_no"]))["balance"] == 70
+
+
+async def test_out_of_stock_gives_back_the_limit_it_counted(gw):
+    emp, other = await synced_employee(gw), await synced_employee(gw)
+    for e in (emp, other):
+        await give_points(gw, e["employee_no"], 100)
+    item = await put_item(gw, cost_points=10, stock=1, limit={"count": 2, "period": "year"})
+
+    assert (await redeem(gw, emp, item["code"])).status_code == 201
+    gone = await redeem(gw, other, item["code"])
+
+    assert gone.status_code == 409 and problem(gone) == "out-of-stock", gone.text
+    seen = await gw.get(f"/rewards/v1/items/{item['code']}", headers=other["headers"])
+    assert seen.json()["limit_remaining"] == 2
+    assert (await account(gw, other["employee_no"]))["balance"] == 100
+
+
 async def test_hr_redeems_on_an_employees_behalf(gw):
     emp = await synced_employee(gw)
     await give_points(gw, emp["employee_no"], 100)
