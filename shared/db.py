@@ -332,8 +332,11 @@ class DriverConnection:
                 and not isinstance(exc, asyncpg.PostgresConnectionError)
                 and not self._driver.is_closed()):  # unless it said goodbye (terminated)
             return DBAPIError(sql, None, exc)
-        if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError
-                      | ConnectionError | TimeoutError):
+        # asyncpg's InternalClientError: its protocol lost its state (the server went
+        # away in the middle of a prepare): the connection cannot be used again
+        if self._driver.is_closed() or isinstance(
+                exc, asyncpg.PostgresError | asyncpg.InterfaceError | asyncpg.InternalClientError
+                | OSError | ConnectionError | TimeoutError):
             await self._conn.invalidate(exc)
             return DBAPIError(sql, None, exc, connection_invalidated=True)
         return exc

@@ -110,3 +110,40 @@ async def test_a_transaction_begins_with_its_own_statements_and_never_commits_a_
             await conn.close()
     finally:
         await engine.dispose()
+
+
+async def test_a_connection_whose_protocol_lost_its_state_is_taken_out_of_the_pool(stack):
+    """asyncpg raises InternalClientError (not a PostgresError) when the server goes away
+    in the middle of a prepare: such a connection is broken, whatever the error's class."""
+    import asyncpg
+
+    engine = create_engine(stack.database_url("points"), pool_size=1, max_overflow=0)
+    try:
+        conn, db = await driver_connection(engine)
+        try:
+            pid = (await db.first(prebuild(text("SELECT pg_backend_pid() AS pid"))))["pid"]
+
+            class Lost:  # the same connection, whose next statement meets a lost protocol
+                def __init__(self, real: asyncpg.Connection) -> None:
+                    self.real = real
+
+                def __getattr__(self, name: str) -> object:
+                    return getattr(self.real, name)
+
+                async def fetchrow(self, *args: object) -> None:
+                    raise asyncpg.InternalClientError("cannot switch to state 11")
+
+            db._driver = Lost(db._driver)
+            with pytest.raises(DBAPIError) as broken:
+                await db.first(prebuild(text("SELECT 4 AS n")))
+            assert broken.value.connection_invalidated
+        finally:
+            await conn.close()
+        conn, db = await driver_connection(engine)
+        try:
+            again = await db.first(prebuild(text("SELECT pg_backend_pid() AS pid")))
+            assert again["pid"] != pid
+        finally:
+            await conn.close()
+    finally:
+        await engine.dispose()
