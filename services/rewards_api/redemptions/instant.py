@@ -29,8 +29,9 @@
 
 Should the process die after a reservation, the redemption stays ``reserving``: the
 sweeper (recovery.py) asks points_api about the spend and fulfils it, or fails it
-and gives its units and limit back; a retry with the key meanwhile answers 409, and
-once it is finished the redemption as it stands (200). Should the process die after
+and gives its units and limit back; a retry with the key meanwhile answers 409, then
+the redemption once fulfilled (200); a failed one lets go of the key, and the retry
+redeems anew. Should the process die after
 points_api spent for an item redeemed at once or in the transaction, no redemption
 exists and nothing confirms the spend: points_api gives the points back when the
 spend expires (``instant_hold_minutes``); a claim dies with its process, so a retry
@@ -74,7 +75,7 @@ from shared.auth import Principal
 from shared.contracts.holds import HOLD_CAPTURE, HoldCreate
 from shared.db import DriverConnection, RowAttributes
 from shared.errors import ServiceError, problem_response
-from shared.idempotency import Keyed, KeyInUse
+from shared.idempotency import Keyed, KeyInUse, KeyReused
 from shared.outbox import wake_after_commit
 
 log = structlog.get_logger("jifen.rewards.redeem")
@@ -236,7 +237,7 @@ class InstantRedemptions:
         back when it expires. A reserved redemption is committed before the spend: a
         process that dies after it leaves it ``reserving`` for the sweeper, which asks
         points_api about the spend and fulfils it or gives its units back; a retry with
-        the key meanwhile answers 409, and the redemption once finished (200)."""
+        the key meanwhile answers 409, then the redemption once fulfilled (200)."""
         try:
             try:
                 if row["prior_id"] is not None:
@@ -245,7 +246,7 @@ class InstantRedemptions:
                     answer = await self._carry_out(db, sessionmaker, points, work, row,
                                                    settings)
             except ServiceError as exc:
-                if isinstance(exc, KeyInUse) or (
+                if isinstance(exc, KeyInUse | KeyReused) or (
                         exc.status >= 500 and not (work.spending or work.reserved
                                                    or work.counted)):
                     raise
@@ -369,8 +370,8 @@ class InstantRedemptions:
         """The redemption reserved, its units and limit taken and committed before the
         spend: by the claim's statement (``row``), or by RESERVE when that statement
         left it to the checks made here (a minimum of qualifying points, say). Refused
-        when the limit or the stock did not allow it (a limit counted without stock is
-        given back by :meth:`_refused`)."""
+        when the limit or the stock did not allow it; a limit counted without the stock
+        is recorded as reserving all the same, and :meth:`_refused` gives it back."""
         if not row["tried"]:
             reserving = await db.first(repo.RESERVE, **work.reserve_params(settings))
             assert reserving is not None
@@ -380,8 +381,9 @@ class InstantRedemptions:
         item, quantity = work.item, work.data.quantity
         if work.reserved:
             work.stock_tracked = row["taken"]
-            return
-        if work.period is not None and not row["counted"]:
+            if not row["stocked"] or row["taken"]:
+                return
+        elif work.period is not None and not row["counted"]:
             raise LimitReached(f"{work.employee_no} may redeem {item.limit_count} of "
                                f"{item.name} per {item.limit_period}")
         raise OutOfStock(f"{item.name}: {row['stock_remaining'] or 0} left, "
@@ -409,12 +411,18 @@ class InstantRedemptions:
     async def _prior(self, db: DriverConnection, work: _Work, row: Mapping[str, Any]) -> Answer:
         """The redemption an earlier request with this key reserved before its process
         died: 409 while the sweeper has not finished it, then as it stands (200, as the
-        two-phase path answers a key it finds on a redemption), stored for the key."""
-        if row["prior_status"] == RedemptionStatus.RESERVING:
-            raise KeyInUse("A request with this Idempotency-Key is still running; "
-                           "retry later")
+        two-phase path answers a key it finds on a redemption), stored for the key. A
+        request with another body (item, quantity or employee) is refused as the key's
+        reuse, and nothing is stored for it: the earlier request's retry still finds
+        its redemption."""
         found = await db.first(repo.VIEW, redemption_id=row["prior_id"])
         assert found is not None
+        if (found["item_code"], found["quantity"], found["employee_no"]) != (
+                work.data.item_code, work.data.quantity, work.employee_no):
+            raise KeyReused("This key was already used for a different request body or path")
+        if found["status"] == RedemptionStatus.RESERVING:
+            raise KeyInUse("A request with this Idempotency-Key is still running; "
+                           "retry later")
         own = found["item_kind"] == "voucher" and work.principal.sub == found["employee_no"]
         out = redemption_out(RowAttributes(found), employee_name=found["employee_name"],
                              voucher_code=found["voucher_code"] if own else None)

@@ -81,9 +81,11 @@ def _reserving(go: str) -> str:
     FROM and WHERE of a SELECT of the item's row as ``i``), for the employee, the
     quantity and the redemption id of the parameters: the units counted against the
     employee's limit (``counted``, a row when counted), then the stock (``taken``,
-    only once counted), then the redemption recorded as ``reserving`` (``reserved``,
-    only when both went through). Nothing is locked beyond the statement. A limit
-    counted without stock is given back by the caller (GIVE_BACK_LIMIT)."""
+    only once counted), then the redemption recorded as ``reserving`` (``reserved``)
+    with what it took: whenever the limit was counted, even without the stock (the
+    statement commits by itself, so a count is never left without a record that the
+    caller or, after a crash, the sweeper gives back), and for an item without a limit
+    when the stock was taken. Nothing is locked beyond the statement."""
     return f"""go AS (
     SELECT i.code, i.name, i.kind, i.cost_points, i.leave_days, i.subsidy_amount,
            i.stock_total, i.limit_count, {_PERIOD} AS period_key
@@ -117,8 +119,8 @@ def _reserving(go: str) -> str:
         CAST(:requested_by AS varchar), CAST(:key AS varchar), 0,
         CAST(:now AS timestamptz), CAST(:now AS timestamptz)
     FROM go
-    WHERE (go.period_key IS NULL OR EXISTS (SELECT 1 FROM counted))
-      AND (go.stock_total IS NULL OR EXISTS (SELECT 1 FROM taken))
+    WHERE CASE WHEN go.period_key IS NOT NULL THEN EXISTS (SELECT 1 FROM counted)
+               ELSE go.stock_total IS NULL OR EXISTS (SELECT 1 FROM taken) END
     RETURNING id
 )"""
 
@@ -127,7 +129,8 @@ def _reserving(go: str) -> str:
 _RESERVED = """(SELECT count(*) FROM go) > 0 AS tried,
        (SELECT count(*) FROM reserved) > 0 AS reserved,
        (SELECT count(*) FROM counted) > 0 AS counted,
-       (SELECT count(*) FROM taken) > 0 AS taken"""
+       (SELECT count(*) FROM taken) > 0 AS taken,
+       (SELECT count(*) FROM go WHERE stock_total IS NOT NULL) > 0 AS stocked"""
 
 # The item's row, read once by a statement that reads it in several places (a popular
 # item with stock is a hot row, updated by every redemption: each read of it walks

@@ -327,6 +327,9 @@ async def test_rewards_killed_after_reserving_a_unit_the_sweeper_finishes_the_re
     await wait_for(lambda: hold(gw, second["id"]), within=60, what="the spend")
     # the sweeper is left to its pace: 20 s after each redemption started
     stack.start_service("rewards")
+    # another request under the dead request's key takes its claim over, finds its
+    # redemption and is refused as the key's reuse, leaving the key to its own retry
+    other = await redeem(gw, spent, item["code"], key=key, quantity=2)
     retry = await redeem(gw, spent, item["code"], key=key)
 
     async def finished(redemption_id: str) -> dict | None:
@@ -339,7 +342,11 @@ async def test_rewards_killed_after_reserving_a_unit_the_sweeper_finishes_the_re
                                what="the sweeper")
     answered = await redeem(gw, spent, item["code"], key=key)
 
-    assert retry.status_code == 409 and problem(retry) == "idempotency-key-in-use", retry.text
+    assert other.status_code == 422 and problem(other) == "idempotency-key-reused", other.text
+    # 409 while the redemption is reserving; on a slow machine the sweeper's first pass
+    # may have finished it before the retry arrived: then the redemption itself
+    assert (retry.status_code == 409 and problem(retry) == "idempotency-key-in-use") or (
+        retry.status_code == 200 and retry.json()["id"] == second["id"]), retry.text
     assert (failed["status"], failed["failure_reason"]) == ("failed", "hold-not-confirmed")
     assert fulfilled["status"] == "fulfilled"
     assert answered.status_code == 200 and answered.json()["id"] == second["id"], answered.text
@@ -354,3 +361,50 @@ async def test_rewards_killed_after_reserving_a_unit_the_sweeper_finishes_the_re
         seen = await gw.get(f"/rewards/v1/items/{item['code']}", headers=emp["headers"])
         assert seen.json()["limit_remaining"] == left
     assert await _reconcile(stack, since) == 0
+
+
+async def test_a_limit_counted_without_stock_is_recorded_before_it_is_given_back(gw, stack):
+    """The reserving statement commits by itself: when it counts the employee's limit
+    and finds the stock gone, it still records the redemption as reserving with what it
+    took (the limit, no unit), so that a process dying before the give-back leaves a
+    record for the sweeper instead of a month's limit used up by nothing."""
+    from zoneinfo import ZoneInfo
+
+    from services.rewards_api.catalogue.eligibility import period_key
+    from services.rewards_api.redemptions import repository as repo
+    from shared.db import create_engine, driver_connection
+
+    emp = await synced_employee(gw)
+    item = await put_item(gw, name="防护面罩", cost_points=30, stock=0,
+                          limit={"count": 1, "period": "month"})
+    now, rid = datetime.now(UTC), uuid.uuid4()
+    periods = {p: period_key(p, now, ZoneInfo("Asia/Shanghai"))
+               for p in ("month", "quarter", "year")}
+    engine = create_engine(stack.database_url("rewards"), pool_size=1, max_overflow=0)
+    try:
+        conn, db = await driver_connection(engine)
+        try:
+            row = await db.first(repo.RESERVE, item_code=item["code"],
+                                 employee_no=emp["employee_no"], quantity=1, redemption_id=rid,
+                                 now=now, expires=now, requested_by=emp["employee_no"],
+                                 key=None, **periods)
+            assert (row["counted"], row["taken"], row["reserved"], row["stocked"]) \
+                == (True, False, True, True)
+            kept = await db.first(repo.VIEW, redemption_id=rid)
+            assert (kept["status"], kept["stock_tracked"], kept["limit_period_key"]) \
+                == ("reserving", False, periods["month"])
+            seen = await gw.get(f"/rewards/v1/items/{item['code']}", headers=emp["headers"])
+            assert seen.json()["limit_remaining"] == 0  # counted, and on record
+            back = await db.first(repo.GIVEN_BACK, redemption_id=rid, forget=True,
+                                  reason="out-of-stock", check_due=None, keyed=False,
+                                  **dict.fromkeys(("scope", "key", "digest", "status",
+                                                   "headers", "body", "fresh")))
+            assert back["given_back"] == 1
+            assert await db.first(repo.VIEW, redemption_id=rid) is None
+        finally:
+            await conn.close()
+    finally:
+        await engine.dispose()
+    seen = await gw.get(f"/rewards/v1/items/{item['code']}", headers=emp["headers"])
+    assert seen.json()["limit_remaining"] == 1
+    assert (await get_item(gw, item["code"]))["stock"]["reserved"] == 0
