@@ -447,10 +447,15 @@ async def read_json_body(route: APIRoute, request: Request) -> Any:
     except HTTPException:
         raise
     except Exception as exc:
-        if MAX_BODY_SIZE_SCOPE_KEY in request.scope and (error := get_body_limit_error(exc)):
-            raise error from exc
-        raise HTTPException(status_code=400,
-                            detail="There was an error parsing the body") from exc
+        raise _unreadable(request, exc) from exc
+
+
+def _unreadable(request: Request, exc: Exception) -> Exception:
+    """What FastAPI answers for a body it could not read: 413 past the app's size
+    limit, else 400 (a client gone half-way, say)."""
+    if MAX_BODY_SIZE_SCOPE_KEY in request.scope and (error := get_body_limit_error(exc)):
+        return error
+    return HTTPException(status_code=400, detail="There was an error parsing the body")
 
 
 async def body_of(route: APIRoute, body: Any) -> Any:
@@ -482,7 +487,13 @@ async def quick_body(route: APIRoute, request: Request) -> BaseModel | None:
     if not (main == "application" and (sub == "json" or sub.endswith("+json"))):
         return None
     try:
-        return model.model_validate_json(await request.body())
+        body = await request.body()
+    except HTTPException:
+        raise
+    except Exception as exc:  # read once only: answered here as read_json_body would
+        raise _unreadable(request, exc) from exc
+    try:
+        return model.model_validate_json(body)
     except ValidationError:
         return None
 

@@ -142,3 +142,34 @@ def test_a_lean_route_is_documented_as_its_endpoint():
     assert leaned["requestBody"] == plain["requestBody"]
     assert leaned.get("parameters") == plain.get("parameters")
     assert leaned["responses"].keys() == plain["responses"].keys() == {"201", "422"}
+
+
+async def _status_when_the_client_leaves(app: FastAPI, path: str) -> int | None:
+    """The status the app answers a client that goes away half-way through its body
+    (None: no answer started), or the exception's name when the app raised."""
+    events = [{"type": "http.request", "body": b'{"name": "a",', "more_body": True},
+              {"type": "http.disconnect"}]
+
+    async def receive() -> dict[str, Any]:
+        return events.pop(0) if events else {"type": "http.disconnect"}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "server": ("app", 80),
+             "client": ("test", 1), "headers": [(b"content-type", b"application/json"),
+                                               (b"authorization", b"Bearer good")]}
+    await app(scope, receive, send)
+    return next((m["status"] for m in sent if m["type"] == "http.response.start"), None)
+
+
+async def test_a_client_that_leaves_half_way_is_answered_alike():
+    app = make_app()
+    plain = await _status_when_the_client_leaves(app, "/plain")
+    assert plain == 400
+    for path in ("/lean", "/quick"):
+        assert await _status_when_the_client_leaves(app, path) == plain, path
