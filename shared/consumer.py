@@ -23,14 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Principal
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope, EventReceipt
 from shared.inbox import Claims, claim_event, claim_events, unclaim_events
-from shared.routing import (
-    APIRouter,
-    body_of,
-    check_request,
-    lean,
-    quick_body,
-    read_json_body,
-)
+from shared.routing import APIRouter, body_and_caller, lean
 from shared.service_auth import caller_name, service_caller
 
 log = structlog.get_logger("jifen.consumer")
@@ -237,11 +230,8 @@ def events_router(service: str, processed: Table, handlers: Mapping[str, EventHa
     async def receive_lean(route: APIRoute, request: Request) -> Response:
         """A batch without FastAPI's generic request handling: what
         :func:`receive_events`'s parameters would do, in their order."""
-        quick = await quick_body(route, request)  # a batch's text is most of its cost
-        received = await read_json_body(route, request) if quick is None else None
-        caller = await producer(request)
-        await check_request(request)
-        batch = quick if quick is not None else await body_of(route, received)
+        # a batch's text is most of its cost: validated straight from it
+        batch, caller = await body_and_caller(route, request, producer, quick=True)
         assert isinstance(batch, EventBatch)
         return await receive(request, batch, caller)
 

@@ -2,6 +2,7 @@
 with JSON decoded, errors as the problem handlers expect them, broken connections
 taken out of the pool, and pooled connections left as they were."""
 
+import asyncpg
 import pytest
 from sqlalchemy import bindparam, column, select, table, text
 from sqlalchemy.exc import DBAPIError
@@ -75,14 +76,19 @@ async def test_rows_errors_and_the_pool(stack):
             assert broken.value.connection_invalidated
         finally:
             await conn.close()
-        conn, db = await driver_connection(engine)
-        try:
-            again = await db.first(prebuild(text("SELECT pg_backend_pid() AS pid")))
-            assert again["pid"] != pid
-        finally:
-            await conn.close()
+        await _replaced(engine, pid)
     finally:
         await engine.dispose()
+
+
+async def _replaced(engine, pid: int) -> None:
+    """The pool's next connection is a new one: the broken one was not handed out."""
+    conn, db = await driver_connection(engine)
+    try:
+        again = await db.first(prebuild(text("SELECT pg_backend_pid() AS pid")))
+        assert again["pid"] != pid
+    finally:
+        await conn.close()
 
 
 async def test_a_transaction_begins_with_its_own_statements_and_never_commits_a_failure(stack):
@@ -115,8 +121,6 @@ async def test_a_transaction_begins_with_its_own_statements_and_never_commits_a_
 async def test_a_connection_whose_protocol_lost_its_state_is_taken_out_of_the_pool(stack):
     """asyncpg raises InternalClientError (not a PostgresError) when the server goes away
     in the middle of a prepare: such a connection is broken, whatever the error's class."""
-    import asyncpg
-
     engine = create_engine(stack.database_url("points"), pool_size=1, max_overflow=0)
     try:
         conn, db = await driver_connection(engine)
@@ -139,11 +143,6 @@ async def test_a_connection_whose_protocol_lost_its_state_is_taken_out_of_the_po
             assert broken.value.connection_invalidated
         finally:
             await conn.close()
-        conn, db = await driver_connection(engine)
-        try:
-            again = await db.first(prebuild(text("SELECT pg_backend_pid() AS pid")))
-            assert again["pid"] != pid
-        finally:
-            await conn.close()
+        await _replaced(engine, pid)
     finally:
         await engine.dispose()

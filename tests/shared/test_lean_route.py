@@ -13,15 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.errors import Unauthorized, install_problem_handlers
-from shared.routing import (
-    APIRouter,
-    DocumentChecks,
-    body_of,
-    check_request,
-    lean,
-    quick_body,
-    read_json_body,
-)
+from shared.routing import APIRouter, DocumentChecks, body_and_caller, lean
 
 
 def _not_sunday(value: datetime) -> datetime:
@@ -51,20 +43,11 @@ async def answer(thing: Thing, who: str) -> Response:
 
 
 async def lean_things(route: APIRoute, request: Request) -> Response:
-    received = await read_json_body(route, request)
-    who = await principal(request)
-    await check_request(request)
-    return await answer(await body_of(route, received), who)
+    return await answer(*await body_and_caller(route, request, principal))
 
 
 async def quick_things(route: APIRoute, request: Request) -> Response:
-    thing = await quick_body(route, request)
-    received = await read_json_body(route, request) if thing is None else None
-    who = await principal(request)
-    await check_request(request)
-    if thing is None:
-        thing = await body_of(route, received)
-    return await answer(thing, who)
+    return await answer(*await body_and_caller(route, request, principal, quick=True))
 
 
 def make_app() -> FastAPI:

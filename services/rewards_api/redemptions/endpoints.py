@@ -47,7 +47,7 @@ from shared.pagination import (
     encode_cursor,
     uuid_key,
 )
-from shared.routing import APIRouter, body_of, check_request, lean, read_json_body
+from shared.routing import APIRouter, body_and_caller, lean
 
 router = APIRouter(prefix="/rewards/v1", tags=["redemptions"])
 IdempotencyKey = Annotated[str | None, Header(
@@ -60,10 +60,7 @@ async def _redeem_lean(route: APIRoute, request: Request) -> Response:
     """Every redemption comes here: what :func:`create_redemption`'s parameters would
     do, in their order, without FastAPI's generic request handling
     (shared.routing.lean). The Idempotency-Key's length is the document's to check."""
-    received = await read_json_body(route, request)
-    principal = await current_principal(request)
-    await check_request(request)
-    body = await body_of(route, received)
+    body, principal = await body_and_caller(route, request, current_principal)
     return await _redeem(request, body, principal, request.headers.get("idempotency-key"))
 
 

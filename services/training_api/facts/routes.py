@@ -30,7 +30,7 @@ from shared.db import DBSession, request_driver, request_session
 from shared.errors import BadCursor, ServiceError, problems
 from shared.idempotency import applied_claim, claim_applied
 from shared.pagination import Cursor, Limit, Page
-from shared.routing import APIRouter, body_of, check_request, lean, read_json_body
+from shared.routing import APIRouter, body_and_caller, lean
 
 RECORDING_PROBLEMS = (UnknownEmployee, EmployeeLeft, ClientIdConflict, SelfRecording,
                       OccurredInFuture)
@@ -73,10 +73,8 @@ def add_fact_routes(
     async def record_lean(route: APIRoute, request: Request) -> Response:
         """A recording without FastAPI's generic request handling (the hot path of
         earning): what :func:`record_fact`'s parameters would do, in their order."""
-        received = await read_json_body(route, request)
-        principal = await current_principal(request)
-        await check_request(request)
-        return await record(await body_of(route, received), principal, request)
+        body, principal = await body_and_caller(route, request, current_principal)
+        return await record(body, principal, request)
 
     @router.post(path, status_code=201, response_model=recorded,
                  operation_id=f"{record_verb}_{noun}", summary=record_summary,
