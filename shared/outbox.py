@@ -56,7 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.contracts.events import EventBatch, EventBatchReceipt, EventEnvelope
 from shared.db import DriverConnection, after_commit, driver_connection, owed, prebuild
-from shared.http import PeerClient, PeerHTTPClient
+from shared.http import JSON_HEADERS, PeerClient, PeerHTTPClient
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_FAILED
 from shared.pagination import decode_id_cursor, encode_id_cursor
 from shared.retry import PollingLoop, backoff
@@ -636,23 +636,16 @@ class OutboxRelay(PollingLoop):
 
 async def _post_json(client: httpx.AsyncClient, path: str, content: bytes) -> tuple[int, bytes]:
     """POST a batch to a consumer: the answer's status and body. A peer's client
-    (:class:`shared.http.PeerHTTPClient`, every service's) is called straight through its
-    aiohttp session with its service token, as :meth:`shared.http.PeerClient._post_json`
-    does, without httpx's request and response objects and auth flow around the call;
+    (:class:`shared.http.PeerHTTPClient`, every service's) is called straight through
+    its aiohttp session (:meth:`~shared.http.PeerHTTPClient.post_json_direct`);
     another client, or one with event hooks that watch its calls (a test's), through
     httpx."""
     if not isinstance(client, PeerHTTPClient) or any(client.event_hooks.values()):
-        resp = await client.post(path, content=content, headers=_JSON)
+        resp = await client.post(path, content=content, headers=JSON_HEADERS)
         return resp.status_code, resp.content
-    headers = {**_JSON, "authorization": client.credentials.bearer()}
-    async with client.peer_transport.session().post(
-            str(PeerClient(client).absolute(path)), data=content, headers=headers,
-            timeout=client.aiohttp_timeout, allow_redirects=False,
-            auto_decompress=False) as answer:
-        return answer.status, await answer.read()
-
-
-_JSON = {"content-type": "application/json"}
+    status, _, body = await client.post_json_direct(str(PeerClient(client).absolute(path)),
+                                                   content)
+    return status, body
 
 
 def _mark_statement(table: Table) -> Update:
