@@ -125,7 +125,7 @@ class _Work:
     expires: datetime  # of the spend, unless the redemption confirms it
     item: Any = None
     period: str | None = None
-    counted: bool = False  # against the employee's limit
+    counted: bool = False  # against the employee's limit, in the transaction (_count)
     stock_tracked: bool = False  # units issued
     spending: bool = False  # points_api was asked: a spend may exist
     reserving: bool = False  # redeemed by autocommitted statements, reserving first
@@ -214,7 +214,6 @@ class InstantRedemptions:
         assert row is not None
         if row["claimed"] or (keyed is None and row["instant"]):
             work.reserving, work.reserved = not row["at_once"], row["reserved"]
-            work.counted = row["counted"] and not row["reserved"]
             answer = await self._at_once(db, sessionmaker, points, request, work, row,
                                          settings)
         else:
@@ -247,8 +246,7 @@ class InstantRedemptions:
                                                    settings)
             except ServiceError as exc:
                 if isinstance(exc, KeyInUse | KeyReused) or (
-                        exc.status >= 500 and not (work.spending or work.reserved
-                                                   or work.counted)):
+                        exc.status >= 500 and not (work.spending or work.reserved)):
                     raise
                 answer = await self._refused(db, request, exc, work)
         except BaseException as exc:
@@ -377,7 +375,6 @@ class InstantRedemptions:
             assert reserving is not None
             row = reserving
             work.reserved = reserving["reserved"]
-            work.counted = reserving["counted"] and not reserving["reserved"]
         item, quantity = work.item, work.data.quantity
         if work.reserved:
             work.stock_tracked = row["taken"]
@@ -493,16 +490,11 @@ class InstantRedemptions:
                             exc: BaseException) -> None:
         """After a failure without an answer, what the autocommitted statements took
         given back: the reserved redemption (failed once points_api was asked, with a
-        look for the spend), a limit counted without stock, or the failure recorded
-        with a look for the spend."""
+        look for the spend), or the failure recorded with a look for the spend."""
         try:
             if work.reserved:
                 await db.first(repo.GIVEN_BACK, **work.given_back(exc),
                                **_answer_params(None, None))
-            elif work.counted:
-                await db.first(repo.GIVE_BACK_LIMIT, employee_no=work.employee_no,
-                               item_code=work.item.code, period_key=work.period,
-                               quantity=work.data.quantity)
         except Exception as error:  # left reserving: the sweeper finishes it
             log.warning("redemption_not_given_back", redemption_id=str(work.redemption_id),
                         error=repr(error))
