@@ -24,6 +24,7 @@ from bench.harness import (
     drain_outboxes,
     idle_rates,
     measure,
+    pg_stats,
     quiesce,
     ratio_lines,
     settle_start,
@@ -125,18 +126,20 @@ def drain(stack: Stack, count: int) -> list[str]:
     roots = stack_roots(stack, "training", "points")
     drained = drain_outboxes(stack, "training", timeout=3600)
     idle = idle_rates(roots)
-    before = cpu_seconds(roots)
-    started = time.perf_counter()
-    asyncio.run(_queue_facts(stack, count))
-    drained()
-    elapsed = time.perf_counter() - started
-    after = cpu_seconds(roots)
+    details: list[str] = []
+    with pg_stats(stack, details, lambda: count):
+        before = cpu_seconds(roots)
+        started = time.perf_counter()
+        asyncio.run(_queue_facts(stack, count))
+        drained()
+        elapsed = time.perf_counter() - started
+        after = cpu_seconds(roots)
     per_event = {g: max(after[g] - before[g] - idle[g] * elapsed, 0.0) * 1e6 / count
                  for g in roots}
     groups = " + ".join(f"{g} {us:,.0f}" for g, us in per_event.items())
     return [f"points_api drained {count:,} queued facts in {elapsed:.1f} s = "
             f"{count / elapsed:,.0f} events/s; CPU/event {sum(per_event.values()):,.0f} us "
-            f"= {groups}"]
+            f"= {groups}", *(f"  {d}" for d in details)]
 
 
 # the two ways a recording tells its points (TRAINING_FEEDBACK_BUDGET_SECONDS): wait for
@@ -146,6 +149,9 @@ def drain(stack: Stack, count: int) -> list[str]:
 # the time to points is at least clients / throughput, whatever the code does
 LATENCY_CLIENTS = (32, 8)
 MODES = {"synchronous (budget 0.8 s)": "0.8", "pending + outcome URL (budget 0)": "0"}
+# "0": the kept mode only (quicker before/after pairs)
+if os.environ.get("BENCH_PENDING") == "0":
+    del MODES["pending + outcome URL (budget 0)"]
 
 
 def feedback_budget(stack: Stack, seconds: str | None) -> None:
@@ -167,7 +173,7 @@ def run(stack: Stack) -> list[str]:
     with baseline_server(stack, "training") as base:
         warm(base.url, script="insert.lua", expect=200)
         bare = measure("bare one-INSERT", base.url, roots=base.roots(stack),
-                       script="insert.lua", expect=200)
+                       script="insert.lua", expect=200, stack=stack)
     lines = [bare.line()]
     try:
         for mode, budget in MODES.items():
@@ -177,7 +183,7 @@ def run(stack: Stack) -> list[str]:
             ours = measure(f"POST /training/v1/course-completions via gateway, {mode}",
                            stack.gateway_url, roots=stack_roots(stack, "training", "points"),
                            script="record_completion.lua", expect=201, env=env,
-                           settle=drain_outboxes(stack, "training"))
+                           settle=drain_outboxes(stack, "training"), stack=stack)
             lines += [ours.line(), f"  of which answered 'pending': {ours.wrk.matched:,}",
                       *ratio_lines(f"facts recorded with points, {mode}", ours, bare, 0.40)]
             for clients in LATENCY_CLIENTS:

@@ -45,6 +45,11 @@ IDLE_SECONDS = 3.0
 # a directory: each load run also samples every service process with py-spy (see
 # profiling); its CPU figures are then not to be quoted
 PROFILE_DIR = os.environ.get("BENCH_PROFILE")
+# "1": PostgreSQL starts with pg_stat_statements preloaded, and each load run also
+# prints the statements that took the most execution time per request (see pg_stats);
+# the extension costs a little CPU of its own, so such a run's figures are diagnostic
+PG_STATS = os.environ.get("BENCH_PG_STATS") == "1"
+PG_STATS_TOP = 12
 _LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 
@@ -85,6 +90,8 @@ def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
         )
     )
     try:
+        if PG_STATS:
+            _preload_pg_stats(base / "pg" / "data", stack.config.pg_port)
         stack.start(progress=False)
         yield stack
     finally:
@@ -92,6 +99,70 @@ def bench_stack(*, replicas: int = 1) -> Iterator[Stack]:
         if stack.pg is not None:
             stack.pg.destroy()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _preload_pg_stats(data_dir: Path, port: int) -> None:
+    """Create the cluster the stack will start (initdb, through one start and stop) with
+    pg_stat_statements among its preloaded libraries."""
+    from jifen.devdb import LocalPostgres
+
+    pg = LocalPostgres(data_dir, port=port)
+    pg.start()
+    pg.stop()
+    with (data_dir / "postgresql.conf").open("a") as conf:
+        conf.write("\nshared_preload_libraries = 'pg_stat_statements'\n"
+                   "pg_stat_statements.max = 2000\n"
+                   "pg_stat_statements.track_planning = on\n")
+
+
+async def _pg_stats_sql(stack: Stack, sql: str) -> list[asyncpg.Record]:
+    assert stack.pg is not None, "BENCH_PG_STATS needs the embedded PostgreSQL"
+    conn = await asyncpg.connect(stack.pg.url("postgres").replace(
+        "postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        return await conn.fetch(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def pg_stats(stack: Stack | None, into: list[str], requests: Callable[[], int]) -> Iterator[None]:
+    """With BENCH_PG_STATS=1: the statements' counters reset before the block, and after
+    it, appended to ``into``: PostgreSQL's execution and planning time per request
+    (``requests()`` requests) of all statements and of the PG_STATS_TOP that took most,
+    each with its calls and plans per request and its database (BEGIN and COMMIT are
+    statements too; a statement planned on every call has as many plans as calls)."""
+    if not PG_STATS or stack is None:
+        yield
+        return
+    sessions_sql = ("SELECT datname, sessions FROM pg_stat_database "
+                    "WHERE datname LIKE 'jifen_%' ORDER BY datname")
+    asyncio.run(_pg_stats_sql(stack, "SELECT pg_stat_statements_reset()"))
+    opened = {r["datname"]: r["sessions"] for r in asyncio.run(_pg_stats_sql(stack, sessions_sql))}
+    yield
+    into.append("PostgreSQL sessions opened: " + ", ".join(
+        f"{r['datname'].removeprefix('jifen_')} {r['sessions'] - opened.get(r['datname'], 0)}"
+        for r in asyncio.run(_pg_stats_sql(stack, sessions_sql))))
+    rows = asyncio.run(_pg_stats_sql(stack, f"""
+        SELECT d.datname, s.calls, s.total_exec_time, s.total_plan_time, s.plans, s.query,
+               sum(s.total_exec_time) OVER () AS all_time,
+               sum(s.total_plan_time) OVER () AS all_plan_time
+        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname <> 'postgres'
+        ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT {PG_STATS_TOP}"""))
+    n = max(requests(), 1)
+    if rows:
+        into.append(f"PostgreSQL time per request, all statements: execution "
+                    f"{rows[0]['all_time'] * 1000 / n:,.0f} us, planning "
+                    f"{rows[0]['all_plan_time'] * 1000 / n:,.0f} us; the top {len(rows)} "
+                    "(execution us, planning us, calls and plans per request):")
+    for r in rows:
+        query = re.sub(r"\s+", " ", r["query"]).strip()
+        into.append(f"  {r['total_exec_time'] * 1000 / n:6,.1f} "
+                    f"{r['total_plan_time'] * 1000 / n:6,.1f}  {r['calls'] / n:5.2f} "
+                    f"{r['plans'] / n:5.2f}  "
+                    f"{r['datname'].removeprefix('jifen_'):8} {query[:100]}")
 
 
 # -- process groups and their CPU time ----------------------------------------------------
@@ -154,6 +225,7 @@ class Run:
     label: str
     wrk: WrkResult
     cpu_us: dict[str, float] = field(default_factory=dict)
+    details: list[str] = field(default_factory=list)  # BENCH_PG_STATS's lines
 
     @property
     def cpu_total(self) -> float:
@@ -164,7 +236,8 @@ class Run:
         groups = " + ".join(f"{g} {us:,.0f}" for g, us in self.cpu_us.items())
         return (f"{self.label}: {w.requests_per_second:,.0f} req/s ({w.requests:,} requests, "
                 f"p50 {w.p50_ms:.1f} ms, p99 {w.p99_ms:.1f} ms); CPU/request "
-                f"{self.cpu_total:,.0f} us = {groups}")
+                f"{self.cpu_total:,.0f} us = {groups}"
+                + "".join(f"\n    {d}" for d in self.details))
 
 
 class UnexpectedResponses(RuntimeError):
@@ -224,21 +297,25 @@ def measure(label: str, url: str, *, roots: dict[str, list[int]], script: str,
             expect: int, env: dict[str, str] | None = None,
             headers: dict[str, str] | None = None,
             settle: Callable[[], None] | None = None,
-            connections: int = WRK_CONNECTIONS) -> Run:
+            connections: int = WRK_CONNECTIONS, stack: Stack | None = None) -> Run:
     """A wrk run and the CPU its requests cost each process group. ``settle`` waits
     for work the requests left behind (events still in an outbox), which belongs to
-    them, before the second CPU reading."""
+    them, before the second CPU reading. ``stack``: the system whose statements
+    BENCH_PG_STATS reports."""
     idle = idle_rates(roots)
-    before, started = cpu_seconds(roots), time.monotonic()
-    with profiling(label, roots):
-        result = wrk(url, script=script, expect=expect, env=env, headers=headers,
-                     connections=connections)
-    if settle is not None:
-        settle()
-    after, elapsed = cpu_seconds(roots), time.monotonic() - started
+    details: list[str] = []
+    result: WrkResult | None = None
+    with pg_stats(stack, details, lambda: result.requests if result else 0):
+        before, started = cpu_seconds(roots), time.monotonic()
+        with profiling(label, roots):
+            result = wrk(url, script=script, expect=expect, env=env, headers=headers,
+                         connections=connections)
+        if settle is not None:
+            settle()
+        after, elapsed = cpu_seconds(roots), time.monotonic() - started
     per_request = {g: max(after[g] - before[g] - idle[g] * elapsed, 0.0) * 1e6
                    / max(result.requests, 1) for g in roots}
-    return Run(label, result, per_request)
+    return Run(label, result, per_request, details)
 
 
 @contextlib.contextmanager
