@@ -10,10 +10,12 @@ import asyncio
 import os
 import time
 
+import asyncpg
 import httpx
 
 from bench.harness import (
     Run,
+    asyncpg_dsn,
     baseline_server,
     client_tokens,
     drain_outboxes,
@@ -80,14 +82,51 @@ def warm(url: str, *, script: str, expect: int, env: dict[str, str] | None = Non
         wrk(url, script=script, expect=expect, env=env, seconds=WARM_SECONDS)
 
 
-def redemptions(stack: Stack, label: str, env: dict[str, str]) -> Run:
+async def _outbox_mark(stack: Stack) -> tuple[int, object]:
+    """Where the run starts: the last outbox row of rewards_api, points_api's clock."""
+    rewards = await asyncpg.connect(asyncpg_dsn(stack, "rewards"))
+    points = await asyncpg.connect(asyncpg_dsn(stack, "points"))
+    try:
+        return (await rewards.fetchval("SELECT coalesce(max(id), 0) FROM outbox_event"),
+                await points.fetchval("SELECT clock_timestamp()"))
+    finally:
+        await rewards.close()
+        await points.close()
+
+
+async def confirmations(stack: Stack, mark: tuple[int, object]) -> str:
+    """How the run's spends were confirmed: the ``hold.capture`` rows rewards_api wrote
+    after ``mark``, the relay calls that carried them (rows marked by one transaction
+    share its ``delivered_at``) and points_api's inbox batches that applied them (claims
+    of one transaction share its ``processed_at``)."""
+    after_id, since = mark
+    rewards = await asyncpg.connect(asyncpg_dsn(stack, "rewards"))
+    points = await asyncpg.connect(asyncpg_dsn(stack, "points"))
+    try:
+        rows, calls = await rewards.fetchrow(
+            "SELECT count(*), count(DISTINCT delivered_at) FROM outbox_event "
+            "WHERE id > $1 AND event_type = 'hold.capture'", after_id)
+        batches = await points.fetchval(
+            "SELECT count(DISTINCT processed_at) FROM processed_event "
+            "WHERE processed_at >= $1 AND event_type = 'hold.capture'", since)
+    finally:
+        await rewards.close()
+        await points.close()
+    return (f"{rows:,} spends confirmed by {calls:,} relay calls "
+            f"({rows / max(calls, 1):.1f} a call) in {batches:,} inbox batches of points_api "
+            f"({rows / max(batches, 1):.1f} a batch)")
+
+
+def redemptions(stack: Stack, label: str, env: dict[str, str]) -> tuple[Run, str]:
     """Warm, then measure redemptions of env's BENCH_ITEM through the gateway until the
-    outboxes have delivered what they wrote."""
+    outboxes have delivered what they wrote; and how the spends were confirmed."""
     warm(stack.gateway_url, script="redeem.lua", expect=201, env=env)
     quiesce(stack)
-    return measure(label, stack.gateway_url, roots=stack_roots(stack, "rewards", "points"),
-                   script="redeem.lua", expect=201, env=env,
-                   settle=drain_outboxes(stack, "rewards"))
+    mark = asyncio.run(_outbox_mark(stack))
+    run = measure(label, stack.gateway_url, roots=stack_roots(stack, "rewards", "points"),
+                  script="redeem.lua", expect=201, env=env,
+                  settle=drain_outboxes(stack, "rewards"))
+    return run, f"{label}: {asyncio.run(confirmations(stack, mark))}"
 
 
 def run(stack: Stack) -> list[str]:
@@ -99,9 +138,10 @@ def run(stack: Stack) -> list[str]:
         warm(base.url, script="insert.lua", expect=200)
         bare = measure("bare one-INSERT", base.url, roots=base.roots(stack),
                        script="insert.lua", expect=200)
-    ours = redemptions(stack, "POST /rewards/v1/redemptions via gateway", env)
-    stocked = (redemptions(stack, "the same, an item with stock",
-                           {**env, "BENCH_ITEM": "BENCH-STOCKED"}) if STOCKED else None)
+    ours, ours_confirmed = redemptions(stack, "POST /rewards/v1/redemptions via gateway", env)
+    stocked, stocked_confirmed = (
+        redemptions(stack, "the same, an item with stock", {**env, "BENCH_ITEM": "BENCH-STOCKED"})
+        if STOCKED else (None, None))
     elapsed, won, issued, statuses = asyncio.run(contention(stack.gateway_url))
     others = set(statuses) - {201, 409}
     if others:
@@ -112,6 +152,7 @@ def run(stack: Stack) -> list[str]:
         *ratio_lines("redemptions", ours, bare, 0.25),
         *(ratio_lines("redemptions of an item with stock", stocked, bare, 0.25)
           if stocked else []),
+        ours_confirmed, *([stocked_confirmed] if stocked_confirmed else []),
         f"200 concurrent redemptions on 20 units: {elapsed:.2f} s, {won} succeeded, "
         f"{issued} units out, answers {dict(sorted(statuses.items()))} "
         f"({'zero oversell' if won == issued == 20 else 'OVERSOLD or short'})",

@@ -73,7 +73,7 @@ from services.rewards_api.redemptions.schemas import RedemptionCreate
 from services.rewards_api.redemptions.service import present, redemption_out
 from shared.auth import Principal
 from shared.contracts.holds import HOLD_CAPTURE, HoldCreate
-from shared.db import DriverConnection, RowAttributes
+from shared.db import DriverConnection, Prebuilt, RowAttributes
 from shared.errors import ServiceError, problem_response
 from shared.idempotency import Keyed, KeyInUse, KeyReused
 from shared.outbox import wake_after_commit
@@ -189,7 +189,17 @@ class _Work:
                    for period in ("month", "quarter", "year")}}
 
 
+# how many item codes :class:`InstantRedemptions` remembers as redeemed at once (the
+# catalogue's items, far fewer in practice; past it the memory starts again)
+AT_ONCE_MEMORY = 10_000
+
+
 class InstantRedemptions:
+    def __init__(self) -> None:
+        # items whose last claim found them redeemed at once: their claims leave out
+        # the reservation (repo.CLAIM_AT_ONCE), which they would find nothing to take
+        self._lean: set[str] = set()
+
     async def redeem(self, db: DriverConnection, sessionmaker: async_sessionmaker[AsyncSession],
                      points: PointsClient, request: Request, *, principal: Principal,
                      data: RedemptionCreate, keyed: Keyed | None,
@@ -209,9 +219,10 @@ class InstantRedemptions:
                          minutes=settings.instant_hold_minutes))
         owner = getattr(request.app.state, "claim_owner", None)
         # the key the claim takes is the one the reserved redemption records
-        row = await db.first(repo.CLAIM, **{**work.reserve_params(settings),
-                                            **keys.claim_params(keyed, owner)})
+        row = await db.first(self._claim(data.item_code),
+                             **{**work.reserve_params(settings), **keys.claim_params(keyed, owner)})
         assert row is not None
+        self._remember(data.item_code, row)
         if row["claimed"] or (keyed is None and row["instant"]):
             work.reserving, work.reserved = not row["at_once"], row["reserved"]
             answer = await self._at_once(db, sessionmaker, points, request, work, row,
@@ -220,6 +231,22 @@ class InstantRedemptions:
             answer = await self._in_transaction(db, sessionmaker, points, request, work,
                                                 settings)
         return answer.response()
+
+    def _claim(self, item_code: str) -> Prebuilt:
+        """The first statement for ``item_code``: without the reservation for an item
+        last seen redeemed at once. Chosen from what this process saw, so without a
+        round trip of its own; should the item have gained stock or a limit meanwhile,
+        the lean claim answers it as a claim that left the reservation to the checks,
+        and :meth:`_reserve` reserves it (one statement more, once)."""
+        return repo.CLAIM_AT_ONCE if item_code in self._lean else repo.CLAIM
+
+    def _remember(self, item_code: str, row: Mapping[str, Any]) -> None:
+        if row["at_once"]:
+            if len(self._lean) >= AT_ONCE_MEMORY:
+                self._lean.clear()
+            self._lean.add(item_code)
+        else:
+            self._lean.discard(item_code)
 
     async def _at_once(self, db: DriverConnection,
                        sessionmaker: async_sessionmaker[AsyncSession], points: PointsClient,

@@ -132,6 +132,34 @@ async def test_an_item_with_stock_and_a_minimum_is_reserved_after_the_balance_ch
     assert (await account(gw, emp["employee_no"]))["balance"] == 70
 
 
+async def test_an_item_redeemed_at_once_that_gains_stock_and_a_limit_is_reserved(gw):
+    """A service remembers the items it redeemed at once and claims their keys without
+    the reservation; once such an item has stock and a limit, its redemptions take
+    them all the same, and are refused by them."""
+    emp, other = await synced_employee(gw), await synced_employee(gw)
+    for e in (emp, other):
+        await give_points(gw, e["employee_no"], 100)
+    item = await put_item(gw, cost_points=10)
+    for _ in range(2):
+        assert (await redeem(gw, emp, item["code"])).status_code == 201
+    await put_item(gw, item["code"], cost_points=10, stock=2,
+                   limit={"count": 1, "period": "year"})
+
+    made = await redeem(gw, emp, item["code"])
+    over = await redeem(gw, emp, item["code"])
+    second = await redeem(gw, other, item["code"])
+    gone = await redeem(gw, other, item["code"])
+
+    assert made.status_code == 201 and made.json()["status"] == "fulfilled", made.text
+    assert over.status_code == 409 and problem(over) == "limit-reached", over.text
+    assert second.status_code == 201, second.text
+    assert gone.status_code == 409 and problem(gone) == "limit-reached", gone.text
+    stock = (await get_item(gw, item["code"]))["stock"]
+    assert (stock["remaining"], stock["reserved"], stock["issued"]) == (0, 0, 2)
+    await settled_hold(gw, made.json()["id"], "captured")
+    assert (await account(gw, emp["employee_no"]))["balance"] == 70
+
+
 async def test_out_of_stock_gives_back_the_limit_it_counted(gw):
     emp, other = await synced_employee(gw), await synced_employee(gw)
     for e in (emp, other):
