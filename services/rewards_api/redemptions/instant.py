@@ -179,12 +179,17 @@ class _Work:
             return "points-unavailable", None
         return "points-unavailable", self.now + settlement.FIRST_HOLD_CHECK
 
+    def claim_params(self) -> dict[str, Any]:
+        """CLAIM_AT_ONCE's parameters, besides the key's claim: nothing to reserve."""
+        return {"item_code": self.data.item_code, "employee_no": self.employee_no,
+                "requested_by": self.principal.sub,
+                "key": self.keyed.key if self.keyed else None}
+
     def reserve_params(self, settings: Settings) -> dict[str, Any]:
         """The parameters CLAIM and RESERVE reserve the redemption with."""
-        return {"item_code": self.data.item_code, "employee_no": self.employee_no,
-                "quantity": self.data.quantity, "redemption_id": self.redemption_id,
-                "now": self.now, "expires": self.expires, "requested_by": self.principal.sub,
-                "key": self.keyed.key if self.keyed else None,
+        return {**self.claim_params(), "quantity": self.data.quantity,
+                "redemption_id": self.redemption_id, "now": self.now,
+                "expires": self.expires,
                 **{period: period_key(period, self.now, settings.tz)
                    for period in ("month", "quarter", "year")}}
 
@@ -218,9 +223,11 @@ class InstantRedemptions:
                      expires=datetime.now(UTC) + timedelta(
                          minutes=settings.instant_hold_minutes))
         owner = getattr(request.app.state, "claim_owner", None)
+        claim = self._claim(data.item_code)
         # the key the claim takes is the one the reserved redemption records
-        row = await db.first(self._claim(data.item_code),
-                             **{**work.reserve_params(settings), **keys.claim_params(keyed, owner)})
+        params = (work.claim_params() if claim is repo.CLAIM_AT_ONCE
+                  else work.reserve_params(settings))
+        row = await db.first(claim, **{**params, **keys.claim_params(keyed, owner)})
         assert row is not None
         self._remember(data.item_code, row)
         if row["claimed"] or (keyed is None and row["instant"]):
