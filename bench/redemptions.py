@@ -125,7 +125,7 @@ def redemptions(stack: Stack, label: str, env: dict[str, str]) -> tuple[Run, str
     mark = asyncio.run(_outbox_mark(stack))
     run = measure(label, stack.gateway_url, roots=stack_roots(stack, "rewards", "points"),
                   script="redeem.lua", expect=201, env=env,
-                  settle=drain_outboxes(stack, "rewards"))
+                  settle=drain_outboxes(stack, "rewards"), stack=stack)
     return run, f"{label}: {asyncio.run(confirmations(stack, mark))}"
 
 
@@ -137,7 +137,7 @@ def run(stack: Stack) -> list[str]:
     with baseline_server(stack, "rewards") as base:
         warm(base.url, script="insert.lua", expect=200)
         bare = measure("bare one-INSERT", base.url, roots=base.roots(stack),
-                       script="insert.lua", expect=200)
+                       script="insert.lua", expect=200, stack=stack)
     ours, ours_confirmed = redemptions(stack, "POST /rewards/v1/redemptions via gateway", env)
     stocked, stocked_confirmed = (
         redemptions(stack, "the same, an item with stock", {**env, "BENCH_ITEM": "BENCH-STOCKED"})
