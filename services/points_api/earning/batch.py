@@ -53,6 +53,7 @@ from shared.contracts.training_events import (
     TrainingEvent,
     parse_training_event,
 )
+from shared.db import DriverConnection
 from shared.inbox import Claims
 
 Outcome = dict[str, Any] | RetryLater | RejectEvent
@@ -99,11 +100,12 @@ class BatchEarning:
             else:
                 batch[i] = _Event(envelope, parsed[i], employee_copies.context_of(copy))
         if batch:
-            rejected = await self._evaluate(session, batch, known, tz)
+            db = await repo.driver_of(session)
+            rejected = await self._evaluate(session, db, batch, known, tz)
             for i, error in rejected.items():
                 outcomes[i] = error
                 del batch[i]
-            results = await self._write(session, list(batch.values()), known.accounts, tz)
+            results = await self._write(session, db, list(batch.values()), known.accounts, tz)
             for i, result in zip(batch, results, strict=True):
                 outcomes[i] = result
         return outcomes
@@ -121,8 +123,9 @@ class BatchEarning:
                                    for no, r in rows.items()})
         return known
 
-    async def _evaluate(self, session: AsyncSession, batch: dict[int, _Event],
-                        known: repo.BatchStart, tz: tzinfo) -> dict[int, RejectEvent]:
+    async def _evaluate(self, session: AsyncSession, db: DriverConnection,
+                        batch: dict[int, _Event], known: repo.BatchStart, tz: tzinfo,
+                        ) -> dict[int, RejectEvent]:
         """The postings of every event, in the batch's order, over one read of history."""
         voided, versions = known.voided, known.versions
         needs = {}
@@ -130,7 +133,7 @@ class BatchEarning:
             e.rule_set = await self._rule_set(session, versions, e.event.occurred_at)
             if e.rule_set is not None and e.event.fact_id not in voided:
                 needs[i] = history_needs(e.rule_set, e.event, e.employee, tz)
-        histories = await self._histories(session, batch, needs, tz)
+        histories = await self._histories(db, batch, needs)
         on_streak = await self._streaks(session, batch, needs, tz)
         rejected: dict[int, RejectEvent] = {}
         for i, e in batch.items():
@@ -152,11 +155,11 @@ class BatchEarning:
         version = next((v for effective, v in versions if effective <= at), None)
         return None if version is None else await rule_sets.published(session, version)
 
-    async def _histories(self, session: AsyncSession, batch: dict[int, _Event],
-                         needs: dict[int, Any], tz: tzinfo) -> dict[str, EmployeeHistory]:
+    async def _histories(self, db: DriverConnection, batch: dict[int, _Event],
+                         needs: dict[int, Any]) -> dict[str, EmployeeHistory]:
         windows = [w for n in needs.values() for w in n.cap_windows]
         prior = await repo.history(
-            session, {e.event.employee_no for e in batch.values()},
+            db, {e.event.employee_no for e in batch.values()},
             cap_rule_ids={r for w in windows for r in w.rule_ids},
             start=min((w.start for w in windows), default=None),
             end=max((w.end for w in windows), default=None),
@@ -200,28 +203,28 @@ class BatchEarning:
                 dedupe_key=award.dedupe_key))
             e.postings.append(_posting(award, e.rule_set, e.event, e.envelope.event_id))
 
-    async def _write(self, session: AsyncSession, events: list[_Event],
+    async def _write(self, session: AsyncSession, db: DriverConnection, events: list[_Event],
                      accounts: dict[str, repo.Balances], tz: tzinfo) -> list[dict[str, Any]]:
         """Every write of the batch (one statement, then the notifications and webhook
-        events), then each event's outcome."""
+        events, on ``db``: the session's connection), then each event's outcome."""
         if not events:
             return []
         postings: dict[str, list[Posting]] = defaultdict(list)
         for e in events:
             postings[e.event.employee_no].extend(e.postings)
         ids = iter(await repo.write(
-            session, [_log_row(e) for e in events],
+            db, [_log_row(e) for e in events],
             [p.row(e.event.employee_no) for e in events for p in e.postings],
             ledger_repo.move_params(
                 [account_delta(no, items) for no, items in postings.items() if items],
                 {no: period_deltas(items, tz) for no, items in postings.items() if items})))
         for e in events:
             e.entries = [(next(ids), p) for p in e.postings]
-        outcomes = await self._outcomes(session, events, accounts, tz)
-        await self._consequences(session, events, outcomes, tz)
+        outcomes = await self._outcomes(db, events, accounts, tz)
+        await self._consequences(session, db, events, outcomes, tz)
         return [o.model_dump(mode="json") for o in outcomes]
 
-    async def _outcomes(self, session: AsyncSession, events: list[_Event],
+    async def _outcomes(self, db: DriverConnection, events: list[_Event],
                         accounts: dict[str, repo.Balances], tz: tzinfo) -> list[PointsOutcome]:
         """What :meth:`LedgerService.outcome` answers for each event, as it stood right
         after that event: balance, month points and rank."""
@@ -231,7 +234,7 @@ class BatchEarning:
         later = [sum(d for e2, d in zip(events[i + 1:], deltas[i + 1:], strict=True)
                      if e2.event.employee_no == e.event.employee_no)
                  for i, e in enumerate(events)]
-        ranks = await repo.month_ranks(session, month, [
+        ranks = await repo.month_ranks(db, month, [
             (e.event.employee_no, later[i], deltas[i]) for i, e in enumerate(events)])
         balance = {no: (a.balance - a.held, a.qualifying) for no, a in accounts.items()}
         out = []
@@ -251,7 +254,8 @@ class BatchEarning:
                 month_rank_change=before - after, skipped=e.skipped))
         return out
 
-    async def _consequences(self, session: AsyncSession, events: list[_Event],
+    async def _consequences(self, session: AsyncSession, db: DriverConnection,
+                            events: list[_Event],
                             outcomes: list[PointsOutcome], tz: tzinfo) -> None:
         """The notifications and webhook events of the batch, in one statement; the
         milestone check of each employee whose points rose or who may have proven a
@@ -261,7 +265,7 @@ class BatchEarning:
                    if o.awarded and e.event.legacy_id is None]
         if awarded:
             await repo.consequences(
-                session, notifications.points_rows([o for _, o in awarded]),
+                db, notifications.points_rows([o for _, o in awarded]),
                 publish_params(POINTS_AWARDED, [
                     (uuid.uuid5(POINTS_EVENT_NAMESPACE, str(e.envelope.event_id)),
                      e.event.occurred_at, _points_payload(e.event, o)) for e, o in awarded]))

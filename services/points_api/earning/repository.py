@@ -19,6 +19,7 @@ from services.points_api.ledger.repository import MOVE_AND_ADD_CTES
 from services.points_api.notifications.repository import ADD_FROM_JSON_CTE
 from services.points_api.rules.history import PriorEntry
 from services.points_api.webhooks.repository import PUBLISH_CTES
+from shared.db import DriverConnection, prebuild
 from shared.inbox import Claims
 
 
@@ -81,6 +82,19 @@ SELECT ARRAY(SELECT event_id FROM claimed) AS claimed,
 """
 
 
+async def driver_of(session: AsyncSession) -> DriverConnection:
+    """The session's connection as a :class:`DriverConnection`, for the batch's
+    statements after its first: they run in the session's transaction (which the first
+    statement, through the session, began) straight through the driver, without
+    SQLAlchemy's execution and result handling around each."""
+    conn = await session.connection()
+    db = DriverConnection(conn, (await conn.get_raw_connection()).driver_connection,
+                          session.info)
+    if not db.in_transaction():  # a statement here would commit by itself
+        raise RuntimeError("the batch's transaction has not begun")
+    return db
+
+
 @functools.cache
 def _start_statement(claims_sql: str) -> TextClause:
     return text(_START.format(claims=claims_sql))
@@ -108,7 +122,7 @@ async def start(session: AsyncSession, claims: Claims, events: dict[uuid.UUID, t
 # The entries caps, best-result top-ups and "a rule pays a fact once" look at: text
 # prepared once per connection (no statement built and compiled per batch); without cap
 # windows :start and :end are NULL and the cap condition holds for no entry.
-_HISTORY = text("""
+_HISTORY = prebuild(text("""
 SELECT e.employee_no, e.kind, e.rule_id, e.amount, e.qualifying_amount, e.occurred_at,
        e.dedupe_key, e.source_fact_id,
        EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_entry_id = e.id) AS reversed
@@ -119,10 +133,10 @@ WHERE e.employee_no = ANY(CAST(:nos AS varchar[]))
        OR (e.kind = 'earn' AND e.rule_id = ANY(CAST(:cap_rules AS varchar[]))
            AND e.occurred_at >= CAST(:start AS timestamptz)
            AND e.occurred_at < CAST(:end AS timestamptz)))
-""")
+"""))
 
 
-async def history(session: AsyncSession, employee_nos: Iterable[str], *,
+async def history(db: DriverConnection, employee_nos: Iterable[str], *,
                   cap_rule_ids: Iterable[str], start: datetime | None, end: datetime | None,
                   dedupe_keys: Iterable[str],
                   fact_ids: Iterable[str]) -> dict[str, list[PriorEntry]]:
@@ -131,17 +145,17 @@ async def history(session: AsyncSession, employee_nos: Iterable[str], *,
     pays a fact once" (earnings of these facts) look at, with whether each earning
     was reversed. One statement for the whole batch."""
     bounded = start is not None and end is not None
-    rows = (await session.execute(_HISTORY, {
-        "nos": sorted(set(employee_nos)), "keys": sorted(set(dedupe_keys)),
-        "facts": sorted(set(fact_ids)), "cap_rules": sorted(set(cap_rule_ids)),
-        "start": start if bounded else None, "end": end if bounded else None})).all()
+    rows = await db.all(
+        _HISTORY, nos=sorted(set(employee_nos)), keys=sorted(set(dedupe_keys)),
+        facts=sorted(set(fact_ids)), cap_rules=sorted(set(cap_rule_ids)),
+        start=start if bounded else None, end=end if bounded else None)
     out: dict[str, list[PriorEntry]] = {}
     for row in rows:
-        out.setdefault(row.employee_no, []).append(PriorEntry(
-            kind=row.kind, rule_id=row.rule_id, amount=row.amount,
-            qualifying_amount=row.qualifying_amount, occurred_at=row.occurred_at,
-            dedupe_key=row.dedupe_key, fact_id=row.source_fact_id,
-            reversed_seq=0 if row.reversed else None))
+        out.setdefault(row["employee_no"], []).append(PriorEntry(
+            kind=row["kind"], rule_id=row["rule_id"], amount=row["amount"],
+            qualifying_amount=row["qualifying_amount"], occurred_at=row["occurred_at"],
+            dedupe_key=row["dedupe_key"], fact_id=row["source_fact_id"],
+            reversed_seq=0 if row["reversed"] else None))
     return out
 
 
@@ -181,7 +195,7 @@ def _rows(param: str, columns: tuple[tuple[str, str], ...]) -> str:
 # Every write of a batch in one statement: the event log (in the batch's order), the
 # entries (their ids drawn in the batch's order, answered in it), the accounts moved
 # and the period totals added.
-_WRITE = text(f"""
+_WRITE = prebuild(text(f"""
 WITH log AS (
     INSERT INTO training_event_log ({", ".join(n for n, _ in _LOG_COLUMNS)})
     SELECT {", ".join(f"r.{n}" for n, _ in _LOG_COLUMNS)}
@@ -197,23 +211,24 @@ entries AS (
     FROM numbered n),
 {MOVE_AND_ADD_CTES}
 SELECT ARRAY(SELECT n.id FROM numbered n ORDER BY n.ord) AS ids
-""")
+"""))
 
 
-async def write(session: AsyncSession, log: list[dict[str, Any]], entries: list[dict[str, Any]],
+async def write(db: DriverConnection, log: list[dict[str, Any]], entries: list[dict[str, Any]],
                 moves: dict[str, Any]) -> list[int]:
     """The batch's writes (see _WRITE): ``log`` and ``entries`` as rows of the event log
     and the ledger (JSON values), ``moves`` the parameters of the accounts' and period
     totals' moves (ledger.repository.move_params). Answers the entries' ids, in order."""
-    row = (await session.execute(_WRITE, {
-        "log": json.dumps(log, default=str, ensure_ascii=False),
-        "entries": json.dumps(entries, default=str, ensure_ascii=False), **moves})).one()
-    return list(row.ids)
+    row = await db.first(
+        _WRITE, log=json.dumps(log, default=str, ensure_ascii=False),
+        entries=json.dumps(entries, default=str, ensure_ascii=False), **moves)
+    assert row is not None  # one row, whatever was written
+    return list(row["ids"])
 
 
 # for each event: its month points after it (the stored total less the later events of
 # the batch) and the company ranks that total and the one before it would have
-_RANKS = text("""
+_RANKS = prebuild(text("""
 WITH v AS (
     SELECT v.ord, v.employee_no, coalesce(t.points, 0) - v.later AS after,
            coalesce(t.points, 0) - v.later - v.delta AS before
@@ -227,19 +242,19 @@ SELECT v.ord, v.after,
        1 + (SELECT count(*) FROM period_total r WHERE r.period = :month
             AND r.employee_no <> v.employee_no AND r.points > v.after) AS rank_after
 FROM v
-""").bindparams(bindparam("month", type_=String))
+""").bindparams(bindparam("month", type_=String)))
 
 
-async def month_ranks(session: AsyncSession, month: str,
+async def month_ranks(db: DriverConnection, month: str,
                       events: list[tuple[str, int, int]]) -> list[tuple[int, int, int]]:
     """For each (employee_no, month points the later events of the batch add, month
     points this event added): (month points after it, rank before, rank after)."""
     if not events:
         return []
-    rows = (await session.execute(_RANKS, {
-        "month": month, "ords": list(range(len(events))), "nos": [e[0] for e in events],
-        "later": [e[1] for e in events], "deltas": [e[2] for e in events]})).all()
-    by_ord = {row.ord: (int(row.after), int(row.rank_before), int(row.rank_after))
+    rows = await db.all(
+        _RANKS, month=month, ords=list(range(len(events))), nos=[e[0] for e in events],
+        later=[e[1] for e in events], deltas=[e[2] for e in events])
+    by_ord = {row["ord"]: (int(row["after"]), int(row["rank_before"]), int(row["rank_after"]))
               for row in rows}
     return [by_ord[i] for i in range(len(events))]
 
@@ -247,14 +262,13 @@ async def month_ranks(session: AsyncSession, month: str,
 # What the batch's outcomes set off, in one statement: the employees' notifications and
 # the webhook events with their deliveries (two statements before, the notifications one
 # INSERT per row)
-_CONSEQUENCES = text(f"""WITH {ADD_FROM_JSON_CTE},
+_CONSEQUENCES = prebuild(text(f"""WITH {ADD_FROM_JSON_CTE},
 {PUBLISH_CTES}
-SELECT count(*) AS deliveries FROM delivered""")
+SELECT count(*) AS deliveries FROM delivered"""))
 
 
-async def consequences(session: AsyncSession, notes: list[dict[str, Any]],
+async def consequences(db: DriverConnection, notes: list[dict[str, Any]],
                        published: dict[str, Any]) -> None:
     """Insert ``notes`` (rows of the notification table) and publish the webhook events
     of ``published`` (webhooks.publish.publish_params)."""
-    await session.execute(_CONSEQUENCES, {
-        "notes": json.dumps(notes, ensure_ascii=False), **published})
+    await db.first(_CONSEQUENCES, notes=json.dumps(notes, ensure_ascii=False), **published)
