@@ -22,6 +22,7 @@ transaction as the change it announces, so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -217,17 +218,18 @@ def redeliver(db: Transaction, row_ids: Iterable[int]) -> None:
     after_commit(db, _deliver_committed, row_ids)
 
 
-def wake_after_commit(db: Transaction) -> None:
-    """Leave the outbox rows ``db``'s transaction wrote with its own statements to the
-    relay loop, woken once it commits: the rows of writers committing at the same
-    moment then leave together in the loop's next batch."""
-    after_commit(db, _wake_relay, [None])
+def hand_over(db: Transaction, row_ids: Iterable[int]) -> None:
+    """Leave the outbox rows ``db``'s transaction wrote with its own statements (their
+    ids, as the statement returned them) to the relay loop once it commits
+    (:meth:`OutboxRelay.hand_over`): the rows of writers committing at the same moment
+    leave together in the loop's next batch, read by their ids."""
+    after_commit(db, _hand_over, row_ids)
 
 
-def _wake_relay(info: dict[str, Any], _: list[None]) -> None:
+def _hand_over(info: dict[str, Any], row_ids: list[int]) -> None:
     relay: OutboxRelay | None = info.get(RELAY)
     if relay is not None:
-        relay.wake()
+        relay.hand_over(row_ids)
 
 
 def pending(db: Transaction) -> list[OutboxEvent]:
@@ -314,6 +316,8 @@ class OutboxRelay(PollingLoop):
         self._unmarked: set[int] = set()  # the same, until their mark has committed
         self._marking: asyncio.Task[None] | None = None
         self._lanes: dict[str, _Lanes] = {}
+        self._handed: list[int] = []  # rows committed for the loop's next batch
+        self._scanned_at = 0.0  # the loop's last look for everything due (monotonic)
         self._mark_update = _mark_statement(table)
         self._mark = prebuild(self._mark_update)
 
@@ -442,10 +446,34 @@ class OutboxRelay(PollingLoop):
         async with self.sessionmaker() as session, session.begin():
             await session.execute(self._mark_update, {"ids": ids})
 
+    def hand_over(self, row_ids: Iterable[int]) -> None:
+        """Rows a producer has just committed, for the loop's next batch: gathered while
+        a batch is on its way, then read and locked by their ids (``FOR UPDATE SKIP
+        LOCKED``, as any batch) and delivered together.
+
+        Read by their ids, not by the loop's look for everything due: that look walks
+        the pending rows' partial index, whose entries for rows delivered moments ago
+        are cleaned up only by vacuum while the index's newest page keeps changing
+        under load (measured: from 110 to 990 pages read per look over 12 s of
+        redemptions). The look still runs at least every ``outbox_poll_seconds`` (rows
+        failed earlier, another replica's). Ids lost with the process are rows the loop
+        finds due there, as it finds any."""
+        self._handed.extend(row_ids)
+        self.wake()
+
     async def deliver_pending(self) -> int:
         """One pass of the relay loop: deliver what is due. Returns rows delivered."""
+        self._scanned_at = time.monotonic()
         deliveries = await self._deliver(row_ids=None)
         return sum(1 for d in deliveries if d.delivered)
+
+    async def deliver_handed(self) -> bool:
+        """Deliver the next batch of the rows handed over (:meth:`hand_over`); whether
+        more are waiting."""
+        size = self.settings.outbox_batch_size
+        ids, self._handed = self._handed[:size], self._handed[size:]
+        await self._deliver(row_ids=ids)
+        return bool(self._handed)
 
     async def _deliver(self, *, row_ids: list[int] | None) -> list[Delivery]:
         t = self.table
@@ -569,6 +597,10 @@ class OutboxRelay(PollingLoop):
     # -- loop -----------------------------------------------------------------------
 
     async def step(self) -> bool:
+        if self._handed and time.monotonic() - self._scanned_at < self.poll_seconds:
+            return await self.deliver_handed()
+        # the look for everything due delivers the rows handed over as well
+        self._handed.clear()
         return await self.deliver_pending() >= self.settings.outbox_batch_size
 
     async def stop(self) -> None:
@@ -579,6 +611,15 @@ class OutboxRelay(PollingLoop):
         if self._marking is not None:
             await asyncio.wait({self._marking}, timeout=5)
         await self.stop_loop()
+        if self._handed:  # rows handed over since the last batch: deliver them now
+            try:
+                await asyncio.wait_for(self._flush_handed(), timeout=5)
+            except Exception as exc:  # still due: the next start or a replica delivers them
+                log.info("outbox_flush_failed", rows=len(self._handed), error=repr(exc))
+
+    async def _flush_handed(self) -> None:
+        while await self.deliver_handed():
+            pass
 
     # -- admin ----------------------------------------------------------------------
 

@@ -246,6 +246,41 @@ async def test_the_relay_loop_leaves_a_fresh_row_to_the_producer_delivering_it(
     assert rows[mine] is not None and rows[other] is not None
 
 
+async def test_rows_handed_over_leave_by_their_ids_and_on_stop(stack, training_db):
+    """Rows a producer hands over to the loop (outbox.hand_over) leave in its next batch,
+    read by their ids: other due rows wait for the loop's look for everything due. The
+    ids handed over since the last batch are delivered when the relay stops."""
+    settings = Settings()
+    t = await outbox_in_schema(training_db, "handed_test")
+    async with training_db() as session, session.begin():
+        handed, other, last = [(await enqueue(
+            session, t, event_type="employee.upserted", payload=facts(uid("HO"), 1),
+            destinations=["points"]))[0].row_id for _ in range(3)]
+    client = make_peer_client(settings, stack.direct_url("points"), audience="points")
+    relay = OutboxRelay(service="training", table=t, sessionmaker=training_db,
+                        settings=settings,
+                        destinations={"points": (client, "/points/v1/internal/events")})
+
+    async def delivered() -> set[int]:
+        async with training_db() as session:
+            return set((await session.execute(
+                select(t.c.id).where(t.c.delivered_at.is_not(None)))).scalars())
+
+    try:
+        relay.hand_over([handed])
+        more = await relay.deliver_handed()
+        after_batch = await delivered()
+        relay.hand_over([last])
+        await relay.stop()
+        after_stop = await delivered()
+    finally:
+        await client.aclose()
+    assert more is False
+    assert after_batch == {handed}
+    assert after_stop == {handed, last}  # ``other`` waits for the look for what is due
+    assert other not in after_stop
+
+
 async def test_deliveries_at_the_same_moment_travel_together(stack, training_db):
     """Events their producers deliver at the same moment leave in a few calls, not one
     each: while DELIVERY_LANES calls are on their way the others wait and go together.

@@ -76,7 +76,7 @@ from shared.contracts.holds import HOLD_CAPTURE, HoldCreate
 from shared.db import DriverConnection, Prebuilt, RowAttributes
 from shared.errors import ServiceError, problem_response
 from shared.idempotency import Keyed, KeyInUse, KeyReused
-from shared.outbox import wake_after_commit
+from shared.outbox import hand_over
 
 log = structlog.get_logger("jifen.rewards.redeem")
 
@@ -365,11 +365,13 @@ class InstantRedemptions:
         relayed = _relayed(record, employee, settings, work.now)
         if work.reserved:
             return await self._settle(db, work, relayed, answer)
-        await db.first(repo.RECORDED, redemption=_json(record), redemption_id=work.redemption_id,
-                       voucher_id=voucher["id"] if voucher else None, **relayed,
-                       **_answer_params(keyed, answer))
+        done = await db.first(repo.RECORDED, redemption=_json(record),
+                              redemption_id=work.redemption_id,
+                              voucher_id=voucher["id"] if voucher else None, **relayed,
+                              **_answer_params(keyed, answer))
+        assert done is not None
         # the relay loop takes the captures of concurrent redemptions in one call
-        wake_after_commit(db)
+        hand_over(db, done["relayed"] or [])
         return answer
 
     async def _count(self, db: DriverConnection, work: _Work) -> None:
@@ -429,7 +431,7 @@ class InstantRedemptions:
                               **relayed, **_answer_params(work.keyed, answer))
         assert done is not None
         if done["settled"]:
-            wake_after_commit(db)
+            hand_over(db, done["relayed"] or [])
             return answer
         found = await db.first(repo.VIEW, redemption_id=work.redemption_id)
         if found is None or found["status"] != RedemptionStatus.FULFILLED:

@@ -279,7 +279,7 @@ def _relayed(when: str) -> str:
 # The redemption, its voucher code (``voucher_id``, picked by PICK_VOUCHER), its
 # integration events and its outbox rows (each list a JSON array of rows), and when
 # ``keyed`` the request's Idempotency-Key with its answer: one statement (the foreign
-# keys are checked at its end). Answers the outbox row ids.
+# keys are checked at its end). Answers the outbox row ids (``relayed``).
 RECORDED = prebuild(text(f"""
 WITH r AS (
     INSERT INTO redemption (id, employee_no, item_code, item_name, item_kind, quantity,
@@ -297,7 +297,7 @@ WITH r AS (
     UPDATE voucher_code SET redemption_id = CAST(:redemption_id AS uuid), assigned_at = now()
     WHERE id = CAST(:voucher_id AS bigint)
 ), {_relayed("true")}, {_answer("true")}
-SELECT count(*) AS relayed FROM relayed
+SELECT array_agg(id ORDER BY id) AS relayed FROM relayed
 """))
 
 # A reserved redemption fulfilled (reserving -> fulfilled, its units reserved ->
@@ -315,7 +315,8 @@ WITH r AS (
                              stock_issued = i.stock_issued + r.quantity
     FROM r WHERE r.stock_tracked AND i.code = r.item_code
 ), {_relayed("EXISTS (SELECT 1 FROM r)")}, {_answer("EXISTS (SELECT 1 FROM r)")}
-SELECT (SELECT count(*) FROM r) AS settled
+SELECT (SELECT count(*) FROM r) AS settled,
+       (SELECT array_agg(id ORDER BY id) FROM relayed) AS relayed
 """))
 
 # A reserved redemption that will not be fulfilled: recorded as failed (a retry with
