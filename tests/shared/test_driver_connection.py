@@ -146,3 +146,26 @@ async def test_a_connection_whose_protocol_lost_its_state_is_taken_out_of_the_po
         await _replaced(engine, pid)
     finally:
         await engine.dispose()
+
+
+async def test_the_connection_given_back_last_is_handed_out_first(stack):
+    """Under a load that needs fewer connections than the pool holds, the same few
+    serve it, so each prepared statement's plan is made on those few."""
+    engine = create_engine(stack.database_url("points"), pool_size=2, max_overflow=0)
+    pid = prebuild(text("SELECT pg_backend_pid() AS pid"))
+    try:
+        first, first_db = await driver_connection(engine)
+        second, second_db = await driver_connection(engine)
+        first_pid = (await first_db.first(pid))["pid"]
+        second_pid = (await second_db.first(pid))["pid"]
+        assert first_pid != second_pid
+        await first.close()
+        await second.close()  # given back last
+        for _ in range(3):
+            again, again_db = await driver_connection(engine)
+            try:
+                assert (await again_db.first(pid))["pid"] == second_pid
+            finally:
+                await again.close()
+    finally:
+        await engine.dispose()
