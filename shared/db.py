@@ -375,6 +375,18 @@ async def driver_connection(engine: AsyncEngine, info: Mapping[str, Any] | None 
     return conn, DriverConnection(conn, raw.driver_connection, info)
 
 
+async def session_driver(session: AsyncSession) -> DriverConnection:
+    """The session's connection as a :class:`DriverConnection`, for statements that run
+    in the transaction the session began, straight through the driver, without
+    SQLAlchemy's execution and result handling around each."""
+    conn = await session.connection()
+    db = DriverConnection(conn, (await conn.get_raw_connection()).driver_connection,
+                          session.info)
+    if not db.in_transaction():  # a statement here would commit by itself
+        raise RuntimeError("the session's transaction has not begun")
+    return db
+
+
 async def get_driver_connection(request: Request) -> AsyncIterator[DriverConnection]:
     """A connection for prebuilt statements (see :class:`DriverConnection`): a read
     that is one statement, or a hot path's own transaction. Other work uses

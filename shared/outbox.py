@@ -618,8 +618,8 @@ class OutboxRelay(PollingLoop):
                 log.info("outbox_flush_failed", rows=len(self._handed), error=repr(exc))
 
     async def _flush_handed(self) -> None:
-        while await self.deliver_handed():
-            pass
+        while self._handed:
+            await self.deliver_handed()
 
     # -- admin ----------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import bindparam, column, select, table, text
 from sqlalchemy.exc import DBAPIError
 
-from shared.db import create_engine, driver_connection, make_sessionmaker, prebuild
+from shared.db import create_engine, driver_connection, make_sessionmaker, prebuild, session_driver
 
 _ITEMS = table("t", column("a"), column("b"))
 
@@ -81,14 +81,21 @@ async def test_rows_errors_and_the_pool(stack):
         await engine.dispose()
 
 
-async def _replaced(engine, pid: int) -> None:
-    """The pool's next connection is a new one: the broken one was not handed out."""
+_PID = prebuild(text("SELECT pg_backend_pid() AS pid"))
+
+
+async def _next_pid(engine) -> int:
+    """The backend of the connection the pool hands out next (given back at once)."""
     conn, db = await driver_connection(engine)
     try:
-        again = await db.first(prebuild(text("SELECT pg_backend_pid() AS pid")))
-        assert again["pid"] != pid
+        return (await db.first(_PID))["pid"]
     finally:
         await conn.close()
+
+
+async def _replaced(engine, pid: int) -> None:
+    """The pool's next connection is a new one: the broken one was not handed out."""
+    assert await _next_pid(engine) != pid
 
 
 async def test_a_transaction_begins_with_its_own_statements_and_never_commits_a_failure(stack):
@@ -152,20 +159,32 @@ async def test_the_connection_given_back_last_is_handed_out_first(stack):
     """Under a load that needs fewer connections than the pool holds, the same few
     serve it, so each prepared statement's plan is made on those few."""
     engine = create_engine(stack.database_url("points"), pool_size=2, max_overflow=0)
-    pid = prebuild(text("SELECT pg_backend_pid() AS pid"))
     try:
         first, first_db = await driver_connection(engine)
         second, second_db = await driver_connection(engine)
-        first_pid = (await first_db.first(pid))["pid"]
-        second_pid = (await second_db.first(pid))["pid"]
+        first_pid = (await first_db.first(_PID))["pid"]
+        second_pid = (await second_db.first(_PID))["pid"]
         assert first_pid != second_pid
         await first.close()
         await second.close()  # given back last
         for _ in range(3):
-            again, again_db = await driver_connection(engine)
-            try:
-                assert (await again_db.first(pid))["pid"] == second_pid
-            finally:
-                await again.close()
+            assert await _next_pid(engine) == second_pid
+    finally:
+        await engine.dispose()
+
+
+async def test_a_session_driver_runs_in_the_sessions_transaction_only(stack):
+    engine = create_engine(stack.database_url("points"), pool_size=1, max_overflow=0)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            with pytest.raises(RuntimeError):  # no statement yet: nothing has begun
+                await session_driver(session)
+            await session.execute(text("SELECT 1"))  # the session's first statement begins
+            db = await session_driver(session)
+            await db.first(prebuild(text("CREATE TEMP TABLE sd (n int)")))
+            await session.rollback()  # the driver's statement was in the session's work
+        async with make_sessionmaker(engine)() as session:
+            missing = await session.execute(text("SELECT to_regclass('pg_temp.sd')"))
+            assert missing.scalar() is None
     finally:
         await engine.dispose()

@@ -53,7 +53,7 @@ from shared.contracts.training_events import (
     TrainingEvent,
     parse_training_event,
 )
-from shared.db import DriverConnection
+from shared.db import DriverConnection, session_driver
 from shared.inbox import Claims
 
 Outcome = dict[str, Any] | RetryLater | RejectEvent
@@ -100,7 +100,7 @@ class BatchEarning:
             else:
                 batch[i] = _Event(envelope, parsed[i], employee_copies.context_of(copy))
         if batch:
-            db = await repo.driver_of(session)
+            db = await session_driver(session)  # the statements after the first
             rejected = await self._evaluate(session, db, batch, known, tz)
             for i, error in rejected.items():
                 outcomes[i] = error

@@ -82,19 +82,6 @@ SELECT ARRAY(SELECT event_id FROM claimed) AS claimed,
 """
 
 
-async def driver_of(session: AsyncSession) -> DriverConnection:
-    """The session's connection as a :class:`DriverConnection`, for the batch's
-    statements after its first: they run in the session's transaction (which the first
-    statement, through the session, began) straight through the driver, without
-    SQLAlchemy's execution and result handling around each."""
-    conn = await session.connection()
-    db = DriverConnection(conn, (await conn.get_raw_connection()).driver_connection,
-                          session.info)
-    if not db.in_transaction():  # a statement here would commit by itself
-        raise RuntimeError("the batch's transaction has not begun")
-    return db
-
-
 @functools.cache
 def _start_statement(claims_sql: str) -> TextClause:
     return text(_START.format(claims=claims_sql))
